@@ -1,0 +1,352 @@
+"""Draws certificates as A4 landscape PDFs, one at a time or in bulk."""
+
+from __future__ import annotations
+
+import calendar
+import io
+import multiprocessing
+import os
+import re
+import time
+import unicodedata
+import zipfile
+from collections.abc import Iterable, Sequence
+from datetime import date
+from pathlib import Path
+
+import segno
+from reportlab.lib.colors import HexColor, white
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+
+from contest.certificates.codes import format_code, normalise
+from contest.certificates.fonts import FontFamily, family, register_fonts
+from contest.certificates.layout import (
+    NATIONAL_MOTTO,
+    NATIONAL_NAME,
+    CertificateData,
+    CertificateTemplate,
+    ResolvedText,
+    fit_font_size,
+    fit_paragraph,
+    resolve,
+)
+
+PAGE_SIZE = landscape(A4)
+PAGE_WIDTH, PAGE_HEIGHT = PAGE_SIZE
+
+# Two header columns as on a Vietnamese administrative document: the issuer on the left,
+# the national name and motto on the right; the number and the date sit under them.
+MARGIN = 62.0
+LEFT_COLUMN_CENTRE = MARGIN + 150.0
+RIGHT_COLUMN_CENTRE = PAGE_WIDTH - MARGIN - 190.0
+HEADER_TOP = PAGE_HEIGHT - 72.0
+BODY_WIDTH = PAGE_WIDTH - 2 * 100.0
+QR_SIZE = 84.0
+SEAL_BOX = (130.0, 80.0)
+
+VIETNAM_UTC_OFFSET_HOURS = 7
+
+Item = tuple[CertificateData, CertificateTemplate]
+
+
+def render_certificate(data: CertificateData, template: CertificateTemplate) -> bytes:
+    """One certificate as a one-page PDF; the same inputs always give the same bytes."""
+    return render_pages([(data, template)])
+
+
+def render_pages(items: Iterable[Item]) -> bytes:
+    """Many certificates as the pages of one PDF, for printing a whole prize list at once.
+
+    Drawing every page into one canvas embeds each font subset once, so the file stays far
+    smaller than concatenated single certificates would be.
+    """
+    items = list(items)
+    if not items:
+        raise ValueError("no certificates to render")
+    register_fonts()
+    buffer = io.BytesIO()
+    first = items[0][0]
+    canvas = Canvas(buffer, pagesize=PAGE_SIZE, invariant=1, pageCompression=1)
+    _fix_timestamp(canvas, max(data.issued_on for data, _ in items))
+    canvas.setCreator("contest")
+    canvas.setAuthor(_nfc(" ".join(first.issuer_lines or items[0][1].issuer_lines)))
+    if len(items) == 1:
+        canvas.setTitle(_nfc(f"{first.title or items[0][1].title} – {first.recipient_name}"))
+        canvas.setSubject(_nfc(first.achievement))
+    else:
+        canvas.setTitle(f"{len(items)} certificates")
+    for data, template in items:
+        _draw_page(canvas, data, template)
+        canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def render_many(items: Iterable[Item], out_dir: str | os.PathLike[str], processes: int = 2) -> list[Path]:
+    """Write one PDF per certificate into `out_dir`, named by verification code.
+
+    Work is spread over `processes` worker processes; each registers the fonts once in its
+    initialiser. Paths come back in the order of `items`.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    jobs = [(data, template, str(out / _file_name(data))) for data, template in items]
+    if len({path for _, _, path in jobs}) != len(jobs):
+        raise ValueError("two certificates share a verification code")
+    if processes <= 1 or len(jobs) < 2:
+        register_fonts()
+        return [Path(_render_to_file(job)) for job in jobs]
+    chunk = max(1, min(64, len(jobs) // (processes * 8)))
+    with multiprocessing.get_context().Pool(processes, initializer=register_fonts) as pool:
+        return [Path(path) for path in pool.imap(_render_to_file, jobs, chunksize=chunk)]
+
+
+def zip_pdfs(named_pdfs: Iterable[tuple[str, bytes]]) -> bytes:
+    """A ZIP archive of (file name, PDF bytes); same inputs, same archive bytes."""
+    buffer = io.BytesIO()
+    seen: set[str] = set()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, pdf in named_pdfs:
+            name = unicodedata.normalize("NFC", name)
+            if not name or name.startswith("/") or ".." in Path(name).parts or "\\" in name:
+                raise ValueError(f"unsafe file name in archive: {name!r}")
+            if name in seen:
+                raise ValueError(f"duplicate file name in archive: {name!r}")
+            seen.add(name)
+            # A fixed time stamp keeps the archive reproducible; PDFs barely compress further.
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_STORED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, pdf)
+    return buffer.getvalue()
+
+
+def _render_to_file(job: tuple[CertificateData, CertificateTemplate, str]) -> str:
+    data, template, path = job
+    Path(path).write_bytes(render_certificate(data, template))
+    return path
+
+
+def _file_name(data: CertificateData) -> str:
+    code = normalise(data.verification_code)
+    if code is not None:
+        return format_code(code) + ".pdf"
+    safe = re.sub(r"[^0-9A-Za-z_-]+", "_", data.verification_code).strip("_")
+    if not safe:
+        raise ValueError(f"cannot name a file after code {data.verification_code!r}")
+    return safe + ".pdf"
+
+
+def _nfc(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def _fix_timestamp(canvas: Canvas, issued_on: date) -> None:
+    # invariant=1 pins the dates to 2000-01-01; the issue date (midnight, Vietnam time) is
+    # the truthful fixed value, and it is stored, so regeneration gives identical bytes.
+    # reportlab has no public setter, hence the private attribute.
+    stamp = canvas._doc._timeStamp
+    midnight_utc = calendar.timegm(issued_on.timetuple()) - VIETNAM_UTC_OFFSET_HOURS * 3600
+    local = time.gmtime(midnight_utc + VIETNAM_UTC_OFFSET_HOURS * 3600)
+    stamp.t = midnight_utc
+    stamp.lt = local
+    stamp.YMDhms = tuple(local)[:6]
+    stamp.dhh, stamp.dmm = VIETNAM_UTC_OFFSET_HOURS, 0
+    stamp.tzname = "ICT"
+
+
+def _draw_page(canvas: Canvas, data: CertificateData, template: CertificateTemplate) -> None:
+    fonts = family(template.font_family)
+    accent = HexColor(template.accent_colour)
+    ink = HexColor(template.text_colour)
+    text = resolve(data, template)
+
+    if data.background_image:
+        canvas.drawImage(
+            ImageReader(io.BytesIO(data.background_image)), 0, 0, PAGE_WIDTH, PAGE_HEIGHT, mask="auto"
+        )
+    if template.show_border:
+        _draw_border(canvas, accent)
+
+    canvas.setFillColor(ink)
+    canvas.setStrokeColor(ink)
+    header_bottom = _draw_header(canvas, fonts, text)
+
+    line_y = header_bottom - 24
+    if text.number:
+        canvas.setFont(fonts.regular, 12.5)
+        canvas.drawCentredString(LEFT_COLUMN_CENTRE, line_y, text.number)
+    canvas.setFont(fonts.italic, 13)
+    canvas.drawCentredString(RIGHT_COLUMN_CENTRE, line_y, text.place_and_date)
+
+    _draw_body(canvas, fonts, text, accent, ink, top=line_y - 64)
+    _draw_signer(canvas, fonts, text, data.seal_image)
+    if template.show_qr:
+        _draw_verification(canvas, fonts, text, data.verification_url)
+
+
+def _draw_border(canvas: Canvas, accent) -> None:
+    canvas.saveState()
+    canvas.setStrokeColor(accent)
+    canvas.setLineWidth(2.6)
+    canvas.rect(18, 18, PAGE_WIDTH - 36, PAGE_HEIGHT - 36)
+    canvas.setLineWidth(0.8)
+    canvas.rect(25, 25, PAGE_WIDTH - 50, PAGE_HEIGHT - 50)
+    # Small squares at the inner corners: the usual ornament of a printed certificate frame.
+    canvas.setFillColor(accent)
+    for x, y in ((25, 25), (PAGE_WIDTH - 25, 25), (25, PAGE_HEIGHT - 25), (PAGE_WIDTH - 25, PAGE_HEIGHT - 25)):
+        canvas.rect(x - 3.5, y - 3.5, 7, 7, stroke=0, fill=1)
+    canvas.restoreState()
+
+
+def _draw_header(canvas: Canvas, fonts: FontFamily, text: ResolvedText) -> float:
+    """Both header columns from the same top line; returns the lower of their bottoms."""
+    size, leading = 12.5, 16.5
+
+    y = HEADER_TOP
+    issuer = text.issuer_lines
+    for index, line in enumerate(issuer):
+        # The parent body is regular, the issuing body itself bold (Decree 30/2020, App. I).
+        bold = index == len(issuer) - 1
+        font = fonts.bold if bold else fonts.regular
+        line_size = fit_font_size(line, font, 290, size, 9)
+        canvas.setFont(font, line_size)
+        canvas.drawCentredString(LEFT_COLUMN_CENTRE, y, line)
+        if bold:
+            rule = stringWidth(line, font, line_size) / 3
+            _rule(canvas, LEFT_COLUMN_CENTRE, y - 8, rule)
+        y -= leading
+    left_bottom = y + leading - 8
+
+    y = HEADER_TOP
+    canvas.setFont(fonts.bold, size)
+    canvas.drawCentredString(RIGHT_COLUMN_CENTRE, y, NATIONAL_NAME)
+    y -= leading
+    canvas.setFont(fonts.bold, 13.5)
+    canvas.drawCentredString(RIGHT_COLUMN_CENTRE, y, NATIONAL_MOTTO)
+    _rule(canvas, RIGHT_COLUMN_CENTRE, y - 8, stringWidth(NATIONAL_MOTTO, fonts.bold, 13.5))
+    right_bottom = y - 8
+    return min(left_bottom, right_bottom)
+
+
+def _rule(canvas: Canvas, centre: float, y: float, width: float) -> None:
+    canvas.setLineWidth(0.7)
+    canvas.line(centre - width / 2, y, centre + width / 2, y)
+
+
+def _draw_body(canvas: Canvas, fonts: FontFamily, text: ResolvedText, accent, ink, top: float) -> None:
+    centre = PAGE_WIDTH / 2
+    y = top
+    canvas.setFillColor(accent)
+    size = fit_font_size(text.title, fonts.bold, BODY_WIDTH, 34, 18)
+    canvas.setFont(fonts.bold, size)
+    canvas.drawCentredString(centre, y, text.title)
+
+    canvas.setFillColor(ink)
+    if text.lead_in:
+        y -= 36
+        canvas.setFont(fonts.italic, 16)
+        canvas.drawCentredString(centre, y, text.lead_in)
+
+    y -= 44
+    canvas.setFillColor(accent)
+    name_size = fit_font_size(text.recipient_name, fonts.bold, BODY_WIDTH, 30, 15)
+    if stringWidth(text.recipient_name, fonts.bold, name_size) > BODY_WIDTH:
+        # A collective's long name: two lines rather than text off the page.
+        name_size, name_lines = fit_paragraph(text.recipient_name, fonts.bold, BODY_WIDTH, 20, 11, 2)
+        y += name_size * 0.6
+    else:
+        name_lines = [text.recipient_name]
+    canvas.setFont(fonts.bold, name_size)
+    for index, line in enumerate(name_lines):
+        canvas.drawCentredString(centre, y - index * name_size * 1.2, line)
+    y -= (len(name_lines) - 1) * name_size * 1.2
+
+    canvas.setFillColor(ink)
+    if text.recipient_unit:
+        y -= 30
+        unit_size = fit_font_size(text.recipient_unit, fonts.regular, BODY_WIDTH, 14, 9)
+        canvas.setFont(fonts.regular, unit_size)
+        canvas.drawCentredString(centre, y, text.recipient_unit)
+
+    if text.achievement:
+        size, lines = fit_paragraph(text.achievement, fonts.regular, BODY_WIDTH - 40, 16, 9, 3)
+        y -= 14 + size * 1.3
+        canvas.setFont(fonts.regular, size)
+        for line in lines:
+            canvas.drawCentredString(centre, y, line)
+            y -= size * 1.38
+
+
+def _draw_signer(canvas: Canvas, fonts: FontFamily, text: ResolvedText, seal: bytes | None) -> None:
+    x = RIGHT_COLUMN_CENTRE
+    y = 200.0
+    canvas.setFont(fonts.bold, 12.5)
+    for line in text.signer_title_lines:
+        canvas.drawCentredString(x, y, line)
+        y -= 16
+    name_y = 62.0
+    if seal:
+        box_w, box_h = SEAL_BOX
+        box_bottom = name_y + 20
+        box_top = min(y + 6, box_bottom + box_h)
+        canvas.drawImage(
+            ImageReader(io.BytesIO(seal)),
+            x - box_w / 2,
+            box_bottom,
+            box_w,
+            box_top - box_bottom,
+            mask="auto",
+            preserveAspectRatio=True,
+            anchor="c",
+        )
+    if text.signer_name:
+        size = fit_font_size(text.signer_name, fonts.bold, 300, 14, 9)
+        canvas.setFont(fonts.bold, size)
+        canvas.drawCentredString(x, name_y, text.signer_name)
+
+
+def _draw_verification(canvas: Canvas, fonts: FontFamily, text: ResolvedText, url: str) -> None:
+    left, bottom = 66.0, 84.0
+    _draw_qr(canvas, url, left, bottom, QR_SIZE)
+    canvas.setFont(fonts.regular, 8.5)
+    canvas.drawString(left, bottom - 15, "Mã xác minh:")
+    canvas.setFont(fonts.bold, 11)
+    canvas.drawString(left + stringWidth("Mã xác minh: ", fonts.regular, 8.5), bottom - 15, text.verification_code)
+    if text.verify_hint_url:
+        hint = f"Tra cứu tại: {text.verify_hint_url}"
+        size = fit_font_size(hint, fonts.regular, 330, 8.5, 6)
+        canvas.setFont(fonts.regular, size)
+        canvas.drawString(left, bottom - 29, hint)
+
+
+def _draw_qr(canvas: Canvas, payload: str, left: float, bottom: float, size: float) -> None:
+    """The QR code as filled vector rectangles: sharp at any print resolution, a few KB."""
+    qr = segno.make_qr(payload, error="m")
+    rows: Sequence[Sequence[int]] = list(qr.matrix_iter(scale=1, border=0))
+    modules = len(rows)
+    module = size / modules
+    canvas.saveState()
+    # Quiet zone kept white even over a background image: scanners need it.
+    canvas.setFillColor(white)
+    quiet = 4 * module
+    canvas.rect(left - quiet, bottom - quiet, size + 2 * quiet, size + 2 * quiet, stroke=0, fill=1)
+    canvas.setFillColor(HexColor("#000000"))
+    path = canvas.beginPath()
+    top = bottom + size
+    for row_index, row in enumerate(rows):
+        column = 0
+        while column < modules:
+            if not row[column]:
+                column += 1
+                continue
+            start = column
+            while column < modules and row[column]:
+                column += 1
+            # One rectangle per horizontal run keeps the path short.
+            path.rect(left + start * module, top - (row_index + 1) * module, (column - start) * module, module)
+    canvas.drawPath(path, stroke=0, fill=1)
+    canvas.restoreState()

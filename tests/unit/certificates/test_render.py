@@ -1,0 +1,70 @@
+"""Rendering certificates: text, size, page, reproducibility and a scannable QR code."""
+
+import io
+import unicodedata
+import zipfile
+
+import pypdfium2
+import pytest
+import zxingcpp
+from pypdf import PdfReader
+from reportlab.lib.pagesizes import A4
+
+from contest.certificates.layout import NATIONAL_MOTTO, NATIONAL_NAME, CertificateTemplate
+from contest.certificates.render import render_certificate, render_many, render_pages, zip_pdfs
+
+NAMES = ["Nguyễn Thị Hoà Bình", "Lường Văn Ước", "Hoàng Đức Thắng"]
+
+
+def _text(pdf: bytes) -> str:
+    reader = PdfReader(io.BytesIO(pdf))
+    return unicodedata.normalize("NFC", "\n".join(page.extract_text() for page in reader.pages))
+
+
+def _decode_qr(pdf: bytes, page_index: int = 0) -> list[str]:
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        image = document[page_index].render(scale=150 / 72, grayscale=True).to_pil()
+    finally:
+        document.close()
+    return [result.text for result in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_certificate_shows_the_name_exactly_and_the_national_header(make_data, template, name):
+    # The name arrives decomposed (NFD), as some keyboards send it; the PDF must hold NFC.
+    pdf = render_certificate(make_data(recipient_name=unicodedata.normalize("NFD", name)), template)
+    text = _text(pdf)
+    assert name in text
+    assert NATIONAL_NAME in text
+    assert NATIONAL_MOTTO in text
+    assert "Số: 12/GCN-BTC" in text
+    assert "Lạng Sơn, ngày 05 tháng 8 năm 2023" in text
+    assert "K7QM-X3WD-9R" in text
+
+
+@pytest.mark.parametrize("family", ["serif", "sans"])
+def test_certificate_is_one_a4_landscape_page_of_at_most_150_kb(make_data, family):
+    pdf = render_certificate(make_data(), CertificateTemplate(font_family=family))
+    reader = PdfReader(io.BytesIO(pdf))
+    assert len(reader.pages) == 1
+    box = reader.pages[0].mediabox
+    assert float(box.width) == pytest.approx(A4[1], abs=0.5)
+    assert float(box.height) == pytest.approx(A4[0], abs=0.5)
+    assert len(pdf) <= 150 * 1024
+
+
+def test_same_inputs_give_byte_identical_pdfs(make_data, template):
+    first = render_certificate(make_data(), template)
+    assert render_certificate(make_data(), template) == first
+    assert render_certificate(make_data(recipient_name="Lường Văn Ước"), template) != first
+
+
+def test_pdf_dates_are_the_issue_date_in_vietnam_time(make_data, template):
+    info = PdfReader(io.BytesIO(render_certificate(make_data(), template))).metadata
+    assert info["/CreationDate"].startswith("D:20230805000000+07")
+
+
+def test_qr_code_decodes_to_exactly_the_verification_url(make_data, template):
+    data = make_data()
+    assert _decode_qr(render_certificate(data, template)) == [data.verification_url]
