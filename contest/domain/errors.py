@@ -22,3 +22,16 @@ class NotFound(ContestError):
 
 class PermissionDenied(ContestError):
     """The caller is authenticated but may not do this."""
+
+
+class InvalidInput(ContestError):
+    """Several field errors found at once, so a form can show them all."""
+
+    def __init__(self, errors: list[ContestError]) -> None:
+        super().__init__(
+            "; ".join(e.message_vi for e in errors), "; ".join(e.message_en for e in errors)
+        )
+        self.errors = errors
+
+    def by_field(self) -> dict[str, ContestError]:
+        return {e.field or "": e for e in self.errors}

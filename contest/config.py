@@ -1,0 +1,52 @@
+"""Settings read from CONTEST_* environment variables (and an optional .env file)."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CONTEST_", env_file=".env", extra="ignore")
+
+    database_url: str = f"sqlite:///{PROJECT_DIR / 'var' / 'contest.db'}"
+    # Empty means: generate one and keep it in var/secret_key so restarts keep sessions valid.
+    secret_key: str = ""
+    base_url: str = "http://127.0.0.1:8000"
+    cookie_secure: bool = True
+    session_days: int = 14
+    default_language: str = "vi"
+    # memory:// is per process; production with several workers uses redis://127.0.0.1:6379
+    rate_limit_storage: str = "memory://"
+    login_limit_per_account: str = "10/15 minutes"
+    # A school lab or a commune office shares one address: keep the address limit generous.
+    login_limit_per_address: str = "300/5 minutes"
+    # OWASP minimum for argon2id (t=2, m=19 MiB, p=1): ~25 ms a hash on one core.
+    argon2_time_cost: int = 2
+    argon2_memory_kib: int = 19456
+    argon2_parallelism: int = 1
+    max_concurrent_hashes: int = 2
+    demo_dir: Path = PROJECT_DIR / "question_banks" / "lang-son-2023"
+    upload_max_bytes: int = 20 * 1024 * 1024
+    db_pool_size: int = 10
+
+    def resolved_secret_key(self) -> str:
+        if self.secret_key:
+            return self.secret_key
+        key_file = PROJECT_DIR / "var" / "secret_key"
+        if not key_file.exists():
+            key_file.parent.mkdir(parents=True, exist_ok=True)
+            key_file.write_text(secrets.token_urlsafe(48))
+            key_file.chmod(0o600)
+        return key_file.read_text().strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,86 @@
+"""Engine and session factory; SQLite gets WAL, a busy timeout and immediate transactions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from contest.config import get_settings
+
+
+def make_engine(url: str | None = None, *, pool_size: int | None = None) -> Engine:
+    settings = get_settings()
+    url = url or settings.database_url
+    if url.startswith("sqlite"):
+        if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+            from pathlib import Path
+
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        _configure_sqlite(engine)
+        return engine
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return create_engine(
+        url,
+        pool_size=pool_size or settings.db_pool_size,
+        max_overflow=10,
+        pool_pre_ping=True,
+    )
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # noqa: ANN001
+        # Take over transaction control from pysqlite so BEGIN IMMEDIATE below is honoured.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):  # noqa: ANN001
+        # A deferred transaction that reads and then writes fails with SQLITE_BUSY when another
+        # writer got in between; taking the write lock up front makes writers queue instead.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+_engine: Engine | None = None
+_session_factory: sessionmaker[Session] | None = None
+
+
+def get_engine() -> Engine:
+    global _engine
+    if _engine is None:
+        _engine = make_engine()
+    return _engine
+
+
+def session_factory() -> sessionmaker[Session]:
+    global _session_factory
+    if _session_factory is None:
+        _session_factory = sessionmaker(get_engine(), expire_on_commit=False)
+    return _session_factory
+
+
+def use_engine(engine: Engine | None) -> None:
+    """Point the application at another engine (tests, the CLI with --database)."""
+    global _engine, _session_factory
+    _engine = engine
+    _session_factory = sessionmaker(engine, expire_on_commit=False) if engine else None
+
+
+@contextmanager
+def session_scope() -> Iterator[Session]:
+    """A session for one unit of work; the service inside commits, anything else rolls back."""
+    session = session_factory()()
+    try:
+        yield session
+    finally:
+        session.close()

@@ -1,0 +1,153 @@
+"""Read a unit tree (code, name, parent code, headcount) from CSV or XLSX; no database."""
+
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+from dataclasses import dataclass
+
+from contest.domain.errors import ContestError
+
+
+@dataclass(frozen=True)
+class UnitDraft:
+    code: str
+    name: str
+    parent_code: str | None
+    headcount: int | None
+    row: int
+
+
+@dataclass(frozen=True)
+class UnitIssue:
+    file: str
+    row: int | None
+    field: str | None
+    message_vi: str
+    message_en: str
+
+    def as_dict(self) -> dict:
+        return {"file": self.file, "row": self.row, "field": self.field,
+                "message_vi": self.message_vi, "message_en": self.message_en}
+
+
+def _fold(text: str) -> str:
+    """Header key: lower case, no diacritics, no spaces or punctuation."""
+    text = unicodedata.normalize("NFD", str(text or "")).replace("đ", "d").replace("Đ", "d")
+    return "".join(ch for ch in text.lower() if ch.isalnum() and not unicodedata.combining(ch))
+
+
+HEADERS = {
+    "code": {"code", "ma", "madonvi", "unitcode"},
+    "name": {"name", "ten", "tendonvi", "unitname", "donvi"},
+    "parent_code": {"parentcode", "parent", "macaptren", "madonvicha", "macha", "captren", "donvicha"},
+    "headcount": {"headcount", "soluong", "socanbo", "bienche", "songuoi", "quymo", "tongso"},
+}
+FIELD_LABELS = {"code": ("Mã", "Code"), "name": ("Tên", "Name"), "parent_code": ("Mã cấp trên", "Parent code"),
+                "headcount": ("Số người", "Headcount")}
+
+
+def _rows(data: bytes, filename: str) -> list[list[str]]:
+    if filename.lower().endswith(".xlsx"):
+        from openpyxl import load_workbook
+
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        ws = wb.worksheets[0]
+        rows = [["" if v is None else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
+                 for v in row] for row in ws.iter_rows(values_only=True)]
+        wb.close()
+        return rows
+    if data.startswith(b"\xff\xfe") or data.startswith(b"\xfe\xff"):
+        text = data.decode("utf-16")
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ContestError(
+                f"{filename}: tệp không phải UTF-8. Hãy lưu lại dưới dạng 'CSV UTF-8'.",
+                f"{filename}: the file is not UTF-8. Save it again as 'CSV UTF-8'.",
+            ) from exc
+    sample = text[:2048]
+    delimiter = ";" if sample.count(";") > sample.count(",") else ","
+    return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+
+
+def parse_units(data: bytes, filename: str, known_codes: frozenset[str] = frozenset()) -> tuple[list[UnitDraft], list[UnitIssue]]:
+    """All problems are reported at once; `known_codes` are units already in the contest."""
+    issues: list[UnitIssue] = []
+
+    def issue(row: int | None, field: str | None, vi: str, en: str) -> None:
+        if field:
+            label_vi, label_en = FIELD_LABELS[field]
+            vi, en = f"Dòng {row}, cột '{label_vi}': {vi}", f"Row {row}, column '{label_en}': {en}"
+        issues.append(UnitIssue(filename, row, field, vi, en))
+
+    try:
+        rows = _rows(data, filename)
+    except ContestError as exc:
+        return [], [UnitIssue(filename, None, None, exc.message_vi, exc.message_en)]
+    except Exception as exc:  # a corrupt workbook must be an error message, not a crash
+        return [], [UnitIssue(filename, None, None, f"{filename}: không đọc được tệp ({type(exc).__name__}).",
+                              f"{filename}: the file cannot be read ({type(exc).__name__}).")]
+    if not rows:
+        return [], [UnitIssue(filename, None, None, f"{filename}: tệp trống.", f"{filename}: the file is empty.")]
+    header = [_fold(h) for h in rows[0]]
+    columns: dict[str, int] = {}
+    for field, names in HEADERS.items():
+        for i, h in enumerate(header):
+            if h in names:
+                columns[field] = i
+                break
+    for required in ("code", "name"):
+        if required not in columns:
+            label_vi, label_en = FIELD_LABELS[required]
+            issue(1, None, f"Thiếu cột '{label_vi}' ở dòng tiêu đề.", f"The header row lacks the '{label_en}' column.")
+    if issues:
+        return [], issues
+
+    def cell(row: list[str], field: str) -> str:
+        i = columns.get(field)
+        return unicodedata.normalize("NFC", row[i]).strip() if i is not None and i < len(row) else ""
+
+    drafts: list[UnitDraft] = []
+    seen: dict[str, int] = {}
+    for number, row in enumerate(rows[1:], start=2):
+        if not any((c or "").strip() for c in row):
+            continue
+        code, name, parent, head = (cell(row, f) for f in ("code", "name", "parent_code", "headcount"))
+        if not code:
+            issue(number, "code", "mã đơn vị bị trống.", "the unit code is empty.")
+        elif code in seen:
+            issue(number, "code", f"mã '{code}' trùng với dòng {seen[code]}.", f"code '{code}' repeats row {seen[code]}.")
+        else:
+            seen[code] = number
+        if not name:
+            issue(number, "name", "tên đơn vị bị trống.", "the unit name is empty.")
+        headcount: int | None = None
+        if head:
+            cleaned = head.replace(".", "").replace(",", "").replace(" ", "")
+            if cleaned.isdigit():
+                headcount = int(cleaned)
+            else:
+                issue(number, "headcount", f"'{head}' không phải là số nguyên không âm.",
+                      f"'{head}' is not a whole number of zero or more.")
+        drafts.append(UnitDraft(code, name, parent or None, headcount, number))
+    codes = set(seen) | set(known_codes)
+    for d in drafts:
+        if d.parent_code and d.parent_code not in codes:
+            issue(d.row, "parent_code", f"mã cấp trên '{d.parent_code}' không có trong tệp hay trong cây đơn vị.",
+                  f"parent code '{d.parent_code}' is neither in the file nor in the unit tree.")
+        if d.parent_code and d.parent_code == d.code:
+            issue(d.row, "parent_code", "đơn vị không thể là cấp trên của chính nó.", "a unit cannot be its own parent.")
+    parent_of = {d.code: d.parent_code for d in drafts}
+    for d in drafts:
+        walk, steps = d.parent_code, 0
+        while walk in parent_of and steps <= len(parent_of):
+            if walk == d.code:
+                issue(d.row, "parent_code", "cây đơn vị có vòng lặp.", "the unit tree has a cycle.")
+                break
+            walk, steps = parent_of[walk], steps + 1
+    if not drafts and not issues:
+        issues.append(UnitIssue(filename, None, None, f"{filename}: không có đơn vị nào.", f"{filename}: no units found."))
+    return drafts, issues

@@ -1,0 +1,221 @@
+"""Staff accounts and participants: creation, registration, sign-in, personal-data export."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from contest import clock
+from contest.domain.citizen_id import normalise as normalise_citizen_id
+from contest.domain.errors import ContestError, InvalidInput, NotFound
+from contest.domain.registration import (
+    CONSENT_VERSION,
+    EntryRules,
+    RegistrationInput,
+    normalise_phone,
+    validate_registration,
+)
+from contest.models import ROLES, Contest, Participant, StaffRole, StaffUser, Unit
+from contest.services import audit, ratelimit, sessions
+from contest.services.context import Actor
+from contest.services.passwords import hash_password, needs_rehash, verify_password
+
+_USERNAME = re.compile(r"[a-z0-9_.\-]{3,64}")
+
+BAD_LOGIN = ContestError(
+    "Tên đăng nhập hoặc mật khẩu không đúng.", "The username or password is not correct."
+)
+
+
+def create_staff_user(
+    db: Session, actor: Actor, *, username: str, full_name: str, password: str, roles: list[str]
+) -> StaffUser:
+    username = username.strip().lower()
+    if not _USERNAME.fullmatch(username):
+        raise ContestError(
+            "Tên đăng nhập gồm 3–64 ký tự: chữ thường không dấu, số, dấu chấm, gạch dưới, gạch ngang.",
+            "A username is 3–64 characters: lower-case letters, digits, dot, underscore, hyphen.",
+            field="username",
+        )
+    unknown = sorted(set(roles) - set(ROLES))
+    if unknown or not roles:
+        raise ContestError(
+            f"Vai trò không hợp lệ: {', '.join(unknown) or '(trống)'}. Chọn trong: {', '.join(ROLES)}.",
+            f"Unknown role: {', '.join(unknown) or '(none)'}. Choose from: {', '.join(ROLES)}.",
+            field="roles",
+        )
+    if len(password) < 10:
+        raise ContestError("Mật khẩu nhân sự cần ít nhất 10 ký tự.", "Staff passwords need at least 10 characters.",
+                           field="password")
+    if db.execute(select(StaffUser.id).where(StaffUser.username == username)).first():
+        raise ContestError(f"Tên đăng nhập '{username}' đã tồn tại.", f"The username '{username}' is taken.",
+                           field="username")
+    user = StaffUser(
+        username=username,
+        full_name=unicodedata.normalize("NFC", full_name.strip()),
+        password_hash=hash_password(password),
+        created_at=clock.now(),
+        role_rows=[StaffRole(role=r) for r in sorted(set(roles))],
+    )
+    db.add(user)
+    db.flush()
+    audit.record(db, actor, "staff_user.create", "staff_user", user.id, {"username": username, "roles": sorted(set(roles))})
+    db.commit()
+    return user
+
+
+def staff_sign_in(db: Session, *, username: str, password: str, ip: str, user_agent: str) -> tuple[StaffUser, str]:
+    """Check the password and open a session; returns the user and the raw session token."""
+    username = (username or "").strip().lower()
+    key = f"staff:{username}"
+    ratelimit.hit_address(ip, "login")
+    ratelimit.check_account(db, key)
+    user = db.execute(select(StaffUser).where(StaffUser.username == username)).scalar_one_or_none()
+    ok = verify_password(user.password_hash if user else None, password or "")
+    if not ok or user is None or not user.is_active:
+        ratelimit.record_failure(db, key, ip)
+        audit.record(db, Actor("anonymous", ip=ip), "staff.sign_in_failed", "staff_user", username)
+        db.commit()
+        raise BAD_LOGIN
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    ratelimit.clear_failures(db, key)
+    token = sessions.open_session(db, staff_user_id=user.id, ip=ip, user_agent=user_agent)
+    audit.record(db, Actor("staff", user.id, user.username, ip), "staff.sign_in", "staff_user", user.id)
+    db.commit()
+    return user, token
+
+
+def unit_choices(db: Session, contest_id: int) -> list[Unit]:
+    return list(db.execute(select(Unit).where(Unit.contest_id == contest_id).order_by(Unit.position, Unit.id)).scalars())
+
+
+def register_participant(
+    db: Session, contest: Contest, data: RegistrationInput, *, ip: str, user_agent: str
+) -> tuple[Participant, str]:
+    """Validate, store the participant with their consent, and sign them in."""
+    ratelimit.hit_address(ip, "register")
+    if not contest.registration_open:
+        raise ContestError("Cuộc thi đã đóng đăng ký.", "Registration for this contest is closed.")
+    valid = validate_registration(data, EntryRules(contest.min_age, contest.age_cutoff), clock.today_local())
+    unit = db.execute(
+        select(Unit).where(Unit.contest_id == contest.id, Unit.code == valid.unit_code)
+    ).scalar_one_or_none()
+    problems: list[ContestError] = []
+    if unit is None:
+        problems.append(ContestError("Đơn vị đã chọn không thuộc cuộc thi này.",
+                                     "The unit chosen does not belong to this contest.", field="unit_code"))
+    taken = db.execute(
+        select(Participant.citizen_id, Participant.phone).where(
+            Participant.contest_id == contest.id,
+            or_(Participant.citizen_id == valid.citizen_id, Participant.phone == valid.phone),
+        )
+    ).all()
+    if any(row.citizen_id == valid.citizen_id for row in taken):
+        problems.append(ContestError(
+            "Số CCCD này đã đăng ký dự thi. Mỗi người chỉ được đăng ký một tài khoản; hãy đăng nhập.",
+            "This citizen ID is already registered. One account per person: please sign in.",
+            field="citizen_id"))
+    if any(row.phone == valid.phone for row in taken):
+        problems.append(ContestError("Số điện thoại này đã được dùng để đăng ký.",
+                                     "This phone number is already registered.", field="phone"))
+    if problems:
+        raise InvalidInput(problems)
+    now = clock.now()
+    participant = Participant(
+        contest_id=contest.id,
+        full_name=valid.full_name,
+        date_of_birth=valid.date_of_birth,
+        gender=valid.gender,
+        citizen_id=valid.citizen_id,
+        phone=valid.phone,
+        email=valid.email,
+        unit_id=unit.id,
+        password_hash=hash_password(valid.password),
+        consent_version=CONSENT_VERSION,
+        consent_at=now,
+        registered_at=now,
+    )
+    db.add(participant)
+    try:
+        db.flush()
+    except IntegrityError:
+        # Two registrations with the same CCCD raced; the unique constraint decided.
+        db.rollback()
+        raise InvalidInput([ContestError("Số CCCD hoặc số điện thoại này đã đăng ký dự thi.",
+                                         "This citizen ID or phone number is already registered.",
+                                         field="citizen_id")]) from None
+    actor = Actor("participant", participant.id, "", ip)
+    audit.record(db, actor, "participant.register", "participant", participant.id,
+                 {"contest": contest.slug, "unit": unit.code, "consent_version": CONSENT_VERSION})
+    token = sessions.open_session(db, participant_id=participant.id, ip=ip, user_agent=user_agent)
+    db.commit()
+    return participant, token
+
+
+def participant_sign_in(
+    db: Session, contest: Contest, *, login: str, password: str, ip: str, user_agent: str
+) -> tuple[Participant, str]:
+    """Sign in with the CCCD or the phone number."""
+    login = (login or "").strip()
+    citizen_id = normalise_citizen_id(login)
+    phone = normalise_phone(login)
+    key = f"participant:{contest.id}:{citizen_id if len(citizen_id) == 12 else phone}"
+    ratelimit.hit_address(ip, "login")
+    ratelimit.check_account(db, key)
+    participant = db.execute(
+        select(Participant).where(
+            Participant.contest_id == contest.id,
+            or_(Participant.citizen_id == citizen_id, Participant.phone == phone),
+        )
+    ).scalar_one_or_none()
+    if not verify_password(participant.password_hash if participant else None, password or "") or participant is None:
+        ratelimit.record_failure(db, key, ip)
+        db.commit()
+        raise ContestError("Số CCCD/số điện thoại hoặc mật khẩu không đúng.",
+                           "The citizen ID/phone number or password is not correct.")
+    ratelimit.clear_failures(db, key)
+    token = sessions.open_session(db, participant_id=participant.id, ip=ip, user_agent=user_agent)
+    audit.record(db, Actor("participant", participant.id, "", ip), "participant.sign_in", "participant", participant.id)
+    db.commit()
+    return participant, token
+
+
+def personal_data(db: Session, participant: Participant) -> dict:
+    """Everything stored about a participant, for their own download (Decree 13/2023, art. 14)."""
+    unit = db.get(Unit, participant.unit_id) if participant.unit_id else None
+    contest = db.get(Contest, participant.contest_id)
+    return {
+        "contest": contest.slug if contest else None,
+        "full_name": participant.full_name,
+        "date_of_birth": participant.date_of_birth.isoformat(),
+        "gender": participant.gender,
+        "citizen_id": participant.citizen_id,
+        "phone": participant.phone,
+        "email": participant.email,
+        "unit": {"code": unit.code, "name": unit.name} if unit else None,
+        "registered_at": participant.registered_at.isoformat(),
+        "consent": {"version": participant.consent_version, "at": participant.consent_at.isoformat()},
+    }
+
+
+def export_personal_data(db: Session, participant: Participant, ip: str) -> dict:
+    data = personal_data(db, participant)
+    audit.record(db, Actor("participant", participant.id, "", ip), "participant.data_export", "participant", participant.id)
+    db.commit()
+    return data
+
+
+def get_staff(db: Session, user_id: int) -> StaffUser:
+    user = db.get(StaffUser, user_id)
+    if user is None:
+        raise NotFound("Không tìm thấy tài khoản.", "Account not found.")
+    return user
+
+
+def list_staff(db: Session) -> list[StaffUser]:
+    return list(db.execute(select(StaffUser).order_by(StaffUser.username)).scalars())

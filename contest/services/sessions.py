@@ -1,0 +1,125 @@
+"""Server-side sessions: create on sign-in, resolve per request, end by the user or an admin."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from contest import clock
+from contest.config import get_settings
+from contest.domain.errors import NotFound
+from contest.models import Participant, StaffUser, WebSession
+from contest.services import audit
+from contest.services.context import Actor
+
+TOUCH_EVERY = timedelta(minutes=5)
+
+
+def token_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def open_session(
+    db: Session, *, staff_user_id: int | None = None, participant_id: int | None = None, ip: str = "", user_agent: str = ""
+) -> str:
+    """Add a session row to the caller's transaction and return the raw cookie token."""
+    raw = secrets.token_urlsafe(32)
+    now = clock.now()
+    db.add(
+        WebSession(
+            token_hash=token_hash(raw),
+            staff_user_id=staff_user_id,
+            participant_id=participant_id,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + timedelta(days=get_settings().session_days),
+            ip=ip[:64],
+            user_agent=user_agent[:300],
+        )
+    )
+    return raw
+
+
+@dataclass
+class Principal:
+    session: WebSession
+    staff: StaffUser | None = None
+    participant: Participant | None = None
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return self.staff.roles if self.staff else frozenset()
+
+    def actor(self, ip: str) -> Actor:
+        if self.staff:
+            return Actor("staff", self.staff.id, self.staff.username, ip)
+        assert self.participant is not None
+        return Actor("participant", self.participant.id, "", ip)
+
+
+def resolve(db: Session, raw: str | None) -> Principal | None:
+    """The live session behind a cookie, or None. Touches last_seen at most every 5 minutes."""
+    if not raw or len(raw) > 100:
+        return None
+    ws = db.execute(select(WebSession).where(WebSession.token_hash == token_hash(raw))).scalar_one_or_none()
+    now = clock.now()
+    if ws is None or ws.ended_at is not None or ws.expires_at <= now:
+        return None
+    principal = Principal(session=ws)
+    if ws.staff_user_id is not None:
+        principal.staff = db.get(StaffUser, ws.staff_user_id)
+        if principal.staff is None or not principal.staff.is_active:
+            return None
+    else:
+        principal.participant = db.get(Participant, ws.participant_id)
+        if principal.participant is None:
+            return None
+    if now - ws.last_seen_at > TOUCH_EVERY:
+        db.execute(update(WebSession).where(WebSession.id == ws.id).values(last_seen_at=now))
+        db.commit()
+    return principal
+
+
+def sign_out(db: Session, principal: Principal, ip: str) -> None:
+    principal.session.ended_at = clock.now()
+    audit.record(db, principal.actor(ip), "session.sign_out", "session", principal.session.id)
+    db.commit()
+
+
+def end_session(db: Session, actor: Actor, session_id: int) -> None:
+    ws = db.get(WebSession, session_id)
+    if ws is None:
+        raise NotFound("Không tìm thấy phiên đăng nhập.", "Session not found.")
+    if ws.ended_at is None:
+        ws.ended_at = clock.now()
+        audit.record(db, actor, "session.end", "session", session_id,
+                     {"staff_user_id": ws.staff_user_id, "participant_id": ws.participant_id})
+    db.commit()
+
+
+def end_all_for_staff(db: Session, actor: Actor, staff_user_id: int) -> int:
+    result = db.execute(
+        update(WebSession)
+        .where(WebSession.staff_user_id == staff_user_id, WebSession.ended_at.is_(None))
+        .values(ended_at=clock.now())
+    )
+    audit.record(db, actor, "session.end_all", "staff_user", staff_user_id, {"ended": result.rowcount})
+    db.commit()
+    return result.rowcount or 0
+
+
+def live_sessions(db: Session, limit: int = 200) -> list[WebSession]:
+    now = clock.now()
+    return list(
+        db.execute(
+            select(WebSession)
+            .where(WebSession.ended_at.is_(None), WebSession.expires_at > now)
+            .order_by(WebSession.last_seen_at.desc())
+            .limit(limit)
+        ).scalars()
+    )
