@@ -196,8 +196,8 @@ def _allocate(pool: PreparedPool, plan: _Plan, rng: random.Random) -> list[int]:
 def _repair(plan: _Plan, free: list[int], taken: list[list[int]], short: list[int]) -> list[int]:
     """Fill short quotas by moving earlier quotas' picks to other cells (augmenting paths).
 
-    Returns the quotas that stayed short, with the cells they can reach, empty when the
-    allocation is complete; the plan uses the leftovers to explain why the pool is too small.
+    Returns [the first quota that could not be filled], or [] when every quota is full; the
+    plan starts from that quota to explain why the pool is too small.
     """
     for q in range(len(short)):
         while short[q]:
