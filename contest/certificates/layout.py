@@ -137,22 +137,25 @@ def fit_font_size(text: str, font: str, width: float, largest: float, smallest: 
 
 def wrap_lines(text: str, font: str, size: float, width: float) -> list[str]:
     """Greedy word wrap; a single word wider than `width` keeps a line of its own."""
+    words = text.split()
+    return _wrap(words, [stringWidth(word, font, size) for word in words], stringWidth(" ", font, size), width)
+
+
+def _wrap(words: list[str], widths: list[float], space: float, width: float) -> list[str]:
     lines: list[str] = []
-    current = ""
-    space = stringWidth(" ", font, size)
+    current: list[str] = []
     current_width = 0.0
-    for word in text.split():
-        word_width = stringWidth(word, font, size)
+    for word, word_width in zip(words, widths):
         if current and current_width + space + word_width > width:
-            lines.append(current)
-            current, current_width = word, word_width
+            lines.append(" ".join(current))
+            current, current_width = [word], word_width
         elif current:
-            current += " " + word
+            current.append(word)
             current_width += space + word_width
         else:
-            current, current_width = word, word_width
+            current, current_width = [word], word_width
     if current:
-        lines.append(current)
+        lines.append(" ".join(current))
     return lines
 
 
@@ -162,18 +165,20 @@ def balance_lines(text: str, font: str, size: float, width: float) -> list[str]:
     Centred text with a long first line and a stub of two words under it looks broken;
     the narrowest width that keeps the same line count spreads the words evenly.
     """
-    lines = wrap_lines(text, font, size, width)
+    words = text.split()
+    widths = [stringWidth(word, font, size) for word in words]
+    space = stringWidth(" ", font, size)
+    lines = _wrap(words, widths, space, width)
     if len(lines) <= 1:
         return lines
-    low = max(stringWidth(word, font, size) for word in text.split())
-    high = width
-    for _ in range(20):
+    low, high = max(widths), width
+    while high - low > 0.5:
         middle = (low + high) / 2
-        if len(wrap_lines(text, font, size, middle)) <= len(lines):
+        if len(_wrap(words, widths, space, middle)) <= len(lines):
             high = middle
         else:
             low = middle
-    return wrap_lines(text, font, size, high)
+    return _wrap(words, widths, space, high)
 
 
 def fit_paragraph(
