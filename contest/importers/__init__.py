@@ -1,0 +1,87 @@
+"""Question-bank importers: every supported file format in, question drafts and bilingual problems out."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from contest.importers import aiken, csvfile, docx, gift, moodle_xml, xlsx
+from contest.importers.base import (
+    FileRefused,
+    ImportIssue,
+    ImportLimits,
+    Location,
+    OptionDraft,
+    ParseResult,
+    QuestionDraft,
+)
+from contest.importers.duplicates import Duplicate, NearDuplicate, find_duplicates, fingerprint, near_duplicates
+from contest.importers.safety import check_size
+
+__all__ = [
+    "Duplicate",
+    "ImportIssue",
+    "ImportLimits",
+    "Location",
+    "NearDuplicate",
+    "OptionDraft",
+    "ParseResult",
+    "QuestionDraft",
+    "SUPPORTED_EXTENSIONS",
+    "find_duplicates",
+    "fingerprint",
+    "near_duplicates",
+    "parse_file",
+]
+
+log = logging.getLogger(__name__)
+
+_PARSERS = {
+    ".xlsx": xlsx.parse,
+    ".xlsm": xlsx.parse,
+    ".docx": docx.parse,
+    ".csv": csvfile.parse,
+    ".gift": gift.parse,
+    ".aiken": aiken.parse,
+    ".xml": moodle_xml.parse,
+}
+SUPPORTED_EXTENSIONS = (*_PARSERS, ".txt")
+
+
+def _pick(data: bytes, extension: str):
+    if extension in _PARSERS:
+        return _PARSERS[extension]
+    if extension == ".txt":
+        head = data[:65536].decode("utf-8", errors="ignore")
+        return aiken.parse if aiken.looks_like_aiken(head) else gift.parse
+    return None
+
+
+def parse_file(data: bytes, filename: str, limits: ImportLimits = ImportLimits()) -> ParseResult:
+    """Read a question bank file; the format comes from the extension (.txt is sniffed: GIFT or Aiken).
+
+    Never raises for a bad file: every problem is an error in the result, all of a file's
+    problems at once. Questions of kinds the contest cannot run are in ``skipped``.
+    """
+    extension = os.path.splitext(filename)[1].lower()
+    parser = _pick(data, extension)
+    if parser is None:
+        return FileRefused(
+            "file",
+            f"Không hỗ trợ định dạng tệp '{extension or filename}'; hãy dùng .xlsx, .docx, .csv, .txt/.gift (GIFT), "
+            ".txt/.aiken (Aiken) hoặc .xml (Moodle XML)",
+            f"The file format '{extension or filename}' is not supported; use .xlsx, .docx, .csv, .txt/.gift (GIFT), "
+            ".txt/.aiken (Aiken) or .xml (Moodle XML)",
+        ).result(filename)
+    try:
+        check_size(data, limits)
+        return parser(data, filename, limits)
+    except FileRefused as refused:
+        return refused.result(filename)
+    except Exception:  # a file must never take the import page down; the bug is logged
+        log.exception("unexpected failure reading %s", filename)
+        return FileRefused(
+            "file",
+            "Không đọc được tệp do lỗi không mong đợi; hãy kiểm tra tệp hoặc báo cho quản trị viên",
+            "The file could not be read because of an unexpected error; check the file or tell the administrator",
+        ).result(filename)

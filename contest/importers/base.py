@@ -1,0 +1,214 @@
+"""Drafts, problems and limits shared by every question-bank importer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field as dc_field
+
+TEXT_PLAIN = "plain"
+TEXT_HTML = "html"
+DIFFICULTIES = ("easy", "medium", "hard")
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a question or a problem is in the file, as the user sees it."""
+
+    file: str
+    sheet: str | None = None
+    row: int | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class OptionDraft:
+    text: str
+    correct: bool
+
+
+@dataclass(frozen=True)
+class QuestionDraft:
+    """A question read from a file, not yet in the bank.
+
+    ``stem`` and option texts are NFC, trimmed, with whitespace runs collapsed.
+    With ``text_format == "plain"`` they are plain text that a page must escape;
+    with ``"html"`` they are HTML already sanitised down to b, strong, i, em, u,
+    sub, sup, br, p, code, pre (no attributes), safe to insert as it is.
+    """
+
+    stem: str
+    options: tuple[OptionDraft, ...]
+    location: Location
+    text_format: str = TEXT_PLAIN
+    topic: str | None = None
+    difficulty: str | None = None
+    explanation: str | None = None
+    source: str | None = None
+    number: str | None = None
+
+    @property
+    def multiple_answers(self) -> bool:
+        return sum(1 for o in self.options if o.correct) > 1
+
+    @property
+    def correct_letters(self) -> str:
+        return ", ".join(letter(i) for i, o in enumerate(self.options) if o.correct)
+
+
+@dataclass(frozen=True)
+class ImportIssue:
+    """One problem (or one skipped question) with its place and a reason in both languages."""
+
+    location: Location
+    field: str | None
+    message_vi: str
+    message_en: str
+
+    def as_dict(self) -> dict:
+        return {
+            "file": self.location.file,
+            "sheet": self.location.sheet,
+            "row": self.location.row,
+            "line": self.location.line,
+            "field": self.field,
+            "message_vi": self.message_vi,
+            "message_en": self.message_en,
+        }
+
+
+@dataclass
+class ParseResult:
+    questions: list[QuestionDraft] = dc_field(default_factory=list)
+    errors: list[ImportIssue] = dc_field(default_factory=list)
+    skipped: list[ImportIssue] = dc_field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass(frozen=True)
+class ImportLimits:
+    max_bytes: int = 20 * 1024 * 1024
+    max_questions: int = 20_000
+    max_uncompressed_bytes: int = 200 * 1024 * 1024
+    max_compression_ratio: int = 100
+
+
+class FileRefused(Exception):
+    """The whole file is refused (too big, zip bomb, DTD, wrong encoding...)."""
+
+    def __init__(self, field: str | None, message_vi: str, message_en: str) -> None:
+        super().__init__(message_en)
+        self.field = field
+        self.message_vi = message_vi
+        self.message_en = message_en
+
+    def result(self, filename: str) -> ParseResult:
+        return ParseResult(errors=[ImportIssue(Location(filename), self.field, self.message_vi, self.message_en)])
+
+
+# Canonical names of the fields, as the Excel form and the error messages show them.
+FIELD_LABELS: dict[str, tuple[str, str]] = {
+    "number": ("STT", "No"),
+    "stem": ("Câu hỏi", "Question"),
+    "options": ("Phương án", "Options"),
+    "correct": ("Đáp án đúng", "Correct"),
+    "topic": ("Chủ đề", "Topic"),
+    "difficulty": ("Mức độ", "Difficulty"),
+    "explanation": ("Giải thích", "Explanation"),
+    "source": ("Nguồn", "Source"),
+    "format": ("Định dạng", "Format"),
+}
+
+
+def letter(index: int) -> str:
+    return chr(ord("A") + index)
+
+
+def field_label(field: str | None) -> tuple[str, str] | None:
+    if field is None:
+        return None
+    if field.startswith("option_"):
+        return f"Phương án {field[7:]}", f"Option {field[7:]}"
+    return FIELD_LABELS.get(field, (field, field))
+
+
+def make_issue(location: Location, field: str | None, reason_vi: str, reason_en: str) -> ImportIssue:
+    """Build an issue whose messages start with the place, e.g. "Dòng 14, cột 'Đáp án đúng': …"."""
+    vi: list[str] = []
+    en: list[str] = []
+    if location.sheet:
+        vi.append(f"Trang '{location.sheet}'")
+        en.append(f"Sheet '{location.sheet}'")
+    if location.row is not None:
+        vi.append(f"Dòng {location.row}")
+        en.append(f"Row {location.row}")
+    elif location.line is not None:
+        vi.append(f"Dòng {location.line}")
+        en.append(f"Line {location.line}")
+    label = field_label(field)
+    if label:
+        tabular = location.row is not None
+        vi.append(f"{'cột' if tabular else 'mục'} '{label[0]}'")
+        en.append(f"{'column' if tabular else 'field'} '{label[1]}'")
+    if vi:
+        return ImportIssue(location, field, f"{', '.join(vi)}: {reason_vi}", f"{', '.join(en)}: {reason_en}")
+    return ImportIssue(location, field, reason_vi, reason_en)
+
+
+def check_question(
+    stem: str,
+    options: list[tuple[str, bool]],
+    location: Location,
+    *,
+    correct_field: str = "correct",
+) -> list[ImportIssue]:
+    """The problems every format shares: empty stem, < 2 options, no right option, repeated option."""
+    problems: list[ImportIssue] = []
+    if not stem:
+        problems.append(make_issue(location, "stem", "câu hỏi không có nội dung", "the question has no text"))
+    if len(options) < 2:
+        problems.append(
+            make_issue(
+                location,
+                "options",
+                f"câu hỏi cần ít nhất 2 phương án, mới có {len(options)}",
+                f"a question needs at least 2 options, it has {len(options)}",
+            )
+        )
+    elif not any(correct for _, correct in options):
+        problems.append(
+            make_issue(location, correct_field, "không có phương án đúng", "no option is marked as correct")
+        )
+    seen: dict[str, int] = {}
+    for i, (text, _) in enumerate(options):
+        if text in seen:
+            problems.append(
+                make_issue(
+                    location,
+                    f"option_{letter(i)}",
+                    f"phương án {letter(i)} trùng với phương án {letter(seen[text])}",
+                    f"option {letter(i)} repeats option {letter(seen[text])}",
+                )
+            )
+        else:
+            seen[text] = i
+    return problems
+
+
+def too_many_questions(limits: ImportLimits) -> FileRefused:
+    return FileRefused(
+        None,
+        f"Tệp có quá nhiều câu hỏi (tối đa {limits.max_questions}); hãy chia thành nhiều tệp",
+        f"The file has too many questions (at most {limits.max_questions}); split it into several files",
+    )
+
+
+def skipped_kind(location: Location, kind_vi: str, kind_en: str, name: str | None = None) -> ImportIssue:
+    named = f" '{name}'" if name else ""
+    return make_issue(
+        location,
+        None,
+        f"bỏ qua câu hỏi{named} dạng {kind_vi}: cuộc thi chỉ chạy câu hỏi trắc nghiệm (một hoặc nhiều đáp án, đúng/sai)",
+        f"skipped {kind_en} question{named}: the contest runs only multiple-choice, multiple-response and true/false questions",
+    )

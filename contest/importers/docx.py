@@ -1,0 +1,322 @@
+"""Word (.docx) question banks: "Câu 1:" paragraphs with "A." options, and tables laid out like the Excel form."""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+
+import docx
+from docx.table import Table
+from docx.text.hyperlink import Hyperlink
+from docx.text.paragraph import Paragraph
+
+from contest.importers.base import (
+    FileRefused,
+    ImportLimits,
+    Location,
+    OptionDraft,
+    ParseResult,
+    QuestionDraft,
+    check_question,
+    letter,
+    make_issue,
+    too_many_questions,
+)
+from contest.importers.safety import open_office_zip
+from contest.importers.tabular import _parse_correct, read_table
+from contest.importers.text import difficulty_code, fold, normalize_text, unknown_difficulty
+
+_QUESTION = re.compile(r"\s*(?:câu|cau|question|bài|bai)\s*(\d+)\s*[:.)]?\s*(.*)", re.IGNORECASE | re.DOTALL)
+_NUMBERED = re.compile(r"\s*(\d+)\s*[.)](?:\s+(.*)|\s*$)", re.DOTALL)
+_OPTION = re.compile(r"\s*(\*?)\s*(?:([A-J])\s*[.)]|([a-j])\s*[.)])\s*")
+_LABELS = {
+    "correct": {"dapan", "dapandung", "da", "answer", "correct", "correctanswer", "dapanchinhxac"},
+    "topic": {"chude", "topic", "chuyende"},
+    "difficulty": {"mucdo", "difficulty", "dokho", "capdo"},
+    "explanation": {"giaithich", "explanation", "loigiai", "huongdangiai", "huongdan"},
+    "source": {"nguon", "source", "cancu"},
+}
+_LABEL_BY_KEY = {key: name for name, keys in _LABELS.items() for key in keys}
+# Marks that can single out the right option, in the order they are trusted.
+_MARKS = ("bold", "underline", "colour")
+
+
+@dataclass
+class _Line:
+    number: int
+    text: str
+    marks: list[frozenset[str]]
+
+
+@dataclass
+class _Option:
+    letter: str
+    text: str
+    star: bool
+    marks: frozenset[str]
+
+
+@dataclass
+class _Question:
+    line: int
+    number: str
+    stem: list[str] = field(default_factory=list)
+    options: list[_Option] = field(default_factory=list)
+    meta: dict[str, str] = field(default_factory=dict)
+    last: str = "stem"
+
+
+def _run_marks(run) -> frozenset[str]:
+    marks = set()
+    bold = run.bold
+    if bold is None and run.style is not None:
+        bold = run.style.font.bold
+    if bold:
+        marks.add("bold")
+    underline = run.underline
+    if underline not in (None, False) and getattr(underline, "value", 1) != 0:
+        marks.add("underline")
+    color = run.font.color
+    if color is not None and color.type is not None and color.rgb is not None and str(color.rgb) not in ("000000", "auto"):
+        marks.add("colour")
+    if run.font.highlight_color is not None:
+        marks.add("colour")
+    return frozenset(marks)
+
+
+def _lines(paragraph: Paragraph, number: int) -> list[_Line]:
+    """The paragraph split at manual line breaks, each character with its run's marks."""
+    chars: list[str] = []
+    marks: list[frozenset[str]] = []
+    for item in paragraph.iter_inner_content():
+        runs = item.runs if isinstance(item, Hyperlink) else [item]
+        for run in runs:
+            text = run.text
+            flag = _run_marks(run)
+            chars.extend(text)
+            marks.extend([flag] * len(text))
+    lines: list[_Line] = []
+    start = 0
+    text = "".join(chars)
+    for i, ch in enumerate(text + "\n"):
+        if ch == "\n":
+            lines.append(_Line(number, text[start:i], marks[start:i]))
+            start = i + 1
+    return lines
+
+
+def _split_options(line: _Line) -> list[_Option] | None:
+    """Options on one line ("A. x<tab>B. y" is common), or None when the line is not an option."""
+    first = _OPTION.match(line.text)
+    if not first:
+        return None
+    starts = [first]
+    expected = ord((first.group(2) or first.group(3)).upper()) + 1
+    pos = first.end()
+    while True:
+        nxt = re.compile(
+            r"(?:\t|\s{2,})\s*(\*?)\s*(" + chr(expected) + r"|" + chr(expected).lower() + r")\s*[.)]\s*"
+        ).search(line.text, pos)
+        if not nxt:
+            break
+        starts.append(nxt)
+        expected += 1
+        pos = nxt.end()
+    options = []
+    for i, match in enumerate(starts):
+        end = starts[i + 1].start() if i + 1 < len(starts) else len(line.text)
+        ltr = (match.group(2) or match.group(3) or "").upper()
+        text_span = range(match.end(), end)
+        letter_pos = match.start(2) if match.group(2) else match.start(3)
+        visible = [j for j in text_span if not line.text[j].isspace()]
+        marks = set()
+        for mark in _MARKS:
+            if mark in line.marks[letter_pos] or (visible and all(mark in line.marks[j] for j in visible)):
+                marks.add(mark)
+        options.append(_Option(ltr, normalize_text(line.text[match.end() : end]), bool(match.group(1)), frozenset(marks)))
+    return options
+
+
+def _label(text: str) -> tuple[str, str] | None:
+    head, colon, rest = text.partition(":")
+    if not colon or len(head) > 25:
+        return None
+    name = _LABEL_BY_KEY.get(fold(head))
+    return (name, normalize_text(rest)) if name else None
+
+
+def _finish(q: _Question, file: str, default_topic: str | None, result: ParseResult) -> None:
+    where = Location(file, line=q.line)
+    problems = []
+    letters = [o.letter for o in q.options]
+    expected = [letter(i) for i in range(len(letters))]
+    if letters != expected:
+        problems.append(
+            make_issue(
+                where,
+                "options",
+                f"các phương án {', '.join(letters)} không liền nhau theo thứ tự A, B, C…",
+                f"the options {', '.join(letters)} are not consecutive A, B, C…",
+            )
+        )
+    texts = [o.text for o in q.options]
+    right: list[int] = []
+    answer = q.meta.get("correct")
+    if answer:
+        parsed, bad = _parse_correct(answer, texts)
+        if parsed is None:
+            problems.append(
+                make_issue(
+                    where, "correct", f"'{bad}' không phải là một phương án có trong câu hỏi",
+                    f"'{bad}' is not one of the question's options",
+                )
+            )
+        else:
+            right = parsed
+    elif any(o.star for o in q.options):
+        right = [i for i, o in enumerate(q.options) if o.star]
+    else:
+        for mark in _MARKS:
+            marked = [i for i, o in enumerate(q.options) if mark in o.marks]
+            if 0 < len(marked) < len(q.options):
+                right = marked
+                break
+    stem = normalize_text(" ".join(q.stem))
+    options = [(o.text, i in right) for i, o in enumerate(q.options)]
+    base = check_question(stem, options, where)
+    if answer:
+        base = [p for p in base if p.field != "correct"]
+    problems.extend(
+        make_issue(
+            where, "correct",
+            "không xác định được phương án đúng: ghi dòng 'Đáp án: B', hoặc đánh dấu phương án đúng bằng chữ đậm, gạch chân, màu chữ hay dấu '*'",
+            "the correct option cannot be told: add a line 'Đáp án: B' or mark the right option bold, underlined, coloured or with '*'",
+        ) if p.field == "correct" else p
+        for p in base
+    )
+    difficulty = None
+    try:
+        difficulty = difficulty_code(q.meta.get("difficulty"))
+    except ValueError as exc:
+        vi, en = unknown_difficulty(str(exc))
+        problems.append(make_issue(where, "difficulty", vi, en))
+    if problems:
+        result.errors.extend(problems)
+        return
+    result.questions.append(
+        QuestionDraft(
+            stem=stem,
+            options=tuple(OptionDraft(text, correct) for text, correct in options),
+            location=where,
+            topic=q.meta.get("topic") or default_topic,
+            difficulty=difficulty,
+            explanation=normalize_text(q.meta.get("explanation")) or None,
+            source=q.meta.get("source") or None,
+            number=q.number,
+        )
+    )
+
+
+def _read_paragraphs(paragraphs: list[tuple[int, Paragraph]], file: str, limits: ImportLimits, result: ParseResult) -> None:
+    current: _Question | None = None
+    default_topic: str | None = None
+    count = 0
+    for number, paragraph in paragraphs:
+        for line in _lines(paragraph, number):
+            text = normalize_text(line.text)
+            if not text:
+                continue
+            start = _QUESTION.fullmatch(line.text) or _NUMBERED.fullmatch(line.text)
+            if start:
+                if current:
+                    _finish(current, file, default_topic, result)
+                count += 1
+                if count > limits.max_questions:
+                    raise too_many_questions(limits)
+                current = _Question(line.number, start.group(1))
+                rest = normalize_text(start.group(2))
+                if rest:
+                    current.stem.append(rest)
+                continue
+            label = _label(text)
+            if label:
+                name, value = label
+                if current is None:
+                    if name == "topic":
+                        default_topic = value or None
+                    continue
+                current.meta[name] = value
+                current.last = name
+                continue
+            options = _split_options(line) if current is not None else None
+            if options:
+                current.options.extend(options)
+                current.last = "option"
+                continue
+            if current is None:
+                continue  # titles and instructions before the first question
+            if current.last == "stem":
+                current.stem.append(text)
+            elif current.last == "option":
+                opt = current.options[-1]
+                current.options[-1] = _Option(opt.letter, normalize_text(f"{opt.text} {text}"), opt.star, opt.marks)
+            elif current.last in ("explanation", "source", "topic"):
+                current.meta[current.last] = normalize_text(f"{current.meta[current.last]} {text}")
+    if current:
+        _finish(current, file, default_topic, result)
+
+
+def _table_rows(table: Table) -> list[tuple[int, list[str]]]:
+    rows = []
+    for number, row in enumerate(table.rows, start=1):
+        rows.append((number, [normalize_text(cell.text) for cell in row.cells]))
+    return rows
+
+
+def parse(data: bytes, filename: str, limits: ImportLimits) -> ParseResult:
+    result = ParseResult()
+    try:
+        open_office_zip(data, limits, "Word (.docx)")
+        try:
+            document = docx.Document(io.BytesIO(data))
+        except Exception as exc:  # python-docx raises many kinds for a damaged file
+            raise FileRefused(
+                "file",
+                "Không mở được tệp Word (.docx): tệp hỏng hoặc không phải .docx (tệp .doc cũ cần lưu lại thành .docx)",
+                "The Word (.docx) file cannot be opened: it is damaged or not .docx (save an old .doc file as .docx)",
+            ) from exc
+        paragraphs: list[tuple[int, Paragraph]] = []
+        tables: list[Table] = []
+        number = 0
+        for item in document.iter_inner_content():
+            if isinstance(item, Paragraph):
+                number += 1
+                paragraphs.append((number, item))
+            else:
+                tables.append(item)
+        _read_paragraphs(paragraphs, filename, limits, result)
+        for index, table in enumerate(tables, start=1):
+            read_table(
+                _table_rows(table),
+                file=filename,
+                sheet=f"Bảng {index}",
+                default_topic=None,
+                limits=limits,
+                result=result,
+                required_header=False,
+            )
+            if len(result.questions) > limits.max_questions:
+                raise too_many_questions(limits)
+        if not result.questions and not result.errors:
+            result.errors.append(
+                make_issue(
+                    Location(filename),
+                    None,
+                    "không tìm thấy câu hỏi nào: mỗi câu bắt đầu bằng 'Câu 1:' hoặc '1.', mỗi phương án bằng 'A.' hoặc 'A)'",
+                    "no question found: start each question with 'Câu 1:' or '1.' and each option with 'A.' or 'A)'",
+                )
+            )
+    except FileRefused as refused:
+        return refused.result(filename)
+    return result

@@ -1,0 +1,146 @@
+"""Moodle XML question banks (multichoice and truefalse; other kinds are skipped), parsed with defusedxml."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import defusedxml
+from defusedxml.ElementTree import DefusedXMLParser
+
+from contest.importers.base import (
+    TEXT_HTML,
+    TEXT_PLAIN,
+    FileRefused,
+    ImportLimits,
+    Location,
+    OptionDraft,
+    ParseResult,
+    QuestionDraft,
+    check_question,
+    make_issue,
+    skipped_kind,
+    too_many_questions,
+)
+from contest.importers.gift import FALSE_TEXT, TRUE_TEXT, category_topic
+from contest.importers.safety import dtd_refused
+from contest.importers.text import looks_like_html, normalize_text, sanitize_html
+
+_KINDS = {
+    "essay": ("tự luận (essay)", "essay"),
+    "matching": ("ghép cặp (matching)", "matching"),
+    "numerical": ("số (numerical)", "numerical"),
+    "shortanswer": ("trả lời ngắn (short answer)", "short answer"),
+    "cloze": ("điền khuyết nhiều phần (cloze)", "cloze"),
+    "multianswer": ("điền khuyết nhiều phần (cloze)", "cloze"),
+    "description": ("mô tả (description)", "description"),
+}
+
+
+class _LineBuilder(ET.TreeBuilder):
+    """Records the line where each <question> starts, so problems can point at it."""
+
+    parser: DefusedXMLParser | None = None
+
+    def start(self, tag, attrs):
+        element = super().start(tag, attrs)
+        if tag == "question" and self.parser is not None:
+            element.set("_line", str(self.parser.parser.CurrentLineNumber))
+        return element
+
+
+def _read(data: bytes) -> ET.Element:
+    builder = _LineBuilder()
+    parser = DefusedXMLParser(target=builder, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    builder.parser = parser
+    parser.feed(data)
+    return parser.close()
+
+
+def _text(element: ET.Element | None) -> tuple[str, str]:
+    """(text, Moodle format) of an element holding a <text> child."""
+    if element is None:
+        return "", "plain_text"
+    child = element.find("text")
+    value = child.text if child is not None and child.text is not None else ""
+    return value, element.get("format", "html")
+
+
+def parse(data: bytes, filename: str, limits: ImportLimits) -> ParseResult:
+    result = ParseResult()
+    try:
+        try:
+            root = _read(data)
+        except defusedxml.DTDForbidden as exc:
+            raise dtd_refused(filename) from exc
+        except defusedxml.DefusedXmlException as exc:
+            raise dtd_refused(filename) from exc
+        except ET.ParseError as exc:
+            raise FileRefused(
+                "file",
+                f"Tệp XML sai cú pháp (dòng {exc.position[0]}, cột {exc.position[1]})",
+                f"The XML file is malformed (line {exc.position[0]}, column {exc.position[1]})",
+            ) from exc
+        if root.tag != "quiz":
+            raise FileRefused(
+                "file",
+                "Tệp XML không phải định dạng Moodle XML (thẻ gốc phải là <quiz>)",
+                "The XML file is not Moodle XML (the root element must be <quiz>)",
+            )
+        topic: str | None = None
+        for element in root.findall("question"):
+            kind = element.get("type", "")
+            if kind == "category":
+                topic = category_topic(_text(element.find("category"))[0])
+                continue
+            if len(result.questions) + len(result.skipped) >= limits.max_questions:
+                raise too_many_questions(limits)
+            name = normalize_text(_text(element.find("name"))[0]) or None
+            line = element.get("_line")
+            where = Location(filename, line=int(line) if line else None)
+            if kind not in ("multichoice", "truefalse"):
+                vi, en = _KINDS.get(kind, (kind, kind))
+                result.skipped.append(skipped_kind(where, vi, en, name))
+                continue
+            _question(element, kind, where, name, topic, result)
+    except FileRefused as refused:
+        return refused.result(filename)
+    return result
+
+
+def _question(element: ET.Element, kind: str, where: Location, name: str | None, topic: str | None, result: ParseResult) -> None:
+    stem_raw, stem_format = _text(element.find("questiontext"))
+    feedback_raw, _ = _text(element.find("generalfeedback"))
+    answers = []
+    for answer in element.findall("answer"):
+        try:
+            fraction = float(answer.get("fraction", "0"))
+        except ValueError:
+            fraction = 0.0
+        answers.append((fraction, _text(answer)[0]))
+    if kind == "truefalse":
+        truth = any(fraction > 0 and normalize_text(text).lower() == "true" for fraction, text in answers)
+        raw_options = [(TRUE_TEXT, truth), (FALSE_TEXT, not truth)]
+    else:
+        single = normalize_text(element.findtext("single", "true")).lower() in ("true", "1")
+        best = max((fraction for fraction, _ in answers), default=0.0)
+        raw_options = [(text, fraction > 0 and (fraction >= best if single else True)) for fraction, text in answers]
+    pieces = [stem_raw, feedback_raw] + [text for text, _ in raw_options]
+    html = stem_format not in ("plain_text", "markdown") and any(looks_like_html(p) for p in pieces)
+    clean = sanitize_html if html else normalize_text
+    stem = clean(stem_raw)
+    options = [(clean(text), correct) for text, correct in raw_options]
+    problems = check_question(stem, options, where)
+    if problems:
+        result.errors.extend(problems)
+        return
+    result.questions.append(
+        QuestionDraft(
+            stem=stem,
+            options=tuple(OptionDraft(t, c) for t, c in options),
+            location=where,
+            text_format=TEXT_HTML if html else TEXT_PLAIN,
+            topic=topic,
+            explanation=clean(feedback_raw) or None,
+            number=name,
+        )
+    )

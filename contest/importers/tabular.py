@@ -1,0 +1,293 @@
+"""Header matching and row reading shared by the tabular forms (xlsx, CSV, Word tables)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from contest.importers.base import (
+    TEXT_HTML,
+    TEXT_PLAIN,
+    ImportLimits,
+    Location,
+    OptionDraft,
+    ParseResult,
+    QuestionDraft,
+    check_question,
+    letter,
+    make_issue,
+    too_many_questions,
+)
+from contest.importers.text import (
+    difficulty_code,
+    fold,
+    normalize_text,
+    sanitize_html,
+    unknown_difficulty,
+)
+
+_HEADER_NAMES: dict[str, str] = {}
+for _field, _names in {
+    "number": ("stt", "no", "number", "so", "sothutu", "ma", "macauhoi", "id"),
+    "stem": ("cauhoi", "question", "questiontext", "noidung", "noidungcauhoi", "stem", "cauhoitracnghiem"),
+    "correct": (
+        "dapandung", "correct", "correctanswer", "correctanswers", "answer", "answers", "dapan",
+        "dapanchinhxac", "phuongandung", "phuonganđung", "key", "answerkey", "correctoption", "dung",
+    ),
+    "topic": ("chude", "topic", "category", "linhvuc", "chuyende", "nhom"),
+    "difficulty": ("mucdo", "difficulty", "dokho", "level", "capdo", "mucdokho"),
+    "explanation": ("giaithich", "explanation", "huongdan", "loigiai", "huongdangiai"),
+    "source": ("nguon", "source", "cancu", "trichdan", "tailieu", "nguontrichdan"),
+    "format": ("dinhdang", "format", "textformat"),
+}.items():
+    for _name in _names:
+        _HEADER_NAMES[_name] = _field
+
+_OPTION_HEADER = re.compile(r"(?:phuongan|dapan|option|luachon|pa|choice|answer)?([a-j])")
+_OPTION_GROUP = {"", "phuongan", "cacphuongan", "dapan", "options", "option", "luachon", "answers", "choices"}
+_HEADER_SCAN_ROWS = 20
+REQUIRED = ("stem", "option_A", "option_B", "correct")
+
+
+def classify_header(label: object) -> str | None:
+    """The field a header cell names ("stem", "option_C", "correct"...), or None."""
+    key = fold(normalize_text(label))
+    if not key:
+        return None
+    if key in _HEADER_NAMES:
+        return _HEADER_NAMES[key]
+    match = _OPTION_HEADER.fullmatch(key)
+    if match:
+        return f"option_{match.group(1).upper()}"
+    return None
+
+
+def cell_text(value: object) -> str:
+    """A cell's value as the text a person reads in it.
+
+    Numbers keep the decimal point Python and the file store ("0.5", not "0,5"): the
+    comma is only how a Vietnamese Excel displays it, and an organiser who wants the
+    comma in the question types the option as text.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "Đúng" if value else "Sai"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return format(value, ".15g")
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return value.strftime("%d/%m/%Y")
+        return value.strftime("%d/%m/%Y %H:%M")
+    if isinstance(value, dt.date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, dt.time):
+        return value.strftime("%H:%M")
+    return normalize_text(value)
+
+
+@dataclass
+class _Columns:
+    fields: dict[str, int]
+    header_rows: int
+
+
+def _find_header(rows: list[tuple[int, Sequence[object]]]) -> tuple[int, _Columns] | None:
+    for index, (_, values) in enumerate(rows[:_HEADER_SCAN_ROWS]):
+        fields: dict[str, int] = {}
+        for col, value in enumerate(values):
+            field = classify_header(value)
+            if field and field not in fields:
+                fields[field] = col
+        if len(fields) < 2 or not ({"stem", "correct"} & fields.keys()):
+            continue
+        header_rows = 1
+        # A merged "Phương án" cell over a second header row of letters A, B, C…
+        if index + 1 < len(rows):
+            below = rows[index + 1][1]
+            letters = {}
+            for col, value in enumerate(below):
+                key = fold(normalize_text(value))
+                above = fold(cell_text(values[col])) if col < len(values) else ""
+                if len(key) == 1 and "a" <= key <= "j" and (above in _OPTION_GROUP or classify_header(above) is None):
+                    letters[f"option_{key.upper()}"] = col
+            if len(letters) >= 2:
+                fields.update(letters)
+                header_rows = 2
+        return index, _Columns(fields, header_rows)
+    return None
+
+
+def _parse_correct(raw: str, options: list[str]) -> tuple[list[int] | None, str | None]:
+    """Indexes of the right options, or None and the part that matches nothing.
+
+    Letters ("B", "A, C", "AC") win over an option whose text is the same letters;
+    otherwise the full text of one option names it.
+    """
+    by_text = [i for i, text in enumerate(options) if text and raw.casefold() == text.casefold()]
+    stripped = re.sub(r"^(?:đáp án|phương án|option|answer|câu)\s*", "", raw, flags=re.IGNORECASE)
+    stripped = stripped.replace(".", " ").replace(")", " ").strip()
+    if re.fullmatch(r"[A-Za-z](?:[\s,;/&+]*[A-Za-z])*", stripped) and (
+        re.search(r"[\s,;/&+]", stripped) or len(stripped) <= 6
+    ):
+        found: list[int] = []
+        for ch in re.findall(r"[A-Za-z]", stripped):
+            i = ord(ch.upper()) - ord("A")
+            if i >= len(options) or not options[i]:
+                # "Sai" is three letters but also the text of an option of a true/false question.
+                return (by_text[:1], None) if by_text else (None, ch.upper())
+            if i not in found:
+                found.append(i)
+        return sorted(found), None
+    if by_text:
+        return by_text[:1], None
+    return None, raw
+
+
+def read_table(
+    rows: Iterable[tuple[int, Sequence[object]]],
+    *,
+    file: str,
+    sheet: str | None,
+    default_topic: str | None,
+    limits: ImportLimits,
+    result: ParseResult,
+    required_header: bool = True,
+) -> bool:
+    """Read one table into ``result``; returns False when it has no header row at all.
+
+    ``rows`` are (row number as the user sees it, cell values). Problems are added to
+    ``result.errors``; a row with any problem adds no question.
+    """
+    rows = list(rows)
+    found = _find_header(rows)
+    if found is None:
+        if required_header:
+            result.errors.append(
+                make_issue(
+                    Location(file, sheet),
+                    "stem",
+                    "không tìm thấy dòng tiêu đề (cần các cột 'Câu hỏi', 'Phương án A', 'Phương án B', …, 'Đáp án đúng')",
+                    "no header row found (the columns 'Question', 'Option A', 'Option B', …, 'Correct' are needed)",
+                )
+            )
+        return False
+    index, columns = found
+    header_row = rows[index][0]
+    missing = [field for field in REQUIRED if field not in columns.fields]
+    if missing:
+        for field in missing:
+            result.errors.append(
+                make_issue(
+                    Location(file, sheet, row=header_row),
+                    field,
+                    "thiếu cột bắt buộc này trong dòng tiêu đề",
+                    "this required column is missing from the header row",
+                )
+            )
+        return True
+    option_columns = sorted(
+        ((field[7:], col) for field, col in columns.fields.items() if field.startswith("option_")),
+    )
+    last_letter = option_columns[-1][0]
+    option_cols = {ltr: col for ltr, col in option_columns}
+    letters = [letter(i) for i in range(ord(last_letter) - ord("A") + 1)]
+
+    def get(values: Sequence[object], field: str) -> object:
+        col = columns.fields.get(field)
+        return values[col] if col is not None and col < len(values) else None
+
+    for row_number, values in rows[index + columns.header_rows :]:
+        if not any(cell_text(v) for v in values):
+            continue
+        if len(result.questions) + 1 > limits.max_questions:
+            raise too_many_questions(limits)
+        where = Location(file, sheet, row=row_number)
+        problems = []
+        fmt_raw = fold(cell_text(get(values, "format")))
+        text_format = TEXT_PLAIN
+        if fmt_raw == "html":
+            text_format = TEXT_HTML
+        elif fmt_raw not in ("", "plain", "text", "vanban"):
+            problems.append(
+                make_issue(where, "format", f"'{cell_text(get(values, 'format'))}' phải là 'plain' hoặc 'html'",
+                           f"'{cell_text(get(values, 'format'))}' must be 'plain' or 'html'")
+            )
+
+        def clean(value: object) -> str:
+            text = cell_text(value)
+            return sanitize_html(text) if text_format == TEXT_HTML else text
+
+        stem = clean(get(values, "stem"))
+        texts = [
+            clean(values[option_cols[ltr]]) if ltr in option_cols and option_cols[ltr] < len(values) else ""
+            for ltr in letters
+        ]
+        while texts and not texts[-1]:
+            texts.pop()
+        for i, text in enumerate(texts):
+            if not text:
+                nxt = next(letter(j) for j in range(i + 1, len(texts)) if texts[j])
+                problems.append(
+                    make_issue(
+                        where,
+                        f"option_{letter(i)}",
+                        f"thiếu phương án {letter(i)} trong khi có phương án {nxt} (các phương án phải liền nhau)",
+                        f"option {letter(i)} is empty while option {nxt} is given (options must have no gaps)",
+                    )
+                )
+        correct_raw = cell_text(get(values, "correct"))
+        right: list[int] = []
+        if correct_raw:
+            parsed, bad = _parse_correct(correct_raw, texts)
+            if parsed is None:
+                problems.append(
+                    make_issue(
+                        where,
+                        "correct",
+                        f"'{bad}' không phải là một phương án có trong câu hỏi",
+                        f"'{bad}' is not one of the question's options",
+                    )
+                )
+            else:
+                right = parsed
+        options = [(text, i in right) for i, text in enumerate(texts) if text]
+        base = check_question(stem, options, where)
+        if correct_raw:
+            base = [p for p in base if p.field != "correct"]
+        elif len(options) >= 2:
+            base = [p for p in base if p.field != "correct"] + [
+                make_issue(where, "correct", "chưa ghi đáp án đúng", "the correct answer is not given")
+            ]
+        problems.extend(base)
+        difficulty = None
+        try:
+            difficulty = difficulty_code(get(values, "difficulty"))
+        except ValueError as exc:
+            vi, en = unknown_difficulty(str(exc))
+            problems.append(make_issue(where, "difficulty", vi, en))
+        if problems:
+            result.errors.extend(problems)
+            continue
+        topic = cell_text(get(values, "topic")) or default_topic
+        explanation = clean(get(values, "explanation")) or None
+        result.questions.append(
+            QuestionDraft(
+                stem=stem,
+                options=tuple(OptionDraft(text, correct) for text, correct in options),
+                location=where,
+                text_format=text_format,
+                topic=topic or None,
+                difficulty=difficulty,
+                explanation=explanation,
+                source=cell_text(get(values, "source")) or None,
+                number=cell_text(get(values, "number")) or None,
+            )
+        )
+    return True
