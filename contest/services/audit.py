@@ -67,21 +67,19 @@ class VerifyResult:
 def verify(db: Session, batch: int = 5000) -> VerifyResult:
     head = db.execute(select(AuditHead).where(AuditHead.id == 1)).scalar_one()
 
+    columns = (AuditEntry.seq, AuditEntry.at, AuditEntry.actor, AuditEntry.action, AuditEntry.object_type,
+               AuditEntry.object_id, AuditEntry.ip, AuditEntry.details, AuditEntry.prev_hash, AuditEntry.hash)
+
     def rows():
+        # Plain column rows in batches: no ORM identity map growing with the whole log.
         last = 0
         while True:
-            chunk = db.execute(
-                select(AuditEntry).where(AuditEntry.seq > last).order_by(AuditEntry.seq).limit(batch)
-            ).scalars().all()
+            chunk = db.execute(select(*columns).where(AuditEntry.seq > last).order_by(AuditEntry.seq).limit(batch)).all()
             if not chunk:
                 return
-            for e in chunk:
-                yield AuditRecord(
-                    seq=e.seq, at=e.at, actor=e.actor, action=e.action, object_type=e.object_type,
-                    object_id=e.object_id, ip=e.ip, details=e.details, prev_hash=e.prev_hash, hash=e.hash,
-                )
+            for row in chunk:
+                yield AuditRecord(*row)
             last = chunk[-1].seq
-            db.expunge_all()
 
     checked, broken = verify_chain(rows(), head.last_seq, head.last_hash)
     return VerifyResult(checked, broken)

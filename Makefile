@@ -1,0 +1,49 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: run test test-fast bench install install-test i18n clean
+
+$(BIN)/activate:
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+run: install
+	$(BIN)/contest migrate
+	$(BIN)/contest demo
+	@echo ""
+	@echo "  Mở / open  http://$(HOST):$(PORT)   (cán bộ / staff: http://$(HOST):$(PORT)/staff/login)"
+	@echo ""
+	$(BIN)/contest serve --host $(HOST) --port $(PORT)
+
+test: install-test
+	$(BIN)/pytest -n 2 --dist loadgroup
+
+test-fast: install-test
+	$(BIN)/pytest -m "not browser" -x -q
+
+bench: install-test
+	$(BIN)/python -m bench
+
+# Refresh the Vietnamese catalog after changing user-visible strings.
+i18n: install
+	$(BIN)/pybabel extract -F babel.cfg -k _ --no-location --omit-header -o var/messages.pot .
+	$(BIN)/pybabel update -i var/messages.pot -d contest/translations -D messages --no-location --width 100
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

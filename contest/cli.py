@@ -1,0 +1,169 @@
+"""The `contest` command: batch work for operators. Thin: parse, call a service, print."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from contest.config import get_settings
+from contest.domain.errors import ContestError
+
+app = typer.Typer(help="contest — cuộc thi trắc nghiệm trực tuyến / online quiz contests", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+units_app = typer.Typer(help="Đơn vị / units", no_args_is_help=True)
+audit_app = typer.Typer(help="Nhật ký kiểm toán / audit log", no_args_is_help=True)
+users_app = typer.Typer(help="Tài khoản nhân sự / staff accounts", no_args_is_help=True)
+app.add_typer(units_app, name="units")
+app.add_typer(audit_app, name="audit")
+app.add_typer(users_app, name="users")
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+
+
+def _emit(as_json: bool, payload: dict, text: str) -> None:
+    if as_json:
+        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
+    else:
+        typer.echo(text)
+
+
+def _fail(as_json: bool, errors: list[dict], text: str) -> None:
+    if as_json:
+        typer.echo(json.dumps({"ok": False, "errors": errors}, ensure_ascii=False, indent=2, default=str))
+    else:
+        typer.echo(text, err=True)
+    raise typer.Exit(1)
+
+
+def _error_dict(exc: ContestError) -> dict:
+    return {"field": exc.field, "message_vi": exc.message_vi, "message_en": exc.message_en}
+
+
+@app.command()
+def migrate(as_json: JsonFlag = False) -> None:
+    """Apply the database migrations (Alembic) to CONTEST_DATABASE_URL."""
+    from contest.migrate import upgrade
+
+    upgrade(get_settings().database_url)
+    _emit(as_json, {"ok": True, "database": _safe_url()}, f"Đã cập nhật cơ sở dữ liệu / database migrated: {_safe_url()}")
+
+
+def _safe_url() -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(get_settings().database_url).render_as_string(hide_password=True)
+
+
+@app.command()
+def demo(as_json: JsonFlag = False) -> None:
+    """Load the demo contest from question_banks/ (idempotent)."""
+    from contest.db import session_scope
+    from contest.services.demo import load_demo
+
+    try:
+        with session_scope() as db:
+            result = load_demo(db, get_settings().demo_dir)
+    except ContestError as exc:
+        _fail(as_json, [_error_dict(exc)], f"{exc.message_vi}\n{exc.message_en}")
+    lines = [
+        f"Cuộc thi mẫu / demo contest: {result.contest_slug} ({'mới tạo / created' if result.created else 'đã có / already loaded'}), "
+        f"{result.units} đơn vị / units",
+        "Tài khoản nhân sự mẫu / demo staff accounts (username / password / roles):",
+        *[f"  {u:<10} {p:<22} {', '.join(r)}" for u, p, r in result.staff],
+    ]
+    _emit(as_json, {"ok": True, "contest": result.contest_slug, "created": result.created, "units": result.units,
+                    "staff": [{"username": u, "password": p, "roles": r} for u, p, r in result.staff]},
+          "\n".join(lines))
+
+
+@app.command()
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: int = 1,
+    reload: bool = False,
+) -> None:
+    """Serve the web application with uvicorn."""
+    import uvicorn
+
+    typer.echo(f"Đang phục vụ tại / serving at http://{host}:{port}")
+    uvicorn.run("contest.web.app:create_app", factory=True, host=host, port=port, workers=workers, reload=reload,
+                proxy_headers=True, log_level="info")
+
+
+@units_app.command("import")
+def units_import(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    contest: Annotated[str, typer.Option("--contest", help="Contest slug.")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check only; write nothing.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Import a unit tree (CSV or XLSX: code, name, parent code, headcount); all or nothing."""
+    from contest.db import session_scope
+    from contest.services import contests, units
+    from contest.services.context import SYSTEM
+
+    with session_scope() as db:
+        try:
+            target = contests.get_by_slug(db, contest)
+        except ContestError as exc:
+            _fail(as_json, [_error_dict(exc)], f"{exc.message_vi}\n{exc.message_en}")
+        result = units.import_units(db, SYSTEM, target, file.read_bytes(), file.name, dry_run=dry_run)
+    if not result.ok:
+        _fail(as_json, [e.as_dict() for e in result.errors],
+              "\n".join(f"{e.file}:{e.row or '-'}: {e.message_vi}\n    {e.message_en}" for e in result.errors))
+    _emit(as_json, {"ok": True, "dry_run": dry_run, **result.as_dict()},
+          f"{'(thử / dry run) ' if dry_run else ''}tạo mới / created {result.created}, cập nhật / updated {result.updated}")
+
+
+@audit_app.command("verify")
+def audit_verify(as_json: JsonFlag = False) -> None:
+    """Check the audit log's hash chain; name the first broken row."""
+    from contest.db import session_scope
+    from contest.services import audit
+
+    with session_scope() as db:
+        result = audit.verify(db)
+    if result.ok:
+        _emit(as_json, {"ok": True, "checked": result.checked},
+              f"Chuỗi nhật ký nguyên vẹn / audit chain intact: {result.checked} rows")
+        return
+    b = result.broken
+    _fail(as_json, [{"row": b.seq, "message_vi": b.reason_vi, "message_en": b.reason_en}],
+          f"Chuỗi nhật ký bị phá vỡ tại dòng / audit chain broken at row {b.seq}\n{b.reason_vi}\n{b.reason_en}")
+
+
+@users_app.command("create")
+def users_create(
+    username: str,
+    full_name: Annotated[str, typer.Option("--name", help="Full name.")],
+    role: Annotated[list[str], typer.Option("--role", help="admin, organiser, committee_member, committee_chair")],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
+                                          envvar="CONTEST_NEW_PASSWORD")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Create a staff account."""
+    from contest.db import session_scope
+    from contest.services import accounts
+    from contest.services.context import SYSTEM
+
+    with session_scope() as db:
+        try:
+            user = accounts.create_staff_user(db, SYSTEM, username=username, full_name=full_name, password=password,
+                                              roles=role)
+        except ContestError as exc:
+            _fail(as_json, [_error_dict(exc)], f"{exc.message_vi}\n{exc.message_en}")
+        _emit(as_json, {"ok": True, "id": user.id, "username": user.username, "roles": sorted(user.roles)},
+              f"Đã tạo / created {user.username} ({', '.join(sorted(user.roles))})")
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app(prog_name="contest")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,113 @@
+"""The FastAPI application factory: routers, static files, error pages, security headers."""
+
+from __future__ import annotations
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import GZipMiddleware
+
+from contest import __version__
+from contest.domain.errors import ContestError, NotFound
+from contest.services.ratelimit import RateLimited
+from contest.web import csrf
+from contest.web.deps import Forbidden, NotSignedIn, is_htmx
+from contest.web.routers import admin, auth, participant, public
+from contest.web.static import STATIC_DIR, CachedStaticFiles, static_url
+from contest.web.templating import env, render
+
+ROUTERS = (public.router, auth.router, participant.router, admin.router)
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'self'"
+)
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(
+        title="contest",
+        version=__version__,
+        dependencies=[Depends(csrf.verify)],
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    env.globals["static_url"] = static_url
+    app.add_middleware(GZipMiddleware, minimum_size=500)
+    app.mount("/static", CachedStaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):  # noqa: ANN001, ANN202
+        response: Response = await call_next(request)
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
+    for router in ROUTERS:
+        app.include_router(router)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> PlainTextResponse:
+        return PlainTextResponse("ok")
+
+    _install_error_handlers(app)
+    return app
+
+
+def _refusal(request: Request, status: int, message_vi: str, message_en: str) -> HTMLResponse:
+    return render(request, "error.html", {"status": status, "message_vi": message_vi, "message_en": message_en},
+                  status_code=status)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(csrf.CsrfRefused)
+    async def csrf_refused(request: Request, exc: csrf.CsrfRefused):  # noqa: ANN202
+        return _refusal(request, 403,
+                        "Yêu cầu bị từ chối vì thiếu hoặc sai mã bảo vệ (CSRF). Hãy tải lại trang rồi thử lại.",
+                        "Request refused: the anti-forgery (CSRF) token is missing or wrong. Reload the page and try again.")
+
+    @app.exception_handler(NotSignedIn)
+    async def not_signed_in(request: Request, exc: NotSignedIn):  # noqa: ANN202
+        if request.method == "GET" and not is_htmx(request):
+            target = "/staff/login" if exc.audience == "staff" else "/"
+            return RedirectResponse(f"{target}?next={request.url.path}", status_code=303)
+        return _refusal(request, 403, "Bạn cần đăng nhập để làm việc này.", "You need to sign in to do this.")
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, exc: Forbidden):  # noqa: ANN202
+        return _refusal(request, 403, "Tài khoản của bạn không có quyền làm việc này.",
+                        "Your account does not have the role needed for this.")
+
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, exc: NotFound):  # noqa: ANN202
+        return _refusal(request, 404, exc.message_vi, exc.message_en)
+
+    @app.exception_handler(RateLimited)
+    async def rate_limited(request: Request, exc: RateLimited):  # noqa: ANN202
+        response = _refusal(request, 429, exc.message_vi, exc.message_en)
+        response.headers["Retry-After"] = "60"
+        return response
+
+    @app.exception_handler(ContestError)
+    async def contest_error(request: Request, exc: ContestError):  # noqa: ANN202
+        return _refusal(request, 400, exc.message_vi, exc.message_en)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):  # noqa: ANN202
+        if exc.status_code == 404:
+            return _refusal(request, 404, "Không tìm thấy trang.", "Page not found.")
+        if exc.status_code == 405:
+            return _refusal(request, 405, "Phương thức không được hỗ trợ.", "Method not allowed.")
+        return _refusal(request, exc.status_code, str(exc.detail), str(exc.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError):  # noqa: ANN202
+        fields = ", ".join(str(e["loc"][-1]) for e in exc.errors())
+        return _refusal(request, 422, f"Dữ liệu gửi lên không hợp lệ: {fields}.", f"The data sent is not valid: {fields}.")
+
+
+app = create_app

@@ -1,0 +1,79 @@
+"""Request dependencies: database session, signed-in principal, roles, rendering."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from contest import db as database
+from contest.services import sessions
+from contest.services.context import Actor
+from contest.services.sessions import Principal
+from contest.web import csrf
+
+
+def get_db() -> Iterator[Session]:
+    session = database.session_factory()()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+def client_ip(request: Request) -> str:
+    # Behind nginx the real address comes through uvicorn's --proxy-headers handling.
+    return request.client.host if request.client else ""
+
+
+def get_principal(request: Request, db: Session = Depends(get_db)) -> Principal | None:
+    if not hasattr(request.state, "principal"):
+        request.state.principal = sessions.resolve(db, request.cookies.get(csrf.SESSION_COOKIE))
+    return request.state.principal
+
+
+class NotSignedIn(Exception):
+    """Raised for a page that needs a sign-in; GET redirects, other methods get 403."""
+
+    def __init__(self, audience: str) -> None:
+        self.audience = audience
+
+
+class Forbidden(Exception):
+    """Signed in, but without the role this needs."""
+
+
+def require_staff(*roles: str) -> Callable[..., Principal]:
+    """Dependency: a signed-in staff member holding one of `roles` (any staff role if empty)."""
+
+    def dependency(principal: Principal | None = Depends(get_principal)) -> Principal:
+        if principal is None or principal.staff is None:
+            raise NotSignedIn("staff")
+        if roles and not (principal.roles & set(roles)):
+            raise Forbidden()
+        return principal
+
+    dependency.required_roles = roles or ("any-staff",)  # type: ignore[attr-defined]
+    return dependency
+
+
+def require_participant(principal: Principal | None = Depends(get_principal)) -> Principal:
+    if principal is None or principal.participant is None:
+        raise NotSignedIn("participant")
+    return principal
+
+
+require_participant.required_roles = ("participant",)  # type: ignore[attr-defined]
+
+
+def actor_for(request: Request, principal: Principal) -> Actor:
+    return principal.actor(client_ip(request))
+
+
+def anonymous_actor(request: Request) -> Actor:
+    return Actor("anonymous", ip=client_ip(request))
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"

@@ -1,0 +1,129 @@
+"""Sign-in for staff and participants, participant registration, sign-out."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import Session
+
+from contest.domain.errors import ContestError, InvalidInput
+from contest.domain.registration import RegistrationInput
+from contest.models import Contest
+from contest.services import accounts, contests, sessions
+from contest.services.ratelimit import RateLimited
+from contest.services.units import unit_tree
+from contest.web import csrf
+from contest.web.deps import client_ip, get_db, get_principal, is_htmx
+from contest.web.routers.public import safe_next
+from contest.web.templating import render, set_cookie
+
+router = APIRouter()
+
+
+def _signed_in(target: str, token: str, request: Request) -> RedirectResponse:
+    response = RedirectResponse(target, status_code=303)
+    if is_htmx(request):
+        response.headers["HX-Redirect"] = target
+    set_cookie(response, csrf.SESSION_COOKIE, token, max_age=None)
+    return response
+
+
+@router.get("/staff/login")
+def staff_login_page(request: Request, next: str | None = None, principal=Depends(get_principal)):  # noqa: A002, ANN001, ANN201
+    return render(request, "staff_login.html", {"next": safe_next(next, "/admin"), "error": None})
+
+
+@router.post("/staff/login")
+def staff_login(
+    request: Request,
+    username: str = Form(""),
+    password: str = Form(""),
+    next: str = Form("/admin"),  # noqa: A002
+    db: Session = Depends(get_db),
+):  # noqa: ANN201
+    try:
+        _, token = accounts.staff_sign_in(db, username=username, password=password, ip=client_ip(request),
+                                          user_agent=request.headers.get("user-agent", ""))
+    except ContestError as exc:
+        status = 429 if isinstance(exc, RateLimited) else 400
+        return render(request, "staff_login.html", {"next": safe_next(next, "/admin"), "error": exc,
+                                                     "username": username}, status_code=status)
+    return _signed_in(safe_next(next, "/admin"), token, request)
+
+
+@router.post("/logout")
+def logout(request: Request, db: Session = Depends(get_db), principal=Depends(get_principal)):  # noqa: ANN001, ANN201
+    target = "/"
+    if principal is not None:
+        if principal.participant is not None:
+            contest = db.get(Contest, principal.participant.contest_id)
+            target = f"/c/{contest.slug}" if contest else "/"
+        sessions.sign_out(db, principal, client_ip(request))
+    response = RedirectResponse(target, status_code=303)
+    response.delete_cookie(csrf.SESSION_COOKIE, path="/")
+    return response
+
+
+def _register_context(db: Session, contest, form: dict | None = None, errors: dict | None = None) -> dict:  # noqa: ANN001
+    return {"contest": contest, "units": unit_tree(db, contest.id), "form": form or {}, "errors": errors or {}}
+
+
+@router.get("/c/{slug}/register")
+def register_page(request: Request, slug: str, db: Session = Depends(get_db), principal=Depends(get_principal)):  # noqa: ANN001, ANN201
+    contest = contests.get_by_slug(db, slug)
+    return render(request, "register.html", _register_context(db, contest))
+
+
+@router.post("/c/{slug}/register")
+def register(
+    request: Request,
+    slug: str,
+    full_name: str = Form(""),
+    date_of_birth: str = Form(""),
+    gender: str = Form(""),
+    citizen_id: str = Form(""),
+    phone: str = Form(""),
+    email: str = Form(""),
+    unit_code: str = Form(""),
+    password: str = Form(""),
+    consent: str = Form(""),
+    db: Session = Depends(get_db),
+):  # noqa: ANN201
+    contest = contests.get_by_slug(db, slug)
+    data = RegistrationInput(full_name, date_of_birth, gender, citizen_id, phone, email, unit_code, password,
+                             consent == "yes")
+    try:
+        _, token = accounts.register_participant(db, contest, data, ip=client_ip(request),
+                                                 user_agent=request.headers.get("user-agent", ""))
+    except ContestError as exc:
+        errors = exc.by_field() if isinstance(exc, InvalidInput) else {"": exc}
+        form = {k: v for k, v in data.__dict__.items() if k != "password"}
+        ctx = _register_context(db, contest, form, errors)
+        template = "_register_form.html" if is_htmx(request) else "register.html"
+        return render(request, template, ctx, status_code=200 if is_htmx(request) else 422)
+    return _signed_in(f"/c/{slug}/me?welcome=1", token, request)
+
+
+@router.get("/c/{slug}/login")
+def participant_login_page(request: Request, slug: str, db: Session = Depends(get_db), principal=Depends(get_principal)):  # noqa: ANN001, ANN201
+    contest = contests.get_by_slug(db, slug)
+    return render(request, "participant_login.html", {"contest": contest, "error": None})
+
+
+@router.post("/c/{slug}/login")
+def participant_login(
+    request: Request,
+    slug: str,
+    login: str = Form(""),
+    password: str = Form(""),
+    db: Session = Depends(get_db),
+):  # noqa: ANN201
+    contest = contests.get_by_slug(db, slug)
+    try:
+        _, token = accounts.participant_sign_in(db, contest, login=login, password=password, ip=client_ip(request),
+                                                user_agent=request.headers.get("user-agent", ""))
+    except ContestError as exc:
+        status = 429 if isinstance(exc, RateLimited) else 400
+        return render(request, "participant_login.html", {"contest": contest, "error": exc, "login": login},
+                      status_code=status)
+    return _signed_in(f"/c/{slug}/me", token, request)

@@ -1,0 +1,61 @@
+"""Public pages: the contest home, its rules, the language switch."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse
+from markdown_it import MarkdownIt
+from sqlalchemy.orm import Session
+
+from contest import clock
+from contest.services import contests
+from contest.web.deps import get_db, get_principal
+from contest.web.i18n import LANGUAGES
+from contest.web.templating import render, set_cookie
+
+router = APIRouter()
+# Organisers write rules in plain Markdown; raw HTML stays escaped.
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False})
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only same-site paths, so a crafted link cannot bounce a user elsewhere."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default
+
+
+@router.get("/")
+def home(request: Request, db: Session = Depends(get_db), principal=Depends(get_principal)):  # noqa: ANN001, ANN201
+    all_contests = contests.list_contests(db)
+    if len(all_contests) == 1:
+        return contest_home(request, all_contests[0].slug, db, principal)
+    return render(request, "contest_list.html", {"contests": all_contests})
+
+
+@router.get("/c/{slug}")
+def contest_home(request: Request, slug: str, db: Session = Depends(get_db), principal=Depends(get_principal)):  # noqa: ANN001, ANN201
+    contest = contests.get_by_slug(db, slug)
+    info = contests.overview(db, contest)
+    now = clock.now()
+    return render(request, "contest_home.html", {
+        "contest": contest,
+        "overview": info,
+        "rounds": [(r, info.round_state(r, now)) for r in info.rounds],
+    })
+
+
+@router.get("/c/{slug}/rules")
+def contest_rules(request: Request, slug: str, db: Session = Depends(get_db), principal=Depends(get_principal)):  # noqa: ANN001, ANN201
+    contest = contests.get_by_slug(db, slug)
+    lang = request.cookies.get("lang", "vi")
+    text = contest.rules_en if lang == "en" and contest.rules_en else contest.rules_vi
+    return render(request, "rules.html", {"contest": contest, "rules_html": _markdown.render(text)})
+
+
+@router.get("/lang/{code}")
+def switch_language(request: Request, code: str, next: str | None = None):  # noqa: A002, ANN201
+    response = RedirectResponse(safe_next(next), status_code=303)
+    if code in LANGUAGES:
+        set_cookie(response, "lang", code, max_age=60 * 60 * 24 * 365)
+    return response

@@ -1,0 +1,123 @@
+"""Shared fixtures: a real database per backend (SQLite and PostgreSQL) built by the Alembic
+migrations, each test inside a savepoint so the services' commits roll back afterwards."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+os.environ.setdefault("CONTEST_SECRET_KEY", "test-secret-" + "x" * 32)
+os.environ.setdefault("CONTEST_RATE_LIMIT_STORAGE", "memory://")
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.orm import Session
+
+from contest import clock
+from contest.db import make_engine
+from contest.migrate import upgrade
+
+PG_ADMIN_URL = os.environ.get("CONTEST_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+SHARED_DIR = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+def _postgres_available() -> str | None:
+    try:
+        engine = create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+        engine.dispose()
+        return None
+    except Exception as exc:  # noqa: BLE001 - any failure means "no server here"
+        return f"no PostgreSQL server answers at {PG_ADMIN_URL}: {type(exc).__name__}"
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request, tmp_path_factory) -> Iterator[str]:  # noqa: ANN001
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'contest.db'}"
+        return
+    reason = _postgres_available()
+    if reason:
+        pytest.skip(reason)
+    name = f"contest_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    upgrade(database_url)
+    eng = make_engine(database_url, pool_size=5)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def db(engine: Engine) -> Iterator[Session]:
+    """A session whose commits are savepoints inside one outer transaction rolled back at the end."""
+    connection = engine.connect()
+    outer = connection.begin()
+    session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    try:
+        yield session
+    finally:
+        session.close()
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_clock_and_limits() -> Iterator[None]:
+    from contest.services.ratelimit import reset_limits
+
+    clock.reset()
+    reset_limits()
+    yield
+    clock.reset()
+
+
+@pytest.fixture
+def app(db: Session):  # noqa: ANN201
+    from contest.web.app import create_app
+    from contest.web.deps import get_db
+
+    application = create_app()
+
+    def _test_db() -> Iterator[Session]:
+        yield db
+
+    application.dependency_overrides[get_db] = _test_db
+    return application
+
+
+@pytest.fixture
+def client(app):  # noqa: ANN001, ANN201
+    from fastapi.testclient import TestClient
+
+    with TestClient(app, base_url="https://testserver") as test_client:
+        yield test_client
+
+
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    match = CSRF_RE.search(html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+def random_suffix() -> str:
+    return secrets.token_hex(3)

@@ -1,0 +1,115 @@
+import pytest
+from sqlalchemy import func, select
+
+from contest import clock
+from contest.domain.errors import ContestError, InvalidInput
+from contest.models import AuditEntry, Participant
+from contest.services import accounts, sessions
+from contest.services.ratelimit import RateLimited
+from factories import make_contest, make_participant, make_staff, registration
+
+
+def test_registration_stores_the_participant_with_consent_and_signs_in(db):
+    contest = make_contest(db)
+    participant, token = accounts.register_participant(db, contest, registration(), ip="10.1.1.1", user_agent="ua")
+    stored = db.get(Participant, participant.id)
+    assert stored.full_name == "Nguyễn Thị Hoà Bình"
+    assert stored.citizen_id == "020190012345"
+    assert stored.consent_version and stored.consent_at is not None
+    assert stored.password_hash.startswith("$argon2id$")
+    principal = sessions.resolve(db, token)
+    assert principal.participant.id == participant.id
+    actions = db.execute(select(AuditEntry.action).order_by(AuditEntry.seq)).scalars().all()
+    assert actions[-1] == "participant.register"
+
+
+def test_one_registration_per_citizen_id(db):
+    contest = make_contest(db)
+    make_participant(db, contest)
+    with pytest.raises(InvalidInput) as exc:
+        make_participant(db, contest, phone="0987654321")
+    assert "citizen_id" in exc.value.by_field()
+    assert db.execute(select(func.count()).select_from(Participant)).scalar_one() == 1
+
+
+def test_unit_outside_the_contest_is_refused(db):
+    contest = make_contest(db)
+    with pytest.raises(InvalidInput) as exc:
+        make_participant(db, contest, unit_code="NOT-A-UNIT")
+    assert "unit_code" in exc.value.by_field()
+
+
+@pytest.mark.parametrize("login", ["020190012345", "0912345678", "+84 912 345 678"])
+def test_participant_signs_in_with_citizen_id_or_phone(db, login):
+    contest = make_contest(db)
+    make_participant(db, contest)
+    participant, token = accounts.participant_sign_in(db, contest, login=login, password="mat-khau-bi-mat",
+                                                      ip="10.0.0.2", user_agent="ua")
+    assert sessions.resolve(db, token).participant.id == participant.id
+
+
+def test_wrong_password_is_refused_without_saying_which_part_was_wrong(db):
+    contest = make_contest(db)
+    make_participant(db, contest)
+    with pytest.raises(ContestError) as exc:
+        accounts.participant_sign_in(db, contest, login="020190012345", password="wrong-password", ip="1.1.1.1",
+                                     user_agent="ua")
+    assert "hoặc mật khẩu" in exc.value.message_vi
+
+
+def test_account_is_locked_after_repeated_failures_even_with_the_right_password(db):
+    make_staff(db, "lockme", ["organiser"])
+    for i in range(10):
+        with pytest.raises(ContestError):
+            accounts.staff_sign_in(db, username="lockme", password=f"wrong-{i}", ip=f"10.0.0.{i}", user_agent="ua")
+    with pytest.raises(RateLimited) as exc:
+        accounts.staff_sign_in(db, username="lockme", password="correct-horse-battery", ip="10.0.9.9", user_agent="ua")
+    assert "khoá" in exc.value.message_vi and "locked" in exc.value.message_en
+    clock.shift(__import__("datetime").timedelta(minutes=16))
+    user, _ = accounts.staff_sign_in(db, username="lockme", password="correct-horse-battery", ip="10.0.9.9",
+                                     user_agent="ua")
+    assert user.username == "lockme"
+
+
+def test_one_address_is_limited_across_accounts(db, monkeypatch):
+    from contest.config import get_settings
+
+    monkeypatch.setattr(get_settings(), "login_limit_per_address", "3/minute")
+    for i in range(3):
+        with pytest.raises(ContestError):
+            accounts.staff_sign_in(db, username=f"nobody{i}", password="x", ip="203.0.113.7", user_agent="ua")
+    with pytest.raises(RateLimited):
+        accounts.staff_sign_in(db, username="nobody9", password="x", ip="203.0.113.7", user_agent="ua")
+
+
+def test_ended_session_no_longer_resolves(db):
+    staff = make_staff(db, "chair1", ["committee_chair"])
+    admin = make_staff(db, "admin1", ["admin"])
+    _, token = accounts.staff_sign_in(db, username="chair1", password="correct-horse-battery", ip="1.2.3.4", user_agent="ua")
+    principal = sessions.resolve(db, token)
+    assert principal.staff.id == staff.id
+    from contest.services.context import Actor
+
+    sessions.end_session(db, Actor("staff", admin.id, "admin1"), principal.session.id)
+    assert sessions.resolve(db, token) is None
+
+
+def test_expired_session_does_not_resolve(db):
+    make_staff(db, "org1", ["organiser"])
+    _, token = accounts.staff_sign_in(db, username="org1", password="correct-horse-battery", ip="1.2.3.4", user_agent="ua")
+    clock.shift(__import__("datetime").timedelta(days=15))
+    assert sessions.resolve(db, token) is None
+
+
+def test_personal_data_export_contains_everything_stored(db):
+    contest = make_contest(db)
+    participant = make_participant(db, contest, email="binh@example.vn")
+    data = accounts.export_personal_data(db, participant, "1.1.1.1")
+    assert data["citizen_id"] == "020190012345" and data["email"] == "binh@example.vn"
+    assert data["unit"]["name"] == "Phường Chi Lăng" and data["consent"]["version"]
+
+
+def test_staff_roles_must_be_known(db):
+    with pytest.raises(ContestError) as exc:
+        make_staff(db, "weird", ["superuser"])
+    assert "superuser" in exc.value.message_en

@@ -1,0 +1,141 @@
+import json
+import unicodedata
+
+from sqlalchemy import select
+
+from conftest import csrf_from
+from contest.models import Participant, WebSession
+from factories import make_contest, make_participant, make_staff
+
+
+def test_home_page_shows_the_contest_with_exact_diacritics(client, db):
+    make_contest(db)
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "<title>Cuộc thi tìm hiểu về chuyển đổi số tỉnh Lạng Sơn</title>" in response.text
+    assert 'lang="vi"' in response.text
+    assert response.headers["content-security-policy"].startswith("default-src 'self'")
+
+
+def test_language_switch_shows_english_and_back(client, db):
+    contest = make_contest(db)
+    client.get(f"/lang/en?next=/c/{contest.slug}")
+    page = client.get(f"/c/{contest.slug}").text
+    assert "Register to take part" in page and "Digital transformation contest" in page
+    client.get("/lang/vi")
+    assert "Đăng ký dự thi" in client.get(f"/c/{contest.slug}").text
+
+
+def test_language_switch_does_not_redirect_off_site(client):
+    response = client.get("/lang/en?next=//evil.example/", follow_redirects=False)
+    assert response.headers["location"] == "/"
+
+
+def test_rules_render_markdown_without_raw_html(client, db):
+    contest = make_contest(db)
+    contest.rules_vi = "## Đối tượng\n\n<script>alert(1)</script>"
+    db.commit()
+    page = client.get(f"/c/{contest.slug}/rules").text
+    assert "<h2>Đối tượng</h2>" in page and "<script>alert(1)</script>" not in page
+
+
+def test_registration_through_the_form_signs_the_participant_in(client, db):
+    contest = make_contest(db)
+    form = client.get(f"/c/{contest.slug}/register").text
+    assert "Phường Chi Lăng" in form
+    response = client.post(f"/c/{contest.slug}/register", data={
+        "csrf_token": csrf_from(form), "full_name": unicodedata.normalize("NFD", "Lường Văn Ước"),
+        "date_of_birth": "02/01/1985", "gender": "male", "citizen_id": "014085000001", "phone": "0987 654 321",
+        "unit_code": "LS-TD", "password": "mat-khau-bi-mat", "consent": "yes",
+    })
+    assert response.status_code == 200
+    assert "Lường Văn Ước" in response.text and "****0001" in response.text
+    stored = db.execute(select(Participant).where(Participant.citizen_id == "014085000001")).scalar_one()
+    assert stored.full_name == "Lường Văn Ước"
+    cookie = response.history[0].headers["set-cookie"]
+    assert "HttpOnly" in cookie and "Secure" in cookie and "SameSite=lax" in cookie
+
+
+def test_registration_errors_come_back_per_field_in_vietnamese(client, db):
+    contest = make_contest(db)
+    form = client.get(f"/c/{contest.slug}/register").text
+    response = client.post(f"/c/{contest.slug}/register", data={
+        "csrf_token": csrf_from(form), "full_name": "Hoàng Đức Thắng", "date_of_birth": "15/08/1990",
+        "gender": "male", "citizen_id": "020190012345", "phone": "0912345678", "unit_code": "LS-TD",
+        "password": "mat-khau-bi-mat", "consent": "yes"})
+    assert response.status_code == 422
+    assert "không khớp với giới tính" in response.text
+    assert 'value="Hoàng Đức Thắng"' in response.text  # what was typed is kept
+
+
+def test_htmx_registration_error_swaps_only_the_form(client, db):
+    contest = make_contest(db)
+    form = client.get(f"/c/{contest.slug}/register").text
+    response = client.post(f"/c/{contest.slug}/register", data={"csrf_token": csrf_from(form)},
+                           headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert response.text.lstrip().startswith("<form") and "<html" not in response.text
+
+
+def test_participant_downloads_their_own_data(client, db):
+    contest = make_contest(db)
+    make_participant(db, contest)
+    page = client.get(f"/c/{contest.slug}/login").text
+    client.post(f"/c/{contest.slug}/login", data={"csrf_token": csrf_from(page), "login": "0912345678",
+                                                 "password": "mat-khau-bi-mat"})
+    response = client.get(f"/c/{contest.slug}/me/data.json")
+    assert response.status_code == 200
+    data = json.loads(response.content)
+    assert data["full_name"] == "Nguyễn Thị Hoà Bình" and data["citizen_id"] == "020190012345"
+
+
+def test_staff_list_masks_personal_data(client, db):
+    contest = make_contest(db)
+    make_participant(db, contest)
+    make_staff(db, "org", ["organiser"])
+    page = client.get("/staff/login").text
+    client.post("/staff/login", data={"csrf_token": csrf_from(page), "username": "org", "password": "correct-horse-battery"})
+    listing = client.get(f"/admin/contests/{contest.slug}/participants").text
+    assert "****2345" in listing and "020190012345" not in listing and "0912345678" not in listing
+
+
+def test_admin_ends_a_session_with_htmx_and_the_row_is_swapped(client, db):
+    make_staff(db, "root", ["admin"])
+    make_staff(db, "victim", ["organiser"])
+    from contest.services import accounts
+
+    accounts.staff_sign_in(db, username="victim", password="correct-horse-battery", ip="1.1.1.1", user_agent="ua")
+    page = client.get("/staff/login").text
+    client.post("/staff/login", data={"csrf_token": csrf_from(page), "username": "root", "password": "correct-horse-battery"})
+    listing = client.get("/admin/sessions").text
+    victim_session = db.execute(select(WebSession).where(WebSession.ip == "1.1.1.1")).scalar_one()
+    response = client.post(f"/admin/sessions/{victim_session.id}/end", headers={"HX-Request": "true",
+                           "X-CSRF-Token": csrf_from(listing)})
+    assert response.status_code == 200 and response.text.lstrip().startswith("<tr")
+    db.refresh(victim_session)
+    assert victim_session.ended_at is not None
+
+
+def test_unit_import_page_reports_errors_and_imports_nothing(client, db):
+    contest = make_contest(db)
+    make_staff(db, "org", ["organiser"])
+    page = client.get("/staff/login").text
+    client.post("/staff/login", data={"csrf_token": csrf_from(page), "username": "org", "password": "correct-horse-battery"})
+    units_page = client.get(f"/admin/contests/{contest.slug}/units").text
+    bad = "code,name,parent_code\nX,,LS\n".encode()
+    response = client.post(f"/admin/contests/{contest.slug}/units/import", data={"csrf_token": csrf_from(units_page)},
+                           files={"file": ("don-vi.csv", bad, "text/csv")})
+    assert response.status_code == 422
+    assert "Dòng 2" in response.text and "Chưa nhập gì" in response.text
+
+
+def test_staff_page_redirects_anonymous_visitors_to_sign_in(client):
+    response = client.get("/admin", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"].startswith("/staff/login")
+
+
+def test_static_files_are_cached_for_a_year_and_gzipped(client):
+    response = client.get("/static/vendor/htmx.min.js", headers={"Accept-Encoding": "gzip"})
+    assert response.status_code == 200
+    assert "immutable" in response.headers["cache-control"]
+    assert response.headers.get("content-encoding") == "gzip"
