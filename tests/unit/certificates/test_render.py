@@ -68,3 +68,43 @@ def test_pdf_dates_are_the_issue_date_in_vietnam_time(make_data, template):
 def test_qr_code_decodes_to_exactly_the_verification_url(make_data, template):
     data = make_data()
     assert _decode_qr(render_certificate(data, template)) == [data.verification_url]
+
+
+def _png(width: int, height: int, colour: tuple[int, int, int, int]) -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGBA", (width, height), colour).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_seal_and_background_images_are_drawn_and_the_qr_still_scans(make_data):
+    data = make_data(
+        seal_image=_png(120, 80, (200, 0, 0, 160)),
+        background_image=_png(300, 210, (250, 240, 215, 255)),
+    )
+    pdf = render_certificate(data, CertificateTemplate(title="GIẤY KHEN", lead_in="Tặng"))
+    page = PdfReader(io.BytesIO(pdf)).pages[0]
+    assert len(page.images) == 2
+    assert "GIẤY KHEN" in _text(pdf)
+    assert _decode_qr(pdf) == [data.verification_url]
+
+
+def test_a_very_long_collective_name_stays_inside_the_body_width(make_data, template):
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from contest.certificates.fonts import family
+    from contest.certificates.layout import resolve
+    from contest.certificates.render import BODY_WIDTH, _body_blocks
+
+    name = "Trung tâm Văn hóa, Thể thao và Truyền thông huyện Mường La và Ủy ban nhân dân xã Chiềng Lao"
+    blocks = _body_blocks(family("serif"), resolve(make_data(recipient_name=name), template), None, None)
+    name_block = blocks[2]
+    assert " ".join(name_block.lines) == name
+    assert all(stringWidth(line, name_block.font, name_block.size) <= BODY_WIDTH for line in name_block.lines)
+
+
+def test_hiding_the_qr_code_leaves_no_code_on_the_page(make_data):
+    pdf = render_certificate(make_data(), CertificateTemplate(show_qr=False))
+    assert "K7QM-X3WD-9R" not in _text(pdf)
+    assert _decode_qr(pdf) == []
