@@ -2,7 +2,6 @@
 
 import io
 import unicodedata
-import zipfile
 
 import pypdfium2
 import pytest
@@ -11,7 +10,7 @@ from pypdf import PdfReader
 from reportlab.lib.pagesizes import A4
 
 from contest.certificates.layout import NATIONAL_MOTTO, NATIONAL_NAME, CertificateTemplate
-from contest.certificates.render import render_certificate, render_many, render_pages, zip_pdfs
+from contest.certificates.render import render_certificate
 
 NAMES = ["Nguyễn Thị Hoà Bình", "Lường Văn Ước", "Hoàng Đức Thắng"]
 
