@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from contest.domain.errors import ContestError, InvalidInput
@@ -20,10 +20,13 @@ from contest.web.templating import render, set_cookie
 router = APIRouter()
 
 
-def _signed_in(target: str, token: str, request: Request) -> RedirectResponse:
-    response = RedirectResponse(target, status_code=303)
+def _signed_in(target: str, token: str, request: Request) -> Response:
+    # HTMX follows a 303 inside its XHR and would swap the next page into the form, so it
+    # gets HX-Redirect instead and navigates itself.
     if is_htmx(request):
-        response.headers["HX-Redirect"] = target
+        response: Response = Response(status_code=200, headers={"HX-Redirect": target})
+    else:
+        response = RedirectResponse(target, status_code=303)
     set_cookie(response, csrf.SESSION_COOKIE, token, max_age=None)
     return response
 
