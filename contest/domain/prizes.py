@@ -1,0 +1,624 @@
+"""Prize allocation from a prize plan: tiers, quotas, minimum scores, caps, groups and ties."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from functools import cached_property
+from typing import NamedTuple
+
+from contest.domain.errors import ContestError
+from contest.domain.ranking import (
+    DEFAULT_ORDER,
+    Entry,
+    TieBreak,
+    check_unique_ids,
+    parse_order,
+    sorted_with_ties,
+)
+
+
+@dataclass(frozen=True)
+class PrizeTier:
+    """One tier of a plan; ``rank_order`` 1 is the highest prize.
+
+    ``group_quotas`` splits the tier between participant groups (officials, students, …)
+    when the plan's ``groups`` is set; ``quota`` is then ignored.
+    """
+
+    code: str
+    label_vi: str
+    label_en: str
+    rank_order: int
+    quota: int
+    min_score: float | None = None
+    group_quotas: Mapping[str, int] = field(default_factory=dict, hash=False)
+
+    def quota_for(self, group: str | None) -> int:
+        if group is None:
+            return self.quota
+        return self.group_quotas.get(group, 0)
+
+
+class TieRule(StrEnum):
+    """What happens to entries tied on every key at a quota boundary."""
+
+    SHARE = "share"
+    COMMITTEE = "committee"
+
+
+class PlanScope(StrEnum):
+    ROUND = "round"
+    CONTEST = "contest"
+
+
+@dataclass(frozen=True)
+class PrizePlan:
+    """The cơ cấu giải. ``cap_percent`` caps prizes at that share of the eligible owners,
+    rounded down; ``groups`` (in the order they are served) splits every tier's quota."""
+
+    tiers: tuple[PrizeTier, ...]
+    order: tuple[TieBreak, ...] = DEFAULT_ORDER
+    tie_rule: TieRule = TieRule.SHARE
+    cap_percent: float | None = None
+    carry_over_vacancies: bool = False
+    one_prize_per_person: bool = True
+    groups: tuple[str, ...] | None = None
+    scope: PlanScope = PlanScope.ROUND
+
+    def __post_init__(self) -> None:
+        codes = [t.code for t in self.tiers]
+        if len(set(codes)) != len(codes):
+            raise ContestError("Mã giải bị trùng.", "Prize tier codes repeat.", field="tiers")
+        orders = [t.rank_order for t in self.tiers]
+        if len(set(orders)) != len(orders):
+            raise ContestError(
+                "Thứ bậc giải bị trùng.", "Prize tier rank orders repeat.", field="tiers"
+            )
+        for tier in self.tiers:
+            quotas = [tier.quota, *tier.group_quotas.values()]
+            if any(q < 0 for q in quotas):
+                raise ContestError(
+                    f"Số lượng giải {tier.label_vi} không được âm.",
+                    f"The quota of {tier.label_en} cannot be negative.",
+                    field="quota",
+                )
+        if self.cap_percent is not None and not 0 <= self.cap_percent <= 100:
+            raise ContestError(
+                "Tỷ lệ giải tối đa phải từ 0 đến 100%.",
+                "The prize cap must be between 0 and 100%.",
+                field="cap_percent",
+            )
+        object.__setattr__(self, "order", parse_order(self.order))
+
+    @property
+    def tiers_in_order(self) -> tuple[PrizeTier, ...]:
+        return tuple(sorted(self.tiers, key=lambda t: t.rank_order))
+
+    def tier(self, code: str) -> PrizeTier:
+        for tier in self.tiers:
+            if tier.code == code:
+                return tier
+        raise KeyError(code)
+
+
+@dataclass(frozen=True)
+class TieDecision:
+    """The committee's order for entries that tie on every key, best first."""
+
+    entry_ids: tuple[str, ...]
+    decided_by: str
+    decided_at: datetime
+    reason_vi: str = ""
+    reason_en: str = ""
+
+
+class Outcome(StrEnum):
+    AWARDED = "awarded"
+    UNDECIDED = "undecided"
+    BELOW_MINIMUM = "below_minimum"
+    QUOTA_FULL = "quota_full"
+    CAP_REACHED = "cap_reached"
+    INELIGIBLE = "ineligible"
+    HAS_HIGHER_PRIZE = "has_higher_prize"
+    OWNER_HAS_BETTER_ENTRY = "owner_has_better_entry"
+    NO_QUOTA_FOR_GROUP = "no_quota_for_group"
+
+
+OUTCOME_MESSAGES: dict[Outcome, tuple[str, str]] = {
+    Outcome.AWARDED: ("Đạt giải", "Awarded"),
+    Outcome.UNDECIDED: (
+        "Đồng hạng tại ranh giới giải, chờ Ban Tổ chức quyết định",
+        "Tied at a prize boundary; needs a committee decision",
+    ),
+    Outcome.BELOW_MINIMUM: ("Chưa đạt điểm tối thiểu của giải", "Below every tier's minimum score"),
+    Outcome.QUOTA_FULL: ("Đã hết số lượng giải", "Quota full"),
+    Outcome.CAP_REACHED: ("Đã đạt tỷ lệ giải tối đa", "Prize cap reached"),
+    Outcome.INELIGIBLE: ("Không hợp lệ", "Ineligible"),
+    Outcome.HAS_HIGHER_PRIZE: ("Đã có giải cao hơn", "Already has a higher prize"),
+    Outcome.OWNER_HAS_BETTER_ENTRY: (
+        "Đã xét bài tốt hơn của cùng người dự thi",
+        "The same owner's better entry was considered",
+    ),
+    Outcome.NO_QUOTA_FOR_GROUP: (
+        "Nhóm đối tượng không có cơ cấu giải",
+        "The plan has no quota for this group",
+    ),
+}
+
+
+class EntryResult(NamedTuple):
+    """What one entry got and why. ``candidate_tiers`` lists the tiers an undecided entry
+    may still get; ``may_get_none`` says the committee's decision could leave it without.
+
+    A named tuple rather than a dataclass: a million of them are built per allocation."""
+
+    entry: Entry
+    outcome: Outcome
+    rank: int | None = None
+    tie_group: int | None = None
+    tier_code: str | None = None
+    tier_order: int | None = None
+    candidate_tiers: tuple[str, ...] = ()
+    may_get_none: bool = False
+    note_vi: str = ""
+    note_en: str = ""
+
+    @property
+    def reason_vi(self) -> str:
+        return self.note_vi or OUTCOME_MESSAGES[self.outcome][0]
+
+    @property
+    def reason_en(self) -> str:
+        return self.note_en or OUTCOME_MESSAGES[self.outcome][1]
+
+
+@dataclass(frozen=True)
+class TierResult:
+    """How one tier (for one group, when split) was filled.
+
+    ``overflow`` counts entries beyond the quota given the tier under the share rule;
+    ``reserved`` counts places held for an undecided tie; ``carried_in`` came from an
+    unfilled higher tier."""
+
+    tier_code: str
+    group: str | None
+    quota: int
+    carried_in: int
+    awarded: int
+    overflow: int
+    reserved: int
+    vacant: int
+
+
+@dataclass(frozen=True)
+class Note:
+    message_vi: str
+    message_en: str
+    entry_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """The outcome of one allocation.
+
+    Entries that won, are undecided or sit outside the ranking are kept as results; the
+    long tail of ranked entries without a prize is described from the ranking when
+    ``results`` is first read, because that tail may hold a million entries."""
+
+    plan: PrizePlan
+    tiers: tuple[TierResult, ...]
+    cap: int | None
+    round_id: str | None = None
+    notes: tuple[Note, ...] = ()
+    ranked: tuple[Entry, ...] = field(default=(), repr=False, compare=False)
+    ranks: tuple[int, ...] = field(default=(), repr=False, compare=False)
+    tie_groups: tuple[int | None, ...] = field(default=(), repr=False, compare=False)
+    decided: Mapping[int, EntryResult] = field(default_factory=dict, repr=False, compare=False)
+    unranked: tuple[EntryResult, ...] = field(default=(), repr=False, compare=False)
+    lowest_minimum: float = -math.inf
+    cap_reached: bool = False
+
+    def _plain_result(self, i: int) -> EntryResult:
+        e = self.ranked[i]
+        if e.score < self.lowest_minimum:
+            outcome = Outcome.BELOW_MINIMUM
+        elif self.cap_reached:
+            outcome = Outcome.CAP_REACHED
+        else:
+            outcome = Outcome.QUOTA_FULL
+        return EntryResult(e, outcome, self.ranks[i], self.tie_groups[i])
+
+    @cached_property
+    def results(self) -> tuple[EntryResult, ...]:
+        """Every entry, ranked ones best first, then the unranked by entry id."""
+        decided = self.decided
+        ranked = tuple(
+            decided[i] if i in decided else self._plain_result(i) for i in range(len(self.ranked))
+        )
+        return ranked + self.unranked
+
+    def awarded(self, tier_code: str | None = None) -> tuple[EntryResult, ...]:
+        return tuple(
+            r
+            for r in self._decided_in_order
+            if r.outcome is Outcome.AWARDED and (tier_code is None or r.tier_code == tier_code)
+        )
+
+    @cached_property
+    def _decided_in_order(self) -> tuple[EntryResult, ...]:
+        return tuple(self.decided[i] for i in sorted(self.decided)) + self.unranked
+
+    def count_by_tier(self) -> dict[str, int]:
+        counts = {t.code: 0 for t in self.plan.tiers_in_order}
+        for r in self._decided_in_order:
+            if r.outcome is Outcome.AWARDED:
+                counts[r.tier_code] += 1  # type: ignore[index]
+        return counts
+
+    @property
+    def total_awarded(self) -> int:
+        return sum(self.count_by_tier().values())
+
+    @property
+    def undecided(self) -> tuple[EntryResult, ...]:
+        return tuple(r for r in self._decided_in_order if r.outcome is Outcome.UNDECIDED)
+
+    @property
+    def needs_committee_decision(self) -> bool:
+        return bool(self.undecided)
+
+    def result_for(self, entry_id: str) -> EntryResult:
+        for r in self.results:
+            if r.entry.entry_id == entry_id:
+                return r
+        raise KeyError(entry_id)
+
+
+class _Pool:
+    """The entries of one group still competing; a block is a run of exact ties.
+
+    Blocks are found on demand because allocation usually stops near the top of a
+    ranking that may hold a million entries."""
+
+    def __init__(self, group: str | None, members: list[int], tie_groups: list[int | None]):
+        self.group = group
+        self.members = members
+        self.tie_groups = tie_groups
+        self.pos = 0
+        self.current: list[int] | None = None  # what is left of a block split at a boundary
+        self.pending: int | None = None  # undecided places still owed to the current block
+        self.carry = 0
+
+    def block(self) -> list[int]:
+        if self.current is None:
+            members, groups = self.members, self.tie_groups
+            first = members[self.pos]
+            gid = groups[first]
+            end = self.pos + 1
+            if gid is not None:
+                while end < len(members) and groups[members[end]] == gid:
+                    end += 1
+            self.current = members[self.pos : end]
+            self._end = end
+        return self.current
+
+    def advance(self) -> None:
+        self.block()
+        self.pos = self._end
+        self.current = None
+        self.pending = None
+
+    @property
+    def exhausted(self) -> bool:
+        return self.pos >= len(self.members)
+
+
+def _decision_for(
+    members: list[int], ordered: list[Entry], decisions: Sequence[TieDecision]
+) -> dict[str, int] | None:
+    ids = {ordered[m].entry_id for m in members}
+    best: TieDecision | None = None
+    for d in decisions:
+        if ids <= set(d.entry_ids) and (best is None or d.decided_at >= best.decided_at):
+            best = d
+    if best is None:
+        return None
+    return {eid: pos for pos, eid in enumerate(best.entry_ids)}
+
+
+def allocate_prizes(
+    entries: Iterable[Entry],
+    plan: PrizePlan,
+    *,
+    tie_decisions: Sequence[TieDecision] = (),
+    exclude_owners: Mapping[str, Note] | None = None,
+    round_id: str | None = None,
+) -> Allocation:
+    """Allocate the plan's tiers to entries, best first, saying for each entry why.
+
+    ``exclude_owners`` takes owners who hold a higher prize elsewhere (another round).
+    """
+    entries = list(entries)
+    exclude_owners = exclude_owners or {}
+    trailing: list[EntryResult] = []
+    competing: list[Entry] = []
+    entrants: set[str] = set()
+    for e in entries:
+        if not e.eligible:
+            trailing.append(EntryResult(e, Outcome.INELIGIBLE))
+            continue
+        entrants.add(e.owner_id)
+        if e.owner_id in exclude_owners:
+            note = exclude_owners[e.owner_id]
+            trailing.append(
+                EntryResult(e, Outcome.HAS_HIGHER_PRIZE, note_vi=note.message_vi, note_en=note.message_en)
+            )
+        else:
+            competing.append(e)
+    check_unique_ids(entries)
+
+    owner_ids = {e.owner_id for e in competing}
+    if plan.one_prize_per_person and len(owner_ids) != len(competing):
+        # Only each owner's best entry competes, so one owner never holds two places.
+        ordered0, _, _ = sorted_with_ties(competing, plan.order, check_ids=False)
+        seen: set[str] = set()
+        best_entries: list[Entry] = []
+        for e in ordered0:
+            if e.owner_id in seen:
+                trailing.append(EntryResult(e, Outcome.OWNER_HAS_BETTER_ENTRY))
+            else:
+                seen.add(e.owner_id)
+                best_entries.append(e)
+        competing = best_entries
+
+    ordered, ranks, tie_groups = sorted_with_ties(competing, plan.order, check_ids=False)
+    n = len(ordered)
+    # The cap counts people (eligible owners), not entries, so extra attempts do not raise it.
+    cap = math.floor(plan.cap_percent * len(entrants) / 100 + 1e-9) if plan.cap_percent is not None else None
+    cap_left = cap if cap is not None else math.inf
+
+    tier_of: dict[int, PrizeTier] = {}
+    candidates: dict[int, list[str]] = {}
+    no_group: set[int] = set()
+
+    if plan.groups is None:
+        pools_members = {None: list(range(n))}
+    else:
+        pools_members = {g: [] for g in plan.groups}
+        for i, e in enumerate(ordered):
+            if e.group in pools_members:
+                pools_members[e.group].append(i)
+            else:
+                no_group.add(i)
+    pools = [_Pool(group, members, tie_groups) for group, members in pools_members.items()]
+
+    tier_results: list[TierResult] = []
+    for tier in plan.tiers_in_order:
+        for pool in pools:
+            carried_in = pool.carry
+            quota = tier.quota_for(pool.group) + carried_in
+            pool.carry = 0
+            filled = overflow = reserved = 0
+            cap_stopped = False
+            while filled < quota and not pool.exhausted:
+                if cap_left <= 0:
+                    cap_stopped = True
+                    break
+                members = pool.block()
+                if tier.min_score is not None and ordered[members[0]].score < tier.min_score:
+                    break
+                room = min(quota - filled, cap_left)
+                size = len(members) if pool.pending is None else pool.pending
+                if size <= room:
+                    if pool.pending is not None:
+                        for m in members:
+                            candidates[m].append(tier.code)
+                        reserved += size
+                    else:
+                        for m in members:
+                            tier_of[m] = tier
+                    filled += size
+                    cap_left -= size
+                    pool.advance()
+                    continue
+                # A tie straddles the boundary of this tier (or of the cap).
+                decision = _decision_for(members, ordered, tie_decisions) if pool.pending is None else None
+                if decision is not None:
+                    by_committee = sorted(members, key=lambda m: decision[ordered[m].entry_id])
+                    for m in by_committee[:room]:
+                        tier_of[m] = tier
+                    # The rest keep the committee's order for the next tier.
+                    pool.current = by_committee[room:]
+                    if not pool.current:
+                        pool.advance()
+                    filled += room
+                    cap_left -= room
+                elif plan.tie_rule is TieRule.SHARE and pool.pending is None and cap_left >= size:
+                    for m in members:
+                        tier_of[m] = tier
+                    overflow += size - room
+                    filled += size
+                    cap_left -= size
+                    pool.advance()
+                else:
+                    # The cap is a ceiling, so even under the share rule a tie that would
+                    # break it goes to the committee.
+                    for m in members:
+                        candidates.setdefault(m, []).append(tier.code)
+                    pool.current = members
+                    pool.pending = size - room
+                    reserved += room
+                    filled += room
+                    cap_left -= room
+                break
+            vacant = max(0, quota - filled)
+            if plan.carry_over_vacancies and not cap_stopped:
+                pool.carry = vacant
+            tier_results.append(
+                TierResult(
+                    tier_code=tier.code,
+                    group=pool.group,
+                    quota=quota - carried_in,
+                    carried_in=carried_in,
+                    awarded=filled - reserved,
+                    overflow=overflow,
+                    reserved=reserved,
+                    vacant=vacant,
+                )
+            )
+
+    minimums = [t.min_score for t in plan.tiers]
+    # Below this score no tier could ever take the entry.
+    lowest_minimum = -math.inf if None in minimums or not minimums else min(minimums)  # type: ignore[type-var]
+
+    pending_left = {m for pool in pools if pool.pending for m in pool.block()}
+    decided: dict[int, EntryResult] = {}
+    for i, tier in tier_of.items():
+        decided[i] = EntryResult(
+                ordered[i], Outcome.AWARDED, ranks[i], tie_groups[i], tier.code, tier.rank_order
+            )
+    for i, codes in candidates.items():
+        if i not in tier_of:
+            decided[i] = EntryResult(
+                ordered[i],
+                Outcome.UNDECIDED,
+                ranks[i],
+                tie_groups[i],
+                candidate_tiers=tuple(codes),
+                may_get_none=i in pending_left,
+            )
+    for i in no_group:
+        decided[i] = EntryResult(ordered[i], Outcome.NO_QUOTA_FOR_GROUP, ranks[i], tie_groups[i])
+    trailing.sort(key=lambda r: r.entry.entry_id)
+    return Allocation(
+        plan=plan,
+        tiers=tuple(tier_results),
+        cap=cap,
+        round_id=round_id,
+        ranked=tuple(ordered),
+        ranks=tuple(ranks),
+        tie_groups=tuple(tie_groups),
+        decided=decided,
+        unranked=tuple(trailing),
+        lowest_minimum=lowest_minimum,
+        cap_reached=cap is not None and cap_left <= 0,
+    )
+
+
+def _holder_note(round_id: str | None, tier: str | None) -> Note:
+    where_vi = f" ở đợt {round_id}" if round_id is not None else ""
+    where_en = f" in round {round_id}" if round_id is not None else ""
+    return Note(
+        f"Đã nhận {tier}{where_vi}; mỗi người chỉ nhận một giải, giữ giải cao nhất.",
+        f"Already holds {tier}{where_en}; one prize per person, the highest kept.",
+    )
+
+
+def _best_holdings(allocations: Sequence[Allocation]) -> dict[str, tuple[int, int]]:
+    """Each owner's best prize as (tier order, allocation index); an earlier round wins a
+    draw between equal tiers because the rounds are given in the order they were held."""
+    best: dict[str, tuple[int, int]] = {}
+    for index, allocation in enumerate(allocations):
+        for r in allocation.awarded():
+            held = (r.tier_order, index)  # type: ignore[assignment]
+            if r.entry.owner_id not in best or held < best[r.entry.owner_id]:
+                best[r.entry.owner_id] = held  # type: ignore[assignment]
+    return best
+
+
+def _holding_note(allocations: Sequence[Allocation], order: int, held_at: int) -> Note:
+    holder = allocations[held_at]
+    tier = next(t for t in holder.plan.tiers if t.rank_order == order)
+    vi = _holder_note(holder.round_id, tier.label_vi).message_vi
+    en = _holder_note(holder.round_id, tier.label_en).message_en
+    return Note(vi, en)
+
+
+def keep_best_prize_per_owner(allocations: Sequence[Allocation]) -> tuple[Allocation, ...]:
+    """Keep each owner's highest prize across allocations and free the others, with a note.
+
+    Freed places stay empty here; ``allocate_rounds`` gives them to the next in line."""
+    best = _best_holdings(allocations)
+    out: list[Allocation] = []
+    for index, allocation in enumerate(allocations):
+        decided = dict(allocation.decided)
+        notes = list(allocation.notes)
+        for i, r in allocation.decided.items():
+            if r.outcome is not Outcome.AWARDED:
+                continue
+            order, held_at = best[r.entry.owner_id]
+            if held_at == index:
+                continue
+            note = _holding_note(allocations, order, held_at)
+            decided[i] = r._replace(
+                outcome=Outcome.HAS_HIGHER_PRIZE,
+                tier_code=None,
+                tier_order=None,
+                note_vi=note.message_vi,
+                note_en=note.message_en,
+            )
+            notes.append(
+                Note(
+                    f"Giải {r.tier_code} của bài {r.entry.entry_id} được trả lại. {note.message_vi}",
+                    f"Prize {r.tier_code} of entry {r.entry.entry_id} freed. {note.message_en}",
+                    entry_id=r.entry.entry_id,
+                )
+            )
+        if len(notes) != len(allocation.notes):
+            allocation = dataclasses.replace(allocation, decided=decided, notes=tuple(notes))
+        out.append(allocation)
+    return tuple(out)
+
+
+def allocate_rounds(
+    rounds: Sequence[tuple[str, Sequence[Entry]]],
+    plan: PrizePlan,
+    *,
+    tie_decisions: Sequence[TieDecision] = (),
+) -> tuple[Allocation, ...]:
+    """Allocate every round with one prize per person across rounds, the highest kept.
+
+    A winner who holds a higher prize elsewhere is left out of the lower round and that
+    round is allocated again, so the freed place goes to the next in line. Conflicts are
+    settled from the highest tier down, because a place freed in a round can lift someone
+    there to a better prize than the one they hold elsewhere. Exclusions only grow, so
+    the loop ends.
+    """
+    exclusions: list[dict[str, Note]] = [{} for _ in rounds]
+    allocations = [
+        allocate_prizes(entries, plan, tie_decisions=tie_decisions, round_id=round_id)
+        for round_id, entries in rounds
+    ]
+    while True:
+        best = _best_holdings(allocations)
+        held: dict[str, list[int]] = {}
+        for index, allocation in enumerate(allocations):
+            for r in allocation.awarded():
+                held.setdefault(r.entry.owner_id, []).append(index)
+        conflicts = [owner for owner, where in held.items() if len(where) > 1]
+        if not conflicts:
+            return tuple(allocations)
+        level = min(best[owner][0] for owner in conflicts)
+        stale: set[int] = set()
+        for owner in conflicts:
+            order, held_at = best[owner]
+            if order != level:
+                continue
+            for index in held[owner]:
+                if index != held_at:
+                    exclusions[index][owner] = _holding_note(allocations, order, held_at)
+                    stale.add(index)
+        for index in sorted(stale):
+            round_id, entries = rounds[index]
+            allocations[index] = allocate_prizes(
+                entries,
+                plan,
+                tie_decisions=tie_decisions,
+                exclude_owners=exclusions[index],
+                round_id=round_id,
+            )

@@ -1,0 +1,166 @@
+"""Scoring of attempts, the attempt that counts in a round, and the prediction question."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from contest.domain.errors import ContestError
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionKey:
+    """The correct options of one question on a paper; several options make it multiple-answer."""
+
+    question_id: str
+    correct_options: frozenset[str]
+    points: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptScore:
+    correct: int
+    answered: int
+    question_count: int
+    score: float
+
+    @property
+    def all_correct(self) -> bool:
+        return self.question_count > 0 and self.correct == self.question_count
+
+    @property
+    def all_answered(self) -> bool:
+        return self.answered == self.question_count
+
+
+def score_attempt(
+    keys: Sequence[QuestionKey], answers: Mapping[str, Iterable[str]]
+) -> AttemptScore:
+    """Score one attempt; a multiple-answer question counts only when the chosen set is exact."""
+    seen: set[str] = set()
+    correct = answered = 0
+    score = 0.0
+    for key in keys:
+        if key.question_id in seen:
+            raise ContestError(
+                f"Câu hỏi {key.question_id} xuất hiện hai lần trong đề.",
+                f"Question {key.question_id} appears twice on the paper.",
+                field="question_id",
+            )
+        seen.add(key.question_id)
+        chosen = answers.get(key.question_id)
+        if chosen is None:
+            continue
+        chosen = frozenset(chosen)
+        if not chosen:
+            continue
+        answered += 1
+        # All-or-nothing: partial credit would reward guessing every option.
+        if chosen == key.correct_options:
+            correct += 1
+            score += key.points
+    return AttemptScore(correct=correct, answered=answered, question_count=len(keys), score=score)
+
+
+class CountingPolicy(StrEnum):
+    """Which of a participant's attempts in a round counts."""
+
+    BEST = "best"
+    FIRST = "first"
+    LAST = "last"
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredAttempt:
+    """A submitted attempt with what ranking and the prediction need."""
+
+    attempt_id: str
+    participant_id: str
+    correct: int
+    question_count: int
+    duration_seconds: float
+    submitted_at: datetime
+    prediction: int | None = None
+    eligible: bool = True
+
+
+def _best_key(a: ScoredAttempt) -> tuple:
+    return (-a.correct, a.duration_seconds, a.submitted_at, a.attempt_id)
+
+
+def counting_attempt(
+    attempts: Iterable[ScoredAttempt], policy: CountingPolicy = CountingPolicy.BEST
+) -> ScoredAttempt | None:
+    """The one attempt that counts for one participant, or None when there is none.
+
+    Best means most correct, then shorter duration, then earlier submission; the attempt id
+    only settles attempts identical on all three so the answer never depends on input order.
+    """
+    attempts = list(attempts)
+    if not attempts:
+        return None
+    if len({a.participant_id for a in attempts}) > 1:
+        raise ContestError(
+            "Các lượt thi thuộc về nhiều thí sinh khác nhau.",
+            "The attempts belong to more than one participant.",
+            field="participant_id",
+        )
+    if policy is CountingPolicy.BEST:
+        return min(attempts, key=_best_key)
+    if policy is CountingPolicy.FIRST:
+        return min(attempts, key=lambda a: (a.submitted_at, a.attempt_id))
+    return max(attempts, key=lambda a: (a.submitted_at, a.attempt_id))
+
+
+def counting_attempts(
+    attempts: Iterable[ScoredAttempt], policy: CountingPolicy = CountingPolicy.BEST
+) -> dict[str, ScoredAttempt]:
+    """The counting attempt of every participant in a round, keyed by participant id."""
+    by_participant: dict[str, list[ScoredAttempt]] = {}
+    for attempt in attempts:
+        by_participant.setdefault(attempt.participant_id, []).append(attempt)
+    return {
+        pid: counting_attempt(group, policy)  # type: ignore[misc]
+        for pid, group in by_participant.items()
+    }
+
+
+def attempts_used(attempts: Iterable[ScoredAttempt]) -> dict[str, int]:
+    """How many attempts each participant used, for the 'fewer attempts' tie-break."""
+    used: dict[str, int] = {}
+    for attempt in attempts:
+        used[attempt.participant_id] = used.get(attempt.participant_id, 0) + 1
+    return used
+
+
+class PredictionTarget(StrEnum):
+    """What the prediction question asks for."""
+
+    ALL_CORRECT = "all_correct"
+    PARTICIPANTS = "participants"
+
+
+def prediction_true_figure(
+    counted: Iterable[ScoredAttempt], target: PredictionTarget = PredictionTarget.ALL_CORRECT
+) -> int:
+    """The true figure of a closed round, from each eligible participant's counting attempt."""
+    participants: set[str] = set()
+    all_correct: set[str] = set()
+    for attempt in counted:
+        if not attempt.eligible:
+            continue
+        participants.add(attempt.participant_id)
+        if attempt.question_count > 0 and attempt.correct == attempt.question_count:
+            all_correct.add(attempt.participant_id)
+    if target is PredictionTarget.PARTICIPANTS:
+        return len(participants)
+    return len(all_correct)
+
+
+def prediction_error(prediction: int | None, true_figure: int) -> int | None:
+    """Distance from the true figure; None (no prediction) ranks behind every real guess."""
+    if prediction is None:
+        return None
+    return abs(prediction - true_figure)
