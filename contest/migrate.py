@@ -19,4 +19,5 @@ def upgrade(database_url: str | None = None, connection: Connection | None = Non
     config = alembic_config()
     config.attributes["database_url"] = database_url
     config.attributes["connection"] = connection
-    command.upgrade(config, "head")
+    # "heads": feature migrations may branch from the same parent until a merge revision joins them.
+    command.upgrade(config, "heads")

@@ -1,12 +1,20 @@
 """SQLAlchemy tables, one module per aggregate; importing this registers them all."""
 
 from contest.models.accounts import ROLES, LoginFailure, Participant, StaffRole, StaffUser, WebSession
+from contest.models.attempts import Answer, Attempt
 from contest.models.audit import AuditEntry, AuditHead
+from contest.models.banks import Question, QuestionBank, QuestionVersion, RoundBank
 from contest.models.base import Base
 from contest.models.contest import Contest, Round, Unit
 
 __all__ = [
     "ROLES",
+    "Answer",
+    "Attempt",
+    "Question",
+    "QuestionBank",
+    "QuestionVersion",
+    "RoundBank",
     "AuditEntry",
     "AuditHead",
     "Base",

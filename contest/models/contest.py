@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from contest.models.base import Base, UTCDateTime
@@ -72,5 +72,7 @@ class Round(Base):
     prediction_required: Mapped[bool] = mapped_column(Boolean, default=True)
     show_score: Mapped[str] = mapped_column(String(16), default="on_submit")
     show_key: Mapped[str] = mapped_column(String(16), default="after_close")
+    # [{"topic": str | None, "difficulty": str | None, "count": int}]
+    draw_quotas: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
 
     contest: Mapped[Contest] = relationship(back_populates="rounds")

@@ -1,0 +1,52 @@
+"""Attempts (a participant's go at a round, with the paper drawn for it) and saved answers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from contest.models.base import Base, UTCDateTime
+
+
+class Attempt(Base):
+    __tablename__ = "attempts"
+    __table_args__ = (
+        UniqueConstraint("round_id", "participant_id", "number"),
+        Index("ix_attempts_round_final", "round_id", "finalised_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)  # 1, 2, … within the round for this participant
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # min(start + time limit, round close): fixed at start so every process agrees.
+    deadline_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    grace_seconds: Mapped[int] = mapped_column(Integer, default=30)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Set when the score is materialised (on submit, or by whoever first sees it expired).
+    finalised_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    finish_reason: Mapped[str | None] = mapped_column(String(16), nullable=True)  # submitted | expired
+    # [{"q": question_id, "v": version_id, "o": [option ids in the order shown]}]
+    paper: Mapped[list] = mapped_column(JSON)
+    question_count: Mapped[int] = mapped_column(Integer)
+    correct: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    answered: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    duration_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    prediction: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class Answer(Base):
+    """One row per question of a paper, upserted on every save."""
+
+    __tablename__ = "answers"
+
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)  # index in the paper
+    chosen: Mapped[list] = mapped_column(JSON)  # option ids
+    # Increasing per browser tab; a late retry with a smaller number never overwrites a newer answer.
+    client_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime)
