@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
@@ -12,6 +12,7 @@ from contest.domain.prizes import (
     Outcome,
     PrizePlan,
     PrizeTier,
+    TieDecision,
     TieRule,
     allocate_prizes,
 )
@@ -149,10 +150,16 @@ def _percent(rate: float) -> str:
 
 
 def rank_units(
-    units: Iterable[Unit], participations: Iterable[Participation], plan: CollectivePlan
+    units: Iterable[Unit],
+    participations: Iterable[Participation],
+    plan: CollectivePlan,
+    *,
+    tie_decisions: Sequence[TieDecision] = (),
 ) -> CollectiveResult:
     """Tally each unit (and, with ``roll_up``, its ancestors), check size-band thresholds,
-    rank the units of each pool by the criterion and allocate the collective prizes."""
+    rank the units of each pool by the criterion and allocate the collective prizes.
+
+    ``tie_decisions`` name unit ids, as the committee's order for units tied at a boundary."""
     by_id = {u.unit_id: u for u in units}
     chains = _ancestors(by_id)
     members: dict[str, set[str]] = {uid: set() for uid in by_id}
@@ -240,7 +247,7 @@ def rank_units(
         tie_rule=plan.tie_rule,
         groups=plan.pools,
     )
-    allocation = allocate_prizes(entries, prize_plan)
+    allocation = allocate_prizes(entries, prize_plan, tie_decisions=tie_decisions)
     pool_order = {p: i for i, p in enumerate(plan.pools)}
     ordered: list[UnitStanding] = []
     for result in allocation.results:
