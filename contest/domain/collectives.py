@@ -277,6 +277,6 @@ def rank_units(
             and s.tie_group is not None
             and previous.tie_group == s.tie_group
         )
-        ordered[i] = replace(s, rank=previous.rank if same_tie else seen)  # type: ignore[union-attr]
+        ordered[i] = replace(s, rank=previous.rank if same_tie and previous else seen)
         previous = ordered[i]
     return CollectiveResult(standings=tuple(ordered), allocation=allocation)

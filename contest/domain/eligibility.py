@@ -124,7 +124,10 @@ def citizen_id_problems(
     problems = []
     if number[:3] not in PROVINCE_CODES:
         problems.append(
-            (f"Mã tỉnh {number[:3]} trong số CCCD không tồn tại.", f"Province code {number[:3]} does not exist.")
+            (
+                f"Mã tỉnh {number[:3]} trong số CCCD không tồn tại.",
+                f"Province code {number[:3]} does not exist.",
+            )
         )
     g = int(number[3])
     century = 1900 + 100 * (g // 2)
@@ -134,8 +137,14 @@ def citizen_id_problems(
             ("Số CCCD không khớp với năm sinh.", "The citizen id does not match the year of birth.")
         )
     if gender in ("male", "female") and female != (gender == "female"):
-        problems.append(("Số CCCD không khớp với giới tính.", "The citizen id does not match the gender."))
+        problems.append(
+            ("Số CCCD không khớp với giới tính.", "The citizen id does not match the gender.")
+        )
     return problems
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _age_on(born: date, day: date) -> int:
@@ -146,20 +155,21 @@ def screen_profile(profile: Profile, rules: ScreeningRules) -> tuple[Flag, ...]:
     """Flags on a registration: incomplete, invalid, excluded staff, under age."""
     pid = profile.participant_id
     flags: list[Flag] = []
-    missing = [
-        name
-        for name in rules.required_fields
-        if getattr(profile, name) is None or (isinstance(getattr(profile, name), str) and not getattr(profile, name).strip())
-    ]
+    missing = [name for name in rules.required_fields if _blank(getattr(profile, name))]
     if missing:
         vi = ", ".join(_FIELD_LABELS.get(m, (m, m))[0] for m in missing)
         en = ", ".join(_FIELD_LABELS.get(m, (m, m))[1] for m in missing)
-        flags.append(_flag(pid, FlagCode.PROFILE_INCOMPLETE, f"Thiếu thông tin: {vi}.", f"Missing: {en}."))
+        flags.append(
+            _flag(pid, FlagCode.PROFILE_INCOMPLETE, f"Thiếu thông tin: {vi}.", f"Missing: {en}.")
+        )
 
     invalid: list[tuple[str, str]] = []
     if profile.citizen_id:
         invalid += citizen_id_problems(
-            profile.citizen_id, profile.date_of_birth, profile.gender, allow_old_id=rules.allow_old_id
+            profile.citizen_id,
+            profile.date_of_birth,
+            profile.gender,
+            allow_old_id=rules.allow_old_id,
         )
     if profile.phone and not _PHONE.match(re.sub(r"[\s.\-]", "", profile.phone)):
         invalid.append(("Số điện thoại không hợp lệ.", "The phone number is not valid."))
@@ -172,7 +182,9 @@ def screen_profile(profile: Profile, rules: ScreeningRules) -> tuple[Flag, ...]:
         and rules.known_unit_ids is not None
         and profile.unit_id not in rules.known_unit_ids
     ):
-        invalid.append(("Đơn vị không thuộc cuộc thi.", "The unit is not one of the contest's units."))
+        invalid.append(
+            ("Đơn vị không thuộc cuộc thi.", "The unit is not one of the contest's units.")
+        )
     if profile.date_of_birth and rules.age_cutoff and profile.date_of_birth > rules.age_cutoff:
         invalid.append(
             ("Ngày sinh sau ngày chốt tính tuổi.", "The date of birth is after the age cut-off.")
@@ -277,7 +289,8 @@ def screen_attempt(attempt: AttemptFacts, rules: ScreeningRules) -> tuple[Flag, 
                 _flag(
                     aid,
                     FlagCode.IMPLAUSIBLY_FAST,
-                    f"Làm {attempt.question_count} câu trong {shown.replace('.', ',')} giây, nhanh bất thường.",
+                    f"Làm {attempt.question_count} câu trong {shown.replace('.', ',')} giây, "
+                    "nhanh bất thường.",
                     f"{attempt.question_count} questions in {shown} seconds is implausibly fast.",
                 )
             )
@@ -405,4 +418,6 @@ def verdicts_for(
     for d in decisions:
         by_subject.setdefault(d.subject_id, []).append(d)
     subjects = {*flags_by_subject, *by_subject}
-    return {s: decide(s, flags_by_subject.get(s, ()), by_subject.get(s, ())) for s in sorted(subjects)}
+    return {
+        s: decide(s, flags_by_subject.get(s, ()), by_subject.get(s, ())) for s in sorted(subjects)
+    }

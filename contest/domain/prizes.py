@@ -93,7 +93,18 @@ class PrizePlan:
                 "The prize cap must be between 0 and 100%.",
                 field="cap_percent",
             )
+        # Settings arrive as plain strings and lists; store the checked forms.
+        object.__setattr__(self, "tiers", tuple(self.tiers))
         object.__setattr__(self, "order", parse_order(self.order))
+        try:
+            object.__setattr__(self, "tie_rule", TieRule(self.tie_rule))
+            object.__setattr__(self, "scope", PlanScope(self.scope))
+        except ValueError as error:
+            raise ContestError(
+                f"Cơ cấu giải có giá trị không hợp lệ: {error}.",
+                f"The prize plan has an invalid value: {error}.",
+                field="plan",
+            ) from None
 
     @property
     def tiers_in_order(self) -> tuple[PrizeTier, ...]:
@@ -356,7 +367,12 @@ def allocate_prizes(
         if e.owner_id in exclude_owners:
             note = exclude_owners[e.owner_id]
             trailing.append(
-                EntryResult(e, Outcome.HAS_HIGHER_PRIZE, note_vi=note.message_vi, note_en=note.message_en)
+                EntryResult(
+                    e,
+                    Outcome.HAS_HIGHER_PRIZE,
+                    note_vi=note.message_vi,
+                    note_en=note.message_en,
+                )
             )
         else:
             competing.append(e)
@@ -379,7 +395,9 @@ def allocate_prizes(
     ordered, ranks, tie_groups = sorted_with_ties(competing, plan.order, check_ids=False)
     n = len(ordered)
     # The cap counts people (eligible owners), not entries, so extra attempts do not raise it.
-    cap = math.floor(plan.cap_percent * len(entrants) / 100 + 1e-9) if plan.cap_percent is not None else None
+    cap = None
+    if plan.cap_percent is not None:
+        cap = math.floor(plan.cap_percent * len(entrants) / 100 + 1e-9)
     cap_left = cap if cap is not None else math.inf
 
     tier_of: dict[int, PrizeTier] = {}
@@ -427,7 +445,9 @@ def allocate_prizes(
                     pool.advance()
                     continue
                 # A tie straddles the boundary of this tier (or of the cap).
-                decision = _decision_for(members, ordered, tie_decisions) if pool.pending is None else None
+                decision = None
+                if pool.pending is None:
+                    decision = _decision_for(members, ordered, tie_decisions)
                 if decision is not None:
                     by_committee = sorted(members, key=lambda m: decision[ordered[m].entry_id])
                     for m in by_committee[:room]:
@@ -474,7 +494,9 @@ def allocate_prizes(
 
     minimums = [t.min_score for t in plan.tiers]
     # Below this score no tier could ever take the entry.
-    lowest_minimum = -math.inf if None in minimums or not minimums else min(minimums)  # type: ignore[type-var]
+    lowest_minimum = -math.inf
+    if minimums and None not in minimums:
+        lowest_minimum = min(m for m in minimums if m is not None)
 
     pending_left = {m for pool in pools if pool.pending for m in pool.block()}
     decided: dict[int, EntryResult] = {}
@@ -564,7 +586,8 @@ def keep_best_prize_per_owner(allocations: Sequence[Allocation]) -> tuple[Alloca
             )
             notes.append(
                 Note(
-                    f"Giải {r.tier_code} của bài {r.entry.entry_id} được trả lại. {note.message_vi}",
+                    f"Giải {r.tier_code} của bài {r.entry.entry_id} được trả lại. "
+                    f"{note.message_vi}",
                     f"Prize {r.tier_code} of entry {r.entry.entry_id} freed. {note.message_en}",
                     entry_id=r.entry.entry_id,
                 )

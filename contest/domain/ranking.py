@@ -1,4 +1,4 @@
-"""Ranking of scored entries with a configurable tie-break order; exact ties are reported, never hidden."""
+"""Ranking of scored entries by a configurable tie-break order; exact ties are reported."""
 
 from __future__ import annotations
 
@@ -85,7 +85,9 @@ def parse_order(order: Iterable[str | TieBreak]) -> tuple[TieBreak, ...]:
         keys.append(key)
     if not keys:
         raise ContestError(
-            "Cần ít nhất một tiêu chí xếp hạng.", "At least one ranking key is needed.", field="order"
+            "Cần ít nhất một tiêu chí xếp hạng.",
+            "At least one ranking key is needed.",
+            field="order",
         )
     return tuple(keys)
 

@@ -125,14 +125,24 @@ def attempt(aid="a1", pid="p1", n=20, answered=20, start=T0 + timedelta(hours=1)
             ScreeningRules(require_all_answered=False),
             [],
         ),
-        ("started before the window", attempt(start=T0 - timedelta(minutes=1)), RULES, [FlagCode.OUTSIDE_WINDOW]),
+        (
+            "started before the window",
+            attempt(start=T0 - timedelta(minutes=1)),
+            RULES,
+            [FlagCode.OUTSIDE_WINDOW],
+        ),
         (
             "submitted after the window",
             attempt(start=T0 + timedelta(days=7, hours=-1, minutes=-5), seconds=600),
             RULES,
             [FlagCode.OUTSIDE_WINDOW],
         ),
-        ("twenty questions in nine seconds", attempt(seconds=9), RULES, [FlagCode.IMPLAUSIBLY_FAST]),
+        (
+            "twenty questions in nine seconds",
+            attempt(seconds=9),
+            RULES,
+            [FlagCode.IMPLAUSIBLY_FAST],
+        ),
         ("twenty questions in twenty seconds", attempt(seconds=20), RULES, []),
         (
             "a stricter threshold per question",
@@ -225,5 +235,6 @@ def test_an_attempt_of_an_unknown_participant_is_refused():
 
 
 def test_verdicts_for_works_use_decisions_alone():
-    verdicts = verdicts_for({"w1": (), "w2": ()}, [decision(False, 1, subject="w2", reason="Sai thể thức")])
+    ruling = decision(False, 1, subject="w2", reason="Sai thể thức")
+    verdicts = verdicts_for({"w1": (), "w2": ()}, [ruling])
     assert verdicts["w1"].eligible and not verdicts["w2"].eligible

@@ -174,7 +174,10 @@ def test_ranks_never_improve_down_the_list_and_ties_match_keys(entries):
 
 def test_a_large_shuffled_field_ranks_identically():
     rnd = random.Random(7)
-    entries = [entry(f"e{i}", rnd.randint(0, 10), rnd.randint(0, 5), rnd.randint(1, 4)) for i in range(3000)]
+    entries = [
+        entry(f"e{i}", rnd.randint(0, 10), rnd.randint(0, 5), rnd.randint(1, 4))
+        for i in range(3000)
+    ]
     shuffled = entries[:]
     rnd.shuffle(shuffled)
     assert rank_entries(entries).rows == rank_entries(shuffled).rows

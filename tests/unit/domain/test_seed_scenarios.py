@@ -20,6 +20,7 @@ from contest.domain.eligibility import (
     Flag,
     FlagCode,
     ScreeningRules,
+    decide,
     screen_attempt,
     verdicts_for,
 )
@@ -79,9 +80,12 @@ QUESTIONS = 20
 def lang_son_units(rnd):
     units = [Unit("lang-son", "Tỉnh Lạng Sơn")]
     for i, name in enumerate(DISTRICTS):
-        units.append(Unit(f"d{i:02}", name, "lang-son", headcount=rnd.randint(900, 2500), pool="districts"))
+        headcount = rnd.randint(900, 2500)
+        units.append(Unit(f"d{i:02}", name, "lang-son", headcount=headcount, pool="districts"))
     for i in range(25):
-        units.append(Unit(f"a{i:02}", f"Sở, ngành {i + 1}", "lang-son", headcount=rnd.randint(20, 120), pool="agencies"))
+        headcount = rnd.randint(20, 120)
+        name = f"Sở, ngành {i + 1}"
+        units.append(Unit(f"a{i:02}", name, "lang-son", headcount=headcount, pool="agencies"))
     return units
 
 
@@ -119,7 +123,8 @@ def lang_son_round(rnd, index, people):
             started = opens + timedelta(seconds=rnd.uniform(0, 6.5 * 86400))
             duration = 9.0 if rnd.random() < 0.002 else rnd.uniform(90, 1200)
             correct = sum(rnd.random() < ability for _ in range(QUESTIONS))
-            facts = AttemptFacts(aid, pid, QUESTIONS, QUESTIONS, started, started + timedelta(seconds=duration))
+            submitted = started + timedelta(seconds=duration)
+            facts = AttemptFacts(aid, pid, QUESTIONS, QUESTIONS, started, submitted)
             if screen_attempt(facts, rules):
                 flagged.add(aid)
             attempts.append(
@@ -205,7 +210,9 @@ def test_lang_son_awards_13_collective_prizes_across_two_pools(lang_son):
     prize_of = {r.entry.owner_id: r.tier_code for a in allocations for r in a.awarded()}
     took_part = {e.owner_id for _, entries in rounds for e in entries}
     unit_of = {pid: unit for pid, unit, _ in people}
-    participations = [Participation(pid, unit_of[pid], prize_code=prize_of.get(pid)) for pid in sorted(took_part)]
+    participations = [
+        Participation(pid, unit_of[pid], prize_code=prize_of.get(pid)) for pid in sorted(took_part)
+    ]
     plan = CollectivePlan(
         criterion=CollectiveCriterion.POINTS,
         tiers=collective_tiers({"agencies": 8, "districts": 5}),
@@ -251,7 +258,8 @@ def son_la_works(rnd):
         marks = [min(89, max(0, round(quality + rnd.gauss(0, 3)))) for _ in range(JURY)]
         group = rnd.random() < 0.8
         owner = f"nhom-{i:03}" if group else f"tac-gia-{i:03}"
-        works.append((f"bai-{i + 1:03}", owner, sum(marks) / JURY, received + timedelta(minutes=37 * i)))
+        at = received + timedelta(minutes=37 * i)
+        works.append((f"bai-{i + 1:03}", owner, sum(marks) / JURY, at))
     return works
 
 
@@ -259,15 +267,25 @@ def son_la_screening(rnd, works):
     """12 works are flagged at screening; the committee clears 3 and confirms 9."""
     flagged = rnd.sample([w[0] for w in works], 12)
     flags = {
-        wid: (Flag(wid, FlagCode.PROFILE_INCOMPLETE, "Thiếu bản cam kết tác quyền.", "Missing the copyright pledge."),)
+        wid: (
+            Flag(
+                wid,
+                FlagCode.PROFILE_INCOMPLETE,
+                "Thiếu bản cam kết tác quyền.",
+                "Missing the copyright pledge.",
+            ),
+        )
         for wid in flagged
     }
     at = datetime(2024, 10, 1, 2, 0, tzinfo=UTC)
     decisions = [
-        Decision(wid, True, "Đã bổ sung bản cam kết.", "Pledge supplied.", "thu-ky", at) for wid in flagged[:3]
+        Decision(wid, True, "Đã bổ sung bản cam kết.", "Pledge supplied.", "thu-ky", at)
+        for wid in flagged[:3]
     ]
     # One work is first cleared and then, on review, ruled out: reversal by a later decision.
-    decisions.append(Decision(flagged[3], True, "Tạm chấp nhận.", "Provisionally accepted.", "thu-ky", at))
+    decisions.append(
+        Decision(flagged[3], True, "Tạm chấp nhận.", "Provisionally accepted.", "thu-ky", at)
+    )
     decisions.append(
         Decision(
             flagged[3],
@@ -281,13 +299,16 @@ def son_la_screening(rnd, works):
     return verdicts_for(flags, decisions), set(flagged[3:])
 
 
+PASSED = decide("unflagged", (), ())
+
+
 @pytest.fixture(scope="module")
 def son_la():
     rnd = random.Random(SON_LA_SEED)
     works = son_la_works(rnd)
     verdicts, ruled_out = son_la_screening(rnd, works)
     entries = [
-        Entry(wid, owner, score, submitted_at=at, eligible=verdicts[wid].eligible if wid in verdicts else True)
+        Entry(wid, owner, score, submitted_at=at, eligible=verdicts.get(wid, PASSED).eligible)
         for wid, owner, score, at in works
     ]
     plan = PrizePlan(
