@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from functools import cached_property
+from operator import attrgetter
 from typing import NamedTuple
 
 from contest.domain.errors import ContestError
@@ -16,6 +17,7 @@ from contest.domain.ranking import (
     DEFAULT_ORDER,
     Entry,
     TieBreak,
+    bulk_allocation,
     check_unique_ids,
     parse_order,
     sorted_with_ties,
@@ -226,31 +228,32 @@ class Allocation:
     cap: int | None
     round_id: str | None = None
     notes: tuple[Note, ...] = ()
-    ranked: tuple[Entry, ...] = field(default=(), repr=False, compare=False)
-    ranks: tuple[int, ...] = field(default=(), repr=False, compare=False)
-    tie_groups: tuple[int | None, ...] = field(default=(), repr=False, compare=False)
-    decided: Mapping[int, EntryResult] = field(default_factory=dict, repr=False, compare=False)
-    unranked: tuple[EntryResult, ...] = field(default=(), repr=False, compare=False)
+    ranked: tuple[Entry, ...] = field(default=(), repr=False)
+    ranks: tuple[int, ...] = field(default=(), repr=False)
+    tie_groups: tuple[int | None, ...] = field(default=(), repr=False)
+    decided: Mapping[int, EntryResult] = field(default_factory=dict, repr=False)
+    unranked: tuple[EntryResult, ...] = field(default=(), repr=False)
     lowest_minimum: float = -math.inf
     cap_reached: bool = False
 
-    def _plain_result(self, i: int) -> EntryResult:
-        e = self.ranked[i]
-        if e.score < self.lowest_minimum:
-            outcome = Outcome.BELOW_MINIMUM
-        elif self.cap_reached:
-            outcome = Outcome.CAP_REACHED
-        else:
-            outcome = Outcome.QUOTA_FULL
-        return EntryResult(e, outcome, self.ranks[i], self.tie_groups[i])
-
     @cached_property
     def results(self) -> tuple[EntryResult, ...]:
-        """Every entry, ranked ones best first, then the unranked by entry id."""
-        decided = self.decided
-        ranked = tuple(
-            decided[i] if i in decided else self._plain_result(i) for i in range(len(self.ranked))
-        )
+        """Every entry, ranked ones best first, then the unranked by entry id.
+
+        An entry nobody decided on missed out because it is below every minimum, else
+        because the cap was reached, else because the quotas were full."""
+        decided, ranks, groups = self.decided, self.ranks, self.tie_groups
+        below = self.lowest_minimum
+        missed = Outcome.CAP_REACHED if self.cap_reached else Outcome.QUOTA_FULL
+        with bulk_allocation():
+            ranked = tuple(
+                decided[i]
+                if i in decided
+                else EntryResult(
+                    e, Outcome.BELOW_MINIMUM if e.score < below else missed, ranks[i], groups[i]
+                )
+                for i, e in enumerate(self.ranked)
+            )
         return ranked + self.unranked
 
     def awarded(self, tier_code: str | None = None) -> tuple[EntryResult, ...]:
@@ -288,6 +291,9 @@ class Allocation:
             if r.entry.entry_id == entry_id:
                 return r
         raise KeyError(entry_id)
+
+
+_owner_of = attrgetter("owner_id")
 
 
 class _Pool:
@@ -354,32 +360,41 @@ def allocate_prizes(
 
     ``exclude_owners`` takes owners who hold a higher prize elsewhere (another round).
     """
-    entries = list(entries)
-    exclude_owners = exclude_owners or {}
-    trailing: list[EntryResult] = []
-    competing: list[Entry] = []
-    entrants: set[str] = set()
-    for e in entries:
-        if not e.eligible:
-            trailing.append(EntryResult(e, Outcome.INELIGIBLE))
-            continue
-        entrants.add(e.owner_id)
-        if e.owner_id in exclude_owners:
-            note = exclude_owners[e.owner_id]
-            trailing.append(
-                EntryResult(
-                    e,
-                    Outcome.HAS_HIGHER_PRIZE,
-                    note_vi=note.message_vi,
-                    note_en=note.message_en,
-                )
-            )
-        else:
-            competing.append(e)
-    check_unique_ids(entries)
+    with bulk_allocation():
+        return _allocate(list(entries), plan, tie_decisions, exclude_owners or {}, round_id)
 
-    owner_ids = {e.owner_id for e in competing}
-    if plan.one_prize_per_person and len(owner_ids) != len(competing):
+
+def _allocate(
+    entries: list[Entry],
+    plan: PrizePlan,
+    tie_decisions: Sequence[TieDecision],
+    exclude_owners: Mapping[str, Note],
+    round_id: str | None,
+) -> Allocation:
+    check_unique_ids(entries)
+    # Comprehensions rather than one loop with branches: this runs over every entry.
+    eligible = [e for e in entries if e.eligible]
+    trailing = [EntryResult(e, Outcome.INELIGIBLE) for e in entries if not e.eligible]
+    entrants = set(map(_owner_of, eligible))
+    if exclude_owners:
+        competing = [e for e in eligible if e.owner_id not in exclude_owners]
+        for e in eligible:
+            if e.owner_id in exclude_owners:
+                note = exclude_owners[e.owner_id]
+                trailing.append(
+                    EntryResult(
+                        e,
+                        Outcome.HAS_HIGHER_PRIZE,
+                        note_vi=note.message_vi,
+                        note_en=note.message_en,
+                    )
+                )
+        owner_count = len(set(map(_owner_of, competing)))
+    else:
+        competing = eligible
+        owner_count = len(entrants)
+
+    if plan.one_prize_per_person and owner_count != len(competing):
         # Only each owner's best entry competes, so one owner never holds two places.
         ordered0, _, _ = sorted_with_ties(competing, plan.order, check_ids=False)
         seen: set[str] = set()

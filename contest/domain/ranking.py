@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import operator
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -52,6 +54,7 @@ DEFAULT_ORDER: tuple[TieBreak, ...] = (
 )
 
 _INF = float("inf")
+_entry_id_of = operator.attrgetter("entry_id")
 
 # A missing value ranks behind every present one: no prediction is never "closest".
 _KEY_EXPRESSIONS = {
@@ -138,8 +141,24 @@ class Ranking:
         raise KeyError(entry_id)
 
 
+@contextmanager
+def bulk_allocation() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a million small objects are made.
+
+    Key tuples, positions and results hold no reference cycles, yet every few thousand
+    allocations the collector would walk all of them again; on a million entries that
+    costs about a third of the run."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def check_unique_ids(entries: Sequence[Entry]) -> None:
-    if len({e.entry_id for e in entries}) != len(entries):
+    if len(set(map(_entry_id_of, entries))) != len(entries):
         raise ContestError(
             "Mã bài thi bị trùng.", "Entry ids are not unique.", field="entry_id"
         )
@@ -194,6 +213,7 @@ def rank_entries(
 ) -> Ranking:
     """Rank entries by the order; exact ties on every key share a rank and a tie group."""
     keys = parse_order(order)
-    ordered, ranks, groups = sorted_with_ties(entries, keys)
-    rows = tuple(RankedEntry(e, r, g) for e, r, g in zip(ordered, ranks, groups))
+    with bulk_allocation():
+        ordered, ranks, groups = sorted_with_ties(entries, keys)
+        rows = tuple(map(RankedEntry, ordered, ranks, groups))
     return Ranking(order=keys, rows=rows)

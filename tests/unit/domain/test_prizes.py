@@ -281,13 +281,14 @@ def test_a_large_field_is_ranked_and_allocated_quickly():
         )
         for i in range(100_000)
     ]
-    started = time.perf_counter()
+    started = time.process_time()
     allocation = allocate_prizes(entries, plan(1, 2, 3, 5, tie_rule=TieRule.COMMITTEE))
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert allocation.total_awarded == 11
-    # The bar is a million entries in 10 s; a tenth of that must fit well inside 3 s even on
-    # a busy machine.
-    assert elapsed < 3
+    # The bar is a million entries in 10 s. A tenth of that takes about 0.5 s of CPU; the
+    # generous bound only catches a slide off the single-sort path (CPU time, so that other
+    # work on a shared machine does not count).
+    assert elapsed < 4
 
 
 def test_a_cap_outside_zero_to_hundred_is_refused():
