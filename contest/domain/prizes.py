@@ -97,6 +97,8 @@ class PrizePlan:
             )
         # Settings arrive as plain strings and lists; store the checked forms.
         object.__setattr__(self, "tiers", tuple(self.tiers))
+        if self.groups is not None:
+            object.__setattr__(self, "groups", tuple(self.groups))
         object.__setattr__(self, "order", parse_order(self.order))
         try:
             object.__setattr__(self, "tie_rule", TieRule(self.tie_rule))
@@ -128,6 +130,21 @@ class TieDecision:
     decided_at: datetime
     reason_vi: str = ""
     reason_en: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "entry_ids", tuple(self.entry_ids))
+        if len(set(self.entry_ids)) != len(self.entry_ids) or not self.entry_ids:
+            raise ContestError(
+                "Quyết định xếp thứ tự phải nêu các bài đồng hạng, mỗi bài một lần.",
+                "A tie decision must list the tied entries, each once.",
+                field="entry_ids",
+            )
+        if not self.decided_by.strip():
+            raise ContestError(
+                "Quyết định phải ghi người quyết định.",
+                "A decision must say who made it.",
+                field="decided_by",
+            )
 
 
 class Outcome(StrEnum):
@@ -240,8 +257,9 @@ class Allocation:
     def results(self) -> tuple[EntryResult, ...]:
         """Every entry, ranked ones best first, then the unranked by entry id.
 
-        An entry nobody decided on missed out because it is below every minimum, else
-        because the cap was reached, else because the quotas were full."""
+        A ranked entry with neither a prize nor a pending tie missed out because it is
+        below every minimum, else because the cap was reached, else because quotas were
+        full."""
         decided, ranks, groups = self.decided, self.ranks, self.tie_groups
         below = self.lowest_minimum
         missed = Outcome.CAP_REACHED if self.cap_reached else Outcome.QUOTA_FULL

@@ -234,6 +234,12 @@ def test_the_latest_committee_decision_wins():
     assert tiers_of(allocation) == {"e1": "first", "e3": "second"}
 
 
+@pytest.mark.parametrize(("entry_ids", "by"), [(("e2", "e2"), "chair"), ((), "chair"), (("e2",), " ")])
+def test_a_tie_decision_names_each_entry_once_and_who_decided(entry_ids, by):
+    with pytest.raises(ContestError):
+        TieDecision(entry_ids, decided_by=by, decided_at=T0)
+
+
 def test_a_tie_inside_a_tier_needs_no_decision():
     allocation = allocate_prizes(tied_field(), plan(1, 3, 0, 0, tie_rule=TieRule.COMMITTEE))
     assert tiers_of(allocation) == {"e1": "first", "e2": "second", "e3": "second", "e4": "second"}
@@ -428,3 +434,38 @@ def test_across_rounds_one_owner_keeps_a_single_prize(rounds, plan_):
     allocations = allocate_rounds(named, plan_)
     owners = [r.entry.owner_id for a in allocations for r in a.awarded()]
     assert len(owners) == len(set(owners))
+
+
+GROUPS = ("officials", "students")
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.builds(
+            entry,
+            eid=st.uuids().map(str),
+            score=st.integers(0, 6),
+            group=st.sampled_from([*GROUPS, "others"]),
+            minute=st.integers(0, 2),
+        ),
+        max_size=30,
+        unique_by=lambda e: e.entry_id,
+    ),
+    st.lists(st.tuples(st.integers(0, 3), st.integers(0, 3)), min_size=2, max_size=4),
+    st.sampled_from(TieRule),
+)
+def test_group_quotas_are_never_exceeded(entries, quotas, rule):
+    plan_ = PrizePlan(
+        tiers=tuple(
+            tier(CODES[i], i + 1, 0, group_quotas=dict(zip(GROUPS, q))) for i, q in enumerate(quotas)
+        ),
+        groups=GROUPS,
+        tie_rule=rule,
+    )
+    allocation = allocate_prizes(entries, plan_)
+    for row in allocation.tiers:
+        given_ = [r for r in allocation.awarded(row.tier_code) if r.entry.group == row.group]
+        assert len(given_) == row.awarded
+        assert row.awarded + row.reserved <= row.quota + row.overflow
+    assert all(r.entry.group in GROUPS for r in allocation.awarded())
