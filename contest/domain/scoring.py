@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from contest.domain.errors import ContestError
@@ -85,6 +85,10 @@ class ScoredAttempt:
     prediction: int | None = None
     eligible: bool = True
 
+    @property
+    def started_at(self) -> datetime:
+        return self.submitted_at - timedelta(seconds=self.duration_seconds)
+
 
 def _best_key(a: ScoredAttempt) -> tuple:
     return (-a.correct, a.duration_seconds, a.submitted_at, a.attempt_id)
@@ -95,8 +99,9 @@ def counting_attempt(
 ) -> ScoredAttempt | None:
     """The one attempt that counts for one participant, or None when there is none.
 
-    Best means most correct, then shorter duration, then earlier submission; the attempt id
-    only settles attempts identical on all three so the answer never depends on input order.
+    Best means most correct, then shorter duration, then earlier submission; first and last
+    go by when the attempt started. The attempt id only settles attempts identical on those
+    keys, so the answer never depends on input order.
     """
     attempts = list(attempts)
     if not attempts:
@@ -110,8 +115,8 @@ def counting_attempt(
     if policy is CountingPolicy.BEST:
         return min(attempts, key=_best_key)
     if policy is CountingPolicy.FIRST:
-        return min(attempts, key=lambda a: (a.submitted_at, a.attempt_id))
-    return max(attempts, key=lambda a: (a.submitted_at, a.attempt_id))
+        return min(attempts, key=lambda a: (a.started_at, a.attempt_id))
+    return max(attempts, key=lambda a: (a.started_at, a.attempt_id))
 
 
 def counting_attempts(

@@ -90,6 +90,13 @@ def test_the_policy_picks_the_attempt_that_counts(policy, expected):
     assert counting_attempt(list(reversed(ATTEMPTS)), policy).attempt_id == expected
 
 
+def test_first_and_last_go_by_start_time():
+    long_early, short_late = attempt("x", 10, 3000, 60), attempt("y", 10, 60, 40)
+    # x started at minute 10, y at minute 39, though x was submitted later.
+    assert counting_attempt([long_early, short_late], CountingPolicy.FIRST).attempt_id == "x"
+    assert counting_attempt([long_early, short_late], CountingPolicy.LAST).attempt_id == "y"
+
+
 def test_best_attempt_prefers_earlier_submission_when_correct_and_duration_tie():
     early, late = attempt("x", 18, 400, 5), attempt("y", 18, 400, 50)
     assert counting_attempt([late, early]).attempt_id == "x"
