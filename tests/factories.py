@@ -73,3 +73,17 @@ def make_participant(db: Session, contest: Contest, **overrides: object) -> Part
 
 def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)
+
+
+def make_award(contest: Contest, key: str, name: str = "Nguyễn Thị Hoà Bình", **overrides: object):
+    """An approved prize line as the results service hands it to certificates."""
+    from contest.domain.awards import AwardRecord
+
+    values = dict(
+        award_key=key, contest_id=contest.id, round_id=None, kind="prize", recipient_kind="individual",
+        participant_id=None, unit_id=None, recipient_name=name, recipient_unit="Phường Chi Lăng",
+        tier_code="third", tier_label_vi="Giải Ba",
+        achievement_vi=f"Đã đạt Giải Ba {contest.title_vi} — Tuần 1",
+    )
+    values.update(overrides)
+    return AwardRecord(**values)  # type: ignore[arg-type]

@@ -5,6 +5,7 @@ from contest.models.attempts import Answer, Attempt
 from contest.models.audit import AuditEntry, AuditHead
 from contest.models.banks import Question, QuestionBank, QuestionVersion, RoundBank
 from contest.models.base import Base
+from contest.models.certificates import Certificate, CertificateCounter, CertificateImage, CertificateJob, CertificateTemplateRow
 from contest.models.contest import Contest, Round, Unit
 
 __all__ = [
