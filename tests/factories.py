@@ -75,6 +75,100 @@ def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)
 
 
+def make_round_bank(db: Session, rnd, count: int = 12, code: str = "ngan-hang-thu", multiple_every: int = 0):  # noqa: ANN001
+    """A bank of `count` questions linked to round `rnd`; question i's right option is (i % 4) + 1.
+
+    With `multiple_every` = k, every k-th question has two right options (ids 1 and 2).
+    """
+    from contest.models import Question, QuestionBank, QuestionVersion, RoundBank
+
+    bank = QuestionBank(code=code, title="Ngân hàng thử", revision=1, created_at=clock.now())
+    db.add(bank)
+    db.flush()
+    for i in range(count):
+        multiple = bool(multiple_every) and i % multiple_every == 0
+        right = {1, 2} if multiple else {(i % 4) + 1}
+        q = Question(bank_id=bank.id, fingerprint=f"fp-{code}-{i}", topic="Chuyển đổi số", difficulty="easy", position=i)
+        db.add(q)
+        db.flush()
+        v = QuestionVersion(
+            question_id=q.id, version=1, stem=f"Câu hỏi số {i + 1} về chuyển đổi số ở Lạng Sơn?",
+            options=[{"id": k, "text": f"Phương án {k} của câu {i + 1}", "correct": k in right} for k in range(1, 5)],
+            topic="Chuyển đổi số", difficulty="easy", explanation=f"Giải thích bí mật {i + 1}", created_at=clock.now(),
+        )
+        db.add(v)
+        db.flush()
+        q.current_version_id = v.id
+    db.add(RoundBank(round_id=rnd.id, bank_id=bank.id))
+    db.commit()
+    return bank
+
+
+def make_bank(db: Session, code: str = "ngan-hang-thu", questions: int = 10):  # noqa: ANN201
+    """A bank of four-option questions whose correct option is always the first; returns the versions."""
+    from contest.models import Question, QuestionBank, QuestionVersion
+
+    now = clock.now()
+    bank = QuestionBank(code=code, title=f"Ngân hàng {code}", created_at=now)
+    db.add(bank)
+    db.flush()
+    versions = []
+    for i in range(questions):
+        q = Question(bank_id=bank.id, fingerprint=f"{code}-{i}", position=i)
+        db.add(q)
+        db.flush()
+        v = QuestionVersion(
+            question_id=q.id, version=1, stem=f"Câu hỏi số {i + 1} về chuyển đổi số?", created_at=now,
+            options=[{"id": k + 1, "text": f"Phương án {'ABCD'[k]}", "correct": k == 0} for k in range(4)],
+        )
+        db.add(v)
+        db.flush()
+        q.current_version_id = v.id
+        versions.append(v)
+    db.commit()
+    return versions
+
+
+def make_final_attempt(db: Session, round_, participant: Participant, versions, correct: int, *,  # noqa: ANN001, ANN201
+                       seconds: float = 300, prediction: int | None = 5, number: int = 1, answered: int | None = None,
+                       start_offset: timedelta = timedelta(hours=1), materialise: bool = True,
+                       wrong_option: int = 2):
+    """A final attempt on a paper of ``versions``: the first ``correct`` answers right, the next
+    ones wrong up to ``answered``. ``materialise=False`` leaves it unscored, as an attempt that
+    expired with nobody there to finalise it."""
+    from contest.models import Answer, Attempt
+
+    answered = len(versions) if answered is None else answered
+    started = round_.opens_at + start_offset
+    deadline = started + timedelta(seconds=round_.time_limit_seconds)
+    finished = started + timedelta(seconds=seconds)
+    paper = [{"q": v.question_id, "v": v.id, "o": [1, 2, 3, 4]} for v in versions]
+    a = Attempt(round_id=round_.id, participant_id=participant.id, number=number, started_at=started,
+                deadline_at=deadline, grace_seconds=30, paper=paper, question_count=len(versions),
+                prediction=prediction, submitted_at=finished if materialise else None)
+    db.add(a)
+    db.flush()
+    for pos in range(answered):
+        db.add(Answer(attempt_id=a.id, position=pos, chosen=[1] if pos < correct else [wrong_option],
+                      client_seq=1, saved_at=started))
+    if materialise:
+        a.correct, a.answered, a.score = correct, answered, float(correct)
+        a.duration_ms, a.finalised_at, a.finish_reason = int(seconds * 1000), finished, "submitted"
+    db.commit()
+    return a
+
+
+_CID_SEQ = iter(range(1, 10**6))
+
+
+def make_entrant(db: Session, contest: Contest, name: str = "Nguyễn Văn An", unit_code: str = "LS-TP-CL",
+                 **overrides: object) -> Participant:
+    """A participant with a fresh, valid CCCD and phone."""
+    n = next(_CID_SEQ)
+    return make_participant(db, contest, full_name=name, gender="male", date_of_birth="02/01/1985",
+                            citizen_id=f"020085{n:06d}", phone=f"09{n:08d}", unit_code=unit_code, **overrides)
+
+
 def make_award(contest: Contest, key: str, name: str = "Nguyễn Thị Hoà Bình", **overrides: object):
     """An approved prize line as the results service hands it to certificates."""
     from contest.domain.awards import AwardRecord

@@ -7,6 +7,7 @@ from contest.models.banks import Question, QuestionBank, QuestionVersion, RoundB
 from contest.models.base import Base
 from contest.models.certificates import Certificate, CertificateCounter, CertificateImage, CertificateJob, CertificateTemplateRow
 from contest.models.contest import Contest, Round, Unit
+from contest.models.results import EligibilityDecision, KeyCorrection, PrizeList, PrizeListEntry, PrizePlanRecord, RoundResult
 
 __all__ = [
     "ROLES",
