@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from contest.importers.base import QuestionDraft
+from contest.importers.gift import category_topic
 from contest.importers.text import DIFFICULTY_VI
 
 _SPECIAL = "~=#{}:"
@@ -24,7 +25,8 @@ def _weight(count: int) -> str:
 def export_gift(questions: Iterable[QuestionDraft]) -> str:
     """GIFT text for the bank.
 
-    Topic becomes ``$CATEGORY: $course$/top/<topic>`` whenever it changes; the
+    Topic becomes ``$CATEGORY: $course$/top/<topic>`` whenever it changes (and a
+    ``// Chủ đề:`` comment when Moodle's path cannot hold the name); the
     explanation is Moodle's general feedback (``####``); difficulty and source, which
     GIFT has no place for, go in comment lines (``// Mức độ: Dễ``, ``// Nguồn: …``)
     that Moodle ignores and our importer reads. Each stem carries its format
@@ -39,6 +41,9 @@ def export_gift(questions: Iterable[QuestionDraft]) -> str:
             path = "$course$/top" + (f"/{q.topic.replace('/', '//')}" if q.topic else "")
             out.append(f"$CATEGORY: {path}\n\n")
         lines = []
+        if q.topic and category_topic(path) != q.topic:
+            # Moodle's paths cannot hold every name (one starting with "/"): say it plainly too.
+            lines.append(f"// Chủ đề: {q.topic}")
         if q.difficulty:
             lines.append(f"// Mức độ: {DIFFICULTY_VI[q.difficulty]}")
         if q.source:

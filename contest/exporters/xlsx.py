@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import itertools
 import random
 import re
+import unicodedata
 from collections.abc import Iterable
 
 from openpyxl import Workbook
@@ -85,26 +87,46 @@ def export_xlsx(questions: Iterable[QuestionDraft], title: str = "Ngân hàng c�
     return out.getvalue()
 
 
-_WORDS = (
-    "chuyển đổi số định danh điện tử quốc gia VNeID Bộ Công an xây dựng ứng dụng dịch vụ công trực tuyến "
-    "thanh toán không dùng tiền mặt chính quyền số kinh tế số xã hội số Lạng Sơn Sơn La tỉnh huyện xã "
-    "người dân doanh nghiệp hạ tầng dữ liệu an toàn thông tin mạng năm 2023 nghị quyết chương trình"
+_COMMON = (
+    "của là và được trong cho các có không một những người theo với này đến năm số chuyển đổi "
+    "dữ liệu dịch vụ công trực tuyến định danh điện tử quốc gia VNeID Bộ Công an tỉnh Lạng Sơn"
 ).split()
+_INITIALS = "b c ch d đ g gh h k kh l m n ng nh p ph qu r s t th tr v x".split()
+_RHYMES = "a ai an ang anh ao ay âm ân âu ây e em en eo ê êm ên ênh i im in inh iu o oa oai oan oang oi om on ong ô ôi ôm ôn ông ơ ơi ơm ơn u ui um un ung uy uyên ư ưa ưng ươi ương ươn".split()
+_TONES = ("", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323")
+
+
+def _syllables(rng: random.Random) -> list[str]:
+    """Vietnamese-looking syllables with every tone mark, so stems vary as real ones do."""
+    out = []
+    for initial in _INITIALS:
+        for rhyme in _RHYMES:
+            tone = rng.choice(_TONES)
+            marked = next((i for i, ch in enumerate(rhyme) if ch in "âêôơưă"), 0)
+            out.append(unicodedata.normalize("NFC", initial + rhyme[: marked + 1] + tone + rhyme[marked + 1 :]))
+    rng.shuffle(out)
+    return out
 
 
 def sample_bank(count: int = 10_000, seed: int = 2023) -> list[QuestionDraft]:
-    """A synthetic bank of Vietnamese questions, for benchmarks and load tests."""
+    """A synthetic bank of Vietnamese-looking questions, for benchmarks and load tests.
+
+    Words follow a Zipf-like spread (a few very common, many rare) as in real stems.
+    """
     rng = random.Random(seed)
+    vocabulary = _COMMON + _syllables(rng)
+    cumulative = list(itertools.accumulate(1 / rank for rank in range(1, len(vocabulary) + 1)))
     topics = ["Chuyển đổi số", "Chính quyền số", "Kinh tế số", "Xã hội số"]
+
+    def words(low: int, high: int) -> str:
+        return " ".join(rng.choices(vocabulary, cum_weights=cumulative, k=rng.randint(low, high)))
+
     bank = []
     for n in range(1, count + 1):
-        stem = f"Câu {n}: " + " ".join(rng.choice(_WORDS) for _ in range(rng.randint(12, 30))) + "?"
+        stem = words(12, 30).capitalize() + "?"
         size = rng.choice((2, 4, 4, 4, 5, 6))
         right = set(rng.sample(range(size), rng.choice((1, 1, 1, 2))))
-        options = tuple(
-            OptionDraft(f"{letter(i)}{n} " + " ".join(rng.choice(_WORDS) for _ in range(rng.randint(2, 8))), i in right)
-            for i in range(size)
-        )
+        options = tuple(OptionDraft(f"{words(2, 8)} {n}.{i}", i in right) for i in range(size))
         bank.append(
             QuestionDraft(
                 stem=stem,
@@ -113,6 +135,7 @@ def sample_bank(count: int = 10_000, seed: int = 2023) -> list[QuestionDraft]:
                 topic=rng.choice(topics),
                 difficulty=rng.choice(("easy", "medium", "hard")),
                 explanation="Theo Nghị quyết số 06/NQ-CP." if n % 3 == 0 else None,
+                source="Quyết định số 749/QĐ-TTg ngày 03/6/2020" if n % 4 == 0 else None,
                 number=str(n),
             )
         )

@@ -65,6 +65,7 @@ class _Question:
     options: list[_Option] = field(default_factory=list)
     meta: dict[str, str] = field(default_factory=dict)
     last: str = "stem"
+    topic: str | None = None
 
 
 def _run_marks(run) -> frozenset[str]:
@@ -146,7 +147,7 @@ def _label(text: str) -> tuple[str, str] | None:
     return (name, normalize_text(rest)) if name else None
 
 
-def _finish(q: _Question, file: str, default_topic: str | None, result: ParseResult) -> None:
+def _finish(q: _Question, file: str, result: ParseResult) -> None:
     where = Location(file, line=q.line)
     problems = []
     letters = [o.letter for o in q.options]
@@ -209,7 +210,7 @@ def _finish(q: _Question, file: str, default_topic: str | None, result: ParseRes
             stem=stem,
             options=tuple(OptionDraft(text, correct) for text, correct in options),
             location=where,
-            topic=q.meta.get("topic") or default_topic,
+            topic=q.meta.get("topic") or q.topic,
             difficulty=difficulty,
             explanation=normalize_text(q.meta.get("explanation")) or None,
             source=q.meta.get("source") or None,
@@ -230,11 +231,11 @@ def _read_paragraphs(paragraphs: list[tuple[int, Paragraph]], file: str, limits:
             start = _QUESTION.fullmatch(line.text) or _NUMBERED.fullmatch(line.text)
             if start:
                 if current:
-                    _finish(current, file, default_topic, result)
+                    _finish(current, file, result)
                 count += 1
                 if count > limits.max_questions:
                     raise too_many_questions(limits)
-                current = _Question(line.number, start.group(1))
+                current = _Question(line.number, start.group(1), topic=default_topic)
                 rest = normalize_text(start.group(2))
                 if rest:
                     current.stem.append(rest)
@@ -242,9 +243,13 @@ def _read_paragraphs(paragraphs: list[tuple[int, Paragraph]], file: str, limits:
             label = _label(text)
             if label:
                 name, value = label
+                # A topic line after a question's options opens a section for the questions below it.
+                if name == "topic" and (current is None or current.options):
+                    default_topic = value or None
+                    if current is not None:
+                        current.last = "option"
+                    continue
                 if current is None:
-                    if name == "topic":
-                        default_topic = value or None
                     continue
                 current.meta[name] = value
                 current.last = name
@@ -264,7 +269,7 @@ def _read_paragraphs(paragraphs: list[tuple[int, Paragraph]], file: str, limits:
             elif current.last in ("explanation", "source", "topic"):
                 current.meta[current.last] = normalize_text(f"{current.meta[current.last]} {text}")
     if current:
-        _finish(current, file, default_topic, result)
+        _finish(current, file, result)
 
 
 def _table_rows(table: Table) -> list[tuple[int, list[str]]]:

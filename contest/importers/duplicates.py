@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import html
+import math
 import re
 import unicodedata
 from collections import Counter, defaultdict
@@ -89,10 +90,22 @@ class NearDuplicate:
     bank_key: object = None
 
 
+_NOT_WORD = re.compile(r"[^\w\s]|_")
+
+
 def _near_key(text: str) -> str:
-    text = unicodedata.normalize("NFC", text).casefold()
-    text = "".join(" " if unicodedata.category(ch).startswith("P") else ch for ch in text)
-    return " ".join(text.split())
+    return " ".join(_NOT_WORD.sub(" ", unicodedata.normalize("NFC", text).casefold()).split())
+
+
+def _shingles(key: str) -> frozenset[str]:
+    words = key.split()
+    if len(words) < 2:
+        return frozenset(words)
+    return frozenset(f"{a} {b}" for a, b in zip(words, words[1:]))
+
+
+# Candidate pairs must share this share of their word pairs before difflib scores them.
+_MIN_SHARED = 0.6
 
 
 def near_duplicates(
@@ -107,50 +120,59 @@ def near_duplicates(
     ``bank_key``) or a plain iterable of stems (``bank_key`` is its position). Each
     draft is compared with earlier drafts and with the bank, not with itself.
 
-    To stay fast for 10,000 questions only candidate pairs are scored: stems whose
-    lengths allow the ratio and that share a word among each one's rarest half of
-    words (prefix filtering on word sets). Pairs sharing fewer than half their words
-    are therefore not reported even if their characters line up.
+    Scoring every pair would be quadratic, so only candidates are scored: stems that
+    share at least 60% of their consecutive word pairs (found through an inverted
+    index on each stem's rarest word pairs, "prefix filtering") and whose lengths allow
+    the ratio. Two stems 90% alike in characters but with a changed word every few
+    words are therefore missed: the preview is a help, not a proof.
     """
     bank = existing_stems.items() if isinstance(existing_stems, Mapping) else enumerate(existing_stems)
-    entries: list[tuple[str, object, str]] = []  # (key, ("bank", k) | ("draft", i), original)
+    entries: list[tuple[str, tuple[str, object], str]] = []
     for key, stem in bank:
         entries.append((_near_key(_plain(stem, "html" if "<" in stem else "plain")), ("bank", key), stem))
     for i, draft in enumerate(drafts):
         entries.append((_near_key(_plain(draft.stem, draft.text_format)), ("draft", i), draft.stem))
 
-    words = [sorted(set(key.split())) for key, _, _ in entries]
-    frequency = Counter(word for ws in words for word in ws)
+    shingles = [_shingles(key) for key, _, _ in entries]
+    frequency = Counter(s for group in shingles for s in group)
     prefixes = []
-    for ws in words:
-        ws.sort(key=lambda w: (frequency[w], w))
-        prefixes.append(ws[: len(ws) - (len(ws) + 1) // 2 + 1])
+    for group in shingles:
+        ordered = sorted(group, key=lambda s: (frequency[s], s))
+        size = len(ordered) - math.ceil(_MIN_SHARED * len(ordered)) + 1
+        prefixes.append(ordered[:size])
 
     index: dict[str, list[int]] = defaultdict(list)
     found: list[NearDuplicate] = []
+    matcher = difflib.SequenceMatcher(None, autojunk=False)
     for position, (key, origin, _) in enumerate(entries):
         if origin[0] == "draft" and key:
+            mine = shingles[position]
             candidates: set[int] = set()
-            for word in prefixes[position]:
-                candidates.update(index.get(word, ()))
-            matcher = difflib.SequenceMatcher(None, autojunk=False)
-            matcher.set_seq2(key)
-            best: list[NearDuplicate] = []
+            for s in prefixes[position]:
+                candidates.update(index.get(s, ()))
+            prepared = False
             for other in sorted(candidates):
                 other_key, other_origin, other_stem = entries[other]
                 shorter, longer = sorted((len(key), len(other_key)))
                 if 2 * shorter < threshold * (shorter + longer):
                     continue
+                theirs = shingles[other]
+                # Jaccard ≥ t  ⇔  |A ∩ B| ≥ t (|A| + |B|) / (1 + t), with one set operation.
+                if len(mine & theirs) * (1 + _MIN_SHARED) < _MIN_SHARED * (len(mine) + len(theirs)):
+                    continue
+                if not prepared:  # indexing the draft's characters is the costly part
+                    matcher.set_seq2(key)
+                    prepared = True
                 matcher.set_seq1(other_key)
                 if matcher.real_quick_ratio() < threshold or matcher.quick_ratio() < threshold:
                     continue
                 ratio = matcher.ratio()
-                if ratio >= threshold:
-                    if other_origin[0] == "bank":
-                        best.append(NearDuplicate(origin[1], round(ratio, 4), other_stem, bank_key=other_origin[1]))
-                    else:
-                        best.append(NearDuplicate(origin[1], round(ratio, 4), other_stem, other_index=other_origin[1]))
-            found.extend(best)
-        for word in prefixes[position]:
-            index[word].append(position)
+                if ratio < threshold:
+                    continue
+                if other_origin[0] == "bank":
+                    found.append(NearDuplicate(origin[1], round(ratio, 4), other_stem, bank_key=other_origin[1]))
+                else:
+                    found.append(NearDuplicate(origin[1], round(ratio, 4), other_stem, other_index=other_origin[1]))
+        for s in prefixes[position]:
+            index[s].append(position)
     return found

@@ -39,8 +39,12 @@ _ESCAPES = [("\\\\", "\ue000"), ("\\~", "\ue001"), ("\\=", "\ue002"), ("\\#", "\
 _UNESCAPE = {placeholder: raw[1] for raw, placeholder in _ESCAPES}
 _FORMAT = re.compile(r"^\s*\[(html|plain|moodle|markdown)\]", re.IGNORECASE)
 _WEIGHT = re.compile(r"^\s*%(-?\d+(?:[.,]\d+)?)%")
-_COMMENT_LABELS = {"mucdo": "difficulty", "difficulty": "difficulty", "nguon": "source", "source": "source"}
-_CONTEXT = re.compile(r"^\$[a-z]+\$/?")
+_COMMENT_LABELS = {
+    "mucdo": "difficulty", "difficulty": "difficulty", "nguon": "source", "source": "source",
+    "chude": "topic", "topic": "topic",
+}
+_CONTEXT = re.compile(r"\$[a-z]+\$")
+_CATEGORY_SPLIT = re.compile(r"(?<!/)/(?!/)")
 
 
 def _escape_placeholders(text: str) -> str:
@@ -54,13 +58,17 @@ def _unescape(text: str) -> str:
 
 
 def category_topic(path: str) -> str | None:
-    """Topic from a "$CATEGORY:" path: context and "top" removed, Moodle's "//" back to "/"."""
-    path = _CONTEXT.sub("", normalize_text(path))
-    if path == "top":
-        return None
-    if path.startswith("top/") and not path.startswith("top//"):
-        path = path[4:]
-    return normalize_text(path.replace("//", "/")) or None
+    """Topic from a "$CATEGORY:" path, split as Moodle splits it.
+
+    A lone "/" separates categories and "//" is a "/" inside a name; the context
+    ("$course$") and Moodle's "top" are dropped, nested names are joined with "/".
+    """
+    segments = [seg.replace("//", "/").strip() for seg in _CATEGORY_SPLIT.split(normalize_text(path))]
+    if segments and _CONTEXT.fullmatch(segments[0]):
+        segments = segments[1:]
+    if segments and segments[0] == "top":
+        segments = segments[1:]
+    return normalize_text("/".join(seg for seg in segments if seg)) or None
 
 
 def _split_format(text: str) -> tuple[str | None, str]:
@@ -128,7 +136,7 @@ def parse(data: bytes, filename: str, limits: ImportLimits) -> ParseResult:
                 continue
             if len(result.questions) + len(result.skipped) >= limits.max_questions:
                 raise too_many_questions(limits)
-            _question(raw, where, topic, meta, result)
+            _question(raw, where, meta.get("topic") or topic, meta, result)
     except FileRefused as refused:
         return refused.result(filename)
     return result

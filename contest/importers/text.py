@@ -22,6 +22,10 @@ def normalize_text(value: object) -> str:
     if value is None:
         return ""
     text = unicodedata.normalize("NFC", str(value))
+    # Printable text has no whitespace but the ASCII space, so only doubled or
+    # outer spaces could need work; most cells of a large bank take this path.
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text
     text = _INVISIBLE.sub(" ", text)
     return _SPACE.sub(" ", text).strip()
 

@@ -1,0 +1,84 @@
+import io
+import zipfile
+
+import docx
+import openpyxl
+
+from contest.importers import ImportLimits, parse_file
+
+
+def office_bytes(kind: str) -> bytes:
+    out = io.BytesIO()
+    if kind == "xlsx":
+        wb = openpyxl.Workbook()
+        wb.active.append(["Câu hỏi", "A", "B", "Đáp án đúng"])
+        wb.active.append(["Hỏi?", "x", "y", "A"])
+        wb.save(out)
+    else:
+        document = docx.Document()
+        document.add_paragraph("Câu 1: Hỏi?")
+        document.add_paragraph("A. x")
+        document.add_paragraph("*B. y")
+        document.save(out)
+    return out.getvalue()
+
+
+def with_extra_part(data: bytes, name: str, content: bytes) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(info, source.read(info))
+        target.writestr(name, content)
+    return out.getvalue()
+
+
+def test_zip_bombs_are_refused_before_opening():
+    for kind in ("xlsx", "docx"):
+        bomb = with_extra_part(office_bytes(kind), "xl/media/padding.xml", b"0" * (30 * 1024 * 1024))
+        assert len(bomb) < 100 * 1024
+        result = parse_file(bomb, f"bomb.{kind}")
+        assert result.questions == []
+        (error,) = result.errors
+        assert "zip bomb" in error.message_en and "bom nén" in error.message_vi
+
+
+def test_total_uncompressed_size_is_limited():
+    data = office_bytes("xlsx")
+    result = parse_file(data, "bank.xlsx", ImportLimits(max_uncompressed_bytes=1000))
+    assert result.questions == [] and "zip bomb" in result.errors[0].message_en
+
+
+def test_entity_declarations_inside_office_files_are_refused():
+    for kind, part in (("xlsx", "xl/sharedStrings.xml"), ("docx", "word/document.xml")):
+        data = office_bytes(kind)
+        out = io.BytesIO()
+        with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+            for info in source.infolist():
+                content = source.read(info)
+                if info.filename == part or (kind == "xlsx" and info.filename == "xl/worksheets/sheet1.xml"):
+                    dtd = b'<!-- x --><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
+                    if content.startswith(b"<?xml"):
+                        content = content.replace(b"?>", b"?>" + dtd, 1)
+                    else:
+                        content = dtd + content
+                target.writestr(info, content)
+        result = parse_file(out.getvalue(), f"evil.{kind}")
+        assert result.questions == []
+        assert "DTD" in result.errors[0].message_en, kind
+
+
+def test_files_over_the_size_limit_are_refused():
+    result = parse_file(b"x" * 2000, "bank.csv", ImportLimits(max_bytes=1000))
+    assert result.questions == [] and "MB" in result.errors[0].message_vi
+
+
+def test_unknown_format_is_one_bilingual_error():
+    result = parse_file(b"whatever", "bank.pdf")
+    (error,) = result.errors
+    assert ".pdf" in error.message_vi and ".pdf" in error.message_en and error.as_dict()["file"] == "bank.pdf"
+
+
+def test_garbage_in_every_format_gives_errors_not_exceptions():
+    for name in ("a.xlsx", "a.docx", "a.csv", "a.gift", "a.txt", "a.aiken", "a.xml"):
+        result = parse_file(b"\x00\x01PK\x03\x04garbage\xff{", name)
+        assert result.questions == [] and result.errors, name
