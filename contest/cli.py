@@ -21,6 +21,14 @@ app.add_typer(units_app, name="units")
 app.add_typer(audit_app, name="audit")
 app.add_typer(users_app, name="users")
 
+from contest.commands.rounds import rounds_app  # noqa: E402
+
+app.add_typer(rounds_app, name="rounds")
+from contest.commands.results import prizes_app, results_app  # noqa: E402
+
+app.add_typer(results_app, name="results")
+app.add_typer(prizes_app, name="prizes")
+
 JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 
 
@@ -159,6 +167,11 @@ def users_create(
             _fail(as_json, [_error_dict(exc)], f"{exc.message_vi}\n{exc.message_en}")
         _emit(as_json, {"ok": True, "id": user.id, "username": user.username, "roles": sorted(user.roles)},
               f"Đã tạo / created {user.username} ({', '.join(sorted(user.roles))})")
+
+
+from contest.commands.bank import bank_app  # noqa: E402 - sub-apps import _emit/_fail lazily
+
+app.add_typer(bank_app, name="bank")
 
 
 def main() -> None:  # pragma: no cover - console entry point

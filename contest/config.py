@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     demo_dir: Path = PROJECT_DIR / "question_banks" / "lang-son-2023"
     upload_max_bytes: int = 20 * 1024 * 1024
     db_pool_size: int = 10
+    # How often each server process scores abandoned attempts; 0 turns the thread off.
+    sweep_interval_seconds: int = 60
 
     def resolved_secret_key(self) -> str:
         if self.secret_key:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 os.environ.setdefault("CONTEST_SECRET_KEY", "test-secret-" + "x" * 32)
 os.environ.setdefault("CONTEST_RATE_LIMIT_STORAGE", "memory://")
+os.environ.setdefault("CONTEST_SWEEP_INTERVAL_SECONDS", "0")
 
 import pytest
 from sqlalchemy import Engine, create_engine, text

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+import threading
+from contextlib import asynccontextmanager
+
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
@@ -9,15 +13,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
 from contest import __version__
+from contest.config import get_settings
 from contest.domain.errors import ContestError, NotFound
 from contest.services.ratelimit import RateLimited
 from contest.web import csrf
 from contest.web.deps import Forbidden, NotSignedIn, is_htmx
-from contest.web.routers import admin, auth, participant, public
+from contest.web.routers import admin, auth, participant, public, taking
+from contest.web.routers import certificates as certificate_pages
 from contest.web.static import STATIC_DIR, CachedStaticFiles, static_url
 from contest.web.templating import env, render
 
-ROUTERS = (public.router, auth.router, participant.router, admin.router)
+ROUTERS = (public.router, auth.router, participant.router, admin.router, taking.router, certificate_pages.router)
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -25,8 +31,32 @@ CSP = (
 )
 
 
+@asynccontextmanager
+async def lifespan(app: FastAPI):  # noqa: ANN201
+    """Run the sweeper in the background of every process; it is idempotent across hosts."""
+    stop = threading.Event()
+    interval = get_settings().sweep_interval_seconds
+    if interval > 0:
+        threading.Thread(target=_sweep_forever, args=(stop, interval), daemon=True, name="sweeper").start()
+    yield
+    stop.set()
+
+
+def _sweep_forever(stop: threading.Event, interval: int) -> None:
+    from contest.db import session_scope
+    from contest.services import taking
+
+    while not stop.wait(interval):
+        try:
+            with session_scope() as db:
+                taking.sweep(db)
+        except Exception:  # noqa: BLE001 - a failed sweep is retried next time; never kill the thread
+            logging.getLogger("contest.sweeper").exception("sweep failed")
+
+
 def create_app() -> FastAPI:
     app = FastAPI(
+        lifespan=lifespan,
         title="contest",
         version=__version__,
         dependencies=[Depends(csrf.verify)],

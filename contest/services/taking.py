@@ -1,0 +1,451 @@
+"""Taking a round: lobby, start (draw a paper), save answers, submit, finalise and sweep.
+
+The hot paths (start, save) avoid ORM object graphs: a save is one small SELECT of the
+attempt and one upsert. Whether an attempt is final is worked out from the clock on every
+read, so correctness never waits for the sweeper.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from contest import clock
+from contest.domain.attempts import (
+    AttemptClock,
+    AttemptOutcome,
+    ResultVisibility,
+    RoundWindow,
+    can_start,
+    counting_attempt,
+    may_show_key,
+    may_show_score,
+)
+from contest.domain.draw import DrawSettings, PoolQuestion, PreparedPool, Quota, draw_paper
+from contest.domain.errors import ContestError, NotFound
+from contest.domain.scoring import QuestionKey, score_attempt
+from contest.models import Answer, Attempt, Participant, Question, QuestionBank, QuestionVersion, Round, RoundBank
+from contest.services import audit
+from contest.services.context import Actor
+
+MAX_PREDICTION = 10**12
+
+
+class AttemptClosed(ContestError):
+    """A save or submit arrived after deadline + grace, or after submission."""
+
+
+# ---------------------------------------------------------------------------- draw pools
+
+@dataclass
+class _CachedPool:
+    stamp: tuple
+    pool: PreparedPool
+
+
+_pools: dict[int, _CachedPool] = {}
+_pools_lock = threading.Lock()
+
+
+def _bank_stamp(db: Session, round_id: int) -> tuple:
+    rows = db.execute(
+        select(QuestionBank.id, QuestionBank.revision, QuestionBank.created_at)
+        .join(RoundBank, RoundBank.bank_id == QuestionBank.id)
+        .where(RoundBank.round_id == round_id)
+        .order_by(QuestionBank.id)
+    ).all()
+    # created_at guards against a deleted and recreated bank reusing an id and a revision.
+    return tuple((r.id, r.revision, r.created_at) for r in rows)
+
+
+def round_pool(db: Session, round_id: int) -> PreparedPool:
+    """The round's draw pool, built once per process and rebuilt when a bank changes."""
+    stamp = _bank_stamp(db, round_id)
+    cached = _pools.get(round_id)
+    if cached is not None and cached.stamp == stamp:
+        return cached.pool
+    rows = db.execute(
+        select(Question.id, QuestionVersion.id, QuestionVersion.topic, QuestionVersion.difficulty,
+               QuestionVersion.options)
+        .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
+        .join(RoundBank, RoundBank.bank_id == Question.bank_id)
+        .where(RoundBank.round_id == round_id, Question.retired_at.is_(None))
+        .order_by(Question.bank_id, Question.position, Question.id)
+    ).all()
+    pool = PreparedPool(
+        PoolQuestion(qid, vid, topic, difficulty, tuple(int(o["id"]) for o in options))
+        for qid, vid, topic, difficulty, options in rows
+    )
+    with _pools_lock:
+        _pools[round_id] = _CachedPool(stamp, pool)
+    return pool
+
+
+def draw_settings(rnd: Round) -> DrawSettings:
+    return DrawSettings(
+        questions_per_attempt=rnd.questions_per_attempt,
+        quotas=tuple(Quota(q.get("topic"), q.get("difficulty"), int(q["count"])) for q in (rnd.draw_quotas or [])),
+        shuffle_questions=rnd.shuffle_questions,
+        shuffle_options=rnd.shuffle_options,
+    )
+
+
+# ---------------------------------------------------------------------------- lobby
+
+def round_window(rnd: Round) -> RoundWindow:
+    return RoundWindow(rnd.opens_at, rnd.closes_at)
+
+
+def attempt_clock(attempt: Attempt) -> AttemptClock:
+    return AttemptClock(
+        started_at=attempt.started_at,
+        time_limit=attempt.deadline_at - attempt.started_at,
+        round_closes_at=attempt.deadline_at,
+        grace=timedelta(seconds=attempt.grace_seconds),
+    )
+
+
+def is_final(attempt: Attempt, now: datetime | None = None) -> bool:
+    return attempt_clock(attempt).is_final(now or clock.now(), attempt.submitted_at)
+
+
+@dataclass
+class RoundStatus:
+    round: Round
+    state: str  # upcoming | open | closed
+    attempts_used: int
+    attempts_left: int | None  # None = unlimited
+    open_attempt: Attempt | None
+    attempts: list[Attempt] = field(default_factory=list)
+    counting_attempt_id: int | None = None
+    can_start: bool = False
+    refusal_vi: str = ""
+    refusal_en: str = ""
+
+
+def lobby(db: Session, participant: Participant) -> list[RoundStatus]:
+    now = clock.now()
+    rounds = list(db.execute(select(Round).where(Round.contest_id == participant.contest_id).order_by(Round.number)).scalars())
+    attempts = list(db.execute(
+        select(Attempt).where(Attempt.participant_id == participant.id).order_by(Attempt.round_id, Attempt.number)
+    ).scalars())
+    for a in attempts:
+        if a.finalised_at is None and is_final(a, now):
+            finalise(db, a)
+    by_round: dict[int, list[Attempt]] = {}
+    for a in attempts:
+        by_round.setdefault(a.round_id, []).append(a)
+    out = []
+    for rnd in rounds:
+        mine = by_round.get(rnd.id, [])
+        window = round_window(rnd)
+        state = "open" if window.is_open(now) else ("upcoming" if not window.has_opened(now) else "closed")
+        open_attempt = next((a for a in mine if not is_final(a, now)), None)
+        check = can_start(len(mine), rnd.max_attempts, window, now)
+        counted = counting_attempt(
+            [AttemptOutcome(a.id, a.correct or 0, a.started_at, _finished_at(a)) for a in mine if a.finalised_at],
+            rnd.counting,
+        )
+        out.append(RoundStatus(
+            round=rnd, state=state, attempts_used=len(mine),
+            attempts_left=None if rnd.max_attempts == 0 else max(0, rnd.max_attempts - len(mine)),
+            open_attempt=open_attempt, attempts=mine,
+            counting_attempt_id=counted.attempt_id if counted else None,
+            can_start=bool(check) and open_attempt is None,
+            refusal_vi=check.message_vi or "", refusal_en=check.message_en or "",
+        ))
+    return out
+
+
+def _finished_at(attempt: Attempt) -> datetime | None:
+    return attempt_clock(attempt).finished_at(clock.now(), attempt.submitted_at)
+
+
+# ---------------------------------------------------------------------------- start
+
+def start_attempt(db: Session, participant: Participant, rnd: Round, ip: str = "") -> Attempt:
+    """Resume the open attempt of this round, or draw a new paper and start one."""
+    if rnd.contest_id != participant.contest_id:
+        raise NotFound("Không có đợt thi này.", "No such round.")
+    now = clock.now()
+    mine = list(db.execute(
+        select(Attempt).where(Attempt.round_id == rnd.id, Attempt.participant_id == participant.id)
+        .order_by(Attempt.number)
+    ).scalars())
+    for a in mine:
+        if not is_final(a, now):
+            return a
+    can_start(len(mine), rnd.max_attempts, round_window(rnd), now).raise_if_refused()
+    pool = round_pool(db, rnd.id)
+    paper = draw_paper(pool, draw_settings(rnd), random.Random(secrets.randbits(64)))
+    attempt = Attempt(
+        round_id=rnd.id,
+        participant_id=participant.id,
+        number=len(mine) + 1,
+        started_at=now,
+        deadline_at=min(now + timedelta(seconds=rnd.time_limit_seconds), rnd.closes_at),
+        grace_seconds=rnd.grace_seconds,
+        paper=[{"q": item.question_id, "v": item.version_id, "o": list(item.option_order)} for item in paper],
+        question_count=len(paper),
+    )
+    db.add(attempt)
+    db.flush()
+    audit.record(db, Actor("participant", participant.id, "", ip), "attempt.start", "attempt", attempt.id,
+                 {"round": rnd.id, "number": attempt.number})
+    db.commit()
+    return attempt
+
+
+# ---------------------------------------------------------------------------- save
+
+@dataclass(frozen=True)
+class SaveResult:
+    position: int
+    saved_at: datetime
+    remaining_seconds: int
+    applied: bool  # False when a newer answer for this question was already stored
+
+
+def _load_for_write(db: Session, participant_id: int, attempt_id: int) -> Attempt:
+    attempt = db.get(Attempt, attempt_id)
+    if attempt is None or attempt.participant_id != participant_id:
+        raise NotFound("Không tìm thấy bài thi.", "Attempt not found.")
+    return attempt
+
+
+def _refuse_if_closed(attempt: Attempt, now: datetime) -> AttemptClock:
+    ac = attempt_clock(attempt)
+    if not ac.accepts_saves_at(now, attempt.submitted_at):
+        if attempt.submitted_at is not None:
+            raise AttemptClosed("Bài thi đã được nộp; không thể thay đổi câu trả lời.",
+                                "The attempt has been submitted; answers can no longer change.")
+        raise AttemptClosed("Đã hết giờ làm bài; câu trả lời này không được lưu.",
+                            "Time is up; this answer was not saved.")
+    return ac
+
+
+def _upsert(db: Session, values: dict) -> bool:
+    dialect = db.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(Answer).values(**values)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[Answer.attempt_id, Answer.position],
+        set_={"chosen": stmt.excluded.chosen, "client_seq": stmt.excluded.client_seq, "saved_at": stmt.excluded.saved_at},
+        where=Answer.client_seq < stmt.excluded.client_seq,
+    )
+    return (db.execute(stmt).rowcount or 0) > 0
+
+
+def save_answer(
+    db: Session, participant_id: int, attempt_id: int, position: int, shown: list[int], client_seq: int
+) -> SaveResult:
+    """Store the options chosen for one question. `shown` are display indexes (0 = A).
+
+    Idempotent: the same save twice changes nothing; an older retry never replaces a newer
+    answer (client_seq grows with every change in the browser).
+    """
+    now = clock.now()
+    attempt = _load_for_write(db, participant_id, attempt_id)
+    ac = _refuse_if_closed(attempt, now)
+    if not 0 <= position < len(attempt.paper):
+        raise ContestError("Câu hỏi không có trong đề.", "That question is not on this paper.", field="position")
+    order = attempt.paper[position]["o"]
+    if any(not 0 <= i < len(order) for i in shown) or len(set(shown)) != len(shown):
+        raise ContestError("Phương án không hợp lệ.", "That option is not valid.", field="chosen")
+    chosen = sorted(order[i] for i in shown)
+    applied = _upsert(db, {"attempt_id": attempt.id, "position": position, "chosen": chosen,
+                           "client_seq": client_seq, "saved_at": now})
+    db.commit()
+    return SaveResult(position, now, ac.remaining(now), applied)
+
+
+def save_prediction(db: Session, participant_id: int, attempt_id: int, prediction: int | None) -> SaveResult:
+    now = clock.now()
+    attempt = _load_for_write(db, participant_id, attempt_id)
+    ac = _refuse_if_closed(attempt, now)
+    attempt.prediction = _valid_prediction(prediction)
+    db.commit()
+    return SaveResult(-1, now, ac.remaining(now), True)
+
+
+def _valid_prediction(value: int | None) -> int | None:
+    if value is None:
+        return None
+    if not 0 <= value <= MAX_PREDICTION:
+        raise ContestError("Số dự đoán phải là số nguyên không âm.", "The prediction must be a whole number, zero or more.",
+                           field="prediction")
+    return value
+
+
+# ---------------------------------------------------------------------------- submit, finalise, sweep
+
+def submit(db: Session, participant: Participant, attempt_id: int, prediction: int | None, *, auto: bool = False,
+           ip: str = "") -> Attempt:
+    """Submit and score. An attempt already final (submitted, or expired) is returned as it is."""
+    now = clock.now()
+    attempt = _load_for_write(db, participant.id, attempt_id)
+    if is_final(attempt, now):
+        if attempt.finalised_at is None:
+            finalise(db, attempt)
+        return attempt
+    rnd = db.get(Round, attempt.round_id)
+    if prediction is not None:
+        attempt.prediction = _valid_prediction(prediction)
+    if rnd.prediction_vi and rnd.prediction_required and attempt.prediction is None and not auto:
+        raise ContestError("Vui lòng trả lời câu hỏi dự đoán trước khi nộp bài.",
+                           "Please answer the prediction question before submitting.", field="prediction")
+    # Only the first submit wins, even if two tabs submit at once.
+    won = db.execute(
+        update(Attempt).where(Attempt.id == attempt.id, Attempt.submitted_at.is_(None))
+        .values(submitted_at=now, prediction=attempt.prediction)
+    ).rowcount
+    db.refresh(attempt)
+    if won:
+        _score(db, attempt, "submitted")
+        audit.record(db, Actor("participant", participant.id, "", ip), "attempt.submit", "attempt", attempt.id,
+                     {"auto": auto, "correct": attempt.correct})
+    db.commit()
+    return attempt
+
+
+def finalise(db: Session, attempt: Attempt) -> None:
+    """Materialise the score of a final attempt (idempotent; safe when several processes race)."""
+    if attempt.finalised_at is not None:
+        return
+    reason = "submitted" if attempt.submitted_at is not None else "expired"
+    _score(db, attempt, reason)
+    db.commit()
+
+
+def _score(db: Session, attempt: Attempt, reason: str) -> None:
+    version_ids = [item["v"] for item in attempt.paper]
+    options = dict(db.execute(
+        select(QuestionVersion.id, QuestionVersion.options).where(QuestionVersion.id.in_(version_ids))
+    ).all())
+    keys = [
+        QuestionKey(str(pos), frozenset(str(o["id"]) for o in options[item["v"]] if o.get("correct")))
+        for pos, item in enumerate(attempt.paper)
+    ]
+    answers = {str(a.position): [str(c) for c in a.chosen] for a in db.execute(
+        select(Answer).where(Answer.attempt_id == attempt.id)).scalars()}
+    result = score_attempt(keys, answers)
+    ac = attempt_clock(attempt)
+    finished = ac.finished_at(clock.now(), attempt.submitted_at) or clock.now()
+    now = clock.now()
+    # The WHERE makes a concurrent finaliser a no-op instead of a second write.
+    db.execute(
+        update(Attempt).where(Attempt.id == attempt.id, Attempt.finalised_at.is_(None)).values(
+            correct=result.correct, answered=result.answered, score=result.score,
+            duration_ms=int((finished - attempt.started_at).total_seconds() * 1000),
+            finalised_at=now, finish_reason=reason,
+        )
+    )
+    db.flush()
+    db.refresh(attempt)
+
+
+def sweep(db: Session, limit: int = 1000) -> int:
+    """Score attempts whose time ran out without a submit. Safe to run on every host."""
+    now = clock.now()
+    candidates = list(db.execute(
+        select(Attempt).where(Attempt.finalised_at.is_(None), Attempt.submitted_at.is_(None),
+                              Attempt.deadline_at < now - timedelta(seconds=0))
+        .order_by(Attempt.deadline_at).limit(limit)
+    ).scalars())
+    done = 0
+    for attempt in candidates:
+        if is_final(attempt, now):
+            finalise(db, attempt)
+            done += 1
+    return done
+
+
+# ---------------------------------------------------------------------------- views
+
+@dataclass(frozen=True)
+class OptionView:
+    index: int        # display position: 0 = A
+    letter: str
+    text: str
+    chosen: bool
+    correct: bool | None  # None unless the key may be shown
+
+
+@dataclass(frozen=True)
+class QuestionView:
+    position: int
+    stem: str
+    text_format: str
+    multiple: bool
+    options: tuple[OptionView, ...]
+    saved_at: datetime | None
+    explanation: str | None  # only when the key may be shown
+
+
+@dataclass(frozen=True)
+class AttemptView:
+    attempt: Attempt
+    round: Round
+    final: bool
+    remaining_seconds: int
+    questions: tuple[QuestionView, ...]
+    show_score: bool
+    show_key: bool
+
+    @property
+    def answered(self) -> int:
+        return sum(1 for q in self.questions if any(o.chosen for o in q.options))
+
+
+LETTERS = "ABCDEFGHIJ"
+
+
+def attempt_view(db: Session, participant_id: int, attempt_id: int) -> AttemptView:
+    """What the participant may see of their attempt now; the key only when the rules allow."""
+    now = clock.now()
+    attempt = _load_for_write(db, participant_id, attempt_id)
+    final = is_final(attempt, now)
+    if final and attempt.finalised_at is None:
+        finalise(db, attempt)
+    rnd = db.get(Round, attempt.round_id)
+    round_closed = now >= rnd.closes_at
+    visibility = ResultVisibility(show_score=rnd.show_score, show_key=rnd.show_key)
+    show_key = may_show_key(visibility, final, round_closed)
+    show_score = may_show_score(visibility, final, round_closed)
+    versions = {v.id: v for v in db.execute(
+        select(QuestionVersion).where(QuestionVersion.id.in_([i["v"] for i in attempt.paper]))).scalars()}
+    answers = {a.position: a for a in db.execute(select(Answer).where(Answer.attempt_id == attempt.id)).scalars()}
+    questions = []
+    for pos, item in enumerate(attempt.paper):
+        version = versions[item["v"]]
+        by_id = {int(o["id"]): o for o in version.options}
+        chosen = set(answers[pos].chosen) if pos in answers else set()
+        multiple = sum(1 for o in version.options if o.get("correct")) > 1
+        options = tuple(
+            OptionView(i, LETTERS[i], by_id[oid]["text"], oid in chosen,
+                       bool(by_id[oid].get("correct")) if show_key else None)
+            for i, oid in enumerate(item["o"])
+        )
+        questions.append(QuestionView(pos, version.stem, version.text_format, multiple, options,
+                                      answers[pos].saved_at if pos in answers else None,
+                                      version.explanation if show_key else None))
+    return AttemptView(attempt, rnd, final, attempt_clock(attempt).remaining(now), tuple(questions),
+                       show_score, show_key)
+
+
+def participant_attempt_counts(db: Session, round_id: int) -> int:
+    return db.execute(select(func.count()).select_from(Attempt).where(Attempt.round_id == round_id)).scalar_one()
+
+
+def expired_unfinalised(db: Session) -> int:
+    now = clock.now()
+    return db.execute(select(func.count()).select_from(Attempt).where(
+        and_(Attempt.finalised_at.is_(None), Attempt.submitted_at.is_(None), Attempt.deadline_at < now))).scalar_one()

@@ -1,0 +1,164 @@
+"""Participants take rounds: lobby, start, the attempt page, answer saves, submit, result."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from contest.domain.errors import ContestError, NotFound
+from contest.models import Contest, Round
+from contest.services import contests, taking
+from contest.services.sessions import Principal
+from contest.web.deps import client_ip, get_db, is_htmx, require_participant
+from contest.web.templating import render
+
+router = APIRouter()
+
+
+def _contest_of(db: Session, principal: Principal) -> Contest:
+    return db.get(Contest, principal.participant.contest_id)
+
+
+@router.get("/c/{slug}/rounds")
+def lobby(request: Request, slug: str, db: Session = Depends(get_db),
+          principal: Principal = Depends(require_participant)):  # noqa: ANN201
+    contest = contests.get_by_slug(db, slug)
+    if contest.id != principal.participant.contest_id:
+        raise NotFound("Bạn chưa đăng ký cuộc thi này.", "You are not registered for this contest.")
+    return render(request, "taking/lobby.html", {"contest": contest, "statuses": taking.lobby(db, principal.participant)})
+
+
+@router.post("/c/{slug}/rounds/{number}/start")
+def start(request: Request, slug: str, number: int, db: Session = Depends(get_db),
+          principal: Principal = Depends(require_participant)):  # noqa: ANN201
+    contest = contests.get_by_slug(db, slug)
+    rnd = db.execute(select(Round).where(Round.contest_id == contest.id, Round.number == number)).scalar_one_or_none()
+    if rnd is None:
+        raise NotFound("Không có đợt thi này.", "No such round.")
+    attempt = taking.start_attempt(db, principal.participant, rnd, client_ip(request))
+    return RedirectResponse(f"/attempts/{attempt.id}", status_code=303)
+
+
+@router.get("/attempts/{attempt_id}")
+def attempt_page(request: Request, attempt_id: int, saved: int = 0, db: Session = Depends(get_db),
+                 principal: Principal = Depends(require_participant)):  # noqa: ANN201
+    view = taking.attempt_view(db, principal.participant.id, attempt_id)
+    contest = _contest_of(db, principal)
+    if view.final:
+        return render(request, "taking/result.html", {"contest": contest, "view": view})
+    return render(request, "taking/attempt.html", {"contest": contest, "view": view, "saved": bool(saved)})
+
+
+def _save_state(request: Request, result: taking.SaveResult, position: int) -> HTMLResponse:
+    response = render(request, "taking/_save_state.html", {"saved_at": result.saved_at, "position": position})
+    # The countdown in the page re-synchronises from this on every save.
+    response.headers["X-Remaining"] = str(result.remaining_seconds)
+    return response
+
+
+def _closed(request: Request, exc: ContestError, attempt_id: int) -> Response:
+    response = render(request, "taking/_closed.html", {"error": exc, "attempt_id": attempt_id}, status_code=409)
+    response.headers["X-Attempt-Closed"] = "1"
+    return response
+
+
+@router.post("/attempts/{attempt_id}/answers/{position}")
+async def save_answer(request: Request, attempt_id: int, position: int, db: Session = Depends(get_db),
+                      principal: Principal = Depends(require_participant)):  # noqa: ANN201
+    form = await request.form()
+    shown = [int(v) for v in form.getlist(f"q{position}") if str(v).isdigit()]
+    seq_raw = str(form.get("seq", "0"))
+    seq = int(seq_raw) if seq_raw.isdigit() else 0
+    try:
+        result = taking.save_answer(db, principal.participant.id, attempt_id, position, shown, seq)
+    except taking.AttemptClosed as exc:
+        return _closed(request, exc, attempt_id)
+    return _save_state(request, result, position)
+
+
+@router.post("/attempts/{attempt_id}/prediction")
+def save_prediction(request: Request, attempt_id: int, prediction: str = Form(""), db: Session = Depends(get_db),
+                    principal: Principal = Depends(require_participant)):  # noqa: ANN201
+    try:
+        result = taking.save_prediction(db, principal.participant.id, attempt_id, _parse_prediction(prediction))
+    except taking.AttemptClosed as exc:
+        return _closed(request, exc, attempt_id)
+    return _save_state(request, result, -1)
+
+
+def _parse_prediction(raw: str) -> int | None:
+    cleaned = (raw or "").strip().replace(".", "").replace(",", "").replace(" ", "")
+    if not cleaned:
+        return None
+    if not cleaned.isdigit():
+        raise ContestError("Số dự đoán phải là số nguyên không âm.", "The prediction must be a whole number.",
+                           field="prediction")
+    return int(cleaned)
+
+
+async def _save_everything(request: Request, db: Session, principal: Principal, attempt_id: int) -> taking.AttemptView:
+    """The no-JavaScript path: the whole page is one form."""
+    form = await request.form()
+    view = taking.attempt_view(db, principal.participant.id, attempt_id)
+    seq_raw = str(form.get("seq", "0"))
+    seq = int(seq_raw) if seq_raw.isdigit() else 0
+    for q in view.questions:
+        shown = [int(v) for v in form.getlist(f"q{q.position}") if str(v).isdigit()]
+        if shown or any(o.chosen for o in q.options):
+            taking.save_answer(db, principal.participant.id, attempt_id, q.position, shown, seq)
+    if "prediction" in form:
+        taking.save_prediction(db, principal.participant.id, attempt_id, _parse_prediction(str(form["prediction"])))
+    return view
+
+
+@router.post("/attempts/{attempt_id}/save")
+async def save_all(request: Request, attempt_id: int, db: Session = Depends(get_db),
+                   principal: Principal = Depends(require_participant)):  # noqa: ANN201
+    try:
+        await _save_everything(request, db, principal, attempt_id)
+    except taking.AttemptClosed:
+        return RedirectResponse(f"/attempts/{attempt_id}", status_code=303)
+    return RedirectResponse(f"/attempts/{attempt_id}?saved=1#submit-area", status_code=303)
+
+
+@router.post("/attempts/{attempt_id}/review")
+async def review(request: Request, attempt_id: int, db: Session = Depends(get_db),
+                 principal: Principal = Depends(require_participant)):  # noqa: ANN201
+    try:
+        await _save_everything(request, db, principal, attempt_id)
+    except taking.AttemptClosed:
+        return RedirectResponse(f"/attempts/{attempt_id}", status_code=303)
+    return confirm(request, attempt_id, db, principal)
+
+
+@router.get("/attempts/{attempt_id}/confirm")
+def confirm(request: Request, attempt_id: int, db: Session = Depends(get_db),
+            principal: Principal = Depends(require_participant)):  # noqa: ANN201
+    view = taking.attempt_view(db, principal.participant.id, attempt_id)
+    if view.final:
+        return RedirectResponse(f"/attempts/{attempt_id}", status_code=303)
+    ctx = {"contest": _contest_of(db, principal), "view": view, "error": None}
+    if is_htmx(request):
+        return render(request, "taking/_confirm.html", ctx)
+    return render(request, "taking/confirm.html", ctx)
+
+
+@router.post("/attempts/{attempt_id}/submit")
+def submit(request: Request, attempt_id: int, prediction: str = Form(""), auto: str = Form(""),
+           db: Session = Depends(get_db), principal: Principal = Depends(require_participant)):  # noqa: ANN201
+    try:
+        taking.submit(db, principal.participant, attempt_id, _parse_prediction(prediction), auto=auto == "1",
+                      ip=client_ip(request))
+    except ContestError as exc:
+        if isinstance(exc, NotFound):
+            raise
+        view = taking.attempt_view(db, principal.participant.id, attempt_id)
+        ctx = {"contest": _contest_of(db, principal), "view": view, "error": exc}
+        return render(request, "taking/_confirm.html" if is_htmx(request) else "taking/confirm.html", ctx,
+                      status_code=200 if is_htmx(request) else 422)
+    target = f"/attempts/{attempt_id}"
+    if is_htmx(request):
+        return Response(status_code=200, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)

@@ -1,0 +1,150 @@
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from contest import clock
+from contest.domain.errors import ContestError
+from contest.models import Answer, Attempt, QuestionVersion
+from contest.services import taking
+from factories import make_contest, make_participant, make_round_bank
+
+
+@pytest.fixture
+def setup(db):
+    contest = make_contest(db)
+    rnd = contest.rounds[0]
+    rnd.questions_per_attempt = 10
+    rnd.time_limit_seconds = 15 * 60
+    rnd.max_attempts = 2
+    rnd.prediction_vi = "Có bao nhiêu người trả lời đúng tất cả?"
+    db.commit()
+    make_round_bank(db, rnd, count=12)
+    participant = make_participant(db, contest)
+    return contest, rnd, participant
+
+
+def right_indexes(db, attempt, position):
+    item = attempt.paper[position]
+    options = db.get(QuestionVersion, item["v"]).options
+    right = {o["id"] for o in options if o["correct"]}
+    return [i for i, oid in enumerate(item["o"]) if oid in right]
+
+
+def test_start_draws_a_paper_of_distinct_questions_and_resume_returns_it(db, setup):
+    _, rnd, participant = setup
+    attempt = taking.start_attempt(db, participant, rnd)
+    assert attempt.question_count == 10
+    assert len({item["q"] for item in attempt.paper}) == 10
+    assert all(sorted(item["o"]) == [1, 2, 3, 4] for item in attempt.paper)
+    assert attempt.deadline_at == attempt.started_at + timedelta(minutes=15)
+    again = taking.start_attempt(db, participant, rnd)
+    assert again.id == attempt.id
+
+
+def test_saves_are_idempotent_and_an_older_retry_never_overwrites_a_newer_answer(db, setup):
+    _, rnd, participant = setup
+    attempt = taking.start_attempt(db, participant, rnd)
+    taking.save_answer(db, participant.id, attempt.id, 0, [2], client_seq=100)
+    taking.save_answer(db, participant.id, attempt.id, 0, [2], client_seq=100)
+    late = taking.save_answer(db, participant.id, attempt.id, 0, [1], client_seq=50)
+    assert late.applied is False
+    rows = db.execute(select(Answer).where(Answer.attempt_id == attempt.id)).scalars().all()
+    assert len(rows) == 1 and rows[0].chosen == [attempt.paper[0]["o"][2]]
+
+
+def test_save_within_grace_is_accepted_and_after_grace_refused_then_attempt_is_final_and_scored(db, setup):
+    _, rnd, participant = setup
+    attempt = taking.start_attempt(db, participant, rnd)
+    taking.save_answer(db, participant.id, attempt.id, 0, right_indexes(db, attempt, 0), 1)
+    clock.freeze(attempt.deadline_at + timedelta(seconds=29))
+    taking.save_answer(db, participant.id, attempt.id, 1, right_indexes(db, attempt, 1), 2)
+    clock.freeze(attempt.deadline_at + timedelta(seconds=31))
+    with pytest.raises(taking.AttemptClosed) as exc:
+        taking.save_answer(db, participant.id, attempt.id, 2, right_indexes(db, attempt, 2), 3)
+    assert "hết giờ" in exc.value.message_vi
+    view = taking.attempt_view(db, participant.id, attempt.id)
+    assert view.final
+    db.refresh(attempt)
+    assert (attempt.correct, attempt.finish_reason, attempt.duration_ms) == (2, "expired", 15 * 60 * 1000)
+
+
+def test_sweeper_scores_abandoned_attempts_once(db, setup):
+    _, rnd, participant = setup
+    attempt = taking.start_attempt(db, participant, rnd)
+    taking.save_answer(db, participant.id, attempt.id, 3, right_indexes(db, attempt, 3), 1)
+    clock.freeze(attempt.deadline_at + timedelta(minutes=5))
+    assert taking.sweep(db) == 1
+    assert taking.sweep(db) == 0
+    db.refresh(attempt)
+    assert attempt.correct == 1 and attempt.finalised_at is not None
+
+
+def test_submit_scores_all_or_nothing_and_needs_the_prediction(db, setup):
+    _, rnd, participant = setup
+    attempt = taking.start_attempt(db, participant, rnd)
+    for pos in range(10):
+        idx = right_indexes(db, attempt, pos) if pos < 7 else [(right_indexes(db, attempt, pos)[0] + 1) % 4]
+        taking.save_answer(db, participant.id, attempt.id, pos, idx, pos + 1)
+    with pytest.raises(ContestError) as exc:
+        taking.submit(db, participant, attempt.id, None)
+    assert exc.value.field == "prediction"
+    done = taking.submit(db, participant, attempt.id, 1886)
+    assert (done.correct, done.prediction, done.finish_reason) == (7, 1886, "submitted")
+    with pytest.raises(taking.AttemptClosed):
+        taking.save_answer(db, participant.id, attempt.id, 0, [0], 99)
+
+
+def test_attempts_limit_is_enforced(db, setup):
+    _, rnd, participant = setup
+    for _ in range(2):
+        a = taking.start_attempt(db, participant, rnd)
+        taking.submit(db, participant, a.id, 5)
+    with pytest.raises(ContestError) as exc:
+        taking.start_attempt(db, participant, rnd)
+    assert "lượt" in exc.value.message_vi or "attempt" in exc.value.message_en
+    statuses = taking.lobby(db, participant)
+    assert statuses[0].attempts_used == 2 and statuses[0].attempts_left == 0 and not statuses[0].can_start
+
+
+def test_best_attempt_counts_in_the_lobby(db, setup):
+    _, rnd, participant = setup
+    first = taking.start_attempt(db, participant, rnd)
+    taking.save_answer(db, participant.id, first.id, 0, right_indexes(db, first, 0), 1)
+    taking.submit(db, participant, first.id, 5)
+    second = taking.start_attempt(db, participant, rnd)
+    for pos in range(3):
+        taking.save_answer(db, participant.id, second.id, pos, right_indexes(db, second, pos), pos + 1)
+    taking.submit(db, participant, second.id, 5)
+    assert taking.lobby(db, participant)[0].counting_attempt_id == second.id
+
+
+def test_a_round_that_closes_cuts_the_deadline(db, setup):
+    _, rnd, participant = setup
+    rnd.closes_at = clock.now() + timedelta(minutes=5)
+    db.commit()
+    attempt = taking.start_attempt(db, participant, rnd)
+    assert attempt.deadline_at == rnd.closes_at
+
+
+def test_someone_else_cannot_save_into_an_attempt(db, setup):
+    contest, rnd, participant = setup
+    other = make_participant(db, contest, citizen_id="020085000002", gender="male", date_of_birth="01/01/1985",
+                             phone="0987000111")
+    attempt = taking.start_attempt(db, participant, rnd)
+    with pytest.raises(ContestError):
+        taking.save_answer(db, other.id, attempt.id, 0, [0], 1)
+
+
+def test_key_is_hidden_until_the_rules_allow(db, setup):
+    _, rnd, participant = setup
+    attempt = taking.start_attempt(db, participant, rnd)
+    view = taking.attempt_view(db, participant.id, attempt.id)
+    assert all(o.correct is None for q in view.questions for o in q.options)
+    assert all(q.explanation is None for q in view.questions)
+    taking.submit(db, participant, attempt.id, 3)
+    view = taking.attempt_view(db, participant.id, attempt.id)
+    assert view.final and view.show_score and not view.show_key  # key after the round closes
+    clock.freeze(rnd.closes_at + timedelta(seconds=1))
+    view = taking.attempt_view(db, participant.id, attempt.id)
+    assert view.show_key and any(o.correct for o in view.questions[0].options)
