@@ -16,6 +16,7 @@ from contest.domain.errors import ContestError
 from contest.models import StaffUser
 from contest.services import accounts, contests, units
 from contest.services.context import SYSTEM
+from contest.services.demo_results import load_demo_results
 
 # Demo staff: printed by `make run`; never use these outside a demo.
 DEMO_STAFF = (
@@ -91,4 +92,5 @@ def load_demo(db: Session, demo_dir: Path) -> DemoResult:
                 "The demo units file has errors: " + "; ".join(e.message_en for e in outcome.errors),
             )
     result.units = len(units.unit_tree(db, contest.id))
+    load_demo_results(db, contest, demo_dir)
     return result

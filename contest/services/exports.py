@@ -1,0 +1,128 @@
+"""Excel (.xlsx) exports of results: Vietnamese headers, frozen header row, sensible column widths."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Sequence
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from contest import clock
+from contest.models import Contest, Participant, PrizeList, Round, Unit
+from contest.services import prizes, results, screening
+
+RANKING_HEADERS = ("Hạng", "Mã thí sinh", "Họ và tên", "Đơn vị", "Số câu đúng", "Dự đoán", "Độ lệch dự đoán",
+                   "Thời gian (giây)", "Nộp bài lúc", "Hợp lệ", "Lý do", "Giải")
+PRIZE_HEADERS = ("STT", "Họ và tên", "Ngày sinh", "Đơn vị", "Giải")
+COLLECTIVE_HEADERS = ("Hạng", "Đơn vị", "Khối", "Số người dự thi hợp lệ", "Số cán bộ", "Tỷ lệ tham gia (%)",
+                      "Điểm xếp hạng", "Đủ điều kiện", "Giải")
+PARTICIPATION_HEADERS = ("Mã đơn vị", "Đơn vị", "Số cán bộ", "Số người dự thi", "Số bài thi", "Tỷ lệ tham gia (%)")
+DECISION_HEADERS = ("STT", "Đối tượng", "Mã", "Họ và tên", "Kết luận", "Lý do", "Người quyết định", "Thời điểm")
+
+
+def _book(title: str, headers: Sequence[str], rows: Iterable[Sequence]) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = title[:31]
+    ws.append(list(headers))
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    widths = [len(h) for h in headers]
+    for row in rows:
+        ws.append(list(row))
+        for i, value in enumerate(row):
+            widths[i] = max(widths[i], len(str(value)) if value is not None else 0)
+    for i, w in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = min(60, w + 2)
+    ws.freeze_panes = "A2"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _local(moment) -> str:  # noqa: ANN001
+    return clock.to_local(moment).strftime("%d/%m/%Y %H:%M:%S") if moment else ""
+
+
+def ranking_xlsx(db: Session, round_: Round) -> bytes:
+    rows = []
+    for r in results.individual_ranking(db, round_):
+        a = r.attempt
+        rows.append((r.rank, r.participant.id, r.participant.full_name, r.unit.name if r.unit else "",
+                     a.correct, a.prediction, r.entry.prediction_error, (a.duration_ms or 0) / 1000,
+                     _local(results.finished_at(a)), "Có" if r.verdict.eligible else "Không", r.verdict.reason_vi,
+                     r.prize_vi))
+    return _book("Xếp hạng", RANKING_HEADERS, rows)
+
+
+def prize_list_xlsx(db: Session, pl: PrizeList) -> bytes:
+    """The shape of a decision's annex: STT, Họ và tên, Ngày sinh, Đơn vị, Giải."""
+    units = {u.id: u for u in db.execute(select(Unit).where(Unit.contest_id == pl.contest_id)).scalars()}
+    people = prizes.participant_names(db, {e.participant_id for e in pl.entries if e.participant_id})
+    rows = []
+    for i, e in enumerate(pl.entries, start=1):
+        if e.participant_id:
+            p = people[e.participant_id]
+            unit = units.get(p.unit_id) if p.unit_id else None
+            rows.append((i, p.full_name, p.date_of_birth.strftime("%d/%m/%Y"), unit.name if unit else "",
+                         e.tier_label_vi))
+        else:
+            unit = units.get(e.unit_id)
+            rows.append((i, unit.name if unit else "", "", unit.name if unit else "", e.tier_label_vi))
+    return _book(f"Danh sách giải v{pl.version}", PRIZE_HEADERS, rows)
+
+
+POOL_NAMES = {"agencies": "Khối cơ quan", "districts": "Khối huyện, thành phố"}
+
+
+def collectives_xlsx(db: Session, contest: Contest) -> bytes:
+    result = prizes.collective_ranking(db, contest)
+    tiers = {t.code: t.label_vi for t in result.allocation.plan.tiers}
+    rows = [(s.rank, s.unit.name, POOL_NAMES.get(s.unit.pool, s.unit.pool), s.participants, s.unit.headcount,
+             round(s.participation_rate * 100, 2) if s.participation_rate is not None else None, round(s.value, 4),
+             "Có" if s.qualifies else s.reason_vi, tiers.get(s.tier_code, "") if s.tier_code else "")
+            for s in result.standings]
+    return _book("Tập thể", COLLECTIVE_HEADERS, rows)
+
+
+def participation_xlsx(db: Session, contest: Contest) -> bytes:
+    rows = [(u.code, u.name, u.headcount, people, attempts,
+             round(people * 100 / u.headcount, 2) if u.headcount else None)
+            for u, people, attempts in participation_by_unit(db, contest)]
+    return _book("Tham gia theo đơn vị", PARTICIPATION_HEADERS, rows)
+
+
+def participation_by_unit(db: Session, contest: Contest) -> list[tuple[Unit, int, int]]:
+    """Participants and attempts per unit (the participant's own unit, not rolled up)."""
+    from sqlalchemy import func
+
+    from contest.models import Attempt
+
+    people = dict(db.execute(select(Participant.unit_id, func.count()).where(Participant.contest_id == contest.id)
+                             .group_by(Participant.unit_id)).all())
+    attempts = dict(db.execute(select(Participant.unit_id, func.count(Attempt.id))
+                               .join(Attempt, Attempt.participant_id == Participant.id)
+                               .where(Participant.contest_id == contest.id).group_by(Participant.unit_id)).all())
+    units = db.execute(select(Unit).where(Unit.contest_id == contest.id).order_by(Unit.position, Unit.id)).scalars()
+    return [(u, people.get(u.id, 0), attempts.get(u.id, 0)) for u in units if people.get(u.id)]
+
+
+def decisions_xlsx(db: Session, contest: Contest, round_: Round | None = None) -> bytes:
+    from contest.models import Attempt
+
+    rows = []
+    for i, d in enumerate(screening.decisions(db, contest.id, round_.id if round_ else None), start=1):
+        if d.subject_kind == "participant":
+            p = db.get(Participant, d.subject_id)
+            subject = "Thí sinh"
+        else:
+            a = db.get(Attempt, d.subject_id)
+            p = db.get(Participant, a.participant_id) if a else None
+            subject = "Bài thi"
+        rows.append((i, subject, d.subject_id, p.full_name if p else "", "Hợp lệ" if d.eligible else "Không hợp lệ",
+                     d.reason, d.decided_by, _local(d.decided_at)))
+    return _book("Quyết định xét hợp lệ", DECISION_HEADERS, rows)
