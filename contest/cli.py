@@ -174,6 +174,11 @@ from contest.commands.bank import bank_app  # noqa: E402 - sub-apps import _emit
 app.add_typer(bank_app, name="bank")
 
 
+from contest.commands.bank import bank_app  # noqa: E402 - sub-apps import _emit/_fail lazily
+
+app.add_typer(bank_app, name="bank")
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app(prog_name="contest")
 
