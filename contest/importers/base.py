@@ -138,21 +138,31 @@ def make_issue(location: Location, field: str | None, reason_vi: str, reason_en:
     vi: list[str] = []
     en: list[str] = []
     if location.sheet:
-        vi.append(f"Trang '{location.sheet}'")
-        en.append(f"Sheet '{location.sheet}'")
+        if location.file.lower().endswith(".docx"):  # tables of a Word file are named "Bảng n"
+            vi.append(location.sheet)
+            en.append(location.sheet.replace("Bảng", "Table"))
+        else:
+            vi.append(f"trang '{location.sheet}'")
+            en.append(f"sheet '{location.sheet}'")
     if location.row is not None:
-        vi.append(f"Dòng {location.row}")
-        en.append(f"Row {location.row}")
+        vi.append(f"dòng {location.row}")
+        en.append(f"row {location.row}")
     elif location.line is not None:
-        vi.append(f"Dòng {location.line}")
-        en.append(f"Line {location.line}")
+        vi.append(f"dòng {location.line}")
+        en.append(f"line {location.line}")
     label = field_label(field)
     if label:
         tabular = location.row is not None
         vi.append(f"{'cột' if tabular else 'mục'} '{label[0]}'")
         en.append(f"{'column' if tabular else 'field'} '{label[1]}'")
     if vi:
-        return ImportIssue(location, field, f"{', '.join(vi)}: {reason_vi}", f"{', '.join(en)}: {reason_en}")
+        where_vi, where_en = ", ".join(vi), ", ".join(en)
+        return ImportIssue(
+            location,
+            field,
+            f"{where_vi[0].upper()}{where_vi[1:]}: {reason_vi}",
+            f"{where_en[0].upper()}{where_en[1:]}: {reason_en}",
+        )
     return ImportIssue(location, field, reason_vi, reason_en)
 
 

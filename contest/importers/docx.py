@@ -27,7 +27,7 @@ from contest.importers.safety import open_office_zip
 from contest.importers.tabular import _parse_correct, read_table
 from contest.importers.text import difficulty_code, fold, normalize_text, unknown_difficulty
 
-_QUESTION = re.compile(r"\s*(?:câu|cau|question|bài|bai)\s*(\d+)\s*[:.)]?\s*(.*)", re.IGNORECASE | re.DOTALL)
+_QUESTION = re.compile(r"\s*(?:câu(?:\s*hỏi)?|cau(?:\s*hoi)?|question|bài|bai)\s*(\d+)\s*[:.)]?\s*(.*)", re.IGNORECASE | re.DOTALL)
 _NUMBERED = re.compile(r"\s*(\d+)\s*[.)](?:\s+(.*)|\s*$)", re.DOTALL)
 _OPTION = re.compile(r"\s*(\*?)\s*(?:([A-J])\s*[.)]|([a-j])\s*[.)])\s*")
 _LABELS = {

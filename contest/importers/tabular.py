@@ -34,7 +34,7 @@ for _field, _names in {
     "stem": ("cauhoi", "question", "questiontext", "noidung", "noidungcauhoi", "stem", "cauhoitracnghiem"),
     "correct": (
         "dapandung", "correct", "correctanswer", "correctanswers", "answer", "answers", "dapan",
-        "dapanchinhxac", "phuongandung", "phuonganđung", "key", "answerkey", "correctoption", "dung",
+        "dapanchinhxac", "phuongandung", "key", "answerkey", "correctoption", "dung",
     ),
     "topic": ("chude", "topic", "category", "linhvuc", "chuyende", "nhom"),
     "difficulty": ("mucdo", "difficulty", "dokho", "level", "capdo", "mucdokho"),

@@ -84,7 +84,8 @@ def test_errors_name_the_sheet_and_row():
     assert [(e.location.sheet, e.location.row, e.field) for e in result.errors] == [
         ("Tuần 1", 2, "correct"), ("Tuần 2", 2, "options")
     ]
-    assert result.errors[0].message_vi.startswith("Trang 'Tuần 1', Dòng 2, cột 'Đáp án đúng'")
+    assert result.errors[0].message_vi.startswith("Trang 'Tuần 1', dòng 2, cột 'Đáp án đúng'")
+    assert result.errors[0].message_en.startswith("Sheet 'Tuần 1', row 2, column 'Correct'")
 
 
 def test_too_many_questions_is_refused():
