@@ -1,0 +1,77 @@
+"""The `contest` command as an operator runs it: a real process on a real SQLite file."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+CONTEST = str(Path(sys.executable).with_name("contest"))
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):  # noqa: ANN201
+    db_file = tmp_path_factory.mktemp("cli") / "contest.db"
+    environment = {**os.environ, "CONTEST_DATABASE_URL": f"sqlite:///{db_file}", "CONTEST_SECRET_KEY": "cli-test-key"}
+    return environment, db_file
+
+
+def run(env, *args: str, input: str | None = None) -> subprocess.CompletedProcess:  # noqa: A002
+    return subprocess.run([CONTEST, *args], env=env[0], capture_output=True, text=True, input=input, timeout=120)
+
+
+def test_migrate_then_demo_twice_is_idempotent(env):
+    assert run(env, "migrate").returncode == 0
+    first = run(env, "demo", "--json")
+    assert first.returncode == 0, first.stderr
+    data = json.loads(first.stdout)
+    assert data["contest"] == "lang-son-2023" and data["units"] >= 20
+    assert {s["username"] for s in data["staff"]} >= {"admin", "bantochuc", "giamkhao", "truongban"}
+    second = json.loads(run(env, "demo", "--json").stdout)
+    assert second["created"] is False and second["units"] == data["units"]
+
+
+def test_units_import_with_errors_exits_1_and_lists_every_problem(env, tmp_path):
+    bad = tmp_path / "don-vi.csv"
+    bad.write_text("code,name,parent_code,headcount\nX1,,LS,\nX2,Xã Hai,KHONG,-3\n", encoding="utf-8")
+    result = run(env, "units", "import", str(bad), "--contest", "lang-son-2023", "--json")
+    assert result.returncode == 1
+    errors = json.loads(result.stdout)["errors"]
+    assert {(e["row"], e["field"]) for e in errors} == {(2, "name"), (3, "parent_code"), (3, "headcount")}
+    assert all(e["message_vi"] and e["message_en"] for e in errors)
+
+
+def test_units_import_good_file(env, tmp_path):
+    good = tmp_path / "don-vi.csv"
+    good.write_text("code,name,parent_code,headcount\nLS-TEST,Đơn vị thử nghiệm,LS,12\n", encoding="utf-8")
+    result = run(env, "units", "import", str(good), "--contest", "lang-son-2023", "--json")
+    assert result.returncode == 0, result.stdout
+    assert json.loads(result.stdout)["created"] == 1
+
+
+def test_users_create_and_bad_role(env):
+    ok = run(env, "users", "create", "thuky", "--name", "Thư ký Hội đồng", "--role", "committee_member", "--json",
+             input="mat-khau-rat-dai\nmat-khau-rat-dai\n")
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert json.loads(ok.stdout[ok.stdout.index("{"):])["roles"] == ["committee_member"]
+    bad = run(env, "users", "create", "khac", "--name", "X", "--role", "god", input="mat-khau-rat-dai\nmat-khau-rat-dai\n")
+    assert bad.returncode == 1 and "god" in bad.stderr
+
+
+def test_bad_usage_exits_2(env):
+    assert run(env, "units", "import").returncode == 2
+
+
+def test_audit_verify_names_the_first_tampered_row(env):
+    clean = run(env, "audit", "verify", "--json")
+    assert clean.returncode == 0 and json.loads(clean.stdout)["checked"] > 3
+    with sqlite3.connect(env[1]) as conn:
+        conn.execute("UPDATE audit_log SET action = 'forged' WHERE seq = 3")
+    broken = run(env, "audit", "verify")
+    assert broken.returncode == 1
+    assert "3" in broken.stderr and "edited" in broken.stderr
