@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 import docx
+from docx.enum.style import WD_STYLE_TYPE
 from docx.table import Table
 from docx.text.hyperlink import Hyperlink
 from docx.text.paragraph import Paragraph
@@ -54,7 +55,8 @@ class _Option:
     letter: str
     text: str
     star: bool
-    marks: frozenset[str]
+    marks: frozenset[str]  # marks on the whole option text
+    letter_marks: frozenset[str] = frozenset()  # marks on its letter only
 
 
 @dataclass
@@ -68,11 +70,29 @@ class _Question:
     topic: str | None = None
 
 
-def _run_marks(run) -> frozenset[str]:
+class _StyleBold:
+    """Whether a character style is bold, looked up once per style: ``Run.style`` is slow."""
+
+    def __init__(self, part) -> None:
+        self.part = part
+        self.cache: dict[str, bool] = {}
+
+    def __call__(self, run) -> bool:
+        rpr = run._r.rPr
+        style_id = rpr.rStyle.val if rpr is not None and rpr.rStyle is not None else None
+        if style_id is None:
+            return False
+        if style_id not in self.cache:
+            style = self.part.get_style(style_id, WD_STYLE_TYPE.CHARACTER)
+            self.cache[style_id] = bool(style is not None and style.font.bold)
+        return self.cache[style_id]
+
+
+def _run_marks(run, style_bold: _StyleBold) -> frozenset[str]:
     marks = set()
     bold = run.bold
-    if bold is None and run.style is not None:
-        bold = run.style.font.bold
+    if bold is None:
+        bold = style_bold(run)
     if bold:
         marks.add("bold")
     underline = run.underline
@@ -86,7 +106,7 @@ def _run_marks(run) -> frozenset[str]:
     return frozenset(marks)
 
 
-def _lines(paragraph: Paragraph, number: int) -> list[_Line]:
+def _lines(paragraph: Paragraph, number: int, style_bold: _StyleBold) -> list[_Line]:
     """The paragraph split at manual line breaks, each character with its run's marks."""
     chars: list[str] = []
     marks: list[frozenset[str]] = []
@@ -94,7 +114,7 @@ def _lines(paragraph: Paragraph, number: int) -> list[_Line]:
         runs = item.runs if isinstance(item, Hyperlink) else [item]
         for run in runs:
             text = run.text
-            flag = _run_marks(run)
+            flag = _run_marks(run, style_bold)
             chars.extend(text)
             marks.extend([flag] * len(text))
     lines: list[_Line] = []
@@ -131,11 +151,10 @@ def _split_options(line: _Line) -> list[_Option] | None:
         text_span = range(match.end(), end)
         letter_pos = match.start(2) if match.group(2) else match.start(3)
         visible = [j for j in text_span if not line.text[j].isspace()]
-        marks = set()
-        for mark in _MARKS:
-            if mark in line.marks[letter_pos] or (visible and all(mark in line.marks[j] for j in visible)):
-                marks.add(mark)
-        options.append(_Option(ltr, normalize_text(line.text[match.end() : end]), bool(match.group(1)), frozenset(marks)))
+        marks = frozenset(m for m in _MARKS if visible and all(m in line.marks[j] for j in visible))
+        options.append(
+            _Option(ltr, normalize_text(line.text[match.end() : end]), bool(match.group(1)), marks, line.marks[letter_pos])
+        )
     return options
 
 
@@ -178,11 +197,13 @@ def _finish(q: _Question, file: str, result: ParseResult) -> None:
     elif any(o.star for o in q.options):
         right = [i for i, o in enumerate(q.options) if o.star]
     else:
-        for mark in _MARKS:
-            marked = [i for i, o in enumerate(q.options) if mark in o.marks]
-            if 0 < len(marked) < len(q.options):
-                right = marked
-                break
+        # Some files print every letter bold and mark the right text; others mark only the letter.
+        candidates = (
+            [i for i, o in enumerate(q.options) if mark in (o.marks if on_text else o.letter_marks)]
+            for on_text in (True, False)
+            for mark in _MARKS
+        )
+        right = next((marked for marked in candidates if 0 < len(marked) < len(q.options)), [])
     stem = normalize_text(" ".join(q.stem))
     options = [(o.text, i in right) for i, o in enumerate(q.options)]
     base = check_question(stem, options, where)
@@ -219,12 +240,14 @@ def _finish(q: _Question, file: str, result: ParseResult) -> None:
     )
 
 
-def _read_paragraphs(paragraphs: list[tuple[int, Paragraph]], file: str, limits: ImportLimits, result: ParseResult) -> None:
+def _read_paragraphs(
+    paragraphs: list[tuple[int, Paragraph]], style_bold: _StyleBold, file: str, limits: ImportLimits, result: ParseResult
+) -> None:
     current: _Question | None = None
     default_topic: str | None = None
     count = 0
     for number, paragraph in paragraphs:
-        for line in _lines(paragraph, number):
+        for line in _lines(paragraph, number, style_bold):
             text = normalize_text(line.text)
             if not text:
                 continue
@@ -265,7 +288,9 @@ def _read_paragraphs(paragraphs: list[tuple[int, Paragraph]], file: str, limits:
                 current.stem.append(text)
             elif current.last == "option":
                 opt = current.options[-1]
-                current.options[-1] = _Option(opt.letter, normalize_text(f"{opt.text} {text}"), opt.star, opt.marks)
+                current.options[-1] = _Option(
+                    opt.letter, normalize_text(f"{opt.text} {text}"), opt.star, opt.marks, opt.letter_marks
+                )
             elif current.last in ("explanation", "source", "topic"):
                 current.meta[current.last] = normalize_text(f"{current.meta[current.last]} {text}")
     if current:
@@ -300,7 +325,7 @@ def parse(data: bytes, filename: str, limits: ImportLimits) -> ParseResult:
                 paragraphs.append((number, item))
             else:
                 tables.append(item)
-        _read_paragraphs(paragraphs, filename, limits, result)
+        _read_paragraphs(paragraphs, _StyleBold(document.part), filename, limits, result)
         for index, table in enumerate(tables, start=1):
             read_table(
                 _table_rows(table),

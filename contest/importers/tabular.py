@@ -141,7 +141,9 @@ def _parse_correct(raw: str, options: list[str]) -> tuple[list[int] | None, str 
             i = ord(ch.upper()) - ord("A")
             if i >= len(options) or not options[i]:
                 # "Sai" is three letters but also the text of an option of a true/false question.
-                return (by_text[:1], None) if by_text else (None, ch.upper())
+                if by_text:
+                    return by_text[:1], None
+                return None, ch.upper() if len(stripped) == 1 or re.search(r"[\s,;/&+]", stripped) else raw
             if i not in found:
                 found.append(i)
         return sorted(found), None
@@ -203,10 +205,13 @@ def read_table(
         col = columns.fields.get(field)
         return values[col] if col is not None and col < len(values) else None
 
+    already = len(result.questions)
+    seen = 0
     for row_number, values in rows[index + columns.header_rows :]:
         if not any(cell_text(v) for v in values):
             continue
-        if len(result.questions) + 1 > limits.max_questions:
+        seen += 1
+        if already + seen > limits.max_questions:
             raise too_many_questions(limits)
         where = Location(file, sheet, row=row_number)
         problems = []

@@ -120,3 +120,14 @@ def test_a_document_without_questions_says_how_to_write_them():
     document.add_paragraph("Chỉ có tiêu đề")
     result = parse_file(document_bytes(document), "bank.docx")
     assert result.questions == [] and "Câu 1:" in result.errors[0].message_vi
+
+
+def test_bold_letters_everywhere_and_the_right_text_bold():
+    document = docx.Document()
+    document.add_paragraph("Câu 1: Hỏi?")
+    for i, text in enumerate(["x", "y", "z"]):
+        paragraph = document.add_paragraph()
+        paragraph.add_run(f"{'ABC'[i]}. ").bold = True
+        paragraph.add_run(text).bold = i == 2
+    (q,) = parse_file(document_bytes(document), "bank.docx").questions
+    assert [o.correct for o in q.options] == [False, False, True]
