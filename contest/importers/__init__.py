@@ -1,4 +1,13 @@
-"""Question-bank importers: every supported file format in, question drafts and bilingual problems out."""
+"""Question-bank importers: every supported file format in, question drafts and bilingual problems out.
+
+``parse_file(data, filename)`` returns a ``ParseResult``: ``questions`` (``QuestionDraft``),
+``errors`` and ``skipped`` (``ImportIssue``, each with file, sheet, row or line, field and a
+message in Vietnamese and English). Text is NFC with whitespace collapsed. Excel, CSV, Word
+and Aiken text is plain (``text_format == "plain"``: the page escapes it); GIFT and Moodle
+XML text that holds HTML is sanitised to b, strong, i, em, u, sub, sup, br, p, code, pre
+without attributes (``text_format == "html"``). Difficulty is "easy", "medium", "hard" or
+None. ``fingerprint``, ``find_duplicates`` and ``near_duplicates`` serve the preview.
+"""
 
 from __future__ import annotations
 

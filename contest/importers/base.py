@@ -192,7 +192,16 @@ def check_question(
         )
     seen: dict[str, int] = {}
     for i, (text, _) in enumerate(options):
-        if text in seen:
+        if not text:
+            problems.append(
+                make_issue(
+                    location,
+                    f"option_{letter(i)}",
+                    f"phương án {letter(i)} không có nội dung",
+                    f"option {letter(i)} has no text",
+                )
+            )
+        elif text in seen:
             problems.append(
                 make_issue(
                     location,

@@ -66,18 +66,21 @@ def open_office_zip(data: bytes, limits: ImportLimits, kind: str) -> zipfile.Zip
                 f"part '{info.filename}' is compressed more than {limits.max_compression_ratio}:1",
             )
     for info in entries:
-        name = info.filename.lower()
-        if name.endswith((".xml", ".rels", ".vml")):
-            try:
-                with archive.open(info) as part:
-                    head = part.read(_PROLOG_SCAN_BYTES)
-            except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError) as exc:
-                raise FileRefused(
-                    "file",
-                    f"Tệp {kind} bị hỏng: không đọc được '{info.filename}'",
-                    f"The {kind} file is damaged: '{info.filename}' cannot be read",
-                ) from exc
-            refuse_dtd(head, info.filename)
+        if info.is_dir():
+            continue
+        try:
+            with archive.open(info) as part:
+                head = part.read(4096)
+                # Any part may be XML whatever its name; images and the like are skipped.
+                if _decode_head(head).lstrip("\ufeff \t\r\n").startswith("<"):
+                    head += part.read(_PROLOG_SCAN_BYTES - len(head))
+                    refuse_dtd(head, info.filename, complete=len(head) < _PROLOG_SCAN_BYTES)
+        except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError, ValueError) as exc:
+            raise FileRefused(
+                "file",
+                f"Tệp {kind} bị hỏng: không đọc được '{info.filename}'",
+                f"The {kind} file is damaged: '{info.filename}' cannot be read",
+            ) from exc
     return archive
 
 
@@ -97,10 +100,12 @@ def _decode_head(head: bytes) -> str:
     return head.decode("utf-8", errors="ignore")
 
 
-def refuse_dtd(head: bytes, where: str) -> None:
+def refuse_dtd(head: bytes, where: str, *, complete: bool = True) -> None:
     """Refuse an XML document whose prolog (before the root element) declares a DTD.
 
     Entities can only be declared in a DTD, so no DTD means no entity expansion attack.
+    ``head`` is the start of the document; when it is not ``complete`` and the prolog
+    runs past it (a DTD hidden behind a megabyte of comments), the part is refused too.
     """
     text = _decode_head(head).lstrip("\ufeff")
     i, n = 0, len(text)
@@ -110,17 +115,19 @@ def refuse_dtd(head: bytes, where: str) -> None:
         elif text.startswith("<?", i):
             end = text.find("?>", i)
             if end < 0:
-                return
+                break
             i = end + 2
         elif text.startswith("<!--", i):
             end = text.find("-->", i)
             if end < 0:
-                return
+                break
             i = end + 3
         elif text.startswith("<!", i):
             raise dtd_refused(where)
         else:
             return
+    if not complete:
+        raise dtd_refused(where)
 
 
 def decode_text(data: bytes, *, kind: str) -> str:

@@ -33,3 +33,10 @@ def test_answer_outside_the_options_is_reported():
     result = parse_file(text.encode(), "bank.aiken")
     assert result.questions == []
     assert result.errors[0].message_en == "Line 1, field 'Correct': 'E' is not one of the question's options"
+
+
+def test_empty_and_repeated_options_are_reported():
+    text = "Hỏi?\nA) x\nB)\nC) x\nANSWER: A\n"
+    result = parse_file(text.encode(), "bank.aiken")
+    assert result.questions == []
+    assert [e.field for e in result.errors] == ["option_B", "option_C"]

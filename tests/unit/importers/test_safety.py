@@ -82,3 +82,17 @@ def test_garbage_in_every_format_gives_errors_not_exceptions():
     for name in ("a.xlsx", "a.docx", "a.csv", "a.gift", "a.txt", "a.aiken", "a.xml"):
         result = parse_file(b"\x00\x01PK\x03\x04garbage\xff{", name)
         assert result.questions == [] and result.errors, name
+
+
+def test_a_dtd_hidden_behind_a_long_comment_is_refused():
+    from contest.importers.base import FileRefused
+    from contest.importers.safety import refuse_dtd
+
+    head = b"<?xml version='1.0'?><!--" + b"x" * 2000
+    try:
+        refuse_dtd(head, "part.xml", complete=False)
+    except FileRefused as refused:
+        assert "DTD" in refused.message_en
+    else:
+        raise AssertionError("a prolog longer than the scan must be refused")
+    refuse_dtd(b"<?xml version='1.0'?><root/>", "part.xml", complete=False)
