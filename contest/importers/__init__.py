@@ -74,6 +74,13 @@ def parse_file(data: bytes, filename: str, limits: ImportLimits = ImportLimits()
     """
     extension = os.path.splitext(filename)[1].lower()
     parser = _pick(data, extension)
+    if extension in (".xls", ".doc"):
+        modern = extension + "x"
+        return FileRefused(
+            "file",
+            f"Tệp {extension} là định dạng cũ; hãy mở bằng Excel/Word và lưu lại thành {modern} rồi nhập lại",
+            f"{extension} is an old format; open it in Excel/Word, save it as {modern} and import it again",
+        ).result(filename)
     if parser is None:
         return FileRefused(
             "file",

@@ -16,7 +16,9 @@ def _delimiter(text: str) -> tuple[str, str]:
     if first.strip().lower().startswith("sep=") and len(first.strip()) == 5:
         return first.strip()[4], rest
     # Excel writes ";" where the system list separator is ";" (Vietnamese Windows often is).
-    counts = {d: first.count(d) for d in (",", ";", "\t")}
+    # A title line may come first, so a few lines are looked at.
+    sample = [line for line in text.splitlines()[:10] if line.strip()][:5]
+    counts = {d: sum(line.count(d) for line in sample) for d in (",", ";", "\t")}
     return max(counts, key=lambda d: (counts[d], d == ",")), text
 
 

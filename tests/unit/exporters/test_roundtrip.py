@@ -38,7 +38,7 @@ def semantic(q: QuestionDraft) -> tuple:
 
 
 banks = st.lists(questions(), min_size=1, max_size=8)
-fast = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+fast = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @fast

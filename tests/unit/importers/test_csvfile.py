@@ -112,3 +112,10 @@ def test_missing_required_header_is_reported():
     result = parse_file("Câu hỏi,A,B\nHỏi?,x,y\n".encode(), "bank.csv")
     assert [(e.location.row, e.field) for e in result.errors] == [(1, "correct")]
     assert result.questions == []
+
+
+def test_a_title_line_before_a_semicolon_header():
+    text = "Ngân hàng câu hỏi tuần 1\nCâu hỏi;A;B;Đáp án đúng\nHỏi, thật sao?;x;y;B\n"
+    result = parse_file(text.encode(), "bank.csv")
+    assert result.errors == []
+    assert result.questions[0].stem == "Hỏi, thật sao?" and result.questions[0].location.row == 3

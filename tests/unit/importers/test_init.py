@@ -25,3 +25,8 @@ def test_question_limit_applies_to_text_formats():
     text = "\n\n".join(f"Câu {n}? {{=a ~b}}" for n in range(5))
     result = parse_file(text.encode(), "bank.gift", ImportLimits(max_questions=4))
     assert result.questions == [] and "4" in result.errors[0].message_en
+
+
+def test_old_office_formats_get_advice():
+    (error,) = parse_file(b"\xd0\xcf\x11\xe0", "bank.xls").errors
+    assert ".xlsx" in error.message_vi and ".xlsx" in error.message_en
