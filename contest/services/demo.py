@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from contest import clock
 from contest.domain.errors import ContestError
-from contest.models import StaffUser
-from contest.services import accounts, contests, units
+from contest.models import Round, RoundBank, StaffUser
+from contest.services import accounts, banks, contests, units
 from contest.services.context import SYSTEM
 from contest.services.demo_results import load_demo_results
 
@@ -92,5 +92,29 @@ def load_demo(db: Session, demo_dir: Path) -> DemoResult:
                 "The demo units file has errors: " + "; ".join(e.message_en for e in outcome.errors),
             )
     result.units = len(units.unit_tree(db, contest.id))
+    _load_banks(db, contest.id, demo_dir, raw)
     load_demo_results(db, contest, demo_dir)
     return result
+
+
+def _load_banks(db: Session, contest_id: int, demo_dir: Path, raw: dict) -> None:
+    """Each round's bank file goes through the organisers' import; a bank already there is left alone."""
+    for spec in raw["rounds"]:
+        code = spec.get("bank_code")
+        if not code or not spec.get("bank_file"):
+            continue
+        bank = banks.find_bank(db, code)
+        if bank is None:
+            path = demo_dir / spec["bank_file"]
+            report = banks.import_questions(db, SYSTEM, code, [(path.name, path.read_bytes())],
+                                            bank_title=spec.get("bank_title_vi"))
+            if not report.ok:
+                raise ContestError(
+                    f"Ngân hàng câu hỏi mẫu {path.name} có lỗi: " + "; ".join(e.message_vi for e in report.errors),
+                    f"The demo bank {path.name} has errors: " + "; ".join(e.message_en for e in report.errors),
+                )
+            bank = banks.get_bank(db, code)
+        rnd = db.execute(select(Round).where(Round.contest_id == contest_id, Round.number == spec["number"])).scalar_one()
+        if db.get(RoundBank, (rnd.id, bank.id)) is None:
+            db.add(RoundBank(round_id=rnd.id, bank_id=bank.id))
+            db.commit()
