@@ -17,7 +17,6 @@ from contest.importers.base import (
     ParseResult,
     QuestionDraft,
     check_question,
-    make_issue,
     skipped_kind,
     too_many_questions,
 )
