@@ -177,6 +177,9 @@ app.add_typer(bank_app, name="bank")
 from contest.commands.bank import bank_app  # noqa: E402 - sub-apps import _emit/_fail lazily
 
 app.add_typer(bank_app, name="bank")
+from contest.commands.certificates import certificates_app  # noqa: E402
+
+app.add_typer(certificates_app, name="certificates")
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -615,7 +615,8 @@ def verify(db: Session, typed: str) -> Verification:
     if certificate.revoked_at is not None:
         return Verification("revoked", **common, message_vi="Giấy chứng nhận này đã bị thu hồi.",
                             message_en="This certificate has been revoked.")
-    return Verification("valid", **common, message_vi="Giấy chứng nhận hợp lệ.", message_en="This certificate is valid.")
+    return Verification("valid", **common, message_vi="Giấy chứng nhận này có trong sổ cấp và đang có hiệu lực.",
+                        message_en="This certificate is in the register and in force.")
 
 
 def get_certificate(db: Session, certificate_id: int, contest_id: int | None = None) -> Certificate:

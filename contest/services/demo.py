@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from contest import clock
 from contest.domain.errors import ContestError
 from contest.models import Round, RoundBank, StaffUser
-from contest.services import accounts, banks, contests, units
+from contest.services import accounts, banks, certificates, contests, units
 from contest.services.context import SYSTEM
 from contest.services.demo_results import load_demo_results
 
@@ -94,6 +94,7 @@ def load_demo(db: Session, demo_dir: Path) -> DemoResult:
     result.units = len(units.unit_tree(db, contest.id))
     _load_banks(db, contest.id, demo_dir, raw)
     load_demo_results(db, contest, demo_dir)
+    certificates.issue_demo_certificates(db, contest.slug)
     return result
 
 

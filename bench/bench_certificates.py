@@ -1,0 +1,74 @@
+"""Certificates: 10,000 PDFs on 2 processes (bar ≤ 60 s), and the size of one certificate."""
+
+from __future__ import annotations
+
+import random
+import resource
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+from bench import Figure
+
+COUNT = 10_000
+PROCESSES = 2
+VERIFY = "https://chuyendoiso.langson.gov.vn/xac-minh"
+FAMILY = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vi", "Lường", "Hà", "Đoàn", "Nông")
+MIDDLE = ("Văn", "Thị", "Đức", "Thu", "Minh", "Quốc", "Thanh", "Hoà")
+GIVEN = ("Bình", "Ước", "Thắng", "Hà", "Khánh", "Lan", "Dũng", "Yến", "Nguyệt", "Tuấn")
+TIERS = ("Giải Nhất", "Giải Nhì", "Giải Ba", "Giải Khuyến khích", "Chứng nhận tham gia")
+
+
+def items(count: int = COUNT):  # noqa: ANN201
+    from contest.certificates import CertificateData, CertificateTemplate, format_code, new_code
+
+    rng = random.Random(2023)
+    template = CertificateTemplate(issuer_lines=("UBND TỈNH LẠNG SƠN", "BAN TỔ CHỨC CUỘC THI"),
+                                   signer_title="KT. TRƯỞNG BAN\nPHÓ TRƯỞNG BAN", signer_name="Đoàn Thu Hà")
+    codes: set[str] = set()
+    while len(codes) < count:
+        codes.add(new_code(rng))
+    out = []
+    for number, code in enumerate(sorted(codes), start=1):
+        name = f"{rng.choice(FAMILY)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
+        tier = rng.choice(TIERS)
+        out.append((CertificateData(
+            number=f"{number}/GCN-BTC", place="Lạng Sơn", issued_on=date(2023, 8, 5), recipient_name=name,
+            recipient_unit="Huyện Tràng Định",
+            achievement=f"Đã đạt {tier} Cuộc thi trắc nghiệm tìm hiểu về chuyển đổi số tỉnh Lạng Sơn năm 2023 — Tuần 2",
+            verification_code=code, verification_url=f"{VERIFY}/{format_code(code)}", verify_hint_url=VERIFY,
+        ), template))
+    return out
+
+
+def run() -> list[Figure]:
+    from contest.certificates import render_certificate, render_many
+    from contest.certificates.fonts import register_fonts
+
+    work = items()
+    register_fonts()  # once in the parent: forked workers inherit the parsed fonts
+    single = len(render_certificate(*work[0]))
+    with tempfile.TemporaryDirectory() as tmp:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        paths = render_many(work, tmp, processes=PROCESSES)
+        seconds = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        # Worker CPU time: on a shared machine wall time also counts other processes' load.
+        cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+        assert len(paths) == COUNT
+        total = sum(Path(p).stat().st_size for p in paths)
+    return [
+        Figure(f"render {COUNT:,} certificates (render_many, {PROCESSES} processes)", seconds, "s", "≤ 60 s",
+               seconds <= 60, f"{COUNT / seconds:,.0f} a second; workers used {cpu:,.0f} CPU-s "
+               f"({cpu / COUNT * 1000:.1f} ms a certificate, {cpu / PROCESSES:,.0f} s on {PROCESSES} idle cores); "
+               f"{total / COUNT / 1024:,.1f} KB each"),
+        Figure("one certificate PDF (no background image)", single / 1024, "KB", "≤ 150 KB", single <= 150 * 1024,
+               "fonts subset and embedded, QR as vector paths"),
+    ]
+
+
+if __name__ == "__main__":  # pragma: no cover
+    for figure in run():
+        print(figure)
