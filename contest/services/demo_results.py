@@ -168,7 +168,7 @@ def _attempts(db: Session, round_: Round, people: list[Participant], versions: l
             a = Attempt(round_id=round_.id, participant_id=p.id, number=number, started_at=started,
                         deadline_at=deadline, grace_seconds=round_.grace_seconds, paper=paper,
                         question_count=per_paper, submitted_at=started + timedelta(seconds=seconds),
-                        prediction=max(0, int(rng.gauss(25, 12))))
+                        prediction=max(0, int(rng.gauss(80, 25))))
             db.add(a)
             db.flush()
             for pos, chosen in chosen_rows:

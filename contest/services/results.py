@@ -320,7 +320,7 @@ def close_round(db: Session, actor: Actor, round_: Round) -> CloseReport:
 
 # --- ranking ---------------------------------------------------------------------------------
 
-_KEY_WORDS = {
+KEY_WORDS = {
     TieBreak.CORRECT: ("số câu đúng", "correct answers"),
     TieBreak.PREDICTION_ERROR: ("độ lệch dự đoán", "prediction error"),
     TieBreak.DURATION: ("thời gian làm bài", "time taken"),
@@ -361,7 +361,7 @@ def why_here(above: Entry | None, entry: Entry, order: Sequence[TieBreak], tied:
     for key in order:
         fn = sort_key((key,))
         if fn(above) != fn(entry):
-            name_vi, name_en = _KEY_WORDS[key]
+            name_vi, name_en = KEY_WORDS[key]
             a_vi, a_en = _show(key, above)
             e_vi, e_en = _show(key, entry)
             return (f"Xếp sau bài liền trên do {name_vi}: {e_vi} so với {a_vi}.",
@@ -470,6 +470,11 @@ def approved_awards(db: Session, contest_id: int, round_id: int | None = None,
     out: list[AwardRecord] = []
     for (rid, list_kind), pl in sorted(latest.items(), key=lambda kv: (kv[0][0] or 0, kv[0][1])):
         round_ = rounds.get(rid) if rid else None
+        if list_kind == "works":
+            from contest.services.works import work_awards  # a works list names works, not people
+
+            out.extend(work_awards(db, contest, pl))
+            continue
         for e in pl.entries:
             if list_kind == "collective":
                 unit = units.get(e.unit_id)

@@ -1,0 +1,202 @@
+"""Committee pages: screening, rankings, prize allocation, approval, statistics and downloads."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from contest.domain.eligibility import FlagCode
+from contest.domain.errors import ContestError, NotFound
+from contest.models import Round, RoundResult, Unit
+from contest.services import contests, exports, prizes, results, screening, statistics
+from contest.services.sessions import Principal
+from contest.web.deps import actor_for, get_db, is_htmx, require_staff
+from contest.web.templating import language, render
+
+router = APIRouter(prefix="/committee")
+
+COMMITTEE = ("committee_member", "committee_chair")
+READERS = ("committee_member", "committee_chair", "organiser", "admin")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _ctx(db: Session, slug: str, number: int | None = None) -> dict:
+    contest = contests.get_by_slug(db, slug)
+    ctx: dict = {"contest": contest, "rounds": contest.rounds}
+    if number is not None:
+        r = results.get_round(db, slug, number)
+        ctx.update(round=r, closed=db.get(RoundResult, r.id))
+    return ctx
+
+
+@router.get("")
+def contests_page(request: Request, db: Session = Depends(get_db),
+                  principal: Principal = Depends(require_staff(*READERS))):  # noqa: ANN201
+    found = contests.list_contests(db)
+    if len(found) == 1:
+        return RedirectResponse(f"/committee/{found[0].slug}", status_code=303)
+    return render(request, "committee/contests.html", {"contests": found})
+
+
+@router.get("/{slug}")
+def index(request: Request, slug: str, db: Session = Depends(get_db),
+          principal: Principal = Depends(require_staff(*READERS))):  # noqa: ANN201
+    ctx = _ctx(db, slug)
+    ctx["closed"] = {r.id: db.get(RoundResult, r.id) for r in ctx["rounds"]}
+    ctx["lists"] = prizes.lists_of(db, ctx["contest"].id)
+    return render(request, "committee/index.html", ctx)
+
+
+@router.post("/{slug}/rounds/{number}/close")
+def close(request: Request, slug: str, number: int, db: Session = Depends(get_db),
+          principal: Principal = Depends(require_staff(*COMMITTEE))):  # noqa: ANN201
+    results.close_round(db, actor_for(request, principal), results.get_round(db, slug, number))
+    return RedirectResponse(f"/committee/{slug}/rounds/{number}/flags", status_code=303)
+
+
+def _flags_ctx(db: Session, slug: str, number: int, code: str | None, state: str | None) -> dict:
+    ctx = _ctx(db, slug, number)
+    ctx.update(rows=screening.flag_rows(db, ctx["round"], code=code or None, state=state or None),
+               codes=[c.value for c in FlagCode], code=code or "", state=state or "")
+    return ctx
+
+
+@router.get("/{slug}/rounds/{number}/flags")
+def flags(request: Request, slug: str, number: int, code: str = "", state: str = "", db: Session = Depends(get_db),
+          principal: Principal = Depends(require_staff(*READERS))):  # noqa: ANN201
+    return render(request, "committee/flags.html", _flags_ctx(db, slug, number, code, state))
+
+
+@router.post("/{slug}/rounds/{number}/decisions")
+def decide(request: Request, slug: str, number: int, subject_ids: list[int] = Form([]),
+           subject_kind: str = Form("attempt"), eligible: str = Form(""), reason: str = Form(""),
+           code: str = Form(""), state: str = Form(""), db: Session = Depends(get_db),
+           principal: Principal = Depends(require_staff(*COMMITTEE))):  # noqa: ANN201
+    round_ = results.get_round(db, slug, number)
+    error = None
+    try:
+        screening.decide(db, actor_for(request, principal), round_, subject_kind, subject_ids, eligible == "yes",
+                         reason)
+    except ContestError as exc:
+        db.rollback()
+        error = exc
+    if error is None and not is_htmx(request):
+        return RedirectResponse(f"/committee/{slug}/rounds/{number}/flags?code={code}&state={state}", status_code=303)
+    ctx = _flags_ctx(db, slug, number, code, state)
+    ctx["error"] = error
+    name = "committee/_flag_rows.html" if is_htmx(request) else "committee/flags.html"
+    return render(request, name, ctx, status_code=422 if error else 200)
+
+
+@router.get("/{slug}/rounds/{number}/ranking")
+def ranking(request: Request, slug: str, number: int, db: Session = Depends(get_db),
+            principal: Principal = Depends(require_staff(*READERS))):  # noqa: ANN201
+    ctx = _ctx(db, slug, number)
+    data = results.load_round(db, ctx["round"])
+    ctx.update(rows=results.individual_ranking(db, ctx["round"], data), true_figure=data.true_figure,
+               order=[results.KEY_WORDS[k][0 if language(request) == "vi" else 1] for k in data.order])
+    return render(request, "committee/ranking.html", ctx)
+
+
+@router.get("/{slug}/rounds/{number}/statistics")
+def stats(request: Request, slug: str, number: int, db: Session = Depends(get_db),
+          principal: Principal = Depends(require_staff(*READERS))):  # noqa: ANN201
+    ctx = _ctx(db, slug, number)
+    ctx["stats"] = statistics.question_statistics(db, ctx["round"])
+    return render(request, "committee/statistics.html", ctx)
+
+
+@router.post("/{slug}/rounds/{number}/statistics/{version_id}/key")
+def correct_key(request: Request, slug: str, number: int, version_id: int, correct_options: list[str] = Form([]),
+                reason: str = Form(""), db: Session = Depends(get_db),
+                principal: Principal = Depends(require_staff(*COMMITTEE))):  # noqa: ANN201
+    ctx = _ctx(db, slug, number)
+    report = statistics.correct_key(db, actor_for(request, principal), ctx["round"], version_id, correct_options,
+                                    reason)
+    ctx.update(stats=statistics.question_statistics(db, ctx["round"]), report=report)
+    return render(request, "committee/statistics.html", ctx)
+
+
+@router.get("/{slug}/collectives")
+def collectives(request: Request, slug: str, db: Session = Depends(get_db),
+                principal: Principal = Depends(require_staff(*READERS))):  # noqa: ANN201
+    ctx = _ctx(db, slug)
+    ctx["result"] = prizes.collective_ranking(db, ctx["contest"])
+    ctx["tiers"] = {t.code: t.label_vi for t in ctx["result"].allocation.plan.tiers}
+    return render(request, "committee/collectives.html", ctx)
+
+
+@router.post("/{slug}/prizes/allocate")
+def allocate(request: Request, slug: str, target: str = Form(""), correction: str = Form(""),
+             db: Session = Depends(get_db), principal: Principal = Depends(require_staff(*COMMITTEE))):  # noqa: ANN201
+    contest = contests.get_by_slug(db, slug)
+    actor = actor_for(request, principal)
+    note = correction.strip() or None
+    if target == "collective":
+        pl = prizes.allocate_collectives(db, actor, contest, correction_note=note)
+    else:
+        if not target.isdigit():
+            raise ContestError("Chưa chọn đợt thi.", "No round chosen.", field="target")
+        pl = prizes.allocate(db, actor, results.get_round(db, slug, int(target)), correction_note=note).prize_list
+    return RedirectResponse(f"/committee/{slug}/prizes/{pl.id}", status_code=303)
+
+
+def _list_in(db: Session, slug: str, list_id: int):  # noqa: ANN202
+    contest = contests.get_by_slug(db, slug)
+    pl = prizes.get_list(db, list_id)
+    if pl.contest_id != contest.id:
+        raise NotFound("Không tìm thấy danh sách giải.", "Prize list not found.")
+    return contest, pl
+
+
+@router.get("/{slug}/prizes/{list_id}")
+def prize_list(request: Request, slug: str, list_id: int, db: Session = Depends(get_db),
+               principal: Principal = Depends(require_staff(*READERS))):  # noqa: ANN201
+    contest, pl = _list_in(db, slug, list_id)
+    people = prizes.participant_names(db, {e.participant_id for e in pl.entries if e.participant_id})
+    units = {u.id: u for u in db.execute(select(Unit).where(Unit.contest_id == contest.id)).scalars()}
+    round_ = db.get(Round, pl.round_id) if pl.round_id else None
+    return render(request, "committee/prize_list.html", {
+        "contest": contest, "pl": pl, "people": people, "units": units, "round": round_,
+        "versions": [x for x in prizes.lists_of(db, contest.id) if x.kind == pl.kind and x.round_id == pl.round_id],
+    })
+
+
+def _transition(name: str, *roles: str):  # noqa: ANN202
+    def endpoint(request: Request, slug: str, list_id: int, db: Session = Depends(get_db),
+                 principal: Principal = Depends(require_staff(*roles))):  # noqa: ANN202
+        _, pl = _list_in(db, slug, list_id)
+        getattr(prizes, name)(db, actor_for(request, principal), pl)
+        return RedirectResponse(f"/committee/{slug}/prizes/{list_id}", status_code=303)
+
+    endpoint.__name__ = f"prize_list_{name}"
+    return endpoint
+
+
+router.post("/{slug}/prizes/{list_id}/propose")(_transition("propose", *COMMITTEE))
+router.post("/{slug}/prizes/{list_id}/approve")(_transition("approve", "committee_chair"))
+router.post("/{slug}/prizes/{list_id}/publish")(_transition("publish", *COMMITTEE))
+
+
+@router.get("/{slug}/export/{kind}.xlsx")
+def export(request: Request, slug: str, kind: str, round: int | None = None, list_id: int | None = None,  # noqa: A002
+           db: Session = Depends(get_db), principal: Principal = Depends(require_staff(*READERS))) -> Response:
+    contest = contests.get_by_slug(db, slug)
+    r = results.get_round(db, slug, round) if round is not None else None
+    if kind == "ranking" and r is not None:
+        data, name = exports.ranking_xlsx(db, r), f"xep-hang-dot-{round}"
+    elif kind == "prizes" and list_id is not None:
+        _, pl = _list_in(db, slug, list_id)
+        data, name = exports.prize_list_xlsx(db, pl), f"danh-sach-giai-v{pl.version}"
+    elif kind == "collectives":
+        data, name = exports.collectives_xlsx(db, contest), "tap-the"
+    elif kind == "participation":
+        data, name = exports.participation_xlsx(db, contest), "tham-gia-theo-don-vi"
+    elif kind == "decisions":
+        data, name = exports.decisions_xlsx(db, contest, r), "quyet-dinh-xet-hop-le"
+    else:
+        raise NotFound("Không có tệp xuất này.", "No such export.")
+    return Response(data, media_type=XLSX,
+                    headers={"Content-Disposition": f'attachment; filename="{slug}-{name}.xlsx"'})

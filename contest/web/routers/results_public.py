@@ -1,0 +1,83 @@
+"""Public results: published winners with masked identity, collectives, participation charts (server-side SVG)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from fastapi import APIRouter, Depends, Request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from contest import clock
+from contest.domain.masking import mask_citizen_id, mask_name
+from contest.models import Attempt, Participant, PrizeList, Round, Unit
+from contest.services import contests, exports, prizes
+from contest.web.deps import get_db
+from contest.web.templating import format_number, render
+
+router = APIRouter()
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: int
+    width: float  # percent of the longest bar
+    y: int
+
+
+def bars(items: list[tuple[str, int]], row: int = 28) -> list[Bar]:
+    top = max((v for _, v in items), default=0) or 1
+    return [Bar(label, value, round(value * 100 / top, 1), i * row) for i, (label, value) in enumerate(items)]
+
+
+@dataclass(frozen=True)
+class Winner:
+    name: str
+    cid: str
+    unit: str
+    tier: str
+
+
+@router.get("/c/{slug}/results")
+def results_page(request: Request, slug: str, db: Session = Depends(get_db)):  # noqa: ANN201
+    contest = contests.get_by_slug(db, slug)
+    published = list(db.execute(select(PrizeList).where(PrizeList.contest_id == contest.id,
+                                                        PrizeList.status == "published")
+                                .order_by(PrizeList.version)).scalars())
+    latest: dict[tuple[int | None, str], PrizeList] = {}
+    for pl in published:
+        latest[(pl.round_id, pl.kind)] = pl
+    units = {u.id: u for u in db.execute(select(Unit).where(Unit.contest_id == contest.id)).scalars()}
+    rounds = {r.id: r for r in contest.rounds}
+    people = prizes.participant_names(db, {e.participant_id for pl in latest.values() for e in pl.entries
+                                           if e.participant_id})
+    sections = []
+    for (rid, kind), pl in sorted(latest.items(), key=lambda kv: (kv[0][1] == "collective", kv[0][0] or 0)):
+        rows = []
+        for e in pl.entries:
+            if e.participant_id:
+                p = people[e.participant_id]
+                unit = units.get(p.unit_id) if p.unit_id else None
+                rows.append(Winner(mask_name(p.full_name), mask_citizen_id(p.citizen_id), unit.name if unit else "",
+                                   e.tier_label_vi))
+            else:
+                unit = units.get(e.unit_id)
+                rows.append(Winner(unit.name if unit else "", "", "", e.tier_label_vi))
+        sections.append({"kind": kind, "round": rounds.get(rid), "list": pl, "rows": rows})
+    by_unit = [(u.name, n) for u, n, _ in exports.participation_by_unit(db, contest)]
+    by_unit.sort(key=lambda item: -item[1])
+    days = Counter(
+        clock.to_local(started).date()
+        for started in db.execute(select(Attempt.started_at).join(Round, Round.id == Attempt.round_id)
+                                  .where(Round.contest_id == contest.id)).scalars()
+    )
+    by_day = [(d.strftime("%d/%m"), n) for d, n in sorted(days.items())]
+    total_people = sum(n for _, n in by_unit)
+    registered = db.execute(select(Participant.id).where(Participant.contest_id == contest.id)).all()
+    return render(request, "results_public.html", {
+        "contest": contest, "sections": sections, "unit_bars": bars(by_unit[:12]), "day_bars": bars(by_day, 24),
+        "by_unit": by_unit, "by_day": by_day, "total_people": total_people, "registered": len(registered),
+        "attempts": sum(days.values()), "fmt": format_number,
+    })
