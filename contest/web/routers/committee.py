@@ -158,10 +158,24 @@ def prize_list(request: Request, slug: str, list_id: int, db: Session = Depends(
     people = prizes.participant_names(db, {e.participant_id for e in pl.entries if e.participant_id})
     units = {u.id: u for u in db.execute(select(Unit).where(Unit.contest_id == contest.id)).scalars()}
     round_ = db.get(Round, pl.round_id) if pl.round_id else None
+    plan = prizes.plan_for(db, contest.id, pl.round_id, required=False) if pl.kind == "individual" else None
     return render(request, "committee/prize_list.html", {
+        "tiers": plan.tiers_in_order if plan else (),
         "contest": contest, "pl": pl, "people": people, "units": units, "round": round_,
         "versions": [x for x in prizes.lists_of(db, contest.id) if x.kind == pl.kind and x.round_id == pl.round_id],
     })
+
+
+@router.post("/{slug}/prizes/{list_id}/lines/{entry_id}")
+def edit_line(request: Request, slug: str, list_id: int, entry_id: int, tier_code: str = Form(""),
+              reason: str = Form(""), db: Session = Depends(get_db),
+              principal: Principal = Depends(require_staff(*COMMITTEE))):  # noqa: ANN201
+    """Settle a tie or withdraw a line of a draft, with a reason; refused once approved."""
+    _, pl = _list_in(db, slug, list_id)
+    if entry_id not in {e.id for e in pl.entries}:
+        raise NotFound("Không tìm thấy dòng danh sách giải.", "Prize list line not found.")
+    prizes.set_entry_tier(db, actor_for(request, principal), entry_id, tier_code or None, reason)
+    return RedirectResponse(f"/committee/{slug}/prizes/{list_id}", status_code=303)
 
 
 def _transition(name: str, *roles: str):  # noqa: ANN202

@@ -152,3 +152,65 @@ def test_a_round_cannot_be_closed_while_open(db):
     member = make_staff(db, "gk-mo", ["committee_member"])
     with pytest.raises(ContestError):
         results.close_round(db, staff_actor(member), db.get(Round, contest.rounds[0].id))
+
+
+def test_a_tie_at_the_boundary_waits_for_the_committee_then_the_line_is_settled(db):
+    contest = make_contest(db, "dong-hang")
+    round_ = contest.rounds[0]
+    versions = make_bank(db, "dh-bank", 5)
+    member = make_staff(db, "gk-dh", ["committee_member"])
+    actor = staff_actor(member)
+    a = make_entrant(db, contest, "Nguyễn Văn An")
+    b = make_entrant(db, contest, "Trần Văn Bình")
+    for p in (a, b):  # equal on every key: same score, prediction, time and finish
+        make_final_attempt(db, round_, p, versions, 5, seconds=120, prediction=1)
+    plan = {"tiers": [{"code": "first", "label_vi": "Giải Nhất", "label_en": "First prize", "rank_order": 1,
+                       "quota": 1}], "tie_rule": "committee"}
+    prizes.save_plan(db, actor, contest, plan)
+    clock.freeze(round_.closes_at + timedelta(minutes=1))
+    results.close_round(db, actor, round_)
+    rows = results.individual_ranking(db, round_)
+    assert rows[0].rank == rows[1].rank == 1 and "Bằng nhau ở mọi tiêu chí" in rows[1].why_vi
+    report = prizes.allocate(db, actor, round_)
+    pl = report.prize_list
+    assert report.undecided == 2 and {e.tier_code for e in pl.entries} == {"undecided"}
+    with pytest.raises(ContestError):
+        prizes.propose(db, actor, pl)
+    by_person = {e.participant_id: e for e in pl.entries}
+    prizes.set_entry_tier(db, actor, by_person[a.id].id, "first", "Bốc thăm công khai ngày 12/7")
+    prizes.set_entry_tier(db, actor, by_person[b.id].id, None, "Bốc thăm công khai ngày 12/7")
+    prizes.propose(db, actor, pl)
+    assert [(e.participant_id, e.tier_code) for e in pl.entries] == [(a.id, "first")]
+    assert db.execute(select(AuditEntry).where(AuditEntry.action == "prizes.edit_line")).scalars().all()
+
+
+def test_cli_allocates_proposes_approves_publishes_and_exports(db, setup, monkeypatch, tmp_path):
+    import json
+
+    from openpyxl import load_workbook
+    from typer.testing import CliRunner
+
+    from contest import db as database
+    from contest.cli import app
+
+    contest, round_, people, member, chair = setup
+    monkeypatch.setattr(database, "session_factory", lambda: (lambda: db))
+    monkeypatch.setattr(db, "close", lambda: None)
+    run = CliRunner().invoke
+    base = ["--contest", contest.slug, "--round", "1", "--json"]
+    assert run(app, ["results", "close", *base]).exit_code == 0
+    out = run(app, ["prizes", "allocate", *base])
+    assert out.exit_code == 0, out.output
+    list_id = json.loads(out.output)["id"]
+    refused = run(app, ["prizes", "approve", "--list", str(list_id), "--by", member.username, "--json"])
+    assert refused.exit_code == 1 and json.loads(refused.output)["errors"][0]["message_en"]
+    for step, who in (("propose", member), ("approve", chair), ("publish", chair)):
+        out = run(app, ["prizes", step, "--list", str(list_id), "--by", who.username, "--json"])
+        assert out.exit_code == 0, out.output
+    assert json.loads(out.output)["status"] == "published"
+    target = tmp_path / "giai.xlsx"
+    out = run(app, ["results", "export", "prizes", "--contest", contest.slug, "--round", "1", "--out", str(target)])
+    assert out.exit_code == 0, out.output
+    ws = load_workbook(target).active
+    assert [c.value for c in ws[1]] == ["STT", "Họ và tên", "Ngày sinh", "Đơn vị", "Giải"]
+    assert ws["B2"].value == "Nguyễn Văn An" and ws["E2"].value == "Giải Nhất"
