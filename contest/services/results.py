@@ -12,9 +12,8 @@ from sqlalchemy.orm import Session
 from contest import clock
 from contest.domain.attempts import AttemptClock
 from contest.domain.awards import AwardRecord
-from contest.domain.eligibility import AttemptFacts, Profile, ScreeningRules, Verdict, screen_round
+from contest.domain.eligibility import AttemptFacts, Decision, Profile, ScreeningRules, Verdict, screen_round
 from contest.domain.errors import ContestError, NotFound
-from contest.domain.prizes import PrizePlan
 from contest.domain.ranking import DEFAULT_ORDER, Entry, TieBreak, rank_entries
 from contest.domain.scoring import (
     AttemptScore,
@@ -78,15 +77,12 @@ def version_keys(db: Session, version_ids: Iterable[int]) -> dict[int, frozenset
 
 
 def paper_keys(paper: Sequence[dict], keys: dict[int, frozenset[str]]) -> list[QuestionKey]:
-    return [QuestionKey(str(item["q"]), keys[item["v"]]) for item in paper]
+    # Keyed by position, as the taking flow scores a submission.
+    return [QuestionKey(str(pos), keys[item["v"]]) for pos, item in enumerate(paper)]
 
 
 def answers_by_question(paper: Sequence[dict], answers: Iterable[Answer]) -> dict[str, list[str]]:
-    return {
-        str(paper[a.position]["q"]): [str(o) for o in (a.chosen or [])]
-        for a in answers
-        if 0 <= a.position < len(paper)
-    }
+    return {str(a.position): [str(o) for o in (a.chosen or [])] for a in answers if 0 <= a.position < len(paper)}
 
 
 def score_of(attempt: Attempt, answers: Iterable[Answer], keys: dict[int, frozenset[str]]) -> AttemptScore:
@@ -129,6 +125,29 @@ def finalise_due_attempts(db: Session, round_: Round, now: datetime) -> int:
     return len(due)
 
 
+def regrade_corrected(db: Session, round_: Round) -> int:
+    """Score again every final attempt carrying a version whose key was corrected in this round:
+    an attempt running during the correction was finalised with the old key."""
+    corrected = set(db.execute(select(KeyCorrection.question_version_id)
+                               .where(KeyCorrection.round_id == round_.id)).scalars())
+    if not corrected:
+        return 0
+    attempts = [a for a in db.execute(select(Attempt).where(Attempt.round_id == round_.id,
+                                                            Attempt.finalised_at.is_not(None))).scalars()
+                if any(item["v"] in corrected for item in a.paper)]
+    keys = version_keys(db, {item["v"] for a in attempts for item in a.paper})
+    answers: dict[int, list[Answer]] = {}
+    for ans in db.execute(select(Answer).where(Answer.attempt_id.in_([a.id for a in attempts]))).scalars():
+        answers.setdefault(ans.attempt_id, []).append(ans)
+    changed = 0
+    for a in attempts:
+        result = score_of(a, answers.get(a.id, []), keys)
+        changed += result.correct != a.correct
+        a.correct, a.answered, a.score = result.correct, result.answered, result.score
+    db.flush()
+    return changed
+
+
 # --- the round's data ----------------------------------------------------------------------
 
 def finished_at(a: Attempt) -> datetime:
@@ -167,12 +186,6 @@ class RoundData:
     order: tuple[TieBreak, ...] = DEFAULT_ORDER
     entries: list[Entry] = field(default_factory=list)
 
-    def entry_for(self, attempt_id: int) -> Entry | None:
-        for e in self.entries:
-            if e.entry_id == str(attempt_id):
-                return e
-        return None
-
 
 def _scored(a: Attempt, eligible: bool) -> ScoredAttempt:
     return ScoredAttempt(
@@ -203,8 +216,6 @@ def load_round(db: Session, round_: Round, *, order: Sequence[TieBreak] | None =
         ).scalars()
         if d.round_id in (None, round_.id) or d.subject_kind == "participant"
     ]
-    from contest.domain.eligibility import Decision
-
     domain_decisions = [
         Decision(subject_key(d.subject_kind, d.subject_id), d.eligible, d.reason, d.reason, d.decided_by, d.decided_at)
         for d in decisions
@@ -246,7 +257,7 @@ def load_round(db: Session, round_: Round, *, order: Sequence[TieBreak] | None =
             PredictionTarget(round_.prediction_target or "all_correct"),
         )
     if order is None:
-        from contest.services.prizes import plan_for
+        from contest.services.prizes import plan_for  # prizes imports this module
 
         plan = plan_for(db, contest.id, round_.id, required=False)
         order = plan.order if plan is not None else DEFAULT_ORDER
@@ -300,6 +311,7 @@ def close_round(db: Session, actor: Actor, round_: Round) -> CloseReport:
                            "A prize list of this round is approved; the round cannot be closed again.",
                            field="round")
     scored_now = finalise_due_attempts(db, round_, now)
+    regrade_corrected(db, round_)
     existing = db.get(RoundResult, round_.id)
     if existing is not None:
         db.delete(existing)
@@ -517,7 +529,3 @@ def _participation_awards(db: Session, contest: Contest, rounds: dict[int, Round
                 tier_label_vi="Chứng nhận tham gia",
                 achievement_vi=f"Đã tham gia {contest.title_vi} — {r.title_vi}"))
     return out
-
-
-def plan_or_default(plan: PrizePlan | None) -> tuple[TieBreak, ...]:
-    return plan.order if plan is not None else DEFAULT_ORDER

@@ -129,3 +129,15 @@ def test_cli_rank_json_lists_every_field(db, closed, engine, monkeypatch):
     assert first["duration_seconds"] == 100.0
     bad = CliRunner().invoke(app, ["results", "rank", "--contest", contest.slug, "--round", "9", "--json"])
     assert bad.exit_code == 1 and json.loads(bad.output)["ok"] is False
+
+
+def test_closing_again_regrades_an_attempt_finalised_with_the_old_key(db, closed):
+    contest, round_, versions, actor, attempts = closed
+    statistics.correct_key(db, actor, round_, versions[0].id, ["2"], "Đáp án B mới đúng")
+    late = db.get(Attempt, attempts[6].id)
+    assert late.correct == 6  # 7 right under the old key, question 1 now wrong
+    late.correct = 7  # as if it had been running and was finalised with the old key
+    db.commit()
+    results.close_round(db, actor, round_)
+    db.refresh(late)
+    assert late.correct == 6
