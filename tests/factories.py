@@ -181,3 +181,39 @@ def make_award(contest: Contest, key: str, name: str = "Nguyễn Thị Hoà Bìn
     )
     values.update(overrides)
     return AwardRecord(**values)  # type: ignore[arg-type]
+
+
+def make_works_contest(db: Session, slug: str = "tac-pham-thu", *, days: int = 10, **settings: object) -> Contest:
+    """A works contest (Lạng Sơn test units) open for ``days`` more days, with the default rubric."""
+    from contest.services import works
+
+    contest = make_contest(db, slug)
+    works.save_settings(db, SYSTEM, contest, deadline=clock.now() + timedelta(days=days), **settings)  # type: ignore[arg-type]
+    return contest
+
+
+def bulk_entrants(db: Session, contest: Contest, count: int, unit_code: str = "LS-TP-CL") -> list[Participant]:
+    """Many participants at once, without the password hashing of a real registration."""
+    from sqlalchemy import select
+
+    from contest.models import Unit
+
+    unit_id = db.execute(select(Unit.id).where(Unit.contest_id == contest.id, Unit.code == unit_code)).scalar()
+    now = clock.now()
+    people = []
+    for _ in range(count):
+        n = next(_CID_SEQ)
+        people.append(Participant(contest_id=contest.id, full_name=f"Lò Văn Tác Giả {n}", date_of_birth=date(1985, 1, 2),
+                                  gender="male", citizen_id=f"014085{n:06d}", phone=f"08{n:08d}", unit_id=unit_id,
+                                  password_hash="x", consent_version="test", consent_at=now, registered_at=now))
+    db.add_all(people)
+    db.commit()
+    return people
+
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+
+
+def pdf_file(tag: str = "") -> bytes:
+    """A small PDF-looking file; ``tag`` makes its SHA-256 differ from other files."""
+    return PDF_BYTES + f"% {tag}\n".encode()

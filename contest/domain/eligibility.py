@@ -21,6 +21,10 @@ class FlagCode(StrEnum):
     OUTSIDE_WINDOW = "outside_window"
     IMPLAUSIBLY_FAST = "implausibly_fast"
     UNDER_AGE = "under_age"
+    WORK_INCOMPLETE = "work_incomplete"
+    WORK_FILES = "work_files"
+    NO_DECLARATION = "no_declaration"
+    DUPLICATE_WORK = "duplicate_work"
 
 
 @dataclass(frozen=True)

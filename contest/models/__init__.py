@@ -8,6 +8,7 @@ from contest.models.base import Base
 from contest.models.certificates import Certificate, CertificateCounter, CertificateImage, CertificateJob, CertificateTemplateRow
 from contest.models.contest import Contest, Round, Unit
 from contest.models.results import EligibilityDecision, KeyCorrection, PrizeList, PrizeListEntry, PrizePlanRecord, RoundResult
+from contest.models.works import AuthorGroup, AuthorGroupMember, JudgeAssignment, JudgeDeclaration, Work, WorkFile, WorkScore, WorksSettings
 
 __all__ = [
     "ROLES",

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from contest.models.base import Base, UTCDateTime
 
-ROLES = ("admin", "organiser", "committee_member", "committee_chair")
+ROLES = ("admin", "organiser", "committee_member", "committee_chair", "judge")
 
 
 class StaffUser(Base):

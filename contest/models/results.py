@@ -106,6 +106,7 @@ class PrizeListEntry(Base):
     participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"), nullable=True)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), nullable=True)
     attempt_id: Mapped[int | None] = mapped_column(ForeignKey("attempts.id"), nullable=True)
+    work_id: Mapped[int | None] = mapped_column(ForeignKey("works.id"), nullable=True)
     tier_code: Mapped[str] = mapped_column(String(32))
     tier_label_vi: Mapped[str] = mapped_column(String(100))
     tier_label_en: Mapped[str] = mapped_column(String(100))

@@ -1,0 +1,534 @@
+"""Works contests, the authors' side: settings, author groups, drafts, uploads, submission, screening."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import BinaryIO
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from contest import clock
+from contest.config import PROJECT_DIR
+from contest.domain.awards import AwardRecord
+from contest.domain.eligibility import Decision, Verdict, verdicts_for
+from contest.domain.errors import ContestError, InvalidInput, NotFound, PermissionDenied
+from contest.domain.works import CATEGORIES, FILE_TYPES, Rubric, WorkFacts, WorkRules, duplicate_file_flags, is_docx, screen_work, sniff_head
+from contest.models import (
+    AuthorGroup,
+    AuthorGroupMember,
+    Contest,
+    EligibilityDecision,
+    Participant,
+    PrizeList,
+    Unit,
+    Work,
+    WorkFile,
+    WorksSettings,
+)
+from contest.services import audit
+from contest.services.context import Actor
+
+CHUNK = 64 * 1024
+MB = 1024 * 1024
+DEFAULT_MAX_BYTES = {"pdf": 20 * MB, "docx": 20 * MB, "png": 10 * MB, "jpeg": 10 * MB, "mp4": 200 * MB}
+DEFAULT_RUBRIC = (
+    {"code": "content", "label_vi": "Nội dung, tính chính xác", "label_en": "Content and accuracy",
+     "max_points": 40, "weight": 40},
+    {"code": "creativity", "label_vi": "Tính sáng tạo", "label_en": "Creativity", "max_points": 30, "weight": 30},
+    {"code": "impact", "label_vi": "Khả năng lan tỏa, ứng dụng", "label_en": "Reach and use", "max_points": 20,
+     "weight": 20},
+    {"code": "form", "label_vi": "Hình thức thể hiện", "label_en": "Presentation", "max_points": 10, "weight": 10},
+)
+
+
+def upload_root() -> Path:
+    """Uploads live under var/, never under static/, so nothing uploaded can be served or run as code."""
+    return Path(os.environ.get("CONTEST_UPLOAD_DIR") or PROJECT_DIR / "var" / "uploads")
+
+
+def _nfc(value: str | None) -> str:
+    return unicodedata.normalize("NFC", (value or "").strip())
+
+
+# --- settings ------------------------------------------------------------------------------------
+
+
+def save_settings(db: Session, actor: Actor, contest: Contest, *, deadline: datetime, opens_at: datetime | None = None,
+                  allowed_types: Sequence[str] = tuple(FILE_TYPES), max_bytes: dict | None = None, trim: int = 0,
+                  rubric: Sequence[dict] = DEFAULT_RUBRIC, theme_vi: str = "", max_files: int = 5,
+                  round_id: int | None = None, excluded_citizen_ids: Sequence[str] = ()) -> WorksSettings:
+    """Make the contest a works contest and fix its deadline, file limits, rubric and scoring rule."""
+    unknown = [t for t in allowed_types if t not in FILE_TYPES]
+    if unknown or not allowed_types:
+        raise ContestError(f"Loại tệp không hỗ trợ: {', '.join(unknown)}.", f"Unsupported file types: {', '.join(unknown)}.",
+                           field="allowed_types")
+    if trim < 0:
+        raise ContestError("Số điểm loại bỏ không được âm.", "Trim cannot be negative.", field="trim")
+    Rubric.from_spec(rubric)
+    limits = {t: int((max_bytes or {}).get(t, DEFAULT_MAX_BYTES[t])) for t in allowed_types}
+    row = db.get(WorksSettings, contest.id)
+    values = dict(round_id=round_id, opens_at=opens_at, deadline=deadline, allowed_types=list(allowed_types),
+                  max_bytes=limits, max_files=max_files, trim=trim, theme_vi=_nfc(theme_vi), rubric=list(rubric),
+                  excluded_citizen_ids=sorted({c.strip() for c in excluded_citizen_ids if c.strip()}),
+                  updated_at=clock.now())
+    if row is None:
+        row = WorksSettings(contest_id=contest.id, **values)
+        db.add(row)
+    else:
+        for k, v in values.items():
+            setattr(row, k, v)
+    contest.kind = "works"
+    db.flush()
+    audit.record(db, actor, "works.settings", "contest", contest.id,
+                 {"deadline": deadline.isoformat(), "allowed_types": list(allowed_types), "max_bytes": limits,
+                  "trim": trim, "rubric": [c["code"] for c in rubric]})
+    db.commit()
+    return row
+
+
+def settings_for(db: Session, contest: Contest) -> WorksSettings:
+    row = db.get(WorksSettings, contest.id)
+    if row is None:
+        raise NotFound("Cuộc thi này không nhận tác phẩm.", "This contest does not take works.")
+    return row
+
+
+def rubric_for(db: Session, contest: Contest) -> Rubric:
+    return Rubric.from_spec(settings_for(db, contest).rubric)
+
+
+def is_open(settings: WorksSettings, now: datetime | None = None) -> bool:
+    now = now or clock.now()
+    return (settings.opens_at is None or settings.opens_at <= now) and now < settings.deadline
+
+
+def _require_open(settings: WorksSettings) -> None:
+    now = clock.now()
+    if settings.opens_at is not None and now < settings.opens_at:
+        raise ContestError("Chưa đến thời gian nhận tác phẩm.", "Entries are not open yet.", field="deadline")
+    if now >= settings.deadline:
+        raise ContestError("Đã hết hạn nhận tác phẩm; không thể thay đổi nữa.",
+                           "The deadline has passed; nothing can be changed any more.", field="deadline")
+
+
+# --- author groups -------------------------------------------------------------------------------
+
+
+def _participant_by_cid(db: Session, contest: Contest, citizen_id: str) -> Participant | None:
+    digits = "".join(ch for ch in citizen_id if ch.isdigit())
+    return db.execute(select(Participant).where(Participant.contest_id == contest.id,
+                                                Participant.citizen_id == digits)).scalar_one_or_none()
+
+
+def create_group(db: Session, actor: Actor, contest: Contest, contact: Participant, name: str,
+                 member_citizen_ids: Iterable[str]) -> AuthorGroup:
+    """An author group; the participant creating it is its contact and a member. Every other
+    member must already be registered for the contest: a group cannot name strangers."""
+    if contact.contest_id != contest.id:
+        raise PermissionDenied("Bạn chưa đăng ký cuộc thi này.", "You are not registered for this contest.")
+    name = _nfc(name)
+    errors: list[ContestError] = []
+    if not name:
+        errors.append(ContestError("Nhóm tác giả cần có tên.", "The author group needs a name.", field="name"))
+    members = [contact]
+    for raw in member_citizen_ids:
+        raw = raw.strip()
+        if not raw:
+            continue
+        p = _participant_by_cid(db, contest, raw)
+        if p is None:
+            errors.append(ContestError(f"Số CCCD {raw} chưa đăng ký dự thi.",
+                                       f"Citizen id {raw} is not registered for the contest.", field="members"))
+        elif p.id not in {m.id for m in members}:
+            members.append(p)
+    if len(members) < 2 and not errors:
+        errors.append(ContestError("Nhóm tác giả cần ít nhất hai thành viên.",
+                                   "An author group needs at least two members.", field="members"))
+    if errors:
+        raise InvalidInput(errors) if len(errors) > 1 else errors[0]
+    group = AuthorGroup(contest_id=contest.id, name=name, contact_participant_id=contact.id, created_at=clock.now())
+    group.members = [AuthorGroupMember(participant_id=m.id, position=i) for i, m in enumerate(members)]
+    db.add(group)
+    db.flush()
+    audit.record(db, actor, "works.create_group", "author_group", group.id,
+                 {"name": name, "members": [m.id for m in members]})
+    db.commit()
+    return group
+
+
+def groups_of(db: Session, participant: Participant) -> list[AuthorGroup]:
+    return list(db.execute(select(AuthorGroup).join(AuthorGroupMember).where(
+        AuthorGroupMember.participant_id == participant.id).order_by(AuthorGroup.id)).scalars())
+
+
+def author_ids(work: Work) -> list[int]:
+    if work.group is not None:
+        return [m.participant_id for m in work.group.members]
+    return [work.author_participant_id] if work.author_participant_id else []
+
+
+def is_author(work: Work, participant: Participant) -> bool:
+    return participant.id in author_ids(work)
+
+
+# --- drafts, files, submission ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorkInput:
+    title: str = ""
+    category: str = "article"
+    description: str = ""
+    links: str = ""  # one per line
+    note: str = ""
+    group_id: int | None = None
+
+
+def _links(text: str) -> list[str]:
+    out = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        if not line.startswith(("https://", "http://")):
+            raise ContestError(f"Đường dẫn phải bắt đầu bằng https:// — {line}", f"Links must start with https:// — {line}",
+                               field="links")
+        out.append(line[:500])
+    return out
+
+
+def get_work(db: Session, work_id: int, contest: Contest | None = None) -> Work:
+    work = db.get(Work, work_id)
+    if work is None or (contest is not None and work.contest_id != contest.id):
+        raise NotFound("Không tìm thấy tác phẩm.", "Work not found.")
+    return work
+
+
+def _editable(work: Work, participant: Participant, settings: WorksSettings) -> None:
+    if not is_author(work, participant):
+        raise NotFound("Không tìm thấy tác phẩm.", "Work not found.")
+    if work.status == "submitted":
+        raise ContestError("Tác phẩm đã nộp; bài nộp là chính thức và không sửa được.",
+                           "The work has been submitted; a submission is final.", field="status")
+    _require_open(settings)
+
+
+def save_draft(db: Session, actor: Actor, contest: Contest, participant: Participant, data: WorkInput,
+               work: Work | None = None) -> Work:
+    """Create or update a draft; drafts may be incomplete, only submission checks more."""
+    settings = settings_for(db, contest)
+    if participant.contest_id != contest.id:
+        raise PermissionDenied("Bạn chưa đăng ký cuộc thi này.", "You are not registered for this contest.")
+    if data.category not in CATEGORIES:
+        raise ContestError("Thể loại không hợp lệ.", "Unknown category.", field="category")
+    links = _links(data.links)
+    now = clock.now()
+    if work is None:
+        _require_open(settings)
+        group = None
+        if data.group_id:
+            group = db.get(AuthorGroup, data.group_id)
+            if group is None or group.contest_id != contest.id or participant.id not in {
+                    m.participant_id for m in group.members}:
+                raise ContestError("Bạn không thuộc nhóm tác giả này.", "You are not in this author group.",
+                                   field="group_id")
+        work = Work(contest_id=contest.id, round_id=settings.round_id,
+                    author_participant_id=None if group else participant.id, group_id=group.id if group else None,
+                    created_at=now, status="draft")
+        db.add(work)
+    else:
+        _editable(work, participant, settings)
+    work.title, work.category, work.description = _nfc(data.title)[:300], data.category, _nfc(data.description)
+    work.links, work.note, work.updated_at = links, _nfc(data.note), now
+    db.flush()
+    audit.record(db, actor, "works.save_draft", "work", work.id, {"title": work.title, "group_id": work.group_id})
+    db.commit()
+    return work
+
+
+def _reject(path: Path, vi: str, en: str) -> ContestError:
+    path.unlink(missing_ok=True)
+    return ContestError(vi, en, field="file")
+
+
+def _store(settings: WorksSettings, contest: Contest, stream: BinaryIO) -> tuple[Path, int, str, str]:
+    """Stream to a random name in the contest's upload folder, checking type and size as the
+    bytes arrive so an oversized upload is cut off rather than stored whole."""
+    folder = upload_root() / str(contest.id)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / secrets.token_hex(16)
+    digest = hashlib.sha256()
+    size = 0
+    kind: str | None = None
+    limit = max(settings.max_bytes.values())
+    with open(path, "wb") as out:
+        while True:
+            chunk = stream.read(CHUNK)
+            if not chunk:
+                break
+            if kind is None:
+                kind = sniff_head(chunk[:16])
+                allowed = set(settings.allowed_types) | ({"zip"} if "docx" in settings.allowed_types else set())
+                if kind not in allowed:
+                    out.close()
+                    raise _reject(path, "Loại tệp không được chấp nhận (chỉ nhận "
+                                  + ", ".join(t.upper() for t in settings.allowed_types) + ").",
+                                  "File type not accepted (only " + ", ".join(t.upper() for t in settings.allowed_types)
+                                  + ").")
+                limit = settings.max_bytes["docx" if kind == "zip" else kind]
+            size += len(chunk)
+            if size > limit:
+                out.close()
+                raise _reject(path, f"Tệp vượt quá dung lượng cho phép ({limit / MB:g} MB).".replace(".", ","),
+                              f"The file is larger than allowed ({limit / MB:g} MB).")
+            digest.update(chunk)
+            out.write(chunk)
+    if kind is None:
+        raise _reject(path, "Tệp rỗng.", "The file is empty.")
+    if kind == "zip":
+        if not is_docx(str(path)):
+            raise _reject(path, "Tệp nén không phải văn bản Word (.docx).", "The zip file is not a Word document (.docx).")
+        kind = "docx"
+    return path, size, digest.hexdigest(), kind
+
+
+def upload_file(db: Session, actor: Actor, contest: Contest, participant: Participant, work: Work, filename: str,
+                stream: BinaryIO) -> WorkFile:
+    settings = settings_for(db, contest)
+    _editable(work, participant, settings)
+    if len(work.files) >= settings.max_files:
+        raise ContestError(f"Mỗi tác phẩm tối đa {settings.max_files} tệp.", f"At most {settings.max_files} files per work.",
+                           field="file")
+    path, size, sha, kind = _store(settings, contest, stream)
+    name = _nfc(Path(filename or "tep").name)[:255] or "tep"
+    try:
+        row = WorkFile(work_id=work.id, original_name=name, stored_path=str(path.relative_to(upload_root())), size=size,
+                       sha256=sha, sniffed_type=kind, uploaded_at=clock.now())
+        work.files.append(row)
+        work.updated_at = clock.now()
+        db.flush()
+        audit.record(db, actor, "works.upload", "work", work.id,
+                     {"file_id": row.id, "name": name, "size": size, "sha256": sha, "type": kind})
+        db.commit()
+    except Exception:
+        path.unlink(missing_ok=True)
+        raise
+    return row
+
+
+def remove_file(db: Session, actor: Actor, contest: Contest, participant: Participant, work: Work, file_id: int) -> None:
+    _editable(work, participant, settings_for(db, contest))
+    row = next((f for f in work.files if f.id == file_id), None)
+    if row is None:
+        raise NotFound("Không tìm thấy tệp.", "File not found.")
+    work.files.remove(row)
+    db.flush()
+    audit.record(db, actor, "works.remove_file", "work", work.id, {"file_id": file_id, "sha256": row.sha256})
+    db.commit()
+    (upload_root() / row.stored_path).unlink(missing_ok=True)
+
+
+def submit(db: Session, actor: Actor, contest: Contest, participant: Participant, work: Work, *,
+           declaration: bool) -> Work:
+    """Final submission before the server's deadline, with the declaration of originality."""
+    _editable(work, participant, settings_for(db, contest))
+    errors = []
+    if not declaration:
+        errors.append(ContestError("Cần cam kết tác phẩm là của mình và chưa công bố.",
+                                   "You must declare the work original and unpublished.", field="declaration"))
+    if not work.title:
+        errors.append(ContestError("Tác phẩm cần có tên.", "The work needs a title.", field="title"))
+    if not work.files and not work.links:
+        errors.append(ContestError("Cần tải lên ít nhất một tệp hoặc ghi một đường dẫn.",
+                                   "Upload at least one file or give a link.", field="file"))
+    if errors:
+        raise InvalidInput(errors) if len(errors) > 1 else errors[0]
+    now = clock.now()
+    work.declaration, work.status, work.submitted_at, work.updated_at = True, "submitted", now, now
+    audit.record(db, actor, "works.submit", "work", work.id,
+                 {"files": [f.sha256 for f in work.files], "links": work.links})
+    db.commit()
+    return work
+
+
+@dataclass(frozen=True)
+class ReceivedWork:
+    """A work the secretariat received outside the platform (by post or e-mail), to be entered
+    as submitted: by one author (``author_id``) or by a group (``group_name`` with ``member_ids``,
+    the first member being the contact)."""
+
+    title: str
+    category: str
+    description: str
+    files: tuple[tuple[str, bytes], ...] = ()
+    links: tuple[str, ...] = ()
+    author_id: int | None = None
+    group_name: str = ""
+    member_ids: tuple[int, ...] = ()
+    declaration: bool = True
+
+
+def register_received(db: Session, actor: Actor, contest: Contest, items: Sequence[ReceivedWork]) -> list[Work]:
+    """Enter a batch of received works in one transaction, with the same file checks as uploads.
+
+    Only before the deadline: a work that arrived late is not an entry."""
+    import io
+
+    settings = settings_for(db, contest)
+    _require_open(settings)
+    member_ids = {i for item in items for i in ((item.author_id,) if item.author_id else item.member_ids)}
+    known = set(db.execute(select(Participant.id).where(Participant.contest_id == contest.id,
+                                                        Participant.id.in_(member_ids))).scalars()) if member_ids else set()
+    if member_ids - known:
+        raise NotFound("Có tác giả chưa đăng ký dự thi.", "An author is not registered for the contest.")
+    now = clock.now()
+    stored: list[Path] = []
+    out: list[Work] = []
+    try:
+        for item in items:
+            if item.category not in CATEGORIES:
+                raise ContestError("Thể loại không hợp lệ.", "Unknown category.", field="category")
+            group = None
+            if not item.author_id:
+                if len(item.member_ids) < 2 or not _nfc(item.group_name):
+                    raise ContestError("Nhóm tác giả cần tên và ít nhất hai thành viên.",
+                                       "An author group needs a name and at least two members.", field="members")
+                group = AuthorGroup(contest_id=contest.id, name=_nfc(item.group_name),
+                                    contact_participant_id=item.member_ids[0], created_at=now)
+                group.members = [AuthorGroupMember(participant_id=m, position=i) for i, m in enumerate(item.member_ids)]
+                db.add(group)
+            work = Work(contest_id=contest.id, round_id=settings.round_id, author_participant_id=item.author_id,
+                        group=group, title=_nfc(item.title)[:300], category=item.category,
+                        description=_nfc(item.description), links=list(item.links), note="",
+                        declaration=item.declaration, status="submitted", created_at=now, updated_at=now,
+                        submitted_at=now)
+            for name, data in item.files:
+                path, size, sha, kind = _store(settings, contest, io.BytesIO(data))
+                stored.append(path)
+                work.files.append(WorkFile(original_name=_nfc(Path(name).name)[:255] or "tep",
+                                           stored_path=str(path.relative_to(upload_root())), size=size, sha256=sha,
+                                           sniffed_type=kind, uploaded_at=now))
+            db.add(work)
+            out.append(work)
+        db.flush()
+        audit.record(db, actor, "works.register_received", "contest", contest.id,
+                     {"works": [w.id for w in out], "files": sum(len(w.files) for w in out)})
+        db.commit()
+    except Exception:
+        db.rollback()
+        for path in stored:
+            path.unlink(missing_ok=True)
+        raise
+    return out
+
+
+def works_of(db: Session, participant: Participant) -> list[Work]:
+    group_ids = [g.id for g in groups_of(db, participant)]
+    q = select(Work).where(Work.contest_id == participant.contest_id)
+    q = q.where((Work.author_participant_id == participant.id) | (Work.group_id.in_(group_ids) if group_ids
+                                                                 else Work.author_participant_id == participant.id))
+    return list(db.execute(q.order_by(Work.id)).scalars())
+
+
+def file_path(row: WorkFile) -> Path:
+    return upload_root() / row.stored_path
+
+
+# --- screening -------------------------------------------------------------------------------
+
+
+def submitted_works(db: Session, contest: Contest) -> list[Work]:
+    return list(db.execute(select(Work).where(Work.contest_id == contest.id, Work.status == "submitted")
+                           .order_by(Work.id)).scalars())
+
+
+def _readable(row: WorkFile) -> bool:
+    path = file_path(row)
+    try:
+        return path.is_file() and path.stat().st_size == row.size
+    except OSError:
+        return False
+
+
+def people_of(db: Session, works: Sequence[Work]) -> dict[int, Participant]:
+    ids = {pid for w in works for pid in author_ids(w)}
+    if not ids:
+        return {}
+    return {p.id: p for p in db.execute(select(Participant).where(Participant.id.in_(ids))).scalars()}
+
+
+def work_verdicts(db: Session, contest: Contest, works: Sequence[Work] | None = None,
+                  rules: WorkRules | None = None, check_files: bool = True) -> dict[int, Verdict]:
+    """A verdict for every submitted work: its flags and the committee's decisions (subject "work")."""
+    works = submitted_works(db, contest) if works is None else works
+    people = people_of(db, works)
+    rules = rules or excluded_rules(db, contest)
+    facts = []
+    for w in works:
+        authors = author_ids(w)
+        facts.append(WorkFacts(
+            work_id=str(w.id), title=w.title, category=w.category, description=w.description,
+            declaration=w.declaration, file_hashes=tuple(f.sha256 for f in w.files), links=tuple(w.links or ()),
+            unreadable_files=tuple(f.original_name for f in w.files if check_files and not _readable(f)),
+            author_ids=tuple(str(a) for a in authors),
+            author_citizen_ids=tuple(people[a].citizen_id for a in authors if a in people)))
+    duplicates = duplicate_file_flags(facts)
+    flags = {f.work_id: screen_work(f, rules) + ((duplicates[f.work_id],) if f.work_id in duplicates else ())
+             for f in facts}
+    rows = db.execute(select(EligibilityDecision).where(
+        EligibilityDecision.contest_id == contest.id, EligibilityDecision.subject_kind == "work")
+        .order_by(EligibilityDecision.decided_at, EligibilityDecision.id)).scalars()
+    decisions = [Decision(str(r.subject_id), r.eligible, r.reason, r.reason, r.decided_by, r.decided_at) for r in rows]
+    known = {str(w.id) for w in works}
+    verdicts = verdicts_for(flags, [d for d in decisions if d.subject_id in known])
+    return {int(k): v for k, v in verdicts.items()}
+
+
+def excluded_rules(db: Session, contest: Contest) -> WorkRules:
+    row = db.get(WorksSettings, contest.id)
+    return WorkRules(excluded_citizen_ids=frozenset(row.excluded_citizen_ids or ()) if row else frozenset())
+
+
+# --- awards for certificates -------------------------------------------------------------------
+
+
+def work_awards(db: Session, contest: Contest, pl: PrizeList) -> list[AwardRecord]:
+    """An approved works list as certificates see it: one award for an individual author; for
+    a group one per member (``group_member``) and one for the group itself."""
+    works = {w.id: w for w in db.execute(select(Work).where(Work.id.in_(
+        [e.work_id for e in pl.entries if e.work_id]))).scalars()}
+    people = people_of(db, list(works.values()))
+    units = {u.id: u for u in db.execute(select(Unit).where(Unit.contest_id == contest.id)).scalars()}
+
+    def unit_name(p: Participant) -> str:
+        return units[p.unit_id].name if p.unit_id in units else ""
+
+    out: list[AwardRecord] = []
+    for e in pl.entries:
+        w = works.get(e.work_id)
+        if w is None:
+            continue
+        achievement = f"Đã đạt {e.tier_label_vi} {contest.title_vi} với tác phẩm “{w.title}”"
+        common = dict(contest_id=contest.id, round_id=pl.round_id, kind="prize", tier_code=e.tier_code,
+                      tier_label_vi=e.tier_label_vi, achievement_vi=achievement, prize_list_version=pl.version)
+        if w.group is None:
+            p = people[w.author_participant_id]
+            out.append(AwardRecord(award_key=f"prize:{e.id}", recipient_kind="individual", participant_id=p.id,
+                                   unit_id=p.unit_id, recipient_name=p.full_name, recipient_unit=unit_name(p), **common))
+            continue
+        out.append(AwardRecord(award_key=f"prize:{e.id}", recipient_kind="group", participant_id=None, unit_id=None,
+                               recipient_name=w.group.name, recipient_unit="", **common))
+        for m in w.group.members:
+            p = people[m.participant_id]
+            out.append(AwardRecord(award_key=f"prize:{e.id}:member:{p.id}", recipient_kind="group_member",
+                                   participant_id=p.id, unit_id=p.unit_id, recipient_name=p.full_name,
+                                   recipient_unit=unit_name(p), **common))
+    return out
