@@ -6,7 +6,7 @@ import random
 import resource
 import tempfile
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from bench import Figure
@@ -42,6 +42,38 @@ def items(count: int = COUNT):  # noqa: ANN201
     return out
 
 
+def issue_seconds(count: int = COUNT) -> float:
+    """Issuing (numbers, codes, frozen data, audit) for `count` awards in one SQLite transaction."""
+    from sqlalchemy.orm import Session
+
+    from contest import clock
+    from contest.db import make_engine
+    from contest.domain.awards import AwardRecord
+    from contest.migrate import upgrade
+    from contest.services import certificates, contests
+    from contest.services.context import SYSTEM
+
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/bench.db"
+        upgrade(url)
+        engine = make_engine(url)
+        with Session(engine, expire_on_commit=False) as db:
+            now = clock.now()
+            contest = contests.create_contest(db, SYSTEM, contests.ContestSpec(
+                slug="bench", title_vi="Cuộc thi tìm hiểu về chuyển đổi số", title_en="Bench contest",
+                rounds=(contests.RoundSpec(1, "Tuần 1", "Week 1", now, now + timedelta(days=7)),)))
+            awards = [AwardRecord(
+                award_key=f"participation:{i}", contest_id=contest.id, round_id=None, kind="participation",
+                recipient_kind="individual", participant_id=None, unit_id=None, recipient_name="Nguyễn Văn An",
+                recipient_unit="Huyện Tràng Định", tier_code="participation", tier_label_vi="Chứng nhận tham gia",
+                achievement_vi="Đã tham gia Cuộc thi tìm hiểu về chuyển đổi số") for i in range(count)]
+            start = time.perf_counter()
+            certificates.issue_certificates(db, SYSTEM, awards)
+            seconds = time.perf_counter() - start
+        engine.dispose()
+    return seconds
+
+
 def run() -> list[Figure]:
     from contest.certificates import render_certificate, render_many
     from contest.certificates.fonts import register_fonts
@@ -59,7 +91,10 @@ def run() -> list[Figure]:
         cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
         assert len(paths) == COUNT
         total = sum(Path(p).stat().st_size for p in paths)
+    issuing = issue_seconds()
     return [
+        Figure(f"issue {COUNT:,} certificates into SQLite (one transaction)", issuing, "s", "", None,
+               "numbers, codes, frozen data and one audit row; PDFs are drawn on demand"),
         Figure(f"render {COUNT:,} certificates (render_many, {PROCESSES} processes)", seconds, "s", "≤ 60 s",
                seconds <= 60, f"{COUNT / seconds:,.0f} a second; workers used {cpu:,.0f} CPU-s "
                f"({cpu / COUNT * 1000:.1f} ms a certificate, {cpu / PROCESSES:,.0f} s on {PROCESSES} idle cores); "

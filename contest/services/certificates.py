@@ -444,7 +444,8 @@ def issue_certificates(
         report.issued.append(certificate)
         live[award.award_key] = certificate
     db.flush()
-    report.existing = [live[a.award_key] for a in awards if live[a.award_key] not in report.issued]
+    new_keys = {award.award_key for award in new_awards}
+    report.existing = [live[a.award_key] for a in awards if a.award_key not in new_keys]
     report.certificates = [live[award.award_key] for award in awards]
     if report.issued:
         audit.record(db, actor, "certificates.issue", "contest", contest.id, {

@@ -1,6 +1,5 @@
 """The scan path: a phone opens the address a certificate's QR code holds."""
 
-import io
 import subprocess
 from urllib.parse import urlsplit
 

@@ -2,7 +2,6 @@
 
 import io
 import unicodedata
-from datetime import timedelta
 
 import pypdfium2
 import pytest
@@ -10,8 +9,7 @@ import zxingcpp
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from contest import clock
-from contest.certificates import format_code, normalise
+from contest.certificates import format_code
 from contest.domain.errors import ContestError, InvalidInput
 from contest.models import AuditEntry, Certificate
 from contest.services import certificates as service
@@ -237,3 +235,59 @@ def test_demo_issues_nothing_without_an_approved_list(db, monkeypatch):
     monkeypatch.setattr(service, "awards_for", missing)
     load_demo(db, get_settings().demo_dir)
     assert service.issue_demo_certificates(db) == 0
+
+
+def test_concurrent_issues_share_one_gapless_number_sequence(engine):
+    """Two committee members issue at once: every number used once, none skipped (real commits)."""
+    import threading
+
+    from sqlalchemy import delete
+    from sqlalchemy.orm import Session
+
+    from contest.models import CertificateCounter, Contest, Round, Unit
+    from conftest import random_suffix
+
+    with Session(engine, expire_on_commit=False) as setup:
+        contest = make_contest(setup, f"dong-thoi-{random_suffix()}", with_units=False)
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(2)
+
+    def issue(prefix: str) -> None:
+        try:
+            with Session(engine, expire_on_commit=False) as db:
+                awards = [make_award(contest, f"{prefix}:{i}") for i in range(15)]
+                barrier.wait()
+                for start in range(0, 15, 5):
+                    service.issue_certificates(db, SYSTEM, awards[start : start + 5])
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=issue, args=(p,)) for p in ("a", "b")]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert errors == []
+        with Session(engine) as db:
+            serials = sorted(db.execute(select(Certificate.serial).where(Certificate.contest_id == contest.id)).scalars())
+        assert serials == list(range(1, 31))
+    finally:
+        with Session(engine) as db:
+            for model in (Certificate, CertificateCounter, Unit, Round):
+                db.execute(delete(model).where(model.contest_id == contest.id))
+            db.execute(delete(Contest).where(Contest.id == contest.id))
+            db.commit()
+
+
+def test_demo_prize_lists_get_their_certificates_once(db):
+    from contest.config import get_settings
+    from contest.services.demo import load_demo
+
+    load_demo(db, get_settings().demo_dir)
+    count = db.execute(select(func.count()).select_from(Certificate)).scalar_one()
+    assert count > 0
+    some = db.execute(select(Certificate).order_by(Certificate.serial)).scalars().first()
+    assert service.verify(db, some.code).status == "valid"
+    load_demo(db, get_settings().demo_dir)
+    assert db.execute(select(func.count()).select_from(Certificate)).scalar_one() == count
