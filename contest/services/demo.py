@@ -17,6 +17,7 @@ from contest.models import Round, RoundBank, StaffUser
 from contest.services import accounts, banks, certificates, contests, units
 from contest.services.context import SYSTEM
 from contest.services.demo_results import load_demo_results
+from contest.services.demo_works import load_demo_works
 
 # Demo staff: printed by `make run`; never use these outside a demo.
 DEMO_STAFF = (
@@ -24,6 +25,8 @@ DEMO_STAFF = (
     ("bantochuc", "Nguyễn Văn Tổ Chức", "demo-organiser-2023", ["organiser"]),
     ("giamkhao", "Trần Thị Giám Khảo", "demo-committee-2023", ["committee_member"]),
     ("truongban", "Hoàng Văn Trưởng Ban", "demo-chair-2023", ["committee_chair", "committee_member"]),
+    ("chamthi1", "Lò Thị Chấm Thi", "demo-judge-2024", ["judge"]),
+    ("chamthi2", "Cầm Văn Chấm Thi", "demo-judge-2024", ["judge"]),
 )
 
 
@@ -95,6 +98,7 @@ def load_demo(db: Session, demo_dir: Path) -> DemoResult:
     _load_banks(db, contest.id, demo_dir, raw)
     load_demo_results(db, contest, demo_dir)
     certificates.issue_demo_certificates(db, contest.slug)
+    load_demo_works(db)
     return result
 
 

@@ -38,7 +38,7 @@ from contest.services.context import Actor
 
 CHUNK = 64 * 1024
 MB = 1024 * 1024
-DEFAULT_MAX_BYTES = {"pdf": 20 * MB, "docx": 20 * MB, "png": 10 * MB, "jpeg": 10 * MB, "mp4": 200 * MB}
+DEFAULT_MAX_BYTES = {"pdf": 20 * MB, "docx": 20 * MB, "png": 10 * MB, "jpeg": 10 * MB, "mp4": 20 * MB}  # the request body limit (CONTEST_UPLOAD_MAX_BYTES) caps them all
 DEFAULT_RUBRIC = (
     {"code": "content", "label_vi": "Nội dung, tính chính xác", "label_en": "Content and accuracy",
      "max_points": 40, "weight": 40},

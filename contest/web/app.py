@@ -20,12 +20,13 @@ from contest.web import csrf
 from contest.web.deps import Forbidden, NotSignedIn, is_htmx
 from contest.web.routers import admin, auth, participant, public, taking, committee, results_public
 from contest.web.routers import certificates as certificate_pages
+from contest.web.routers import works as works_pages
 from contest.web.routers import organiser
 from contest.web.static import STATIC_DIR, CachedStaticFiles, static_url
 from contest.web.templating import env, render
 
 ROUTERS = (public.router, auth.router, participant.router, admin.router, taking.router, certificate_pages.router,
-           committee.router, results_public.router, organiser.router)
+           committee.router, results_public.router, organiser.router, works_pages.router)
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

@@ -1,0 +1,63 @@
+"""A group submits a work with a file on a phone; the organiser assigns it; a judge scores it."""
+
+from contest import db as database
+from contest.services.demo_works import AUTHORS, PASSWORD, SLUG
+
+
+def _sign_in(page, base: str, username: str, password: str) -> None:  # noqa: ANN001
+    page.goto(f"{base}/staff/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("form button")
+
+
+def test_a_group_submits_a_work_and_a_judge_scores_it(live_server, phone, artifacts, tmp_path):
+    from contest.models import Work
+
+    contact, member = AUTHORS[0], AUTHORS[3]
+    phone.goto(f"{live_server}/c/{SLUG}/login")
+    phone.fill("input[name=login]", contact[3])
+    phone.fill("input[name=password]", PASSWORD)
+    phone.click("form button")
+    phone.goto(f"{live_server}/c/{SLUG}/works")
+    phone.fill("#group-name", "Nhóm Bản Hụm số")
+    phone.fill("#members", member[3])
+    phone.get_by_role("button", name="Tạo nhóm", exact=True).click()
+    assert "Nhóm Bản Hụm số" in phone.content()
+    phone.fill("#title", "Bản Hụm học kỹ năng số")
+    phone.select_option("#group_id", label="Nhóm tác giả: Nhóm Bản Hụm số")
+    phone.fill("#description", "Phóng sự ảnh về tổ công nghệ số cộng đồng.")
+    phone.get_by_role("button", name="Lưu bản nháp", exact=True).click()
+    pdf = tmp_path / "phong-su.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n% browser test\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n")
+    phone.set_input_files("#file", str(pdf))
+    phone.get_by_role("button", name="Tải lên", exact=True).click()
+    assert "phong-su.pdf" in phone.content()
+    phone.screenshot(path=str(artifacts / "works-draft-360.png"), full_page=True)
+    phone.check("input[name=declaration]")
+    phone.get_by_role("button", name="Nộp tác phẩm", exact=True).click()
+    assert "Bài đã nộp là chính thức." in phone.content()
+    phone.screenshot(path=str(artifacts / "works-submitted-360.png"), full_page=True)
+    with database.session_scope() as db:
+        work_id = db.query(Work).filter(Work.title == "Bản Hụm học kỹ năng số").one().id
+    phone.context.clear_cookies()
+
+    _sign_in(phone, live_server, "bantochuc", "demo-organiser-2023")
+    phone.goto(f"{live_server}/committee/{SLUG}/works")
+    phone.check(f"input[name=work_ids][value='{work_id}']")
+    phone.select_option("#judge_id", label="Lò Thị Chấm Thi (chamthi1)")
+    phone.get_by_role("button", name="Giao chấm", exact=True).click()
+    phone.screenshot(path=str(artifacts / "works-committee-360.png"))
+    phone.context.clear_cookies()
+
+    _sign_in(phone, live_server, "chamthi1", "demo-judge-2024")
+    phone.goto(f"{live_server}/jury")
+    phone.click("text=Bản Hụm học kỹ năng số")
+    assert "Chỉ hiện sau khi bạn đã nộp phiếu chấm của mình." in phone.content()
+    for code, value in (("content", "34"), ("creativity", "24,5"), ("impact", "16"), ("form", "8")):
+        phone.fill(f"#c_{code}", value)
+    phone.screenshot(path=str(artifacts / "works-score-form-360.png"), full_page=True)
+    phone.get_by_role("button", name="Nộp phiếu chấm", exact=True).click()
+    content = phone.content()
+    assert "Điểm của bạn" in content and "82,50" in content
+    phone.screenshot(path=str(artifacts / "works-scored-360.png"), full_page=True)
