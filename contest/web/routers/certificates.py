@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from contest.config import get_settings
 from contest.domain.errors import ContestError, InvalidInput, NotFound
 from contest.models import CertificateJob, Contest, Round
 from contest.services import certificates as service
@@ -313,7 +314,9 @@ def _detail_context(db: Session, contest: Contest, certificate_id: int, error: C
     certificate = service.get_certificate(db, certificate_id, contest.id)
     successor = service.get_certificate(db, certificate.replaced_by_id) if certificate.replaced_by_id else None
     return {"contest": contest, "c": certificate, "successor": successor, "error": error,
-            "signed": service.download_path(certificate) if certificate.status == "valid" else None}
+            "signed": service.download_path(certificate) if certificate.status == "valid" else None,
+            # The public address, as on the QR code; behind a proxy the request's own host may be internal.
+            "public_base": get_settings().base_url.rstrip("/")}
 
 
 @router.post("/admin/contests/{slug}/certificates/{certificate_id}/revoke")
