@@ -100,10 +100,3 @@ def age_on(date_of_birth: date, on: date) -> int:
         years -= 1
     return years
 
-
-def mask_citizen_id(number: str) -> str:
-    return "****" + number[-4:] if number else ""
-
-
-def mask_phone(phone: str) -> str:
-    return phone[:3] + "****" + phone[-3:] if len(phone) >= 7 else "****"

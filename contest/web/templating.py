@@ -11,7 +11,7 @@ from fastapi.templating import Jinja2Templates
 
 from contest import clock, __version__
 from contest.config import PROJECT_DIR, get_settings
-from contest.domain.citizen_id import mask_citizen_id, mask_phone
+from contest.domain.masking import mask_citizen_id, mask_name, mask_phone
 from contest.web import csrf
 from contest.web.i18n import catalog, pick_language
 
@@ -42,6 +42,7 @@ env.filters["local_dt"] = format_datetime
 env.filters["vn_date"] = format_date
 env.filters["mask_cid"] = mask_citizen_id
 env.filters["mask_phone"] = mask_phone
+env.filters["mask_name"] = mask_name
 env.globals["version"] = __version__
 
 

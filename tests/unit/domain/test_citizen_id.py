@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from contest.domain.citizen_id import age_on, mask_citizen_id, parse_citizen_id, validate_citizen_id
+from contest.domain.citizen_id import age_on, parse_citizen_id, validate_citizen_id
 from contest.domain.errors import ContestError
 
 
@@ -62,6 +62,3 @@ def test_matching_details_pass():
 def test_age_counts_whole_years_up_to_the_cutoff(born, on, age):
     assert age_on(born, on) == age
 
-
-def test_masking_keeps_only_the_last_four_digits():
-    assert mask_citizen_id("001203012345") == "****2345"
