@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 
@@ -78,7 +79,10 @@ def staff_sign_in(db: Session, *, username: str, password: str, ip: str, user_ag
     ok = verify_password(user.password_hash if user else None, password or "")
     if not ok or user is None or not user.is_active:
         ratelimit.record_failure(db, key, ip)
-        audit.record(db, Actor("anonymous", ip=ip), "staff.sign_in_failed", "staff_user", username)
+        # People sometimes type their password into the username box: log only a known
+        # account's id, or a short digest of what was typed.
+        who = str(user.id) if user else "?" + hashlib.sha256(username.encode()).hexdigest()[:12]
+        audit.record(db, Actor("anonymous", ip=ip), "staff.sign_in_failed", "staff_user", who)
         db.commit()
         raise BAD_LOGIN
     if needs_rehash(user.password_hash):
@@ -164,15 +168,16 @@ def participant_sign_in(
     login = (login or "").strip()
     citizen_id = normalise_citizen_id(login)
     phone = normalise_phone(login)
-    key = f"participant:{contest.id}:{citizen_id if len(citizen_id) == 12 else phone}"
     ratelimit.hit_address(ip, "login")
-    ratelimit.check_account(db, key)
     participant = db.execute(
         select(Participant).where(
             Participant.contest_id == contest.id,
             or_(Participant.citizen_id == citizen_id, Participant.phone == phone),
         )
     ).scalar_one_or_none()
+    # One counter per person, whether they type the CCCD or the phone number.
+    key = f"participant:{contest.id}:" + (str(participant.id) if participant else citizen_id or phone)
+    ratelimit.check_account(db, key)
     if not verify_password(participant.password_hash if participant else None, password or "") or participant is None:
         ratelimit.record_failure(db, key, ip)
         db.commit()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import unquote
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 from markdown_it import MarkdownIt
@@ -19,8 +21,17 @@ _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False})
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
-    """Only same-site paths, so a crafted link cannot bounce a user elsewhere."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    r"""Only same-site paths, so a crafted link cannot bounce a user elsewhere.
+
+    Browsers drop tabs and newlines from URLs, so "/\t/evil" would become "//evil":
+    control characters (typed or percent-encoded) are refused outright.
+    """
+    if not target:
+        return default
+    decoded = unquote(target)
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target + decoded):
+        return default
+    if target.startswith("/") and not decoded.startswith("//") and "\\" not in decoded:
         return target
     return default
 

@@ -113,3 +113,25 @@ def test_staff_roles_must_be_known(db):
     with pytest.raises(ContestError) as exc:
         make_staff(db, "weird", ["superuser"])
     assert "superuser" in exc.value.message_en
+
+
+def test_typing_the_phone_or_the_citizen_id_counts_against_one_lockout(db):
+    contest = make_contest(db)
+    make_participant(db, contest)
+    for i in range(10):
+        login = "020190012345" if i % 2 else "0912345678"
+        with pytest.raises(ContestError):
+            accounts.participant_sign_in(db, contest, login=login, password=f"sai-{i}", ip="10.0.0.1", user_agent="ua")
+    with pytest.raises(RateLimited):
+        accounts.participant_sign_in(db, contest, login="0912345678", password="mat-khau-bi-mat", ip="10.0.0.1",
+                                     user_agent="ua")
+
+
+def test_failed_staff_sign_in_never_logs_what_was_typed(db):
+    from contest.models import AuditEntry
+
+    with pytest.raises(ContestError):
+        accounts.staff_sign_in(db, username="MatKhauBiMat123", password="x", ip="1.1.1.1", user_agent="ua")
+    entry = db.execute(select(AuditEntry).order_by(AuditEntry.seq.desc())).scalars().first()
+    assert entry.action == "staff.sign_in_failed"
+    assert "matkhau" not in (entry.object_id + entry.details).lower()

@@ -1,3 +1,4 @@
+import pytest
 import json
 import unicodedata
 
@@ -139,3 +140,12 @@ def test_static_files_are_cached_for_a_year_and_gzipped(client):
     assert response.status_code == 200
     assert "immutable" in response.headers["cache-control"]
     assert response.headers.get("content-encoding") == "gzip"
+
+
+@pytest.mark.parametrize("target", ["//evil.example/", "/\t/evil.example", "/%09/evil.example", "/\\evil.example",
+                                    "https://evil.example/", "/%2F/evil.example"])
+def test_next_parameter_never_leaves_the_site(client, target):
+    from contest.web.routers.public import safe_next
+
+    assert safe_next(target) == "/"
+    assert safe_next("/c/lang-son-2023/rounds") == "/c/lang-son-2023/rounds"
