@@ -51,6 +51,10 @@ class AuthorGroupMember(Base):
     group_id: Mapped[int] = mapped_column(ForeignKey("author_groups.id", ondelete="CASCADE"), primary_key=True)
     participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), primary_key=True, index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # An invited member is "pending" until they accept on their own page: nobody becomes a
+    # co-author, or has their name shown to the group, without consenting.
+    status: Mapped[str] = mapped_column(String(16), default="accepted", server_default="accepted")
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class Work(Base):

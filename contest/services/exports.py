@@ -34,6 +34,11 @@ def _book(title: str, headers: Sequence[str], rows: Iterable[Sequence]) -> bytes
     widths = [len(h) for h in headers]
     for row in rows:
         ws.append(list(row))
+        # openpyxl turns any text starting with "=" into a formula; names and titles come from
+        # participants, so every text cell is written as an explicit string.
+        for cell in ws[ws.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
         for i, value in enumerate(row):
             widths[i] = max(widths[i], len(str(value)) if value is not None else 0)
     for i, w in enumerate(widths, start=1):

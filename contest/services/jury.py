@@ -170,6 +170,13 @@ def is_assigned(db: Session, judge_id: int, work_id: int) -> bool:
                                                        JudgeAssignment.work_id == work_id)).first() is not None
 
 
+def may_open(db: Session, judge_id: int, work_id: int) -> bool:
+    """A judge reads a work only while assigned to it and without a declared conflict."""
+    return db.execute(select(JudgeAssignment.id).where(JudgeAssignment.judge_id == judge_id,
+                                                       JudgeAssignment.work_id == work_id,
+                                                       JudgeAssignment.conflict.is_(False))).first() is not None
+
+
 # --- score sheets ------------------------------------------------------------------------------
 
 

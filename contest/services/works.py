@@ -20,6 +20,7 @@ from contest.config import PROJECT_DIR
 from contest.domain.awards import AwardRecord
 from contest.domain.eligibility import Decision, Verdict, verdicts_for
 from contest.domain.errors import ContestError, InvalidInput, NotFound, PermissionDenied
+from contest.domain.masking import mask_citizen_id
 from contest.domain.works import CATEGORIES, FILE_TYPES, Rubric, WorkFacts, WorkRules, duplicate_file_flags, is_docx, screen_work, sniff_head
 from contest.models import (
     AuthorGroup,
@@ -130,48 +131,90 @@ def _participant_by_cid(db: Session, contest: Contest, citizen_id: str) -> Parti
 
 def create_group(db: Session, actor: Actor, contest: Contest, contact: Participant, name: str,
                  member_citizen_ids: Iterable[str]) -> AuthorGroup:
-    """An author group; the participant creating it is its contact and a member. Every other
-    member must already be registered for the contest: a group cannot name strangers."""
+    """An author group; the participant creating it is its contact and its first member. Every
+    other registered CCCD given is invited and stays "pending" until that person accepts on their
+    own page. Unknown numbers are dropped without a word, so the form tells nobody whether a
+    CCCD is registered."""
     if contact.contest_id != contest.id:
         raise PermissionDenied("Bạn chưa đăng ký cuộc thi này.", "You are not registered for this contest.")
     name = _nfc(name)
+    entered = [raw.strip() for raw in member_citizen_ids if raw.strip()]
     errors: list[ContestError] = []
     if not name:
         errors.append(ContestError("Nhóm tác giả cần có tên.", "The author group needs a name.", field="name"))
-    members = [contact]
-    for raw in member_citizen_ids:
-        raw = raw.strip()
-        if not raw:
-            continue
-        p = _participant_by_cid(db, contest, raw)
-        if p is None:
-            errors.append(ContestError(f"Số CCCD {raw} chưa đăng ký dự thi.",
-                                       f"Citizen id {raw} is not registered for the contest.", field="members"))
-        elif p.id not in {m.id for m in members}:
-            members.append(p)
-    if len(members) < 2 and not errors:
-        errors.append(ContestError("Nhóm tác giả cần ít nhất hai thành viên.",
-                                   "An author group needs at least two members.", field="members"))
+    if not entered:
+        errors.append(ContestError("Hãy nhập số CCCD của ít nhất một thành viên khác.",
+                                   "Enter the CCCD number of at least one other member.", field="members"))
     if errors:
         raise InvalidInput(errors) if len(errors) > 1 else errors[0]
-    group = AuthorGroup(contest_id=contest.id, name=name, contact_participant_id=contact.id, created_at=clock.now())
-    group.members = [AuthorGroupMember(participant_id=m.id, position=i) for i, m in enumerate(members)]
+    invited: list[Participant] = []
+    for raw in entered:
+        p = _participant_by_cid(db, contest, raw)
+        if p is not None and p.id != contact.id and p.id not in {m.id for m in invited}:
+            invited.append(p)
+    now = clock.now()
+    group = AuthorGroup(contest_id=contest.id, name=name, contact_participant_id=contact.id, created_at=now)
+    group.members = [AuthorGroupMember(participant_id=contact.id, position=0, status="accepted", accepted_at=now)] + [
+        AuthorGroupMember(participant_id=p.id, position=i, status="pending") for i, p in enumerate(invited, start=1)]
     db.add(group)
     db.flush()
     audit.record(db, actor, "works.create_group", "author_group", group.id,
-                 {"name": name, "members": [m.id for m in members]})
+                 {"name": name, "contact": contact.id, "invited": [p.id for p in invited], "entered": len(entered)})
     db.commit()
     return group
 
 
-def groups_of(db: Session, participant: Participant) -> list[AuthorGroup]:
+def _membership(db: Session, contest: Contest, participant: Participant, group_id: int) -> AuthorGroupMember:
+    row = db.execute(select(AuthorGroupMember).join(AuthorGroup).where(
+        AuthorGroupMember.group_id == group_id, AuthorGroupMember.participant_id == participant.id,
+        AuthorGroupMember.status == "pending", AuthorGroup.contest_id == contest.id)).scalar_one_or_none()
+    if row is None or participant.contest_id != contest.id:
+        raise NotFound("Không tìm thấy lời mời.", "Invitation not found.")
+    return row
+
+
+def accept_invitation(db: Session, actor: Actor, contest: Contest, participant: Participant, group_id: int) -> AuthorGroup:
+    """The invitee joins the group: from now on they are a co-author of its works."""
+    row = _membership(db, contest, participant, group_id)
+    row.status, row.accepted_at = "accepted", clock.now()
+    audit.record(db, actor, "works.accept_group", "author_group", group_id, {"participant_id": participant.id})
+    db.commit()
+    return db.get(AuthorGroup, group_id)
+
+
+def decline_invitation(db: Session, actor: Actor, contest: Contest, participant: Participant, group_id: int) -> None:
+    """The invitee refuses: their membership is removed, the audit row keeps the refusal."""
+    row = _membership(db, contest, participant, group_id)
+    db.delete(row)
+    audit.record(db, actor, "works.decline_group", "author_group", group_id, {"participant_id": participant.id})
+    db.commit()
+
+
+def invitations_of(db: Session, participant: Participant) -> list[AuthorGroup]:
     return list(db.execute(select(AuthorGroup).join(AuthorGroupMember).where(
-        AuthorGroupMember.participant_id == participant.id).order_by(AuthorGroup.id)).scalars())
+        AuthorGroupMember.participant_id == participant.id, AuthorGroupMember.status == "pending")
+        .order_by(AuthorGroup.id)).scalars())
+
+
+def groups_of(db: Session, participant: Participant) -> list[AuthorGroup]:
+    """The groups the participant belongs to, invitations they accepted included."""
+    return list(db.execute(select(AuthorGroup).join(AuthorGroupMember).where(
+        AuthorGroupMember.participant_id == participant.id, AuthorGroupMember.status == "accepted")
+        .order_by(AuthorGroup.id)).scalars())
+
+
+def pending_invitees(db: Session, group: AuthorGroup) -> list[str]:
+    """Masked CCCDs of the members who have not accepted yet: their names stay hidden from the group."""
+    ids = [m.participant_id for m in group.members if m.status != "accepted"]
+    if not ids:
+        return []
+    cids = dict(db.execute(select(Participant.id, Participant.citizen_id).where(Participant.id.in_(ids))).all())
+    return [mask_citizen_id(cids[i]) for i in ids if i in cids]
 
 
 def author_ids(work: Work) -> list[int]:
     if work.group is not None:
-        return [m.participant_id for m in work.group.members]
+        return [m.participant_id for m in work.group.members if m.status == "accepted"]
     return [work.author_participant_id] if work.author_participant_id else []
 
 
@@ -237,7 +280,7 @@ def save_draft(db: Session, actor: Actor, contest: Contest, participant: Partici
         if data.group_id:
             group = db.get(AuthorGroup, data.group_id)
             if group is None or group.contest_id != contest.id or participant.id not in {
-                    m.participant_id for m in group.members}:
+                    m.participant_id for m in group.members if m.status == "accepted"}:
                 raise ContestError("Bạn không thuộc nhóm tác giả này.", "You are not in this author group.",
                                    field="group_id")
         work = Work(contest_id=contest.id, round_id=settings.round_id,
@@ -349,6 +392,16 @@ def submit(db: Session, actor: Actor, contest: Contest, participant: Participant
     if not work.files and not work.links:
         errors.append(ContestError("Cần tải lên ít nhất một tệp hoặc ghi một đường dẫn.",
                                    "Upload at least one file or give a link.", field="file"))
+    if work.group is not None:
+        if any(m.status != "accepted" for m in work.group.members):
+            errors.append(ContestError(
+                "Nhóm tác giả còn người được mời chưa xác nhận; chỉ nộp được khi mọi thành viên đã chấp nhận lời mời.",
+                "Someone invited to the author group has not accepted yet; the work can be submitted once every "
+                "member has accepted.", field="group_id"))
+        elif len(work.group.members) < 2:
+            errors.append(ContestError("Nhóm tác giả cần ít nhất hai thành viên đã xác nhận.",
+                                       "An author group needs at least two members who have accepted.",
+                                       field="group_id"))
     if errors:
         raise InvalidInput(errors) if len(errors) > 1 else errors[0]
     now = clock.now()
@@ -403,7 +456,9 @@ def register_received(db: Session, actor: Actor, contest: Contest, items: Sequen
                                        "An author group needs a name and at least two members.", field="members")
                 group = AuthorGroup(contest_id=contest.id, name=_nfc(item.group_name),
                                     contact_participant_id=item.member_ids[0], created_at=now)
-                group.members = [AuthorGroupMember(participant_id=m, position=i) for i, m in enumerate(item.member_ids)]
+                # The secretariat enters groups from signed entry forms: their members consented on paper.
+                group.members = [AuthorGroupMember(participant_id=m, position=i, status="accepted", accepted_at=now)
+                                 for i, m in enumerate(item.member_ids)]
                 db.add(group)
             work = Work(contest_id=contest.id, round_id=settings.round_id, author_participant_id=item.author_id,
                         group=group, title=_nfc(item.title)[:300], category=item.category,
@@ -459,7 +514,10 @@ def _readable(row: WorkFile) -> bool:
 
 
 def people_of(db: Session, works: Sequence[Work]) -> dict[int, Participant]:
-    ids = {pid for w in works for pid in author_ids(w)}
+    return people_of_ids(db, {pid for w in works for pid in author_ids(w)})
+
+
+def people_of_ids(db: Session, ids: set[int]) -> dict[int, Participant]:
     if not ids:
         return {}
     return {p.id: p for p in db.execute(select(Participant).where(Participant.id.in_(ids))).scalars()}

@@ -11,19 +11,38 @@ def _sign_in(page, base: str, username: str, password: str) -> None:  # noqa: AN
     page.click("form button")
 
 
+def _participant_sign_in(page, base: str, login: str) -> None:  # noqa: ANN001
+    page.goto(f"{base}/c/{SLUG}/login")
+    page.fill("input[name=login]", login)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form button")
+
+
 def test_a_group_submits_a_work_and_a_judge_scores_it(live_server, phone, artifacts, tmp_path):
     from contest.models import Work
 
     contact, member = AUTHORS[0], AUTHORS[3]
-    phone.goto(f"{live_server}/c/{SLUG}/login")
-    phone.fill("input[name=login]", contact[3])
-    phone.fill("input[name=password]", PASSWORD)
-    phone.click("form button")
+    _participant_sign_in(phone, live_server, contact[3])
     phone.goto(f"{live_server}/c/{SLUG}/works")
     phone.fill("#group-name", "Nhóm Bản Hụm số")
     phone.fill("#members", member[3])
     phone.get_by_role("button", name="Tạo nhóm", exact=True).click()
-    assert "Nhóm Bản Hụm số" in phone.content()
+    assert "Nhóm Bản Hụm số" in phone.content() and "chờ xác nhận" in phone.content()
+    assert member[0] not in phone.content()
+    phone.screenshot(path=str(artifacts / "works-group-invited-360.png"), full_page=True)
+    phone.context.clear_cookies()
+
+    # The invited member joins only by accepting on their own page.
+    _participant_sign_in(phone, live_server, member[3])
+    phone.goto(f"{live_server}/c/{SLUG}/works")
+    assert "Lời mời tham gia nhóm tác giả" in phone.content()
+    phone.screenshot(path=str(artifacts / "works-invitation-360.png"), full_page=True)
+    phone.get_by_role("button", name="Chấp nhận", exact=True).click()
+    assert "Lời mời tham gia nhóm tác giả" not in phone.content()
+    phone.context.clear_cookies()
+
+    _participant_sign_in(phone, live_server, contact[3])
+    phone.goto(f"{live_server}/c/{SLUG}/works")
     phone.fill("#title", "Bản Hụm học kỹ năng số")
     phone.select_option("#group_id", label="Nhóm tác giả: Nhóm Bản Hụm số")
     phone.fill("#description", "Phóng sự ảnh về tổ công nghệ số cộng đồng.")

@@ -11,8 +11,9 @@ from contest.domain.errors import ContestError, NotFound
 from contest.domain.works import CATEGORY_LABELS, FILE_TYPES
 from contest.models import Contest, Unit, Work
 from contest.services import contests, jury, prizes, screening, works, works_exports
+from contest.services.ratelimit import hit_address
 from contest.services.sessions import Principal
-from contest.web.deps import actor_for, get_db, get_principal, require_participant, require_staff
+from contest.web.deps import Forbidden, actor_for, get_db, get_principal, require_participant, require_staff
 from contest.web.templating import render
 
 router = APIRouter()
@@ -42,28 +43,45 @@ def _my_work(db: Session, contest: Contest, principal: Principal, work_id: int) 
 def _list_ctx(db: Session, contest: Contest, principal: Principal, **extra: object) -> dict:
     me = principal.participant
     settings = works.settings_for(db, contest)
+    groups = works.groups_of(db, me)
     return {"contest": contest, "me": me, "settings": settings, "open": works.is_open(settings),
-            "works": works.works_of(db, me), "groups": works.groups_of(db, me), "categories": CATEGORY_LABELS,
-            "error": None, **extra}
+            "works": works.works_of(db, me), "groups": groups, "categories": CATEGORY_LABELS,
+            "invitations": works.invitations_of(db, me),
+            "inviters": works.people_of_ids(db, {g.contact_participant_id for g in works.invitations_of(db, me)}),
+            "pending": {g.id: works.pending_invitees(db, g) for g in groups}, "sent": False, "error": None, **extra}
 
 
 @router.get("/c/{slug}/works")
-def my_works(request: Request, slug: str, db: Session = Depends(get_db),
+def my_works(request: Request, slug: str, sent: str = "", db: Session = Depends(get_db),
              principal: Principal = Depends(require_participant)):  # noqa: ANN201
     contest = _own(db, slug, principal)
-    return render(request, "works/mine.html", _list_ctx(db, contest, principal))
+    return render(request, "works/mine.html", _list_ctx(db, contest, principal, sent=sent == "1"))
 
 
 @router.post("/c/{slug}/works/groups")
 def create_group(request: Request, slug: str, name: str = Form(""), members: str = Form(""),
                  db: Session = Depends(get_db), principal: Principal = Depends(require_participant)):  # noqa: ANN201
     contest = _own(db, slug, principal)
+    actor = actor_for(request, principal)
+    # Each invitation looks a CCCD up; the limits keep anyone from sweeping the register.
+    hit_address(actor.ip, "works-group", "20/hour")
+    hit_address(f"participant:{principal.participant.id}", "works-group", "20/hour")
     try:
-        works.create_group(db, actor_for(request, principal), contest, principal.participant, name,
-                           members.replace(",", "\n").splitlines())
+        works.create_group(db, actor, contest, principal.participant, name, members.replace(",", "\n").splitlines())
     except ContestError as exc:
         db.rollback()
         return render(request, "works/mine.html", _list_ctx(db, contest, principal, error=exc), status_code=422)
+    return RedirectResponse(f"/c/{slug}/works?sent=1", status_code=303)
+
+
+@router.post("/c/{slug}/works/groups/{group_id}/{answer}")
+def answer_invitation(request: Request, slug: str, group_id: int, answer: str, db: Session = Depends(get_db),
+                      principal: Principal = Depends(require_participant)):  # noqa: ANN201
+    contest = _own(db, slug, principal)
+    if answer not in ("accept", "decline"):
+        raise NotFound("Không có thao tác này.", "No such action.")
+    fn = works.accept_invitation if answer == "accept" else works.decline_invitation
+    fn(db, actor_for(request, principal), contest, principal.participant, group_id)
     return RedirectResponse(f"/c/{slug}/works", status_code=303)
 
 
@@ -90,7 +108,8 @@ def _work_ctx(db: Session, contest: Contest, principal: Principal, work: Work, e
     settings = works.settings_for(db, contest)
     return {"contest": contest, "work": work, "settings": settings, "open": works.is_open(settings),
             "categories": CATEGORY_LABELS, "groups": works.groups_of(db, principal.participant),
-            "people": works.people_of(db, [work]), "types": [t.upper() for t in settings.allowed_types],
+            "people": works.people_of(db, [work]),
+            "pending": works.pending_invitees(db, work.group) if work.group else [], "types": [t.upper() for t in settings.allowed_types],
             "accept": ",".join("." + FILE_TYPES[t][1] for t in settings.allowed_types), "error": error}
 
 
@@ -157,14 +176,15 @@ def download(file_id: int, db: Session = Depends(get_db),
 
     row = db.get(WorkFile, file_id)
     work = db.get(Work, row.work_id) if row else None
-    allowed = False
-    if work is not None and principal is not None:
-        if principal.participant is not None:
-            allowed = works.is_author(work, principal.participant)
-        elif principal.staff is not None:
-            allowed = bool(principal.roles & set(READERS)) or jury.is_assigned(db, principal.staff.id, work.id)
-    if not allowed or row is None:
+    if work is None or row is None or principal is None:
         raise NotFound("Không tìm thấy tệp.", "File not found.")
+    if principal.participant is not None:
+        allowed = works.is_author(work, principal.participant)
+    else:
+        # Organisers and admins run the platform but are not on the bar for entries.
+        allowed = bool(principal.roles & set(COMMITTEE)) or jury.may_open(db, principal.staff.id, work.id)
+    if not allowed:
+        raise Forbidden()
     content_type, ext = FILE_TYPES[row.sniffed_type]
     return FileResponse(works.file_path(row), media_type=content_type, filename=f"tac-pham-{work.id}-{row.id}.{ext}",
                         content_disposition_type="attachment",
@@ -185,6 +205,8 @@ def jury_home(request: Request, db: Session = Depends(get_db),
 def _jury_ctx(db: Session, principal: Principal, work_id: int, error: ContestError | None = None) -> dict:
     work = works.get_work(db, work_id)
     a = jury.assignment(db, principal.staff.id, work.id)
+    if a.conflict:
+        raise Forbidden()
     contest = db.get(Contest, work.contest_id)
     return {"work": work, "assignment": a, "contest": contest, "rubric": works.rubric_for(db, contest),
             "sheet": jury.current_sheet(db, work.id, principal.staff.id), "categories": CATEGORY_LABELS,
@@ -217,7 +239,7 @@ async def score(request: Request, work_id: int, db: Session = Depends(get_db),
 def conflict(request: Request, work_id: int, note: str = Form(""), db: Session = Depends(get_db),
              principal: Principal = Depends(require_staff("judge"))):  # noqa: ANN201
     jury.declare_conflict(db, actor_for(request, principal), works.get_work(db, work_id), note)
-    return RedirectResponse(f"/jury/works/{work_id}", status_code=303)
+    return RedirectResponse("/jury", status_code=303)
 
 
 # --- committee -----------------------------------------------------------------------------------

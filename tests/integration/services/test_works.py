@@ -112,15 +112,55 @@ def test_groups_need_registered_members(db, uploads):
     contest = make_works_contest(db)
     a = make_entrant(db, contest, "Lò Thị Mai")
     b = make_entrant(db, contest, "Quàng Văn Hùng")
-    with pytest.raises(ContestError, match=""):
-        works.create_group(db, _as(a), contest, a, "Nhóm Bản Mòng", ["014099000001"])
     group = works.create_group(db, _as(a), contest, a, "Nhóm Bản Mòng", [b.citizen_id])
+    works.accept_invitation(db, _as(b), contest, b, group.id)
     assert [m.participant_id for m in group.members] == [a.id, b.id]
     w = _draft(db, contest, b, group=group)
     assert works.works_of(db, a) == [w] and works.works_of(db, b) == [w]
     stranger = make_entrant(db, contest, "Người Ngoài")
     with pytest.raises(NotFound):
         works.save_draft(db, _as(stranger), contest, stranger, works.WorkInput(title="x"), work=w)
+
+
+def test_an_invited_member_joins_only_by_accepting_and_unknown_numbers_are_not_revealed(db, uploads):
+    contest = make_works_contest(db)
+    a = make_entrant(db, contest, "Lò Thị Mai")
+    b = make_entrant(db, contest, "Quàng Văn Hùng")
+    # An unknown CCCD is not an error: the answer is the same as for a registered one.
+    lone = works.create_group(db, _as(a), contest, a, "Nhóm Thử", ["014099000001"])
+    assert [m.participant_id for m in lone.members] == [a.id]
+    group = works.create_group(db, _as(a), contest, a, "Nhóm Bản Mòng", [b.citizen_id, "014099000001"])
+    assert [(m.participant_id, m.status) for m in group.members] == [(a.id, "accepted"), (b.id, "pending")]
+    assert works.groups_of(db, b) == [] and works.invitations_of(db, b) == [group]
+    assert works.pending_invitees(db, group) == ["****" + b.citizen_id[-4:]]
+    w = _draft(db, contest, a, group=group)
+    works.upload_file(db, _as(a), contest, a, w, "a.pdf", io.BytesIO(pdf_file("moi")))
+    assert works.people_of(db, [w]).keys() == {a.id}  # the invitee's name is not loaded for the group
+    assert not works.is_author(w, b) and works.works_of(db, b) == []
+    with pytest.raises(ContestError, match="not accepted yet"):
+        works.submit(db, _as(a), contest, a, w, declaration=True)
+    with pytest.raises(NotFound):
+        works.accept_invitation(db, _as(a), contest, a, group.id)  # only the invitee answers
+    works.accept_invitation(db, _as(b), contest, b, group.id)
+    assert works.is_author(w, b) and works.pending_invitees(db, group) == []
+    works.submit(db, _as(a), contest, a, w, declaration=True)
+    actions = set(db.execute(select(AuditEntry.action).where(AuditEntry.object_id == str(group.id))).scalars())
+    assert {"works.create_group", "works.accept_group"} <= actions
+
+
+def test_a_declined_invitation_removes_the_member_and_the_group_cannot_submit_alone(db, uploads):
+    contest = make_works_contest(db)
+    a = make_entrant(db, contest, "Lò Thị Mai")
+    b = make_entrant(db, contest, "Quàng Văn Hùng")
+    group = works.create_group(db, _as(a), contest, a, "Nhóm Bản Mòng", [b.citizen_id])
+    w = _draft(db, contest, a, group=group)
+    works.upload_file(db, _as(a), contest, a, w, "a.pdf", io.BytesIO(pdf_file("tu-choi")))
+    works.decline_invitation(db, _as(b), contest, b, group.id)
+    db.refresh(group)
+    assert [m.participant_id for m in group.members] == [a.id] and works.invitations_of(db, b) == []
+    with pytest.raises(ContestError, match="two members"):
+        works.submit(db, _as(a), contest, a, w, declaration=True)
+    assert db.execute(select(AuditEntry).where(AuditEntry.action == "works.decline_group")).scalar_one()
 
 
 def _submitted(db, contest, p, tag, group=None):  # noqa: ANN001, ANN202
@@ -175,6 +215,7 @@ def jury_setup(db, uploads):  # noqa: ANN201
     local = make_entrant(db, contest, "Đinh Văn Tràng", unit_code="LS-TD")
     partner = make_entrant(db, contest, "Vi Thị Hoa")
     group = works.create_group(db, _as(partner), contest, partner, "Nhóm Tràng Định", [local.citizen_id])
+    works.accept_invitation(db, _as(local), contest, local, group.id)
     gw = _submitted(db, contest, partner, "nhom", group=group)
     return dict(contest=contest, organiser=organiser, member=member, chair=chair, a=a, b=b, w=w, gw=gw,
                 unit_td=unit_td, author=author, group=group)
