@@ -34,7 +34,14 @@ class Settings(BaseSettings):
     max_concurrent_hashes: int = 2
     demo_dir: Path = PROJECT_DIR / "question_banks" / "lang-son-2023"
     upload_max_bytes: int = 20 * 1024 * 1024
-    db_pool_size: int = 10
+    # Worker threads per process for the synchronous endpoints, and the connections they
+    # share: the pool covers every thread, so a thread never waits for a connection.
+    worker_threads: int = 20
+    db_pool_size: int = 20
+    db_max_overflow: int = 5
+    # A ping on every checkout costs a round trip per request; without it a connection broken
+    # by a database restart fails one request, and SQLAlchemy then replaces the whole pool.
+    db_pre_ping: bool = False
     # How often each server process scores abandoned attempts; 0 turns the thread off.
     sweep_interval_seconds: int = 60
 

@@ -27,8 +27,9 @@ def make_engine(url: str | None = None, *, pool_size: int | None = None) -> Engi
     return create_engine(
         url,
         pool_size=pool_size or settings.db_pool_size,
-        max_overflow=10,
-        pool_pre_ping=True,
+        max_overflow=settings.db_max_overflow,
+        pool_pre_ping=settings.db_pre_ping,
+        pool_recycle=1800,
     )
 
 

@@ -66,9 +66,17 @@ def resolve(db: Session, raw: str | None) -> Principal | None:
     """The live session behind a cookie, or None. Touches last_seen at most every 5 minutes."""
     if not raw or len(raw) > 100:
         return None
-    ws = db.execute(select(WebSession).where(WebSession.token_hash == token_hash(raw))).scalar_one_or_none()
+    # One statement for the common case (a participant): the session joined to its owner.
+    row = db.execute(
+        select(WebSession, Participant)
+        .outerjoin(Participant, Participant.id == WebSession.participant_id)
+        .where(WebSession.token_hash == token_hash(raw))
+    ).one_or_none()
     now = clock.now()
-    if ws is None or ws.ended_at is not None or ws.expires_at <= now:
+    if row is None:
+        return None
+    ws, participant = row
+    if ws.ended_at is not None or ws.expires_at <= now:
         return None
     principal = Principal(session=ws)
     if ws.staff_user_id is not None:
@@ -76,7 +84,7 @@ def resolve(db: Session, raw: str | None) -> Principal | None:
         if principal.staff is None or not principal.staff.is_active:
             return None
     else:
-        principal.participant = db.get(Participant, ws.participant_id)
+        principal.participant = participant
         if principal.participant is None:
             return None
     if now - ws.last_seen_at > TOUCH_EVERY:

@@ -13,9 +13,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Row, and_, bindparam, func, select, text, update
 from sqlalchemy.orm import Session
 
 from contest import clock
@@ -32,8 +30,18 @@ from contest.domain.attempts import (
 from contest.domain.draw import DrawSettings, PoolQuestion, PreparedPool, Quota, draw_paper
 from contest.domain.errors import ContestError, NotFound
 from contest.domain.scoring import QuestionKey, score_attempt
-from contest.models import Answer, Attempt, Participant, Question, QuestionBank, QuestionVersion, Round, RoundBank
-from contest.services import audit
+from contest.models import (
+    Answer,
+    Attempt,
+    Participant,
+    Question,
+    QuestionBank,
+    QuestionVersion,
+    Round,
+    RoundBank,
+    WebSession,
+)
+from contest.services import audit, sessions
 from contest.services.context import Actor
 
 MAX_PREDICTION = 10**12
@@ -104,7 +112,7 @@ def round_window(rnd: Round) -> RoundWindow:
     return RoundWindow(rnd.opens_at, rnd.closes_at)
 
 
-def attempt_clock(attempt: Attempt) -> AttemptClock:
+def attempt_clock(attempt: Attempt | Row) -> AttemptClock:
     return AttemptClock(
         started_at=attempt.started_at,
         time_limit=attempt.deadline_at - attempt.started_at,
@@ -221,7 +229,7 @@ def _load_for_write(db: Session, participant_id: int, attempt_id: int) -> Attemp
     return attempt
 
 
-def _refuse_if_closed(attempt: Attempt, now: datetime) -> AttemptClock:
+def _refuse_if_closed(attempt: Attempt | Row, now: datetime) -> AttemptClock:
     ac = attempt_clock(attempt)
     if not ac.accepts_saves_at(now, attempt.submitted_at):
         if attempt.submitted_at is not None:
@@ -232,16 +240,24 @@ def _refuse_if_closed(attempt: Attempt, now: datetime) -> AttemptClock:
     return ac
 
 
+# Plain SQL with typed parameters: the dialects' ON CONFLICT constructs have no cache key, so
+# SQLAlchemy compiled them again on every save. The same text works on PostgreSQL and SQLite.
+_UPSERT = text(
+    "INSERT INTO answers (attempt_id, position, chosen, client_seq, saved_at) "
+    "VALUES (:attempt_id, :position, :chosen, :client_seq, :saved_at) "
+    "ON CONFLICT (attempt_id, position) DO UPDATE SET chosen = excluded.chosen, "
+    "client_seq = excluded.client_seq, saved_at = excluded.saved_at "
+    "WHERE answers.client_seq < excluded.client_seq"
+).bindparams(bindparam("chosen", type_=Answer.__table__.c.chosen.type),
+             bindparam("saved_at", type_=Answer.__table__.c.saved_at.type))
+
+
 def _upsert(db: Session, values: dict) -> bool:
-    dialect = db.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(Answer).values(**values)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[Answer.attempt_id, Answer.position],
-        set_={"chosen": stmt.excluded.chosen, "client_seq": stmt.excluded.client_seq, "saved_at": stmt.excluded.saved_at},
-        where=Answer.client_seq < stmt.excluded.client_seq,
-    )
-    return (db.execute(stmt).rowcount or 0) > 0
+    return (db.execute(_UPSERT, values).rowcount or 0) > 0
+
+
+_SAVE_COLUMNS = (Attempt.id, Attempt.participant_id, Attempt.started_at, Attempt.deadline_at, Attempt.grace_seconds,
+                 Attempt.submitted_at, Attempt.paper)
 
 
 def save_answer(
@@ -252,8 +268,42 @@ def save_answer(
     Idempotent: the same save twice changes nothing; an older retry never replaces a newer
     answer (client_seq grows with every change in the browser).
     """
+    # The few columns a save needs as a plain row, no ORM object in the identity map.
+    attempt = db.execute(select(*_SAVE_COLUMNS).where(Attempt.id == attempt_id)).one_or_none()
+    if attempt is None or attempt.participant_id != participant_id:
+        raise NotFound("Không tìm thấy bài thi.", "Attempt not found.")
+    return _save(db, attempt, position, shown, client_seq, clock.now())
+
+
+class NoSession(Exception):
+    """The cookie names no live participant session (the caller answers as for a signed-out user)."""
+
+
+def save_answer_for_session(
+    db: Session, raw_token: str | None, attempt_id: int, position: int, shown: list[int], client_seq: int
+) -> SaveResult:
+    """`save_answer` for the web's hottest path: the session, its participant's attempt and the
+    checks come back in one SELECT, then one upsert and the commit; three round trips in all."""
+    if not raw_token or len(raw_token) > 100:
+        raise NoSession()
+    row = db.execute(
+        select(WebSession.id.label("session_id"), WebSession.participant_id.label("session_participant"),
+               WebSession.ended_at, WebSession.expires_at, WebSession.last_seen_at, *_SAVE_COLUMNS)
+        .select_from(WebSession)
+        .outerjoin(Attempt, and_(Attempt.id == attempt_id, Attempt.participant_id == WebSession.participant_id))
+        .where(WebSession.token_hash == sessions.token_hash(raw_token))
+    ).one_or_none()
     now = clock.now()
-    attempt = _load_for_write(db, participant_id, attempt_id)
+    if row is None or row.session_participant is None or row.ended_at is not None or row.expires_at <= now:
+        raise NoSession()
+    if row.id is None:
+        raise NotFound("Không tìm thấy bài thi.", "Attempt not found.")
+    if now - row.last_seen_at > sessions.TOUCH_EVERY:
+        db.execute(update(WebSession).where(WebSession.id == row.session_id).values(last_seen_at=now))
+    return _save(db, row, position, shown, client_seq, now)
+
+
+def _save(db: Session, attempt: Row, position: int, shown: list[int], client_seq: int, now: datetime) -> SaveResult:
     ac = _refuse_if_closed(attempt, now)
     if not 0 <= position < len(attempt.paper):
         raise ContestError("Câu hỏi không có trong đề.", "That question is not on this paper.", field="position")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
@@ -14,7 +14,10 @@ from contest.services.sessions import Principal
 from contest.web import csrf
 
 
-def get_db() -> Iterator[Session]:
+async def get_db() -> AsyncIterator[Session]:
+    # Opened and closed on the event loop, not in a worker thread: a request waiting for a
+    # thread must never hold a pooled connection that a running thread is waiting for, or
+    # under load the thread pool and the connection pool deadlock each other.
     session = database.session_factory()()
     try:
         yield session
@@ -30,6 +33,9 @@ def client_ip(request: Request) -> str:
 def get_principal(request: Request, db: Session = Depends(get_db)) -> Principal | None:
     if not hasattr(request.state, "principal"):
         request.state.principal = sessions.resolve(db, request.cookies.get(csrf.SESSION_COOKIE))
+        # End the read so the connection returns to the pool before the endpoint waits for its
+        # own worker thread (expire_on_commit is off: the loaded principal stays usable).
+        db.commit()
     return request.state.principal
 
 
@@ -47,7 +53,8 @@ class Forbidden(Exception):
 def require_staff(*roles: str) -> Callable[..., Principal]:
     """Dependency: a signed-in staff member holding one of `roles` (any staff role if empty)."""
 
-    def dependency(principal: Principal | None = Depends(get_principal)) -> Principal:
+    # async: a pure check needs no worker thread of its own.
+    async def dependency(principal: Principal | None = Depends(get_principal)) -> Principal:
         if principal is None or principal.staff is None:
             raise NotSignedIn("staff")
         if roles and not (principal.roles & set(roles)):
@@ -58,13 +65,25 @@ def require_staff(*roles: str) -> Callable[..., Principal]:
     return dependency
 
 
-def require_participant(principal: Principal | None = Depends(get_principal)) -> Principal:
+async def require_participant(principal: Principal | None = Depends(get_principal)) -> Principal:
     if principal is None or principal.participant is None:
         raise NotSignedIn("participant")
     return principal
 
 
 require_participant.required_roles = ("participant",)  # type: ignore[attr-defined]
+
+
+async def participant_cookie(request: Request) -> str:
+    """For the answer save only: the session cookie, checked by the service in the same SELECT
+    that loads the attempt (one statement instead of a separate session lookup)."""
+    raw = request.cookies.get(csrf.SESSION_COOKIE)
+    if not raw:
+        raise NotSignedIn("participant")
+    return raw
+
+
+participant_cookie.required_roles = ("participant",)  # type: ignore[attr-defined]
 
 
 def actor_for(request: Request, principal: Principal) -> Actor:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from contest.domain.errors import ContestError, NotFound
 from contest.models import Contest, Round
 from contest.services import contests, taking
 from contest.services.sessions import Principal
-from contest.web.deps import client_ip, get_db, is_htmx, require_participant
+from contest.web.deps import NotSignedIn, client_ip, get_db, is_htmx, participant_cookie, require_participant
 from contest.web.templating import render
 
 router = APIRouter()
@@ -65,14 +66,21 @@ def _closed(request: Request, exc: ContestError, attempt_id: int) -> Response:
 
 
 @router.post("/attempts/{attempt_id}/answers/{position}")
-async def save_answer(request: Request, attempt_id: int, position: int, db: Session = Depends(get_db),
-                      principal: Principal = Depends(require_participant)):  # noqa: ANN201
+async def save_answer(request: Request, attempt_id: int, position: str, db: Session = Depends(get_db),
+                      token: str = Depends(participant_cookie)):  # noqa: ANN201
+    # A text path parameter: the session is checked (by the service) before the position, so a
+    # caller who is not a participant gets 403 whatever the URL holds; a bad position is a 400.
+    position = int(position) if position.isdigit() else -1
     form = await request.form()
     shown = [int(v) for v in form.getlist(f"q{position}") if str(v).isdigit()]
     seq_raw = str(form.get("seq", "0"))
     seq = int(seq_raw) if seq_raw.isdigit() else 0
     try:
-        result = taking.save_answer(db, principal.participant.id, attempt_id, position, shown, seq)
+        # Database work never runs on the event loop: a blocked loop cannot run the teardown
+        # that returns other requests' connections, and under load the pool deadlocks.
+        result = await run_in_threadpool(taking.save_answer_for_session, db, token, attempt_id, position, shown, seq)
+    except taking.NoSession:
+        raise NotSignedIn("participant") from None
     except taking.AttemptClosed as exc:
         return _closed(request, exc, attempt_id)
     return _save_state(request, result, position)
@@ -101,6 +109,10 @@ def _parse_prediction(raw: str) -> int | None:
 async def _save_everything(request: Request, db: Session, principal: Principal, attempt_id: int) -> taking.AttemptView:
     """The no-JavaScript path: the whole page is one form."""
     form = await request.form()
+    return await run_in_threadpool(_save_form, form, db, principal, attempt_id)
+
+
+def _save_form(form, db: Session, principal: Principal, attempt_id: int) -> taking.AttemptView:  # noqa: ANN001
     view = taking.attempt_view(db, principal.participant.id, attempt_id)
     seq_raw = str(form.get("seq", "0"))
     seq = int(seq_raw) if seq_raw.isdigit() else 0
@@ -130,7 +142,7 @@ async def review(request: Request, attempt_id: int, db: Session = Depends(get_db
         await _save_everything(request, db, principal, attempt_id)
     except taking.AttemptClosed:
         return RedirectResponse(f"/attempts/{attempt_id}", status_code=303)
-    return confirm(request, attempt_id, db, principal)
+    return await run_in_threadpool(confirm, request, attempt_id, db, principal)
 
 
 @router.get("/attempts/{attempt_id}/confirm")

@@ -1,0 +1,227 @@
+"""Two app processes on one PostgreSQL database: an attempt continues across them, and a rate
+limit kept in Redis is shared by both."""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.orm import Session
+
+from conftest import PG_ADMIN_URL, _postgres_available
+
+ROOT = Path(__file__).resolve().parents[2]
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+OPTION_RE = re.compile(r'name="q(\d+)" value="(\d+)"')
+PASSWORD = "mat-khau-bi-mat"
+REDIS = ("127.0.0.1", 6379)
+
+pytestmark = pytest.mark.timeout(90)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _redis_reason() -> str | None:
+    try:
+        with socket.create_connection(REDIS, timeout=1) as s:
+            s.sendall(b"PING\r\n")
+            if s.recv(16).startswith(b"+PONG"):
+                return None
+    except OSError as exc:
+        return f"no Redis at {REDIS[0]}:{REDIS[1]}: {type(exc).__name__}"
+    return f"no Redis answering PING at {REDIS[0]}:{REDIS[1]}"
+
+
+@pytest.fixture(scope="module")
+def database():  # noqa: ANN201
+    reason = _postgres_available()
+    if reason:
+        pytest.skip(f"two processes need PostgreSQL (SQLite is one machine's file): {reason}")
+    from contest.migrate import upgrade
+
+    name = f"contest_two_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="module")
+def contest_data(database):  # noqa: ANN001, ANN201
+    from contest import clock
+    from contest.db import make_engine
+    from contest.models import Participant, Question, QuestionBank, QuestionVersion, Round, RoundBank
+    from contest.services import contests
+    from contest.services.context import SYSTEM
+    from contest.services.passwords import hash_password
+
+    engine = make_engine(database, pool_size=1)
+    now = clock.now()
+    with Session(engine, expire_on_commit=False) as db:
+        contest = contests.create_contest(db, SYSTEM, contests.ContestSpec(
+            slug="hai-may", title_vi="Cuộc thi tìm hiểu về chuyển đổi số", title_en="Contest", organiser_vi="BAN TỔ CHỨC",
+            place_vi="Lạng Sơn", rules_vi="Thể lệ.", rules_en="Rules.", min_age=12, age_cutoff=date(2023, 7, 3),
+            rounds=(contests.RoundSpec(1, "Tuần 1", "Week 1", now - timedelta(hours=1), now + timedelta(days=1),
+                                       questions_per_attempt=6, time_limit_seconds=15 * 60),),
+        ))
+        bank = QuestionBank(code="hai-may", title="Ngân hàng", revision=1, created_at=now)
+        db.add(bank)
+        db.flush()
+        for i in range(6):
+            q = Question(bank_id=bank.id, fingerprint=f"hai-may-{i}", position=i)
+            db.add(q)
+            db.flush()
+            v = QuestionVersion(question_id=q.id, version=1, stem=f"Câu hỏi số {i + 1}?", created_at=now,
+                                options=[{"id": k, "text": f"Phương án {k}", "correct": k == 1} for k in range(1, 5)])
+            db.add(v)
+            db.flush()
+            q.current_version_id = v.id
+        rnd = db.execute(select(Round).where(Round.contest_id == contest.id)).scalar_one()
+        db.add(RoundBank(round_id=rnd.id, bank_id=bank.id))
+        db.add(Participant(contest_id=contest.id, full_name="Nguyễn Thị Hoà Bình", date_of_birth=date(1990, 8, 15),
+                           gender="female", citizen_id="020190012345", phone="0912345678",
+                           password_hash=hash_password(PASSWORD), consent_version="2023-07", consent_at=now,
+                           registered_at=now))
+        db.commit()
+    yield engine
+    engine.dispose()
+
+
+def _start(url: str, env_extra: dict[str, str]) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    env = dict(os.environ, CONTEST_DATABASE_URL=url, CONTEST_SECRET_KEY="two-processes-share-this-secret-key-0123456789",
+               CONTEST_COOKIE_SECURE="false", CONTEST_SWEEP_INTERVAL_SECONDS="0", **env_extra)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "contest.web.app:create_app", "--factory", "--host", "127.0.0.1",
+         "--port", str(port), "--no-access-log", "--log-level", "warning"],
+        cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def _wait(proc: subprocess.Popen, base: str) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(proc.stderr.read().decode()[-2000:])
+        try:
+            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{base} did not start")
+
+
+@pytest.fixture(scope="module")
+def two_servers(database, contest_data):  # noqa: ANN001, ANN201
+    redis_reason = _redis_reason()
+    extra = {} if redis_reason else {"CONTEST_RATE_LIMIT_STORAGE": f"redis://{REDIS[0]}:{REDIS[1]}",
+                                     "CONTEST_LOGIN_LIMIT_PER_ADDRESS": "3/5 minutes"}
+    procs = [_start(database, extra) for _ in range(2)]
+    try:
+        for proc, base in procs:
+            _wait(proc, base)
+        yield [base for _, base in procs], redis_reason
+    finally:
+        for proc, _ in procs:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+                proc.wait(timeout=10)
+
+
+def test_an_attempt_continues_when_each_request_reaches_the_other_process(two_servers, contest_data):
+    (a, b), _ = two_servers
+    from contest.models import Answer, Attempt
+
+    ip = {"X-Forwarded-For": f"10.1.{random.randrange(256)}.{random.randrange(1, 255)}"}
+    with httpx.Client(follow_redirects=False, timeout=20) as http:
+        page = http.get(f"{a}/c/hai-may/login", headers=ip)
+        anon = page.cookies["contest_anon"]
+        r = http.post(f"{b}/c/hai-may/login", headers={**ip, "Cookie": f"contest_anon={anon}"},
+                      data={"login": "020190012345", "password": PASSWORD, "csrf_token": CSRF_RE.search(page.text)[1]})
+        assert r.status_code == 303, r.text  # the token made by process A is accepted by process B
+        cookie = {"Cookie": f"contest_session={r.cookies['contest_session']}"}
+
+        lobby = http.get(f"{a}/c/hai-may/rounds", headers=cookie)  # a session made by B, read by A
+        assert lobby.status_code == 200
+        csrf = {"X-CSRF-Token": CSRF_RE.search(lobby.text)[1], **cookie}
+        r = http.post(f"{b}/c/hai-may/rounds/1/start", headers=csrf)
+        assert r.status_code == 303
+        attempt_path = r.headers["location"]
+        page = http.get(a + attempt_path, headers=cookie)
+        assert page.status_code == 200
+        positions = sorted({int(p) for p, _ in OPTION_RE.findall(page.text)})
+        assert positions == list(range(6))
+
+        chosen = {}
+        for n, pos in enumerate(positions):
+            server = (a, b)[n % 2]
+            r = http.post(f"{server}{attempt_path}/answers/{pos}", data={f"q{pos}": str(n % 4), "seq": str(100 + n)},
+                          headers={**csrf, "HX-Request": "true"})
+            assert r.status_code == 200, r.text
+            assert int(r.headers["X-Remaining"]) > 0
+            chosen[pos] = n % 4
+        # An older retry reaching the other process does not replace the newer answer.
+        r = http.post(f"{b}{attempt_path}/answers/0", data={"q0": "3", "seq": "1"}, headers={**csrf, "HX-Request": "true"})
+        assert r.status_code == 200
+
+        resumed = http.get(b + attempt_path, headers=cookie)  # B shows what A and B saved
+        checked = {(int(p), int(i)) for p, i in re.findall(r'name="q(\d+)" value="(\d+)" [^>]*checked', resumed.text)}
+        assert checked == set(chosen.items())
+        again = http.post(f"{a}/c/hai-may/rounds/1/start", headers=csrf)
+        assert again.headers["location"] == attempt_path  # resume, not a second paper
+
+        r = http.post(f"{a}{attempt_path}/submit", headers={**csrf, "HX-Request": "true"})
+        assert r.status_code == 200 and r.headers["HX-Redirect"] == attempt_path
+        late = http.post(f"{b}{attempt_path}/answers/0", data={"q0": "2", "seq": "999"},
+                         headers={**csrf, "HX-Request": "true"})
+        assert late.status_code == 409  # B knows A's submit at once
+
+    attempt_id = int(attempt_path.rsplit("/", 1)[1])
+    with Session(contest_data) as db:
+        attempt = db.get(Attempt, attempt_id)
+        stored = {a.position: a.chosen for a in db.execute(select(Answer).where(Answer.attempt_id == attempt_id)).scalars()}
+    assert attempt.submitted_at is not None and attempt.finalised_at is not None
+    assert stored == {pos: [attempt.paper[pos]["o"][i]] for pos, i in chosen.items()}
+    assert attempt.correct == sum(1 for pos, i in chosen.items() if attempt.paper[pos]["o"][i] == 1)
+
+
+def test_a_rate_limit_in_redis_is_shared_by_both_processes(two_servers):
+    (a, b), redis_reason = two_servers
+    if redis_reason:
+        pytest.skip(f"the shared rate limit needs Redis: {redis_reason}")
+    # A fresh address each run, so the Redis counters of earlier runs do not matter.
+    ip = {"X-Forwarded-For": f"10.{random.randrange(256)}.{random.randrange(256)}.{random.randrange(1, 255)}"}
+    with httpx.Client(follow_redirects=False, timeout=20) as http:
+        page = http.get(f"{a}/c/hai-may/login", headers=ip)
+        headers = {**ip, "Cookie": f"contest_anon={page.cookies['contest_anon']}"}
+        form = {"login": "020190012345", "password": "sai-mat-khau", "csrf_token": CSRF_RE.search(page.text)[1]}
+        statuses = [http.post(f"{server}/c/hai-may/login", headers=headers, data=form).status_code
+                    for server in (a, b, a, b)]
+    # The limit is 3 per address: the fourth attempt is refused even though each process saw only two.
+    assert statuses[:3] == [400, 400, 400]
+    assert statuses[3] == 429
