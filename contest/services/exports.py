@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Sequence
+from datetime import date
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -114,6 +115,28 @@ def participation_by_unit(db: Session, contest: Contest) -> list[tuple[Unit, int
                                .where(Participant.contest_id == contest.id).group_by(Participant.unit_id)).all())
     units = db.execute(select(Unit).where(Unit.contest_id == contest.id).order_by(Unit.position, Unit.id)).scalars()
     return [(u, people.get(u.id, 0), attempts.get(u.id, 0)) for u in units if people.get(u.id)]
+
+
+def local_day(db: Session, column):  # noqa: ANN001, ANN201
+    """SQL for the Vietnamese calendar day of a naive-UTC column, on either backend."""
+    from sqlalchemy import Date, cast, func
+
+    if db.get_bind().dialect.name == "postgresql":
+        return cast(func.timezone("Asia/Ho_Chi_Minh", func.timezone("UTC", column)), Date)
+    # Viet Nam keeps UTC+7 all year, so a fixed shift is exact.
+    return func.date(column, "+7 hours")
+
+
+def participation_by_day(db: Session, contest: Contest) -> list[tuple[date, int]]:
+    """Attempts started per local day, counted by the database rather than row by row."""
+    from sqlalchemy import func
+
+    from contest.models import Attempt
+
+    day = local_day(db, Attempt.started_at)
+    rows = db.execute(select(day, func.count()).select_from(Attempt).join(Round, Round.id == Attempt.round_id)
+                      .where(Round.contest_id == contest.id).group_by(day).order_by(day)).all()
+    return [(d if isinstance(d, date) else date.fromisoformat(str(d)), n) for d, n in rows]
 
 
 def decisions_xlsx(db: Session, contest: Contest, round_: Round | None = None) -> bytes:

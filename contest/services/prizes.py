@@ -307,6 +307,9 @@ def publish(db: Session, actor: Actor, pl: PrizeList) -> PrizeList:
     pl.status, pl.published_at, pl.published_by = "published", clock.now(), actor.audit_name[:120]
     audit.record(db, actor, "prizes.publish", "prize_list", pl.id, {"version": pl.version})
     db.commit()
+    from contest.services import results_cache
+
+    results_cache.invalidate(pl.contest_id)
     return pl
 
 

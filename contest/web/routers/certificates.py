@@ -124,16 +124,19 @@ def _selection(db: Session, contest: Contest, q: str, status: str):  # noqa: ANN
     return items
 
 
-@router.get("/admin/contests/{slug}/certificates/all.pdf")
-def merged_download(request: Request, slug: str, q: str = "", status: str = "", db: Session = Depends(get_db),
+# Bulk renders are POST forms: a GET would let any other site start one in a signed-in staff
+# browser, since SameSite=Lax cookies follow top-level navigations.
+@router.post("/admin/contests/{slug}/certificates/all.pdf")
+def merged_download(request: Request, slug: str, q: str = Form(""), status: str = Form(""),
+                    db: Session = Depends(get_db),
                     principal: Principal = Depends(require_staff(*VIEWERS))):  # noqa: ANN201
     contest = _contest(db, slug)
     return _pdf(service.render_merged(db, _selection(db, contest, q, status)), f"{contest.slug}-giay-chung-nhan.pdf",
                 inline=False)
 
 
-@router.get("/admin/contests/{slug}/certificates/all.zip")
-def zip_download(request: Request, slug: str, q: str = "", status: str = "", db: Session = Depends(get_db),
+@router.post("/admin/contests/{slug}/certificates/all.zip")
+def zip_download(request: Request, slug: str, q: str = Form(""), status: str = Form(""), db: Session = Depends(get_db),
                  principal: Principal = Depends(require_staff(*VIEWERS))):  # noqa: ANN201
     contest = _contest(db, slug)
     data = service.render_zip(db, _selection(db, contest, q, status))
@@ -236,7 +239,12 @@ def template_preview_partial(request: Request, slug: str, db: Session = Depends(
     return render(request, "certificates/_preview.html", _editor_context(db, contest, values))
 
 
-def _preview_pdf(request: Request, db: Session, contest: Contest) -> bytes | Response:
+PREVIEW_LIMIT = "30/minute"
+
+
+def _preview_pdf(request: Request, db: Session, contest: Contest, principal: Principal) -> bytes | Response:
+    # A GET another site can point a staff browser at: each render costs, so each account gets a budget.
+    hit_address(f"staff:{principal.staff.id}", "cert-preview", PREVIEW_LIMIT)
     values = _template_values(request, service.TemplateInput.from_row(service.get_template(db, contest)))
     try:
         return service.preview_pdf(db, contest, values)
@@ -249,7 +257,7 @@ def _preview_pdf(request: Request, db: Session, contest: Contest) -> bytes | Res
 def template_preview_png(request: Request, slug: str, db: Session = Depends(get_db),
                          principal: Principal = Depends(require_staff(*VIEWERS))):  # noqa: ANN201
     contest = _contest(db, slug)
-    png = service.pdf_to_png(_preview_pdf(request, db, contest))
+    png = service.pdf_to_png(_preview_pdf(request, db, contest, principal))
     return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=60"})
 
 
@@ -257,7 +265,7 @@ def template_preview_png(request: Request, slug: str, db: Session = Depends(get_
 def template_preview_pdf(request: Request, slug: str, db: Session = Depends(get_db),
                          principal: Principal = Depends(require_staff(*VIEWERS))):  # noqa: ANN201
     contest = _contest(db, slug)
-    return _pdf(_preview_pdf(request, db, contest), "mau-giay-chung-nhan.pdf")
+    return _pdf(_preview_pdf(request, db, contest, principal), "mau-giay-chung-nhan.pdf")
 
 
 @router.post("/admin/contests/{slug}/certificates/template")

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime
 
 from fastapi import APIRouter, Depends, Request
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from contest import clock
 from contest.domain.masking import mask_citizen_id, mask_name
-from contest.models import Attempt, Participant, PrizeList, Round, Unit
-from contest.services import contests, exports, prizes
+from contest.models import Contest, Participant, PrizeList, Unit
+from contest.services import contests, exports, prizes, results_cache
 from contest.web.deps import get_db
 from contest.web.templating import format_number, render
 
@@ -40,9 +39,17 @@ class Winner:
     tier: str
 
 
-@router.get("/c/{slug}/results")
-def results_page(request: Request, slug: str, db: Session = Depends(get_db)):  # noqa: ANN201
-    contest = contests.get_by_slug(db, slug)
+@dataclass(frozen=True)
+class Titled:
+    """What the page needs of a round or a prize list, kept apart from the database session."""
+
+    title_vi: str = ""
+    title_en: str = ""
+    approved_at: datetime | None = None
+    version: int = 1
+
+
+def _public_data(db: Session, contest: Contest) -> dict:
     published = list(db.execute(select(PrizeList).where(PrizeList.contest_id == contest.id,
                                                         PrizeList.status == "published")
                                 .order_by(PrizeList.version)).scalars())
@@ -65,19 +72,24 @@ def results_page(request: Request, slug: str, db: Session = Depends(get_db)):  #
             else:
                 unit = units.get(e.unit_id)
                 rows.append(Winner(unit.name if unit else "", "", "", e.tier_label_vi))
-        sections.append({"kind": kind, "round": rounds.get(rid), "list": pl, "rows": rows})
+        r = rounds.get(rid)
+        sections.append({"kind": kind, "round": Titled(r.title_vi, r.title_en or "") if r else Titled(),
+                         "list": Titled(approved_at=pl.approved_at, version=pl.version), "rows": rows})
     by_unit = [(u.name, n) for u, n, _ in exports.participation_by_unit(db, contest)]
     by_unit.sort(key=lambda item: -item[1])
-    days = Counter(
-        clock.to_local(started).date()
-        for started in db.execute(select(Attempt.started_at).join(Round, Round.id == Attempt.round_id)
-                                  .where(Round.contest_id == contest.id)).scalars()
-    )
-    by_day = [(d.strftime("%d/%m"), n) for d, n in sorted(days.items())]
-    total_people = sum(n for _, n in by_unit)
-    registered = db.execute(select(Participant.id).where(Participant.contest_id == contest.id)).all()
-    return render(request, "results_public.html", {
-        "contest": contest, "sections": sections, "unit_bars": bars(by_unit[:12]), "day_bars": bars(by_day, 24),
-        "by_unit": by_unit, "by_day": by_day, "total_people": total_people, "registered": len(registered),
-        "attempts": sum(days.values()), "fmt": format_number,
-    })
+    by_day = [(d.strftime("%d/%m"), n) for d, n in exports.participation_by_day(db, contest)]
+    registered = db.execute(select(func.count()).select_from(Participant)
+                            .where(Participant.contest_id == contest.id)).scalar_one()
+    return {"sections": sections, "unit_bars": bars(by_unit[:12]), "day_bars": bars(by_day, 24),
+            "by_unit": by_unit, "by_day": by_day, "total_people": sum(n for _, n in by_unit),
+            "registered": registered, "attempts": sum(n for _, n in by_day)}
+
+
+@router.get("/c/{slug}/results")
+def results_page(request: Request, slug: str, db: Session = Depends(get_db)):  # noqa: ANN201
+    contest = contests.get_by_slug(db, slug)
+    # Anyone can reload this page; the figures are computed at most once a minute per contest
+    # (and afresh when a list is published). created_at tells apart contests that reuse an id.
+    key = (str(db.get_bind().engine.url), contest.id, contest.created_at)
+    data = results_cache.get_or_build(key, contest.id, lambda: _public_data(db, contest))
+    return render(request, "results_public.html", {"contest": contest, "fmt": format_number, **data})

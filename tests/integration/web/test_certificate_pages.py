@@ -109,9 +109,13 @@ def test_committee_lists_revokes_and_reissues(client, db):
     assert r.status_code == 303
     db.expire_all()
     assert db.get(Certificate, certificate.id).status == "replaced"
-    pdf = client.get(f"/admin/contests/{contest.slug}/certificates/all.pdf")
+    listing = client.get(f"/admin/contests/{contest.slug}/certificates").text
+    assert 'action="/admin/contests/' + contest.slug + '/certificates/all.pdf"' in listing
+    token = csrf_from(listing)
+    pdf = client.post(f"/admin/contests/{contest.slug}/certificates/all.pdf", data={"csrf_token": token})
     assert len(PdfReader(io.BytesIO(pdf.content)).pages) == 2
-    assert client.get(f"/admin/contests/{contest.slug}/certificates/all.zip").content[:2] == b"PK"
+    assert client.post(f"/admin/contests/{contest.slug}/certificates/all.zip",
+                       data={"csrf_token": token, "q": "", "status": ""}).content[:2] == b"PK"
 
 
 def test_bulk_issue_runs_as_a_job_with_a_progress_page(client, db, monkeypatch):
@@ -174,3 +178,39 @@ def test_committee_pages_need_a_staff_sign_in(client, db, path):
     contest = make_contest(db)
     r = client.get(path.replace("{slug}", contest.slug), follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].startswith("/staff/login")
+
+
+def test_bulk_downloads_need_a_post_with_the_csrf_token_and_a_viewer_role(client, db):
+    contest = make_contest(db)
+    make_staff(db, "chair", ["committee_chair"])
+    make_staff(db, "judge", ["judge"])
+    _issue(db, contest, 1)
+    _sign_in_staff(client, "chair")
+    base = f"/admin/contests/{contest.slug}/certificates"
+    token = csrf_from(client.get(base).text)
+    for kind in ("pdf", "zip"):
+        # What a link or redirect from another site would do: no render happens.
+        got = client.get(f"{base}/all.{kind}")
+        assert got.status_code != 200 and got.headers["content-type"].startswith("text/html")
+        refused = client.post(f"{base}/all.{kind}", data={})
+        assert refused.status_code == 403 and "CSRF" in refused.text
+        assert client.post(f"{base}/all.{kind}", data={"csrf_token": token}).status_code == 200
+    _sign_in_staff(client, "judge")
+    token = csrf_from(client.get("/staff/login").text)
+    refused = client.post(f"{base}/all.pdf", data={"csrf_token": token})
+    assert refused.status_code == 403 and "không có quyền" in refused.text
+
+
+def test_the_preview_image_is_rate_limited_per_staff_account(client, db, monkeypatch):
+    from contest.web.routers import certificates as pages
+
+    assert pages.PREVIEW_LIMIT == "30/minute"
+    monkeypatch.setattr(pages, "PREVIEW_LIMIT", "2/minute")
+    contest = make_contest(db)
+    make_staff(db, "org", ["organiser"])
+    make_staff(db, "org2", ["organiser"])
+    base = f"/admin/contests/{contest.slug}/certificates/template/preview.png"
+    _sign_in_staff(client, "org")
+    assert [client.get(base).status_code for _ in range(3)] == [200, 200, 429]
+    _sign_in_staff(client, "org2")
+    assert client.get(base).status_code == 200
