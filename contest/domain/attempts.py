@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Literal
@@ -158,44 +157,6 @@ def can_start(
             f"You have used all {max_attempts} attempts allowed in this round",
         )
     return StartCheck(True)
-
-
-@dataclass(frozen=True, slots=True)
-class AttemptOutcome:
-    """One attempt as the counting rule sees it; finished_at None means still running
-    (see AttemptClock.finished_at)."""
-
-    attempt_id: int
-    correct: int
-    started_at: datetime
-    finished_at: datetime | None
-
-    @property
-    def duration(self) -> timedelta | None:
-        return None if self.finished_at is None else self.finished_at - self.started_at
-
-
-CountingRule = Literal["best", "first", "last"]
-
-
-def counting_attempt(
-    attempts: Iterable[AttemptOutcome], rule: CountingRule = "best"
-) -> AttemptOutcome | None:
-    """The final attempt that counts for the participant under `rule`, or None if none is final.
-
-    best: most correct answers, then shorter time taken, then earlier finish. The attempt id
-    settles what is left, so the choice never depends on the order rows came from storage.
-    """
-    final = [a for a in attempts if a.finished_at is not None]
-    if not final:
-        return None
-    if rule == "best":
-        return min(final, key=lambda a: (-a.correct, a.duration, a.finished_at, a.attempt_id))
-    if rule == "first":
-        return min(final, key=lambda a: (a.started_at, a.attempt_id))
-    if rule == "last":
-        return max(final, key=lambda a: (a.started_at, a.attempt_id))
-    raise ValueError(f"unknown counting rule {rule!r}")
 
 
 ShowScore = Literal["on_submit", "after_close", "never"]

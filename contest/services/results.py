@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -10,37 +10,38 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from contest import clock
-from contest.domain.attempts import AttemptClock
 from contest.domain.awards import AwardRecord
 from contest.domain.eligibility import AttemptFacts, Decision, Profile, ScreeningRules, Verdict, screen_round
 from contest.domain.errors import ContestError, NotFound
 from contest.domain.ranking import DEFAULT_ORDER, Entry, TieBreak, rank_entries
 from contest.domain.scoring import (
-    AttemptScore,
     CountingPolicy,
     PredictionTarget,
-    QuestionKey,
-    ScoredAttempt,
     counting_attempt,
     prediction_error,
     prediction_true_figure,
-    score_attempt,
 )
 from contest.models import (
-    Answer,
     Attempt,
     Contest,
     EligibilityDecision,
     KeyCorrection,
     Participant,
     PrizeList,
-    QuestionVersion,
     Round,
     RoundResult,
     Unit,
 )
 from contest.services import audit
+from contest.services.attempt_scoring import (
+    answers_of,
+    materialise,
+    score_of,
+    settled_at,
+    version_keys,
+)
 from contest.services.context import Actor
+from contest.services.taking import scored_attempt
 
 FINAL_LIST_STATES = ("approved", "published")
 
@@ -58,71 +59,12 @@ def get_round(db: Session, slug: str, number: int) -> Round:
 
 # --- scoring -------------------------------------------------------------------------------
 
-def version_keys(db: Session, version_ids: Iterable[int]) -> dict[int, frozenset[str]]:
-    """The correct option ids of each question version, a key correction taking precedence."""
-    ids = set(version_ids)
-    if not ids:
-        return {}
-    keys: dict[int, frozenset[str]] = {}
-    for vid, options in db.execute(
-        select(QuestionVersion.id, QuestionVersion.options).where(QuestionVersion.id.in_(ids))
-    ):
-        keys[vid] = frozenset(str(o["id"]) for o in options if o.get("correct"))
-    for vid, correct in db.execute(
-        select(KeyCorrection.question_version_id, KeyCorrection.correct_options)
-        .where(KeyCorrection.question_version_id.in_(ids)).order_by(KeyCorrection.id)
-    ):
-        keys[vid] = frozenset(str(o) for o in correct)
-    return keys
-
-
-def paper_keys(paper: Sequence[dict], keys: dict[int, frozenset[str]]) -> list[QuestionKey]:
-    # Keyed by position, as the taking flow scores a submission.
-    return [QuestionKey(str(pos), keys[item["v"]]) for pos, item in enumerate(paper)]
-
-
-def answers_by_question(paper: Sequence[dict], answers: Iterable[Answer]) -> dict[str, list[str]]:
-    return {str(a.position): [str(o) for o in (a.chosen or [])] for a in answers if 0 <= a.position < len(paper)}
-
-
-def score_of(attempt: Attempt, answers: Iterable[Answer], keys: dict[int, frozenset[str]]) -> AttemptScore:
-    return score_attempt(paper_keys(attempt.paper, keys), answers_by_question(attempt.paper, answers))
-
-
-def attempt_clock(attempt: Attempt) -> AttemptClock:
-    limit = attempt.deadline_at - attempt.started_at
-    return AttemptClock(
-        started_at=attempt.started_at,
-        time_limit=limit if limit > timedelta(0) else timedelta(microseconds=1),
-        round_closes_at=attempt.deadline_at,
-        grace=timedelta(seconds=attempt.grace_seconds or 0),
-    )
-
-
 def finalise_due_attempts(db: Session, round_: Round, now: datetime) -> int:
-    """Materialise the score of every attempt that is final by the clock but was never scored.
-
-    Same rules as a submission: answers against the paper's keys, time taken up to the
-    deadline at most. Joins the caller's transaction."""
+    """Score every attempt of the round that is final by the clock but was never scored."""
     pending = list(db.execute(
         select(Attempt).where(Attempt.round_id == round_.id, Attempt.finalised_at.is_(None))
     ).scalars())
-    due = [a for a in pending if attempt_clock(a).is_final(now, a.submitted_at)]
-    if not due:
-        return 0
-    keys = version_keys(db, {item["v"] for a in due for item in a.paper})
-    answers: dict[int, list[Answer]] = {}
-    for ans in db.execute(select(Answer).where(Answer.attempt_id.in_([a.id for a in due]))).scalars():
-        answers.setdefault(ans.attempt_id, []).append(ans)
-    for a in due:
-        result = score_of(a, answers.get(a.id, []), keys)
-        finished = attempt_clock(a).finished_at(now, a.submitted_at)
-        a.correct, a.answered, a.score = result.correct, result.answered, result.score
-        a.duration_ms = int((finished - a.started_at).total_seconds() * 1000)
-        a.finish_reason = a.finish_reason or ("submitted" if a.submitted_at else "expired")
-        a.finalised_at = now
-    db.flush()
-    return len(due)
+    return materialise(db, pending, now)
 
 
 def regrade_corrected(db: Session, round_: Round) -> int:
@@ -136,9 +78,7 @@ def regrade_corrected(db: Session, round_: Round) -> int:
                                                             Attempt.finalised_at.is_not(None))).scalars()
                 if any(item["v"] in corrected for item in a.paper)]
     keys = version_keys(db, {item["v"] for a in attempts for item in a.paper})
-    answers: dict[int, list[Answer]] = {}
-    for ans in db.execute(select(Answer).where(Answer.attempt_id.in_([a.id for a in attempts]))).scalars():
-        answers.setdefault(ans.attempt_id, []).append(ans)
+    answers = answers_of(db, [a.id for a in attempts])
     changed = 0
     for a in attempts:
         result = score_of(a, answers.get(a.id, []), keys)
@@ -185,14 +125,6 @@ class RoundData:
     closed: RoundResult | None
     order: tuple[TieBreak, ...] = DEFAULT_ORDER
     entries: list[Entry] = field(default_factory=list)
-
-
-def _scored(a: Attempt, eligible: bool) -> ScoredAttempt:
-    return ScoredAttempt(
-        attempt_id=str(a.id), participant_id=str(a.participant_id), correct=a.correct or 0,
-        question_count=a.question_count, duration_seconds=(a.duration_ms or 0) / 1000,
-        submitted_at=finished_at(a), prediction=a.prediction, eligible=eligible,
-    )
 
 
 def load_round(db: Session, round_: Round, *, order: Sequence[TieBreak] | None = None) -> RoundData:
@@ -244,7 +176,7 @@ def load_round(db: Session, round_: Round, *, order: Sequence[TieBreak] | None =
     by_id = {a.id: a for a in attempts}
     for pid, group in grouped.items():
         pool = [a for a in group if verdicts[a.id].eligible] or group
-        chosen = counting_attempt([_scored(a, verdicts[a.id].eligible) for a in pool], policy)
+        chosen = counting_attempt([scored_attempt(a, verdicts[a.id].eligible) for a in pool], policy)
         counting[pid] = by_id[int(chosen.attempt_id)]  # type: ignore[union-attr]
     used = {pid: len(group) for pid, group in grouped.items()}
 
@@ -253,7 +185,7 @@ def load_round(db: Session, round_: Round, *, order: Sequence[TieBreak] | None =
         true_figure = closed.true_figure
     else:
         true_figure = prediction_true_figure(
-            [_scored(a, verdicts[a.id].eligible) for a in counting.values()],
+            [scored_attempt(a, verdicts[a.id].eligible) for a in counting.values()],
             PredictionTarget(round_.prediction_target or "all_correct"),
         )
     if order is None:
@@ -301,8 +233,8 @@ def close_round(db: Session, actor: Actor, round_: Round) -> CloseReport:
     Closing again recomputes (decisions taken since may change the figure) until a prize
     list of the round has been approved: from then on the figure is part of a signed decision."""
     now = clock.now()
-    if now < round_.closes_at:
-        raise ContestError("Đợt thi chưa kết thúc, chưa thể chốt kết quả.",
+    if now < settled_at(db, round_):
+        raise ContestError("Đợt thi chưa kết thúc (kể cả thời gian bù cho mạng chậm), chưa thể chốt kết quả.",
                            "The round has not closed yet; its results cannot be fixed.", field="round")
     frozen = db.execute(select(PrizeList.id).where(
         PrizeList.round_id == round_.id, PrizeList.status.in_(FINAL_LIST_STATES))).first()

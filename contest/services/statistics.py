@@ -13,7 +13,8 @@ from contest.domain.errors import ContestError, NotFound
 from contest.models import Answer, Attempt, KeyCorrection, PrizeList, Question, QuestionVersion, Round
 from contest.services import audit
 from contest.services.context import Actor
-from contest.services.results import FINAL_LIST_STATES, score_of, version_keys
+from contest.services.attempt_scoring import score_of, version_keys
+from contest.services.results import FINAL_LIST_STATES
 
 MIN_RESPONSES = 10  # below this a correlation says nothing
 

@@ -18,18 +18,15 @@ from sqlalchemy.orm import Session
 
 from contest import clock
 from contest.domain.attempts import (
-    AttemptClock,
-    AttemptOutcome,
     ResultVisibility,
     RoundWindow,
     can_start,
-    counting_attempt,
     may_show_key,
     may_show_score,
 )
 from contest.domain.draw import DrawSettings, PoolQuestion, PreparedPool, Quota, draw_paper
 from contest.domain.errors import ContestError, NotFound
-from contest.domain.scoring import QuestionKey, score_attempt
+from contest.domain.scoring import CountingPolicy, ScoredAttempt, counting_attempt
 from contest.models import (
     Answer,
     Attempt,
@@ -42,6 +39,7 @@ from contest.models import (
     WebSession,
 )
 from contest.services import audit, sessions
+from contest.services.attempt_scoring import attempt_clock, materialise, settled_at
 from contest.services.context import Actor
 
 MAX_PREDICTION = 10**12
@@ -112,15 +110,6 @@ def round_window(rnd: Round) -> RoundWindow:
     return RoundWindow(rnd.opens_at, rnd.closes_at)
 
 
-def attempt_clock(attempt: Attempt | Row) -> AttemptClock:
-    return AttemptClock(
-        started_at=attempt.started_at,
-        time_limit=attempt.deadline_at - attempt.started_at,
-        round_closes_at=attempt.deadline_at,
-        grace=timedelta(seconds=attempt.grace_seconds),
-    )
-
-
 def is_final(attempt: Attempt, now: datetime | None = None) -> bool:
     return attempt_clock(attempt).is_final(now or clock.now(), attempt.submitted_at)
 
@@ -134,6 +123,7 @@ class RoundStatus:
     open_attempt: Attempt | None
     attempts: list[Attempt] = field(default_factory=list)
     counting_attempt_id: int | None = None
+    scores_visible: bool = False
     can_start: bool = False
     refusal_vi: str = ""
     refusal_en: str = ""
@@ -145,9 +135,8 @@ def lobby(db: Session, participant: Participant) -> list[RoundStatus]:
     attempts = list(db.execute(
         select(Attempt).where(Attempt.participant_id == participant.id).order_by(Attempt.round_id, Attempt.number)
     ).scalars())
-    for a in attempts:
-        if a.finalised_at is None and is_final(a, now):
-            finalise(db, a)
+    if materialise(db, attempts, now):
+        db.commit()
     by_round: dict[int, list[Attempt]] = {}
     for a in attempts:
         by_round.setdefault(a.round_id, []).append(a)
@@ -158,23 +147,32 @@ def lobby(db: Session, participant: Participant) -> list[RoundStatus]:
         state = "open" if window.is_open(now) else ("upcoming" if not window.has_opened(now) else "closed")
         open_attempt = next((a for a in mine if not is_final(a, now)), None)
         check = can_start(len(mine), rnd.max_attempts, window, now)
+        # Which attempt counts says which scored best: shown only where the score may be.
+        scores_visible = may_show_score(ResultVisibility(show_score=rnd.show_score, show_key=rnd.show_key), True,
+                                        now >= settled_at(db, rnd))
         counted = counting_attempt(
-            [AttemptOutcome(a.id, a.correct or 0, a.started_at, _finished_at(a)) for a in mine if a.finalised_at],
-            rnd.counting,
-        )
+            [scored_attempt(a) for a in mine if a.finalised_at], CountingPolicy(rnd.counting)
+        ) if scores_visible else None
         out.append(RoundStatus(
             round=rnd, state=state, attempts_used=len(mine),
             attempts_left=None if rnd.max_attempts == 0 else max(0, rnd.max_attempts - len(mine)),
             open_attempt=open_attempt, attempts=mine,
-            counting_attempt_id=counted.attempt_id if counted else None,
+            counting_attempt_id=int(counted.attempt_id) if counted else None,
+            scores_visible=scores_visible,
             can_start=bool(check) and open_attempt is None,
             refusal_vi=check.message_vi or "", refusal_en=check.message_en or "",
         ))
     return out
 
 
-def _finished_at(attempt: Attempt) -> datetime | None:
-    return attempt_clock(attempt).finished_at(clock.now(), attempt.submitted_at)
+def scored_attempt(a: Attempt, eligible: bool = True) -> ScoredAttempt:
+    """A final attempt as the counting and ranking rules see it."""
+    return ScoredAttempt(
+        attempt_id=str(a.id), participant_id=str(a.participant_id), correct=a.correct or 0,
+        question_count=a.question_count, duration_seconds=(a.duration_ms or 0) / 1000,
+        submitted_at=a.started_at + timedelta(milliseconds=a.duration_ms or 0), prediction=a.prediction,
+        eligible=eligible,
+    )
 
 
 # ---------------------------------------------------------------------------- start
@@ -229,7 +227,7 @@ def _load_for_write(db: Session, participant_id: int, attempt_id: int) -> Attemp
     return attempt
 
 
-def _refuse_if_closed(attempt: Attempt | Row, now: datetime) -> AttemptClock:
+def _refuse_if_closed(attempt: Attempt | Row, now: datetime):  # noqa: ANN202
     ac = attempt_clock(attempt)
     if not ac.accepts_saves_at(now, attempt.submitted_at):
         if attempt.submitted_at is not None:
@@ -359,7 +357,8 @@ def submit(db: Session, participant: Participant, attempt_id: int, prediction: i
     ).rowcount
     db.refresh(attempt)
     if won:
-        _score(db, attempt, "submitted")
+        materialise(db, [attempt], now)
+        db.refresh(attempt)
         audit.record(db, Actor("participant", participant.id, "", ip), "attempt.submit", "attempt", attempt.id,
                      {"auto": auto, "correct": attempt.correct})
     db.commit()
@@ -368,37 +367,8 @@ def submit(db: Session, participant: Participant, attempt_id: int, prediction: i
 
 def finalise(db: Session, attempt: Attempt) -> None:
     """Materialise the score of a final attempt (idempotent; safe when several processes race)."""
-    if attempt.finalised_at is not None:
-        return
-    reason = "submitted" if attempt.submitted_at is not None else "expired"
-    _score(db, attempt, reason)
-    db.commit()
-
-
-def _score(db: Session, attempt: Attempt, reason: str) -> None:
-    version_ids = [item["v"] for item in attempt.paper]
-    options = dict(db.execute(
-        select(QuestionVersion.id, QuestionVersion.options).where(QuestionVersion.id.in_(version_ids))
-    ).all())
-    keys = [
-        QuestionKey(str(pos), frozenset(str(o["id"]) for o in options[item["v"]] if o.get("correct")))
-        for pos, item in enumerate(attempt.paper)
-    ]
-    answers = {str(a.position): [str(c) for c in a.chosen] for a in db.execute(
-        select(Answer).where(Answer.attempt_id == attempt.id)).scalars()}
-    result = score_attempt(keys, answers)
-    ac = attempt_clock(attempt)
-    finished = ac.finished_at(clock.now(), attempt.submitted_at) or clock.now()
-    now = clock.now()
-    # The WHERE makes a concurrent finaliser a no-op instead of a second write.
-    db.execute(
-        update(Attempt).where(Attempt.id == attempt.id, Attempt.finalised_at.is_(None)).values(
-            correct=result.correct, answered=result.answered, score=result.score,
-            duration_ms=int((finished - attempt.started_at).total_seconds() * 1000),
-            finalised_at=now, finish_reason=reason,
-        )
-    )
-    db.flush()
+    if materialise(db, [attempt], clock.now()):
+        db.commit()
     db.refresh(attempt)
 
 
@@ -406,15 +376,11 @@ def sweep(db: Session, limit: int = 1000) -> int:
     """Score attempts whose time ran out without a submit. Safe to run on every host."""
     now = clock.now()
     candidates = list(db.execute(
-        select(Attempt).where(Attempt.finalised_at.is_(None), Attempt.submitted_at.is_(None),
-                              Attempt.deadline_at < now - timedelta(seconds=0))
+        select(Attempt).where(Attempt.finalised_at.is_(None), Attempt.submitted_at.is_(None), Attempt.deadline_at < now)
         .order_by(Attempt.deadline_at).limit(limit)
     ).scalars())
-    done = 0
-    for attempt in candidates:
-        if is_final(attempt, now):
-            finalise(db, attempt)
-            done += 1
+    done = materialise(db, candidates, now)
+    db.commit()
     return done
 
 
@@ -466,7 +432,7 @@ def attempt_view(db: Session, participant_id: int, attempt_id: int) -> AttemptVi
     if final and attempt.finalised_at is None:
         finalise(db, attempt)
     rnd = db.get(Round, attempt.round_id)
-    round_closed = now >= rnd.closes_at
+    round_closed = now >= settled_at(db, rnd)
     visibility = ResultVisibility(show_score=rnd.show_score, show_key=rnd.show_key)
     show_key = may_show_key(visibility, final, round_closed)
     show_score = may_show_score(visibility, final, round_closed)

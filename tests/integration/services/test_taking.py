@@ -145,6 +145,23 @@ def test_key_is_hidden_until_the_rules_allow(db, setup):
     taking.submit(db, participant, attempt.id, 3)
     view = taking.attempt_view(db, participant.id, attempt.id)
     assert view.final and view.show_score and not view.show_key  # key after the round closes
+    # Someone who started late may still save during the grace period after the close:
+    # the key waits until nobody can.
     clock.freeze(rnd.closes_at + timedelta(seconds=1))
+    assert not taking.attempt_view(db, participant.id, attempt.id).show_key
+    clock.freeze(rnd.closes_at + timedelta(seconds=rnd.grace_seconds + 1))
     view = taking.attempt_view(db, participant.id, attempt.id)
     assert view.show_key and any(o.correct for o in view.questions[0].options)
+
+
+def test_which_attempt_counts_is_not_shown_while_scores_are_hidden(db, setup):
+    _, rnd, participant = setup
+    rnd.show_score = "after_close"
+    db.commit()
+    a = taking.start_attempt(db, participant, rnd)
+    taking.submit(db, participant, a.id, 1)
+    status = taking.lobby(db, participant)[0]
+    assert status.counting_attempt_id is None and not status.scores_visible
+    clock.freeze(rnd.closes_at + timedelta(seconds=rnd.grace_seconds + 1))
+    status = taking.lobby(db, participant)[0]
+    assert status.scores_visible and status.counting_attempt_id == a.id

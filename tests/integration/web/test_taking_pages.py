@@ -71,7 +71,7 @@ def test_whole_attempt_never_leaks_the_key_before_it_is_final(client, db, signed
     assert attempt.prediction == 1886 and attempt.finalised_at is not None
     # The key appears only once the round has closed.
     assert "đáp án đúng" not in done.text.lower()
-    clock.freeze(rnd.closes_at + timedelta(minutes=1))
+    clock.freeze(rnd.closes_at + timedelta(seconds=rnd.grace_seconds + 1))
     after = client.get(f"/attempts/{attempt.id}").text
     assert "Đáp án" in after and "Giải thích bí mật" in after
 

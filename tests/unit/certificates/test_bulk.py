@@ -3,6 +3,7 @@
 import io
 import os
 import random
+import resource
 import time
 import zipfile
 
@@ -98,10 +99,14 @@ def test_bulk_rendering_speed(items, tmp_path):
     # figure. The bar is 10,000 in 60 s on 2 cores, i.e. 1,000 in 6 s.
     count = int(os.environ.get("CONTEST_CERT_BENCH", "200"))
     batch = items(count, seed=2)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     paths = render_many(batch, tmp_path, processes=2)
     elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     assert len(paths) == count
-    print(f"\nrender_many: {count} certificates on 2 processes in {elapsed:.2f} s")
-    # Generous: a shared machine under load must not turn this into a flaky test.
-    assert elapsed < count * 0.006 * 3 + 2
+    # The worker processes' CPU time, which other work on a shared machine does not inflate
+    # (wall time is what make bench reports against the bar).
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    print(f"\nrender_many: {count} certificates on 2 processes in {elapsed:.2f} s ({cpu:.2f} s CPU in workers)")
+    assert cpu < count * 0.012 * 2 + 2

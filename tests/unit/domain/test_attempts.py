@@ -8,11 +8,9 @@ import pytest
 
 from contest.domain.attempts import (
     AttemptClock,
-    AttemptOutcome,
     ResultVisibility,
     RoundWindow,
     can_start,
-    counting_attempt,
     may_show_key,
     may_show_score,
     validate_visibility,
@@ -161,49 +159,6 @@ def test_a_refused_start_raises_a_bilingual_error():
 def test_a_round_that_closes_before_it_opens_is_refused():
     with pytest.raises(ValueError):
         RoundWindow(CLOSES, OPENS)
-
-
-# --- which attempt counts ---------------------------------------------------------------
-
-
-def outcome(attempt_id, correct, started_minute, minutes, final=True) -> AttemptOutcome:
-    started = START + started_minute * M
-    return AttemptOutcome(attempt_id, correct, started, started + minutes * M if final else None)
-
-
-COUNTING = [
-    ("test_best_takes_the_most_correct",
-     [outcome(1, 15, 0, 5), outcome(2, 18, 10, 9), outcome(3, 16, 30, 2)], "best", 2),
-    ("test_best_breaks_a_score_tie_by_shorter_time",
-     [outcome(1, 18, 0, 9), outcome(2, 18, 10, 4)], "best", 2),
-    ("test_best_breaks_a_full_tie_by_earlier_submission",
-     [outcome(2, 18, 10, 4), outcome(1, 18, 0, 4)], "best", 1),
-    ("test_best_breaks_an_exact_tie_by_attempt_id_not_input_order",
-     [outcome(9, 18, 0, 4), outcome(4, 18, 0, 4)], "best", 4),
-    ("test_best_ignores_a_running_attempt",
-     [outcome(1, 10, 0, 5), outcome(2, 20, 10, 0, final=False)], "best", 1),
-    ("test_first_takes_the_earliest_started",
-     [outcome(2, 20, 10, 5), outcome(1, 3, 0, 5)], "first", 1),
-    ("test_last_takes_the_latest_started",
-     [outcome(1, 20, 0, 5), outcome(2, 3, 10, 5)], "last", 2),
-    ("test_last_ignores_a_running_attempt",
-     [outcome(1, 20, 0, 5), outcome(2, 3, 10, 5), outcome(3, 0, 20, 0, final=False)], "last", 2),
-    ("test_nothing_counts_while_no_attempt_is_final",
-     [outcome(1, 20, 0, 0, final=False)], "best", None),
-    ("test_nothing_counts_without_attempts", [], "first", None),
-]
-
-
-@pytest.mark.parametrize(("attempts", "rule", "expected"), [c[1:] for c in COUNTING],
-                         ids=[c[0] for c in COUNTING])
-def test_counting_attempt(attempts, rule, expected):
-    chosen = counting_attempt(attempts, rule)
-    assert (chosen.attempt_id if chosen else None) == expected
-
-
-def test_unknown_counting_rule_is_a_programming_error():
-    with pytest.raises(ValueError):
-        counting_attempt([outcome(1, 1, 0, 1)], "average")  # type: ignore[arg-type]
 
 
 # --- what may be shown ----------------------------------------------------------------

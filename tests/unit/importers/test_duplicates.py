@@ -39,6 +39,6 @@ def test_near_duplicates_stay_fast_for_ten_thousand_questions():
     from contest.exporters.xlsx import sample_bank
 
     drafts = sample_bank(10_000)
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: other work on a shared machine does not count
     near_duplicates(drafts, [q.stem for q in drafts[:2000]])
-    assert time.perf_counter() - started < 10
+    assert time.process_time() - started < 10

@@ -1,0 +1,103 @@
+"""Scoring attempts against their papers: one implementation for submit, expiry, the sweeper,
+round close, regrade and statistics. Joins the caller's transaction; never commits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import Row, select, update
+from sqlalchemy.orm import Session
+
+from contest.domain.attempts import AttemptClock
+from contest.domain.scoring import AttemptScore, QuestionKey, score_attempt
+from contest.models import Answer, Attempt, QuestionVersion, Round
+from contest.models.results import KeyCorrection
+
+
+def attempt_clock(attempt: Attempt | Row) -> AttemptClock:
+    limit = attempt.deadline_at - attempt.started_at
+    return AttemptClock(
+        started_at=attempt.started_at,
+        # An attempt started in the last instant of a round still needs a positive limit.
+        time_limit=limit if limit > timedelta(0) else timedelta(microseconds=1),
+        round_closes_at=attempt.deadline_at,
+        grace=timedelta(seconds=attempt.grace_seconds or 0),
+    )
+
+
+def version_keys(db: Session, version_ids: Iterable[int]) -> dict[int, frozenset[str]]:
+    """The correct option ids of each question version, a key correction taking precedence."""
+    ids = set(version_ids)
+    if not ids:
+        return {}
+    keys: dict[int, frozenset[str]] = {}
+    for vid, options in db.execute(
+        select(QuestionVersion.id, QuestionVersion.options).where(QuestionVersion.id.in_(ids))
+    ):
+        keys[vid] = frozenset(str(o["id"]) for o in options if o.get("correct"))
+    for vid, correct in db.execute(
+        select(KeyCorrection.question_version_id, KeyCorrection.correct_options)
+        .where(KeyCorrection.question_version_id.in_(ids)).order_by(KeyCorrection.id)
+    ):
+        keys[vid] = frozenset(str(o) for o in correct)
+    return keys
+
+
+def paper_keys(paper: Sequence[dict], keys: dict[int, frozenset[str]]) -> list[QuestionKey]:
+    # Keyed by position on the paper, as answers are stored.
+    return [QuestionKey(str(pos), keys[item["v"]]) for pos, item in enumerate(paper)]
+
+
+def answers_by_question(paper: Sequence[dict], answers: Iterable[Answer]) -> dict[str, list[str]]:
+    return {str(a.position): [str(o) for o in (a.chosen or [])] for a in answers if 0 <= a.position < len(paper)}
+
+
+def score_of(attempt: Attempt, answers: Iterable[Answer], keys: dict[int, frozenset[str]]) -> AttemptScore:
+    return score_attempt(paper_keys(attempt.paper, keys), answers_by_question(attempt.paper, answers))
+
+
+def answers_of(db: Session, attempt_ids: Sequence[int]) -> dict[int, list[Answer]]:
+    out: dict[int, list[Answer]] = {}
+    for ans in db.execute(select(Answer).where(Answer.attempt_id.in_(attempt_ids))).scalars():
+        out.setdefault(ans.attempt_id, []).append(ans)
+    return out
+
+
+def materialise(db: Session, attempts: Sequence[Attempt], now: datetime) -> int:
+    """Score final attempts that have no score yet; returns how many this call scored.
+
+    The guarded UPDATE makes a concurrent scorer (another process, the sweeper) a no-op
+    rather than a second write, so it is safe on every host at once.
+    """
+    due = [a for a in attempts if a.finalised_at is None and attempt_clock(a).is_final(now, a.submitted_at)]
+    if not due:
+        return 0
+    keys = version_keys(db, {item["v"] for a in due for item in a.paper})
+    answers = answers_of(db, [a.id for a in due])
+    scored = 0
+    for a in due:
+        result = score_of(a, answers.get(a.id, []), keys)
+        finished = attempt_clock(a).finished_at(now, a.submitted_at) or now
+        scored += db.execute(
+            update(Attempt).where(Attempt.id == a.id, Attempt.finalised_at.is_(None)).values(
+                correct=result.correct, answered=result.answered, score=result.score,
+                duration_ms=int((finished - a.started_at).total_seconds() * 1000),
+                finalised_at=now, finish_reason="submitted" if a.submitted_at else "expired",
+            ).execution_options(synchronize_session=False)
+        ).rowcount or 0
+        db.expire(a)
+    db.flush()
+    return scored
+
+
+def settled_at(db: Session, rnd: Round) -> datetime:
+    """When no attempt of the round can change any more: close + the longest grace in use.
+
+    Keys and "after close" scores wait for this, or a participant in their grace period
+    could still save answers after someone else has read the key.
+    """
+    from sqlalchemy import func
+
+    longest = db.execute(select(func.max(Attempt.grace_seconds)).where(Attempt.round_id == rnd.id)).scalar()
+    return rnd.closes_at + timedelta(seconds=max(rnd.grace_seconds or 0, longest or 0))
