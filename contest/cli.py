@@ -92,15 +92,19 @@ def demo(as_json: JsonFlag = False) -> None:
 def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
-    workers: int = 1,
+    workers: Annotated[int, typer.Option(help="Processes; one per core in production (docs/deploy.md).")] = 1,
     reload: bool = False,
+    access_log: Annotated[bool, typer.Option(help="Log every request (behind nginx, nginx keeps the access log).")] = True,
+    forwarded_allow_ips: Annotated[str, typer.Option(help="Proxies trusted for X-Forwarded-For.")] = "127.0.0.1",
 ) -> None:
     """Serve the web application with uvicorn."""
     import uvicorn
 
     typer.echo(f"Đang phục vụ tại / serving at http://{host}:{port}")
     uvicorn.run("contest.web.app:create_app", factory=True, host=host, port=port, workers=workers, reload=reload,
-                proxy_headers=True, log_level="info")
+                proxy_headers=True, forwarded_allow_ips=forwarded_allow_ips, access_log=access_log,
+                # Phones on slow links keep connections idle between answers; reuse them.
+                timeout_keep_alive=30, log_level="info")
 
 
 @units_app.command("import")
