@@ -19,6 +19,7 @@ from contest.domain.errors import ContestError, NotFound
 from contest.services.ratelimit import RateLimited
 from contest.web import csrf
 from contest.web.deps import Forbidden, NotSignedIn, is_htmx
+from contest.web.limits import BodySizeLimit
 from contest.web.routers import admin, auth, participant, public, taking, committee, results_public
 from contest.web.routers import certificates as certificate_pages
 from contest.web.routers import works as works_pages
@@ -104,6 +105,8 @@ def create_app() -> FastAPI:
     )
     env.globals["static_url"] = static_url
     app.add_middleware(GZipMiddleware, minimum_size=500)
+    # Wraps the routes and their form parsing: an oversized body is refused unread.
+    app.add_middleware(BodySizeLimit, max_bytes=get_settings().upload_max_bytes)
     app.mount("/static", CachedStaticFiles(directory=STATIC_DIR), name="static")
 
     app.add_middleware(SecurityHeaders)

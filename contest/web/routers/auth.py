@@ -28,6 +28,7 @@ def _signed_in(target: str, token: str, request: Request) -> Response:
     else:
         response = RedirectResponse(target, status_code=303)
     set_cookie(response, csrf.SESSION_COOKIE, token, max_age=None)
+    response.delete_cookie(csrf.ANON_COOKIE, path="/")
     return response
 
 
