@@ -178,4 +178,5 @@ def test_work_files_are_refused_to_organisers_admins_conflicted_judges_and_stran
                                                          "note": "Tác giả là người nhà"}, follow_redirects=False)
     assert r.status_code == 303
     assert client.get(f"/jury/works/{w.id}").status_code == 403
+    assert f'href="/jury/works/{w.id}"' not in client.get("/jury").text
     assert client.get(f"/works/files/{file_id}").status_code == 403
