@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import secrets
+import time
 from functools import lru_cache
 from pathlib import Path
 
@@ -48,14 +50,29 @@ class Settings(BaseSettings):
     sweep_interval_seconds: int = 60
 
     def resolved_secret_key(self) -> str:
-        if self.secret_key:
-            return self.secret_key
-        key_file = PROJECT_DIR / "var" / "secret_key"
-        if not key_file.exists():
-            key_file.parent.mkdir(parents=True, exist_ok=True)
-            key_file.write_text(secrets.token_urlsafe(48))
-            key_file.chmod(0o600)
-        return key_file.read_text().strip()
+        if not self.secret_key:
+            # Read once per process: every CSRF token is an HMAC with it.
+            self.secret_key = _key_from_file(PROJECT_DIR / "var" / "secret_key")
+        return self.secret_key
+
+
+def _key_from_file(key_file: Path) -> str:
+    """Create the key file exclusively and private from the first byte, so two workers
+    starting together agree on one key and nobody can read it in between."""
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(key_file, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(48))
+    for _ in range(50):  # another process may be between creating and writing the file
+        key = key_file.read_text().strip()
+        if key:
+            return key
+        time.sleep(0.01)
+    raise RuntimeError(f"{key_file} is empty")
 
 
 @lru_cache
