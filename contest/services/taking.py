@@ -162,6 +162,9 @@ def lobby(db: Session, participant: Participant) -> list[RoundStatus]:
             can_start=bool(check) and open_attempt is None,
             refusal_vi=check.message_vi or "", refusal_en=check.message_en or "",
         ))
+    # What a participant can do now comes first: open, then upcoming, then past rounds, latest first.
+    order = {"open": 0, "upcoming": 1, "closed": 2}
+    out.sort(key=lambda st: (order[st.state], st.round.number if st.state != "closed" else -st.round.number))
     return out
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import quote
 import threading
 from contextlib import asynccontextmanager
 
@@ -138,8 +139,14 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(NotSignedIn)
     async def not_signed_in(request: Request, exc: NotSignedIn):  # noqa: ANN202
         if request.method == "GET" and not is_htmx(request):
-            target = "/staff/login" if exc.audience == "staff" else "/"
-            return RedirectResponse(f"{target}?next={request.url.path}", status_code=303)
+            path = request.url.path
+            if exc.audience == "staff":
+                target = "/staff/login"
+            elif path.startswith("/c/") and path.count("/") >= 3:
+                target = f"/c/{path.split('/')[2]}/login"  # the contest's own sign-in page
+            else:
+                target = "/"
+            return RedirectResponse(f"{target}?next={quote(path)}", status_code=303)
         return _refusal(request, 403, "Bạn cần đăng nhập để làm việc này.", "You need to sign in to do this.")
 
     @app.exception_handler(Forbidden)

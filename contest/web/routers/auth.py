@@ -109,9 +109,11 @@ def register(
 
 
 @router.get("/c/{slug}/login")
-def participant_login_page(request: Request, slug: str, db: Session = Depends(get_db), principal=Depends(get_principal)):  # noqa: ANN001, ANN201
+def participant_login_page(request: Request, slug: str, next: str | None = None, db: Session = Depends(get_db),  # noqa: A002
+                           principal=Depends(get_principal)):  # noqa: ANN001, ANN201
     contest = contests.get_by_slug(db, slug)
-    return render(request, "participant_login.html", {"contest": contest, "error": None})
+    return render(request, "participant_login.html", {"contest": contest, "error": None,
+                                                      "next": safe_next(next, f"/c/{slug}/me")})
 
 
 @router.post("/c/{slug}/login")
@@ -120,14 +122,16 @@ def participant_login(
     slug: str,
     login: str = Form(""),
     password: str = Form(""),
+    next: str = Form(""),  # noqa: A002
     db: Session = Depends(get_db),
 ):  # noqa: ANN201
     contest = contests.get_by_slug(db, slug)
+    target = safe_next(next, f"/c/{slug}/me")
     try:
         _, token = accounts.participant_sign_in(db, contest, login=login, password=password, ip=client_ip(request),
                                                 user_agent=request.headers.get("user-agent", ""))
     except ContestError as exc:
         status = 429 if isinstance(exc, RateLimited) else 400
-        return render(request, "participant_login.html", {"contest": contest, "error": exc, "login": login},
-                      status_code=status)
-    return _signed_in(f"/c/{slug}/me", token, request)
+        return render(request, "participant_login.html", {"contest": contest, "error": exc, "login": login,
+                                                          "next": target}, status_code=status)
+    return _signed_in(target, token, request)

@@ -149,3 +149,15 @@ def test_next_parameter_never_leaves_the_site(client, target):
 
     assert safe_next(target) == "/"
     assert safe_next("/c/lang-son-2023/rounds") == "/c/lang-son-2023/rounds"
+
+
+def test_a_signed_out_participant_is_sent_to_the_contest_sign_in_and_back(client, db):
+    contest = make_contest(db)
+    make_participant(db, contest)
+    redirect = client.get(f"/c/{contest.slug}/rounds", follow_redirects=False)
+    assert redirect.status_code == 303
+    assert redirect.headers["location"] == f"/c/{contest.slug}/login?next=/c/{contest.slug}/rounds"
+    page = client.get(redirect.headers["location"]).text
+    signed = client.post(f"/c/{contest.slug}/login", data={"csrf_token": csrf_from(page), "login": "0912345678",
+                         "password": "mat-khau-bi-mat", "next": f"/c/{contest.slug}/rounds"}, follow_redirects=False)
+    assert signed.headers["location"] == f"/c/{contest.slug}/rounds"
