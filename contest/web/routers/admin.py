@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from starlette.concurrency import run_in_threadpool
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
@@ -39,14 +40,19 @@ async def unit_import(request: Request, slug: str, file: UploadFile = File(...),
                       db: Session = Depends(get_db),
                       principal: Principal = Depends(require_staff(*ORGANISERS))):  # noqa: ANN201
     data = await file.read()
-    contest = contests.get_by_slug(db, slug)
-    result = units.import_units(db, actor_for(request, principal), contest, data, file.filename or "units.csv",
-                                dry_run=dry_run == "yes")
-    ctx = {"contest": contest, "tree": units.unit_tree(db, contest.id), "result": result,
-           "dry_run": dry_run == "yes", "filename": file.filename}
-    if is_htmx(request):
-        return render(request, "admin/_units_body.html", ctx)
-    return render(request, "admin/units.html", ctx, status_code=200 if result.ok else 422)
+
+    # Database work off the event loop, like every plain `def` endpoint.
+    def import_and_render():  # noqa: ANN202
+        contest = contests.get_by_slug(db, slug)
+        result = units.import_units(db, actor_for(request, principal), contest, data, file.filename or "units.csv",
+                                    dry_run=dry_run == "yes")
+        ctx = {"contest": contest, "tree": units.unit_tree(db, contest.id), "result": result,
+               "dry_run": dry_run == "yes", "filename": file.filename}
+        if is_htmx(request):
+            return render(request, "admin/_units_body.html", ctx)
+        return render(request, "admin/units.html", ctx, status_code=200 if result.ok else 422)
+
+    return await run_in_threadpool(import_and_render)
 
 
 @router.get("/contests/{slug}/participants")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from starlette.concurrency import run_in_threadpool
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
@@ -278,7 +279,6 @@ async def template_save(
     remove_seal: str = Form(""), remove_background: str = Form(""),
     db: Session = Depends(get_db), principal: Principal = Depends(require_staff(*TEMPLATE_EDITORS)),
 ):  # noqa: ANN201
-    contest = _contest(db, slug)
     values = service.TemplateInput(
         title=title, issuer_lines=issuer_lines, place=place, lead_in=lead_in, signer_title=signer_title,
         signer_name=signer_name, number_suffix=number_suffix, show_number="number" in show,
@@ -288,6 +288,15 @@ async def template_save(
     seal_bytes = await seal.read(service.MAX_SEAL_BYTES + 1) if seal and seal.filename else None
     background_bytes = (await background.read(service.MAX_BACKGROUND_BYTES + 1)
                         if background and background.filename else None)
+    # Database work and image checks off the event loop, like every plain `def` endpoint.
+    return await run_in_threadpool(_template_save, request, slug, values, seal_bytes, background_bytes,
+                                   remove_seal, remove_background, db, principal)
+
+
+def _template_save(request: Request, slug: str, values, seal_bytes: bytes | None,  # noqa: ANN001, ANN202
+                   background_bytes: bytes | None, remove_seal: str, remove_background: str, db: Session,
+                   principal: Principal):
+    contest = _contest(db, slug)
     try:
         service.save_template(db, actor_for(request, principal), contest, values, seal=seal_bytes,
                               background=background_bytes, remove_seal=remove_seal == "yes",

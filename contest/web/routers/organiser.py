@@ -9,6 +9,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from starlette.concurrency import run_in_threadpool
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
@@ -115,12 +116,20 @@ async def bank_preview(request: Request, files: list[UploadFile], bank: str = Fo
     form = {"bank": bank, "title": title}
     try:
         payload = await _read_uploads(files)
-        preview = banks.preview_import(db, payload, bank)
     except ContestError as exc:
-        return _banks_page(request, db, error=exc, form=form, status=422)
-    token = _stage(payload, principal.staff.id, preview.bank_code, title) if preview.ok else ""
-    return render(request, "organiser/preview.html", {"preview": preview, "token": token, "form": form},
-                  status_code=200 if preview.ok else 422)
+        return await run_in_threadpool(_banks_page, request, db, error=exc, form=form, status=422)
+
+    # Parsing a large workbook takes seconds: never on the event loop that serves saves.
+    def preview_and_render():  # noqa: ANN202
+        try:
+            preview = banks.preview_import(db, payload, bank)
+        except ContestError as exc:
+            return _banks_page(request, db, error=exc, form=form, status=422)
+        token = _stage(payload, principal.staff.id, preview.bank_code, title) if preview.ok else ""
+        return render(request, "organiser/preview.html", {"preview": preview, "token": token, "form": form},
+                      status_code=200 if preview.ok else 422)
+
+    return await run_in_threadpool(preview_and_render)
 
 
 @router.post("/banks/confirm")
@@ -277,8 +286,12 @@ def round_edit_page(request: Request, slug: str, number: int, db: Session = Depe
 @router.post("/contests/{slug}/rounds")
 async def round_save(request: Request, slug: str, db: Session = Depends(get_db),
                      principal: Principal = Depends(require_staff(*ORGANISERS))):  # noqa: ANN201
-    contest = contests.get_by_slug(db, slug)
     form = await request.form()
+    return await run_in_threadpool(_round_save, request, slug, form, db, principal)
+
+
+def _round_save(request: Request, slug: str, form, db: Session, principal: Principal):  # noqa: ANN001, ANN202
+    contest = contests.get_by_slug(db, slug)
     current = str(form.get("current") or "")
     rnd = rounds.get_round(db, contest, int(current)) if current.isdigit() else None
     text = lambda name, default="": str(form.get(name, default))  # noqa: E731

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from starlette.concurrency import run_in_threadpool
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlalchemy import select
@@ -223,6 +224,10 @@ def jury_work(request: Request, work_id: int, db: Session = Depends(get_db),
 async def score(request: Request, work_id: int, db: Session = Depends(get_db),
                 principal: Principal = Depends(require_staff("judge"))):  # noqa: ANN201
     form = await request.form()
+    return await run_in_threadpool(_score, request, work_id, form, db, principal)
+
+
+def _score(request: Request, work_id: int, form, db: Session, principal: Principal):  # noqa: ANN001, ANN202
     work = works.get_work(db, work_id)
     contest = db.get(Contest, work.contest_id)
     values = {k[2:]: str(v) for k, v in form.items() if k.startswith("c_")}
