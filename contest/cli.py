@@ -21,13 +21,17 @@ app.add_typer(units_app, name="units")
 app.add_typer(audit_app, name="audit")
 app.add_typer(users_app, name="users")
 
+# The sub-apps import _emit/_fail from here inside their functions, so no import cycle.
+from contest.commands.bank import bank_app  # noqa: E402
+from contest.commands.certificates import certificates_app  # noqa: E402
+from contest.commands.results import prizes_app, results_app  # noqa: E402
 from contest.commands.rounds import rounds_app  # noqa: E402
 
+app.add_typer(bank_app, name="bank")
 app.add_typer(rounds_app, name="rounds")
-from contest.commands.results import prizes_app, results_app  # noqa: E402
-
 app.add_typer(results_app, name="results")
 app.add_typer(prizes_app, name="prizes")
+app.add_typer(certificates_app, name="certificates")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 
@@ -172,18 +176,6 @@ def users_create(
         _emit(as_json, {"ok": True, "id": user.id, "username": user.username, "roles": sorted(user.roles)},
               f"Đã tạo / created {user.username} ({', '.join(sorted(user.roles))})")
 
-
-from contest.commands.bank import bank_app  # noqa: E402 - sub-apps import _emit/_fail lazily
-
-app.add_typer(bank_app, name="bank")
-
-
-from contest.commands.bank import bank_app  # noqa: E402 - sub-apps import _emit/_fail lazily
-
-app.add_typer(bank_app, name="bank")
-from contest.commands.certificates import certificates_app  # noqa: E402
-
-app.add_typer(certificates_app, name="certificates")
 
 
 def main() -> None:  # pragma: no cover - console entry point
