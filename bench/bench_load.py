@@ -29,7 +29,6 @@ import random
 import re
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -41,10 +40,11 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from bench import Figure
+from contest import scratch_db
 
 ROOT = Path(__file__).resolve().parent.parent
 BANK_CSV = ROOT / "question_banks" / "lang-son-2023" / "tuan-4.csv"
-PG_ADMIN_URL = os.environ.get("CONTEST_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PG_ADMIN_URL = scratch_db.ADMIN_URL
 SLUG = "ngay-thi-thu"
 
 PARTICIPANTS = int(os.environ.get("BENCH_LOAD_PARTICIPANTS", "5000"))
@@ -79,32 +79,11 @@ def _free_port() -> int:
 
 
 def _postgres_reason() -> str | None:
-    from sqlalchemy import create_engine, text
-
-    try:
-        engine = create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
-        with engine.connect() as conn:
-            conn.execute(text("select 1"))
-        engine.dispose()
-        return None
-    except Exception as exc:  # noqa: BLE001 - any failure means "no server here"
-        return f"no PostgreSQL at {PG_ADMIN_URL}: {type(exc).__name__}"
+    return scratch_db.unavailable(PG_ADMIN_URL)
 
 
-@contextlib.contextmanager
 def postgres_database():  # noqa: ANN201
-    from sqlalchemy import create_engine, text
-
-    name = f"contest_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    return scratch_db.throwaway_database("contest_bench", PG_ADMIN_URL)
 
 
 @contextlib.contextmanager

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import re
 import secrets
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,26 +14,19 @@ os.environ.setdefault("CONTEST_RATE_LIMIT_STORAGE", "memory://")
 os.environ.setdefault("CONTEST_SWEEP_INTERVAL_SECONDS", "0")
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from contest import clock
+from contest import clock, scratch_db
 from contest.db import make_engine
 from contest.migrate import upgrade
 
-PG_ADMIN_URL = os.environ.get("CONTEST_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PG_ADMIN_URL = scratch_db.ADMIN_URL
 SHARED_DIR = Path(__file__).resolve().parents[1].parent / "shared"
 
 
 def _postgres_available() -> str | None:
-    try:
-        engine = create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
-        with engine.connect() as conn:
-            conn.execute(text("select 1"))
-        engine.dispose()
-        return None
-    except Exception as exc:  # noqa: BLE001 - any failure means "no server here"
-        return f"no PostgreSQL server answers at {PG_ADMIN_URL}: {type(exc).__name__}"
+    return scratch_db.unavailable()
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
@@ -42,19 +34,11 @@ def database_url(request, tmp_path_factory) -> Iterator[str]:  # noqa: ANN001
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'contest.db'}"
         return
-    reason = _postgres_available()
+    reason = scratch_db.unavailable()
     if reason:
         pytest.skip(reason)
-    name = f"contest_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_db.throwaway_database("contest_test") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -11,16 +11,16 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from conftest import PG_ADMIN_URL, _postgres_available
+from conftest import _postgres_available
+from contest import scratch_db
 
 ROOT = Path(__file__).resolve().parents[2]
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -55,18 +55,9 @@ def database():  # noqa: ANN201
         pytest.skip(f"two processes need PostgreSQL (SQLite is one machine's file): {reason}")
     from contest.migrate import upgrade
 
-    name = f"contest_two_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    try:
+    with scratch_db.throwaway_database("contest_two") as url:
         upgrade(url)
         yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(scope="module")
