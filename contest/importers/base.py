@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field as dc_field
 
+from contest.importers.text import difficulty_code, unknown_difficulty
+
 TEXT_PLAIN = "plain"
 TEXT_HTML = "html"
 DIFFICULTIES = ("easy", "medium", "hard")
@@ -231,3 +233,13 @@ def skipped_kind(location: Location, kind_vi: str, kind_en: str, name: str | Non
         f"bỏ qua câu hỏi{named} dạng {kind_vi}: cuộc thi chỉ chạy câu hỏi trắc nghiệm (một hoặc nhiều đáp án, đúng/sai)",
         f"skipped {kind_en} question{named}: the contest runs only multiple-choice, multiple-response and true/false questions",
     )
+
+
+def read_difficulty(label: object, location: Location, problems: list[ImportIssue]) -> str | None:
+    """The difficulty code for a label as typed, or None; an unknown label adds its problem."""
+    try:
+        return difficulty_code(label)
+    except ValueError as exc:
+        vi, en = unknown_difficulty(str(exc))
+        problems.append(make_issue(location, "difficulty", vi, en))
+        return None

@@ -22,11 +22,12 @@ from contest.importers.base import (
     check_question,
     letter,
     make_issue,
+    read_difficulty,
     too_many_questions,
 )
 from contest.importers.safety import open_office_zip
 from contest.importers.tabular import _parse_correct, read_table
-from contest.importers.text import difficulty_code, fold, normalize_text, unknown_difficulty
+from contest.importers.text import fold, normalize_text
 
 _QUESTION = re.compile(r"\s*(?:câu(?:\s*hỏi)?|cau(?:\s*hoi)?|question|bài|bai)\s*(\d+)\s*[:.)]?\s*(.*)", re.IGNORECASE | re.DOTALL)
 _NUMBERED = re.compile(r"\s*(\d+)\s*[.)](?:\s+(.*)|\s*$)", re.DOTALL)
@@ -217,12 +218,7 @@ def _finish(q: _Question, file: str, result: ParseResult) -> None:
         ) if p.field == "correct" else p
         for p in base
     )
-    difficulty = None
-    try:
-        difficulty = difficulty_code(q.meta.get("difficulty"))
-    except ValueError as exc:
-        vi, en = unknown_difficulty(str(exc))
-        problems.append(make_issue(where, "difficulty", vi, en))
+    difficulty = read_difficulty(q.meta.get("difficulty"), where, problems)
     if problems:
         result.errors.extend(problems)
         return

@@ -15,18 +15,17 @@ from contest.importers.base import (
     QuestionDraft,
     check_question,
     make_issue,
+    read_difficulty,
     skipped_kind,
     too_many_questions,
 )
 from contest.importers.safety import decode_text
 from contest.importers.text import (
-    difficulty_code,
     fold,
     looks_like_html,
     normalize_text,
     plain_to_html,
     sanitize_html,
-    unknown_difficulty,
 )
 
 TRUE_TEXT = "Đúng"
@@ -220,12 +219,7 @@ def _question(raw: str, where: Location, topic: str | None, meta: dict[str, str]
     stem_text = clean(stem)
     cleaned = [(clean(answer, fmt), correct) for answer, fmt, correct in options]
     problems = check_question(stem_text, cleaned, where)
-    difficulty = None
-    try:
-        difficulty = difficulty_code(meta.get("difficulty"))
-    except ValueError as exc:
-        vi, en = unknown_difficulty(str(exc))
-        problems.append(make_issue(where, "difficulty", vi, en))
+    difficulty = read_difficulty(meta.get("difficulty"), where, problems)
     if problems:
         result.errors.extend(problems)
         return

@@ -18,14 +18,13 @@ from contest.importers.base import (
     check_question,
     letter,
     make_issue,
+    read_difficulty,
     too_many_questions,
 )
 from contest.importers.text import (
-    difficulty_code,
     fold,
     normalize_text,
     sanitize_html,
-    unknown_difficulty,
 )
 
 _HEADER_NAMES: dict[str, str] = {}
@@ -271,12 +270,7 @@ def read_table(
                 make_issue(where, "correct", "chưa ghi đáp án đúng", "the correct answer is not given")
             ]
         problems.extend(base)
-        difficulty = None
-        try:
-            difficulty = difficulty_code(get(values, "difficulty"))
-        except ValueError as exc:
-            vi, en = unknown_difficulty(str(exc))
-            problems.append(make_issue(where, "difficulty", vi, en))
+        difficulty = read_difficulty(get(values, "difficulty"), where, problems)
         if problems:
             result.errors.extend(problems)
             continue
