@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -104,6 +105,8 @@ def serve(
     """Serve the web application with uvicorn."""
     import uvicorn
 
+    if reload:
+        os.environ["CONTEST_TEMPLATE_AUTO_RELOAD"] = "true"
     typer.echo(f"Đang phục vụ tại / serving at http://{host}:{port}")
     uvicorn.run("contest.web.app:create_app", factory=True, host=host, port=port, workers=workers, reload=reload,
                 proxy_headers=True, forwarded_allow_ips=forwarded_allow_ips, access_log=access_log,

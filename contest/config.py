@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     # A ping on every checkout costs a round trip per request; without it a connection broken
     # by a database restart fails one request, and SQLAlchemy then replaces the whole pool.
     db_pre_ping: bool = False
+    # Re-read changed templates (development, `contest serve --reload`); in production each
+    # render would otherwise stat its template files.
+    template_auto_reload: bool = False
     # How often each server process scores abandoned attempts; 0 turns the thread off.
     sweep_interval_seconds: int = 60
 

@@ -73,6 +73,16 @@ def materialise(db: Session, attempts: Sequence[Attempt], now: datetime) -> int:
     due = [a for a in attempts if a.finalised_at is None and attempt_clock(a).is_final(now, a.submitted_at)]
     if not due:
         return 0
+    # Lock the rows before reading answers (PostgreSQL; SQLite has one writer at a time): a save
+    # in flight commits first and is scored, a later one finds the attempt final and is refused
+    # (the guarded upsert in services.taking), so no acknowledged answer is left out of a score.
+    locked = set(db.execute(
+        select(Attempt.id).where(Attempt.id.in_([a.id for a in due]), Attempt.finalised_at.is_(None))
+        .order_by(Attempt.id).with_for_update()
+    ).scalars())
+    due = [a for a in due if a.id in locked]
+    if not due:
+        return 0
     keys = version_keys(db, {item["v"] for a in due for item in a.paper})
     answers = answers_of(db, [a.id for a in due])
     scored = 0

@@ -13,7 +13,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Row, and_, bindparam, func, select, text, update
+from sqlalchemy import Engine, Row, and_, bindparam, func, select, text, update
 from sqlalchemy.orm import Session
 
 from contest import clock
@@ -233,28 +233,16 @@ def _load_for_write(db: Session, participant_id: int, attempt_id: int) -> Attemp
 def _refuse_if_closed(attempt: Attempt | Row, now: datetime):  # noqa: ANN202
     ac = attempt_clock(attempt)
     if not ac.accepts_saves_at(now, attempt.submitted_at):
-        if attempt.submitted_at is not None:
-            raise AttemptClosed("Bài thi đã được nộp; không thể thay đổi câu trả lời.",
-                                "The attempt has been submitted; answers can no longer change.")
-        raise AttemptClosed("Đã hết giờ làm bài; câu trả lời này không được lưu.",
-                            "Time is up; this answer was not saved.")
+        raise _closed(submitted=attempt.submitted_at is not None)
     return ac
 
 
-# Plain SQL with typed parameters: the dialects' ON CONFLICT constructs have no cache key, so
-# SQLAlchemy compiled them again on every save. The same text works on PostgreSQL and SQLite.
-_UPSERT = text(
-    "INSERT INTO answers (attempt_id, position, chosen, client_seq, saved_at) "
-    "VALUES (:attempt_id, :position, :chosen, :client_seq, :saved_at) "
-    "ON CONFLICT (attempt_id, position) DO UPDATE SET chosen = excluded.chosen, "
-    "client_seq = excluded.client_seq, saved_at = excluded.saved_at "
-    "WHERE answers.client_seq < excluded.client_seq"
-).bindparams(bindparam("chosen", type_=Answer.__table__.c.chosen.type),
-             bindparam("saved_at", type_=Answer.__table__.c.saved_at.type))
-
-
-def _upsert(db: Session, values: dict) -> bool:
-    return (db.execute(_UPSERT, values).rowcount or 0) > 0
+def _closed(*, submitted: bool) -> AttemptClosed:
+    if submitted:
+        return AttemptClosed("Bài thi đã được nộp; không thể thay đổi câu trả lời.",
+                             "The attempt has been submitted; answers can no longer change.")
+    return AttemptClosed("Đã hết giờ làm bài; câu trả lời này không được lưu.",
+                         "Time is up; this answer was not saved.")
 
 
 _SAVE_COLUMNS = (Attempt.id, Attempt.participant_id, Attempt.started_at, Attempt.deadline_at, Attempt.grace_seconds,
@@ -280,19 +268,134 @@ class NoSession(Exception):
     """The cookie names no live participant session (the caller answers as for a signed-out user)."""
 
 
+@dataclass(frozen=True)
+class _SaveTicket:
+    """What a save needs of an attempt that cannot change after start, remembered per process
+    once a full check has passed for this session. It grants nothing by itself: the one-statement
+    save below still checks the session, the owner, submission and finalisation in the database."""
+
+    token_hash: str
+    checked_at: datetime
+    participant_id: int
+    started_at: datetime
+    deadline_at: datetime
+    grace_seconds: int
+    orders: tuple[tuple[int, ...], ...]
+
+
+_tickets: dict[int, _SaveTicket] = {}
+_TICKETS_MAX = 50_000  # a few MB; cleared wholesale when full (the next save of each attempt refills it)
+
+
+def _remember(attempt_id: int, token_hash: str, row: Row, now: datetime) -> None:
+    if len(_tickets) >= _TICKETS_MAX:
+        _tickets.clear()
+    _tickets[attempt_id] = _SaveTicket(token_hash, now, row.participant_id, row.started_at, row.deadline_at,
+                                       row.grace_seconds or 0, tuple(tuple(item["o"]) for item in row.paper))
+
+
+# The upsert is guarded by the attempt row itself: it inserts only while the attempt is this
+# participant's, not submitted, not scored, and its start and deadline are the ones the caller
+# checked the clock against (and drew the option order from). On PostgreSQL the attempt row is share-locked for the statement, so a save and a
+# submit (or the scorer, which locks the row before it reads answers) never interleave: the save
+# lands before the score is computed, or it finds the attempt final and inserts nothing. SQLite runs
+# one writer at a time, which gives the same order without a row lock. The fast path adds the
+# session check, so the whole save is one statement and one round trip.
+_GUARDED_UPSERT = (
+    "INSERT INTO answers (attempt_id, position, chosen, client_seq, saved_at) "
+    "SELECT a.id, :position, :chosen, :client_seq, :saved_at FROM attempts a "
+    "WHERE a.id = :attempt_id AND a.participant_id = :participant_id AND a.submitted_at IS NULL "
+    "AND a.finalised_at IS NULL AND a.started_at = :started_at AND a.deadline_at = :deadline_at{session}{lock} "
+    "ON CONFLICT (attempt_id, position) DO UPDATE SET chosen = excluded.chosen, "
+    "client_seq = excluded.client_seq, saved_at = excluded.saved_at "
+    "WHERE answers.client_seq < excluded.client_seq"
+)
+_SESSION_LIVE = (" AND EXISTS (SELECT 1 FROM web_sessions s WHERE s.token_hash = :token_hash "
+                 "AND s.participant_id = a.participant_id AND s.ended_at IS NULL AND s.expires_at > :saved_at)")
+# Plain SQL with typed parameters: the dialects' ON CONFLICT constructs have no cache key, so
+# SQLAlchemy would compile them again on every save.
+_TYPED = (bindparam("chosen", type_=Answer.__table__.c.chosen.type),
+          bindparam("saved_at", type_=Answer.__table__.c.saved_at.type),
+          bindparam("started_at", type_=Attempt.__table__.c.started_at.type),
+          bindparam("deadline_at", type_=Attempt.__table__.c.deadline_at.type))
+_UPSERTS = {
+    (dialect, with_session): text(_GUARDED_UPSERT.format(
+        session=_SESSION_LIVE if with_session else "",
+        lock=" FOR SHARE OF a" if dialect == "postgresql" else "")).bindparams(*_TYPED)
+    for dialect in ("postgresql", "sqlite") for with_session in (False, True)
+}
+
+
+def _upsert_statement(db: Session, with_session: bool):  # noqa: ANN202
+    return _UPSERTS[(db.get_bind().dialect.name, with_session)]
+
+
 def save_answer_for_session(
     db: Session, raw_token: str | None, attempt_id: int, position: int, shown: list[int], client_seq: int
 ) -> SaveResult:
-    """`save_answer` for the web's hottest path: the session, its participant's attempt and the
-    checks come back in one SELECT, then one upsert and the commit; three round trips in all."""
+    """`save_answer` for the web's hottest path.
+
+    Usually one self-committing statement (the fast path, after this process has checked the
+    session and the attempt once); anything it does not insert, and every first save, takes the
+    full path, which tells the reasons apart (signed out, not yours, submitted, time up, a newer
+    answer already stored) and answers as `save_answer` does.
+    """
     if not raw_token or len(raw_token) > 100:
         raise NoSession()
+    hashed = sessions.token_hash(raw_token)
+    now = clock.now()
+    ticket = _tickets.get(attempt_id)
+    if ticket is not None and ticket.token_hash == hashed and now - ticket.checked_at < sessions.TOUCH_EVERY:
+        chosen = _chosen_ids(ticket.orders, position, shown)
+        ac = attempt_clock(ticket)
+        if chosen is not None and ac.accepts_saves_at(now, None):
+            params = {"attempt_id": attempt_id, "participant_id": ticket.participant_id, "position": position,
+                      "chosen": chosen, "client_seq": client_seq, "saved_at": now, "token_hash": hashed,
+                      "started_at": ticket.started_at, "deadline_at": ticket.deadline_at}
+            if _execute_alone(db, _upsert_statement(db, with_session=True), params) == 1:
+                return SaveResult(position, now, ac.remaining(now), True)
+    return _save_checked(db, hashed, attempt_id, position, shown, client_seq)
+
+
+def _execute_alone(db: Session, statement, params: dict) -> int:  # noqa: ANN001
+    """Run one statement as its own transaction; returns the row count.
+
+    On PostgreSQL in autocommit: one round trip, where BEGIN, statement, COMMIT would be three.
+    When the session is bound to a connection (a caller's outer transaction) it joins that instead.
+    """
+    bind = db.get_bind()
+    if isinstance(bind, Engine):
+        if bind.dialect.name == "postgresql":
+            with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                return conn.execute(statement, params).rowcount or 0
+        with bind.begin() as conn:
+            return conn.execute(statement, params).rowcount or 0
+    count = db.execute(statement, params).rowcount or 0
+    db.commit()
+    return count
+
+
+def _chosen_ids(orders: tuple[tuple[int, ...], ...], position: int, shown: list[int]) -> list[int] | None:
+    """The option ids behind display indexes, or None when the position or an index is not valid."""
+    if not 0 <= position < len(orders):
+        return None
+    order = orders[position]
+    if any(not 0 <= i < len(order) for i in shown) or len(set(shown)) != len(shown):
+        return None
+    return sorted(order[i] for i in shown)
+
+
+def _save_checked(
+    db: Session, hashed: str, attempt_id: int, position: int, shown: list[int], client_seq: int
+) -> SaveResult:
+    """The full path: the session, its participant's attempt and the checks in one SELECT, then
+    the upsert and the commit."""
     row = db.execute(
         select(WebSession.id.label("session_id"), WebSession.participant_id.label("session_participant"),
                WebSession.ended_at, WebSession.expires_at, WebSession.last_seen_at, *_SAVE_COLUMNS)
         .select_from(WebSession)
         .outerjoin(Attempt, and_(Attempt.id == attempt_id, Attempt.participant_id == WebSession.participant_id))
-        .where(WebSession.token_hash == sessions.token_hash(raw_token))
+        .where(WebSession.token_hash == hashed)
     ).one_or_none()
     now = clock.now()
     if row is None or row.session_participant is None or row.ended_at is not None or row.expires_at <= now:
@@ -301,19 +404,29 @@ def save_answer_for_session(
         raise NotFound("Không tìm thấy bài thi.", "Attempt not found.")
     if now - row.last_seen_at > sessions.TOUCH_EVERY:
         db.execute(update(WebSession).where(WebSession.id == row.session_id).values(last_seen_at=now))
-    return _save(db, row, position, shown, client_seq, now)
+    result = _save(db, row, position, shown, client_seq, now)
+    _remember(attempt_id, hashed, row, now)
+    return result
 
 
 def _save(db: Session, attempt: Row, position: int, shown: list[int], client_seq: int, now: datetime) -> SaveResult:
     ac = _refuse_if_closed(attempt, now)
     if not 0 <= position < len(attempt.paper):
         raise ContestError("Câu hỏi không có trong đề.", "That question is not on this paper.", field="position")
-    order = attempt.paper[position]["o"]
-    if any(not 0 <= i < len(order) for i in shown) or len(set(shown)) != len(shown):
+    chosen = _chosen_ids((tuple(attempt.paper[position]["o"]),), 0, shown)
+    if chosen is None:
         raise ContestError("Phương án không hợp lệ.", "That option is not valid.", field="chosen")
-    chosen = sorted(order[i] for i in shown)
-    applied = _upsert(db, {"attempt_id": attempt.id, "position": position, "chosen": chosen,
-                           "client_seq": client_seq, "saved_at": now})
+    applied = (db.execute(_upsert_statement(db, with_session=False), {
+        "attempt_id": attempt.id, "participant_id": attempt.participant_id, "position": position, "chosen": chosen,
+        "client_seq": client_seq, "saved_at": now, "started_at": attempt.started_at,
+        "deadline_at": attempt.deadline_at}).rowcount or 0) > 0
+    if not applied:
+        # Either a newer answer is stored (fine: nothing to do), or the attempt became final
+        # between the check above and the upsert (a submit in another tab, the scorer).
+        latest = db.execute(select(Attempt.submitted_at, Attempt.finalised_at).where(Attempt.id == attempt.id)).one()
+        if latest.submitted_at is not None or latest.finalised_at is not None:
+            db.rollback()
+            raise _closed(submitted=latest.submitted_at is not None)
     db.commit()
     return SaveResult(position, now, ac.remaining(now), applied)
 

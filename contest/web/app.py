@@ -28,7 +28,9 @@ from contest.web.routers import organiser
 from contest.web.static import STATIC_DIR, CachedStaticFiles, static_url
 from contest.web.templating import env, render
 
-ROUTERS = (public.router, auth.router, participant.router, admin.router, taking.router, certificate_pages.router,
+# Matched in this order: the taking routes (answer saves above all) come first, so the hottest
+# requests are not compared with every other route before they find their own.
+ROUTERS = (taking.router, public.router, auth.router, participant.router, admin.router, certificate_pages.router,
            committee.router, results_public.router, organiser.router, works_pages.router)
 
 CSP = (

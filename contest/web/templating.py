@@ -19,6 +19,7 @@ templates = Jinja2Templates(directory=str(PROJECT_DIR / "templates"))
 env = templates.env
 env.trim_blocks = True
 env.lstrip_blocks = True
+env.auto_reload = get_settings().template_auto_reload
 
 
 def format_number(value: int | float, decimals: int = 0) -> str:

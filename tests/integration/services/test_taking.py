@@ -165,3 +165,98 @@ def test_which_attempt_counts_is_not_shown_while_scores_are_hidden(db, setup):
     clock.freeze(rnd.closes_at + timedelta(seconds=rnd.grace_seconds + 1))
     status = taking.lobby(db, participant)[0]
     assert status.scores_visible and status.counting_attempt_id == a.id
+
+
+# ---------------------------------------------------------------------------- the one-statement save
+
+def _signed_in(db, participant):
+    from contest.services import sessions
+
+    token = sessions.open_session(db, participant_id=participant.id)
+    db.commit()
+    return token
+
+
+def _stored(db, attempt_id, position):
+    db.expire_all()
+    return db.execute(select(Answer.chosen, Answer.client_seq)
+                      .where(Answer.attempt_id == attempt_id, Answer.position == position)).one_or_none()
+
+
+def test_a_warm_save_is_one_statement_and_still_refuses_an_older_retry(db, setup):
+    from sqlalchemy import event
+
+    _, rnd, participant = setup
+    attempt = taking.start_attempt(db, participant, rnd)
+    token = _signed_in(db, participant)
+    taking.save_answer_for_session(db, token, attempt.id, 0, [1], 10)  # the first save checks everything
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.get_bind(), "before_cursor_execute", listener)
+    try:
+        newer = taking.save_answer_for_session(db, token, attempt.id, 0, [3], 20)
+    finally:
+        event.remove(db.get_bind(), "before_cursor_execute", listener)
+    assert newer.applied
+    assert [s.split()[0] for s in statements if not s.startswith(("SAVEPOINT", "RELEASE"))] == ["INSERT"]
+    older = taking.save_answer_for_session(db, token, attempt.id, 0, [2], 15)
+    assert older.applied is False
+    assert _stored(db, attempt.id, 0) == ([attempt.paper[0]["o"][3]], 20)
+
+
+def test_a_warm_save_is_refused_once_the_session_ends_or_the_attempt_is_submitted(db, setup):
+    from contest.services import sessions
+    from contest.models import WebSession
+
+    _, rnd, participant = setup
+    attempt = taking.start_attempt(db, participant, rnd)
+    token = _signed_in(db, participant)
+    taking.save_answer_for_session(db, token, attempt.id, 0, [1], 1)
+    ws = db.execute(select(WebSession).where(WebSession.token_hash == sessions.token_hash(token))).scalar_one()
+    ws.ended_at = clock.now()
+    db.commit()
+    with pytest.raises(taking.NoSession):
+        taking.save_answer_for_session(db, token, attempt.id, 1, [1], 2)
+    assert _stored(db, attempt.id, 1) is None
+
+    token = _signed_in(db, participant)
+    taking.save_answer_for_session(db, token, attempt.id, 1, [1], 3)
+    taking.submit(db, participant, attempt.id, 5)
+    with pytest.raises(taking.AttemptClosed, match="submitted"):
+        taking.save_answer_for_session(db, token, attempt.id, 2, [1], 4)
+    assert _stored(db, attempt.id, 2) is None
+
+
+def test_a_warm_save_after_the_grace_period_is_refused_and_not_stored(db, setup):
+    _, rnd, participant = setup
+    attempt = taking.start_attempt(db, participant, rnd)
+    token = _signed_in(db, participant)
+    taking.save_answer_for_session(db, token, attempt.id, 0, [1], 1)
+    clock.freeze(attempt.deadline_at + timedelta(seconds=attempt.grace_seconds + 1))
+    with pytest.raises(taking.AttemptClosed, match="Time is up"):
+        taking.save_answer_for_session(db, token, attempt.id, 1, [1], 2)
+    assert _stored(db, attempt.id, 1) is None
+
+
+def test_another_participants_session_cannot_use_a_warm_attempt(db, setup):
+    from contest.domain.errors import NotFound
+
+    contest, rnd, participant = setup
+    attempt = taking.start_attempt(db, participant, rnd)
+    taking.save_answer_for_session(db, _signed_in(db, participant), attempt.id, 0, [1], 1)
+    intruder = make_participant(db, contest, citizen_id="020085000002", gender="male", date_of_birth="01/01/1985",
+                                phone="0987000002")
+    with pytest.raises(NotFound):
+        taking.save_answer_for_session(db, _signed_in(db, intruder), attempt.id, 0, [2], 2)
+    assert _stored(db, attempt.id, 0) == ([attempt.paper[0]["o"][1]], 1)
+
+
+def test_a_warm_save_with_a_bad_option_gets_the_full_paths_error(db, setup):
+    _, rnd, participant = setup
+    attempt = taking.start_attempt(db, participant, rnd)
+    token = _signed_in(db, participant)
+    taking.save_answer_for_session(db, token, attempt.id, 0, [1], 1)
+    with pytest.raises(ContestError, match="not valid"):
+        taking.save_answer_for_session(db, token, attempt.id, 0, [9], 2)
+    with pytest.raises(ContestError, match="not on this paper"):
+        taking.save_answer_for_session(db, token, attempt.id, 99, [0], 3)
