@@ -148,12 +148,27 @@ def audit_verify(as_json: JsonFlag = False) -> None:
     with session_scope() as db:
         result = audit.verify(db)
     if result.ok:
-        _emit(as_json, {"ok": True, "checked": result.checked},
-              f"Chuỗi nhật ký nguyên vẹn / audit chain intact: {result.checked} rows")
+        waiting = (f"\n{result.pending} dòng đang chờ đưa vào chuỗi / entries waiting to be chained "
+                   "(contest audit seal)") if result.pending else ""
+        _emit(as_json, {"ok": True, "checked": result.checked, "pending": result.pending},
+              f"Chuỗi nhật ký nguyên vẹn / audit chain intact: {result.checked} rows{waiting}")
         return
     b = result.broken
     _fail(as_json, [{"row": b.seq, "message_vi": b.reason_vi, "message_en": b.reason_en}],
           f"Chuỗi nhật ký bị phá vỡ tại dòng / audit chain broken at row {b.seq}\n{b.reason_vi}\n{b.reason_en}")
+
+
+@audit_app.command("seal")
+def audit_seal(as_json: JsonFlag = False) -> None:
+    """Chain the queued audit entries now (every server process also does it every few seconds)."""
+    from contest.db import session_scope
+    from contest.services import audit
+
+    sealed = 0
+    with session_scope() as db:
+        while batch := audit.seal_pending(db):
+            sealed += batch
+    _emit(as_json, {"ok": True, "sealed": sealed}, f"Đã đưa vào chuỗi / chained: {sealed}")
 
 
 @users_app.command("create")

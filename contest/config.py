@@ -49,8 +49,11 @@ class Settings(BaseSettings):
     # Re-read changed templates (development, `contest serve --reload`); in production each
     # render would otherwise stat its template files.
     template_auto_reload: bool = False
-    # How often each server process scores abandoned attempts; 0 turns the thread off.
+    # How often each server process scores abandoned attempts; 0 turns it off.
     sweep_interval_seconds: int = 60
+    # How often each server process chains queued audit entries (starts, submits, sign-ins);
+    # 0 turns it off. Until sealed, a queued entry is not yet covered by the hash chain.
+    audit_seal_interval_seconds: int = 2
 
     def resolved_secret_key(self) -> str:
         if not self.secret_key:

@@ -2,7 +2,7 @@
 
 from contest.models.accounts import ROLES, LoginFailure, Participant, StaffRole, StaffUser, WebSession
 from contest.models.attempts import Answer, Attempt
-from contest.models.audit import AuditEntry, AuditHead
+from contest.models.audit import AuditEntry, AuditHead, AuditPending
 from contest.models.banks import Question, QuestionBank, QuestionVersion, RoundBank
 from contest.models.base import Base
 from contest.models.certificates import Certificate, CertificateCounter, CertificateImage, CertificateJob, CertificateTemplateRow
@@ -20,6 +20,7 @@ __all__ = [
     "RoundBank",
     "AuditEntry",
     "AuditHead",
+    "AuditPending",
     "Base",
     "Contest",
     "LoginFailure",

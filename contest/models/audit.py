@@ -1,4 +1,5 @@
-"""The append-only audit log, each row chained to the previous one by SHA-256."""
+"""The append-only audit log, each row chained to the previous one by SHA-256, and the queue of
+entries waiting to be chained."""
 
 from __future__ import annotations
 
@@ -33,3 +34,19 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
     last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditPending(Base):
+    """An entry written by a busy path (starts, submits) without taking the chain's lock; the
+    sealer moves it into the chain within seconds (services.audit.seal_pending)."""
+
+    __tablename__ = "audit_pending"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(80))
+    object_type: Mapped[str] = mapped_column(String(60), default="")
+    object_id: Mapped[str] = mapped_column(String(60), default="")
+    ip: Mapped[str] = mapped_column(String(64), default="")
+    details: Mapped[str] = mapped_column(Text, default="{}")

@@ -185,7 +185,7 @@ def participant_sign_in(
                            "The citizen ID/phone number or password is not correct.")
     ratelimit.clear_failures(db, key)
     token = sessions.open_session(db, participant_id=participant.id, ip=ip, user_agent=user_agent)
-    audit.record(db, Actor("participant", participant.id, "", ip), "participant.sign_in", "participant", participant.id)
+    audit.queue(db, Actor("participant", participant.id, "", ip), "participant.sign_in", "participant", participant.id)
     db.commit()
     return participant, token
 

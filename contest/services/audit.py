@@ -1,15 +1,25 @@
-"""Append to and verify the audit log; appends join the caller's transaction."""
+"""Append to and verify the audit log; appends join the caller's transaction.
+
+Two ways in. `record` chains the entry at once, holding the chain's head row until the caller
+commits: right for staff actions, which are few. `queue` is for the paths a contest day runs
+thousands of times a minute (starts, submits): it inserts into `audit_pending` without any lock,
+and `seal_pending` (the background thread of every server process, every few seconds, and
+`contest audit seal`) moves queued entries into the chain in the order they were queued. Until
+then a queued entry is an ordinary row; `verify` counts how many wait. Without this split every
+start on the site queued on one row lock, and under a burst most database connections waited
+on it.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from contest import clock
 from contest.domain.audit_chain import AuditRecord, ChainBreak, canonical_details, record_hash, verify_chain
-from contest.models import AuditEntry, AuditHead
+from contest.models import AuditEntry, AuditHead, AuditPending
 from contest.services.context import Actor
 
 
@@ -21,43 +31,80 @@ def record(
     object_id: object = "",
     details: dict | None = None,
 ) -> AuditEntry:
-    """Append one chained row. Locks the head row so concurrent appends stay a single chain."""
-    head = db.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one()
-    fields = AuditRecord(
-        seq=head.last_seq + 1,
-        at=clock.now(),
-        actor=actor.audit_name[:120],
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id)[:60],
-        ip=actor.ip[:64],
-        details=canonical_details(details),
-        prev_hash=head.last_hash,
-    )
-    digest = record_hash(fields)
-    entry = AuditEntry(
-        seq=fields.seq,
-        at=fields.at,
-        actor=fields.actor,
-        action=fields.action,
-        object_type=fields.object_type,
-        object_id=fields.object_id,
-        ip=fields.ip,
-        details=fields.details,
-        prev_hash=fields.prev_hash,
-        hash=digest,
-    )
-    db.add(entry)
-    head.last_seq = fields.seq
-    head.last_hash = digest
+    """Append one chained row. Locks the head row so concurrent appends stay a single chain;
+    entries already queued are chained first (a batch of them), so the chain keeps, as near as
+    it can, the order things happened in."""
+    head = _locked_head(db)
+    _chain_pending(db, head)
+    entry = _chain(db, head, _fields(actor, action, object_type, object_id, details))
     db.flush()
     return entry
+
+
+def queue(
+    db: Session,
+    actor: Actor,
+    action: str,
+    object_type: str = "",
+    object_id: object = "",
+    details: dict | None = None,
+) -> None:
+    """Add an entry to the caller's transaction without touching the chain's lock."""
+    db.execute(insert(AuditPending).values(**_fields(actor, action, object_type, object_id, details)))
+
+
+def seal_pending(db: Session, batch: int = 5000) -> int:
+    """Chain queued entries (committed ones, oldest first); returns how many. Safe on every host
+    at once: sealers take turns on the head row."""
+    sealed = _chain_pending(db, _locked_head(db), batch)
+    db.commit()
+    return sealed
+
+
+def pending_count(db: Session) -> int:
+    return db.execute(select(func.count()).select_from(AuditPending)).scalar_one()
+
+
+def _fields(actor: Actor, action: str, object_type: str, object_id: object, details: dict | None) -> dict:
+    return {"at": clock.now(), "actor": actor.audit_name[:120], "action": action, "object_type": object_type,
+            "object_id": str(object_id)[:60], "ip": actor.ip[:64], "details": canonical_details(details)}
+
+
+def _locked_head(db: Session) -> AuditHead:
+    return db.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one()
+
+
+def _link(head: AuditHead, fields: dict) -> dict:
+    """The next row of the chain as column values; moves the head on."""
+    linked = AuditRecord(seq=head.last_seq + 1, prev_hash=head.last_hash, **fields)
+    values = {**fields, "seq": linked.seq, "prev_hash": linked.prev_hash, "hash": record_hash(linked)}
+    head.last_seq, head.last_hash = values["seq"], values["hash"]
+    return values
+
+
+def _chain(db: Session, head: AuditHead, fields: dict) -> AuditEntry:
+    entry = AuditEntry(**_link(head, fields))
+    db.add(entry)
+    return entry
+
+
+def _chain_pending(db: Session, head: AuditHead, batch: int = 5000) -> int:
+    columns = (AuditPending.id, AuditPending.at, AuditPending.actor, AuditPending.action, AuditPending.object_type,
+               AuditPending.object_id, AuditPending.ip, AuditPending.details)
+    rows = db.execute(select(*columns).order_by(AuditPending.id).limit(batch)).all()
+    if not rows:
+        return 0
+    db.execute(insert(AuditEntry), [_link(head, {k: v for k, v in row._asdict().items() if k != "id"})
+                                    for row in rows])
+    db.execute(delete(AuditPending).where(AuditPending.id.in_([row.id for row in rows])))
+    return len(rows)
 
 
 @dataclass(frozen=True)
 class VerifyResult:
     checked: int
     broken: ChainBreak | None
+    pending: int = 0  # queued entries not yet chained (normally sealed within seconds)
 
     @property
     def ok(self) -> bool:
@@ -82,7 +129,7 @@ def verify(db: Session, batch: int = 5000) -> VerifyResult:
             last = chunk[-1].seq
 
     checked, broken = verify_chain(rows(), head.last_seq, head.last_hash)
-    return VerifyResult(checked, broken)
+    return VerifyResult(checked, broken, pending_count(db))
 
 
 def recent(db: Session, limit: int = 100) -> list[AuditEntry]:

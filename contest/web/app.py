@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
-from urllib.parse import quote
 import threading
+import time
+from collections.abc import Callable
+from urllib.parse import quote
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI, Request
@@ -71,29 +73,42 @@ class SecurityHeaders:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI):  # noqa: ANN201
-    """Run the sweeper in the background of every process; it is idempotent across hosts."""
+    """Run the housekeeping thread in every process; each of its jobs is safe on every host at once."""
     import anyio.to_thread
 
     # Sized with the connection pool (db_pool_size): more threads than connections would only queue on the pool.
     anyio.to_thread.current_default_thread_limiter().total_tokens = get_settings().worker_threads
     stop = threading.Event()
-    interval = get_settings().sweep_interval_seconds
-    if interval > 0:
-        threading.Thread(target=_sweep_forever, args=(stop, interval), daemon=True, name="sweeper").start()
+    settings = get_settings()
+    jobs = _housekeeping_jobs(settings.sweep_interval_seconds, settings.audit_seal_interval_seconds)
+    if jobs:
+        threading.Thread(target=_housekeeping_forever, args=(stop, jobs), daemon=True, name="housekeeping").start()
     yield
     stop.set()
 
 
-def _sweep_forever(stop: threading.Event, interval: int) -> None:
-    from contest.db import session_scope
-    from contest.services import taking
+def _housekeeping_jobs(sweep_every: int, seal_every: int) -> list[tuple[str, int, Callable]]:
+    from contest.services import audit, taking
 
-    while not stop.wait(interval):
-        try:
-            with session_scope() as db:
-                taking.sweep(db)
-        except Exception:  # noqa: BLE001 - a failed sweep is retried next time; never kill the thread
-            logging.getLogger("contest.sweeper").exception("sweep failed")
+    jobs = [("sweep", sweep_every, taking.sweep), ("audit seal", seal_every, audit.seal_pending)]
+    return [job for job in jobs if job[1] > 0]
+
+
+def _housekeeping_forever(stop: threading.Event, jobs: list[tuple[str, int, Callable]]) -> None:
+    """Score abandoned attempts and seal queued audit entries, each on its own interval."""
+    from contest.db import session_scope
+
+    due = {name: time.monotonic() + every for name, every, _ in jobs}
+    while not stop.wait(max(0.0, min(due.values()) - time.monotonic())):
+        for name, every, job in jobs:
+            if time.monotonic() < due[name]:
+                continue
+            due[name] = time.monotonic() + every
+            try:
+                with session_scope() as db:
+                    job(db)
+            except Exception:  # noqa: BLE001 - retried next time; never kill the thread
+                logging.getLogger("contest.housekeeping").exception("%s failed", name)
 
 
 def create_app() -> FastAPI:

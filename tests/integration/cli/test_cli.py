@@ -69,6 +69,18 @@ def test_bad_usage_exits_2(env):
     assert run(env, "units", "import").returncode == 2
 
 
+def test_audit_seal_chains_queued_entries_and_verify_counts_what_waits(env):
+    with sqlite3.connect(env[1]) as conn:
+        conn.execute("INSERT INTO audit_pending (at, actor, action, object_type, object_id, ip, details) "
+                     "VALUES ('2026-11-23 07:00:00.000000', 'participant:1', 'attempt.start', 'attempt', '1', '', '{}')")
+    waiting = json.loads(run(env, "audit", "verify", "--json").stdout)
+    assert waiting["ok"] and waiting["pending"] >= 1
+    sealed = run(env, "audit", "seal", "--json")
+    assert sealed.returncode == 0 and json.loads(sealed.stdout)["sealed"] == waiting["pending"]
+    after = json.loads(run(env, "audit", "verify", "--json").stdout)
+    assert after["ok"] and after["pending"] == 0 and after["checked"] == waiting["checked"] + waiting["pending"]
+
+
 def test_audit_verify_names_the_first_tampered_row(env):
     clean = run(env, "audit", "verify", "--json")
     assert clean.returncode == 0 and json.loads(clean.stdout)["checked"] > 3
