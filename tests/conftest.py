@@ -12,6 +12,7 @@ from pathlib import Path
 os.environ.setdefault("CONTEST_SECRET_KEY", "test-secret-" + "x" * 32)
 os.environ.setdefault("CONTEST_RATE_LIMIT_STORAGE", "memory://")
 os.environ.setdefault("CONTEST_SWEEP_INTERVAL_SECONDS", "0")
+os.environ.setdefault("CONTEST_AUDIT_SEAL_INTERVAL_SECONDS", "0")
 
 import pytest
 from sqlalchemy import Engine
@@ -66,9 +67,12 @@ def db(engine: Engine) -> Iterator[Session]:
 @pytest.fixture(autouse=True)
 def _fresh_clock_and_limits() -> Iterator[None]:
     from contest.services.ratelimit import reset_limits
+    from contest.services.taking import clear_process_caches
 
     clock.reset()
     reset_limits()
+    # Rolled-back tests let SQLite hand the same ids to other rows.
+    clear_process_caches()
     yield
     clock.reset()
 

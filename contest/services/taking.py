@@ -39,7 +39,7 @@ from contest.models import (
     WebSession,
 )
 from contest.services import audit, sessions
-from contest.services.attempt_scoring import attempt_clock, materialise, settled_at
+from contest.services.attempt_scoring import attempt_clock, materialise, settled_at, version_keys
 from contest.services.context import Actor
 
 MAX_PREDICTION = 10**12
@@ -207,7 +207,7 @@ def start_attempt(db: Session, participant: Participant, rnd: Round, ip: str = "
     )
     db.add(attempt)
     db.flush()
-    audit.record(db, Actor("participant", participant.id, "", ip), "attempt.start", "attempt", attempt.id,
+    audit.queue(db, Actor("participant", participant.id, "", ip), "attempt.start", "attempt", attempt.id,
                  {"round": rnd.id, "number": attempt.number})
     db.commit()
     return attempt
@@ -475,7 +475,7 @@ def submit(db: Session, participant: Participant, attempt_id: int, prediction: i
     if won:
         materialise(db, [attempt], now)
         db.refresh(attempt)
-        audit.record(db, Actor("participant", participant.id, "", ip), "attempt.submit", "attempt", attempt.id,
+        audit.queue(db, Actor("participant", participant.id, "", ip), "attempt.submit", "attempt", attempt.id,
                      {"auto": auto, "correct": attempt.correct})
     db.commit()
     return attempt
@@ -540,6 +540,43 @@ class AttemptView:
 LETTERS = "ABCDEFGHIJ"
 
 
+@dataclass(frozen=True)
+class QuestionText:
+    stem: str
+    text_format: str
+    options: tuple[dict, ...]
+    explanation: str | None
+
+
+_texts: dict[int, QuestionText] = {}
+_TEXTS_MAX = 100_000
+
+
+def question_texts(db: Session, version_ids: list[int]) -> dict[int, QuestionText]:
+    """Question versions as the attempt page shows them. A version never changes once written
+    (an edit makes a new one), so each process reads it once: a start burst renders the same few
+    hundred questions thousands of times."""
+    missing = [vid for vid in set(version_ids) if vid not in _texts]
+    if missing:
+        if len(_texts) + len(missing) > _TEXTS_MAX:
+            _texts.clear()
+        for vid, stem, text_format, options, explanation in db.execute(
+            select(QuestionVersion.id, QuestionVersion.stem, QuestionVersion.text_format, QuestionVersion.options,
+                   QuestionVersion.explanation).where(QuestionVersion.id.in_(missing))
+        ):
+            _texts[vid] = QuestionText(stem, text_format, tuple(options), explanation)
+    return {vid: _texts[vid] for vid in version_ids}
+
+
+def clear_process_caches() -> None:
+    """Forget what this process remembers of papers, question versions and draw pools: for a
+    database restored from a backup (ids may then name other rows) and for tests that roll back."""
+    _texts.clear()
+    _tickets.clear()
+    with _pools_lock:
+        _pools.clear()
+
+
 def attempt_view(db: Session, participant_id: int, attempt_id: int) -> AttemptView:
     """What the participant may see of their attempt now; the key only when the rules allow."""
     now = clock.now()
@@ -552,8 +589,9 @@ def attempt_view(db: Session, participant_id: int, attempt_id: int) -> AttemptVi
     visibility = ResultVisibility(show_score=rnd.show_score, show_key=rnd.show_key)
     show_key = may_show_key(visibility, final, round_closed)
     show_score = may_show_score(visibility, final, round_closed)
-    versions = {v.id: v for v in db.execute(
-        select(QuestionVersion).where(QuestionVersion.id.in_([i["v"] for i in attempt.paper]))).scalars()}
+    versions = question_texts(db, [i["v"] for i in attempt.paper])
+    # The key as scoring sees it: a committee's key correction takes precedence over the bank's.
+    keys = version_keys(db, versions) if show_key else {}
     answers = {a.position: a for a in db.execute(select(Answer).where(Answer.attempt_id == attempt.id)).scalars()}
     questions = []
     for pos, item in enumerate(attempt.paper):
@@ -563,7 +601,7 @@ def attempt_view(db: Session, participant_id: int, attempt_id: int) -> AttemptVi
         multiple = sum(1 for o in version.options if o.get("correct")) > 1
         options = tuple(
             OptionView(i, LETTERS[i], by_id[oid]["text"], oid in chosen,
-                       bool(by_id[oid].get("correct")) if show_key else None)
+                       str(oid) in keys[item["v"]] if show_key else None)
             for i, oid in enumerate(item["o"])
         )
         questions.append(QuestionView(pos, version.stem, version.text_format, multiple, options,

@@ -154,6 +154,22 @@ def test_key_is_hidden_until_the_rules_allow(db, setup):
     assert view.show_key and any(o.correct for o in view.questions[0].options)
 
 
+def test_the_key_shown_after_the_round_is_the_corrected_one(db, setup):
+    from contest.services import statistics
+    from contest.services.context import Actor
+
+    _, rnd, participant = setup
+    attempt = taking.start_attempt(db, participant, rnd)
+    taking.submit(db, participant, attempt.id, 3)
+    clock.freeze(rnd.closes_at + timedelta(seconds=rnd.grace_seconds + 1))
+    first = attempt.paper[0]
+    bank_key = {o["id"] for o in db.get(QuestionVersion, first["v"]).options if o["correct"]}
+    new_key = next(oid for oid in first["o"] if oid not in bank_key)
+    statistics.correct_key(db, Actor("staff", 1, "giamkhao"), rnd, first["v"], [str(new_key)], "Đáp án mới theo Nghị định")
+    shown = [o.correct for o in taking.attempt_view(db, participant.id, attempt.id).questions[0].options]
+    assert shown == [oid == new_key for oid in first["o"]]
+
+
 def test_which_attempt_counts_is_not_shown_while_scores_are_hidden(db, setup):
     _, rnd, participant = setup
     rnd.show_score = "after_close"
