@@ -39,8 +39,6 @@ class Settings(BaseSettings):
     # Worker threads per process for the synchronous endpoints, and the connections they
     # share: the pool covers every thread, so a thread never waits for a connection.
     worker_threads: int = 20
-    # Extra threads for starts and submits, which queue on the audit chain's one lock.
-    audited_threads: int = 4
     db_pool_size: int = 20
     db_max_overflow: int = 5
     # A ping on every checkout costs a round trip per request; without it a connection broken

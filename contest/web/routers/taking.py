@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import anyio
-import anyio.to_thread
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
-from contest.config import get_settings
 from contest.domain.errors import ContestError, NotFound
 from contest.models import Contest, Round
 from contest.services import contests, taking
@@ -34,26 +31,9 @@ def lobby(request: Request, slug: str, db: Session = Depends(get_db),
     return render(request, "taking/lobby.html", {"contest": contest, "statuses": taking.lobby(db, principal.participant)})
 
 
-_audited_lane: anyio.CapacityLimiter | None = None
-
-
-async def _in_audited_lane(fn, *args):  # noqa: ANN001, ANN002, ANN202
-    """Run a start or a submit on a few threads of their own. Both append to the audit chain,
-    whose head row is one lock for the whole site: when a burst queues on it, the queue holds
-    these threads only, never the ones that serve answer saves and page views."""
-    global _audited_lane
-    if _audited_lane is None:
-        _audited_lane = anyio.CapacityLimiter(get_settings().audited_threads)
-    return await anyio.to_thread.run_sync(fn, *args, limiter=_audited_lane)
-
-
 @router.post("/c/{slug}/rounds/{number}/start")
-async def start(request: Request, slug: str, number: int, db: Session = Depends(get_db),
-                principal: Principal = Depends(require_participant)):  # noqa: ANN201
-    return await _in_audited_lane(_start, request, slug, number, db, principal)
-
-
-def _start(request: Request, slug: str, number: int, db: Session, principal: Principal) -> Response:
+def start(request: Request, slug: str, number: int, db: Session = Depends(get_db),
+          principal: Principal = Depends(require_participant)) -> Response:
     contest = contests.get_by_slug(db, slug)
     rnd = db.execute(select(Round).where(Round.contest_id == contest.id, Round.number == number)).scalar_one_or_none()
     if rnd is None:
@@ -178,13 +158,8 @@ def confirm(request: Request, attempt_id: int, db: Session = Depends(get_db),
 
 
 @router.post("/attempts/{attempt_id}/submit")
-async def submit(request: Request, attempt_id: int, prediction: str = Form(""), auto: str = Form(""),
-                 db: Session = Depends(get_db), principal: Principal = Depends(require_participant)):  # noqa: ANN201
-    return await _in_audited_lane(_submit, request, attempt_id, prediction, auto, db, principal)
-
-
-def _submit(request: Request, attempt_id: int, prediction: str, auto: str, db: Session,
-            principal: Principal) -> Response:
+def submit(request: Request, attempt_id: int, prediction: str = Form(""), auto: str = Form(""),
+           db: Session = Depends(get_db), principal: Principal = Depends(require_participant)) -> Response:
     try:
         taking.submit(db, principal.participant, attempt_id, _parse_prediction(prediction), auto=auto == "1",
                       ip=client_ip(request))
