@@ -20,6 +20,10 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
+$(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-test
+	$(BIN)/pip install -q -e '.[test,bench]'
+	touch $@
+
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
@@ -37,7 +41,7 @@ test: install-test
 test-fast: install-test
 	$(BIN)/pytest -m "not browser" -x -q
 
-bench: install-test
+bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench
 
 # Refresh the Vietnamese catalog after changing user-visible strings.
