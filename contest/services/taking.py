@@ -333,28 +333,36 @@ def _upsert_statement(db: Session, with_session: bool):  # noqa: ANN202
 def save_answer_for_session(
     db: Session, raw_token: str | None, attempt_id: int, position: int, shown: list[int], client_seq: int
 ) -> SaveResult:
-    """`save_answer` for the web's hottest path.
-
-    Usually one self-committing statement (the fast path, after this process has checked the
-    session and the attempt once); anything it does not insert, and every first save, takes the
-    full path, which tells the reasons apart (signed out, not yours, submitted, time up, a newer
-    answer already stored) and answers as `save_answer` does.
-    """
+    """`save_answer` for the web's hottest path: the fast path when it applies, else the full one,
+    which tells the reasons apart (signed out, not yours, submitted, time up, a newer answer
+    already stored) and answers as `save_answer` does."""
     if not raw_token or len(raw_token) > 100:
         raise NoSession()
+    return (try_fast_save(db, raw_token, attempt_id, position, shown, client_seq)
+            or save_checked(db, raw_token, attempt_id, position, shown, client_seq))
+
+
+def try_fast_save(
+    db: Session, raw_token: str, attempt_id: int, position: int, shown: list[int], client_seq: int
+) -> SaveResult | None:
+    """One self-committing statement, once this process has checked the session and the attempt
+    (a ticket). None, with nothing written, whenever it does not apply: no ticket yet, a refusal
+    to explain, or a newer answer already stored; the caller then takes the full path."""
     hashed = sessions.token_hash(raw_token)
     now = clock.now()
     ticket = _tickets.get(attempt_id)
-    if ticket is not None and ticket.token_hash == hashed and now - ticket.checked_at < sessions.TOUCH_EVERY:
-        chosen = _chosen_ids(ticket.orders, position, shown)
-        ac = attempt_clock(ticket)
-        if chosen is not None and ac.accepts_saves_at(now, None):
-            params = {"attempt_id": attempt_id, "participant_id": ticket.participant_id, "position": position,
-                      "chosen": chosen, "client_seq": client_seq, "saved_at": now, "token_hash": hashed,
-                      "started_at": ticket.started_at, "deadline_at": ticket.deadline_at}
-            if _execute_alone(db, _upsert_statement(db, with_session=True), params) == 1:
-                return SaveResult(position, now, ac.remaining(now), True)
-    return _save_checked(db, hashed, attempt_id, position, shown, client_seq)
+    if ticket is None or ticket.token_hash != hashed or now - ticket.checked_at >= sessions.TOUCH_EVERY:
+        return None
+    chosen = _chosen_ids(ticket.orders, position, shown)
+    ac = attempt_clock(ticket)
+    if chosen is None or not ac.accepts_saves_at(now, None):
+        return None
+    params = {"attempt_id": attempt_id, "participant_id": ticket.participant_id, "position": position,
+              "chosen": chosen, "client_seq": client_seq, "saved_at": now, "token_hash": hashed,
+              "started_at": ticket.started_at, "deadline_at": ticket.deadline_at}
+    if _execute_alone(db, _upsert_statement(db, with_session=True), params) != 1:
+        return None
+    return SaveResult(position, now, ac.remaining(now), True)
 
 
 def _execute_alone(db: Session, statement, params: dict) -> int:  # noqa: ANN001
@@ -385,11 +393,14 @@ def _chosen_ids(orders: tuple[tuple[int, ...], ...], position: int, shown: list[
     return sorted(order[i] for i in shown)
 
 
-def _save_checked(
-    db: Session, hashed: str, attempt_id: int, position: int, shown: list[int], client_seq: int
+def save_checked(
+    db: Session, raw_token: str | None, attempt_id: int, position: int, shown: list[int], client_seq: int
 ) -> SaveResult:
     """The full path: the session, its participant's attempt and the checks in one SELECT, then
-    the upsert and the commit."""
+    the upsert and the commit; a success leaves this process a ticket for the fast path."""
+    if not raw_token or len(raw_token) > 100:
+        raise NoSession()
+    hashed = sessions.token_hash(raw_token)
     row = db.execute(
         select(WebSession.id.label("session_id"), WebSession.participant_id.label("session_participant"),
                WebSession.ended_at, WebSession.expires_at, WebSession.last_seen_at, *_SAVE_COLUMNS)

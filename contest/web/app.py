@@ -21,6 +21,7 @@ from contest.config import get_settings
 from contest.domain.errors import ContestError, NotFound
 from contest.services.ratelimit import RateLimited
 from contest.web import csrf
+from contest.web.answer_lane import AnswerSaveLane
 from contest.web.deps import Forbidden, NotSignedIn, is_htmx
 from contest.web.limits import BodySizeLimit
 from contest.web.routers import admin, auth, participant, public, taking, committee, results_public
@@ -122,6 +123,8 @@ def create_app() -> FastAPI:
         openapi_url=None,
     )
     env.globals["static_url"] = static_url
+    # Innermost: answer saves it can serve skip the router; everything else passes through it.
+    app.add_middleware(AnswerSaveLane)
     app.add_middleware(GZipMiddleware, minimum_size=500)
     # Wraps the routes and their form parsing: an oversized body is refused unread.
     app.add_middleware(BodySizeLimit, max_bytes=get_settings().upload_max_bytes)

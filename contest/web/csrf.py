@@ -53,7 +53,7 @@ def token(request: Request) -> str:
     return _token_for(binding_for(request))
 
 
-def _same_origin(request: Request) -> bool:
+def same_origin(request: Request) -> bool:
     site = request.headers.get("sec-fetch-site")
     if site and site not in ("same-origin", "none"):
         return False
@@ -66,7 +66,7 @@ def _same_origin(request: Request) -> bool:
 async def verify(request: Request) -> None:
     if request.method not in UNSAFE:
         return
-    if not _same_origin(request):
+    if not same_origin(request):
         raise CsrfRefused("cross-site request")
     sent = request.headers.get(HEADER)
     if not sent:
@@ -87,5 +87,9 @@ async def verify(request: Request) -> None:
         binding = "a:" + request.cookies[ANON_COOKIE]
     else:
         raise CsrfRefused("no cookie to bind the token to")
-    if not hmac.compare_digest(sent, _token_for(binding)):
+    if not token_matches(sent, binding):
         raise CsrfRefused("invalid token")
+
+
+def token_matches(sent: str, binding: str) -> bool:
+    return hmac.compare_digest(sent, _token_for(binding))

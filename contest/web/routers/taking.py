@@ -52,7 +52,8 @@ def attempt_page(request: Request, attempt_id: int, saved: int = 0, db: Session 
     return render(request, "taking/attempt.html", {"contest": contest, "view": view, "saved": bool(saved)})
 
 
-def _save_state(request: Request, result: taking.SaveResult, position: int) -> HTMLResponse:
+def saved_response(request: Request, result: taking.SaveResult, position: int) -> HTMLResponse:
+    """The save-state partial; the answer lane in front of the router answers with it too."""
     response = render(request, "taking/_save_state.html", {"saved_at": result.saved_at, "position": position})
     # The countdown in the page re-synchronises from this on every save.
     response.headers["X-Remaining"] = str(result.remaining_seconds)
@@ -83,7 +84,7 @@ async def save_answer(request: Request, attempt_id: int, position: str, db: Sess
         raise NotSignedIn("participant") from None
     except taking.AttemptClosed as exc:
         return _closed(request, exc, attempt_id)
-    return _save_state(request, result, position)
+    return saved_response(request, result, position)
 
 
 @router.post("/attempts/{attempt_id}/prediction")
@@ -93,7 +94,7 @@ def save_prediction(request: Request, attempt_id: int, prediction: str = Form(""
         result = taking.save_prediction(db, principal.participant.id, attempt_id, _parse_prediction(prediction))
     except taking.AttemptClosed as exc:
         return _closed(request, exc, attempt_id)
-    return _save_state(request, result, -1)
+    return saved_response(request, result, -1)
 
 
 def _parse_prediction(raw: str) -> int | None:

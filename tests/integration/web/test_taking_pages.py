@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from conftest import csrf_from
 from contest import clock
-from contest.models import Attempt, QuestionVersion
+from contest.models import Answer, Attempt, QuestionVersion, WebSession
+from contest.services import taking
 from factories import make_contest, make_participant, make_round_bank
 
 
@@ -117,3 +118,87 @@ def test_save_after_deadline_and_grace_is_refused_with_a_clear_message(client, d
                     headers={"HX-Request": "true", "X-CSRF-Token": csrf_from(page)})
     assert r.status_code == 409 and "hết giờ" in r.text.lower()
     assert "Hết giờ" in client.get(f"/attempts/{attempt.id}").text or "tự động" in client.get(f"/attempts/{attempt.id}").text
+
+
+# ---------------------------------------------------------------------------- the answer lane
+# It serves warm saves ahead of the router and hands everything else, body included, to the
+# routed endpoint, whose answers must not change.
+
+@pytest.fixture
+def attempt_page(client, db, signed_in):
+    contest, _ = signed_in
+    lobby = client.get(f"/c/{contest.slug}/rounds")
+    page = client.post(f"/c/{contest.slug}/rounds/1/start", data={"csrf_token": csrf_from(lobby.text)})
+    attempt = db.execute(select(Attempt)).scalar_one()
+    return attempt, csrf_from(page.text)
+
+
+def save(client, attempt, token, pos, shown, seq, **headers):
+    return client.post(f"/attempts/{attempt.id}/answers/{pos}", data={f"q{pos}": str(shown), "seq": str(seq)},
+                       headers={"HX-Request": "true", "X-CSRF-Token": token, **headers})
+
+
+def stored(db, attempt, pos):
+    db.expire_all()
+    return db.execute(select(Answer.chosen, Answer.client_seq)
+                      .where(Answer.attempt_id == attempt.id, Answer.position == pos)).one_or_none()
+
+
+def test_a_warm_save_is_answered_by_the_lane_without_the_router(client, db, attempt_page, monkeypatch):
+    attempt, token = attempt_page
+    assert save(client, attempt, token, 0, 1, 1).status_code == 200  # the first one leaves the ticket
+
+    def routed(*args, **kwargs):  # noqa: ANN002, ANN003
+        raise AssertionError("the routed endpoint ran")
+
+    monkeypatch.setattr(taking, "save_answer_for_session", routed)
+    r = save(client, attempt, token, 1, 2, 2)
+    assert r.status_code == 200 and "Đã lưu" in r.text and 0 < int(r.headers["X-Remaining"])
+    assert r.headers["Content-Security-Policy"] and r.headers["Cache-Control"] == "no-store"
+    assert stored(db, attempt, 1) == ([attempt.paper[1]["o"][2]], 2)
+
+
+def test_an_older_retry_goes_to_the_router_and_changes_nothing(client, db, attempt_page):
+    attempt, token = attempt_page
+    save(client, attempt, token, 0, 1, 10)
+    save(client, attempt, token, 0, 3, 20)
+    late = save(client, attempt, token, 0, 2, 15)
+    assert late.status_code == 200
+    assert stored(db, attempt, 0) == ([attempt.paper[0]["o"][3]], 20)
+
+
+def test_after_submit_the_routed_endpoint_explains_with_the_body_handed_on(client, db, attempt_page):
+    attempt, token = attempt_page
+    save(client, attempt, token, 0, 1, 1)
+    db.execute(Attempt.__table__.update().where(Attempt.id == attempt.id).values(submitted_at=clock.now()))
+    db.commit()
+    r = save(client, attempt, token, 1, 1, 2)
+    assert r.status_code == 409 and r.headers["X-Attempt-Closed"] == "1"
+    assert stored(db, attempt, 1) is None
+
+
+def test_an_ended_session_is_refused_even_when_warm(client, db, attempt_page):
+    attempt, token = attempt_page
+    save(client, attempt, token, 0, 1, 1)
+    db.execute(WebSession.__table__.update().values(ended_at=clock.now()))
+    db.commit()
+    assert save(client, attempt, token, 1, 1, 2).status_code == 403
+    assert stored(db, attempt, 1) is None
+
+
+@pytest.mark.parametrize("headers", [{"X-CSRF-Token": "forged"}, {"Origin": "https://evil.example"},
+                                     {"Sec-Fetch-Site": "cross-site"}])
+def test_a_forged_or_cross_site_save_is_refused_even_when_warm(client, db, attempt_page, headers):
+    attempt, token = attempt_page
+    save(client, attempt, token, 0, 1, 1)
+    r = client.post(f"/attempts/{attempt.id}/answers/1", data={"q1": "1", "seq": "2"},
+                    headers={"HX-Request": "true", "X-CSRF-Token": token, **headers})
+    assert r.status_code == 403
+    assert stored(db, attempt, 1) is None
+
+
+def test_a_bad_option_gets_the_routed_error(client, db, attempt_page):
+    attempt, token = attempt_page
+    save(client, attempt, token, 0, 1, 1)
+    assert save(client, attempt, token, 0, 9, 2).status_code == 400
+    assert stored(db, attempt, 0) == ([attempt.paper[0]["o"][1]], 1)
