@@ -166,8 +166,12 @@ def audit_seal(as_json: JsonFlag = False) -> None:
 
     sealed = 0
     with session_scope() as db:
-        while batch := audit.seal_pending(db):
+        # Bounded: entries keep arriving while a contest runs; the server processes seal those.
+        for _ in range(100):
+            batch = audit.seal_pending(db)
             sealed += batch
+            if not batch:
+                break
     _emit(as_json, {"ok": True, "sealed": sealed}, f"Đã đưa vào chuỗi / chained: {sealed}")
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Engine, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from contest import clock
@@ -56,6 +56,9 @@ def queue(
 def seal_pending(db: Session, batch: int = 5000) -> int:
     """Chain queued entries (committed ones, oldest first); returns how many. Safe on every host
     at once: sealers take turns on the head row."""
+    if db.execute(select(AuditPending.id).limit(1)).first() is None:
+        db.rollback()
+        return 0  # nothing queued: no need to take the head's lock
     sealed = _chain_pending(db, _locked_head(db), batch)
     db.commit()
     return sealed
@@ -112,6 +115,17 @@ class VerifyResult:
 
 
 def verify(db: Session, batch: int = 5000) -> VerifyResult:
+    bind = db.get_bind()
+    if isinstance(bind, Engine) and bind.dialect.name == "postgresql":
+        # One snapshot for the head and every row: a seal committing during the scan would
+        # otherwise look like rows deleted from the end.
+        with bind.connect().execution_options(isolation_level="REPEATABLE READ") as conn, Session(conn) as snapshot:
+            return _verify(snapshot, batch)
+    # SQLite: the transaction starts with BEGIN IMMEDIATE, which keeps writers out until it ends.
+    return _verify(db, batch)
+
+
+def _verify(db: Session, batch: int) -> VerifyResult:
     head = db.execute(select(AuditHead).where(AuditHead.id == 1)).scalar_one()
 
     columns = (AuditEntry.seq, AuditEntry.at, AuditEntry.actor, AuditEntry.action, AuditEntry.object_type,

@@ -223,8 +223,8 @@ class SaveResult:
     applied: bool  # False when a newer answer for this question was already stored
 
 
-def _load_for_write(db: Session, participant_id: int, attempt_id: int) -> Attempt:
-    attempt = db.get(Attempt, attempt_id)
+def _load_for_write(db: Session, participant_id: int, attempt_id: int, *, lock: bool = False) -> Attempt:
+    attempt = db.get(Attempt, attempt_id, with_for_update=lock or None, populate_existing=lock)
     if attempt is None or attempt.participant_id != participant_id:
         raise NotFound("Không tìm thấy bài thi.", "Attempt not found.")
     return attempt
@@ -446,7 +446,15 @@ def save_prediction(db: Session, participant_id: int, attempt_id: int, predictio
     now = clock.now()
     attempt = _load_for_write(db, participant_id, attempt_id)
     ac = _refuse_if_closed(attempt, now)
-    attempt.prediction = _valid_prediction(prediction)
+    # Guarded like an answer: a submit from another tab between the check and this write wins.
+    changed = db.execute(
+        update(Attempt).where(Attempt.id == attempt.id, Attempt.submitted_at.is_(None), Attempt.finalised_at.is_(None))
+        .values(prediction=_valid_prediction(prediction)).execution_options(synchronize_session=False)
+    ).rowcount
+    if not changed:
+        db.rollback()
+        db.refresh(attempt)
+        raise _closed(submitted=attempt.submitted_at is not None)
     db.commit()
     return SaveResult(-1, now, ac.remaining(now), True)
 
@@ -465,8 +473,10 @@ def _valid_prediction(value: int | None) -> int | None:
 def submit(db: Session, participant: Participant, attempt_id: int, prediction: int | None, *, auto: bool = False,
            ip: str = "") -> Attempt:
     """Submit and score. An attempt already final (submitted, or expired) is returned as it is."""
+    # The row lock first, then the clock: a save from another tab that holds the row commits
+    # before this submit's time is taken, so no answer looks saved after the submission.
+    attempt = _load_for_write(db, participant.id, attempt_id, lock=True)
     now = clock.now()
-    attempt = _load_for_write(db, participant.id, attempt_id)
     if is_final(attempt, now):
         if attempt.finalised_at is None:
             finalise(db, attempt)
@@ -567,7 +577,8 @@ def question_texts(db: Session, version_ids: list[int]) -> dict[int, QuestionTex
     """Question versions as the attempt page shows them. A version never changes once written
     (an edit makes a new one), so each process reads it once: a start burst renders the same few
     hundred questions thousands of times."""
-    missing = [vid for vid in set(version_ids) if vid not in _texts]
+    found = {vid: _texts[vid] for vid in version_ids if vid in _texts}
+    missing = [vid for vid in set(version_ids) if vid not in found]
     if missing:
         if len(_texts) + len(missing) > _TEXTS_MAX:
             _texts.clear()
@@ -575,13 +586,14 @@ def question_texts(db: Session, version_ids: list[int]) -> dict[int, QuestionTex
             select(QuestionVersion.id, QuestionVersion.stem, QuestionVersion.text_format, QuestionVersion.options,
                    QuestionVersion.explanation).where(QuestionVersion.id.in_(missing))
         ):
-            _texts[vid] = QuestionText(stem, text_format, tuple(options), explanation)
-    return {vid: _texts[vid] for vid in version_ids}
+            found[vid] = _texts[vid] = QuestionText(stem, text_format, tuple(options), explanation)
+    return found
 
 
 def clear_process_caches() -> None:
-    """Forget what this process remembers of papers, question versions and draw pools: for a
-    database restored from a backup (ids may then name other rows) and for tests that roll back."""
+    """Forget what this process remembers of papers, question versions and draw pools, for tests
+    that roll back (SQLite then hands the same ids to other rows). After restoring a database from
+    a backup, restart the server processes, which has the same effect (docs/deploy.md)."""
     _texts.clear()
     _tickets.clear()
     with _pools_lock:

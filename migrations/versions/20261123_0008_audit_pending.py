@@ -33,4 +33,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    waiting = op.get_bind().execute(sa.text("SELECT count(*) FROM audit_pending")).scalar()
+    if waiting:
+        raise RuntimeError(f"{waiting} audit entries are not chained yet: run 'contest audit seal' first.")
     op.drop_table('audit_pending')
