@@ -37,9 +37,12 @@ class Settings(BaseSettings):
     demo_dir: Path = PROJECT_DIR / "question_banks" / "lang-son-2023"
     upload_max_bytes: int = 20 * 1024 * 1024
     # Worker threads per process for the synchronous endpoints, and the connections they
-    # share: the pool covers every thread, so a thread never waits for a connection.
-    worker_threads: int = 20
-    db_pool_size: int = 20
+    # share: the pool covers every thread, so a thread never waits for a connection. Few: a
+    # request holds its thread for a millisecond or two, and more threads than that only take
+    # turns on the GIL (measured here, 2 workers on 2 cores: 20 threads served 1,300-1,500
+    # saves/s and 63 start sequences/s, 8 threads 1,600 and 78, 4 threads 1,635 and 85).
+    worker_threads: int = 8
+    db_pool_size: int = 8
     db_max_overflow: int = 5
     # A ping on every checkout costs a round trip per request; without it a connection broken
     # by a database restart fails one request, and SQLAlchemy then replaces the whole pool.

@@ -1,8 +1,9 @@
 """Taking a round: lobby, start (draw a paper), save answers, submit, finalise and sweep.
 
-The hot paths (start, save) avoid ORM object graphs: a save is one small SELECT of the
-attempt and one upsert. Whether an attempt is final is worked out from the clock on every
-read, so correctness never waits for the sweeper.
+The hot paths (start, save) avoid ORM object graphs. A save is usually one self-committing
+statement (`try_fast_save`); the first save of an attempt in a process, and any refusal, take
+the full path (`save_checked`). Whether an attempt is final is worked out from the clock on
+every read, so correctness never waits for the sweeper.
 """
 
 from __future__ import annotations
@@ -296,11 +297,12 @@ def _remember(attempt_id: int, token_hash: str, row: Row, now: datetime) -> None
 
 # The upsert is guarded by the attempt row itself: it inserts only while the attempt is this
 # participant's, not submitted, not scored, and its start and deadline are the ones the caller
-# checked the clock against (and drew the option order from). On PostgreSQL the attempt row is share-locked for the statement, so a save and a
-# submit (or the scorer, which locks the row before it reads answers) never interleave: the save
-# lands before the score is computed, or it finds the attempt final and inserts nothing. SQLite runs
-# one writer at a time, which gives the same order without a row lock. The fast path adds the
-# session check, so the whole save is one statement and one round trip.
+# checked the clock against (and took the option order from). On PostgreSQL the attempt row is
+# share-locked for the statement, so a save and a submit (or the scorer, which locks the row
+# before it reads answers) never interleave: the save lands before the score is computed, or it
+# finds the attempt final and inserts nothing. SQLite runs one writer at a time, which gives the
+# same order without a row lock. The fast path adds the session check, so the whole save is one
+# statement and one round trip.
 _GUARDED_UPSERT = (
     "INSERT INTO answers (attempt_id, position, chosen, client_seq, saved_at) "
     "SELECT a.id, :position, :chosen, :client_seq, :saved_at FROM attempts a "
