@@ -288,11 +288,18 @@ _tickets: dict[int, _SaveTicket] = {}
 _TICKETS_MAX = 50_000  # a few MB; cleared wholesale when full (the next save of each attempt refills it)
 
 
-def _remember(attempt_id: int, token_hash: str, row: Row, now: datetime) -> None:
+def _remember(attempt_id: int, token_hash: str, row: Row | Attempt, now: datetime) -> None:
     if len(_tickets) >= _TICKETS_MAX:
         _tickets.clear()
     _tickets[attempt_id] = _SaveTicket(token_hash, now, row.participant_id, row.started_at, row.deadline_at,
                                        row.grace_seconds or 0, tuple(tuple(item["o"]) for item in row.paper))
+
+
+def prepare_fast_saves(raw_token: str | None, attempt: Attempt) -> None:
+    """The attempt page was just shown to this session's participant: leave this process the
+    ticket, so the answers that follow from the page take the fast path from the first one."""
+    if raw_token and len(raw_token) <= 100:
+        _remember(attempt.id, sessions.token_hash(raw_token), attempt, clock.now())
 
 
 # The upsert is guarded by the attempt row itself: it inserts only while the attempt is this

@@ -12,6 +12,7 @@ from contest.domain.errors import ContestError, NotFound
 from contest.models import Contest, Round
 from contest.services import contests, taking
 from contest.services.sessions import Principal
+from contest.web import csrf
 from contest.web.deps import NotSignedIn, client_ip, get_db, is_htmx, participant_cookie, require_participant
 from contest.web.templating import render
 
@@ -49,6 +50,7 @@ def attempt_page(request: Request, attempt_id: int, saved: int = 0, db: Session 
     contest = _contest_of(db, principal)
     if view.final:
         return render(request, "taking/result.html", {"contest": contest, "view": view})
+    taking.prepare_fast_saves(request.cookies.get(csrf.SESSION_COOKIE), view.attempt)
     return render(request, "taking/attempt.html", {"contest": contest, "view": view, "saved": bool(saved)})
 
 

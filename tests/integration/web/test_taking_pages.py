@@ -202,3 +202,15 @@ def test_a_bad_option_gets_the_routed_error(client, db, attempt_page):
     save(client, attempt, token, 0, 1, 1)
     assert save(client, attempt, token, 0, 9, 2).status_code == 400
     assert stored(db, attempt, 0) == ([attempt.paper[0]["o"][1]], 1)
+
+
+def test_the_first_save_after_the_attempt_page_takes_the_lane(client, db, attempt_page, monkeypatch):
+    attempt, token = attempt_page
+    assert client.get(f"/attempts/{attempt.id}").status_code == 200  # the page leaves the ticket
+
+    def routed(*args, **kwargs):  # noqa: ANN002, ANN003
+        raise AssertionError("the routed endpoint ran")
+
+    monkeypatch.setattr(taking, "save_answer_for_session", routed)
+    assert save(client, attempt, token, 0, 1, 1).status_code == 200
+    assert stored(db, attempt, 0) == ([attempt.paper[0]["o"][1]], 1)
