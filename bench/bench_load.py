@@ -55,8 +55,8 @@ _SCALE = float(os.environ.get("BENCH_LOAD_PAUSE_SCALE", "1"))
 # person 10-30 s; 5-10 s keeps the spike's save traffic on the heavy side of real.
 SPIKE_PAUSE = (5.0 * _SCALE, 10.0 * _SCALE)
 # Hard stop for the spike phase: the last to start (at 60 s) answer 22 times at 7.5 s on average
-# and submit by about 230 s when the server keeps up.
-SPIKE_LIMIT = 270.0
+# and submit by about 230 s when the server keeps up, the slowest of 5,000 by about 270 s.
+SPIKE_LIMIT = 300.0
 SUSTAINED_USERS = int(os.environ.get("BENCH_LOAD_SUSTAINED_USERS", "2000"))
 # 2,000 people answering every 1.4-2.2 s offer about 1,100 saves/s: the bar plus a tenth.
 SUSTAINED_PAUSE = (1.4 * _SCALE, 2.2 * _SCALE)
@@ -339,10 +339,12 @@ async def spike(base: str, tokens: list[str], stats: Stats) -> float:
             await Participant(http, base, token, stats, random.Random(rng.random())).take("spike", SPIKE_PAUSE, stop_at)
 
         tasks = [asyncio.ensure_future(_guarded(one(t, i * SPIKE_SECONDS / len(tokens)))) for i, t in enumerate(tokens)]
-        _, pending = await asyncio.wait(tasks, timeout=SPIKE_LIMIT + 5)
+        # A participant still pausing at the limit stops at the next answer (not submitted, as the
+        # note says); one still waiting for the server after a pause more is an error.
+        _, pending = await asyncio.wait(tasks, timeout=SPIKE_LIMIT + SPIKE_PAUSE[1] + 5)
         for task in pending:
             task.cancel()
-            stats.errors[("spike", "unfinished", "time limit")] += 1
+            stats.errors[("spike", "request", "unanswered at the time limit")] += 1
         return time.perf_counter() - t0
 
 
