@@ -8,8 +8,8 @@ the database. Anything else (no ticket yet, a refusal to explain, a form post, a
 on unchanged to the routed endpoint, which does the full checks and answers every error; the
 body read here is handed on to it. The answer itself is the routed endpoint's own partial.
 
-Skipping the router's dependency resolution, exception layers and route matching roughly halves
-the CPU time of a save (bench/RESULTS.md).
+Skipping the router's dependency resolution, exception layers and route matching takes about a
+quarter off a save's CPU time in the worker (0.55 to 0.42 ms on the bench machine).
 """
 
 from __future__ import annotations
