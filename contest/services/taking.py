@@ -2,7 +2,7 @@
 
 The hot paths (start, save) avoid ORM object graphs. A save is usually one self-committing
 statement (`try_fast_save`); the first save of an attempt in a process, and any refusal, take
-the full path (`save_checked`). Whether an attempt is final is worked out from the clock on
+the full path (`_save_checked`). Whether an attempt is final is worked out from the clock on
 every read, so correctness never waits for the sweeper.
 """
 
@@ -348,7 +348,7 @@ def save_answer_for_session(
     if not raw_token or len(raw_token) > 100:
         raise NoSession()
     return (try_fast_save(db, raw_token, attempt_id, position, shown, client_seq)
-            or save_checked(db, raw_token, attempt_id, position, shown, client_seq))
+            or _save_checked(db, raw_token, attempt_id, position, shown, client_seq))
 
 
 def try_fast_save(
@@ -402,13 +402,11 @@ def _chosen_ids(orders: tuple[tuple[int, ...], ...], position: int, shown: list[
     return sorted(order[i] for i in shown)
 
 
-def save_checked(
-    db: Session, raw_token: str | None, attempt_id: int, position: int, shown: list[int], client_seq: int
+def _save_checked(
+    db: Session, raw_token: str, attempt_id: int, position: int, shown: list[int], client_seq: int
 ) -> SaveResult:
     """The full path: the session, its participant's attempt and the checks in one SELECT, then
     the upsert and the commit; a success leaves this process a ticket for the fast path."""
-    if not raw_token or len(raw_token) > 100:
-        raise NoSession()
     hashed = sessions.token_hash(raw_token)
     row = db.execute(
         select(WebSession.id.label("session_id"), WebSession.participant_id.label("session_participant"),

@@ -193,6 +193,17 @@ def _signed_in(db, participant):
     return token
 
 
+@pytest.fixture
+def warm(db, setup):
+    """A started attempt, its participant's session token, and one save made through the full
+    path, which leaves this process the ticket for the one-statement path."""
+    contest, rnd, participant = setup
+    attempt = taking.start_attempt(db, participant, rnd)
+    token = _signed_in(db, participant)
+    taking.save_answer_for_session(db, token, attempt.id, 0, [1], 1)
+    return contest, participant, attempt, token
+
+
 def _stored(db, attempt_id, position):
     db.expire_all()
     return db.execute(select(Answer.chosen, Answer.client_seq)
@@ -220,14 +231,11 @@ def test_a_warm_save_is_one_statement_and_still_refuses_an_older_retry(db, setup
     assert _stored(db, attempt.id, 0) == ([attempt.paper[0]["o"][3]], 20)
 
 
-def test_a_warm_save_is_refused_once_the_session_ends_or_the_attempt_is_submitted(db, setup):
+def test_a_warm_save_is_refused_once_the_session_ends_or_the_attempt_is_submitted(db, warm):
     from contest.services import sessions
     from contest.models import WebSession
 
-    _, rnd, participant = setup
-    attempt = taking.start_attempt(db, participant, rnd)
-    token = _signed_in(db, participant)
-    taking.save_answer_for_session(db, token, attempt.id, 0, [1], 1)
+    _, participant, attempt, token = warm
     ws = db.execute(select(WebSession).where(WebSession.token_hash == sessions.token_hash(token))).scalar_one()
     ws.ended_at = clock.now()
     db.commit()
@@ -243,23 +251,18 @@ def test_a_warm_save_is_refused_once_the_session_ends_or_the_attempt_is_submitte
     assert _stored(db, attempt.id, 2) is None
 
 
-def test_a_warm_save_after_the_grace_period_is_refused_and_not_stored(db, setup):
-    _, rnd, participant = setup
-    attempt = taking.start_attempt(db, participant, rnd)
-    token = _signed_in(db, participant)
-    taking.save_answer_for_session(db, token, attempt.id, 0, [1], 1)
+def test_a_warm_save_after_the_grace_period_is_refused_and_not_stored(db, warm):
+    _, _, attempt, token = warm
     clock.freeze(attempt.deadline_at + timedelta(seconds=attempt.grace_seconds + 1))
     with pytest.raises(taking.AttemptClosed, match="Time is up"):
         taking.save_answer_for_session(db, token, attempt.id, 1, [1], 2)
     assert _stored(db, attempt.id, 1) is None
 
 
-def test_another_participants_session_cannot_use_a_warm_attempt(db, setup):
+def test_another_participants_session_cannot_use_a_warm_attempt(db, warm):
     from contest.domain.errors import NotFound
 
-    contest, rnd, participant = setup
-    attempt = taking.start_attempt(db, participant, rnd)
-    taking.save_answer_for_session(db, _signed_in(db, participant), attempt.id, 0, [1], 1)
+    contest, _, attempt, _ = warm
     intruder = make_participant(db, contest, citizen_id="020085000002", gender="male", date_of_birth="01/01/1985",
                                 phone="0987000002")
     with pytest.raises(NotFound):
@@ -267,11 +270,8 @@ def test_another_participants_session_cannot_use_a_warm_attempt(db, setup):
     assert _stored(db, attempt.id, 0) == ([attempt.paper[0]["o"][1]], 1)
 
 
-def test_a_warm_save_with_a_bad_option_gets_the_full_paths_error(db, setup):
-    _, rnd, participant = setup
-    attempt = taking.start_attempt(db, participant, rnd)
-    token = _signed_in(db, participant)
-    taking.save_answer_for_session(db, token, attempt.id, 0, [1], 1)
+def test_a_warm_save_with_a_bad_option_gets_the_full_paths_error(db, warm):
+    _, _, attempt, token = warm
     with pytest.raises(ContestError, match="not valid"):
         taking.save_answer_for_session(db, token, attempt.id, 0, [9], 2)
     with pytest.raises(ContestError, match="not on this paper"):
