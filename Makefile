@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test test-fast bench install install-test i18n clean
+.PHONY: run test check test-fast bench install install-test i18n clean
 
 $(BIN)/activate:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
@@ -35,7 +35,12 @@ run: install
 	@echo ""
 	$(BIN)/contest serve --host $(HOST) --port $(PORT)
 
-test: install-test
+# Static checks: lint and format (ruff). `make test` runs them first, so CI fails on a regression.
+check: install-test
+	$(BIN)/ruff check contest tests bench migrations
+	$(BIN)/ruff format --check contest tests bench migrations
+
+test: check
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 test-fast: install-test

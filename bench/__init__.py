@@ -10,10 +10,10 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Figure:
-    name: str          # what was measured, e.g. "import 10,000-question workbook"
+    name: str  # what was measured, e.g. "import 10,000-question workbook"
     value: float
-    unit: str          # "s", "ms", "KB", "saves/s"
-    bar: str = ""      # the target as text, e.g. "≤ 5 s"
+    unit: str  # "s", "ms", "KB", "saves/s"
+    bar: str = ""  # the target as text, e.g. "≤ 5 s"
     ok: bool | None = None  # None when there is no bar
     note: str = ""
 

@@ -21,7 +21,9 @@ def machine() -> str:
     cpus = os.cpu_count()
     mem = ""
     try:
-        kib = int(next(line for line in open("/proc/meminfo") if line.startswith("MemTotal")).split()[1])
+        kib = int(
+            next(line for line in open("/proc/meminfo") if line.startswith("MemTotal")).split()[1]
+        )
         mem = f", {kib / 1024 / 1024:.0f} GiB"
     except (OSError, StopIteration):
         pass
@@ -38,8 +40,10 @@ def table(figures: list[Figure]) -> str:
 
 
 def record(figures: list[Figure], command: str) -> None:
-    run = (f"### {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n\nCommand: `{command}`  \nMachine: {machine()}\n\n"
-           f"{table(figures)}\n")
+    run = (
+        f"### {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n\nCommand: `{command}`  \nMachine: {machine()}\n\n"
+        f"{table(figures)}\n"
+    )
     if RESULTS.exists() and MARKER in RESULTS.read_text():
         head, tail = RESULTS.read_text().split(MARKER, 1)
         RESULTS.write_text(f"{head}{MARKER}\n\n{run}{tail}")
@@ -47,13 +51,16 @@ def record(figures: list[Figure], command: str) -> None:
         RESULTS.write_text(
             "# Benchmark results\n\nProduced by `make bench` (`python -m bench`). Each figure is a median of "
             "several runs. Older runs stay below, so a regression is visible.\n\n"
-            f"{MARKER}\n\n{run}")
+            f"{MARKER}\n\n{run}"
+        )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("only", nargs="*", help="names of bench modules to run (default: all)")
-    parser.add_argument("--no-record", action="store_true", help="print only; leave RESULTS.md alone")
+    parser.add_argument(
+        "--no-record", action="store_true", help="print only; leave RESULTS.md alone"
+    )
     args = parser.parse_args()
     names = sorted(p.stem for p in HERE.glob("bench_*.py"))
     if args.only:

@@ -26,13 +26,27 @@ def run() -> list[Figure]:
         cpu.append(time.process_time() - c0)
     wall_ms = statistics.median(times) * 1000
     cpu_ms = statistics.median(cpu) * 1000
-    params = (f"argon2id t={s.argon2_time_cost}, m={s.argon2_memory_kib / 1024:g} MiB, p={s.argon2_parallelism}; "
-              f"at most {s.max_concurrent_hashes} hashes at once per process (CONTEST_MAX_CONCURRENT_HASHES)")
+    params = (
+        f"argon2id t={s.argon2_time_cost}, m={s.argon2_memory_kib / 1024:g} MiB, p={s.argon2_parallelism}; "
+        f"at most {s.max_concurrent_hashes} hashes at once per process (CONTEST_MAX_CONCURRENT_HASHES)"
+    )
     return [
-        Figure("argon2 verify (one login) with the configured parameters", wall_ms, "ms", "", None,
-               f"{params}; median of {RUNS}, CPU {cpu_ms:.1f} ms"),
-        Figure("argon2 logins per second per core", 1000 / cpu_ms, "logins/s", "", None,
-               f"{s.argon2_memory_kib / 1024 * s.max_concurrent_hashes:g} MiB of hashing memory per process at most"),
+        Figure(
+            "argon2 verify (one login) with the configured parameters",
+            wall_ms,
+            "ms",
+            "",
+            None,
+            f"{params}; median of {RUNS}, CPU {cpu_ms:.1f} ms",
+        ),
+        Figure(
+            "argon2 logins per second per core",
+            1000 / cpu_ms,
+            "logins/s",
+            "",
+            None,
+            f"{s.argon2_memory_kib / 1024 * s.max_concurrent_hashes:g} MiB of hashing memory per process at most",
+        ),
     ]
 
 

@@ -20,12 +20,15 @@ GIVEN = ("Bình", "Ước", "Thắng", "Hà", "Khánh", "Lan", "Dũng", "Yến",
 TIERS = ("Giải Nhất", "Giải Nhì", "Giải Ba", "Giải Khuyến khích", "Chứng nhận tham gia")
 
 
-def items(count: int = COUNT):  # noqa: ANN201
+def items(count: int = COUNT):
     from contest.certificates import CertificateData, CertificateTemplate, format_code, new_code
 
     rng = random.Random(2023)
-    template = CertificateTemplate(issuer_lines=("UBND TỈNH LẠNG SƠN", "BAN TỔ CHỨC CUỘC THI"),
-                                   signer_title="KT. TRƯỞNG BAN\nPHÓ TRƯỞNG BAN", signer_name="Đoàn Thu Hà")
+    template = CertificateTemplate(
+        issuer_lines=("UBND TỈNH LẠNG SƠN", "BAN TỔ CHỨC CUỘC THI"),
+        signer_title="KT. TRƯỞNG BAN\nPHÓ TRƯỞNG BAN",
+        signer_name="Đoàn Thu Hà",
+    )
     codes: set[str] = set()
     while len(codes) < count:
         codes.add(new_code(rng))
@@ -33,12 +36,22 @@ def items(count: int = COUNT):  # noqa: ANN201
     for number, code in enumerate(sorted(codes), start=1):
         name = f"{rng.choice(FAMILY)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
         tier = rng.choice(TIERS)
-        out.append((CertificateData(
-            number=f"{number}/GCN-BTC", place="Lạng Sơn", issued_on=date(2023, 8, 5), recipient_name=name,
-            recipient_unit="Huyện Tràng Định",
-            achievement=f"Đã đạt {tier} Cuộc thi trắc nghiệm tìm hiểu về chuyển đổi số tỉnh Lạng Sơn năm 2023 — Tuần 2",
-            verification_code=code, verification_url=f"{VERIFY}/{format_code(code)}", verify_hint_url=VERIFY,
-        ), template))
+        out.append(
+            (
+                CertificateData(
+                    number=f"{number}/GCN-BTC",
+                    place="Lạng Sơn",
+                    issued_on=date(2023, 8, 5),
+                    recipient_name=name,
+                    recipient_unit="Huyện Tràng Định",
+                    achievement=f"Đã đạt {tier} Cuộc thi trắc nghiệm tìm hiểu về chuyển đổi số tỉnh Lạng Sơn năm 2023 — Tuần 2",
+                    verification_code=code,
+                    verification_url=f"{VERIFY}/{format_code(code)}",
+                    verify_hint_url=VERIFY,
+                ),
+                template,
+            )
+        )
     return out
 
 
@@ -59,14 +72,35 @@ def issue_seconds(count: int = COUNT) -> float:
         engine = make_engine(url)
         with Session(engine, expire_on_commit=False) as db:
             now = clock.now()
-            contest = contests.create_contest(db, SYSTEM, contests.ContestSpec(
-                slug="bench", title_vi="Cuộc thi tìm hiểu về chuyển đổi số", title_en="Bench contest",
-                rounds=(contests.RoundSpec(1, "Tuần 1", "Week 1", now, now + timedelta(days=7)),)))
-            awards = [AwardRecord(
-                award_key=f"participation:{i}", contest_id=contest.id, round_id=None, kind="participation",
-                recipient_kind="individual", participant_id=None, unit_id=None, recipient_name="Nguyễn Văn An",
-                recipient_unit="Huyện Tràng Định", tier_code="participation", tier_label_vi="Chứng nhận tham gia",
-                achievement_vi="Đã tham gia Cuộc thi tìm hiểu về chuyển đổi số") for i in range(count)]
+            contest = contests.create_contest(
+                db,
+                SYSTEM,
+                contests.ContestSpec(
+                    slug="bench",
+                    title_vi="Cuộc thi tìm hiểu về chuyển đổi số",
+                    title_en="Bench contest",
+                    rounds=(
+                        contests.RoundSpec(1, "Tuần 1", "Week 1", now, now + timedelta(days=7)),
+                    ),
+                ),
+            )
+            awards = [
+                AwardRecord(
+                    award_key=f"participation:{i}",
+                    contest_id=contest.id,
+                    round_id=None,
+                    kind="participation",
+                    recipient_kind="individual",
+                    participant_id=None,
+                    unit_id=None,
+                    recipient_name="Nguyễn Văn An",
+                    recipient_unit="Huyện Tràng Định",
+                    tier_code="participation",
+                    tier_label_vi="Chứng nhận tham gia",
+                    achievement_vi="Đã tham gia Cuộc thi tìm hiểu về chuyển đổi số",
+                )
+                for i in range(count)
+            ]
             start = time.perf_counter()
             certificates.issue_certificates(db, SYSTEM, awards)
             seconds = time.perf_counter() - start
@@ -93,14 +127,32 @@ def run() -> list[Figure]:
         total = sum(Path(p).stat().st_size for p in paths)
     issuing = issue_seconds()
     return [
-        Figure(f"issue {COUNT:,} certificates into SQLite (one transaction)", issuing, "s", "", None,
-               "numbers, codes, frozen data and one audit row; PDFs are drawn on demand"),
-        Figure(f"render {COUNT:,} certificates (render_many, {PROCESSES} processes)", seconds, "s", "≤ 60 s",
-               seconds <= 60, f"{COUNT / seconds:,.0f} a second; workers used {cpu:,.0f} CPU-s "
-               f"({cpu / COUNT * 1000:.1f} ms a certificate, {cpu / PROCESSES:,.0f} s on {PROCESSES} idle cores); "
-               f"{total / COUNT / 1024:,.1f} KB each"),
-        Figure("one certificate PDF (no background image)", single / 1024, "KB", "≤ 150 KB", single <= 150 * 1024,
-               "fonts subset and embedded, QR as vector paths"),
+        Figure(
+            f"issue {COUNT:,} certificates into SQLite (one transaction)",
+            issuing,
+            "s",
+            "",
+            None,
+            "numbers, codes, frozen data and one audit row; PDFs are drawn on demand",
+        ),
+        Figure(
+            f"render {COUNT:,} certificates (render_many, {PROCESSES} processes)",
+            seconds,
+            "s",
+            "≤ 60 s",
+            seconds <= 60,
+            f"{COUNT / seconds:,.0f} a second; workers used {cpu:,.0f} CPU-s "
+            f"({cpu / COUNT * 1000:.1f} ms a certificate, {cpu / PROCESSES:,.0f} s on {PROCESSES} idle cores); "
+            f"{total / COUNT / 1024:,.1f} KB each",
+        ),
+        Figure(
+            "one certificate PDF (no background image)",
+            single / 1024,
+            "KB",
+            "≤ 150 KB",
+            single <= 150 * 1024,
+            "fonts subset and embedded, QR as vector paths",
+        ),
     ]
 
 

@@ -49,7 +49,9 @@ PG_ADMIN_URL = scratch_db.ADMIN_URL
 SLUG = "ngay-thi-thu"
 
 PARTICIPANTS = int(os.environ.get("BENCH_LOAD_PARTICIPANTS", "5000"))
-SPIKE_SECONDS = float(os.environ.get("BENCH_LOAD_SPIKE_SECONDS", "60"))  # every participant starts within it
+SPIKE_SECONDS = float(
+    os.environ.get("BENCH_LOAD_SPIKE_SECONDS", "60")
+)  # every participant starts within it
 _SCALE = float(os.environ.get("BENCH_LOAD_PAUSE_SCALE", "1"))
 # Seconds between two answers. Reading a question and four options and tapping one takes a
 # person 10-30 s; 5-10 s keeps the spike's save traffic on the heavy side of real.
@@ -74,7 +76,7 @@ CEILING_CONCURRENCY = 64
 LOGIN_SAMPLE = 100
 # Each participant has a connection of their own, as each phone does; a shared client pool
 # would queue saves behind slow page loads inside the load generator itself.
-CONNECTIONS = 0               # aiohttp: no limit
+CONNECTIONS = 0  # aiohttp: no limit
 REQUEST_TIMEOUT = 30.0
 BAR_SAVES = 1000.0
 BAR_P99_MS = 150.0
@@ -86,6 +88,7 @@ OPTION_RE = re.compile(r'name="q(\d+)" value="(\d+)"')
 
 # ---------------------------------------------------------------------------- database and server
 
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -96,12 +99,12 @@ def _postgres_reason() -> str | None:
     return scratch_db.unavailable(PG_ADMIN_URL)
 
 
-def postgres_database():  # noqa: ANN201
+def postgres_database():
     return scratch_db.throwaway_database("contest_bench", PG_ADMIN_URL)
 
 
 @contextlib.contextmanager
-def sqlite_database():  # noqa: ANN201
+def sqlite_database():
     with tempfile.TemporaryDirectory(prefix="contest-bench-") as tmp:
         yield f"sqlite:///{tmp}/contest.db"
 
@@ -110,7 +113,9 @@ def sqlite_database():  # noqa: ANN201
 class Prepared:
     tokens: list[str]
     logins: list[str]
-    answering: list[tuple[str, int]] = field(default_factory=list)  # (token, open attempt) for the sustained phase
+    answering: list[tuple[str, int]] = field(
+        default_factory=list
+    )  # (token, open attempt) for the sustained phase
 
 
 def prepare(url: str, count: int, answering: int = 0) -> Prepared:
@@ -130,17 +135,38 @@ def prepare(url: str, count: int, answering: int = 0) -> Prepared:
     engine = make_engine(url, pool_size=2)
     now = clock.now()
     with Session(engine, expire_on_commit=False) as db:
-        contest = contests.create_contest(db, SYSTEM, contests.ContestSpec(
-            slug=SLUG, title_vi="Cuộc thi tìm hiểu về chuyển đổi số tỉnh Lạng Sơn", title_en="Digital transformation contest",
-            organiser_vi="BAN TỔ CHỨC", place_vi="Lạng Sơn", rules_vi="Thể lệ.", rules_en="Rules.", min_age=12,
-            age_cutoff=date(2023, 7, 3),
-            rounds=(contests.RoundSpec(1, "Tuần 4", "Week 4", now - timedelta(hours=1), now + timedelta(days=1),
-                                       questions_per_attempt=20, time_limit_seconds=30 * 60, max_attempts=0,
-                                       prediction_vi="Có bao nhiêu người trả lời đúng tất cả các câu hỏi?",
-                                       prediction_en="How many will answer every question right?"),),
-        ))
-        report = banks.import_questions(db, SYSTEM, "tuan-4", [(BANK_CSV.name, BANK_CSV.read_bytes())],
-                                        bank_title="Tuần 4")
+        contest = contests.create_contest(
+            db,
+            SYSTEM,
+            contests.ContestSpec(
+                slug=SLUG,
+                title_vi="Cuộc thi tìm hiểu về chuyển đổi số tỉnh Lạng Sơn",
+                title_en="Digital transformation contest",
+                organiser_vi="BAN TỔ CHỨC",
+                place_vi="Lạng Sơn",
+                rules_vi="Thể lệ.",
+                rules_en="Rules.",
+                min_age=12,
+                age_cutoff=date(2023, 7, 3),
+                rounds=(
+                    contests.RoundSpec(
+                        1,
+                        "Tuần 4",
+                        "Week 4",
+                        now - timedelta(hours=1),
+                        now + timedelta(days=1),
+                        questions_per_attempt=20,
+                        time_limit_seconds=30 * 60,
+                        max_attempts=0,
+                        prediction_vi="Có bao nhiêu người trả lời đúng tất cả các câu hỏi?",
+                        prediction_en="How many will answer every question right?",
+                    ),
+                ),
+            ),
+        )
+        report = banks.import_questions(
+            db, SYSTEM, "tuan-4", [(BANK_CSV.name, BANK_CSV.read_bytes())], bank_title="Tuần 4"
+        )
         assert report.ok and report.imported == 20, report.errors
         bank = banks.get_bank(db, "tuan-4")
         rnd = db.execute(select(Round).where(Round.contest_id == contest.id)).scalar_one()
@@ -148,17 +174,42 @@ def prepare(url: str, count: int, answering: int = 0) -> Prepared:
         db.commit()
         # One hash for everyone: hashing 5,000 passwords would measure argon2, not the contest day.
         password_hash = hash_password(PASSWORD)
-        logins = [f"0{20 + i // 1_000_000:02d}0{90 + i % 10}{i:06d}"[:12] for i in range(count + answering)]
-        db.execute(insert(Participant), [
-            {"contest_id": contest.id, "full_name": f"Thí sinh {i + 1}", "date_of_birth": date(1990, 1, 1),
-             "gender": "male" if i % 2 else "female", "citizen_id": login, "phone": f"09{i:08d}",
-             "email": None, "unit_id": None, "participant_group": "other", "password_hash": password_hash,
-             "consent_version": "2023-07", "consent_at": now, "registered_at": now}
-            for i, login in enumerate(logins)
-        ])
-        ids = list(db.execute(select(Participant.id).where(Participant.contest_id == contest.id)
-                              .order_by(Participant.id)).scalars())
-        tokens = [sessions.open_session(db, participant_id=pid, ip="127.0.0.1", user_agent="bench") for pid in ids]
+        logins = [
+            f"0{20 + i // 1_000_000:02d}0{90 + i % 10}{i:06d}"[:12]
+            for i in range(count + answering)
+        ]
+        db.execute(
+            insert(Participant),
+            [
+                {
+                    "contest_id": contest.id,
+                    "full_name": f"Thí sinh {i + 1}",
+                    "date_of_birth": date(1990, 1, 1),
+                    "gender": "male" if i % 2 else "female",
+                    "citizen_id": login,
+                    "phone": f"09{i:08d}",
+                    "email": None,
+                    "unit_id": None,
+                    "participant_group": "other",
+                    "password_hash": password_hash,
+                    "consent_version": "2023-07",
+                    "consent_at": now,
+                    "registered_at": now,
+                }
+                for i, login in enumerate(logins)
+            ],
+        )
+        ids = list(
+            db.execute(
+                select(Participant.id)
+                .where(Participant.contest_id == contest.id)
+                .order_by(Participant.id)
+            ).scalars()
+        )
+        tokens = [
+            sessions.open_session(db, participant_id=pid, ip="127.0.0.1", user_agent="bench")
+            for pid in ids
+        ]
         db.commit()
         # The sustained phase: people already in the middle of an attempt, as most are on a contest day.
         busy = []
@@ -175,7 +226,9 @@ def csrf_token(session_token: str) -> str:
     import hashlib
     import hmac
 
-    digest = hmac.new(SECRET_KEY.encode(), b"csrf:s:" + session_token.encode(), hashlib.sha256).digest()
+    digest = hmac.new(
+        SECRET_KEY.encode(), b"csrf:s:" + session_token.encode(), hashlib.sha256
+    ).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
@@ -189,12 +242,28 @@ class Server:
     def __init__(self, url: str, workers: int = 2) -> None:
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        env = dict(os.environ, CONTEST_DATABASE_URL=url, CONTEST_SECRET_KEY=SECRET_KEY,
-                   CONTEST_COOKIE_SECURE="false")
+        env = dict(
+            os.environ,
+            CONTEST_DATABASE_URL=url,
+            CONTEST_SECRET_KEY=SECRET_KEY,
+            CONTEST_COOKIE_SECURE="false",
+        )
         self.proc = subprocess.Popen(
-            [str(Path(sys.executable).with_name("contest")), "serve", "--workers", str(workers),
-             "--host", "127.0.0.1", "--port", str(self.port), "--no-access-log"],
-            cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL,
+            [
+                str(Path(sys.executable).with_name("contest")),
+                "serve",
+                "--workers",
+                str(workers),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--no-access-log",
+            ],
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 60
         import urllib.request
@@ -224,13 +293,20 @@ class Server:
 
 # ---------------------------------------------------------------------------- the simulated participants
 
+
 @dataclass
 class Stats:
-    latencies: dict[tuple[str, str], list[float]] = field(default_factory=dict)   # (phase, kind) → ms
-    done_at: dict[tuple[str, str], list[float]] = field(default_factory=dict)     # (phase, kind) → t
-    errors: Counter = field(default_factory=Counter)                               # (phase, kind, what)
-    acked: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)   # (attempt, pos) → (shown, seq)
-    sent: dict[tuple[int, int], dict[int, int]] = field(default_factory=dict)     # (attempt, pos) → {seq: shown}
+    latencies: dict[tuple[str, str], list[float]] = field(
+        default_factory=dict
+    )  # (phase, kind) → ms
+    done_at: dict[tuple[str, str], list[float]] = field(default_factory=dict)  # (phase, kind) → t
+    errors: Counter = field(default_factory=Counter)  # (phase, kind, what)
+    acked: dict[tuple[int, int], tuple[int, int]] = field(
+        default_factory=dict
+    )  # (attempt, pos) → (shown, seq)
+    sent: dict[tuple[int, int], dict[int, int]] = field(
+        default_factory=dict
+    )  # (attempt, pos) → {seq: shown}
     attempts: int = 0
     submitted: int = 0
     drained: float = 0.0
@@ -255,23 +331,29 @@ def pct(values: list[float], q: float) -> float:
 
 
 class Participant:
-    def __init__(self, http, base: str, token: str, stats: Stats, rng: random.Random) -> None:  # noqa: ANN001
+    def __init__(self, http, base: str, token: str, stats: Stats, rng: random.Random) -> None:
         self.http, self.base, self.stats, self.rng = http, base, stats, rng
         self.cookie = {"Cookie": f"contest_session={token}"}
         self.csrf = ""
         self.seq = 0
 
-    async def _call(self, phase: str, kind: str, method: str, path: str, expect: int, **kw):  # noqa: ANN003, ANN202
+    async def _call(self, phase: str, kind: str, method: str, path: str, expect: int, **kw):
         headers = dict(self.cookie)
         if method == "POST":
             headers["X-CSRF-Token"] = self.csrf
         headers.update(kw.pop("headers", {}))
         t0 = time.perf_counter()
         try:
-            async with self.http.request(method, self.base + path, headers=headers, allow_redirects=False, **kw) as r:
+            async with self.http.request(
+                method, self.base + path, headers=headers, allow_redirects=False, **kw
+            ) as r:
                 body = await r.read()
-                status, location, hx = r.status, r.headers.get("Location", ""), r.headers.get("HX-Redirect", "")
-        except Exception as exc:  # noqa: BLE001 - timeouts and resets are counted as errors
+                status, location, hx = (
+                    r.status,
+                    r.headers.get("Location", ""),
+                    r.headers.get("HX-Redirect", ""),
+                )
+        except Exception as exc:
             self.stats.errors[(phase, kind, type(exc).__name__)] += 1
             raise Failed from exc
         t1 = time.perf_counter()
@@ -285,8 +367,9 @@ class Participant:
         """Lobby, start, attempt page, every answer with a pause (some changed once), submit."""
         body, _, _ = await self._call(phase, "page", "GET", f"/c/{SLUG}/rounds", 200)
         self.csrf = CSRF_RE.search(body.decode()).group(1)
-        _, location, _ = await self._call(phase, "start", "POST", f"/c/{SLUG}/rounds/1/start", 303,
-                                          data={"csrf_token": self.csrf})
+        _, location, _ = await self._call(
+            phase, "start", "POST", f"/c/{SLUG}/rounds/1/start", 303, data={"csrf_token": self.csrf}
+        )
         attempt_id = int(location.rsplit("/", 1)[1])
         self.stats.attempts += 1
         body, _, _ = await self._call(phase, "page", "GET", f"/attempts/{attempt_id}", 200)
@@ -301,29 +384,47 @@ class Participant:
                 return
             await self.save(phase, attempt_id, pos, self.rng.randrange(options[pos]))
         await asyncio.sleep(self.rng.uniform(*pause))
-        await self._call(phase, "submit", "POST", f"/attempts/{attempt_id}/submit", 200,
-                         data={"prediction": str(self.rng.randrange(1000))}, headers={"HX-Request": "true"})
+        await self._call(
+            phase,
+            "submit",
+            "POST",
+            f"/attempts/{attempt_id}/submit",
+            200,
+            data={"prediction": str(self.rng.randrange(1000))},
+            headers={"HX-Request": "true"},
+        )
         self.stats.submitted += 1
 
     async def save(self, phase: str, attempt_id: int, pos: int, shown: int) -> None:
         self.seq += 1
-        seq = int(time.time() * 1000) * 1000 + self.seq % 1000  # grows like the browser's Date.now() stamps
+        seq = (
+            int(time.time() * 1000) * 1000 + self.seq % 1000
+        )  # grows like the browser's Date.now() stamps
         self.stats.sent.setdefault((attempt_id, pos), {})[seq] = shown
-        await self._call(phase, "save", "POST", f"/attempts/{attempt_id}/answers/{pos}", 200,
-                         data={f"q{pos}": str(shown), "seq": str(seq)}, headers={"HX-Request": "true"})
+        await self._call(
+            phase,
+            "save",
+            "POST",
+            f"/attempts/{attempt_id}/answers/{pos}",
+            200,
+            data={f"q{pos}": str(shown), "seq": str(seq)},
+            headers={"HX-Request": "true"},
+        )
         previous = self.stats.acked.get((attempt_id, pos))
         if previous is None or previous[1] < seq:
             self.stats.acked[(attempt_id, pos)] = (shown, seq)
 
 
-def _session(limit: int = CONNECTIONS):  # noqa: ANN202
+def _session(limit: int = CONNECTIONS):
     import aiohttp
 
-    return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=limit, ttl_dns_cache=None),
-                                 timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT))
+    return aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=limit, ttl_dns_cache=None),
+        timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT),
+    )
 
 
-async def _guarded(coro) -> None:  # noqa: ANN001
+async def _guarded(coro) -> None:
     with contextlib.suppress(Failed, asyncio.CancelledError):
         await coro
 
@@ -336,9 +437,14 @@ async def spike(base: str, tokens: list[str], stats: Stats) -> float:
 
         async def one(token: str, delay: float) -> None:
             await asyncio.sleep(delay)
-            await Participant(http, base, token, stats, random.Random(rng.random())).take("spike", SPIKE_PAUSE, stop_at)
+            await Participant(http, base, token, stats, random.Random(rng.random())).take(
+                "spike", SPIKE_PAUSE, stop_at
+            )
 
-        tasks = [asyncio.ensure_future(_guarded(one(t, i * SPIKE_SECONDS / len(tokens)))) for i, t in enumerate(tokens)]
+        tasks = [
+            asyncio.ensure_future(_guarded(one(t, i * SPIKE_SECONDS / len(tokens))))
+            for i, t in enumerate(tokens)
+        ]
         # A participant still pausing at the limit stops at the next answer (not submitted, as the
         # note says); one still waiting for the server after a pause more is an error.
         _, pending = await asyncio.wait(tasks, timeout=SPIKE_LIMIT + SPIKE_PAUSE[1] + 5)
@@ -357,14 +463,18 @@ async def drain(base: str, token: str, limit: float = 45.0) -> float:
         while fast < 2 and time.perf_counter() - t0 < limit:
             t1 = time.perf_counter()
             with contextlib.suppress(Exception):
-                async with http.get(f"{base}/c/{SLUG}/rounds", headers={"Cookie": f"contest_session={token}"}) as r:
+                async with http.get(
+                    f"{base}/c/{SLUG}/rounds", headers={"Cookie": f"contest_session={token}"}
+                ) as r:
                     await r.read()
             fast = fast + 1 if time.perf_counter() - t1 < 0.3 else 0
             await asyncio.sleep(0.5)
     return time.perf_counter() - t0
 
 
-async def sustained(base: str, answering: list[tuple[str, int]], stats: Stats) -> tuple[float, float]:
+async def sustained(
+    base: str, answering: list[tuple[str, int]], stats: Stats
+) -> tuple[float, float]:
     """People in the middle of their attempt (its page already open) answer with pauses,
     changing answers as people do, until the phase ends."""
     async with _session() as http:
@@ -382,23 +492,31 @@ async def sustained(base: str, answering: list[tuple[str, int]], stats: Stats) -
                 await asyncio.sleep(person.rng.uniform(*SUSTAINED_PAUSE))
                 if time.perf_counter() > stop_at:
                     return
-                await person.save("sustained", attempt_id, person.rng.choice(positions), person.rng.randrange(4))
+                await person.save(
+                    "sustained", attempt_id, person.rng.choice(positions), person.rng.randrange(4)
+                )
 
-        tasks = [asyncio.ensure_future(_guarded(answer(t, a, rng.uniform(0, SUSTAINED_PAUSE[1]))))
-                 for t, a in answering]
+        tasks = [
+            asyncio.ensure_future(_guarded(answer(t, a, rng.uniform(0, SUSTAINED_PAUSE[1]))))
+            for t, a in answering
+        ]
         await asyncio.wait(tasks, timeout=SUSTAINED_SECONDS + REQUEST_TIMEOUT)
         for task in tasks:
             task.cancel()
         return t0 + SUSTAINED_WARMUP, stop_at
 
 
-async def closed_loop(base: str, tokens: list[str], stats: Stats, kind: str, client: str = "aiohttp") -> float:
+async def closed_loop(
+    base: str, tokens: list[str], stats: Stats, kind: str, client: str = "aiohttp"
+) -> float:
     """Requests per second of `concurrency` loops without pauses: GET /healthz, or saves."""
     done = 0
     if client == "httpx":
         import httpx
 
-        async with httpx.AsyncClient(base_url=base, limits=httpx.Limits(max_connections=CEILING_CONCURRENCY)) as hx:
+        async with httpx.AsyncClient(
+            base_url=base, limits=httpx.Limits(max_connections=CEILING_CONCURRENCY)
+        ) as hx:
             stop = time.perf_counter() + 3.0
 
             async def hloop() -> None:
@@ -425,13 +543,22 @@ async def closed_loop(base: str, tokens: list[str], stats: Stats, kind: str, cli
             t0 = time.perf_counter()
             await asyncio.gather(*(loop() for _ in range(CEILING_CONCURRENCY)))
             return done / (time.perf_counter() - t0)
-        people = [Participant(http, base, t, stats, random.Random(i)) for i, t in enumerate(tokens[:CEILING_CONCURRENCY])]
+        people = [
+            Participant(http, base, t, stats, random.Random(i))
+            for i, t in enumerate(tokens[:CEILING_CONCURRENCY])
+        ]
         attempts = []
         for person in people:  # start one attempt each, then save as fast as the server answers
             body, _, _ = await person._call("ceiling", "page", "GET", f"/c/{SLUG}/rounds", 200)
             person.csrf = CSRF_RE.search(body.decode()).group(1)
-            _, location, _ = await person._call("ceiling", "start", "POST", f"/c/{SLUG}/rounds/1/start", 303,
-                                                data={"csrf_token": person.csrf})
+            _, location, _ = await person._call(
+                "ceiling",
+                "start",
+                "POST",
+                f"/c/{SLUG}/rounds/1/start",
+                303,
+                data={"csrf_token": person.csrf},
+            )
             attempts.append(int(location.rsplit("/", 1)[1]))
         stop = time.perf_counter() + CEILING_SECONDS
 
@@ -444,7 +571,9 @@ async def closed_loop(base: str, tokens: list[str], stats: Stats, kind: str, cli
                 pos += 1
 
         t0 = time.perf_counter()
-        await asyncio.gather(*(_guarded(saver(p, a)) for p, a in zip(people, attempts, strict=True)))
+        await asyncio.gather(
+            *(_guarded(saver(p, a)) for p, a in zip(people, attempts, strict=True))
+        )
         return done / (time.perf_counter() - t0)
 
 
@@ -461,9 +590,12 @@ async def logins(base: str, prepared: Prepared, stats: Stats) -> float:
         async def one(login: str) -> None:
             async with sem:
                 t0 = time.perf_counter()
-                async with http.post(f"{base}/c/{SLUG}/login", data={"login": login, "password": PASSWORD,
-                                                                     "csrf_token": csrf},
-                                     headers={"Cookie": f"contest_anon={anon}"}, allow_redirects=False) as r:
+                async with http.post(
+                    f"{base}/c/{SLUG}/login",
+                    data={"login": login, "password": PASSWORD, "csrf_token": csrf},
+                    headers={"Cookie": f"contest_anon={anon}"},
+                    allow_redirects=False,
+                ) as r:
                     await r.read()
                     ok = r.status == 303 and "contest_session" in r.cookies
                 t1 = time.perf_counter()
@@ -491,11 +623,16 @@ def lost_answers(url: str, stats: Stats) -> tuple[int, int]:
     papers: dict[int, list] = {}
     with Session(engine) as db:
         for i in range(0, len(attempt_ids), 5000):
-            chunk = attempt_ids[i:i + 5000]
-            for a, pos, chosen, seq in db.execute(select(Answer.attempt_id, Answer.position, Answer.chosen,
-                                                         Answer.client_seq).where(Answer.attempt_id.in_(chunk))):
+            chunk = attempt_ids[i : i + 5000]
+            for a, pos, chosen, seq in db.execute(
+                select(Answer.attempt_id, Answer.position, Answer.chosen, Answer.client_seq).where(
+                    Answer.attempt_id.in_(chunk)
+                )
+            ):
                 stored[(a, pos)] = (chosen, seq)
-            papers.update(db.execute(select(Attempt.id, Attempt.paper).where(Attempt.id.in_(chunk))).all())
+            papers.update(
+                db.execute(select(Attempt.id, Attempt.paper).where(Attempt.id.in_(chunk))).all()
+            )
     engine.dispose()
     lost = 0
     for (a, pos), (_, seq) in stats.acked.items():
@@ -508,6 +645,7 @@ def lost_answers(url: str, stats: Stats) -> tuple[int, int]:
 
 
 # ---------------------------------------------------------------------------- one run, and the figures
+
 
 @dataclass
 class Outcome:
@@ -546,13 +684,15 @@ def run_one(label: str, url: str, count: int) -> Outcome:
 
         runner = asyncio.Runner(loop_factory=uvloop.new_event_loop)
 
-        def phase(coro):  # noqa: ANN001, ANN202
+        def phase(coro):
             gc.collect()
             return runner.run(coro)
 
         with runner:
-            clients = {"aiohttp": phase(closed_loop(server.base, [], stats, "healthz", "aiohttp-probe")),
-                       "httpx": phase(closed_loop(server.base, [], stats, "healthz", "httpx"))}
+            clients = {
+                "aiohttp": phase(closed_loop(server.base, [], stats, "healthz", "aiohttp-probe")),
+                "httpx": phase(closed_loop(server.base, [], stats, "healthz", "httpx")),
+            }
             _say(f"{label}: sign-ins")
             login_rate = phase(logins(server.base, prepared, stats))
             _say(f"{label}: spike")
@@ -560,16 +700,33 @@ def run_one(label: str, url: str, count: int) -> Outcome:
             _say(f"{label}: draining the spike's backlog")
             stats.drained = phase(drain(server.base, prepared.tokens[-1]))
             _say(f"{label}: sustained")
-            windows = [phase(sustained(server.base, prepared.answering, stats)) for _ in range(SUSTAINED_RUNS)]
+            windows = [
+                phase(sustained(server.base, prepared.answering, stats))
+                for _ in range(SUSTAINED_RUNS)
+            ]
             _say(f"{label}: ceilings")
             healthz = phase(closed_loop(server.base, [], stats, "healthz"))
-            ceiling = phase(closed_loop(server.base, prepared.tokens[-CEILING_CONCURRENCY:], stats, "save"))
+            ceiling = phase(
+                closed_loop(server.base, prepared.tokens[-CEILING_CONCURRENCY:], stats, "save")
+            )
     finally:
         gc.enable()
         server.stop()
     _say(f"{label}: comparing acknowledged saves with the database")
     checked, lost = lost_answers(url, stats)
-    return Outcome(label, stats, spike_seconds, windows, healthz, ceiling, login_rate, checked, lost, setup, clients)
+    return Outcome(
+        label,
+        stats,
+        spike_seconds,
+        windows,
+        healthz,
+        ceiling,
+        login_rate,
+        checked,
+        lost,
+        setup,
+        clients,
+    )
 
 
 def _latency_note(stats: Stats, phase: str) -> str:
@@ -577,19 +734,26 @@ def _latency_note(stats: Stats, phase: str) -> str:
     for kind in ("start", "save", "submit", "page"):
         values = stats.latencies.get((phase, kind), [])
         if values:
-            parts.append(f"{kind} p50/p95/p99 {pct(values, .5):.0f}/{pct(values, .95):.0f}/{pct(values, .99):.0f} ms")
+            parts.append(
+                f"{kind} p50/p95/p99 {pct(values, 0.5):.0f}/{pct(values, 0.95):.0f}/{pct(values, 0.99):.0f} ms"
+            )
     return "; ".join(parts)
 
 
 def figures(o: Outcome, with_bars: bool) -> list[Figure]:
     s = o.stats
     errors = sum(s.errors.values())
-    saves = list(zip(s.latencies.get(("sustained", "save"), []), s.done_at.get(("sustained", "save"), []),
-                     strict=True))
+    saves = list(
+        zip(
+            s.latencies.get(("sustained", "save"), []),
+            s.done_at.get(("sustained", "save"), []),
+            strict=True,
+        )
+    )
     runs = []  # (p99, saves/s, latencies) of each sustained run's steady window
     for since, until in o.windows:
         window_lat = [ms for ms, t in saves if since <= t < until]
-        runs.append((pct(window_lat, .99), len(window_lat) / (until - since), window_lat))
+        runs.append((pct(window_lat, 0.99), len(window_lat) / (until - since), window_lat))
     p99, saves_per_s, window_lat = sorted(runs, key=lambda run: run[0])[len(runs) // 2]
     since, until = o.windows[0]
     warmup_lat = [ms for ms, t in saves if t < since]
@@ -601,38 +765,79 @@ def figures(o: Outcome, with_bars: bool) -> list[Figure]:
     # The busiest second of the spike, from completion times.
     per_second = Counter(int(t) for t in s.done_at.get(("spike", "save"), []))
     peak = max(per_second.values(), default=0)
-    error_text = ", ".join(f"{p}/{k}: {w} ×{n}" for (p, k, w), n in s.errors.most_common(6)) or "none"
+    error_text = (
+        ", ".join(f"{p}/{k}: {w} ×{n}" for (p, k, w), n in s.errors.most_common(6)) or "none"
+    )
     logins = s.latencies.get(("login", "login"), [])
     tag = o.label
     bar_saves = f"≥ {BAR_SAVES:,.0f} saves/s" if with_bars else ""
     bar_p99 = f"≤ {BAR_P99_MS:.0f} ms" if with_bars else ""
     return [
-        Figure(f"load [{tag}] spike: {spike_starts:,} starts within {SPIKE_SECONDS:.0f} s", spike_starts / start_span,
-               "starts/s", "", None,
-               f"{spike_saves:,} saves in {o.spike_seconds:.0f} s ({spike_saves / o.spike_seconds:,.0f}/s average, "
-               f"busiest second {peak:,}); {s.submitted:,} of {s.attempts:,} attempts submitted; "
-               + _latency_note(s, "spike")),
-        Figure(f"load [{tag}] sustained saves ({SUSTAINED_USERS:,} participants mid-attempt, pauses "
-               f"{SUSTAINED_PAUSE[0]:g}–{SUSTAINED_PAUSE[1]:g} s)", saves_per_s, "saves/s", bar_saves,
-               (saves_per_s >= BAR_SAVES) if with_bars else None,
-               f"offered ≈ {SUSTAINED_USERS / ((SUSTAINED_PAUSE[0] + SUSTAINED_PAUSE[1]) / 2):,.0f} saves/s; "
-               f"median of {len(runs)} runs ({each_run}), each measured over {until - since:.0f} s after a "
-               f"{SUSTAINED_WARMUP:.0f} s warm-up; the first started {s.drained:.0f} s after the spike, its "
-               f"warm-up save p99 {pct(warmup_lat, .99):,.0f} ms"),
-        Figure(f"load [{tag}] sustained save latency p99", p99, "ms", bar_p99,
-               (p99 <= BAR_P99_MS) if with_bars else None,
-               f"the median run: p50 {pct(window_lat, .5):.0f} ms, p95 {pct(window_lat, .95):.0f} ms over "
-               f"{len(window_lat):,} saves"),
+        Figure(
+            f"load [{tag}] spike: {spike_starts:,} starts within {SPIKE_SECONDS:.0f} s",
+            spike_starts / start_span,
+            "starts/s",
+            "",
+            None,
+            f"{spike_saves:,} saves in {o.spike_seconds:.0f} s ({spike_saves / o.spike_seconds:,.0f}/s average, "
+            f"busiest second {peak:,}); {s.submitted:,} of {s.attempts:,} attempts submitted; "
+            + _latency_note(s, "spike"),
+        ),
+        Figure(
+            f"load [{tag}] sustained saves ({SUSTAINED_USERS:,} participants mid-attempt, pauses "
+            f"{SUSTAINED_PAUSE[0]:g}–{SUSTAINED_PAUSE[1]:g} s)",
+            saves_per_s,
+            "saves/s",
+            bar_saves,
+            (saves_per_s >= BAR_SAVES) if with_bars else None,
+            f"offered ≈ {SUSTAINED_USERS / ((SUSTAINED_PAUSE[0] + SUSTAINED_PAUSE[1]) / 2):,.0f} saves/s; "
+            f"median of {len(runs)} runs ({each_run}), each measured over {until - since:.0f} s after a "
+            f"{SUSTAINED_WARMUP:.0f} s warm-up; the first started {s.drained:.0f} s after the spike, its "
+            f"warm-up save p99 {pct(warmup_lat, 0.99):,.0f} ms",
+        ),
+        Figure(
+            f"load [{tag}] sustained save latency p99",
+            p99,
+            "ms",
+            bar_p99,
+            (p99 <= BAR_P99_MS) if with_bars else None,
+            f"the median run: p50 {pct(window_lat, 0.5):.0f} ms, p95 {pct(window_lat, 0.95):.0f} ms over "
+            f"{len(window_lat):,} saves",
+        ),
         Figure(f"load [{tag}] errors", errors, "", "0", errors == 0, error_text),
-        Figure(f"load [{tag}] acknowledged answers lost", o.lost, "", "0", o.lost == 0,
-               f"{o.checked:,} acknowledged (attempt, question) answers compared with the database"),
-        Figure(f"load [{tag}] ceiling: GET /healthz, {CEILING_CONCURRENCY} loops", o.healthz_rps, "req/s", "", None,
-               f"client probe: aiohttp {o.clients['aiohttp']:,.0f} req/s vs httpx {o.clients['httpx']:,.0f} req/s"),
-        Figure(f"load [{tag}] save ceiling as a fraction of /healthz", o.save_ceiling / o.healthz_rps * 100, "%", "",
-               None, f"saves without pauses: {o.save_ceiling:,.0f}/s, {CEILING_CONCURRENCY} loops"),
-        Figure(f"load [{tag}] sign-in through the login endpoint", o.login_rate, "logins/s", "", None,
-               f"{len(logins)} sign-ins, p50 {pct(logins, .5):.0f} ms, p99 {pct(logins, .99):.0f} ms "
-               f"(argon2id verify, 8 at a time)"),
+        Figure(
+            f"load [{tag}] acknowledged answers lost",
+            o.lost,
+            "",
+            "0",
+            o.lost == 0,
+            f"{o.checked:,} acknowledged (attempt, question) answers compared with the database",
+        ),
+        Figure(
+            f"load [{tag}] ceiling: GET /healthz, {CEILING_CONCURRENCY} loops",
+            o.healthz_rps,
+            "req/s",
+            "",
+            None,
+            f"client probe: aiohttp {o.clients['aiohttp']:,.0f} req/s vs httpx {o.clients['httpx']:,.0f} req/s",
+        ),
+        Figure(
+            f"load [{tag}] save ceiling as a fraction of /healthz",
+            o.save_ceiling / o.healthz_rps * 100,
+            "%",
+            "",
+            None,
+            f"saves without pauses: {o.save_ceiling:,.0f}/s, {CEILING_CONCURRENCY} loops",
+        ),
+        Figure(
+            f"load [{tag}] sign-in through the login endpoint",
+            o.login_rate,
+            "logins/s",
+            "",
+            None,
+            f"{len(logins)} sign-ins, p50 {pct(logins, 0.5):.0f} ms, p99 {pct(logins, 0.99):.0f} ms "
+            f"(argon2id verify, 8 at a time)",
+        ),
     ]
 
 
@@ -667,16 +872,33 @@ def run() -> list[Figure]:
     reason = _postgres_reason() if "postgresql" in which else "left out by BENCH_LOAD_DATABASES"
     before = _load_average()
     if reason:
-        out.append(Figure("load [PostgreSQL]", 0, "", f"≥ {BAR_SAVES:,.0f} saves/s", False, f"not run: {reason}"))
+        out.append(
+            Figure(
+                "load [PostgreSQL]",
+                0,
+                "",
+                f"≥ {BAR_SAVES:,.0f} saves/s",
+                False,
+                f"not run: {reason}",
+            )
+        )
     else:
         with postgres_database() as url:
             out.extend(_reported(figures(run_one("PostgreSQL", url, PARTICIPANTS), with_bars=True)))
     if "sqlite" in which:
         with sqlite_database() as url:
             out.extend(_reported(figures(run_one("SQLite", url, PARTICIPANTS), with_bars=False)))
-    out.append(Figure("load: machine load average (1/5/15 min) before → after", os.getloadavg()[0], "", "", None,
-                      f"{before} → {_load_average()}; the client, both server workers and the database share "
-                      f"{os.cpu_count()} cores. {LIMITS}"))
+    out.append(
+        Figure(
+            "load: machine load average (1/5/15 min) before → after",
+            os.getloadavg()[0],
+            "",
+            "",
+            None,
+            f"{before} → {_load_average()}; the client, both server workers and the database share "
+            f"{os.cpu_count()} cores. {LIMITS}",
+        )
+    )
     return out
 
 

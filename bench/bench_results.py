@@ -20,9 +20,12 @@ def _entries(n: int) -> list[Entry]:
     true_figure = 1886
     return [
         Entry(
-            entry_id=str(i), owner_id=str(i), score=float(min(20, int(rng.betavariate(6, 1.8) * 21))),
+            entry_id=str(i),
+            owner_id=str(i),
+            score=float(min(20, int(rng.betavariate(6, 1.8) * 21))),
             prediction_error=prediction_error(rng.randint(0, 5000), true_figure),
-            duration_seconds=rng.randint(60, 1200), submitted_at=start + timedelta(seconds=rng.randint(0, 600_000)),
+            duration_seconds=rng.randint(60, 1200),
+            submitted_at=start + timedelta(seconds=rng.randint(0, 600_000)),
             eligible=rng.random() > 0.03,
         )
         for i in range(n)
@@ -49,12 +52,17 @@ def run() -> list[Figure]:
     elapsed = median_seconds(lambda: allocate_prizes(entries, PLAN), runs=3)
     allocation = allocate_prizes(entries, PLAN)
     awarded = allocation.total_awarded
-    return [Figure(
-        name="rank and allocate prizes for 1,000,000 attempts", value=round(elapsed, 2), unit="s", bar="≤ 10 s",
-        ok=elapsed <= 10,
-        note=f"{len(allocation.ranked):,} eligible ranked, {awarded} prizes; entry generation not counted; "
-             f"median of 3; load average {load:.1f} at the start",
-    )]
+    return [
+        Figure(
+            name="rank and allocate prizes for 1,000,000 attempts",
+            value=round(elapsed, 2),
+            unit="s",
+            bar="≤ 10 s",
+            ok=elapsed <= 10,
+            note=f"{len(allocation.ranked):,} eligible ranked, {awarded} prizes; entry generation not counted; "
+            f"median of 3; load average {load:.1f} at the start",
+        )
+    ]
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -13,8 +13,11 @@ import typer
 from contest.config import get_settings
 from contest.domain.errors import ContestError
 
-app = typer.Typer(help="contest — cuộc thi trắc nghiệm trực tuyến / online quiz contests", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="contest — cuộc thi trắc nghiệm trực tuyến / online quiz contests",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 units_app = typer.Typer(help="Đơn vị / units", no_args_is_help=True)
 audit_app = typer.Typer(help="Nhật ký kiểm toán / audit log", no_args_is_help=True)
 users_app = typer.Typer(help="Tài khoản nhân sự / staff accounts", no_args_is_help=True)
@@ -46,7 +49,9 @@ def _emit(as_json: bool, payload: dict, text: str) -> None:
 
 def _fail(as_json: bool, errors: list[dict], text: str) -> None:
     if as_json:
-        typer.echo(json.dumps({"ok": False, "errors": errors}, ensure_ascii=False, indent=2, default=str))
+        typer.echo(
+            json.dumps({"ok": False, "errors": errors}, ensure_ascii=False, indent=2, default=str)
+        )
     else:
         typer.echo(text, err=True)
     raise typer.Exit(1)
@@ -62,7 +67,11 @@ def migrate(as_json: JsonFlag = False) -> None:
     from contest.migrate import upgrade
 
     upgrade(get_settings().database_url)
-    _emit(as_json, {"ok": True, "database": _safe_url()}, f"Đã cập nhật cơ sở dữ liệu / database migrated: {_safe_url()}")
+    _emit(
+        as_json,
+        {"ok": True, "database": _safe_url()},
+        f"Đã cập nhật cơ sở dữ liệu / database migrated: {_safe_url()}",
+    )
 
 
 def _safe_url() -> str:
@@ -88,19 +97,33 @@ def demo(as_json: JsonFlag = False) -> None:
         "Tài khoản nhân sự mẫu / demo staff accounts (username / password / roles):",
         *[f"  {u:<10} {p:<22} {', '.join(r)}" for u, p, r in result.staff],
     ]
-    _emit(as_json, {"ok": True, "contest": result.contest_slug, "created": result.created, "units": result.units,
-                    "staff": [{"username": u, "password": p, "roles": r} for u, p, r in result.staff]},
-          "\n".join(lines))
+    _emit(
+        as_json,
+        {
+            "ok": True,
+            "contest": result.contest_slug,
+            "created": result.created,
+            "units": result.units,
+            "staff": [{"username": u, "password": p, "roles": r} for u, p, r in result.staff],
+        },
+        "\n".join(lines),
+    )
 
 
 @app.command()
 def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
-    workers: Annotated[int, typer.Option(help="Processes; one per core in production (docs/deploy.md).")] = 1,
+    workers: Annotated[
+        int, typer.Option(help="Processes; one per core in production (docs/deploy.md).")
+    ] = 1,
     reload: bool = False,
-    access_log: Annotated[bool, typer.Option(help="Log every request (behind nginx, nginx keeps the access log).")] = True,
-    forwarded_allow_ips: Annotated[str, typer.Option(help="Proxies trusted for X-Forwarded-For.")] = "127.0.0.1",
+    access_log: Annotated[
+        bool, typer.Option(help="Log every request (behind nginx, nginx keeps the access log).")
+    ] = True,
+    forwarded_allow_ips: Annotated[
+        str, typer.Option(help="Proxies trusted for X-Forwarded-For.")
+    ] = "127.0.0.1",
 ) -> None:
     """Serve the web application with uvicorn."""
     import uvicorn
@@ -108,10 +131,20 @@ def serve(
     if reload:
         os.environ["CONTEST_TEMPLATE_AUTO_RELOAD"] = "true"
     typer.echo(f"Đang phục vụ tại / serving at http://{host}:{port}")
-    uvicorn.run("contest.web.app:create_app", factory=True, host=host, port=port, workers=workers, reload=reload,
-                proxy_headers=True, forwarded_allow_ips=forwarded_allow_ips, access_log=access_log,
-                # Phones on slow links keep connections idle between answers; reuse them.
-                timeout_keep_alive=30, log_level="info")
+    uvicorn.run(
+        "contest.web.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        reload=reload,
+        proxy_headers=True,
+        forwarded_allow_ips=forwarded_allow_ips,
+        access_log=access_log,
+        # Phones on slow links keep connections idle between answers; reuse them.
+        timeout_keep_alive=30,
+        log_level="info",
+    )
 
 
 @units_app.command("import")
@@ -131,12 +164,23 @@ def units_import(
             target = contests.get_by_slug(db, contest)
         except ContestError as exc:
             _fail(as_json, [_error_dict(exc)], f"{exc.message_vi}\n{exc.message_en}")
-        result = units.import_units(db, SYSTEM, target, file.read_bytes(), file.name, dry_run=dry_run)
+        result = units.import_units(
+            db, SYSTEM, target, file.read_bytes(), file.name, dry_run=dry_run
+        )
     if not result.ok:
-        _fail(as_json, [e.as_dict() for e in result.errors],
-              "\n".join(f"{e.file}:{e.row or '-'}: {e.message_vi}\n    {e.message_en}" for e in result.errors))
-    _emit(as_json, {"ok": True, "dry_run": dry_run, **result.as_dict()},
-          f"{'(thử / dry run) ' if dry_run else ''}tạo mới / created {result.created}, cập nhật / updated {result.updated}")
+        _fail(
+            as_json,
+            [e.as_dict() for e in result.errors],
+            "\n".join(
+                f"{e.file}:{e.row or '-'}: {e.message_vi}\n    {e.message_en}"
+                for e in result.errors
+            ),
+        )
+    _emit(
+        as_json,
+        {"ok": True, "dry_run": dry_run, **result.as_dict()},
+        f"{'(thử / dry run) ' if dry_run else ''}tạo mới / created {result.created}, cập nhật / updated {result.updated}",
+    )
 
 
 @audit_app.command("verify")
@@ -148,14 +192,26 @@ def audit_verify(as_json: JsonFlag = False) -> None:
     with session_scope() as db:
         result = audit.verify(db)
     if result.ok:
-        waiting = (f"\n{result.pending} dòng đang chờ đưa vào chuỗi / entries waiting to be chained "
-                   "(contest audit seal)") if result.pending else ""
-        _emit(as_json, {"ok": True, "checked": result.checked, "pending": result.pending},
-              f"Chuỗi nhật ký nguyên vẹn / audit chain intact: {result.checked} rows{waiting}")
+        waiting = (
+            (
+                f"\n{result.pending} dòng đang chờ đưa vào chuỗi / entries waiting to be chained "
+                "(contest audit seal)"
+            )
+            if result.pending
+            else ""
+        )
+        _emit(
+            as_json,
+            {"ok": True, "checked": result.checked, "pending": result.pending},
+            f"Chuỗi nhật ký nguyên vẹn / audit chain intact: {result.checked} rows{waiting}",
+        )
         return
     b = result.broken
-    _fail(as_json, [{"row": b.seq, "message_vi": b.reason_vi, "message_en": b.reason_en}],
-          f"Chuỗi nhật ký bị phá vỡ tại dòng / audit chain broken at row {b.seq}\n{b.reason_vi}\n{b.reason_en}")
+    _fail(
+        as_json,
+        [{"row": b.seq, "message_vi": b.reason_vi, "message_en": b.reason_en}],
+        f"Chuỗi nhật ký bị phá vỡ tại dòng / audit chain broken at row {b.seq}\n{b.reason_vi}\n{b.reason_en}",
+    )
 
 
 @audit_app.command("seal")
@@ -179,9 +235,16 @@ def audit_seal(as_json: JsonFlag = False) -> None:
 def users_create(
     username: str,
     full_name: Annotated[str, typer.Option("--name", help="Full name.")],
-    role: Annotated[list[str], typer.Option("--role", help="admin, organiser, committee_member, committee_chair")],
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
-                                          envvar="CONTEST_NEW_PASSWORD")],
+    role: Annotated[
+        list[str],
+        typer.Option("--role", help="admin, organiser, committee_member, committee_chair"),
+    ],
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True, hide_input=True, confirmation_prompt=True, envvar="CONTEST_NEW_PASSWORD"
+        ),
+    ],
     as_json: JsonFlag = False,
 ) -> None:
     """Create a staff account."""
@@ -191,13 +254,16 @@ def users_create(
 
     with session_scope() as db:
         try:
-            user = accounts.create_staff_user(db, SYSTEM, username=username, full_name=full_name, password=password,
-                                              roles=role)
+            user = accounts.create_staff_user(
+                db, SYSTEM, username=username, full_name=full_name, password=password, roles=role
+            )
         except ContestError as exc:
             _fail(as_json, [_error_dict(exc)], f"{exc.message_vi}\n{exc.message_en}")
-        _emit(as_json, {"ok": True, "id": user.id, "username": user.username, "roles": sorted(user.roles)},
-              f"Đã tạo / created {user.username} ({', '.join(sorted(user.roles))})")
-
+        _emit(
+            as_json,
+            {"ok": True, "id": user.id, "username": user.username, "roles": sorted(user.roles)},
+            f"Đã tạo / created {user.username} ({', '.join(sorted(user.roles))})",
+        )
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -35,7 +35,7 @@ def make_engine(url: str | None = None, *, pool_size: int | None = None) -> Engi
 
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):  # noqa: ANN001
+    def _on_connect(dbapi_connection, _record):
         # Take over transaction control from pysqlite so BEGIN IMMEDIATE below is honoured.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -46,7 +46,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn):  # noqa: ANN001
+    def _on_begin(conn):
         # A deferred transaction that reads and then writes fails with SQLITE_BUSY when another
         # writer got in between; taking the write lock up front makes writers queue instead.
         conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -10,7 +10,9 @@ from contextlib import contextmanager
 from sqlalchemy import create_engine, text
 
 # A server the suite may create databases on (trust auth on developer and CI machines).
-ADMIN_URL = os.environ.get("CONTEST_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+ADMIN_URL = os.environ.get(
+    "CONTEST_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 
 
 def unavailable(admin_url: str = ADMIN_URL) -> str | None:

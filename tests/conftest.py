@@ -31,7 +31,7 @@ def _postgres_available() -> str | None:
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def database_url(request, tmp_path_factory) -> Iterator[str]:  # noqa: ANN001
+def database_url(request, tmp_path_factory) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'contest.db'}"
         return
@@ -55,7 +55,9 @@ def db(engine: Engine) -> Iterator[Session]:
     """A session whose commits are savepoints inside one outer transaction rolled back at the end."""
     connection = engine.connect()
     outer = connection.begin()
-    session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    session = Session(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
     try:
         yield session
     finally:
@@ -78,7 +80,7 @@ def _fresh_clock_and_limits() -> Iterator[None]:
 
 
 @pytest.fixture
-def app(db: Session):  # noqa: ANN201
+def app(db: Session):
     from contest.web.app import create_app
     from contest.web.deps import get_db
 
@@ -92,7 +94,7 @@ def app(db: Session):  # noqa: ANN201
 
 
 @pytest.fixture
-def client(app):  # noqa: ANN001, ANN201
+def client(app):
     from fastapi.testclient import TestClient
 
     with TestClient(app, base_url="https://testserver") as test_client:

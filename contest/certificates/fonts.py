@@ -75,4 +75,6 @@ def family(name: str) -> FontFamily:
     try:
         return FAMILIES[name]
     except KeyError:
-        raise ValueError(f"unknown font family {name!r}; choose one of {sorted(FAMILIES)}") from None
+        raise ValueError(
+            f"unknown font family {name!r}; choose one of {sorted(FAMILIES)}"
+        ) from None

@@ -83,7 +83,7 @@ def nfc(text: str) -> str:
 
 
 def vietnamese_date(day: date) -> str:
-    """"ngày 05 tháng 8 năm 2023", as Decree 30/2020/NĐ-CP (Appendix I) writes dates.
+    """ "ngày 05 tháng 8 năm 2023", as Decree 30/2020/NĐ-CP (Appendix I) writes dates.
 
     Days below 10 and the months 1 and 2 take a leading zero; other months do not.
     """
@@ -92,7 +92,7 @@ def vietnamese_date(day: date) -> str:
 
 
 def place_and_date(place: str, day: date) -> str:
-    """"Lạng Sơn, ngày 05 tháng 8 năm 2023"."""
+    """ "Lạng Sơn, ngày 05 tháng 8 năm 2023"."""
     place = nfc(place)
     text = vietnamese_date(day)
     return f"{place}, {text}" if place else text[0].upper() + text[1:]
@@ -115,7 +115,9 @@ def resolve(data: CertificateData, template: CertificateTemplate) -> ResolvedTex
         recipient_unit=f"{nfc(template.unit_label)} {unit}".strip() if unit else "",
         achievement=nfc(data.achievement),
         signer_title_lines=tuple(
-            nfc(line) for line in unicodedata.normalize("NFC", signer_title).splitlines() if line.strip()
+            nfc(line)
+            for line in unicodedata.normalize("NFC", signer_title).splitlines()
+            if line.strip()
         ),
         signer_name=nfc(data.signer_name or template.signer_name),
         verification_code=nfc(code),
@@ -138,7 +140,12 @@ def fit_font_size(text: str, font: str, width: float, largest: float, smallest: 
 def wrap_lines(text: str, font: str, size: float, width: float) -> list[str]:
     """Greedy word wrap; a single word wider than `width` keeps a line of its own."""
     words = text.split()
-    return _wrap(words, [stringWidth(word, font, size) for word in words], stringWidth(" ", font, size), width)
+    return _wrap(
+        words,
+        [stringWidth(word, font, size) for word in words],
+        stringWidth(" ", font, size),
+        width,
+    )
 
 
 def _wrap(words: list[str], widths: list[float], space: float, width: float) -> list[str]:
@@ -191,7 +198,9 @@ def fit_paragraph(
     size = largest
     while size > smallest:
         lines = balance_lines(text, font, size, width)
-        if len(lines) <= max_lines and all(stringWidth(line, font, size) <= width for line in lines):
+        if len(lines) <= max_lines and all(
+            stringWidth(line, font, size) <= width for line in lines
+        ):
             return size, lines
         size -= 0.5
     return smallest, balance_lines(text, font, smallest, width)

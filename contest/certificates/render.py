@@ -93,7 +93,9 @@ def render_pages(items: Iterable[Item]) -> bytes:
     return buffer.getvalue()
 
 
-def render_many(items: Iterable[Item], out_dir: str | os.PathLike[str], processes: int = 2) -> list[Path]:
+def render_many(
+    items: Iterable[Item], out_dir: str | os.PathLike[str], processes: int = 2
+) -> list[Path]:
     """Write one PDF per certificate into `out_dir`, named by verification code.
 
     Work is spread over `processes` worker processes; each registers the fonts once in its
@@ -174,7 +176,12 @@ def _draw_page(canvas: Canvas, data: CertificateData, template: CertificateTempl
 
     if data.background_image:
         canvas.drawImage(
-            ImageReader(io.BytesIO(data.background_image)), 0, 0, PAGE_WIDTH, PAGE_HEIGHT, mask="auto"
+            ImageReader(io.BytesIO(data.background_image)),
+            0,
+            0,
+            PAGE_WIDTH,
+            PAGE_HEIGHT,
+            mask="auto",
         )
     if template.show_border:
         _draw_border(canvas, accent)
@@ -205,7 +212,12 @@ def _draw_border(canvas: Canvas, accent) -> None:
     canvas.rect(25, 25, PAGE_WIDTH - 50, PAGE_HEIGHT - 50)
     # Small squares at the inner corners: the usual ornament of a printed certificate frame.
     canvas.setFillColor(accent)
-    for x, y in ((25, 25), (PAGE_WIDTH - 25, 25), (25, PAGE_HEIGHT - 25), (PAGE_WIDTH - 25, PAGE_HEIGHT - 25)):
+    for x, y in (
+        (25, 25),
+        (PAGE_WIDTH - 25, 25),
+        (25, PAGE_HEIGHT - 25),
+        (PAGE_WIDTH - 25, PAGE_HEIGHT - 25),
+    ):
         canvas.rect(x - 3.5, y - 3.5, 7, 7, stroke=0, fill=1)
     canvas.restoreState()
 
@@ -265,7 +277,9 @@ def _body_blocks(fonts: FontFamily, text: ResolvedText, accent, ink) -> list[_Bl
     name_size = fit_font_size(text.recipient_name, fonts.bold, BODY_WIDTH, 30, 15)
     if stringWidth(text.recipient_name, fonts.bold, name_size) > BODY_WIDTH:
         # A collective's long name: two lines rather than text off the page.
-        name_size, name_lines = fit_paragraph(text.recipient_name, fonts.bold, BODY_WIDTH, 22, 11, 2)
+        name_size, name_lines = fit_paragraph(
+            text.recipient_name, fonts.bold, BODY_WIDTH, 22, 11, 2
+        )
     else:
         name_lines = [text.recipient_name]
     blocks.append(_Block(tuple(name_lines), fonts.bold, name_size, accent, 44, name_size * 1.25))
@@ -279,7 +293,9 @@ def _body_blocks(fonts: FontFamily, text: ResolvedText, accent, ink) -> list[_Bl
     return blocks
 
 
-def _draw_body(canvas: Canvas, fonts: FontFamily, text: ResolvedText, accent, ink, top: float) -> None:
+def _draw_body(
+    canvas: Canvas, fonts: FontFamily, text: ResolvedText, accent, ink, top: float
+) -> None:
     """Title to achievement, kept between the date line and the signer block.
 
     A long collective's name or achievement would otherwise run into the signer's title;
@@ -337,7 +353,9 @@ def _draw_verification(canvas: Canvas, fonts: FontFamily, text: ResolvedText, ur
     canvas.setFont(fonts.regular, 8.5)
     canvas.drawString(left, bottom - 15, "Mã xác minh:")
     canvas.setFont(fonts.bold, 11)
-    canvas.drawString(left + stringWidth("Mã xác minh: ", fonts.regular, 8.5), bottom - 15, text.verification_code)
+    canvas.drawString(
+        left + stringWidth("Mã xác minh: ", fonts.regular, 8.5), bottom - 15, text.verification_code
+    )
     if text.verify_hint_url:
         hint = f"Tra cứu tại: {text.verify_hint_url}"
         size = fit_font_size(hint, fonts.regular, 330, 8.5, 6)

@@ -27,7 +27,9 @@ def _issue_line(issue: dict) -> str:
 @bank_app.command("import")
 def bank_import(
     files: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, readable=True)],
-    bank: Annotated[str, typer.Option("--bank", help="Bank code; the bank is created when missing.")],
+    bank: Annotated[
+        str, typer.Option("--bank", help="Bank code; the bank is created when missing.")
+    ],
     title: Annotated[str | None, typer.Option("--title", help="Title of a new bank.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check only; write nothing.")] = False,
     as_json: JsonFlag = False,
@@ -41,7 +43,9 @@ def bank_import(
     payload = [(f.name, f.read_bytes()) for f in files]
     with session_scope() as db:
         try:
-            report = banks.import_questions(db, SYSTEM, bank, payload, bank_title=title, dry_run=dry_run)
+            report = banks.import_questions(
+                db, SYSTEM, bank, payload, bank_title=title, dry_run=dry_run
+            )
         except ContestError as exc:
             _fail(as_json, [_error_dict(exc)], f"{exc.message_vi}\n{exc.message_en}")
     data = report.as_dict()
@@ -49,8 +53,12 @@ def bank_import(
         if as_json:
             _emit(True, data, "")
             raise typer.Exit(1)
-        _fail(False, [], "\n".join(_issue_line(e) for e in data["errors"])
-              + f"\n\nKhông nhập câu hỏi nào ({len(data['errors'])} lỗi) / nothing imported ({len(data['errors'])} errors)")
+        _fail(
+            False,
+            [],
+            "\n".join(_issue_line(e) for e in data["errors"])
+            + f"\n\nKhông nhập câu hỏi nào ({len(data['errors'])} lỗi) / nothing imported ({len(data['errors'])} errors)",
+        )
     lines = [
         f"{'(thử / dry run) ' if dry_run else ''}Ngân hàng / bank {report.bank}: "
         f"nhập / imported {report.imported}, bỏ qua / skipped {report.skipped}, trùng / duplicates {report.duplicates}",
@@ -71,9 +79,20 @@ def bank_list(as_json: JsonFlag = False) -> None:
 
     with session_scope() as db:
         rows = banks.list_banks(db)
-        items = [{"code": s.bank.code, "title": s.bank.title, "questions": s.questions, "rounds": s.rounds,
-                  "revision": s.bank.revision} for s in rows]
-    text = "\n".join(f"{i['code']:<24} {i['questions']:>6}  {i['title']}" for i in items) or "(không có / none)"
+        items = [
+            {
+                "code": s.bank.code,
+                "title": s.bank.title,
+                "questions": s.questions,
+                "rounds": s.rounds,
+                "revision": s.bank.revision,
+            }
+            for s in rows
+        ]
+    text = (
+        "\n".join(f"{i['code']:<24} {i['questions']:>6}  {i['title']}" for i in items)
+        or "(không có / none)"
+    )
     _emit(as_json, {"ok": True, "banks": items}, text)
 
 
@@ -95,5 +114,8 @@ def bank_export(
         except ContestError as exc:
             _fail(as_json, [_error_dict(exc)], f"{exc.message_vi}\n{exc.message_en}")
     out.write_bytes(data)
-    _emit(as_json, {"ok": True, "bank": bank, "format": fmt, "out": str(out), "bytes": len(data)},
-          f"Đã xuất / exported {bank} → {out} ({len(data)} bytes)")
+    _emit(
+        as_json,
+        {"ok": True, "bank": bank, "format": fmt, "out": str(out), "bytes": len(data)},
+        f"Đã xuất / exported {bank} → {out} ({len(data)} bytes)",
+    )

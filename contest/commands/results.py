@@ -18,13 +18,13 @@ RoundOpt = Annotated[int, typer.Option("--round", help="Round number.")]
 ByOpt = Annotated[str, typer.Option("--by", help="Username of the committee member acting.")]
 
 
-def _out():  # noqa: ANN202
+def _out():
     from contest import cli
 
     return cli
 
 
-def _staff_actor(db, username: str):  # noqa: ANN001, ANN202
+def _staff_actor(db, username: str):
     from sqlalchemy import select
 
     from contest.domain.errors import NotFound
@@ -37,7 +37,7 @@ def _staff_actor(db, username: str):  # noqa: ANN001, ANN202
     return Actor("staff", user.id, user.username, "cli")
 
 
-def _run(as_json: bool, work):  # noqa: ANN001, ANN202
+def _run(as_json: bool, work):
     from contest.db import session_scope
 
     cli = _out()
@@ -54,19 +54,29 @@ def close(contest: ContestOpt, round_number: RoundOpt, as_json: JsonFlag = False
     from contest.services import results
     from contest.services.context import SYSTEM
 
-    report = _run(as_json, lambda db: results.close_round(db, SYSTEM, results.get_round(db, contest, round_number)))
-    _out()._emit(as_json, {"ok": True, **report.as_dict()},
-                 f"Đã chốt / closed: {report.entrants} thí sinh / entrants, {report.eligible_entrants} hợp lệ / eligible, "
-                 f"con số thực / true figure {report.true_figure}")
+    report = _run(
+        as_json,
+        lambda db: results.close_round(db, SYSTEM, results.get_round(db, contest, round_number)),
+    )
+    _out()._emit(
+        as_json,
+        {"ok": True, **report.as_dict()},
+        f"Đã chốt / closed: {report.entrants} thí sinh / entrants, {report.eligible_entrants} hợp lệ / eligible, "
+        f"con số thực / true figure {report.true_figure}",
+    )
 
 
 @results_app.command("rank")
-def rank(contest: ContestOpt, round_number: RoundOpt, as_json: JsonFlag = False,
-         limit: Annotated[int, typer.Option(help="Rows shown in text mode.")] = 50) -> None:
+def rank(
+    contest: ContestOpt,
+    round_number: RoundOpt,
+    as_json: JsonFlag = False,
+    limit: Annotated[int, typer.Option(help="Rows shown in text mode.")] = 50,
+) -> None:
     """The individual ranking of a round, with eligibility and prize per entry."""
     from contest.services import results
 
-    def work(db):  # noqa: ANN001, ANN202
+    def work(db):
         r = results.get_round(db, contest, round_number)
         return [row.as_dict() for row in results.individual_ranking(db, r)]
 
@@ -75,8 +85,11 @@ def rank(contest: ContestOpt, round_number: RoundOpt, as_json: JsonFlag = False,
         f"{row['rank'] or '-':>4}  {row['name']:<30} {row['unit_code'] or '':<16} {row['correct']:>3} "
         f"{row['prediction_error'] if row['prediction_error'] is not None else '-':>5} "
         f"{row['duration_seconds']:>8.1f}s  {'✓' if row['eligibility']['eligible'] else '✗'}  {row['prize_vi']}"
-        for row in rows[:limit])
-    _out()._emit(as_json, {"ok": True, "contest": contest, "round": round_number, "entries": rows}, text)
+        for row in rows[:limit]
+    )
+    _out()._emit(
+        as_json, {"ok": True, "contest": contest, "round": round_number, "entries": rows}, text
+    )
 
 
 @results_app.command("collectives")
@@ -84,18 +97,33 @@ def collectives(contest: ContestOpt, as_json: JsonFlag = False) -> None:
     """The collective ranking of units under the contest's collective plan."""
     from contest.services import contests, prizes
 
-    def work(db):  # noqa: ANN001, ANN202
+    def work(db):
         result = prizes.collective_ranking(db, contests.get_by_slug(db, contest))
-        return [{"rank": s.rank, "unit_id": int(s.unit.unit_id), "unit": s.unit.name, "pool": s.unit.pool,
-                 "participants": s.participants, "headcount": s.unit.headcount,
-                 "participation_rate": s.participation_rate, "mean_score": s.mean_score, "value": s.value,
-                 "qualifies": s.qualifies, "reason_vi": s.reason_vi, "reason_en": s.reason_en,
-                 "prize": s.tier_code, "outcome": s.outcome.value if s.outcome else None}
-                for s in result.standings]
+        return [
+            {
+                "rank": s.rank,
+                "unit_id": int(s.unit.unit_id),
+                "unit": s.unit.name,
+                "pool": s.unit.pool,
+                "participants": s.participants,
+                "headcount": s.unit.headcount,
+                "participation_rate": s.participation_rate,
+                "mean_score": s.mean_score,
+                "value": s.value,
+                "qualifies": s.qualifies,
+                "reason_vi": s.reason_vi,
+                "reason_en": s.reason_en,
+                "prize": s.tier_code,
+                "outcome": s.outcome.value if s.outcome else None,
+            }
+            for s in result.standings
+        ]
 
     rows = _run(as_json, work)
-    text = "\n".join(f"{r['rank'] or '-':>3} {r['unit']:<40} {r['participants']:>5} {r['value']:>8.3f} {r['prize'] or ''}"
-                     for r in rows)
+    text = "\n".join(
+        f"{r['rank'] or '-':>3} {r['unit']:<40} {r['participants']:>5} {r['value']:>8.3f} {r['prize'] or ''}"
+        for r in rows
+    )
     _out()._emit(as_json, {"ok": True, "contest": contest, "units": rows}, text)
 
 
@@ -103,26 +131,37 @@ EXPORT_KINDS = ("ranking", "prizes", "collectives", "participation", "decisions"
 
 
 @results_app.command("export")
-def export(kind: Annotated[str, typer.Argument(help=", ".join(EXPORT_KINDS))], contest: ContestOpt,
-           out: Annotated[Path, typer.Option("--out", help="Where to write the .xlsx file.")],
-           round_number: Annotated[int | None, typer.Option("--round", help="Round number.")] = None,
-           as_json: JsonFlag = False) -> None:
+def export(
+    kind: Annotated[str, typer.Argument(help=", ".join(EXPORT_KINDS))],
+    contest: ContestOpt,
+    out: Annotated[Path, typer.Option("--out", help="Where to write the .xlsx file.")],
+    round_number: Annotated[int | None, typer.Option("--round", help="Round number.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
     """Export to .xlsx: ranking, prizes (the decision's annex), collectives, participation, decisions."""
     from contest.services import contests, exports, results
 
-    def work(db):  # noqa: ANN001, ANN202
+    def work(db):
         c = contests.get_by_slug(db, contest)
         r = results.get_round(db, contest, round_number) if round_number is not None else None
         if kind not in EXPORT_KINDS:
-            raise ContestError(f"Loại xuất không hợp lệ: {kind}.", f"Unknown export: {kind}.", field="kind")
+            raise ContestError(
+                f"Loại xuất không hợp lệ: {kind}.", f"Unknown export: {kind}.", field="kind"
+            )
         if kind in ("ranking",) and r is None:
-            raise ContestError("Cần chọn đợt thi (--round).", "A round is needed (--round).", field="round")
+            raise ContestError(
+                "Cần chọn đợt thi (--round).", "A round is needed (--round).", field="round"
+            )
         if kind == "ranking":
             return exports.ranking_xlsx(db, r)
         if kind == "prizes":
-            pl = results.latest_list(db, c.id, r.id if r else None, "individual" if r else "collective")
+            pl = results.latest_list(
+                db, c.id, r.id if r else None, "individual" if r else "collective"
+            )
             if pl is None:
-                raise ContestError("Chưa có danh sách giải.", "There is no prize list yet.", field="list")
+                raise ContestError(
+                    "Chưa có danh sách giải.", "There is no prize list yet.", field="list"
+                )
             return exports.prize_list_xlsx(db, pl)
         if kind == "collectives":
             return exports.collectives_xlsx(db, c)
@@ -132,60 +171,99 @@ def export(kind: Annotated[str, typer.Argument(help=", ".join(EXPORT_KINDS))], c
 
     data = _run(as_json, work)
     out.write_bytes(data)
-    _out()._emit(as_json, {"ok": True, "file": str(out), "bytes": len(data)}, f"Đã ghi / written: {out}")
+    _out()._emit(
+        as_json, {"ok": True, "file": str(out), "bytes": len(data)}, f"Đã ghi / written: {out}"
+    )
 
 
-def _list_dict(pl, report=None) -> dict:  # noqa: ANN001
-    d = {"id": pl.id, "kind": pl.kind, "round_id": pl.round_id, "version": pl.version, "status": pl.status,
-         "lines": [{"participant_id": e.participant_id, "unit_id": e.unit_id, "tier": e.tier_code, "rank": e.rank}
-                   for e in pl.entries]}
+def _list_dict(pl, report=None) -> dict:
+    d = {
+        "id": pl.id,
+        "kind": pl.kind,
+        "round_id": pl.round_id,
+        "version": pl.version,
+        "status": pl.status,
+        "lines": [
+            {
+                "participant_id": e.participant_id,
+                "unit_id": e.unit_id,
+                "tier": e.tier_code,
+                "rank": e.rank,
+            }
+            for e in pl.entries
+        ],
+    }
     if report is not None:
         d["by_tier"], d["undecided"], d["cap"] = report.by_tier, report.undecided, report.cap
     return d
 
 
 @prizes_app.command("allocate")
-def allocate(contest: ContestOpt,
-             round_number: Annotated[int | None, typer.Option("--round", help="Round number.")] = None,
-             collective: Annotated[bool, typer.Option("--collective", help="Collective prizes.")] = False,
-             correction: Annotated[str | None, typer.Option("--correction", help="Reason for a new version.")] = None,
-             by: Annotated[str | None, typer.Option("--by", help="Username acting.")] = None,
-             as_json: JsonFlag = False) -> None:
+def allocate(
+    contest: ContestOpt,
+    round_number: Annotated[int | None, typer.Option("--round", help="Round number.")] = None,
+    collective: Annotated[bool, typer.Option("--collective", help="Collective prizes.")] = False,
+    correction: Annotated[
+        str | None, typer.Option("--correction", help="Reason for a new version.")
+    ] = None,
+    by: Annotated[str | None, typer.Option("--by", help="Username acting.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
     """Allocate prizes from the plan into a draft list (or a correction version)."""
     from contest.services import contests, prizes, results
     from contest.services.context import SYSTEM
 
-    def work(db):  # noqa: ANN001, ANN202
+    def work(db):
         actor = _staff_actor(db, by) if by else SYSTEM
         if collective:
-            return _list_dict(prizes.allocate_collectives(db, actor, contests.get_by_slug(db, contest),
-                                                          correction_note=correction))
+            return _list_dict(
+                prizes.allocate_collectives(
+                    db, actor, contests.get_by_slug(db, contest), correction_note=correction
+                )
+            )
         if round_number is None:
-            raise ContestError("Cần chọn đợt thi (--round) hoặc --collective.", "Give --round or --collective.",
-                               field="round")
-        report = prizes.allocate(db, actor, results.get_round(db, contest, round_number), correction_note=correction)
+            raise ContestError(
+                "Cần chọn đợt thi (--round) hoặc --collective.",
+                "Give --round or --collective.",
+                field="round",
+            )
+        report = prizes.allocate(
+            db, actor, results.get_round(db, contest, round_number), correction_note=correction
+        )
         return _list_dict(report.prize_list, report)
 
     d = _run(as_json, work)
-    _out()._emit(as_json, {"ok": True, **d},
-                 f"Danh sách / list #{d['id']} v{d['version']} ({d['status']}): {len(d['lines'])} dòng / lines")
+    _out()._emit(
+        as_json,
+        {"ok": True, **d},
+        f"Danh sách / list #{d['id']} v{d['version']} ({d['status']}): {len(d['lines'])} dòng / lines",
+    )
 
 
-def _transition(name: str):  # noqa: ANN202
-    def command(list_id: Annotated[int, typer.Option("--list", help="Prize list id.")], by: ByOpt,
-                as_json: JsonFlag = False) -> None:
+def _transition(name: str):
+    def command(
+        list_id: Annotated[int, typer.Option("--list", help="Prize list id.")],
+        by: ByOpt,
+        as_json: JsonFlag = False,
+    ) -> None:
         from contest.services import prizes
 
-        def work(db):  # noqa: ANN001, ANN202
+        def work(db):
             pl = getattr(prizes, name)(db, _staff_actor(db, by), prizes.get_list(db, list_id))
             return _list_dict(pl)
 
         d = _run(as_json, work)
-        _out()._emit(as_json, {"ok": True, **d}, f"Danh sách / list #{d['id']} v{d['version']}: {d['status']}")
+        _out()._emit(
+            as_json,
+            {"ok": True, **d},
+            f"Danh sách / list #{d['id']} v{d['version']}: {d['status']}",
+        )
 
-    command.__doc__ = {"propose": "Propose a draft list (committee member).",
-                       "approve": "Approve a proposed list (committee chair); it is frozen from then on.",
-                       "publish": "Publish an approved list on the public results page."}[name]
+    command.__doc__ = {
+        "propose": "Propose a draft list (committee member).",
+        "approve": "Approve a proposed list (committee chair); it is frozen from then on.",
+        "publish": "Publish an approved list on the public results page.",
+    }[name]
     return command
 
 

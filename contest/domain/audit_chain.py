@@ -26,7 +26,9 @@ class AuditRecord:
 
 
 def canonical_details(details: dict | None) -> str:
-    return json.dumps(details or {}, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    return json.dumps(
+        details or {}, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str
+    )
 
 
 def record_hash(record: AuditRecord) -> str:

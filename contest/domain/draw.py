@@ -244,9 +244,7 @@ def _augmenting_path(
     return None
 
 
-def _reachable(
-    start: int, plan: _Plan, taken: list[list[int]]
-) -> tuple[list[int], set[int]]:
+def _reachable(start: int, plan: _Plan, taken: list[list[int]]) -> tuple[list[int], set[int]]:
     """Quotas and cells reachable from a quota that cannot be filled: a set of quotas that
     together need more questions than their cells hold (Hall's condition fails there)."""
     quotas, cells = [start], set()

@@ -237,7 +237,7 @@ def duplicate_citizen_id_flags(profiles: Iterable[Profile]) -> dict[str, Flag]:
         if p.citizen_id and p.citizen_id.strip():
             by_number.setdefault(p.citizen_id.strip(), []).append(p)
     flags: dict[str, Flag] = {}
-    for number, group in by_number.items():
+    for group in by_number.values():
         if len(group) < 2:
             continue
         times = [p.registered_at for p in group]
@@ -364,16 +364,13 @@ class Verdict:
         return " ".join(f.message_en for f in self.flags) or "Eligible"
 
 
-def decide(
-    subject_id: str, flags: Iterable[Flag], decisions: Iterable[Decision]
-) -> Verdict:
+def decide(subject_id: str, flags: Iterable[Flag], decisions: Iterable[Decision]) -> Verdict:
     """Eligible when there are no flags, unless the latest committee decision says otherwise.
 
     Decisions with the same time keep the order they were recorded in, the audit order."""
     flags = tuple(flags)
     ordered = tuple(
-        d
-        for _, d in sorted(enumerate(decisions), key=lambda pair: (pair[1].decided_at, pair[0]))
+        d for _, d in sorted(enumerate(decisions), key=lambda pair: (pair[1].decided_at, pair[0]))
     )
     eligible = ordered[-1].eligible if ordered else not flags
     return Verdict(subject_id=subject_id, eligible=eligible, flags=flags, decisions=ordered)

@@ -535,8 +535,8 @@ def _allocate(
     decided: dict[int, EntryResult] = {}
     for i, tier in tier_of.items():
         decided[i] = EntryResult(
-                ordered[i], Outcome.AWARDED, ranks[i], tie_groups[i], tier.code, tier.rank_order
-            )
+            ordered[i], Outcome.AWARDED, ranks[i], tie_groups[i], tier.code, tier.rank_order
+        )
     for i, codes in candidates.items():
         if i not in tier_of:
             decided[i] = EntryResult(

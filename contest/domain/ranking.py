@@ -159,9 +159,7 @@ def bulk_allocation() -> Iterator[None]:
 
 def check_unique_ids(entries: Sequence[Entry]) -> None:
     if len(set(map(_entry_id_of, entries))) != len(entries):
-        raise ContestError(
-            "Mã bài thi bị trùng.", "Entry ids are not unique.", field="entry_id"
-        )
+        raise ContestError("Mã bài thi bị trùng.", "Entry ids are not unique.", field="entry_id")
 
 
 def sorted_with_ties(

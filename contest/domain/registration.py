@@ -7,7 +7,8 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
-from contest.domain.citizen_id import age_on, normalise as normalise_citizen_id, validate_citizen_id
+from contest.domain.citizen_id import age_on, validate_citizen_id
+from contest.domain.citizen_id import normalise as normalise_citizen_id
 from contest.domain.errors import ContestError, InvalidInput
 
 _PHONE = re.compile(r"0(3|5|7|8|9)\d{8}")
@@ -62,7 +63,10 @@ def normalise_phone(raw: str) -> str:
 
 def parse_date(raw: str) -> date | None:
     raw = (raw or "").strip()
-    for pattern, order in ((r"(\d{1,2})/(\d{1,2})/(\d{4})", "dmy"), (r"(\d{4})-(\d{2})-(\d{2})", "ymd")):
+    for pattern, order in (
+        (r"(\d{1,2})/(\d{1,2})/(\d{4})", "dmy"),
+        (r"(\d{4})-(\d{2})-(\d{2})", "ymd"),
+    ):
         m = re.fullmatch(pattern, raw)
         if m:
             a, b, c = (int(x) for x in m.groups())
@@ -73,20 +77,34 @@ def parse_date(raw: str) -> date | None:
     return None
 
 
-def validate_registration(data: RegistrationInput, rules: EntryRules, today: date) -> ValidRegistration:
+def validate_registration(
+    data: RegistrationInput, rules: EntryRules, today: date
+) -> ValidRegistration:
     """Check every field and raise InvalidInput listing all problems at once."""
     errors: list[ContestError] = []
     full_name = normalise_text(data.full_name)
     if len(full_name) < 2 or len(full_name) > 200 or any(ch.isdigit() for ch in full_name):
-        errors.append(ContestError("Vui lòng nhập họ và tên đầy đủ (không chứa chữ số).",
-                                   "Please enter your full name (no digits).", field="full_name"))
+        errors.append(
+            ContestError(
+                "Vui lòng nhập họ và tên đầy đủ (không chứa chữ số).",
+                "Please enter your full name (no digits).",
+                field="full_name",
+            )
+        )
     dob = parse_date(data.date_of_birth)
     if dob is None or dob > today or dob.year < 1900:
-        errors.append(ContestError("Ngày sinh không hợp lệ (định dạng dd/mm/yyyy).",
-                                   "Date of birth is not valid (format dd/mm/yyyy).", field="date_of_birth"))
+        errors.append(
+            ContestError(
+                "Ngày sinh không hợp lệ (định dạng dd/mm/yyyy).",
+                "Date of birth is not valid (format dd/mm/yyyy).",
+                field="date_of_birth",
+            )
+        )
     gender = data.gender if data.gender in ("male", "female") else ""
     if not gender:
-        errors.append(ContestError("Vui lòng chọn giới tính.", "Please choose a gender.", field="gender"))
+        errors.append(
+            ContestError("Vui lòng chọn giới tính.", "Please choose a gender.", field="gender")
+        )
     citizen_id = normalise_citizen_id(data.citizen_id)
     if dob is not None and gender:
         try:
@@ -94,34 +112,61 @@ def validate_registration(data: RegistrationInput, rules: EntryRules, today: dat
         except ContestError as exc:
             errors.append(exc)
     elif not re.fullmatch(r"\d{12}", citizen_id):
-        errors.append(ContestError("Số CCCD phải gồm đúng 12 chữ số.",
-                                   "The citizen ID (CCCD) must be exactly 12 digits.", field="citizen_id"))
+        errors.append(
+            ContestError(
+                "Số CCCD phải gồm đúng 12 chữ số.",
+                "The citizen ID (CCCD) must be exactly 12 digits.",
+                field="citizen_id",
+            )
+        )
     if dob is not None and rules.min_age and rules.age_cutoff:
         if age_on(dob, rules.age_cutoff) < rules.min_age:
-            errors.append(ContestError(
-                f"Người dự thi phải đủ {rules.min_age} tuổi tính đến ngày {rules.age_cutoff:%d/%m/%Y}.",
-                f"Participants must be at least {rules.min_age} years old on {rules.age_cutoff:%d/%m/%Y}.",
-                field="date_of_birth"))
+            errors.append(
+                ContestError(
+                    f"Người dự thi phải đủ {rules.min_age} tuổi tính đến ngày {rules.age_cutoff:%d/%m/%Y}.",
+                    f"Participants must be at least {rules.min_age} years old on {rules.age_cutoff:%d/%m/%Y}.",
+                    field="date_of_birth",
+                )
+            )
     phone = normalise_phone(data.phone)
     if not _PHONE.fullmatch(phone):
-        errors.append(ContestError("Số điện thoại di động phải gồm 10 chữ số, bắt đầu bằng 03, 05, 07, 08 hoặc 09.",
-                                   "The mobile number must be 10 digits starting with 03, 05, 07, 08 or 09.",
-                                   field="phone"))
+        errors.append(
+            ContestError(
+                "Số điện thoại di động phải gồm 10 chữ số, bắt đầu bằng 03, 05, 07, 08 hoặc 09.",
+                "The mobile number must be 10 digits starting with 03, 05, 07, 08 or 09.",
+                field="phone",
+            )
+        )
     email = (data.email or "").strip() or None
     if email and (not _EMAIL.fullmatch(email) or len(email) > 200):
-        errors.append(ContestError("Địa chỉ email không hợp lệ.", "The email address is not valid.", field="email"))
+        errors.append(
+            ContestError(
+                "Địa chỉ email không hợp lệ.", "The email address is not valid.", field="email"
+            )
+        )
     if not data.unit_code:
-        errors.append(ContestError("Vui lòng chọn đơn vị.", "Please choose your unit.", field="unit_code"))
+        errors.append(
+            ContestError("Vui lòng chọn đơn vị.", "Please choose your unit.", field="unit_code")
+        )
     if len(data.password or "") < MIN_PASSWORD_LENGTH:
-        errors.append(ContestError(f"Mật khẩu cần ít nhất {MIN_PASSWORD_LENGTH} ký tự.",
-                                   f"The password needs at least {MIN_PASSWORD_LENGTH} characters.",
-                                   field="password"))
+        errors.append(
+            ContestError(
+                f"Mật khẩu cần ít nhất {MIN_PASSWORD_LENGTH} ký tự.",
+                f"The password needs at least {MIN_PASSWORD_LENGTH} characters.",
+                field="password",
+            )
+        )
     if not data.consent:
-        errors.append(ContestError(
-            "Bạn cần đồng ý cho Ban Tổ chức xử lý dữ liệu cá nhân theo Nghị định 13/2023/NĐ-CP để dự thi.",
-            "You must consent to the processing of your personal data under Decree 13/2023/ND-CP to take part.",
-            field="consent"))
+        errors.append(
+            ContestError(
+                "Bạn cần đồng ý cho Ban Tổ chức xử lý dữ liệu cá nhân theo Nghị định 13/2023/NĐ-CP để dự thi.",
+                "You must consent to the processing of your personal data under Decree 13/2023/ND-CP to take part.",
+                field="consent",
+            )
+        )
     if errors:
         raise InvalidInput(errors)
     assert dob is not None
-    return ValidRegistration(full_name, dob, gender, citizen_id, phone, email, data.unit_code, data.password)
+    return ValidRegistration(
+        full_name, dob, gender, citizen_id, phone, email, data.unit_code, data.password
+    )

@@ -91,7 +91,10 @@ def screen_work(work: WorkFacts, rules: WorkRules) -> tuple[Flag, ...]:
     wid = work.work_id
     flags: list[Flag] = []
     missing_vi, missing_en = [], []
-    for name, vi, en in (("title", "tên tác phẩm", "title"), ("description", "mô tả", "description")):
+    for name, vi, en in (
+        ("title", "tên tác phẩm", "title"),
+        ("description", "mô tả", "description"),
+    ):
         if _blank(getattr(work, name)):
             missing_vi.append(vi)
             missing_en.append(en)
@@ -99,24 +102,53 @@ def screen_work(work: WorkFacts, rules: WorkRules) -> tuple[Flag, ...]:
         missing_vi.append("thể loại")
         missing_en.append("category")
     if missing_vi:
-        flags.append(Flag(wid, FlagCode.WORK_INCOMPLETE, f"Thiếu thông tin: {', '.join(missing_vi)}.",
-                          f"Missing: {', '.join(missing_en)}."))
+        flags.append(
+            Flag(
+                wid,
+                FlagCode.WORK_INCOMPLETE,
+                f"Thiếu thông tin: {', '.join(missing_vi)}.",
+                f"Missing: {', '.join(missing_en)}.",
+            )
+        )
     if rules.require_file_or_link and not work.file_hashes and not work.links:
-        flags.append(Flag(wid, FlagCode.WORK_FILES, "Tác phẩm không có tệp hoặc đường dẫn nào.",
-                          "The work has no file or link."))
+        flags.append(
+            Flag(
+                wid,
+                FlagCode.WORK_FILES,
+                "Tác phẩm không có tệp hoặc đường dẫn nào.",
+                "The work has no file or link.",
+            )
+        )
     if work.unreadable_files:
         names = ", ".join(work.unreadable_files)
-        flags.append(Flag(wid, FlagCode.WORK_FILES, f"Không đọc được tệp: {names}.",
-                          f"Files cannot be read: {names}."))
+        flags.append(
+            Flag(
+                wid,
+                FlagCode.WORK_FILES,
+                f"Không đọc được tệp: {names}.",
+                f"Files cannot be read: {names}.",
+            )
+        )
     if not work.declaration:
-        flags.append(Flag(wid, FlagCode.NO_DECLARATION, "Chưa cam kết tác phẩm là của mình và chưa công bố.",
-                          "No declaration that the work is original and unpublished."))
+        flags.append(
+            Flag(
+                wid,
+                FlagCode.NO_DECLARATION,
+                "Chưa cam kết tác phẩm là của mình và chưa công bố.",
+                "No declaration that the work is original and unpublished.",
+            )
+        )
     if any(a in rules.excluded_participant_ids for a in work.author_ids) or any(
         c in rules.excluded_citizen_ids for c in work.author_citizen_ids
     ):
-        flags.append(Flag(wid, FlagCode.EXCLUDED_STAFF,
-                          "Tác giả là thành viên Ban Tổ chức, Ban Giám khảo hoặc Tổ Thư ký.",
-                          "An author is a member of the organising committee, jury or secretariat."))
+        flags.append(
+            Flag(
+                wid,
+                FlagCode.EXCLUDED_STAFF,
+                "Tác giả là thành viên Ban Tổ chức, Ban Giám khảo hoặc Tổ Thư ký.",
+                "An author is a member of the organising committee, jury or secretariat.",
+            )
+        )
     return tuple(flags)
 
 
@@ -135,8 +167,12 @@ def duplicate_file_flags(works: Iterable[WorkFacts]) -> dict[str, Flag]:
             if wid in flags:
                 continue
             others = ", ".join(sorted((i for i in ids if i != wid), key=lambda s: (len(s), s)))
-            flags[wid] = Flag(wid, FlagCode.DUPLICATE_WORK, f"Trùng tệp với tác phẩm khác ({others}).",
-                              f"Shares an identical file with another entry ({others}).")
+            flags[wid] = Flag(
+                wid,
+                FlagCode.DUPLICATE_WORK,
+                f"Trùng tệp với tác phẩm khác ({others}).",
+                f"Shares an identical file with another entry ({others}).",
+            )
     return flags
 
 
@@ -161,24 +197,42 @@ class Rubric:
     def __post_init__(self) -> None:
         codes = [c.code for c in self.criteria]
         if not codes:
-            raise ContestError("Thang điểm cần ít nhất một tiêu chí.", "A rubric needs at least one criterion.",
-                               field="rubric")
+            raise ContestError(
+                "Thang điểm cần ít nhất một tiêu chí.",
+                "A rubric needs at least one criterion.",
+                field="rubric",
+            )
         if len(set(codes)) != len(codes):
             raise ContestError("Mã tiêu chí bị trùng.", "Criterion codes repeat.", field="rubric")
         for c in self.criteria:
             if c.max_points <= 0 or c.weight <= 0:
-                raise ContestError(f"Tiêu chí {c.label_vi}: điểm tối đa và trọng số phải dương.",
-                                   f"Criterion {c.label_en}: maximum and weight must be positive.", field="rubric")
+                raise ContestError(
+                    f"Tiêu chí {c.label_vi}: điểm tối đa và trọng số phải dương.",
+                    f"Criterion {c.label_en}: maximum and weight must be positive.",
+                    field="rubric",
+                )
 
     @classmethod
     def from_spec(cls, spec: Sequence[Mapping]) -> Rubric:
         try:
-            return cls(tuple(
-                Criterion(str(c["code"]), str(c["label_vi"]), str(c.get("label_en") or c["label_vi"]),
-                          float(c["max_points"]), float(c.get("weight", 1))) for c in spec))
+            return cls(
+                tuple(
+                    Criterion(
+                        str(c["code"]),
+                        str(c["label_vi"]),
+                        str(c.get("label_en") or c["label_vi"]),
+                        float(c["max_points"]),
+                        float(c.get("weight", 1)),
+                    )
+                    for c in spec
+                )
+            )
         except (KeyError, TypeError, ValueError) as exc:
-            raise ContestError(f"Thang điểm không hợp lệ: {exc}.", f"The rubric is not valid: {exc}.",
-                               field="rubric") from None
+            raise ContestError(
+                f"Thang điểm không hợp lệ: {exc}.",
+                f"The rubric is not valid: {exc}.",
+                field="rubric",
+            ) from None
 
     def total(self, values: Mapping[str, float]) -> float:
         """Check every criterion has a value within its scale and return the weighted total on 100."""
@@ -189,8 +243,11 @@ class Rubric:
                 problems_vi.append(f"{c.label_vi} (0–{c.max_points:g})")
                 problems_en.append(f"{c.label_en} (0–{c.max_points:g})")
         if problems_vi:
-            raise ContestError("Điểm chưa hợp lệ: " + ", ".join(problems_vi) + ".",
-                               "Scores missing or out of range: " + ", ".join(problems_en) + ".", field="values")
+            raise ContestError(
+                "Điểm chưa hợp lệ: " + ", ".join(problems_vi) + ".",
+                "Scores missing or out of range: " + ", ".join(problems_en) + ".",
+                field="values",
+            )
         weights = sum(c.weight for c in self.criteria)
         raw = sum(c.weight * float(values[c.code]) / c.max_points for c in self.criteria)
         return round(100 * raw / weights, 2)

@@ -36,8 +36,16 @@ def export_xlsx(questions: Iterable[QuestionDraft], title: str = "Ngân hàng c�
     questions = list(questions)
     width = max([_MIN_OPTIONS, *(len(q.options) for q in questions)])
     with_format = any(q.text_format == "html" for q in questions)
-    headers = ["STT", "Câu hỏi", *(f"Phương án {letter(i)}" for i in range(width)),
-               "Đáp án đúng", "Chủ đề", "Mức độ", "Giải thích", "Nguồn"]
+    headers = [
+        "STT",
+        "Câu hỏi",
+        *(f"Phương án {letter(i)}" for i in range(width)),
+        "Đáp án đúng",
+        "Chủ đề",
+        "Mức độ",
+        "Giải thích",
+        "Nguồn",
+    ]
     if with_format:
         headers.append("Định dạng")
 
@@ -70,9 +78,13 @@ def export_xlsx(questions: Iterable[QuestionDraft], title: str = "Ngân hàng c�
 
     for position, q in enumerate(questions, start=1):
         number = q.number or str(position)
-        row: list[object] = [int(number) if number.isdigit() and len(number) < 10 else text_cell(number)]
+        row: list[object] = [
+            int(number) if number.isdigit() and len(number) < 10 else text_cell(number)
+        ]
         row.append(text_cell(q.stem, wrapped=True))
-        row.extend(text_cell(q.options[i].text) if i < len(q.options) else None for i in range(width))
+        row.extend(
+            text_cell(q.options[i].text) if i < len(q.options) else None for i in range(width)
+        )
         row.append(q.correct_letters)
         row.append(text_cell(q.topic))
         row.append(DIFFICULTY_VI.get(q.difficulty or "", None))
@@ -103,7 +115,11 @@ def _syllables(rng: random.Random) -> list[str]:
         for rhyme in _RHYMES:
             tone = rng.choice(_TONES)
             marked = next((i for i, ch in enumerate(rhyme) if ch in "âêôơưă"), 0)
-            out.append(unicodedata.normalize("NFC", initial + rhyme[: marked + 1] + tone + rhyme[marked + 1 :]))
+            out.append(
+                unicodedata.normalize(
+                    "NFC", initial + rhyme[: marked + 1] + tone + rhyme[marked + 1 :]
+                )
+            )
     rng.shuffle(out)
     return out
 

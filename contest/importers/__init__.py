@@ -24,7 +24,13 @@ from contest.importers.base import (
     ParseResult,
     QuestionDraft,
 )
-from contest.importers.duplicates import Duplicate, NearDuplicate, find_duplicates, fingerprint, near_duplicates
+from contest.importers.duplicates import (
+    Duplicate,
+    NearDuplicate,
+    find_duplicates,
+    fingerprint,
+    near_duplicates,
+)
 from contest.importers.safety import check_size
 
 __all__ = [

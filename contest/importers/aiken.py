@@ -52,8 +52,12 @@ def parse(data: bytes, filename: str, limits: ImportLimits) -> ParseResult:
             if answer:
                 if pending is None:
                     result.errors.append(
-                        make_issue(where, "correct", "dòng 'ANSWER:' không thuộc câu hỏi nào (câu hỏi chưa bắt đầu)",
-                                   "an 'ANSWER:' line belongs to no question (question not started)")
+                        make_issue(
+                            where,
+                            "correct",
+                            "dòng 'ANSWER:' không thuộc câu hỏi nào (câu hỏi chưa bắt đầu)",
+                            "an 'ANSWER:' line belongs to no question (question not started)",
+                        )
                     )
                     continue
                 _finish(pending, answer.group(1), filename, result)
@@ -63,17 +67,24 @@ def parse(data: bytes, filename: str, limits: ImportLimits) -> ParseResult:
             elif option:
                 if pending is None:
                     result.errors.append(
-                        make_issue(where, "options", "phương án đứng trước khi có câu hỏi (câu hỏi chưa bắt đầu)",
-                                   "an option comes before any question (question not started)")
+                        make_issue(
+                            where,
+                            "options",
+                            "phương án đứng trước khi có câu hỏi (câu hỏi chưa bắt đầu)",
+                            "an option comes before any question (question not started)",
+                        )
                     )
                     continue
                 pending.options.append((option.group(1), normalize_text(option.group(2))))
             else:
                 if pending is not None and pending.options:
                     result.errors.append(
-                        make_issue(Location(filename, line=pending.line), "correct",
-                                   "câu hỏi chưa có dòng 'ANSWER:' trước khi câu sau bắt đầu",
-                                   "the question is not completed with an 'ANSWER:' line before the next question starts")
+                        make_issue(
+                            Location(filename, line=pending.line),
+                            "correct",
+                            "câu hỏi chưa có dòng 'ANSWER:' trước khi câu sau bắt đầu",
+                            "the question is not completed with an 'ANSWER:' line before the next question starts",
+                        )
                     )
                     pending = None
                 if pending is None:
@@ -82,9 +93,12 @@ def parse(data: bytes, filename: str, limits: ImportLimits) -> ParseResult:
                     pending.stem.append(line)
         if pending is not None:
             result.errors.append(
-                make_issue(Location(filename, line=pending.line), "correct",
-                           "câu hỏi cuối tệp chưa có dòng 'ANSWER:'",
-                           "the last question has no 'ANSWER:' line")
+                make_issue(
+                    Location(filename, line=pending.line),
+                    "correct",
+                    "câu hỏi cuối tệp chưa có dòng 'ANSWER:'",
+                    "the last question has no 'ANSWER:' line",
+                )
             )
     except FileRefused as refused:
         return refused.result(filename)
@@ -98,14 +112,22 @@ def _finish(pending: _Pending, answer: str, filename: str, result: ParseResult) 
     problems = []
     if letters != [chr(ord("A") + i) for i in range(len(letters))]:
         problems.append(
-            make_issue(where, "options", f"các phương án {', '.join(letters)} không liền nhau theo thứ tự A, B, C…",
-                       f"the options {', '.join(letters)} are not consecutive A, B, C…")
+            make_issue(
+                where,
+                "options",
+                f"các phương án {', '.join(letters)} không liền nhau theo thứ tự A, B, C…",
+                f"the options {', '.join(letters)} are not consecutive A, B, C…",
+            )
         )
     for ch in wanted:
         if ch not in letters and len(letters) >= 2:
             problems.append(
-                make_issue(where, "correct", f"'{ch}' không phải là một phương án có trong câu hỏi",
-                           f"'{ch}' is not one of the question's options")
+                make_issue(
+                    where,
+                    "correct",
+                    f"'{ch}' không phải là một phương án có trong câu hỏi",
+                    f"'{ch}' is not one of the question's options",
+                )
             )
     options = [(text, ltr in wanted) for ltr, text in pending.options]
     stem = normalize_text(" ".join(pending.stem))
@@ -117,5 +139,7 @@ def _finish(pending: _Pending, answer: str, filename: str, result: ParseResult) 
         result.errors.extend(problems)
         return
     result.questions.append(
-        QuestionDraft(stem=stem, options=tuple(OptionDraft(t, c) for t, c in options), location=where)
+        QuestionDraft(
+            stem=stem, options=tuple(OptionDraft(t, c) for t, c in options), location=where
+        )
     )

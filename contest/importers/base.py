@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field as dc_field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 
 from contest.importers.text import difficulty_code, unknown_difficulty
 
@@ -106,7 +107,9 @@ class FileRefused(Exception):
         self.message_en = message_en
 
     def result(self, filename: str) -> ParseResult:
-        return ParseResult(errors=[ImportIssue(Location(filename), self.field, self.message_vi, self.message_en)])
+        return ParseResult(
+            errors=[ImportIssue(Location(filename), self.field, self.message_vi, self.message_en)]
+        )
 
 
 # Canonical names of the fields, as the Excel form and the error messages show them.
@@ -135,7 +138,9 @@ def field_label(field: str | None) -> tuple[str, str] | None:
     return FIELD_LABELS.get(field, (field, field))
 
 
-def make_issue(location: Location, field: str | None, reason_vi: str, reason_en: str) -> ImportIssue:
+def make_issue(
+    location: Location, field: str | None, reason_vi: str, reason_en: str
+) -> ImportIssue:
     """Build an issue whose messages start with the place, e.g. "Dòng 14, cột 'Đáp án đúng': …"."""
     vi: list[str] = []
     en: list[str] = []
@@ -178,7 +183,9 @@ def check_question(
     """The problems every format shares: empty stem, < 2 options, no right option, repeated option."""
     problems: list[ImportIssue] = []
     if not stem:
-        problems.append(make_issue(location, "stem", "câu hỏi không có nội dung", "the question has no text"))
+        problems.append(
+            make_issue(location, "stem", "câu hỏi không có nội dung", "the question has no text")
+        )
     if len(options) < 2:
         problems.append(
             make_issue(
@@ -190,7 +197,9 @@ def check_question(
         )
     elif not any(correct for _, correct in options):
         problems.append(
-            make_issue(location, correct_field, "không có phương án đúng", "no option is marked as correct")
+            make_issue(
+                location, correct_field, "không có phương án đúng", "no option is marked as correct"
+            )
         )
     seen: dict[str, int] = {}
     for i, (text, _) in enumerate(options):
@@ -225,7 +234,9 @@ def too_many_questions(limits: ImportLimits) -> FileRefused:
     )
 
 
-def skipped_kind(location: Location, kind_vi: str, kind_en: str, name: str | None = None) -> ImportIssue:
+def skipped_kind(
+    location: Location, kind_vi: str, kind_en: str, name: str | None = None
+) -> ImportIssue:
     named = f" '{name}'" if name else ""
     return make_issue(
         location,

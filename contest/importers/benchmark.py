@@ -20,7 +20,9 @@ def measure(count: int = 10_000, runs: int = 5) -> dict:
         times.append(time.perf_counter() - started)
         cpu.append(time.process_time() - started_cpu)
         if len(result.questions) != count or result.errors:
-            raise SystemExit(f"expected {count} questions, got {len(result.questions)} and {len(result.errors)} errors")
+            raise SystemExit(
+                f"expected {count} questions, got {len(result.questions)} and {len(result.errors)} errors"
+            )
     return {
         "questions": count,
         "bytes": len(data),

@@ -37,7 +37,9 @@ def parse(data: bytes, filename: str, limits: ImportLimits) -> ParseResult:
                 f"Tệp CSV sai cấu trúc (dấu ngoặc kép không đóng?): {exc}",
                 f"The CSV file is malformed (an unclosed quote?): {exc}",
             ) from exc
-        read_table(rows, file=filename, sheet=None, default_topic=None, limits=limits, result=result)
+        read_table(
+            rows, file=filename, sheet=None, default_topic=None, limits=limits, result=result
+        )
     except FileRefused as refused:
         return refused.result(filename)
     return result

@@ -29,7 +29,10 @@ from contest.importers.safety import open_office_zip
 from contest.importers.tabular import _parse_correct, read_table
 from contest.importers.text import fold, normalize_text
 
-_QUESTION = re.compile(r"\s*(?:câu(?:\s*hỏi)?|cau(?:\s*hoi)?|question|bài|bai)\s*(\d+)\s*[:.)]?\s*(.*)", re.IGNORECASE | re.DOTALL)
+_QUESTION = re.compile(
+    r"\s*(?:câu(?:\s*hỏi)?|cau(?:\s*hoi)?|question|bài|bai)\s*(\d+)\s*[:.)]?\s*(.*)",
+    re.IGNORECASE | re.DOTALL,
+)
 _NUMBERED = re.compile(r"\s*(\d+)\s*[.)](?:\s+(.*)|\s*$)", re.DOTALL)
 _OPTION = re.compile(r"\s*(\*?)\s*(?:([A-J])\s*[.)]|([a-j])\s*[.)])\s*")
 _LABELS = {
@@ -100,7 +103,12 @@ def _run_marks(run, style_bold: _StyleBold) -> frozenset[str]:
     if underline not in (None, False) and getattr(underline, "value", 1) != 0:
         marks.add("underline")
     color = run.font.color
-    if color is not None and color.type is not None and color.rgb is not None and str(color.rgb) not in ("000000", "auto"):
+    if (
+        color is not None
+        and color.type is not None
+        and color.rgb is not None
+        and str(color.rgb) not in ("000000", "auto")
+    ):
         marks.add("colour")
     if run.font.highlight_color is not None:
         marks.add("colour")
@@ -138,7 +146,11 @@ def _split_options(line: _Line) -> list[_Option] | None:
     pos = first.end()
     while True:
         nxt = re.compile(
-            r"(?:\t|\s{2,})\s*(\*?)\s*(" + chr(expected) + r"|" + chr(expected).lower() + r")\s*[.)]\s*"
+            r"(?:\t|\s{2,})\s*(\*?)\s*("
+            + chr(expected)
+            + r"|"
+            + chr(expected).lower()
+            + r")\s*[.)]\s*"
         ).search(line.text, pos)
         if not nxt:
             break
@@ -154,7 +166,13 @@ def _split_options(line: _Line) -> list[_Option] | None:
         visible = [j for j in text_span if not line.text[j].isspace()]
         marks = frozenset(m for m in _MARKS if visible and all(m in line.marks[j] for j in visible))
         options.append(
-            _Option(ltr, normalize_text(line.text[match.end() : end]), bool(match.group(1)), marks, line.marks[letter_pos])
+            _Option(
+                ltr,
+                normalize_text(line.text[match.end() : end]),
+                bool(match.group(1)),
+                marks,
+                line.marks[letter_pos],
+            )
         )
     return options
 
@@ -189,7 +207,9 @@ def _finish(q: _Question, file: str, result: ParseResult) -> None:
         if parsed is None:
             problems.append(
                 make_issue(
-                    where, "correct", f"'{bad}' không phải là một phương án có trong câu hỏi",
+                    where,
+                    "correct",
+                    f"'{bad}' không phải là một phương án có trong câu hỏi",
                     f"'{bad}' is not one of the question's options",
                 )
             )
@@ -212,10 +232,13 @@ def _finish(q: _Question, file: str, result: ParseResult) -> None:
         base = [p for p in base if p.field != "correct"]
     problems.extend(
         make_issue(
-            where, "correct",
+            where,
+            "correct",
             "không xác định được phương án đúng: ghi dòng 'Đáp án: B', hoặc đánh dấu phương án đúng bằng chữ đậm, gạch chân, màu chữ hay dấu '*'",
             "the correct option cannot be told: add a line 'Đáp án: B' or mark the right option bold, underlined, coloured or with '*'",
-        ) if p.field == "correct" else p
+        )
+        if p.field == "correct"
+        else p
         for p in base
     )
     difficulty = read_difficulty(q.meta.get("difficulty"), where, problems)
@@ -237,7 +260,11 @@ def _finish(q: _Question, file: str, result: ParseResult) -> None:
 
 
 def _read_paragraphs(
-    paragraphs: list[tuple[int, Paragraph]], style_bold: _StyleBold, file: str, limits: ImportLimits, result: ParseResult
+    paragraphs: list[tuple[int, Paragraph]],
+    style_bold: _StyleBold,
+    file: str,
+    limits: ImportLimits,
+    result: ParseResult,
 ) -> None:
     current: _Question | None = None
     default_topic: str | None = None
@@ -285,7 +312,11 @@ def _read_paragraphs(
             elif current.last == "option":
                 opt = current.options[-1]
                 current.options[-1] = _Option(
-                    opt.letter, normalize_text(f"{opt.text} {text}"), opt.star, opt.marks, opt.letter_marks
+                    opt.letter,
+                    normalize_text(f"{opt.text} {text}"),
+                    opt.star,
+                    opt.marks,
+                    opt.letter_marks,
                 )
             elif current.last in ("explanation", "source", "topic"):
                 current.meta[current.last] = normalize_text(f"{current.meta[current.last]} {text}")

@@ -25,7 +25,9 @@ def _plain(text: str, text_format: str) -> str:
 
 def _squash(text: str) -> str:
     # Vietnamese diacritics change meaning (ma, má, mà, mả, mã, mạ), so they are kept.
-    return "".join(ch for ch in text if not (ch.isspace() or unicodedata.category(ch).startswith("P")))
+    return "".join(
+        ch for ch in text if not (ch.isspace() or unicodedata.category(ch).startswith("P"))
+    )
 
 
 def fingerprint(q: QuestionDraft) -> str:
@@ -53,7 +55,10 @@ class Duplicate:
 
     def as_issue(self) -> ImportIssue:
         if self.in_bank:
-            vi, en = "câu hỏi đã có trong ngân hàng câu hỏi", "the question is already in the question bank"
+            vi, en = (
+                "câu hỏi đã có trong ngân hàng câu hỏi",
+                "the question is already in the question bank",
+            )
         else:
             first = self.first_index
             vi = f"câu hỏi trùng với câu thứ {first + 1} trong tệp"
@@ -61,7 +66,9 @@ class Duplicate:
         return make_issue(self.question.location, "stem", vi, en)
 
 
-def find_duplicates(drafts: Sequence[QuestionDraft], existing_fingerprints: Collection[str] = ()) -> list[Duplicate]:
+def find_duplicates(
+    drafts: Sequence[QuestionDraft], existing_fingerprints: Collection[str] = ()
+) -> list[Duplicate]:
     """Drafts whose ``fingerprint`` is already in the bank or on an earlier draft of the same file.
 
     ``existing_fingerprints`` holds the fingerprints of the bank's questions (a set is
@@ -126,10 +133,14 @@ def near_duplicates(
     the ratio. Two stems 90% alike in characters but with a changed word every few
     words are therefore missed: the preview is a help, not a proof.
     """
-    bank = existing_stems.items() if isinstance(existing_stems, Mapping) else enumerate(existing_stems)
+    bank = (
+        existing_stems.items() if isinstance(existing_stems, Mapping) else enumerate(existing_stems)
+    )
     entries: list[tuple[str, tuple[str, object], str]] = []
     for key, stem in bank:
-        entries.append((_near_key(_plain(stem, "html" if "<" in stem else "plain")), ("bank", key), stem))
+        entries.append(
+            (_near_key(_plain(stem, "html" if "<" in stem else "plain")), ("bank", key), stem)
+        )
     for i, draft in enumerate(drafts):
         entries.append((_near_key(_plain(draft.stem, draft.text_format)), ("draft", i), draft.stem))
 
@@ -170,9 +181,17 @@ def near_duplicates(
                 if ratio < threshold:
                     continue
                 if other_origin[0] == "bank":
-                    found.append(NearDuplicate(origin[1], round(ratio, 4), other_stem, bank_key=other_origin[1]))
+                    found.append(
+                        NearDuplicate(
+                            origin[1], round(ratio, 4), other_stem, bank_key=other_origin[1]
+                        )
+                    )
                 else:
-                    found.append(NearDuplicate(origin[1], round(ratio, 4), other_stem, other_index=other_origin[1]))
+                    found.append(
+                        NearDuplicate(
+                            origin[1], round(ratio, 4), other_stem, other_index=other_origin[1]
+                        )
+                    )
         for s in prefixes[position]:
             index[s].append(position)
     return found

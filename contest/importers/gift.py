@@ -33,14 +33,25 @@ FALSE_TEXT = "Sai"
 
 # Escaped control characters are swapped for private-use characters while the
 # structure is parsed, then swapped back, as Moodle's own importer does.
-_ESCAPES = [("\\\\", "\ue000"), ("\\~", "\ue001"), ("\\=", "\ue002"), ("\\#", "\ue003"),
-            ("\\{", "\ue004"), ("\\}", "\ue005"), ("\\:", "\ue006")]
+_ESCAPES = [
+    ("\\\\", "\ue000"),
+    ("\\~", "\ue001"),
+    ("\\=", "\ue002"),
+    ("\\#", "\ue003"),
+    ("\\{", "\ue004"),
+    ("\\}", "\ue005"),
+    ("\\:", "\ue006"),
+]
 _UNESCAPE = {placeholder: raw[1] for raw, placeholder in _ESCAPES}
 _FORMAT = re.compile(r"^\s*\[(html|plain|moodle|markdown)\]", re.IGNORECASE)
 _WEIGHT = re.compile(r"^\s*%(-?\d+(?:[.,]\d+)?)%")
 _COMMENT_LABELS = {
-    "mucdo": "difficulty", "difficulty": "difficulty", "nguon": "source", "source": "source",
-    "chude": "topic", "topic": "topic",
+    "mucdo": "difficulty",
+    "difficulty": "difficulty",
+    "nguon": "source",
+    "source": "source",
+    "chude": "topic",
+    "topic": "topic",
 }
 _CONTEXT = re.compile(r"\$[a-z]+\$")
 _CATEGORY_SPLIT = re.compile(r"(?<!/)/(?!/)")
@@ -62,7 +73,9 @@ def category_topic(path: str) -> str | None:
     A lone "/" separates categories and "//" is a "/" inside a name; the context
     ("$course$") and Moodle's "top" are dropped, nested names are joined with "/".
     """
-    segments = [seg.replace("//", "/").strip() for seg in _CATEGORY_SPLIT.split(normalize_text(path))]
+    segments = [
+        seg.replace("//", "/").strip() for seg in _CATEGORY_SPLIT.split(normalize_text(path))
+    ]
     if segments and _CONTEXT.fullmatch(segments[0]):
         segments = segments[1:]
     if segments and segments[0] == "top":
@@ -74,7 +87,7 @@ def _split_format(text: str) -> tuple[str | None, str]:
     match = _FORMAT.match(text)
     if not match:
         return None, text
-    return match.group(1).lower(), text[match.end():]
+    return match.group(1).lower(), text[match.end() :]
 
 
 def _blocks(text: str) -> list[tuple[int, list[str], list[tuple[int, str]]]]:
@@ -107,7 +120,7 @@ def _answers(body: str) -> list[tuple[float, str, str | None]]:
         match = _WEIGHT.match(piece)
         if match:
             weight = float(match.group(1).replace(",", "."))
-            piece = piece[match.end():]
+            piece = piece[match.end() :]
         text = piece.split("#", 1)[0]
         fmt, text = _split_format(text.strip())
         answers.append((weight, text.strip(), fmt))
@@ -131,7 +144,7 @@ def parse(data: bytes, filename: str, limits: ImportLimits) -> ParseResult:
             where = Location(filename, line=first_line)
             raw = "\n".join(line for _, line in lines).strip()
             if raw.startswith("$CATEGORY:"):
-                topic = category_topic(raw[len("$CATEGORY:"):].splitlines()[0])
+                topic = category_topic(raw[len("$CATEGORY:") :].splitlines()[0])
                 continue
             if len(result.questions) + len(result.skipped) >= limits.max_questions:
                 raise too_many_questions(limits)
@@ -141,28 +154,46 @@ def parse(data: bytes, filename: str, limits: ImportLimits) -> ParseResult:
     return result
 
 
-def _question(raw: str, where: Location, topic: str | None, meta: dict[str, str], result: ParseResult) -> None:
+def _question(
+    raw: str, where: Location, topic: str | None, meta: dict[str, str], result: ParseResult
+) -> None:
     text = _escape_placeholders(raw)
     name = None
     if text.startswith("::"):
         end = text.find("::", 2)
         if end < 0:
-            result.errors.append(make_issue(where, "number", "tên câu hỏi '::' không đóng", "the question name '::' is not closed"))
+            result.errors.append(
+                make_issue(
+                    where,
+                    "number",
+                    "tên câu hỏi '::' không đóng",
+                    "the question name '::' is not closed",
+                )
+            )
             return
         name = normalize_text(_unescape(text[2:end])) or None
-        text = text[end + 2:]
+        text = text[end + 2 :]
     start = text.find("{")
     if start < 0:
-        result.skipped.append(skipped_kind(where, "mô tả (không có phần trả lời)", "description (no answer part)", name))
+        result.skipped.append(
+            skipped_kind(
+                where, "mô tả (không có phần trả lời)", "description (no answer part)", name
+            )
+        )
         return
     finish = text.find("}", start)
     if finish < 0:
         result.errors.append(
-            make_issue(where, "options", "thiếu dấu '}' đóng phần trả lời", "the closing '}' of the answers is missing")
+            make_issue(
+                where,
+                "options",
+                "thiếu dấu '}' đóng phần trả lời",
+                "the closing '}' of the answers is missing",
+            )
         )
         return
-    body = text[start + 1:finish].strip()
-    before, after = text[:start], text[finish + 1:]
+    body = text[start + 1 : finish].strip()
+    before, after = text[:start], text[finish + 1 :]
     # Text after the answers makes a missing-word question, except a stray '";' that
     # Moodle's own fixtures carry (copied from PHP strings) and Moodle tolerates.
     if after.strip().strip("\"';"):
@@ -186,7 +217,8 @@ def _question(raw: str, where: Location, topic: str | None, meta: dict[str, str]
         single = "=" in body
         best = max((weight for weight, _, _ in answers), default=0.0)
         options = [
-            (answer, fmt, weight > 0 and (weight >= best if single else True)) for weight, answer, fmt in answers
+            (answer, fmt, weight > 0 and (weight >= best if single else True))
+            for weight, answer, fmt in answers
         ]
     elif "=" in body and "->" in body:
         result.skipped.append(skipped_kind(where, "ghép cặp (matching)", "matching", name))
@@ -197,7 +229,9 @@ def _question(raw: str, where: Location, topic: str | None, meta: dict[str, str]
             truth = check in ("T", "TRUE")
             options = [(TRUE_TEXT, "plain", truth), (FALSE_TEXT, "plain", not truth)]
         else:
-            result.skipped.append(skipped_kind(where, "trả lời ngắn (short answer)", "short answer", name))
+            result.skipped.append(
+                skipped_kind(where, "trả lời ngắn (short answer)", "short answer", name)
+            )
             return
 
     if stem_format in ("html",):
@@ -206,7 +240,9 @@ def _question(raw: str, where: Location, topic: str | None, meta: dict[str, str]
         text_format = TEXT_PLAIN
     else:
         pieces = [stem, explanation or ""] + [answer for answer, _, _ in options]
-        text_format = TEXT_HTML if any(looks_like_html(_unescape(p)) for p in pieces) else TEXT_PLAIN
+        text_format = (
+            TEXT_HTML if any(looks_like_html(_unescape(p)) for p in pieces) else TEXT_PLAIN
+        )
 
     def clean(value: str, fmt: str | None = None) -> str:
         value = _unescape(value)

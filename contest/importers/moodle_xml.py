@@ -49,7 +49,9 @@ class _LineBuilder(ET.TreeBuilder):
 
 def _read(data: bytes) -> ET.Element:
     builder = _LineBuilder()
-    parser = DefusedXMLParser(target=builder, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    parser = DefusedXMLParser(
+        target=builder, forbid_dtd=True, forbid_entities=True, forbid_external=True
+    )
     builder.parser = parser
     parser.feed(data)
     return parser.close()
@@ -106,7 +108,14 @@ def parse(data: bytes, filename: str, limits: ImportLimits) -> ParseResult:
     return result
 
 
-def _question(element: ET.Element, kind: str, where: Location, name: str | None, topic: str | None, result: ParseResult) -> None:
+def _question(
+    element: ET.Element,
+    kind: str,
+    where: Location,
+    name: str | None,
+    topic: str | None,
+    result: ParseResult,
+) -> None:
     stem_raw, stem_format = _text(element.find("questiontext"))
     feedback_raw, _ = _text(element.find("generalfeedback"))
     answers = []
@@ -117,12 +126,17 @@ def _question(element: ET.Element, kind: str, where: Location, name: str | None,
             fraction = 0.0
         answers.append((fraction, _text(answer)[0]))
     if kind == "truefalse":
-        truth = any(fraction > 0 and normalize_text(text).lower() == "true" for fraction, text in answers)
+        truth = any(
+            fraction > 0 and normalize_text(text).lower() == "true" for fraction, text in answers
+        )
         raw_options = [(TRUE_TEXT, truth), (FALSE_TEXT, not truth)]
     else:
         single = normalize_text(element.findtext("single", "true")).lower() in ("true", "1")
         best = max((fraction for fraction, _ in answers), default=0.0)
-        raw_options = [(text, fraction > 0 and (fraction >= best if single else True)) for fraction, text in answers]
+        raw_options = [
+            (text, fraction > 0 and (fraction >= best if single else True))
+            for fraction, text in answers
+        ]
     pieces = [stem_raw, feedback_raw] + [text for text, _ in raw_options]
     html = stem_format not in ("plain_text", "markdown") and any(looks_like_html(p) for p in pieces)
     clean = sanitize_html if html else normalize_text

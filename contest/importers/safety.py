@@ -58,8 +58,9 @@ def open_office_zip(data: bytes, limits: ImportLimits, kind: str) -> zipfile.Zip
                 f"khi giải nén vượt quá {limits.max_uncompressed_bytes // _MB} MB",
                 f"it would inflate beyond {limits.max_uncompressed_bytes // _MB} MB",
             )
-        if info.file_size > _RATIO_FLOOR_BYTES and info.file_size > limits.max_compression_ratio * max(
-            info.compress_size, 1
+        if (
+            info.file_size > _RATIO_FLOOR_BYTES
+            and info.file_size > limits.max_compression_ratio * max(info.compress_size, 1)
         ):
             raise _bomb(
                 f"thành phần '{info.filename}' nén với tỉ lệ trên {limits.max_compression_ratio}:1",
@@ -75,7 +76,14 @@ def open_office_zip(data: bytes, limits: ImportLimits, kind: str) -> zipfile.Zip
                 if _decode_head(head).lstrip("\ufeff \t\r\n").startswith("<"):
                     head += part.read(_PROLOG_SCAN_BYTES - len(head))
                     refuse_dtd(head, info.filename, complete=len(head) < _PROLOG_SCAN_BYTES)
-        except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError, ValueError) as exc:
+        except (
+            zipfile.BadZipFile,
+            OSError,
+            RuntimeError,
+            NotImplementedError,
+            EOFError,
+            ValueError,
+        ) as exc:
             raise FileRefused(
                 "file",
                 f"Tệp {kind} bị hỏng: không đọc được '{info.filename}'",
@@ -139,14 +147,18 @@ def decode_text(data: bytes, *, kind: str) -> str:
             return data.decode("utf-16")
         except UnicodeDecodeError as exc:
             raise FileRefused(
-                "file", "Tệp UTF-16 bị hỏng, không giải mã được", "The UTF-16 file is damaged and cannot be decoded"
+                "file",
+                "Tệp UTF-16 bị hỏng, không giải mã được",
+                "The UTF-16 file is damaged and cannot be decoded",
             ) from exc
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         saved_as = 'Excel: Lưu thành > "CSV UTF-8 (Comma delimited)"' if kind == "CSV" else "UTF-8"
-        saved_as_en = 'in Excel: Save As > "CSV UTF-8 (Comma delimited)"' if kind == "CSV" else "as UTF-8"
+        saved_as_en = (
+            'in Excel: Save As > "CSV UTF-8 (Comma delimited)"' if kind == "CSV" else "as UTF-8"
+        )
         raise FileRefused(
             "file",
             f"Tệp {kind} không phải mã UTF-8 (dòng {line} có byte không hợp lệ; có thể tệp được lưu theo "

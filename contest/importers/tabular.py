@@ -30,10 +30,29 @@ from contest.importers.text import (
 _HEADER_NAMES: dict[str, str] = {}
 for _field, _names in {
     "number": ("stt", "no", "number", "so", "sothutu", "ma", "macauhoi", "id"),
-    "stem": ("cauhoi", "question", "questiontext", "noidung", "noidungcauhoi", "stem", "cauhoitracnghiem"),
+    "stem": (
+        "cauhoi",
+        "question",
+        "questiontext",
+        "noidung",
+        "noidungcauhoi",
+        "stem",
+        "cauhoitracnghiem",
+    ),
     "correct": (
-        "dapandung", "correct", "correctanswer", "correctanswers", "answer", "answers", "dapan",
-        "dapanchinhxac", "phuongandung", "key", "answerkey", "correctoption", "dung",
+        "dapandung",
+        "correct",
+        "correctanswer",
+        "correctanswers",
+        "answer",
+        "answers",
+        "dapan",
+        "dapanchinhxac",
+        "phuongandung",
+        "key",
+        "answerkey",
+        "correctoption",
+        "dung",
     ),
     "topic": ("chude", "topic", "category", "linhvuc", "chuyende", "nhom"),
     "difficulty": ("mucdo", "difficulty", "dokho", "level", "capdo", "mucdokho"),
@@ -45,7 +64,17 @@ for _field, _names in {
         _HEADER_NAMES[_name] = _field
 
 _OPTION_HEADER = re.compile(r"(?:phuongan|dapan|option|luachon|pa|choice|answer)?([a-j])")
-_OPTION_GROUP = {"", "phuongan", "cacphuongan", "dapan", "options", "option", "luachon", "answers", "choices"}
+_OPTION_GROUP = {
+    "",
+    "phuongan",
+    "cacphuongan",
+    "dapan",
+    "options",
+    "option",
+    "luachon",
+    "answers",
+    "choices",
+}
 _HEADER_SCAN_ROWS = 20
 REQUIRED = ("stem", "option_A", "option_B", "correct")
 
@@ -114,7 +143,11 @@ def _find_header(rows: list[tuple[int, Sequence[object]]]) -> tuple[int, _Column
             for col, value in enumerate(below):
                 key = fold(normalize_text(value))
                 above = fold(cell_text(values[col])) if col < len(values) else ""
-                if len(key) == 1 and "a" <= key <= "j" and (above in _OPTION_GROUP or classify_header(above) is None):
+                if (
+                    len(key) == 1
+                    and "a" <= key <= "j"
+                    and (above in _OPTION_GROUP or classify_header(above) is None)
+                ):
                     letters[f"option_{key.upper()}"] = col
             if len(letters) >= 2:
                 fields.update(letters)
@@ -142,7 +175,9 @@ def _parse_correct(raw: str, options: list[str]) -> tuple[list[int] | None, str 
                 # "Sai" is three letters but also the text of an option of a true/false question.
                 if by_text:
                     return by_text[:1], None
-                return None, ch.upper() if len(stripped) == 1 or re.search(r"[\s,;/&+]", stripped) else raw
+                return None, ch.upper() if len(stripped) == 1 or re.search(
+                    r"[\s,;/&+]", stripped
+                ) else raw
             if i not in found:
                 found.append(i)
         return sorted(found), None
@@ -220,17 +255,23 @@ def read_table(
             text_format = TEXT_HTML
         elif fmt_raw not in ("", "plain", "text", "vanban"):
             problems.append(
-                make_issue(where, "format", f"'{cell_text(get(values, 'format'))}' phải là 'plain' hoặc 'html'",
-                           f"'{cell_text(get(values, 'format'))}' must be 'plain' or 'html'")
+                make_issue(
+                    where,
+                    "format",
+                    f"'{cell_text(get(values, 'format'))}' phải là 'plain' hoặc 'html'",
+                    f"'{cell_text(get(values, 'format'))}' must be 'plain' or 'html'",
+                )
             )
 
-        def clean(value: object) -> str:
+        def clean(value: object, text_format: str = text_format) -> str:
             text = cell_text(value)
             return sanitize_html(text) if text_format == TEXT_HTML else text
 
         stem = clean(get(values, "stem"))
         texts = [
-            clean(values[option_cols[ltr]]) if ltr in option_cols and option_cols[ltr] < len(values) else ""
+            clean(values[option_cols[ltr]])
+            if ltr in option_cols and option_cols[ltr] < len(values)
+            else ""
             for ltr in letters
         ]
         while texts and not texts[-1]:
@@ -267,7 +308,9 @@ def read_table(
             base = [p for p in base if p.field != "correct"]
         elif len(options) >= 2:
             base = [p for p in base if p.field != "correct"] + [
-                make_issue(where, "correct", "chưa ghi đáp án đúng", "the correct answer is not given")
+                make_issue(
+                    where, "correct", "chưa ghi đáp án đúng", "the correct answer is not given"
+                )
             ]
         problems.extend(base)
         difficulty = read_difficulty(get(values, "difficulty"), where, problems)

@@ -65,9 +65,23 @@ def plain_to_html(text: str) -> str:
 _DIFFICULTY_LABELS = {
     "easy": {"de", "nhanbiet", "easy", "1", "muc1", "biet", "nb", "coban"},
     "medium": {"trungbinh", "thonghieu", "medium", "2", "muc2", "tb", "hieu", "th", "vua", "kha"},
-    "hard": {"kho", "vandung", "vandungcao", "hard", "3", "muc3", "vd", "vdc", "nangcao", "rattkho", "ratkho"},
+    "hard": {
+        "kho",
+        "vandung",
+        "vandungcao",
+        "hard",
+        "3",
+        "muc3",
+        "vd",
+        "vdc",
+        "nangcao",
+        "rattkho",
+        "ratkho",
+    },
 }
-_DIFFICULTY_BY_LABEL = {label: code for code, labels in _DIFFICULTY_LABELS.items() for label in labels}
+_DIFFICULTY_BY_LABEL = {
+    label: code for code, labels in _DIFFICULTY_LABELS.items() for label in labels
+}
 
 DIFFICULTY_VI = {"easy": "Dễ", "medium": "Trung bình", "hard": "Khó"}
 

@@ -28,8 +28,13 @@ class UnitIssue:
     message_en: str
 
     def as_dict(self) -> dict:
-        return {"file": self.file, "row": self.row, "field": self.field,
-                "message_vi": self.message_vi, "message_en": self.message_en}
+        return {
+            "file": self.file,
+            "row": self.row,
+            "field": self.field,
+            "message_vi": self.message_vi,
+            "message_en": self.message_en,
+        }
 
 
 def _fold(text: str) -> str:
@@ -41,11 +46,23 @@ def _fold(text: str) -> str:
 HEADERS = {
     "code": {"code", "ma", "madonvi", "unitcode"},
     "name": {"name", "ten", "tendonvi", "unitname", "donvi"},
-    "parent_code": {"parentcode", "parent", "macaptren", "madonvicha", "macha", "captren", "donvicha"},
+    "parent_code": {
+        "parentcode",
+        "parent",
+        "macaptren",
+        "madonvicha",
+        "macha",
+        "captren",
+        "donvicha",
+    },
     "headcount": {"headcount", "soluong", "socanbo", "bienche", "songuoi", "quymo", "tongso"},
 }
-FIELD_LABELS = {"code": ("Mã", "Code"), "name": ("Tên", "Name"), "parent_code": ("Mã cấp trên", "Parent code"),
-                "headcount": ("Số người", "Headcount")}
+FIELD_LABELS = {
+    "code": ("Mã", "Code"),
+    "name": ("Tên", "Name"),
+    "parent_code": ("Mã cấp trên", "Parent code"),
+    "headcount": ("Số người", "Headcount"),
+}
 
 
 def _rows(data: bytes, filename: str) -> list[list[str]]:
@@ -54,8 +71,15 @@ def _rows(data: bytes, filename: str) -> list[list[str]]:
 
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         ws = wb.worksheets[0]
-        rows = [["" if v is None else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
-                 for v in row] for row in ws.iter_rows(values_only=True)]
+        rows = [
+            [
+                ""
+                if v is None
+                else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
+                for v in row
+            ]
+            for row in ws.iter_rows(values_only=True)
+        ]
         wb.close()
         return rows
     if data.startswith(b"\xff\xfe") or data.startswith(b"\xfe\xff"):
@@ -73,7 +97,9 @@ def _rows(data: bytes, filename: str) -> list[list[str]]:
     return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
 
 
-def parse_units(data: bytes, filename: str, known_codes: frozenset[str] = frozenset()) -> tuple[list[UnitDraft], list[UnitIssue]]:
+def parse_units(
+    data: bytes, filename: str, known_codes: frozenset[str] = frozenset()
+) -> tuple[list[UnitDraft], list[UnitIssue]]:
     """All problems are reported at once; `known_codes` are units already in the contest."""
     issues: list[UnitIssue] = []
 
@@ -87,11 +113,22 @@ def parse_units(data: bytes, filename: str, known_codes: frozenset[str] = frozen
         rows = _rows(data, filename)
     except ContestError as exc:
         return [], [UnitIssue(filename, None, None, exc.message_vi, exc.message_en)]
-    except Exception as exc:  # a corrupt workbook must be an error message, not a crash
-        return [], [UnitIssue(filename, None, None, f"{filename}: không đọc được tệp ({type(exc).__name__}).",
-                              f"{filename}: the file cannot be read ({type(exc).__name__}).")]
+    except Exception as exc:  # noqa: BLE001 — a corrupt workbook must be an error message, not a crash
+        return [], [
+            UnitIssue(
+                filename,
+                None,
+                None,
+                f"{filename}: không đọc được tệp ({type(exc).__name__}).",
+                f"{filename}: the file cannot be read ({type(exc).__name__}).",
+            )
+        ]
     if not rows:
-        return [], [UnitIssue(filename, None, None, f"{filename}: tệp trống.", f"{filename}: the file is empty.")]
+        return [], [
+            UnitIssue(
+                filename, None, None, f"{filename}: tệp trống.", f"{filename}: the file is empty."
+            )
+        ]
     header = [_fold(h) for h in rows[0]]
     columns: dict[str, int] = {}
     for field, names in HEADERS.items():
@@ -102,24 +139,38 @@ def parse_units(data: bytes, filename: str, known_codes: frozenset[str] = frozen
     for required in ("code", "name"):
         if required not in columns:
             label_vi, label_en = FIELD_LABELS[required]
-            issue(1, None, f"Thiếu cột '{label_vi}' ở dòng tiêu đề.", f"The header row lacks the '{label_en}' column.")
+            issue(
+                1,
+                None,
+                f"Thiếu cột '{label_vi}' ở dòng tiêu đề.",
+                f"The header row lacks the '{label_en}' column.",
+            )
     if issues:
         return [], issues
 
     def cell(row: list[str], field: str) -> str:
         i = columns.get(field)
-        return unicodedata.normalize("NFC", row[i]).strip() if i is not None and i < len(row) else ""
+        return (
+            unicodedata.normalize("NFC", row[i]).strip() if i is not None and i < len(row) else ""
+        )
 
     drafts: list[UnitDraft] = []
     seen: dict[str, int] = {}
     for number, row in enumerate(rows[1:], start=2):
         if not any((c or "").strip() for c in row):
             continue
-        code, name, parent, head = (cell(row, f) for f in ("code", "name", "parent_code", "headcount"))
+        code, name, parent, head = (
+            cell(row, f) for f in ("code", "name", "parent_code", "headcount")
+        )
         if not code:
             issue(number, "code", "mã đơn vị bị trống.", "the unit code is empty.")
         elif code in seen:
-            issue(number, "code", f"mã '{code}' trùng với dòng {seen[code]}.", f"code '{code}' repeats row {seen[code]}.")
+            issue(
+                number,
+                "code",
+                f"mã '{code}' trùng với dòng {seen[code]}.",
+                f"code '{code}' repeats row {seen[code]}.",
+            )
         else:
             seen[code] = number
         if not name:
@@ -130,16 +181,29 @@ def parse_units(data: bytes, filename: str, known_codes: frozenset[str] = frozen
             if cleaned.isdigit():
                 headcount = int(cleaned)
             else:
-                issue(number, "headcount", f"'{head}' không phải là số nguyên không âm.",
-                      f"'{head}' is not a whole number of zero or more.")
+                issue(
+                    number,
+                    "headcount",
+                    f"'{head}' không phải là số nguyên không âm.",
+                    f"'{head}' is not a whole number of zero or more.",
+                )
         drafts.append(UnitDraft(code, name, parent or None, headcount, number))
     codes = set(seen) | set(known_codes)
     for d in drafts:
         if d.parent_code and d.parent_code not in codes:
-            issue(d.row, "parent_code", f"mã cấp trên '{d.parent_code}' không có trong tệp hay trong cây đơn vị.",
-                  f"parent code '{d.parent_code}' is neither in the file nor in the unit tree.")
+            issue(
+                d.row,
+                "parent_code",
+                f"mã cấp trên '{d.parent_code}' không có trong tệp hay trong cây đơn vị.",
+                f"parent code '{d.parent_code}' is neither in the file nor in the unit tree.",
+            )
         if d.parent_code and d.parent_code == d.code:
-            issue(d.row, "parent_code", "đơn vị không thể là cấp trên của chính nó.", "a unit cannot be its own parent.")
+            issue(
+                d.row,
+                "parent_code",
+                "đơn vị không thể là cấp trên của chính nó.",
+                "a unit cannot be its own parent.",
+            )
     parent_of = {d.code: d.parent_code for d in drafts}
     for d in drafts:
         walk, steps = d.parent_code, 0
@@ -149,5 +213,13 @@ def parse_units(data: bytes, filename: str, known_codes: frozenset[str] = frozen
                 break
             walk, steps = parent_of[walk], steps + 1
     if not drafts and not issues:
-        issues.append(UnitIssue(filename, None, None, f"{filename}: không có đơn vị nào.", f"{filename}: no units found."))
+        issues.append(
+            UnitIssue(
+                filename,
+                None,
+                None,
+                f"{filename}: không có đơn vị nào.",
+                f"{filename}: no units found.",
+            )
+        )
     return drafts, issues

@@ -56,7 +56,9 @@ def _inline_text(cell: ET.Element) -> str:
     return "".join(parts)
 
 
-def _sheet_rows(archive: zipfile.ZipFile, part: str, shared: Sequence[object], date_styles: set[int], epoch) -> Iterator[tuple[int, list[object]]]:
+def _sheet_rows(
+    archive: zipfile.ZipFile, part: str, shared: Sequence[object], date_styles: set[int], epoch
+) -> Iterator[tuple[int, list[object]]]:
     """(row number, cell values) of a worksheet part, read with the C XML parser.
 
     openpyxl's own read-only cell reader goes through defusedxml's pure-Python parser
@@ -98,7 +100,9 @@ def _sheet_rows(archive: zipfile.ZipFile, part: str, shared: Sequence[object], d
             yield number, values
 
 
-def _value(kind: str, raw: str, style: str | None, shared: Sequence[object], date_styles: set[int], epoch) -> object:
+def _value(
+    kind: str, raw: str, style: str | None, shared: Sequence[object], date_styles: set[int], epoch
+) -> object:
     if kind == "s":
         try:
             return shared[int(raw)]
@@ -125,7 +129,9 @@ def _value(kind: str, raw: str, style: str | None, shared: Sequence[object], dat
     return number
 
 
-def _filled(rows: Iterator[tuple[int, list[object]]], merges: list[tuple[int, int, int, int]]) -> Iterator[tuple[int, list[object]]]:
+def _filled(
+    rows: Iterator[tuple[int, list[object]]], merges: list[tuple[int, int, int, int]]
+) -> Iterator[tuple[int, list[object]]]:
     """Rows with the value of a merged range copied into every cell it covers."""
     anchors: dict[tuple[int, int, int, int], object] = {}
     for number, values in rows:

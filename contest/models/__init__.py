@@ -1,14 +1,43 @@
 """SQLAlchemy tables, one module per aggregate; importing this registers them all."""
 
-from contest.models.accounts import ROLES, LoginFailure, Participant, StaffRole, StaffUser, WebSession
+from contest.models.accounts import (
+    ROLES,
+    LoginFailure,
+    Participant,
+    StaffRole,
+    StaffUser,
+    WebSession,
+)
 from contest.models.attempts import Answer, Attempt
 from contest.models.audit import AuditEntry, AuditHead, AuditPending
 from contest.models.banks import Question, QuestionBank, QuestionVersion, RoundBank
 from contest.models.base import Base
-from contest.models.certificates import Certificate, CertificateCounter, CertificateImage, CertificateJob, CertificateTemplateRow
+from contest.models.certificates import (
+    Certificate,
+    CertificateCounter,
+    CertificateImage,
+    CertificateJob,
+    CertificateTemplateRow,
+)
 from contest.models.contest import Contest, Round, Unit
-from contest.models.results import EligibilityDecision, KeyCorrection, PrizeList, PrizeListEntry, PrizePlanRecord, RoundResult
-from contest.models.works import AuthorGroup, AuthorGroupMember, JudgeAssignment, JudgeDeclaration, Work, WorkFile, WorkScore, WorksSettings
+from contest.models.results import (
+    EligibilityDecision,
+    KeyCorrection,
+    PrizeList,
+    PrizeListEntry,
+    PrizePlanRecord,
+    RoundResult,
+)
+from contest.models.works import (
+    AuthorGroup,
+    AuthorGroupMember,
+    JudgeAssignment,
+    JudgeDeclaration,
+    Work,
+    WorkFile,
+    WorkScore,
+    WorksSettings,
+)
 
 __all__ = [
     "ROLES",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from contest.models.base import Base, UTCDateTime
@@ -22,9 +22,7 @@ class StaffUser(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
-    role_rows: Mapped[list[StaffRole]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin"
-    )
+    role_rows: Mapped[list[StaffRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
 
     @property
     def roles(self) -> frozenset[str]:
@@ -50,7 +48,9 @@ class Participant(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"), index=True)
+    contest_id: Mapped[int] = mapped_column(
+        ForeignKey("contests.id", ondelete="CASCADE"), index=True
+    )
     full_name: Mapped[str] = mapped_column(String(200))
     date_of_birth: Mapped[date] = mapped_column(Date)
     gender: Mapped[str] = mapped_column(String(8))  # male | female
@@ -58,7 +58,9 @@ class Participant(Base):
     phone: Mapped[str] = mapped_column(String(15))
     email: Mapped[str | None] = mapped_column(String(200), nullable=True)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), nullable=True, index=True)
-    participant_group: Mapped[str] = mapped_column(String(32), default="other")  # official | student | other
+    participant_group: Mapped[str] = mapped_column(
+        String(32), default="other"
+    )  # official | student | other
     password_hash: Mapped[str] = mapped_column(String(200))
     consent_version: Mapped[str] = mapped_column(String(32))
     consent_at: Mapped[datetime] = mapped_column(UTCDateTime)

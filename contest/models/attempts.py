@@ -22,7 +22,9 @@ class Attempt(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
-    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"), index=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
     number: Mapped[int] = mapped_column(Integer)  # 1, 2, … within the round for this participant
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # min(start + time limit, round close): fixed at start so every process agrees.
@@ -31,7 +33,9 @@ class Attempt(Base):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # Set when the score is materialised (on submit, or by whoever first sees it expired).
     finalised_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    finish_reason: Mapped[str | None] = mapped_column(String(16), nullable=True)  # submitted | expired
+    finish_reason: Mapped[str | None] = mapped_column(
+        String(16), nullable=True
+    )  # submitted | expired
     # [{"q": question_id, "v": version_id, "o": [option ids in the order shown]}]
     paper: Mapped[list] = mapped_column(JSON)
     question_count: Mapped[int] = mapped_column(Integer)
@@ -47,7 +51,9 @@ class Answer(Base):
 
     __tablename__ = "answers"
 
-    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"), primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(
+        ForeignKey("attempts.id", ondelete="CASCADE"), primary_key=True
+    )
     position: Mapped[int] = mapped_column(Integer, primary_key=True)  # index in the paper
     chosen: Mapped[list] = mapped_column(JSON)  # option ids
     # Increasing per browser tab; a late retry with a smaller number never overwrites a newer answer.

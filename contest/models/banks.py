@@ -25,7 +25,9 @@ class Question(Base):
     __tablename__ = "questions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    bank_id: Mapped[int] = mapped_column(ForeignKey("question_banks.id", ondelete="CASCADE"), index=True)
+    bank_id: Mapped[int] = mapped_column(
+        ForeignKey("question_banks.id", ondelete="CASCADE"), index=True
+    )
     # No foreign key: the two tables point at each other; the bank service keeps them in step.
     current_version_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     fingerprint: Mapped[str] = mapped_column(String(64), index=True)
@@ -46,7 +48,9 @@ class QuestionVersion(Base):
     __table_args__ = (UniqueConstraint("question_id", "version"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"), index=True)
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("questions.id", ondelete="CASCADE"), index=True
+    )
     version: Mapped[int] = mapped_column(Integer, default=1)
     stem: Mapped[str] = mapped_column(Text)
     text_format: Mapped[str] = mapped_column(String(8), default="plain")
@@ -64,5 +68,9 @@ class RoundBank(Base):
 
     __tablename__ = "round_banks"
 
-    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), primary_key=True)
-    bank_id: Mapped[int] = mapped_column(ForeignKey("question_banks.id", ondelete="CASCADE"), primary_key=True)
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("rounds.id", ondelete="CASCADE"), primary_key=True
+    )
+    bank_id: Mapped[int] = mapped_column(
+        ForeignKey("question_banks.id", ondelete="CASCADE"), primary_key=True
+    )

@@ -42,9 +42,13 @@ class CertificateTemplateRow(Base):
     __tablename__ = "certificate_templates"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"), unique=True)
+    contest_id: Mapped[int] = mapped_column(
+        ForeignKey("contests.id", ondelete="CASCADE"), unique=True
+    )
     title: Mapped[str] = mapped_column(String(120), default="GIẤY CHỨNG NHẬN")
-    issuer_lines: Mapped[str] = mapped_column(Text, default="BAN TỔ CHỨC CUỘC THI")  # one line per line
+    issuer_lines: Mapped[str] = mapped_column(
+        Text, default="BAN TỔ CHỨC CUỘC THI"
+    )  # one line per line
     place: Mapped[str] = mapped_column(String(100), default="")
     lead_in: Mapped[str] = mapped_column(String(60), default="Chứng nhận")
     signer_title: Mapped[str] = mapped_column(String(200), default="TRƯỞNG BAN TỔ CHỨC")
@@ -56,8 +60,12 @@ class CertificateTemplateRow(Base):
     show_border: Mapped[bool] = mapped_column(Boolean, default=True)
     font_family: Mapped[str] = mapped_column(String(16), default="serif")
     accent_colour: Mapped[str] = mapped_column(String(7), default="#B01E23")
-    seal_sha256: Mapped[str | None] = mapped_column(ForeignKey("certificate_images.sha256"), nullable=True)
-    background_sha256: Mapped[str | None] = mapped_column(ForeignKey("certificate_images.sha256"), nullable=True)
+    seal_sha256: Mapped[str | None] = mapped_column(
+        ForeignKey("certificate_images.sha256"), nullable=True
+    )
+    background_sha256: Mapped[str | None] = mapped_column(
+        ForeignKey("certificate_images.sha256"), nullable=True
+    )
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -66,7 +74,9 @@ class CertificateCounter(Base):
 
     __tablename__ = "certificate_counters"
 
-    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"), primary_key=True)
+    contest_id: Mapped[int] = mapped_column(
+        ForeignKey("contests.id", ondelete="CASCADE"), primary_key=True
+    )
     last_number: Mapped[int] = mapped_column(Integer, default=0)
 
 
@@ -93,7 +103,9 @@ class Certificate(Base):
     award_key: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(16))  # prize | participation
     recipient_kind: Mapped[str] = mapped_column(String(16))
-    participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"), nullable=True, index=True)
+    participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id"), nullable=True, index=True
+    )
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), nullable=True)
     tier_code: Mapped[str] = mapped_column(String(32))
     tier_label_vi: Mapped[str] = mapped_column(String(120))
@@ -116,8 +128,12 @@ class Certificate(Base):
     signer_name: Mapped[str] = mapped_column(String(120))
     # The CertificateTemplate fields (layout choices) as they were at issue time.
     layout: Mapped[dict] = mapped_column(JSON)
-    seal_sha256: Mapped[str | None] = mapped_column(ForeignKey("certificate_images.sha256"), nullable=True)
-    background_sha256: Mapped[str | None] = mapped_column(ForeignKey("certificate_images.sha256"), nullable=True)
+    seal_sha256: Mapped[str | None] = mapped_column(
+        ForeignKey("certificate_images.sha256"), nullable=True
+    )
+    background_sha256: Mapped[str | None] = mapped_column(
+        ForeignKey("certificate_images.sha256"), nullable=True
+    )
 
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
     issued_by: Mapped[str] = mapped_column(String(120))
@@ -143,10 +159,14 @@ class CertificateJob(Base):
     __tablename__ = "certificate_jobs"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"), index=True)
+    contest_id: Mapped[int] = mapped_column(
+        ForeignKey("contests.id", ondelete="CASCADE"), index=True
+    )
     round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id"), nullable=True)
     kind: Mapped[str] = mapped_column(String(16), default="prize")
-    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued | running | done | failed
+    status: Mapped[str] = mapped_column(
+        String(16), default="queued"
+    )  # queued | running | done | failed
     total: Mapped[int] = mapped_column(Integer, default=0)
     done: Mapped[int] = mapped_column(Integer, default=0)
     issued: Mapped[int] = mapped_column(Integer, default=0)

@@ -40,7 +40,9 @@ class Unit(Base):
     __table_args__ = (UniqueConstraint("contest_id", "code"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"), index=True)
+    contest_id: Mapped[int] = mapped_column(
+        ForeignKey("contests.id", ondelete="CASCADE"), index=True
+    )
     code: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(300))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), nullable=True, index=True)
@@ -53,7 +55,9 @@ class Round(Base):
     __table_args__ = (UniqueConstraint("contest_id", "number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"), index=True)
+    contest_id: Mapped[int] = mapped_column(
+        ForeignKey("contests.id", ondelete="CASCADE"), index=True
+    )
     number: Mapped[int] = mapped_column(Integer)
     title_vi: Mapped[str] = mapped_column(String(200))
     title_en: Mapped[str] = mapped_column(String(200))

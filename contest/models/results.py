@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from contest.models.base import Base, UTCDateTime
@@ -23,8 +33,12 @@ class PrizePlanRecord(Base):
     __table_args__ = (UniqueConstraint("contest_id", "kind", "round_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"), index=True)
-    round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), nullable=True)
+    contest_id: Mapped[int] = mapped_column(
+        ForeignKey("contests.id", ondelete="CASCADE"), index=True
+    )
+    round_id: Mapped[int | None] = mapped_column(
+        ForeignKey("rounds.id", ondelete="CASCADE"), nullable=True
+    )
     kind: Mapped[str] = mapped_column(String(16), default="individual")  # individual | collective
     spec: Mapped[dict] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -39,8 +53,12 @@ class EligibilityDecision(Base):
     __table_args__ = (Index("ix_eligibility_decisions_subject", "subject_kind", "subject_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"), index=True)
-    round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), nullable=True)
+    contest_id: Mapped[int] = mapped_column(
+        ForeignKey("contests.id", ondelete="CASCADE"), index=True
+    )
+    round_id: Mapped[int | None] = mapped_column(
+        ForeignKey("rounds.id", ondelete="CASCADE"), nullable=True
+    )
     subject_kind: Mapped[str] = mapped_column(String(16))  # participant | attempt
     subject_id: Mapped[int] = mapped_column(Integer)
     eligible: Mapped[bool] = mapped_column(Boolean)
@@ -54,7 +72,9 @@ class RoundResult(Base):
 
     __tablename__ = "round_results"
 
-    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), primary_key=True)
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("rounds.id", ondelete="CASCADE"), primary_key=True
+    )
     closed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closed_by: Mapped[str] = mapped_column(String(120))
     prediction_target: Mapped[str] = mapped_column(String(16))
@@ -75,10 +95,14 @@ class PrizeList(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"))
-    round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), nullable=True)
+    round_id: Mapped[int | None] = mapped_column(
+        ForeignKey("rounds.id", ondelete="CASCADE"), nullable=True
+    )
     kind: Mapped[str] = mapped_column(String(16))  # individual | collective
     version: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16))  # draft | proposed | approved | published | superseded
+    status: Mapped[str] = mapped_column(
+        String(16)
+    )  # draft | proposed | approved | published | superseded
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("prize_lists.id"), nullable=True)
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -101,7 +125,9 @@ class PrizeListEntry(Base):
     __tablename__ = "prize_list_entries"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    prize_list_id: Mapped[int] = mapped_column(ForeignKey("prize_lists.id", ondelete="CASCADE"), index=True)
+    prize_list_id: Mapped[int] = mapped_column(
+        ForeignKey("prize_lists.id", ondelete="CASCADE"), index=True
+    )
     position: Mapped[int] = mapped_column(Integer)
     participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"), nullable=True)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), nullable=True)

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from contest.models.base import Base, UTCDateTime
@@ -16,18 +26,26 @@ class WorksSettings(Base):
 
     __tablename__ = "works_settings"
 
-    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"), primary_key=True)
-    round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id", ondelete="SET NULL"), nullable=True)
+    contest_id: Mapped[int] = mapped_column(
+        ForeignKey("contests.id", ondelete="CASCADE"), primary_key=True
+    )
+    round_id: Mapped[int | None] = mapped_column(
+        ForeignKey("rounds.id", ondelete="SET NULL"), nullable=True
+    )
     opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     deadline: Mapped[datetime] = mapped_column(UTCDateTime)
     allowed_types: Mapped[list] = mapped_column(JSON)  # ["pdf", "docx", "png", "jpeg", "mp4"]
     max_bytes: Mapped[dict] = mapped_column(JSON)  # {"pdf": 20971520, …}
     max_files: Mapped[int] = mapped_column(Integer, default=5)
-    trim: Mapped[int] = mapped_column(Integer, default=0)  # highest and lowest totals dropped; 0 = plain mean
+    trim: Mapped[int] = mapped_column(
+        Integer, default=0
+    )  # highest and lowest totals dropped; 0 = plain mean
     theme_vi: Mapped[str] = mapped_column(Text, default="")
     # CCCD numbers of the organising committee, jury and secretariat, who may not enter.
     excluded_citizen_ids: Mapped[list] = mapped_column(JSON, default=list)
-    rubric: Mapped[list] = mapped_column(JSON)  # [{"code", "label_vi", "label_en", "max_points", "weight"}]
+    rubric: Mapped[list] = mapped_column(
+        JSON
+    )  # [{"code", "label_vi", "label_en", "max_points", "weight"}]
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -35,7 +53,9 @@ class AuthorGroup(Base):
     __tablename__ = "author_groups"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"), index=True)
+    contest_id: Mapped[int] = mapped_column(
+        ForeignKey("contests.id", ondelete="CASCADE"), index=True
+    )
     name: Mapped[str] = mapped_column(String(300))
     contact_participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -48,8 +68,12 @@ class AuthorGroup(Base):
 class AuthorGroupMember(Base):
     __tablename__ = "author_group_members"
 
-    group_id: Mapped[int] = mapped_column(ForeignKey("author_groups.id", ondelete="CASCADE"), primary_key=True)
-    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), primary_key=True, index=True)
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("author_groups.id", ondelete="CASCADE"), primary_key=True
+    )
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id"), primary_key=True, index=True
+    )
     position: Mapped[int] = mapped_column(Integer, default=0)
     # An invited member is "pending" until they accept on their own page: nobody becomes a
     # co-author, or has their name shown to the group, without consenting.
@@ -63,10 +87,18 @@ class Work(Base):
     __tablename__ = "works"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"), index=True)
-    round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id", ondelete="SET NULL"), nullable=True)
-    author_participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"), nullable=True, index=True)
-    group_id: Mapped[int | None] = mapped_column(ForeignKey("author_groups.id"), nullable=True, index=True)
+    contest_id: Mapped[int] = mapped_column(
+        ForeignKey("contests.id", ondelete="CASCADE"), index=True
+    )
+    round_id: Mapped[int | None] = mapped_column(
+        ForeignKey("rounds.id", ondelete="SET NULL"), nullable=True
+    )
+    author_participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id"), nullable=True, index=True
+    )
+    group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("author_groups.id"), nullable=True, index=True
+    )
     title: Mapped[str] = mapped_column(String(300), default="")
     category: Mapped[str] = mapped_column(String(16), default="article")
     description: Mapped[str] = mapped_column(Text, default="")
@@ -78,8 +110,9 @@ class Work(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
-    files: Mapped[list[WorkFile]] = relationship(cascade="all, delete-orphan", lazy="selectin",
-                                                 order_by="WorkFile.id")
+    files: Mapped[list[WorkFile]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="WorkFile.id"
+    )
     group: Mapped[AuthorGroup | None] = relationship(lazy="joined")
 
 
@@ -118,10 +151,14 @@ class JudgeAssignment(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     work_id: Mapped[int] = mapped_column(ForeignKey("works.id", ondelete="CASCADE"), index=True)
-    judge_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"), index=True)
+    judge_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="CASCADE"), index=True
+    )
     assigned_at: Mapped[datetime] = mapped_column(UTCDateTime)
     assigned_by: Mapped[str] = mapped_column(String(120))
-    conflict: Mapped[bool] = mapped_column(Boolean, default=False)  # declared by the judge on this work
+    conflict: Mapped[bool] = mapped_column(
+        Boolean, default=False
+    )  # declared by the judge on this work
     conflict_note: Mapped[str] = mapped_column(Text, default="")
 
 
@@ -133,7 +170,9 @@ class WorkScore(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     work_id: Mapped[int] = mapped_column(ForeignKey("works.id", ondelete="CASCADE"), index=True)
-    judge_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"), index=True)
+    judge_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="CASCADE"), index=True
+    )
     values: Mapped[dict] = mapped_column(JSON)
     total: Mapped[float | None] = mapped_column(Float, nullable=True)
     comment: Mapped[str] = mapped_column(Text, default="")

@@ -50,11 +50,17 @@ def create_staff_user(
             field="roles",
         )
     if len(password) < 10:
-        raise ContestError("Mật khẩu nhân sự cần ít nhất 10 ký tự.", "Staff passwords need at least 10 characters.",
-                           field="password")
+        raise ContestError(
+            "Mật khẩu nhân sự cần ít nhất 10 ký tự.",
+            "Staff passwords need at least 10 characters.",
+            field="password",
+        )
     if db.execute(select(StaffUser.id).where(StaffUser.username == username)).first():
-        raise ContestError(f"Tên đăng nhập '{username}' đã tồn tại.", f"The username '{username}' is taken.",
-                           field="username")
+        raise ContestError(
+            f"Tên đăng nhập '{username}' đã tồn tại.",
+            f"The username '{username}' is taken.",
+            field="username",
+        )
     user = StaffUser(
         username=username,
         full_name=unicodedata.normalize("NFC", full_name.strip()),
@@ -64,12 +70,21 @@ def create_staff_user(
     )
     db.add(user)
     db.flush()
-    audit.record(db, actor, "staff_user.create", "staff_user", user.id, {"username": username, "roles": sorted(set(roles))})
+    audit.record(
+        db,
+        actor,
+        "staff_user.create",
+        "staff_user",
+        user.id,
+        {"username": username, "roles": sorted(set(roles))},
+    )
     db.commit()
     return user
 
 
-def staff_sign_in(db: Session, *, username: str, password: str, ip: str, user_agent: str) -> tuple[StaffUser, str]:
+def staff_sign_in(
+    db: Session, *, username: str, password: str, ip: str, user_agent: str
+) -> tuple[StaffUser, str]:
     """Check the password and open a session; returns the user and the raw session token."""
     username = (username or "").strip().lower()
     key = f"staff:{username}"
@@ -89,13 +104,19 @@ def staff_sign_in(db: Session, *, username: str, password: str, ip: str, user_ag
         user.password_hash = hash_password(password)
     ratelimit.clear_failures(db, key)
     token = sessions.open_session(db, staff_user_id=user.id, ip=ip, user_agent=user_agent)
-    audit.record(db, Actor("staff", user.id, user.username, ip), "staff.sign_in", "staff_user", user.id)
+    audit.record(
+        db, Actor("staff", user.id, user.username, ip), "staff.sign_in", "staff_user", user.id
+    )
     db.commit()
     return user, token
 
 
 def unit_choices(db: Session, contest_id: int) -> list[Unit]:
-    return list(db.execute(select(Unit).where(Unit.contest_id == contest_id).order_by(Unit.position, Unit.id)).scalars())
+    return list(
+        db.execute(
+            select(Unit).where(Unit.contest_id == contest_id).order_by(Unit.position, Unit.id)
+        ).scalars()
+    )
 
 
 def register_participant(
@@ -105,14 +126,21 @@ def register_participant(
     ratelimit.hit_address(ip, "register")
     if not contest.registration_open:
         raise ContestError("Cuộc thi đã đóng đăng ký.", "Registration for this contest is closed.")
-    valid = validate_registration(data, EntryRules(contest.min_age, contest.age_cutoff), clock.today_local())
+    valid = validate_registration(
+        data, EntryRules(contest.min_age, contest.age_cutoff), clock.today_local()
+    )
     unit = db.execute(
         select(Unit).where(Unit.contest_id == contest.id, Unit.code == valid.unit_code)
     ).scalar_one_or_none()
     problems: list[ContestError] = []
     if unit is None:
-        problems.append(ContestError("Đơn vị đã chọn không thuộc cuộc thi này.",
-                                     "The unit chosen does not belong to this contest.", field="unit_code"))
+        problems.append(
+            ContestError(
+                "Đơn vị đã chọn không thuộc cuộc thi này.",
+                "The unit chosen does not belong to this contest.",
+                field="unit_code",
+            )
+        )
     taken = db.execute(
         select(Participant.citizen_id, Participant.phone).where(
             Participant.contest_id == contest.id,
@@ -120,13 +148,21 @@ def register_participant(
         )
     ).all()
     if any(row.citizen_id == valid.citizen_id for row in taken):
-        problems.append(ContestError(
-            "Số CCCD này đã đăng ký dự thi. Mỗi người chỉ được đăng ký một tài khoản; hãy đăng nhập.",
-            "This citizen ID is already registered. One account per person: please sign in.",
-            field="citizen_id"))
+        problems.append(
+            ContestError(
+                "Số CCCD này đã đăng ký dự thi. Mỗi người chỉ được đăng ký một tài khoản; hãy đăng nhập.",
+                "This citizen ID is already registered. One account per person: please sign in.",
+                field="citizen_id",
+            )
+        )
     if any(row.phone == valid.phone for row in taken):
-        problems.append(ContestError("Số điện thoại này đã được dùng để đăng ký.",
-                                     "This phone number is already registered.", field="phone"))
+        problems.append(
+            ContestError(
+                "Số điện thoại này đã được dùng để đăng ký.",
+                "This phone number is already registered.",
+                field="phone",
+            )
+        )
     if problems:
         raise InvalidInput(problems)
     now = clock.now()
@@ -150,12 +186,24 @@ def register_participant(
     except IntegrityError:
         # Two registrations with the same CCCD raced; the unique constraint decided.
         db.rollback()
-        raise InvalidInput([ContestError("Số CCCD hoặc số điện thoại này đã đăng ký dự thi.",
-                                         "This citizen ID or phone number is already registered.",
-                                         field="citizen_id")]) from None
+        raise InvalidInput(
+            [
+                ContestError(
+                    "Số CCCD hoặc số điện thoại này đã đăng ký dự thi.",
+                    "This citizen ID or phone number is already registered.",
+                    field="citizen_id",
+                )
+            ]
+        ) from None
     actor = Actor("participant", participant.id, "", ip)
-    audit.record(db, actor, "participant.register", "participant", participant.id,
-                 {"contest": contest.slug, "unit": unit.code, "consent_version": CONSENT_VERSION})
+    audit.record(
+        db,
+        actor,
+        "participant.register",
+        "participant",
+        participant.id,
+        {"contest": contest.slug, "unit": unit.code, "consent_version": CONSENT_VERSION},
+    )
     token = sessions.open_session(db, participant_id=participant.id, ip=ip, user_agent=user_agent)
     db.commit()
     return participant, token
@@ -176,16 +224,29 @@ def participant_sign_in(
         )
     ).scalar_one_or_none()
     # One counter per person, whether they type the CCCD or the phone number.
-    key = f"participant:{contest.id}:" + (str(participant.id) if participant else citizen_id or phone)
+    key = f"participant:{contest.id}:" + (
+        str(participant.id) if participant else citizen_id or phone
+    )
     ratelimit.check_account(db, key)
-    if not verify_password(participant.password_hash if participant else None, password or "") or participant is None:
+    if (
+        not verify_password(participant.password_hash if participant else None, password or "")
+        or participant is None
+    ):
         ratelimit.record_failure(db, key, ip)
         db.commit()
-        raise ContestError("Số CCCD/số điện thoại hoặc mật khẩu không đúng.",
-                           "The citizen ID/phone number or password is not correct.")
+        raise ContestError(
+            "Số CCCD/số điện thoại hoặc mật khẩu không đúng.",
+            "The citizen ID/phone number or password is not correct.",
+        )
     ratelimit.clear_failures(db, key)
     token = sessions.open_session(db, participant_id=participant.id, ip=ip, user_agent=user_agent)
-    audit.queue(db, Actor("participant", participant.id, "", ip), "participant.sign_in", "participant", participant.id)
+    audit.queue(
+        db,
+        Actor("participant", participant.id, "", ip),
+        "participant.sign_in",
+        "participant",
+        participant.id,
+    )
     db.commit()
     return participant, token
 
@@ -204,13 +265,22 @@ def personal_data(db: Session, participant: Participant) -> dict:
         "email": participant.email,
         "unit": {"code": unit.code, "name": unit.name} if unit else None,
         "registered_at": participant.registered_at.isoformat(),
-        "consent": {"version": participant.consent_version, "at": participant.consent_at.isoformat()},
+        "consent": {
+            "version": participant.consent_version,
+            "at": participant.consent_at.isoformat(),
+        },
     }
 
 
 def export_personal_data(db: Session, participant: Participant, ip: str) -> dict:
     data = personal_data(db, participant)
-    audit.record(db, Actor("participant", participant.id, "", ip), "participant.data_export", "participant", participant.id)
+    audit.record(
+        db,
+        Actor("participant", participant.id, "", ip),
+        "participant.data_export",
+        "participant",
+        participant.id,
+    )
     db.commit()
     return data
 

@@ -38,7 +38,8 @@ def version_keys(db: Session, version_ids: Iterable[int]) -> dict[int, frozenset
         keys[vid] = frozenset(str(o["id"]) for o in options if o.get("correct"))
     for vid, correct in db.execute(
         select(KeyCorrection.question_version_id, KeyCorrection.correct_options)
-        .where(KeyCorrection.question_version_id.in_(ids)).order_by(KeyCorrection.id)
+        .where(KeyCorrection.question_version_id.in_(ids))
+        .order_by(KeyCorrection.id)
     ):
         keys[vid] = frozenset(str(o) for o in correct)
     return keys
@@ -50,11 +51,19 @@ def paper_keys(paper: Sequence[dict], keys: dict[int, frozenset[str]]) -> list[Q
 
 
 def answers_by_question(paper: Sequence[dict], answers: Iterable[Answer]) -> dict[str, list[str]]:
-    return {str(a.position): [str(o) for o in (a.chosen or [])] for a in answers if 0 <= a.position < len(paper)}
+    return {
+        str(a.position): [str(o) for o in (a.chosen or [])]
+        for a in answers
+        if 0 <= a.position < len(paper)
+    }
 
 
-def score_of(attempt: Attempt, answers: Iterable[Answer], keys: dict[int, frozenset[str]]) -> AttemptScore:
-    return score_attempt(paper_keys(attempt.paper, keys), answers_by_question(attempt.paper, answers))
+def score_of(
+    attempt: Attempt, answers: Iterable[Answer], keys: dict[int, frozenset[str]]
+) -> AttemptScore:
+    return score_attempt(
+        paper_keys(attempt.paper, keys), answers_by_question(attempt.paper, answers)
+    )
 
 
 def answers_of(db: Session, attempt_ids: Sequence[int]) -> dict[int, list[Answer]]:
@@ -70,16 +79,24 @@ def materialise(db: Session, attempts: Sequence[Attempt], now: datetime) -> int:
     The guarded UPDATE makes a concurrent scorer (another process, the sweeper) a no-op
     rather than a second write, so it is safe on every host at once.
     """
-    due = [a for a in attempts if a.finalised_at is None and attempt_clock(a).is_final(now, a.submitted_at)]
+    due = [
+        a
+        for a in attempts
+        if a.finalised_at is None and attempt_clock(a).is_final(now, a.submitted_at)
+    ]
     if not due:
         return 0
     # Lock the rows before reading answers (PostgreSQL; SQLite has one writer at a time): a save
     # in flight commits first and is scored, a later one finds the attempt final and is refused
     # (the guarded upsert in services.taking), so no acknowledged answer is left out of a score.
-    locked = set(db.execute(
-        select(Attempt.id).where(Attempt.id.in_([a.id for a in due]), Attempt.finalised_at.is_(None))
-        .order_by(Attempt.id).with_for_update()
-    ).scalars())
+    locked = set(
+        db.execute(
+            select(Attempt.id)
+            .where(Attempt.id.in_([a.id for a in due]), Attempt.finalised_at.is_(None))
+            .order_by(Attempt.id)
+            .with_for_update()
+        ).scalars()
+    )
     due = [a for a in due if a.id in locked]
     if not due:
         return 0
@@ -89,13 +106,22 @@ def materialise(db: Session, attempts: Sequence[Attempt], now: datetime) -> int:
     for a in due:
         result = score_of(a, answers.get(a.id, []), keys)
         finished = attempt_clock(a).finished_at(now, a.submitted_at) or now
-        scored += db.execute(
-            update(Attempt).where(Attempt.id == a.id, Attempt.finalised_at.is_(None)).values(
-                correct=result.correct, answered=result.answered, score=result.score,
-                duration_ms=int((finished - a.started_at).total_seconds() * 1000),
-                finalised_at=now, finish_reason="submitted" if a.submitted_at else "expired",
-            ).execution_options(synchronize_session=False)
-        ).rowcount or 0
+        scored += (
+            db.execute(
+                update(Attempt)
+                .where(Attempt.id == a.id, Attempt.finalised_at.is_(None))
+                .values(
+                    correct=result.correct,
+                    answered=result.answered,
+                    score=result.score,
+                    duration_ms=int((finished - a.started_at).total_seconds() * 1000),
+                    finalised_at=now,
+                    finish_reason="submitted" if a.submitted_at else "expired",
+                )
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            or 0
+        )
         db.expire(a)
     db.flush()
     return scored
@@ -109,5 +135,7 @@ def settled_at(db: Session, rnd: Round) -> datetime:
     """
     from sqlalchemy import func
 
-    longest = db.execute(select(func.max(Attempt.grace_seconds)).where(Attempt.round_id == rnd.id)).scalar()
+    longest = db.execute(
+        select(func.max(Attempt.grace_seconds)).where(Attempt.round_id == rnd.id)
+    ).scalar()
     return rnd.closes_at + timedelta(seconds=max(rnd.grace_seconds or 0, longest or 0))

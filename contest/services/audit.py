@@ -18,7 +18,13 @@ from sqlalchemy import Engine, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from contest import clock
-from contest.domain.audit_chain import AuditRecord, ChainBreak, canonical_details, record_hash, verify_chain
+from contest.domain.audit_chain import (
+    AuditRecord,
+    ChainBreak,
+    canonical_details,
+    record_hash,
+    verify_chain,
+)
 from contest.models import AuditEntry, AuditHead, AuditPending
 from contest.services.context import Actor
 
@@ -50,7 +56,9 @@ def queue(
     details: dict | None = None,
 ) -> None:
     """Add an entry to the caller's transaction without touching the chain's lock."""
-    db.execute(insert(AuditPending).values(**_fields(actor, action, object_type, object_id, details)))
+    db.execute(
+        insert(AuditPending).values(**_fields(actor, action, object_type, object_id, details))
+    )
 
 
 def seal_pending(db: Session, batch: int = 5000) -> int:
@@ -68,9 +76,18 @@ def pending_count(db: Session) -> int:
     return db.execute(select(func.count()).select_from(AuditPending)).scalar_one()
 
 
-def _fields(actor: Actor, action: str, object_type: str, object_id: object, details: dict | None) -> dict:
-    return {"at": clock.now(), "actor": actor.audit_name[:120], "action": action, "object_type": object_type,
-            "object_id": str(object_id)[:60], "ip": actor.ip[:64], "details": canonical_details(details)}
+def _fields(
+    actor: Actor, action: str, object_type: str, object_id: object, details: dict | None
+) -> dict:
+    return {
+        "at": clock.now(),
+        "actor": actor.audit_name[:120],
+        "action": action,
+        "object_type": object_type,
+        "object_id": str(object_id)[:60],
+        "ip": actor.ip[:64],
+        "details": canonical_details(details),
+    }
 
 
 def _locked_head(db: Session) -> AuditHead:
@@ -80,7 +97,12 @@ def _locked_head(db: Session) -> AuditHead:
 def _link(head: AuditHead, fields: dict) -> dict:
     """The next row of the chain as column values; moves the head on."""
     linked = AuditRecord(seq=head.last_seq + 1, prev_hash=head.last_hash, **fields)
-    values = {**fields, "seq": linked.seq, "prev_hash": linked.prev_hash, "hash": record_hash(linked)}
+    values = {
+        **fields,
+        "seq": linked.seq,
+        "prev_hash": linked.prev_hash,
+        "hash": record_hash(linked),
+    }
     head.last_seq, head.last_hash = values["seq"], values["hash"]
     return values
 
@@ -92,13 +114,23 @@ def _chain(db: Session, head: AuditHead, fields: dict) -> AuditEntry:
 
 
 def _chain_pending(db: Session, head: AuditHead, batch: int = 5000) -> int:
-    columns = (AuditPending.id, AuditPending.at, AuditPending.actor, AuditPending.action, AuditPending.object_type,
-               AuditPending.object_id, AuditPending.ip, AuditPending.details)
+    columns = (
+        AuditPending.id,
+        AuditPending.at,
+        AuditPending.actor,
+        AuditPending.action,
+        AuditPending.object_type,
+        AuditPending.object_id,
+        AuditPending.ip,
+        AuditPending.details,
+    )
     rows = db.execute(select(*columns).order_by(AuditPending.id).limit(batch)).all()
     if not rows:
         return 0
-    db.execute(insert(AuditEntry), [_link(head, {k: v for k, v in row._asdict().items() if k != "id"})
-                                    for row in rows])
+    db.execute(
+        insert(AuditEntry),
+        [_link(head, {k: v for k, v in row._asdict().items() if k != "id"}) for row in rows],
+    )
     db.execute(delete(AuditPending).where(AuditPending.id.in_([row.id for row in rows])))
     return len(rows)
 
@@ -119,7 +151,10 @@ def verify(db: Session, batch: int = 5000) -> VerifyResult:
     if isinstance(bind, Engine) and bind.dialect.name == "postgresql":
         # One snapshot for the head and every row: a seal committing during the scan would
         # otherwise look like rows deleted from the end.
-        with bind.connect().execution_options(isolation_level="REPEATABLE READ") as conn, Session(conn) as snapshot:
+        with (
+            bind.connect().execution_options(isolation_level="REPEATABLE READ") as conn,
+            Session(conn) as snapshot,
+        ):
             return _verify(snapshot, batch)
     # SQLite: the transaction starts with BEGIN IMMEDIATE, which keeps writers out until it ends.
     return _verify(db, batch)
@@ -128,14 +163,26 @@ def verify(db: Session, batch: int = 5000) -> VerifyResult:
 def _verify(db: Session, batch: int) -> VerifyResult:
     head = db.execute(select(AuditHead).where(AuditHead.id == 1)).scalar_one()
 
-    columns = (AuditEntry.seq, AuditEntry.at, AuditEntry.actor, AuditEntry.action, AuditEntry.object_type,
-               AuditEntry.object_id, AuditEntry.ip, AuditEntry.details, AuditEntry.prev_hash, AuditEntry.hash)
+    columns = (
+        AuditEntry.seq,
+        AuditEntry.at,
+        AuditEntry.actor,
+        AuditEntry.action,
+        AuditEntry.object_type,
+        AuditEntry.object_id,
+        AuditEntry.ip,
+        AuditEntry.details,
+        AuditEntry.prev_hash,
+        AuditEntry.hash,
+    )
 
     def rows():
         # Plain column rows in batches: no ORM identity map growing with the whole log.
         last = 0
         while True:
-            chunk = db.execute(select(*columns).where(AuditEntry.seq > last).order_by(AuditEntry.seq).limit(batch)).all()
+            chunk = db.execute(
+                select(*columns).where(AuditEntry.seq > last).order_by(AuditEntry.seq).limit(batch)
+            ).all()
             if not chunk:
                 return
             for row in chunk:
@@ -147,4 +194,6 @@ def _verify(db: Session, batch: int) -> VerifyResult:
 
 
 def recent(db: Session, limit: int = 100) -> list[AuditEntry]:
-    return list(db.execute(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(limit)).scalars())
+    return list(
+        db.execute(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(limit)).scalars()
+    )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -53,7 +52,9 @@ def find_bank(db: Session, code: str) -> QuestionBank | None:
 def get_bank(db: Session, code: str) -> QuestionBank:
     bank = find_bank(db, code)
     if bank is None:
-        raise NotFound(f"Không có ngân hàng câu hỏi '{code}'.", f"There is no question bank '{code}'.")
+        raise NotFound(
+            f"Không có ngân hàng câu hỏi '{code}'.", f"There is no question bank '{code}'."
+        )
     return bank
 
 
@@ -116,11 +117,23 @@ class ImportPreview:
         out = []
         for n in self.near:
             draft = self.items[n.index].draft
-            entry = {"file": draft.location.file, "sheet": draft.location.sheet, "row": draft.location.row,
-                     "line": draft.location.line, "stem": draft.stem, "other_stem": n.other_stem, "ratio": n.ratio}
+            entry = {
+                "file": draft.location.file,
+                "sheet": draft.location.sheet,
+                "row": draft.location.row,
+                "line": draft.location.line,
+                "stem": draft.stem,
+                "other_stem": n.other_stem,
+                "ratio": n.ratio,
+            }
             if n.other_index is not None:
                 other = self.items[n.other_index].draft.location
-                entry["other"] = {"file": other.file, "sheet": other.sheet, "row": other.row, "line": other.line}
+                entry["other"] = {
+                    "file": other.file,
+                    "sheet": other.sheet,
+                    "row": other.row,
+                    "line": other.line,
+                }
             else:
                 entry["other"] = {"bank_question_id": n.bank_key}
             out.append(entry)
@@ -138,7 +151,10 @@ def _bank_questions(db: Session, bank_id: int) -> list[tuple[int, str, str]]:
 
 
 def preview_import(
-    db: Session, files: Sequence[tuple[str, bytes]], bank_code: str, limits: ImportLimits = ImportLimits()
+    db: Session,
+    files: Sequence[tuple[str, bytes]],
+    bank_code: str,
+    limits: ImportLimits = ImportLimits(),
 ) -> ImportPreview:
     """Read every file and say what an import would do; writes nothing."""
     bank_code = check_bank_code(bank_code)
@@ -150,9 +166,13 @@ def preview_import(
         drafts.extend(parsed.questions)
         preview.errors.extend(parsed.errors)
         preview.skipped.extend(parsed.skipped)
-        preview.files.append(FileSummary(filename, len(parsed.questions), len(parsed.errors), len(parsed.skipped)))
+        preview.files.append(
+            FileSummary(filename, len(parsed.questions), len(parsed.errors), len(parsed.skipped))
+        )
     if not files:
-        preview.errors.append(ImportIssue(Location(""), "file", "Chưa chọn tệp nào.", "No file was chosen."))
+        preview.errors.append(
+            ImportIssue(Location(""), "file", "Chưa chọn tệp nào.", "No file was chosen.")
+        )
     existing = _bank_questions(db, bank.id) if bank else []
     in_bank = {fp for _, fp, _ in existing}
     # One fingerprint per draft (the same rule as find_duplicates): it is the costly part of a large import.
@@ -167,7 +187,8 @@ def preview_import(
             # Files are read as one batch, so say which file and row the first copy is in.
             where = _where(drafts[first].location)
             issue = ImportIssue(
-                draft.location, "stem",
+                draft.location,
+                "stem",
                 f"{_where(draft.location)}: câu hỏi trùng với câu hỏi ở {where}",
                 f"{_where(draft.location)}: the question repeats the one at {where}",
             )
@@ -177,7 +198,8 @@ def preview_import(
         repeated.add(index)
         preview.items.append(PreviewItem(draft, fp, issue, fp in in_bank))
     preview.near = [
-        n for n in near_duplicates(drafts, {qid: stem for qid, _, stem in existing})
+        n
+        for n in near_duplicates(drafts, {qid: stem for qid, _, stem in existing})
         if n.index not in repeated and (n.other_index is None or n.other_index not in repeated)
     ]
     return preview
@@ -234,8 +256,13 @@ def import_questions(
     """
     preview = preview_import(db, files, bank_code, limits)
     report = ImportReport(
-        ok=preview.ok, dry_run=dry_run, bank=preview.bank_code, skipped=len(preview.skipped),
-        duplicates=len(preview.duplicates), errors=preview.errors, skipped_items=preview.skipped,
+        ok=preview.ok,
+        dry_run=dry_run,
+        bank=preview.bank_code,
+        skipped=len(preview.skipped),
+        duplicates=len(preview.duplicates),
+        errors=preview.errors,
+        skipped_items=preview.skipped,
         duplicate_items=[item.duplicate for item in preview.duplicates if item.duplicate],
         near_duplicates=preview.near_dicts(),
     )
@@ -257,40 +284,81 @@ def import_questions(
     if new:
         _insert_questions(db, bank.id, [item for item in new], now)
     bank.revision += 1
-    audit.record(db, actor, "bank.import", "question_bank", bank.id, {
-        "bank": bank.code, "files": [f.filename for f in preview.files], "imported": report.imported,
-        "skipped": report.skipped, "duplicates": report.duplicates, "created": report.bank_created,
-    })
+    audit.record(
+        db,
+        actor,
+        "bank.import",
+        "question_bank",
+        bank.id,
+        {
+            "bank": bank.code,
+            "files": [f.filename for f in preview.files],
+            "imported": report.imported,
+            "skipped": report.skipped,
+            "duplicates": report.duplicates,
+            "created": report.bank_created,
+        },
+    )
     db.commit()
     return report
 
 
-def _insert_questions(db: Session, bank_id: int, items: list[PreviewItem], now) -> None:  # noqa: ANN001
+def _insert_questions(db: Session, bank_id: int, items: list[PreviewItem], now) -> None:
     """Core bulk inserts (executemany with RETURNING), not one ORM flush per row."""
-    start = db.execute(select(func.coalesce(func.max(Question.position), 0)).where(Question.bank_id == bank_id)).scalar_one()
+    start = db.execute(
+        select(func.coalesce(func.max(Question.position), 0)).where(Question.bank_id == bank_id)
+    ).scalar_one()
     # No RETURNING: SQLite's sorted executemany RETURNING is slow; positions map rows back to ids.
-    db.execute(insert(Question), [
-        {"bank_id": bank_id, "current_version_id": None, "fingerprint": item.fingerprint,
-         "topic": item.draft.topic, "difficulty": item.draft.difficulty, "position": start + n}
-        for n, item in enumerate(items, start=1)
-    ])
-    by_position = dict(db.execute(
-        select(Question.position, Question.id).where(Question.bank_id == bank_id, Question.position > start)
-    ).all())
-    db.execute(insert(QuestionVersion), [
-        {"question_id": by_position[start + n], "version": 1, "stem": d.stem, "text_format": d.text_format,
-         "options": _options_json(d.options), "topic": d.topic, "difficulty": d.difficulty,
-         "explanation": d.explanation, "source": d.source, "number": d.number[:40] if d.number else None,
-         "created_at": now}
-        for n, d in enumerate((item.draft for item in items), start=1)
-    ])
+    db.execute(
+        insert(Question),
+        [
+            {
+                "bank_id": bank_id,
+                "current_version_id": None,
+                "fingerprint": item.fingerprint,
+                "topic": item.draft.topic,
+                "difficulty": item.draft.difficulty,
+                "position": start + n,
+            }
+            for n, item in enumerate(items, start=1)
+        ],
+    )
+    by_position = dict(
+        db.execute(
+            select(Question.position, Question.id).where(
+                Question.bank_id == bank_id, Question.position > start
+            )
+        ).all()
+    )
+    db.execute(
+        insert(QuestionVersion),
+        [
+            {
+                "question_id": by_position[start + n],
+                "version": 1,
+                "stem": d.stem,
+                "text_format": d.text_format,
+                "options": _options_json(d.options),
+                "topic": d.topic,
+                "difficulty": d.difficulty,
+                "explanation": d.explanation,
+                "source": d.source,
+                "number": d.number[:40] if d.number else None,
+                "created_at": now,
+            }
+            for n, d in enumerate((item.draft for item in items), start=1)
+        ],
+    )
     version_of = (
-        select(QuestionVersion.id).where(QuestionVersion.question_id == Question.id, QuestionVersion.version == 1)
+        select(QuestionVersion.id)
+        .where(QuestionVersion.question_id == Question.id, QuestionVersion.version == 1)
         .scalar_subquery()
     )
     db.execute(
-        update(Question).where(Question.bank_id == bank_id, Question.current_version_id.is_(None))
-        .values(current_version_id=version_of).execution_options(synchronize_session=False)
+        update(Question)
+        .where(Question.bank_id == bank_id, Question.current_version_id.is_(None))
+        .values(current_version_id=version_of)
+        .execution_options(synchronize_session=False)
     )
 
 
@@ -312,7 +380,9 @@ def edit_question(
     """Store the edit as a new version; earlier versions (and the papers that point at them) stay as they were."""
     question = db.get(Question, question_id)
     if question is None:
-        raise NotFound(f"Không có câu hỏi số {question_id}.", f"There is no question {question_id}.")
+        raise NotFound(
+            f"Không có câu hỏi số {question_id}.", f"There is no question {question_id}."
+        )
     current = db.get(QuestionVersion, question.current_version_id)
     text_format = current.text_format if current else "plain"
     stem = _clean(stem, text_format)
@@ -325,26 +395,55 @@ def edit_question(
         for i in check_question(stem, cleaned, Location("form"))
     ]
     if difficulty is not None and difficulty not in DIFFICULTIES:
-        problems.append(ContestError(f"Mức độ '{difficulty}' không hợp lệ (easy, medium, hard).",
-                                     f"The difficulty '{difficulty}' is not valid (easy, medium, hard).",
-                                     field="difficulty"))
+        problems.append(
+            ContestError(
+                f"Mức độ '{difficulty}' không hợp lệ (easy, medium, hard).",
+                f"The difficulty '{difficulty}' is not valid (easy, medium, hard).",
+                field="difficulty",
+            )
+        )
     if problems:
         raise InvalidInput(problems)
     draft = QuestionDraft(
-        stem=stem, options=tuple(OptionDraft(t, c) for t, c in cleaned), location=Location("form"),
-        text_format=text_format, topic=topic, difficulty=difficulty,
+        stem=stem,
+        options=tuple(OptionDraft(t, c) for t, c in cleaned),
+        location=Location("form"),
+        text_format=text_format,
+        topic=topic,
+        difficulty=difficulty,
         explanation=_clean(explanation, text_format) or None,
-        source=current.source if current else None, number=current.number if current else None,
+        source=current.source if current else None,
+        number=current.number if current else None,
     )
-    if current and (current.stem, current.options, current.topic, current.difficulty, current.explanation) == (
-        draft.stem, _options_json(draft.options), draft.topic, draft.difficulty, draft.explanation
+    if current and (
+        current.stem,
+        current.options,
+        current.topic,
+        current.difficulty,
+        current.explanation,
+    ) == (
+        draft.stem,
+        _options_json(draft.options),
+        draft.topic,
+        draft.difficulty,
+        draft.explanation,
     ):
         return current
-    last = db.execute(select(func.max(QuestionVersion.version)).where(QuestionVersion.question_id == question.id)).scalar_one()
+    last = db.execute(
+        select(func.max(QuestionVersion.version)).where(QuestionVersion.question_id == question.id)
+    ).scalar_one()
     version = QuestionVersion(
-        question_id=question.id, version=(last or 0) + 1, stem=draft.stem, text_format=text_format,
-        options=_options_json(draft.options), topic=topic, difficulty=difficulty, explanation=draft.explanation,
-        source=draft.source, number=draft.number, created_at=clock.now(),
+        question_id=question.id,
+        version=(last or 0) + 1,
+        stem=draft.stem,
+        text_format=text_format,
+        options=_options_json(draft.options),
+        topic=topic,
+        difficulty=difficulty,
+        explanation=draft.explanation,
+        source=draft.source,
+        number=draft.number,
+        created_at=clock.now(),
     )
     db.add(version)
     db.flush()
@@ -354,8 +453,14 @@ def edit_question(
     question.difficulty = difficulty
     bank = db.get(QuestionBank, question.bank_id)
     bank.revision += 1
-    audit.record(db, actor, "bank.question_edit", "question", question.id,
-                 {"bank": bank.code, "version": version.version})
+    audit.record(
+        db,
+        actor,
+        "bank.question_edit",
+        "question",
+        question.id,
+        {"bank": bank.code, "version": version.version},
+    )
     db.commit()
     return version
 
@@ -368,10 +473,16 @@ class BankSummary:
 
 
 def list_banks(db: Session) -> list[BankSummary]:
-    counts = dict(db.execute(
-        select(Question.bank_id, func.count()).where(Question.retired_at.is_(None)).group_by(Question.bank_id)
-    ).all())
-    rounds = dict(db.execute(select(RoundBank.bank_id, func.count()).group_by(RoundBank.bank_id)).all())
+    counts = dict(
+        db.execute(
+            select(Question.bank_id, func.count())
+            .where(Question.retired_at.is_(None))
+            .group_by(Question.bank_id)
+        ).all()
+    )
+    rounds = dict(
+        db.execute(select(RoundBank.bank_id, func.count()).group_by(RoundBank.bank_id)).all()
+    )
     banks = db.execute(select(QuestionBank).order_by(QuestionBank.code)).scalars()
     return [BankSummary(b, counts.get(b.id, 0), rounds.get(b.id, 0)) for b in banks]
 
@@ -392,36 +503,64 @@ class BankPage:
 
 def bank_page(db: Session, code: str, page: int = 1, per_page: int = 50) -> BankPage:
     bank = get_bank(db, code)
-    total = db.execute(select(func.count()).select_from(Question).where(
-        Question.bank_id == bank.id, Question.retired_at.is_(None))).scalar_one()
+    total = db.execute(
+        select(func.count())
+        .select_from(Question)
+        .where(Question.bank_id == bank.id, Question.retired_at.is_(None))
+    ).scalar_one()
     page = max(1, min(page, max(1, -(-total // per_page))))
     rows = db.execute(
-        select(Question, QuestionVersion).join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
+        select(Question, QuestionVersion)
+        .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
         .where(Question.bank_id == bank.id, Question.retired_at.is_(None))
-        .order_by(Question.position, Question.id).offset((page - 1) * per_page).limit(per_page)
+        .order_by(Question.position, Question.id)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
     ).all()
-    rounds = list(db.execute(select(Round).join(RoundBank, RoundBank.round_id == Round.id)
-                             .where(RoundBank.bank_id == bank.id).order_by(Round.contest_id, Round.number)).scalars())
+    rounds = list(
+        db.execute(
+            select(Round)
+            .join(RoundBank, RoundBank.round_id == Round.id)
+            .where(RoundBank.bank_id == bank.id)
+            .order_by(Round.contest_id, Round.number)
+        ).scalars()
+    )
     return BankPage(bank, [(q, v) for q, v in rows], total, page, per_page, rounds)
 
 
-def question_with_version(db: Session, question_id: int) -> tuple[Question, QuestionVersion, QuestionBank]:
+def question_with_version(
+    db: Session, question_id: int
+) -> tuple[Question, QuestionVersion, QuestionBank]:
     question = db.get(Question, question_id)
     if question is None:
-        raise NotFound(f"Không có câu hỏi số {question_id}.", f"There is no question {question_id}.")
-    return question, db.get(QuestionVersion, question.current_version_id), db.get(QuestionBank, question.bank_id)
+        raise NotFound(
+            f"Không có câu hỏi số {question_id}.", f"There is no question {question_id}."
+        )
+    return (
+        question,
+        db.get(QuestionVersion, question.current_version_id),
+        db.get(QuestionBank, question.bank_id),
+    )
 
 
 def bank_drafts(db: Session, bank: QuestionBank) -> list[QuestionDraft]:
     rows = db.execute(
-        select(QuestionVersion).join(Question, Question.current_version_id == QuestionVersion.id)
-        .where(Question.bank_id == bank.id, Question.retired_at.is_(None)).order_by(Question.position, Question.id)
+        select(QuestionVersion)
+        .join(Question, Question.current_version_id == QuestionVersion.id)
+        .where(Question.bank_id == bank.id, Question.retired_at.is_(None))
+        .order_by(Question.position, Question.id)
     ).scalars()
     return [
         QuestionDraft(
-            stem=v.stem, options=tuple(OptionDraft(o["text"], bool(o["correct"])) for o in v.options),
-            location=Location(bank.code), text_format=v.text_format, topic=v.topic, difficulty=v.difficulty,
-            explanation=v.explanation, source=v.source, number=v.number,
+            stem=v.stem,
+            options=tuple(OptionDraft(o["text"], bool(o["correct"])) for o in v.options),
+            location=Location(bank.code),
+            text_format=v.text_format,
+            topic=v.topic,
+            difficulty=v.difficulty,
+            explanation=v.explanation,
+            source=v.source,
+            number=v.number,
         )
         for v in rows
     ]
@@ -430,8 +569,11 @@ def bank_drafts(db: Session, bank: QuestionBank) -> list[QuestionDraft]:
 def export_bank(db: Session, bank_code: str, fmt: str) -> bytes:
     """The bank's current questions as .xlsx or GIFT, in the form the importers read back unchanged."""
     if fmt not in EXPORT_FORMATS:
-        raise ContestError(f"Định dạng xuất '{fmt}' không được hỗ trợ (xlsx, gift).",
-                           f"The export format '{fmt}' is not supported (xlsx, gift).", field="format")
+        raise ContestError(
+            f"Định dạng xuất '{fmt}' không được hỗ trợ (xlsx, gift).",
+            f"The export format '{fmt}' is not supported (xlsx, gift).",
+            field="format",
+        )
     bank = get_bank(db, bank_code)
     drafts = bank_drafts(db, bank)
     if fmt == "xlsx":

@@ -84,7 +84,7 @@ def sniff_image(data: bytes, *, limit: int, what_vi: str, what_en: str, field_na
             f"The {what_en} image is too large (at most {limit // 1024} KB).",
             field=field_name,
         )
-    for magic, content_type in IMAGE_TYPES.items():
+    for magic, content_type in IMAGE_TYPES.items():  # noqa: B007 — returned after the loop
         if data.startswith(magic):
             break
     else:
@@ -110,12 +110,18 @@ def sniff_image(data: bytes, *, limit: int, what_vi: str, what_en: str, field_na
 def _store_image(db: Session, data: bytes, content_type: str) -> str:
     digest = hashlib.sha256(data).hexdigest()
     if db.get(CertificateImage, digest) is None:
-        db.add(CertificateImage(sha256=digest, content_type=content_type, data=data, created_at=clock.now()))
+        db.add(
+            CertificateImage(
+                sha256=digest, content_type=content_type, data=data, created_at=clock.now()
+            )
+        )
         db.flush()
     return digest
 
 
-def _image_bytes(db: Session, digest: str | None, cache: dict[str, bytes] | None = None) -> bytes | None:
+def _image_bytes(
+    db: Session, digest: str | None, cache: dict[str, bytes] | None = None
+) -> bytes | None:
     if not digest:
         return None
     if cache is not None and digest in cache:
@@ -133,10 +139,23 @@ def default_template(contest: Contest) -> CertificateTemplateRow:
     # A long committee name reads badly in the narrow header column; the generic one fits.
     issuer = organiser if organiser and len(organiser) <= 48 else "BAN TỔ CHỨC CUỘC THI"
     return CertificateTemplateRow(
-        contest_id=contest.id, title=TITLES[0], issuer_lines=issuer, place=_nfc(contest.place_vi),
-        lead_in="Chứng nhận", signer_title="TRƯỞNG BAN TỔ CHỨC", signer_name="", number_suffix="GCN-BTC",
-        show_number=True, show_unit=True, show_qr=True, show_border=True, font_family="serif",
-        accent_colour="#B01E23", seal_sha256=None, background_sha256=None, updated_at=clock.now(),
+        contest_id=contest.id,
+        title=TITLES[0],
+        issuer_lines=issuer,
+        place=_nfc(contest.place_vi),
+        lead_in="Chứng nhận",
+        signer_title="TRƯỞNG BAN TỔ CHỨC",
+        signer_name="",
+        number_suffix="GCN-BTC",
+        show_number=True,
+        show_unit=True,
+        show_qr=True,
+        show_border=True,
+        font_family="serif",
+        accent_colour="#B01E23",
+        seal_sha256=None,
+        background_sha256=None,
+        updated_at=clock.now(),
     )
 
 
@@ -172,11 +191,17 @@ class TemplateInput:
 
 
 def _issuer_lines(text: str) -> tuple[str, ...]:
-    return tuple(line for line in (_nfc(part) for part in unicodedata.normalize("NFC", text).splitlines()) if line)
+    return tuple(
+        line
+        for line in (_nfc(part) for part in unicodedata.normalize("NFC", text).splitlines())
+        if line
+    )
 
 
 def _signer_title(text: str) -> str:
-    return "\n".join(_nfc(line) for line in unicodedata.normalize("NFC", text).splitlines() if line.strip())
+    return "\n".join(
+        _nfc(line) for line in unicodedata.normalize("NFC", text).splitlines() if line.strip()
+    )
 
 
 def validate_template(values: TemplateInput) -> TemplateInput:
@@ -184,28 +209,59 @@ def validate_template(values: TemplateInput) -> TemplateInput:
     errors: list[ContestError] = []
     title = _nfc(values.title).upper()
     if not title or len(title) > 120:
-        errors.append(ContestError("Cần nhập tiêu đề (ví dụ GIẤY CHỨNG NHẬN).",
-                                   "A title is needed (e.g. GIẤY CHỨNG NHẬN).", field="title"))
+        errors.append(
+            ContestError(
+                "Cần nhập tiêu đề (ví dụ GIẤY CHỨNG NHẬN).",
+                "A title is needed (e.g. GIẤY CHỨNG NHẬN).",
+                field="title",
+            )
+        )
     issuer = _issuer_lines(values.issuer_lines)
     if not issuer or len(issuer) > 3:
-        errors.append(ContestError("Cơ quan ban hành: từ 1 đến 3 dòng.", "Issuer: 1 to 3 lines.", field="issuer_lines"))
+        errors.append(
+            ContestError(
+                "Cơ quan ban hành: từ 1 đến 3 dòng.", "Issuer: 1 to 3 lines.", field="issuer_lines"
+            )
+        )
     signer_title = _signer_title(values.signer_title)
     if not signer_title or signer_title.count("\n") > 2:
-        errors.append(ContestError("Chức danh người ký: từ 1 đến 3 dòng.", "Signer's title: 1 to 3 lines.",
-                                   field="signer_title"))
+        errors.append(
+            ContestError(
+                "Chức danh người ký: từ 1 đến 3 dòng.",
+                "Signer's title: 1 to 3 lines.",
+                field="signer_title",
+            )
+        )
     suffix = _nfc(values.number_suffix)
     if len(suffix) > 40:
-        errors.append(ContestError("Ký hiệu số quá dài.", "The number suffix is too long.", field="number_suffix"))
+        errors.append(
+            ContestError(
+                "Ký hiệu số quá dài.", "The number suffix is too long.", field="number_suffix"
+            )
+        )
     if values.font_family not in FONT_FAMILIES:
-        errors.append(ContestError("Phông chữ không hợp lệ.", "Unknown font family.", field="font_family"))
+        errors.append(
+            ContestError("Phông chữ không hợp lệ.", "Unknown font family.", field="font_family")
+        )
     if not _COLOUR.match(values.accent_colour or ""):
-        errors.append(ContestError("Màu nhấn phải có dạng #RRGGBB.", "The accent colour must look like #RRGGBB.",
-                                   field="accent_colour"))
+        errors.append(
+            ContestError(
+                "Màu nhấn phải có dạng #RRGGBB.",
+                "The accent colour must look like #RRGGBB.",
+                field="accent_colour",
+            )
+        )
     if errors:
         raise InvalidInput(errors)
     return dataclasses.replace(
-        values, title=title, issuer_lines="\n".join(issuer), place=_nfc(values.place), lead_in=_nfc(values.lead_in),
-        signer_title=signer_title, signer_name=_nfc(values.signer_name), number_suffix=suffix.strip("/"),
+        values,
+        title=title,
+        issuer_lines="\n".join(issuer),
+        place=_nfc(values.place),
+        lead_in=_nfc(values.lead_in),
+        signer_title=signer_title,
+        signer_name=_nfc(values.signer_name),
+        number_suffix=suffix.strip("/"),
         accent_colour=values.accent_colour.upper(),
     )
 
@@ -225,11 +281,21 @@ def save_template(
     clean = validate_template(values)
     seal_type = background_type = None
     if seal:
-        seal_type = sniff_image(seal, limit=MAX_SEAL_BYTES, what_vi="con dấu/chữ ký", what_en="seal/signature",
-                                field_name="seal")
+        seal_type = sniff_image(
+            seal,
+            limit=MAX_SEAL_BYTES,
+            what_vi="con dấu/chữ ký",
+            what_en="seal/signature",
+            field_name="seal",
+        )
     if background:
-        background_type = sniff_image(background, limit=MAX_BACKGROUND_BYTES, what_vi="nền", what_en="background",
-                                      field_name="background")
+        background_type = sniff_image(
+            background,
+            limit=MAX_BACKGROUND_BYTES,
+            what_vi="nền",
+            what_en="background",
+            field_name="background",
+        )
     row = db.execute(
         select(CertificateTemplateRow).where(CertificateTemplateRow.contest_id == contest.id)
     ).scalar_one_or_none()
@@ -248,8 +314,14 @@ def save_template(
         row.background_sha256 = _store_image(db, background, background_type)
     row.updated_at = clock.now()
     db.flush()
-    audit.record(db, actor, "certificates.template", "contest", contest.id,
-                 {**dataclasses.asdict(clean), "seal": row.seal_sha256, "background": row.background_sha256})
+    audit.record(
+        db,
+        actor,
+        "certificates.template",
+        "contest",
+        contest.id,
+        {**dataclasses.asdict(clean), "seal": row.seal_sha256, "background": row.background_sha256},
+    )
     db.commit()
     return row
 
@@ -271,8 +343,10 @@ def _layout(values: TemplateInput) -> CertificateTemplate:
 
 
 def _layout_json(template: CertificateTemplate) -> dict:
-    return {name: list(value) if isinstance(value, tuple) else value
-            for name, value in dataclasses.asdict(template).items()}
+    return {
+        name: list(value) if isinstance(value, tuple) else value
+        for name, value in dataclasses.asdict(template).items()
+    }
 
 
 def _layout_from_json(data: dict) -> CertificateTemplate:
@@ -303,24 +377,36 @@ def download_path(certificate: Certificate) -> str:
     return f"/chung-nhan/{format_code(certificate.code)}.pdf?sig={sig}"
 
 
-def certificate_for_download(db: Session, typed_code: str, sig: str, *, max_age: int = DOWNLOAD_MAX_AGE) -> Certificate:
+def certificate_for_download(
+    db: Session, typed_code: str, sig: str, *, max_age: int = DOWNLOAD_MAX_AGE
+) -> Certificate:
     """The certificate a signed link names, or ContestError when the link is bad or expired."""
     code = normalise(typed_code)
     try:
         signed_code = _serializer().loads(sig or "", max_age=max_age)
     except SignatureExpired:
-        raise ContestError("Liên kết tải giấy chứng nhận đã hết hạn. Hãy mở lại trang cá nhân để lấy liên kết mới.",
-                           "This download link has expired. Open your page again for a fresh link.") from None
+        raise ContestError(
+            "Liên kết tải giấy chứng nhận đã hết hạn. Hãy mở lại trang cá nhân để lấy liên kết mới.",
+            "This download link has expired. Open your page again for a fresh link.",
+        ) from None
     except BadSignature:
-        raise ContestError("Liên kết tải giấy chứng nhận không hợp lệ.", "This download link is not valid.") from None
+        raise ContestError(
+            "Liên kết tải giấy chứng nhận không hợp lệ.", "This download link is not valid."
+        ) from None
     if code is None or signed_code != code:
-        raise ContestError("Liên kết tải giấy chứng nhận không hợp lệ.", "This download link is not valid.")
-    certificate = db.execute(select(Certificate).where(Certificate.code == code)).scalar_one_or_none()
+        raise ContestError(
+            "Liên kết tải giấy chứng nhận không hợp lệ.", "This download link is not valid."
+        )
+    certificate = db.execute(
+        select(Certificate).where(Certificate.code == code)
+    ).scalar_one_or_none()
     if certificate is None:
         raise NotFound("Không tìm thấy giấy chứng nhận.", "Certificate not found.")
     if certificate.status != "valid":
-        raise ContestError("Giấy chứng nhận này đã bị thu hồi hoặc thay thế nên không tải được nữa.",
-                           "This certificate was revoked or replaced and can no longer be downloaded.")
+        raise ContestError(
+            "Giấy chứng nhận này đã bị thu hồi hoặc thay thế nên không tải được nữa.",
+            "This certificate was revoked or replaced and can no longer be downloaded.",
+        )
     return certificate
 
 
@@ -337,8 +423,12 @@ class IssueReport:
 
 def _lock_counter(db: Session, contest_id: int) -> CertificateCounter:
     """The contest's number counter, locked until commit so numbers have no gaps or repeats."""
-    query = (select(CertificateCounter).where(CertificateCounter.contest_id == contest_id)
-             .with_for_update().execution_options(populate_existing=True))
+    query = (
+        select(CertificateCounter)
+        .where(CertificateCounter.contest_id == contest_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     counter = db.execute(query).scalar_one_or_none()
     if counter is None:
         try:
@@ -360,7 +450,9 @@ def _fresh_codes(db: Session, count: int) -> list[str]:
         batch = {new_code() for _ in range(wanted)} - seen
         taken: set[str] = set()
         for chunk in _chunks(sorted(batch), 500):
-            taken |= set(db.execute(select(Certificate.code).where(Certificate.code.in_(chunk))).scalars())
+            taken |= set(
+                db.execute(select(Certificate.code).where(Certificate.code.in_(chunk))).scalars()
+            )
         fresh = [code for code in batch if code not in taken]
         codes.extend(fresh)
         seen |= batch
@@ -377,9 +469,13 @@ def _chunks(items: Sequence, size: int) -> Iterable[Sequence]:
 def _live_by_award(db: Session, contest_id: int, keys: Sequence[str]) -> dict[str, Certificate]:
     found: dict[str, Certificate] = {}
     for chunk in _chunks(list(keys), 500):
-        rows = db.execute(select(Certificate).where(Certificate.contest_id == contest_id,
-                                                    Certificate.award_key.in_(chunk),
-                                                    Certificate.replaced_at.is_(None))).scalars()
+        rows = db.execute(
+            select(Certificate).where(
+                Certificate.contest_id == contest_id,
+                Certificate.award_key.in_(chunk),
+                Certificate.replaced_at.is_(None),
+            )
+        ).scalars()
         found.update({row.award_key: row for row in rows})
     return found
 
@@ -402,16 +498,22 @@ def issue_certificates(
         return report
     contest_ids = {award.contest_id for award in awards}
     if len(contest_ids) != 1:
-        raise ContestError("Một lần cấp chỉ cho một cuộc thi.", "One issue covers one contest only.")
+        raise ContestError(
+            "Một lần cấp chỉ cho một cuộc thi.", "One issue covers one contest only."
+        )
     contest = db.get(Contest, contest_ids.pop())
     if contest is None:
         raise NotFound("Không có cuộc thi này.", "There is no such contest.")
     if len({award.award_key for award in awards}) != len(awards):
-        raise ContestError("Danh sách giải có dòng trùng nhau.", "The award list has duplicate lines.")
+        raise ContestError(
+            "Danh sách giải có dòng trùng nhau.", "The award list has duplicate lines."
+        )
     if template_id is not None:
         row = db.get(CertificateTemplateRow, template_id)
         if row is None or row.contest_id != contest.id:
-            raise NotFound("Không có mẫu giấy chứng nhận này.", "There is no such certificate template.")
+            raise NotFound(
+                "Không có mẫu giấy chứng nhận này.", "There is no such certificate template."
+            )
     else:
         row = get_template(db, contest)
     values = TemplateInput.from_row(row)
@@ -428,17 +530,37 @@ def issue_certificates(
     for award, code in zip(new_awards, codes):
         counter.last_number += 1
         certificate = Certificate(
-            contest_id=contest.id, round_id=award.round_id, award_key=award.award_key, kind=award.kind,
-            recipient_kind=award.recipient_kind, participant_id=award.participant_id, unit_id=award.unit_id,
-            tier_code=award.tier_code, tier_label_vi=_nfc(award.tier_label_vi),
-            prize_list_version=award.prize_list_version, code=code, serial=counter.last_number,
-            number=f"{counter.last_number}/{values.number_suffix}" if values.number_suffix else str(counter.last_number),
-            place=values.place, issued_on=issued_on, recipient_name=_nfc(award.recipient_name),
-            recipient_unit=_nfc(award.recipient_unit), achievement=_nfc(award.achievement_vi),
-            verification_url=verification_url(code), verify_hint_url=verify_base_url(),
-            title=layout.title, issuer_lines=list(layout.issuer_lines), signer_title=layout.signer_title,
-            signer_name=layout.signer_name, layout=_layout_json(layout), seal_sha256=row.seal_sha256,
-            background_sha256=row.background_sha256, issued_at=now, issued_by=actor.audit_name[:120],
+            contest_id=contest.id,
+            round_id=award.round_id,
+            award_key=award.award_key,
+            kind=award.kind,
+            recipient_kind=award.recipient_kind,
+            participant_id=award.participant_id,
+            unit_id=award.unit_id,
+            tier_code=award.tier_code,
+            tier_label_vi=_nfc(award.tier_label_vi),
+            prize_list_version=award.prize_list_version,
+            code=code,
+            serial=counter.last_number,
+            number=f"{counter.last_number}/{values.number_suffix}"
+            if values.number_suffix
+            else str(counter.last_number),
+            place=values.place,
+            issued_on=issued_on,
+            recipient_name=_nfc(award.recipient_name),
+            recipient_unit=_nfc(award.recipient_unit),
+            achievement=_nfc(award.achievement_vi),
+            verification_url=verification_url(code),
+            verify_hint_url=verify_base_url(),
+            title=layout.title,
+            issuer_lines=list(layout.issuer_lines),
+            signer_title=layout.signer_title,
+            signer_name=layout.signer_name,
+            layout=_layout_json(layout),
+            seal_sha256=row.seal_sha256,
+            background_sha256=row.background_sha256,
+            issued_at=now,
+            issued_by=actor.audit_name[:120],
         )
         db.add(certificate)
         report.issued.append(certificate)
@@ -448,11 +570,19 @@ def issue_certificates(
     report.existing = [live[a.award_key] for a in awards if a.award_key not in new_keys]
     report.certificates = [live[award.award_key] for award in awards]
     if report.issued:
-        audit.record(db, actor, "certificates.issue", "contest", contest.id, {
-            "issued": len(report.issued), "already": len(report.existing),
-            "numbers": [report.issued[0].number, report.issued[-1].number],
-            "codes": [c.code for c in report.issued],
-        })
+        audit.record(
+            db,
+            actor,
+            "certificates.issue",
+            "contest",
+            contest.id,
+            {
+                "issued": len(report.issued),
+                "already": len(report.existing),
+                "numbers": [report.issued[0].number, report.issued[-1].number],
+                "codes": [c.code for c in report.issued],
+            },
+        )
     db.commit()
     return report
 
@@ -465,12 +595,19 @@ def certificate_item(
 ) -> tuple[CertificateData, CertificateTemplate]:
     """The pure layer's inputs for a stored certificate: exactly what was frozen at issue."""
     data = CertificateData(
-        number=certificate.number, place=certificate.place, issued_on=certificate.issued_on,
-        recipient_name=certificate.recipient_name, achievement=certificate.achievement,
-        verification_code=certificate.code, verification_url=certificate.verification_url,
-        verify_hint_url=certificate.verify_hint_url, recipient_unit=certificate.recipient_unit,
-        title=certificate.title, issuer_lines=tuple(certificate.issuer_lines),
-        signer_title=certificate.signer_title, signer_name=certificate.signer_name,
+        number=certificate.number,
+        place=certificate.place,
+        issued_on=certificate.issued_on,
+        recipient_name=certificate.recipient_name,
+        achievement=certificate.achievement,
+        verification_code=certificate.code,
+        verification_url=certificate.verification_url,
+        verify_hint_url=certificate.verify_hint_url,
+        recipient_unit=certificate.recipient_unit,
+        title=certificate.title,
+        issuer_lines=tuple(certificate.issuer_lines),
+        signer_title=certificate.signer_title,
+        signer_name=certificate.signer_name,
         seal_image=_image_bytes(db, certificate.seal_sha256, cache),
         background_image=_image_bytes(db, certificate.background_sha256, cache),
     )
@@ -493,8 +630,10 @@ def file_name(certificate: Certificate) -> str:
 
 def render_zip(db: Session, certificates: Sequence[Certificate]) -> bytes:
     cache: dict[str, bytes] = {}
-    return zip_pdfs((f"{c.serial:05d}-{file_name(c)}", render_certificate(*certificate_item(db, c, cache)))
-                    for c in certificates)
+    return zip_pdfs(
+        (f"{c.serial:05d}-{file_name(c)}", render_certificate(*certificate_item(db, c, cache)))
+        for c in certificates
+    )
 
 
 def render_files(
@@ -521,20 +660,29 @@ def render_files(
 SAMPLE_NAME = "Nguyễn Thị Hoà Bình"
 
 
-def preview_pdf(db: Session, contest: Contest, values: TemplateInput,
-                template: CertificateTemplateRow | None = None) -> bytes:
+def preview_pdf(
+    db: Session,
+    contest: Contest,
+    values: TemplateInput,
+    template: CertificateTemplateRow | None = None,
+) -> bytes:
     """A sample certificate drawn with `values` (saved or not) and the saved images."""
     clean = validate_template(values)
     layout = _layout(clean)
     template = template if template is not None else get_template(db, contest)
     code = _sample_code()
     data = CertificateData(
-        number=f"1/{clean.number_suffix}" if clean.number_suffix else "1", place=clean.place,
-        issued_on=clock.today_local(), recipient_name=SAMPLE_NAME,
+        number=f"1/{clean.number_suffix}" if clean.number_suffix else "1",
+        place=clean.place,
+        issued_on=clock.today_local(),
+        recipient_name=SAMPLE_NAME,
         recipient_unit="Sở Thông tin và Truyền thông",
-        achievement=f"Đã đạt Giải Ba {_nfc(contest.title_vi)}", verification_code=code,
-        verification_url=verification_url(code), verify_hint_url=verify_base_url(),
-        seal_image=_image_bytes(db, template.seal_sha256), background_image=_image_bytes(db, template.background_sha256),
+        achievement=f"Đã đạt Giải Ba {_nfc(contest.title_vi)}",
+        verification_code=code,
+        verification_url=verification_url(code),
+        verify_hint_url=verify_base_url(),
+        seal_image=_image_bytes(db, template.seal_sha256),
+        background_image=_image_bytes(db, template.background_sha256),
     )
     return render_certificate(data, layout)
 
@@ -590,34 +738,65 @@ def verify(db: Session, typed: str) -> Verification:
     typed = (typed or "").strip()[:64]
     canonical = normalise(typed)
     if canonical is None:
-        return Verification("malformed", typed, message_vi=(
-            "Mã không hợp lệ: mã xác minh gồm 10 ký tự chữ và số, ví dụ K7QM-3XWD-9T."),
-            message_en="Not a valid code: a verification code has 10 letters and digits, e.g. K7QM-3XWD-9T.")
+        return Verification(
+            "malformed",
+            typed,
+            message_vi=("Mã không hợp lệ: mã xác minh gồm 10 ký tự chữ và số, ví dụ K7QM-3XWD-9T."),
+            message_en="Not a valid code: a verification code has 10 letters and digits, e.g. K7QM-3XWD-9T.",
+        )
     if not is_valid(canonical):
         # Caught by the check character, before any lookup: nothing to enumerate here.
-        return Verification("malformed", typed, code=format_code(canonical),
-                            message_vi="Mã không hợp lệ, có thể gõ nhầm. Hãy kiểm tra lại từng ký tự.",
-                            message_en="This code is not valid; it may have been mistyped. Check each character.")
+        return Verification(
+            "malformed",
+            typed,
+            code=format_code(canonical),
+            message_vi="Mã không hợp lệ, có thể gõ nhầm. Hãy kiểm tra lại từng ký tự.",
+            message_en="This code is not valid; it may have been mistyped. Check each character.",
+        )
     grouped = format_code(canonical)
-    certificate = db.execute(select(Certificate).where(Certificate.code == canonical)).scalar_one_or_none()
+    certificate = db.execute(
+        select(Certificate).where(Certificate.code == canonical)
+    ).scalar_one_or_none()
     if certificate is None:
-        return Verification("unknown", typed, code=grouped,
-                            message_vi="Không có giấy chứng nhận nào mang mã này.",
-                            message_en="No certificate carries this code.")
+        return Verification(
+            "unknown",
+            typed,
+            code=grouped,
+            message_vi="Không có giấy chứng nhận nào mang mã này.",
+            message_en="No certificate carries this code.",
+        )
     contest = db.get(Contest, certificate.contest_id)
-    common = dict(typed=typed, code=grouped, certificate=certificate,
-                  contest_title=contest.title_vi if contest else "", recipient=public_name(certificate))
+    common = dict(
+        typed=typed,
+        code=grouped,
+        certificate=certificate,
+        contest_title=contest.title_vi if contest else "",
+        recipient=public_name(certificate),
+    )
     if certificate.replaced_at is not None:
-        successor = db.get(Certificate, certificate.replaced_by_id) if certificate.replaced_by_id else None
-        return Verification("replaced", **common,
-                            replaced_by_code=format_code(successor.code) if successor else "",
-                            message_vi="Giấy chứng nhận này đã được thay thế bằng một giấy chứng nhận cấp lại.",
-                            message_en="This certificate was replaced by a reissued one.")
+        successor = (
+            db.get(Certificate, certificate.replaced_by_id) if certificate.replaced_by_id else None
+        )
+        return Verification(
+            "replaced",
+            **common,
+            replaced_by_code=format_code(successor.code) if successor else "",
+            message_vi="Giấy chứng nhận này đã được thay thế bằng một giấy chứng nhận cấp lại.",
+            message_en="This certificate was replaced by a reissued one.",
+        )
     if certificate.revoked_at is not None:
-        return Verification("revoked", **common, message_vi="Giấy chứng nhận này đã bị thu hồi.",
-                            message_en="This certificate has been revoked.")
-    return Verification("valid", **common, message_vi="Giấy chứng nhận này có trong sổ cấp và đang có hiệu lực.",
-                        message_en="This certificate is in the register and in force.")
+        return Verification(
+            "revoked",
+            **common,
+            message_vi="Giấy chứng nhận này đã bị thu hồi.",
+            message_en="This certificate has been revoked.",
+        )
+    return Verification(
+        "valid",
+        **common,
+        message_vi="Giấy chứng nhận này có trong sổ cấp và đang có hiệu lực.",
+        message_en="This certificate is in the register and in force.",
+    )
 
 
 def get_certificate(db: Session, certificate_id: int, contest_id: int | None = None) -> Certificate:
@@ -631,41 +810,63 @@ def find_by_code(db: Session, typed: str) -> Certificate:
     canonical = normalise(typed)
     certificate = None
     if canonical is not None:
-        certificate = db.execute(select(Certificate).where(Certificate.code == canonical)).scalar_one_or_none()
+        certificate = db.execute(
+            select(Certificate).where(Certificate.code == canonical)
+        ).scalar_one_or_none()
     if certificate is None:
-        raise NotFound(f"Không có giấy chứng nhận mã {typed}.", f"No certificate has the code {typed}.")
+        raise NotFound(
+            f"Không có giấy chứng nhận mã {typed}.", f"No certificate has the code {typed}."
+        )
     return certificate
 
 
 def _reason(reason: str) -> str:
     text = _nfc(reason)
     if len(text) < 5:
-        raise ContestError("Cần ghi rõ lý do (ít nhất 5 ký tự).", "A reason is required (at least 5 characters).",
-                           field="reason")
+        raise ContestError(
+            "Cần ghi rõ lý do (ít nhất 5 ký tự).",
+            "A reason is required (at least 5 characters).",
+            field="reason",
+        )
     return text[:1000]
 
 
 def revoke(db: Session, actor: Actor, certificate_id: int, reason: str) -> Certificate:
     """Withdraw a certificate; the verification page then says so, with the date and reason."""
     text = _reason(reason)
-    certificate = db.execute(select(Certificate).where(Certificate.id == certificate_id).with_for_update()).scalar_one_or_none()
+    certificate = db.execute(
+        select(Certificate).where(Certificate.id == certificate_id).with_for_update()
+    ).scalar_one_or_none()
     if certificate is None:
         raise NotFound("Không tìm thấy giấy chứng nhận.", "Certificate not found.")
     if certificate.status != "valid":
-        raise ContestError("Giấy chứng nhận này đã bị thu hồi hoặc đã được thay thế.",
-                           "This certificate is already revoked or replaced.")
+        raise ContestError(
+            "Giấy chứng nhận này đã bị thu hồi hoặc đã được thay thế.",
+            "This certificate is already revoked or replaced.",
+        )
     certificate.revoked_at = clock.now()
     certificate.revoked_reason = text
     certificate.revoked_by = actor.audit_name[:120]
     db.flush()
-    audit.record(db, actor, "certificates.revoke", "certificate", certificate.id,
-                 {"code": certificate.code, "number": certificate.number, "reason": text})
+    audit.record(
+        db,
+        actor,
+        "certificates.revoke",
+        "certificate",
+        certificate.id,
+        {"code": certificate.code, "number": certificate.number, "reason": text},
+    )
     db.commit()
     return certificate
 
 
 def reissue(
-    db: Session, actor: Actor, certificate_id: int, *, recipient_name: str, recipient_unit: str | None = None,
+    db: Session,
+    actor: Actor,
+    certificate_id: int,
+    *,
+    recipient_name: str,
+    recipient_unit: str | None = None,
     reason: str,
 ) -> Certificate:
     """A corrected certificate with a new code and number; the old one shows as replaced."""
@@ -673,12 +874,16 @@ def reissue(
     name = _nfc(recipient_name)
     if not name:
         raise ContestError("Cần nhập họ tên.", "A name is required.", field="recipient_name")
-    old = db.execute(select(Certificate).where(Certificate.id == certificate_id).with_for_update()).scalar_one_or_none()
+    old = db.execute(
+        select(Certificate).where(Certificate.id == certificate_id).with_for_update()
+    ).scalar_one_or_none()
     if old is None:
         raise NotFound("Không tìm thấy giấy chứng nhận.", "Certificate not found.")
     if old.status != "valid":
-        raise ContestError("Chỉ cấp lại được giấy chứng nhận đang có hiệu lực.",
-                           "Only a valid certificate can be reissued.")
+        raise ContestError(
+            "Chỉ cấp lại được giấy chứng nhận đang có hiệu lực.",
+            "Only a valid certificate can be reissued.",
+        )
     counter = _lock_counter(db, old.contest_id)
     now = clock.now()
     # Replaced first: the unique index allows one live certificate per award.
@@ -688,12 +893,31 @@ def reissue(
     counter.last_number += 1
     code = _fresh_codes(db, 1)[0]
     suffix = old.number.split("/", 1)[1] if "/" in old.number else ""
-    new = Certificate(**{
-        column.key: getattr(old, column.key) for column in Certificate.__table__.columns
-        if column.key not in {"id", "code", "serial", "number", "issued_on", "recipient_name", "recipient_unit",
-                              "verification_url", "issued_at", "issued_by", "revoked_at", "revoked_reason",
-                              "revoked_by", "replaced_at", "replaced_by_id", "replaced_reason"}
-    })
+    new = Certificate(
+        **{
+            column.key: getattr(old, column.key)
+            for column in Certificate.__table__.columns
+            if column.key
+            not in {
+                "id",
+                "code",
+                "serial",
+                "number",
+                "issued_on",
+                "recipient_name",
+                "recipient_unit",
+                "verification_url",
+                "issued_at",
+                "issued_by",
+                "revoked_at",
+                "revoked_reason",
+                "revoked_by",
+                "replaced_at",
+                "replaced_by_id",
+                "replaced_reason",
+            }
+        }
+    )
     new.code = code
     new.serial = counter.last_number
     new.number = f"{counter.last_number}/{suffix}" if suffix else str(counter.last_number)
@@ -707,10 +931,21 @@ def reissue(
     db.flush()
     old.replaced_by_id = new.id
     db.flush()
-    audit.record(db, actor, "certificates.reissue", "certificate", old.id, {
-        "old_code": old.code, "new_code": new.code, "new_number": new.number, "reason": text,
-        "old_name": old.recipient_name, "new_name": new.recipient_name,
-    })
+    audit.record(
+        db,
+        actor,
+        "certificates.reissue",
+        "certificate",
+        old.id,
+        {
+            "old_code": old.code,
+            "new_code": new.code,
+            "new_number": new.number,
+            "reason": text,
+            "old_name": old.recipient_name,
+            "new_name": new.recipient_name,
+        },
+    )
     db.commit()
     return new
 
@@ -735,8 +970,11 @@ def list_certificates(
     if text:
         like = f"%{text}%"
         code = normalise(text)
-        conditions = [Certificate.recipient_name.ilike(like), Certificate.recipient_unit.ilike(like),
-                      Certificate.number.ilike(like)]
+        conditions = [
+            Certificate.recipient_name.ilike(like),
+            Certificate.recipient_unit.ilike(like),
+            Certificate.number.ilike(like),
+        ]
         if code is not None:
             conditions.append(Certificate.code == code)
         query = query.where(or_(*conditions))
@@ -748,13 +986,18 @@ def list_certificates(
 
 def certificates_for_participant(db: Session, participant_id: int) -> list[Certificate]:
     """A participant's own certificates that still stand (replaced ones are left out)."""
-    return list(db.execute(
-        select(Certificate).where(Certificate.participant_id == participant_id, Certificate.replaced_at.is_(None))
-        .order_by(Certificate.serial)
-    ).scalars())
+    return list(
+        db.execute(
+            select(Certificate)
+            .where(Certificate.participant_id == participant_id, Certificate.replaced_at.is_(None))
+            .order_by(Certificate.serial)
+        ).scalars()
+    )
 
 
-def awards_for(db: Session, contest_id: int, round_id: int | None = None, kind: str = "prize") -> list[AwardRecord]:
+def awards_for(
+    db: Session, contest_id: int, round_id: int | None = None, kind: str = "prize"
+) -> list[AwardRecord]:
     """The approved list from the results service; a clear error while that service is absent."""
     try:
         from contest.services.results import approved_awards
@@ -773,25 +1016,46 @@ def awards_for(db: Session, contest_id: int, round_id: int | None = None, kind: 
 JOB_BATCH = 200
 
 
-def start_issue_job(db: Session, actor: Actor, contest: Contest, *, round_id: int | None = None,
-                    kind: str = "prize") -> CertificateJob:
+def start_issue_job(
+    db: Session, actor: Actor, contest: Contest, *, round_id: int | None = None, kind: str = "prize"
+) -> CertificateJob:
     if kind not in ("prize", "participation"):
-        raise ContestError("Loại giấy chứng nhận không hợp lệ.", "Unknown certificate kind.", field="kind")
+        raise ContestError(
+            "Loại giấy chứng nhận không hợp lệ.", "Unknown certificate kind.", field="kind"
+        )
     if round_id is not None:
         round_ = db.get(Round, round_id)
         if round_ is None or round_.contest_id != contest.id:
             raise NotFound("Không có đợt thi này.", "There is no such round.")
-    running = db.execute(select(CertificateJob.id).where(
-        CertificateJob.contest_id == contest.id, CertificateJob.status.in_(("queued", "running")))).first()
+    running = db.execute(
+        select(CertificateJob.id).where(
+            CertificateJob.contest_id == contest.id,
+            CertificateJob.status.in_(("queued", "running")),
+        )
+    ).first()
     if running:
-        raise ContestError("Đang có một đợt cấp giấy chứng nhận chạy cho cuộc thi này.",
-                           "A certificate issue is already running for this contest.")
-    job = CertificateJob(contest_id=contest.id, round_id=round_id, kind=kind, status="queued",
-                         created_by=actor.audit_name[:120], created_at=clock.now())
+        raise ContestError(
+            "Đang có một đợt cấp giấy chứng nhận chạy cho cuộc thi này.",
+            "A certificate issue is already running for this contest.",
+        )
+    job = CertificateJob(
+        contest_id=contest.id,
+        round_id=round_id,
+        kind=kind,
+        status="queued",
+        created_by=actor.audit_name[:120],
+        created_at=clock.now(),
+    )
     db.add(job)
     db.flush()
-    audit.record(db, actor, "certificates.job", "certificate_job", job.id,
-                 {"contest": contest.id, "round": round_id, "kind": kind})
+    audit.record(
+        db,
+        actor,
+        "certificates.job",
+        "certificate_job",
+        job.id,
+        {"contest": contest.id, "round": round_id, "kind": kind},
+    )
     db.commit()
     return job
 
@@ -845,8 +1109,14 @@ def run_job_in_background(actor: Actor, job_id: int) -> threading.Thread:
 
 
 def list_jobs(db: Session, contest_id: int, limit: int = 10) -> list[CertificateJob]:
-    return list(db.execute(select(CertificateJob).where(CertificateJob.contest_id == contest_id)
-                           .order_by(CertificateJob.id.desc()).limit(limit)).scalars())
+    return list(
+        db.execute(
+            select(CertificateJob)
+            .where(CertificateJob.contest_id == contest_id)
+            .order_by(CertificateJob.id.desc())
+            .limit(limit)
+        ).scalars()
+    )
 
 
 # --- demo ----------------------------------------------------------------------------------
@@ -875,7 +1145,11 @@ def issue_demo_certificates(db: Session, slug: str | None = None) -> int:
         return 0
     if not awards:
         return 0
-    if db.execute(select(CertificateTemplateRow.id).where(CertificateTemplateRow.contest_id == contest.id)).first() is None:
+    if (
+        db.execute(
+            select(CertificateTemplateRow.id).where(CertificateTemplateRow.contest_id == contest.id)
+        ).first()
+        is None
+    ):
         save_template(db, SYSTEM, contest, DEMO_TEMPLATE)
     return len(issue_certificates(db, SYSTEM, awards).issued)
-

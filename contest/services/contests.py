@@ -63,27 +63,58 @@ def list_contests(db: Session) -> list[Contest]:
 
 def create_contest(db: Session, actor: Actor, spec: ContestSpec) -> Contest:
     if find_by_slug(db, spec.slug):
-        raise ContestError(f"Đã có cuộc thi mã '{spec.slug}'.", f"A contest with slug '{spec.slug}' exists.", field="slug")
+        raise ContestError(
+            f"Đã có cuộc thi mã '{spec.slug}'.",
+            f"A contest with slug '{spec.slug}' exists.",
+            field="slug",
+        )
     for r in spec.rounds:
         if r.closes_at <= r.opens_at:
-            raise ContestError(f"Đợt {r.number}: thời điểm đóng phải sau thời điểm mở.",
-                               f"Round {r.number}: it must close after it opens.", field="closes_at")
+            raise ContestError(
+                f"Đợt {r.number}: thời điểm đóng phải sau thời điểm mở.",
+                f"Round {r.number}: it must close after it opens.",
+                field="closes_at",
+            )
     contest = Contest(
-        slug=spec.slug, title_vi=spec.title_vi, title_en=spec.title_en, organiser_vi=spec.organiser_vi,
-        place_vi=spec.place_vi, rules_vi=spec.rules_vi, rules_en=spec.rules_en, time_zone=spec.time_zone,
-        min_age=spec.min_age, age_cutoff=spec.age_cutoff, created_at=clock.now(),
+        slug=spec.slug,
+        title_vi=spec.title_vi,
+        title_en=spec.title_en,
+        organiser_vi=spec.organiser_vi,
+        place_vi=spec.place_vi,
+        rules_vi=spec.rules_vi,
+        rules_en=spec.rules_en,
+        time_zone=spec.time_zone,
+        min_age=spec.min_age,
+        age_cutoff=spec.age_cutoff,
+        created_at=clock.now(),
         rounds=[
-            Round(number=r.number, title_vi=r.title_vi, title_en=r.title_en, opens_at=r.opens_at,
-                  closes_at=r.closes_at, questions_per_attempt=r.questions_per_attempt,
-                  time_limit_seconds=r.time_limit_seconds, max_attempts=r.max_attempts, counting=r.counting,
-                  prediction_vi=r.prediction_vi, prediction_en=r.prediction_en,
-                  prediction_target=r.prediction_target)
+            Round(
+                number=r.number,
+                title_vi=r.title_vi,
+                title_en=r.title_en,
+                opens_at=r.opens_at,
+                closes_at=r.closes_at,
+                questions_per_attempt=r.questions_per_attempt,
+                time_limit_seconds=r.time_limit_seconds,
+                max_attempts=r.max_attempts,
+                counting=r.counting,
+                prediction_vi=r.prediction_vi,
+                prediction_en=r.prediction_en,
+                prediction_target=r.prediction_target,
+            )
             for r in spec.rounds
         ],
     )
     db.add(contest)
     db.flush()
-    audit.record(db, actor, "contest.create", "contest", contest.id, {"slug": spec.slug, "rounds": len(spec.rounds)})
+    audit.record(
+        db,
+        actor,
+        "contest.create",
+        "contest",
+        contest.id,
+        {"slug": spec.slug, "rounds": len(spec.rounds)},
+    )
     db.commit()
     return contest
 
@@ -102,7 +133,15 @@ class ContestOverview:
 
 
 def overview(db: Session, contest: Contest) -> ContestOverview:
-    participants = db.execute(select(func.count()).select_from(Participant).where(Participant.contest_id == contest.id)).scalar_one()
-    units = db.execute(select(func.count()).select_from(Unit).where(Unit.contest_id == contest.id)).scalar_one()
-    rounds = list(db.execute(select(Round).where(Round.contest_id == contest.id).order_by(Round.number)).scalars())
+    participants = db.execute(
+        select(func.count()).select_from(Participant).where(Participant.contest_id == contest.id)
+    ).scalar_one()
+    units = db.execute(
+        select(func.count()).select_from(Unit).where(Unit.contest_id == contest.id)
+    ).scalar_one()
+    rounds = list(
+        db.execute(
+            select(Round).where(Round.contest_id == contest.id).order_by(Round.number)
+        ).scalars()
+    )
     return ContestOverview(contest, rounds, participants, units)

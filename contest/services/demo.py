@@ -24,7 +24,12 @@ DEMO_STAFF = (
     ("admin", "Quản trị hệ thống", "demo-admin-2023", ["admin"]),
     ("bantochuc", "Nguyễn Văn Tổ Chức", "demo-organiser-2023", ["organiser"]),
     ("giamkhao", "Trần Thị Giám Khảo", "demo-committee-2023", ["committee_member"]),
-    ("truongban", "Hoàng Văn Trưởng Ban", "demo-chair-2023", ["committee_chair", "committee_member"]),
+    (
+        "truongban",
+        "Hoàng Văn Trưởng Ban",
+        "demo-chair-2023",
+        ["committee_chair", "committee_member"],
+    ),
     ("chamthi1", "Lò Thị Chấm Thi", "demo-judge-2024", ["judge"]),
     ("chamthi2", "Cầm Văn Chấm Thi", "demo-judge-2024", ["judge"]),
 )
@@ -46,7 +51,9 @@ def read_spec(demo_dir: Path, now: datetime) -> contests.ContestSpec:
     rounds_raw = sorted(raw["rounds"], key=lambda r: r["number"])
     first_open = datetime.fromisoformat(rounds_raw[-1]["opens_local"]).replace(tzinfo=tz)
     local_now = now.astimezone(tz)
-    this_monday = (local_now - timedelta(days=local_now.weekday())).replace(hour=first_open.hour, minute=first_open.minute, second=0, microsecond=0)
+    this_monday = (local_now - timedelta(days=local_now.weekday())).replace(
+        hour=first_open.hour, minute=first_open.minute, second=0, microsecond=0
+    )
     if this_monday > local_now:
         this_monday -= timedelta(days=7)
     shift = this_monday - first_open
@@ -54,20 +61,32 @@ def read_spec(demo_dir: Path, now: datetime) -> contests.ContestSpec:
     for r in rounds_raw:
         opens = datetime.fromisoformat(r["opens_local"]).replace(tzinfo=tz) + shift
         closes = datetime.fromisoformat(r["closes_local"]).replace(tzinfo=tz) + shift
-        rounds.append(contests.RoundSpec(
-            number=r["number"], title_vi=r["title_vi"], title_en=r["title_en"],
-            opens_at=opens.astimezone(clock.now().tzinfo), closes_at=closes.astimezone(clock.now().tzinfo),
-            questions_per_attempt=r.get("questions_per_attempt", 10),
-            time_limit_seconds=int(r.get("time_limit_minutes", 15)) * 60,
-            max_attempts=r.get("max_attempts", 1), counting=r.get("counting", "best"),
-            prediction_vi=r.get("prediction_vi", ""), prediction_en=r.get("prediction_en", ""),
-            prediction_target=r.get("prediction_target", "all_correct"),
-        ))
+        rounds.append(
+            contests.RoundSpec(
+                number=r["number"],
+                title_vi=r["title_vi"],
+                title_en=r["title_en"],
+                opens_at=opens.astimezone(clock.now().tzinfo),
+                closes_at=closes.astimezone(clock.now().tzinfo),
+                questions_per_attempt=r.get("questions_per_attempt", 10),
+                time_limit_seconds=int(r.get("time_limit_minutes", 15)) * 60,
+                max_attempts=r.get("max_attempts", 1),
+                counting=r.get("counting", "best"),
+                prediction_vi=r.get("prediction_vi", ""),
+                prediction_en=r.get("prediction_en", ""),
+                prediction_target=r.get("prediction_target", "all_correct"),
+            )
+        )
     cutoff = raw.get("age_cutoff")
     return contests.ContestSpec(
-        slug=raw["slug"], title_vi=raw["title_vi"], title_en=raw["title_en"],
-        organiser_vi=raw.get("organiser_vi", ""), place_vi=raw.get("place_vi", ""),
-        rules_vi=raw.get("rules_vi", ""), rules_en=raw.get("rules_en", ""), time_zone=raw.get("time_zone", "Asia/Ho_Chi_Minh"),
+        slug=raw["slug"],
+        title_vi=raw["title_vi"],
+        title_en=raw["title_en"],
+        organiser_vi=raw.get("organiser_vi", ""),
+        place_vi=raw.get("place_vi", ""),
+        rules_vi=raw.get("rules_vi", ""),
+        rules_en=raw.get("rules_en", ""),
+        time_zone=raw.get("time_zone", "Asia/Ho_Chi_Minh"),
         min_age=raw.get("min_age", 0),
         age_cutoff=(date.fromisoformat(cutoff) + shift) if cutoff else None,
         rounds=tuple(rounds),
@@ -80,7 +99,9 @@ def load_demo(db: Session, demo_dir: Path) -> DemoResult:
     result = DemoResult(contest_slug=raw["slug"], created=False)
     for username, full_name, password, roles in DEMO_STAFF:
         if not db.execute(select(StaffUser.id).where(StaffUser.username == username)).first():
-            accounts.create_staff_user(db, SYSTEM, username=username, full_name=full_name, password=password, roles=roles)
+            accounts.create_staff_user(
+                db, SYSTEM, username=username, full_name=full_name, password=password, roles=roles
+            )
         result.staff.append((username, password, roles))
     contest = contests.find_by_slug(db, raw["slug"])
     if contest is None:
@@ -92,7 +113,8 @@ def load_demo(db: Session, demo_dir: Path) -> DemoResult:
         if not outcome.ok:
             raise ContestError(
                 "Dữ liệu đơn vị mẫu có lỗi: " + "; ".join(e.message_vi for e in outcome.errors),
-                "The demo units file has errors: " + "; ".join(e.message_en for e in outcome.errors),
+                "The demo units file has errors: "
+                + "; ".join(e.message_en for e in outcome.errors),
             )
     result.units = len(units.unit_tree(db, contest.id))
     _load_banks(db, contest.id, demo_dir, raw)
@@ -111,15 +133,24 @@ def _load_banks(db: Session, contest_id: int, demo_dir: Path, raw: dict) -> None
         bank = banks.find_bank(db, code)
         if bank is None:
             path = demo_dir / spec["bank_file"]
-            report = banks.import_questions(db, SYSTEM, code, [(path.name, path.read_bytes())],
-                                            bank_title=spec.get("bank_title_vi"))
+            report = banks.import_questions(
+                db,
+                SYSTEM,
+                code,
+                [(path.name, path.read_bytes())],
+                bank_title=spec.get("bank_title_vi"),
+            )
             if not report.ok:
                 raise ContestError(
-                    f"Ngân hàng câu hỏi mẫu {path.name} có lỗi: " + "; ".join(e.message_vi for e in report.errors),
-                    f"The demo bank {path.name} has errors: " + "; ".join(e.message_en for e in report.errors),
+                    f"Ngân hàng câu hỏi mẫu {path.name} có lỗi: "
+                    + "; ".join(e.message_vi for e in report.errors),
+                    f"The demo bank {path.name} has errors: "
+                    + "; ".join(e.message_en for e in report.errors),
                 )
             bank = banks.get_bank(db, code)
-        rnd = db.execute(select(Round).where(Round.contest_id == contest_id, Round.number == spec["number"])).scalar_one()
+        rnd = db.execute(
+            select(Round).where(Round.contest_id == contest_id, Round.number == spec["number"])
+        ).scalar_one()
         if db.get(RoundBank, (rnd.id, bank.id)) is None:
             db.add(RoundBank(round_id=rnd.id, bank_id=bank.id))
             db.commit()

@@ -36,22 +36,105 @@ from contest.services.context import SYSTEM, Actor
 SEED = 2023
 PARTICIPANTS = 320
 
-FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Hà", "Vi", "Lương", "Nông", "Hoàng", "Lộc", "Chu", "Đinh",
-          "Vũ", "Đặng", "Bùi", "Lăng", "Mã", "Triệu", "Dương"]
+FAMILY = [
+    "Nguyễn",
+    "Trần",
+    "Lê",
+    "Phạm",
+    "Hoàng",
+    "Hà",
+    "Vi",
+    "Lương",
+    "Nông",
+    "Hoàng",
+    "Lộc",
+    "Chu",
+    "Đinh",
+    "Vũ",
+    "Đặng",
+    "Bùi",
+    "Lăng",
+    "Mã",
+    "Triệu",
+    "Dương",
+]
 MIDDLE_M = ["Văn", "Đức", "Minh", "Quốc", "Hữu", "Thanh", "Xuân", "Công"]
 MIDDLE_F = ["Thị", "Thu", "Thanh", "Ngọc", "Minh", "Hồng", "Thị Thu", "Phương"]
-GIVEN_M = ["An", "Bình", "Cường", "Dũng", "Hải", "Hùng", "Khánh", "Long", "Nam", "Phong", "Quân", "Sơn", "Thắng",
-           "Tuấn", "Việt", "Hiếu", "Đạt", "Lộc", "Mạnh", "Trọng"]
-GIVEN_F = ["Anh", "Chi", "Dung", "Giang", "Hà", "Hạnh", "Hằng", "Hương", "Lan", "Linh", "Mai", "Ngọc", "Nhung",
-           "Oanh", "Phượng", "Quỳnh", "Thảo", "Trang", "Vân", "Yến"]
+GIVEN_M = [
+    "An",
+    "Bình",
+    "Cường",
+    "Dũng",
+    "Hải",
+    "Hùng",
+    "Khánh",
+    "Long",
+    "Nam",
+    "Phong",
+    "Quân",
+    "Sơn",
+    "Thắng",
+    "Tuấn",
+    "Việt",
+    "Hiếu",
+    "Đạt",
+    "Lộc",
+    "Mạnh",
+    "Trọng",
+]
+GIVEN_F = [
+    "Anh",
+    "Chi",
+    "Dung",
+    "Giang",
+    "Hà",
+    "Hạnh",
+    "Hằng",
+    "Hương",
+    "Lan",
+    "Linh",
+    "Mai",
+    "Ngọc",
+    "Nhung",
+    "Oanh",
+    "Phượng",
+    "Quỳnh",
+    "Thảo",
+    "Trang",
+    "Vân",
+    "Yến",
+]
 
 INDIVIDUAL_PLAN = {
     "tiers": [
-        {"code": "first", "label_vi": "Giải Nhất", "label_en": "First prize", "rank_order": 1, "quota": 1},
-        {"code": "second", "label_vi": "Giải Nhì", "label_en": "Second prize", "rank_order": 2, "quota": 2},
-        {"code": "third", "label_vi": "Giải Ba", "label_en": "Third prize", "rank_order": 3, "quota": 3},
-        {"code": "consolation", "label_vi": "Giải Khuyến khích", "label_en": "Consolation prize", "rank_order": 4,
-         "quota": 5},
+        {
+            "code": "first",
+            "label_vi": "Giải Nhất",
+            "label_en": "First prize",
+            "rank_order": 1,
+            "quota": 1,
+        },
+        {
+            "code": "second",
+            "label_vi": "Giải Nhì",
+            "label_en": "Second prize",
+            "rank_order": 2,
+            "quota": 2,
+        },
+        {
+            "code": "third",
+            "label_vi": "Giải Ba",
+            "label_en": "Third prize",
+            "rank_order": 3,
+            "quota": 3,
+        },
+        {
+            "code": "consolation",
+            "label_vi": "Giải Khuyến khích",
+            "label_en": "Consolation prize",
+            "rank_order": 4,
+            "quota": 5,
+        },
     ],
     "order": ["correct", "prediction_error", "duration", "submitted_at"],
     "tie_rule": "committee",
@@ -69,14 +152,27 @@ def _collective_plan(units: list[Unit]) -> dict:
         elif parent is not None and parent.parent_id is None and u.code != "LS-CQ":
             pools[u.code] = "districts"
     quotas = {"first": (0, 1), "second": (1, 1), "third": (1, 2), "consolation": (3, 4)}
-    labels = {"first": ("Giải Nhất", "First prize"), "second": ("Giải Nhì", "Second prize"),
-              "third": ("Giải Ba", "Third prize"), "consolation": ("Giải Khuyến khích", "Consolation prize")}
+    labels = {
+        "first": ("Giải Nhất", "First prize"),
+        "second": ("Giải Nhì", "Second prize"),
+        "third": ("Giải Ba", "Third prize"),
+        "consolation": ("Giải Khuyến khích", "Consolation prize"),
+    }
     return {
         "criterion": "participation_rate",
         "pools": ["agencies", "districts"],
         "roll_up": True,
-        "tiers": [{"code": c, "label_vi": labels[c][0], "label_en": labels[c][1], "rank_order": i + 1, "quota": 0,
-                   "group_quotas": {"agencies": a, "districts": d}} for i, (c, (a, d)) in enumerate(quotas.items())],
+        "tiers": [
+            {
+                "code": c,
+                "label_vi": labels[c][0],
+                "label_en": labels[c][1],
+                "rank_order": i + 1,
+                "quota": 0,
+                "group_quotas": {"agencies": a, "districts": d},
+            }
+            for i, (c, (a, d)) in enumerate(quotas.items())
+        ],
         "unit_pools": pools,
     }
 
@@ -86,15 +182,24 @@ def _staff(db: Session, username: str) -> Actor:
     return Actor("staff", user.id, user.username)
 
 
-def _round_versions(db: Session, round_: Round, spec: dict, demo_dir: Path) -> list[QuestionVersion]:
+def _round_versions(
+    db: Session, round_: Round, spec: dict, demo_dir: Path
+) -> list[QuestionVersion]:
     """The round's questions; the bank is imported here only when nothing else has done so."""
-    bank_ids = list(db.execute(select(RoundBank.bank_id).where(RoundBank.round_id == round_.id)).scalars())
+    bank_ids = list(
+        db.execute(select(RoundBank.bank_id).where(RoundBank.round_id == round_.id)).scalars()
+    )
     if not bank_ids and spec.get("bank_code"):
         bank = banks.find_bank(db, spec["bank_code"])
         if bank is None and spec.get("bank_file"):
             path = demo_dir / spec["bank_file"]
-            report = banks.import_questions(db, SYSTEM, spec["bank_code"], [(path.name, path.read_bytes())],
-                                            bank_title=spec.get("bank_title_vi"))
+            report = banks.import_questions(
+                db,
+                SYSTEM,
+                spec["bank_code"],
+                [(path.name, path.read_bytes())],
+                bank_title=spec.get("bank_title_vi"),
+            )
             if not report.ok:
                 return []
             bank = banks.find_bank(db, spec["bank_code"])
@@ -104,14 +209,26 @@ def _round_versions(db: Session, round_: Round, spec: dict, demo_dir: Path) -> l
             bank_ids = [bank.id]
     if not bank_ids:
         return []
-    return list(db.execute(
-        select(QuestionVersion).join(Question, Question.current_version_id == QuestionVersion.id)
-        .where(Question.bank_id.in_(bank_ids), Question.retired_at.is_(None)).order_by(Question.id)).scalars())
+    return list(
+        db.execute(
+            select(QuestionVersion)
+            .join(Question, Question.current_version_id == QuestionVersion.id)
+            .where(Question.bank_id.in_(bank_ids), Question.retired_at.is_(None))
+            .order_by(Question.id)
+        ).scalars()
+    )
 
 
-def _people(db: Session, contest: Contest, rng: random.Random, leaves: list[Unit]) -> list[Participant]:
-    existing = list(db.execute(select(Participant).where(Participant.contest_id == contest.id,
-                                                         Participant.phone.like("0359%"))).scalars())
+def _people(
+    db: Session, contest: Contest, rng: random.Random, leaves: list[Unit]
+) -> list[Participant]:
+    existing = list(
+        db.execute(
+            select(Participant).where(
+                Participant.contest_id == contest.id, Participant.phone.like("0359%")
+            )
+        ).scalars()
+    )
     if existing:
         return existing
     password_hash = passwords.hash_password("demo-thi-sinh-2023")
@@ -125,22 +242,47 @@ def _people(db: Session, contest: Contest, rng: random.Random, leaves: list[Unit
         born = date(year, rng.randint(1, 12), rng.randint(1, 28))
         century = (year // 100 - 19) * 2 + (1 if female else 0)
         cid = f"020{century}{year % 100:02d}{700000 + i:06d}"
-        name = " ".join([rng.choice(FAMILY), rng.choice(MIDDLE_F if female else MIDDLE_M),
-                         rng.choice(GIVEN_F if female else GIVEN_M)])
+        name = " ".join(
+            [
+                rng.choice(FAMILY),
+                rng.choice(MIDDLE_F if female else MIDDLE_M),
+                rng.choice(GIVEN_F if female else GIVEN_M),
+            ]
+        )
         unit = rng.choice(leaves)
-        group = "official" if unit.code.startswith("LS-CQ") else rng.choice(["official", "student", "other"])
-        people.append(Participant(
-            contest_id=contest.id, full_name=name, date_of_birth=born, gender="female" if female else "male",
-            citizen_id=cid, phone=f"0359{i:06d}", unit_id=unit.id, participant_group=group,
-            password_hash=password_hash, consent_version=CONSENT_VERSION, consent_at=registered,
-            registered_at=registered + timedelta(minutes=i * 7)))
+        group = (
+            "official"
+            if unit.code.startswith("LS-CQ")
+            else rng.choice(["official", "student", "other"])
+        )
+        people.append(
+            Participant(
+                contest_id=contest.id,
+                full_name=name,
+                date_of_birth=born,
+                gender="female" if female else "male",
+                citizen_id=cid,
+                phone=f"0359{i:06d}",
+                unit_id=unit.id,
+                participant_group=group,
+                password_hash=password_hash,
+                consent_version=CONSENT_VERSION,
+                consent_at=registered,
+                registered_at=registered + timedelta(minutes=i * 7),
+            )
+        )
     db.add_all(people)
     db.commit()
     return people
 
 
-def _attempts(db: Session, round_: Round, people: list[Participant], versions: list[QuestionVersion],
-              rng: random.Random) -> None:
+def _attempts(
+    db: Session,
+    round_: Round,
+    people: list[Participant],
+    versions: list[QuestionVersion],
+    rng: random.Random,
+) -> None:
     per_paper = min(round_.questions_per_attempt, len(versions))
     window = (round_.closes_at - round_.opens_at).total_seconds() - round_.time_limit_seconds - 60
     for index, p in enumerate(people):
@@ -165,14 +307,26 @@ def _attempts(db: Session, round_: Round, people: list[Participant], versions: l
             if index % 71 == 3 and number == 1:
                 seconds = rng.uniform(4, 8)  # implausibly fast
             deadline = min(started + timedelta(seconds=round_.time_limit_seconds), round_.closes_at)
-            a = Attempt(round_id=round_.id, participant_id=p.id, number=number, started_at=started,
-                        deadline_at=deadline, grace_seconds=round_.grace_seconds, paper=paper,
-                        question_count=per_paper, submitted_at=started + timedelta(seconds=seconds),
-                        prediction=max(0, int(rng.gauss(80, 25))))
+            a = Attempt(
+                round_id=round_.id,
+                participant_id=p.id,
+                number=number,
+                started_at=started,
+                deadline_at=deadline,
+                grace_seconds=round_.grace_seconds,
+                paper=paper,
+                question_count=per_paper,
+                submitted_at=started + timedelta(seconds=seconds),
+                prediction=max(0, int(rng.gauss(80, 25))),
+            )
             db.add(a)
             db.flush()
             for pos, chosen in chosen_rows:
-                db.add(Answer(attempt_id=a.id, position=pos, chosen=chosen, client_seq=1, saved_at=started))
+                db.add(
+                    Answer(
+                        attempt_id=a.id, position=pos, chosen=chosen, client_seq=1, saved_at=started
+                    )
+                )
     db.commit()
 
 
@@ -197,13 +351,19 @@ def load_demo_results(db: Session, contest: Contest, demo_dir: Path) -> None:
     member, chair = _staff(db, "giamkhao"), _staff(db, "truongban")
     if prizes.plan_for(db, contest.id, None, required=False) is None:
         prizes.save_plan(db, SYSTEM, contest, INDIVIDUAL_PLAN)
-    if not db.execute(select(prizes.PrizePlanRecord.id).where(prizes.PrizePlanRecord.contest_id == contest.id,
-                                                             prizes.PrizePlanRecord.kind == "collective")).first():
+    if not db.execute(
+        select(prizes.PrizePlanRecord.id).where(
+            prizes.PrizePlanRecord.contest_id == contest.id,
+            prizes.PrizePlanRecord.kind == "collective",
+        )
+    ).first():
         prizes.save_plan(db, SYSTEM, contest, _collective_plan(units), kind="collective")
     if db.get(RoundResult, round_.id) is None:
         results.close_round(db, member, round_)
         _decide_flags(db, member, chair, round_)
-        results.close_round(db, member, round_)  # the decisions change who counts for the true figure
+        results.close_round(
+            db, member, round_
+        )  # the decisions change who counts for the true figure
     if results.latest_list(db, contest.id, round_.id, "individual") is None:
         report = prizes.allocate(db, member, round_)
         _lifecycle(db, member, chair, report.prize_list)
@@ -217,15 +377,36 @@ def _decide_flags(db: Session, member: Actor, chair: Actor, round_: Round) -> No
     young = sorted({r.participant.id for r in rows if "under_age" in r.codes})
     unanswered = [r.attempt.id for r in rows if r.codes == ("unanswered_questions",)]
     if fast:
-        screening.decide(db, member, round_, "attempt", fast, False,
-                         "Thời gian làm bài quá ngắn so với số câu hỏi; không công nhận bài thi.")
+        screening.decide(
+            db,
+            member,
+            round_,
+            "attempt",
+            fast,
+            False,
+            "Thời gian làm bài quá ngắn so với số câu hỏi; không công nhận bài thi.",
+        )
     if young:
-        screening.decide(db, chair, round_, "participant", young, False,
-                         "Chưa đủ 12 tuổi tính đến ngày chốt theo thể lệ.")
+        screening.decide(
+            db,
+            chair,
+            round_,
+            "participant",
+            young,
+            False,
+            "Chưa đủ 12 tuổi tính đến ngày chốt theo thể lệ.",
+        )
     if unanswered:
         # One is accepted on appeal to show a reversal of the default; the rest stay open for review.
-        screening.decide(db, chair, round_, "attempt", unanswered[:1], True,
-                         "Mất kết nối ở hai câu cuối, đã xác minh nhật ký lưu bài; Ban Tổ chức chấp nhận.")
+        screening.decide(
+            db,
+            chair,
+            round_,
+            "attempt",
+            unanswered[:1],
+            True,
+            "Mất kết nối ở hai câu cuối, đã xác minh nhật ký lưu bài; Ban Tổ chức chấp nhận.",
+        )
 
 
 def _lifecycle(db: Session, member: Actor, chair: Actor, pl: PrizeList) -> None:

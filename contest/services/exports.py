@@ -16,13 +16,50 @@ from contest import clock
 from contest.models import Contest, Participant, PrizeList, Round, Unit
 from contest.services import prizes, results, screening
 
-RANKING_HEADERS = ("Hạng", "Mã thí sinh", "Họ và tên", "Đơn vị", "Số câu đúng", "Dự đoán", "Độ lệch dự đoán",
-                   "Thời gian (giây)", "Nộp bài lúc", "Hợp lệ", "Lý do", "Giải")
+RANKING_HEADERS = (
+    "Hạng",
+    "Mã thí sinh",
+    "Họ và tên",
+    "Đơn vị",
+    "Số câu đúng",
+    "Dự đoán",
+    "Độ lệch dự đoán",
+    "Thời gian (giây)",
+    "Nộp bài lúc",
+    "Hợp lệ",
+    "Lý do",
+    "Giải",
+)
 PRIZE_HEADERS = ("STT", "Họ và tên", "Ngày sinh", "Đơn vị", "Giải")
-COLLECTIVE_HEADERS = ("Hạng", "Đơn vị", "Khối", "Số người dự thi hợp lệ", "Số cán bộ", "Tỷ lệ tham gia (%)",
-                      "Điểm xếp hạng", "Đủ điều kiện", "Giải")
-PARTICIPATION_HEADERS = ("Mã đơn vị", "Đơn vị", "Số cán bộ", "Số người dự thi", "Số bài thi", "Tỷ lệ tham gia (%)")
-DECISION_HEADERS = ("STT", "Đối tượng", "Mã", "Họ và tên", "Kết luận", "Lý do", "Người quyết định", "Thời điểm")
+COLLECTIVE_HEADERS = (
+    "Hạng",
+    "Đơn vị",
+    "Khối",
+    "Số người dự thi hợp lệ",
+    "Số cán bộ",
+    "Tỷ lệ tham gia (%)",
+    "Điểm xếp hạng",
+    "Đủ điều kiện",
+    "Giải",
+)
+PARTICIPATION_HEADERS = (
+    "Mã đơn vị",
+    "Đơn vị",
+    "Số cán bộ",
+    "Số người dự thi",
+    "Số bài thi",
+    "Tỷ lệ tham gia (%)",
+)
+DECISION_HEADERS = (
+    "STT",
+    "Đối tượng",
+    "Mã",
+    "Họ và tên",
+    "Kết luận",
+    "Lý do",
+    "Người quyết định",
+    "Thời điểm",
+)
 
 
 def _book(title: str, headers: Sequence[str], rows: Iterable[Sequence]) -> bytes:
@@ -50,7 +87,7 @@ def _book(title: str, headers: Sequence[str], rows: Iterable[Sequence]) -> bytes
     return buf.getvalue()
 
 
-def _local(moment) -> str:  # noqa: ANN001
+def _local(moment) -> str:
     return clock.to_local(moment).strftime("%d/%m/%Y %H:%M:%S") if moment else ""
 
 
@@ -58,27 +95,52 @@ def ranking_xlsx(db: Session, round_: Round) -> bytes:
     rows = []
     for r in results.individual_ranking(db, round_):
         a = r.attempt
-        rows.append((r.rank, r.participant.id, r.participant.full_name, r.unit.name if r.unit else "",
-                     a.correct, a.prediction, r.entry.prediction_error, (a.duration_ms or 0) / 1000,
-                     _local(results.finished_at(a)), "Có" if r.verdict.eligible else "Không", r.verdict.reason_vi,
-                     r.prize_vi))
+        rows.append(
+            (
+                r.rank,
+                r.participant.id,
+                r.participant.full_name,
+                r.unit.name if r.unit else "",
+                a.correct,
+                a.prediction,
+                r.entry.prediction_error,
+                (a.duration_ms or 0) / 1000,
+                _local(results.finished_at(a)),
+                "Có" if r.verdict.eligible else "Không",
+                r.verdict.reason_vi,
+                r.prize_vi,
+            )
+        )
     return _book("Xếp hạng", RANKING_HEADERS, rows)
 
 
 def prize_list_xlsx(db: Session, pl: PrizeList) -> bytes:
     """The shape of a decision's annex: STT, Họ và tên, Ngày sinh, Đơn vị, Giải."""
-    units = {u.id: u for u in db.execute(select(Unit).where(Unit.contest_id == pl.contest_id)).scalars()}
-    people = prizes.participant_names(db, {e.participant_id for e in pl.entries if e.participant_id})
+    units = {
+        u.id: u for u in db.execute(select(Unit).where(Unit.contest_id == pl.contest_id)).scalars()
+    }
+    people = prizes.participant_names(
+        db, {e.participant_id for e in pl.entries if e.participant_id}
+    )
     rows = []
     for i, e in enumerate(pl.entries, start=1):
         if e.participant_id:
             p = people[e.participant_id]
             unit = units.get(p.unit_id) if p.unit_id else None
-            rows.append((i, p.full_name, p.date_of_birth.strftime("%d/%m/%Y"), unit.name if unit else "",
-                         e.tier_label_vi))
+            rows.append(
+                (
+                    i,
+                    p.full_name,
+                    p.date_of_birth.strftime("%d/%m/%Y"),
+                    unit.name if unit else "",
+                    e.tier_label_vi,
+                )
+            )
         else:
             unit = units.get(e.unit_id)
-            rows.append((i, unit.name if unit else "", "", unit.name if unit else "", e.tier_label_vi))
+            rows.append(
+                (i, unit.name if unit else "", "", unit.name if unit else "", e.tier_label_vi)
+            )
     return _book(f"Danh sách giải v{pl.version}", PRIZE_HEADERS, rows)
 
 
@@ -88,17 +150,35 @@ POOL_NAMES = {"agencies": "Khối cơ quan", "districts": "Khối huyện, thàn
 def collectives_xlsx(db: Session, contest: Contest) -> bytes:
     result = prizes.collective_ranking(db, contest)
     tiers = {t.code: t.label_vi for t in result.allocation.plan.tiers}
-    rows = [(s.rank, s.unit.name, POOL_NAMES.get(s.unit.pool, s.unit.pool), s.participants, s.unit.headcount,
-             round(s.participation_rate * 100, 2) if s.participation_rate is not None else None, round(s.value, 4),
-             "Có" if s.qualifies else s.reason_vi, tiers.get(s.tier_code, "") if s.tier_code else "")
-            for s in result.standings]
+    rows = [
+        (
+            s.rank,
+            s.unit.name,
+            POOL_NAMES.get(s.unit.pool, s.unit.pool),
+            s.participants,
+            s.unit.headcount,
+            round(s.participation_rate * 100, 2) if s.participation_rate is not None else None,
+            round(s.value, 4),
+            "Có" if s.qualifies else s.reason_vi,
+            tiers.get(s.tier_code, "") if s.tier_code else "",
+        )
+        for s in result.standings
+    ]
     return _book("Tập thể", COLLECTIVE_HEADERS, rows)
 
 
 def participation_xlsx(db: Session, contest: Contest) -> bytes:
-    rows = [(u.code, u.name, u.headcount, people, attempts,
-             round(people * 100 / u.headcount, 2) if u.headcount else None)
-            for u, people, attempts in participation_by_unit(db, contest)]
+    rows = [
+        (
+            u.code,
+            u.name,
+            u.headcount,
+            people,
+            attempts,
+            round(people * 100 / u.headcount, 2) if u.headcount else None,
+        )
+        for u, people, attempts in participation_by_unit(db, contest)
+    ]
     return _book("Tham gia theo đơn vị", PARTICIPATION_HEADERS, rows)
 
 
@@ -108,16 +188,28 @@ def participation_by_unit(db: Session, contest: Contest) -> list[tuple[Unit, int
 
     from contest.models import Attempt
 
-    people = dict(db.execute(select(Participant.unit_id, func.count()).where(Participant.contest_id == contest.id)
-                             .group_by(Participant.unit_id)).all())
-    attempts = dict(db.execute(select(Participant.unit_id, func.count(Attempt.id))
-                               .join(Attempt, Attempt.participant_id == Participant.id)
-                               .where(Participant.contest_id == contest.id).group_by(Participant.unit_id)).all())
-    units = db.execute(select(Unit).where(Unit.contest_id == contest.id).order_by(Unit.position, Unit.id)).scalars()
+    people = dict(
+        db.execute(
+            select(Participant.unit_id, func.count())
+            .where(Participant.contest_id == contest.id)
+            .group_by(Participant.unit_id)
+        ).all()
+    )
+    attempts = dict(
+        db.execute(
+            select(Participant.unit_id, func.count(Attempt.id))
+            .join(Attempt, Attempt.participant_id == Participant.id)
+            .where(Participant.contest_id == contest.id)
+            .group_by(Participant.unit_id)
+        ).all()
+    )
+    units = db.execute(
+        select(Unit).where(Unit.contest_id == contest.id).order_by(Unit.position, Unit.id)
+    ).scalars()
     return [(u, people.get(u.id, 0), attempts.get(u.id, 0)) for u in units if people.get(u.id)]
 
 
-def local_day(db: Session, column):  # noqa: ANN001, ANN201
+def local_day(db: Session, column):
     """SQL for the Vietnamese calendar day of a naive-UTC column, on either backend."""
     from sqlalchemy import Date, cast, func
 
@@ -134,8 +226,14 @@ def participation_by_day(db: Session, contest: Contest) -> list[tuple[date, int]
     from contest.models import Attempt
 
     day = local_day(db, Attempt.started_at)
-    rows = db.execute(select(day, func.count()).select_from(Attempt).join(Round, Round.id == Attempt.round_id)
-                      .where(Round.contest_id == contest.id).group_by(day).order_by(day)).all()
+    rows = db.execute(
+        select(day, func.count())
+        .select_from(Attempt)
+        .join(Round, Round.id == Attempt.round_id)
+        .where(Round.contest_id == contest.id)
+        .group_by(day)
+        .order_by(day)
+    ).all()
     return [(d if isinstance(d, date) else date.fromisoformat(str(d)), n) for d, n in rows]
 
 
@@ -143,7 +241,9 @@ def decisions_xlsx(db: Session, contest: Contest, round_: Round | None = None) -
     from contest.models import Attempt
 
     rows = []
-    for i, d in enumerate(screening.decisions(db, contest.id, round_.id if round_ else None), start=1):
+    for i, d in enumerate(
+        screening.decisions(db, contest.id, round_.id if round_ else None), start=1
+    ):
         if d.subject_kind == "participant":
             p = db.get(Participant, d.subject_id)
             subject = "Thí sinh"
@@ -151,6 +251,16 @@ def decisions_xlsx(db: Session, contest: Contest, round_: Round | None = None) -
             a = db.get(Attempt, d.subject_id)
             p = db.get(Participant, a.participant_id) if a else None
             subject = "Bài thi"
-        rows.append((i, subject, d.subject_id, p.full_name if p else "", "Hợp lệ" if d.eligible else "Không hợp lệ",
-                     d.reason, d.decided_by, _local(d.decided_at)))
+        rows.append(
+            (
+                i,
+                subject,
+                d.subject_id,
+                p.full_name if p else "",
+                "Hợp lệ" if d.eligible else "Không hợp lệ",
+                d.reason,
+                d.decided_by,
+                _local(d.decided_at),
+            )
+        )
     return _book("Quyết định xét hợp lệ", DECISION_HEADERS, rows)

@@ -14,7 +14,11 @@ from contest.config import get_settings
 @lru_cache
 def _hasher() -> PasswordHasher:
     s = get_settings()
-    return PasswordHasher(time_cost=s.argon2_time_cost, memory_cost=s.argon2_memory_kib, parallelism=s.argon2_parallelism)
+    return PasswordHasher(
+        time_cost=s.argon2_time_cost,
+        memory_cost=s.argon2_memory_kib,
+        parallelism=s.argon2_parallelism,
+    )
 
 
 @lru_cache
@@ -31,7 +35,10 @@ def verify_password(password_hash: str | None, password: str) -> bool:
     """Constant work whether or not the account exists (a dummy hash stands in)."""
     with _slots():
         try:
-            return _hasher().verify(password_hash or _dummy_hash(), password) and password_hash is not None
+            return (
+                _hasher().verify(password_hash or _dummy_hash(), password)
+                and password_hash is not None
+            )
         except (VerificationError, InvalidHashError):
             return False
 

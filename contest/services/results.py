@@ -11,7 +11,14 @@ from sqlalchemy.orm import Session
 
 from contest import clock
 from contest.domain.awards import AwardRecord
-from contest.domain.eligibility import AttemptFacts, Decision, Profile, ScreeningRules, Verdict, screen_round
+from contest.domain.eligibility import (
+    AttemptFacts,
+    Decision,
+    Profile,
+    ScreeningRules,
+    Verdict,
+    screen_round,
+)
 from contest.domain.errors import ContestError, NotFound
 from contest.domain.ranking import DEFAULT_ORDER, Entry, TieBreak, rank_entries
 from contest.domain.scoring import (
@@ -49,34 +56,47 @@ FINAL_LIST_STATES = ("approved", "published")
 def get_round(db: Session, slug: str, number: int) -> Round:
     """A round addressed the way people say it: contest slug and round number."""
     row = db.execute(
-        select(Round).join(Contest, Contest.id == Round.contest_id)
+        select(Round)
+        .join(Contest, Contest.id == Round.contest_id)
         .where(Contest.slug == slug, Round.number == number)
     ).scalar_one_or_none()
     if row is None:
-        raise NotFound(f"Cuộc thi '{slug}' không có đợt {number}.", f"Contest '{slug}' has no round {number}.")
+        raise NotFound(
+            f"Cuộc thi '{slug}' không có đợt {number}.", f"Contest '{slug}' has no round {number}."
+        )
     return row
 
 
 # --- scoring -------------------------------------------------------------------------------
 
+
 def finalise_due_attempts(db: Session, round_: Round, now: datetime) -> int:
     """Score every attempt of the round that is final by the clock but was never scored."""
-    pending = list(db.execute(
-        select(Attempt).where(Attempt.round_id == round_.id, Attempt.finalised_at.is_(None))
-    ).scalars())
+    pending = list(
+        db.execute(
+            select(Attempt).where(Attempt.round_id == round_.id, Attempt.finalised_at.is_(None))
+        ).scalars()
+    )
     return materialise(db, pending, now)
 
 
 def regrade_corrected(db: Session, round_: Round) -> int:
     """Score again every final attempt carrying a version whose key was corrected in this round:
     an attempt running during the correction was finalised with the old key."""
-    corrected = set(db.execute(select(KeyCorrection.question_version_id)
-                               .where(KeyCorrection.round_id == round_.id)).scalars())
+    corrected = set(
+        db.execute(
+            select(KeyCorrection.question_version_id).where(KeyCorrection.round_id == round_.id)
+        ).scalars()
+    )
     if not corrected:
         return 0
-    attempts = [a for a in db.execute(select(Attempt).where(Attempt.round_id == round_.id,
-                                                            Attempt.finalised_at.is_not(None))).scalars()
-                if any(item["v"] in corrected for item in a.paper)]
+    attempts = [
+        a
+        for a in db.execute(
+            select(Attempt).where(Attempt.round_id == round_.id, Attempt.finalised_at.is_not(None))
+        ).scalars()
+        if any(item["v"] in corrected for item in a.paper)
+    ]
     keys = version_keys(db, {item["v"] for a in attempts for item in a.paper})
     answers = answers_of(db, [a.id for a in attempts])
     changed = 0
@@ -90,12 +110,15 @@ def regrade_corrected(db: Session, round_: Round) -> int:
 
 # --- the round's data ----------------------------------------------------------------------
 
+
 def finished_at(a: Attempt) -> datetime:
     return a.started_at + timedelta(milliseconds=a.duration_ms or 0)
 
 
 def screening_rules(db: Session, contest: Contest, round_: Round) -> ScreeningRules:
-    unit_ids = frozenset(str(u) for u in db.execute(select(Unit.id).where(Unit.contest_id == contest.id)).scalars())
+    unit_ids = frozenset(
+        str(u) for u in db.execute(select(Unit.id).where(Unit.contest_id == contest.id)).scalars()
+    )
     return ScreeningRules(
         min_age=contest.min_age or None,
         age_cutoff=contest.age_cutoff,
@@ -132,37 +155,65 @@ def load_round(db: Session, round_: Round, *, order: Sequence[TieBreak] | None =
     to rank. A participant's eligible attempts compete first: one flagged attempt does not
     void another clean one."""
     contest = db.get(Contest, round_.contest_id)
-    attempts = list(db.execute(
-        select(Attempt).where(Attempt.round_id == round_.id, Attempt.finalised_at.is_not(None))
-        .order_by(Attempt.id)
-    ).scalars())
+    attempts = list(
+        db.execute(
+            select(Attempt)
+            .where(Attempt.round_id == round_.id, Attempt.finalised_at.is_not(None))
+            .order_by(Attempt.id)
+        ).scalars()
+    )
     pids = {a.participant_id for a in attempts}
-    participants = {
-        p.id: p for p in db.execute(select(Participant).where(Participant.id.in_(pids))).scalars()
-    } if pids else {}
-    units = {u.id: u for u in db.execute(select(Unit).where(Unit.contest_id == contest.id)).scalars()}
+    participants = (
+        {p.id: p for p in db.execute(select(Participant).where(Participant.id.in_(pids))).scalars()}
+        if pids
+        else {}
+    )
+    units = {
+        u.id: u for u in db.execute(select(Unit).where(Unit.contest_id == contest.id)).scalars()
+    }
     decisions = [
-        d for d in db.execute(
-            select(EligibilityDecision).where(EligibilityDecision.contest_id == contest.id)
+        d
+        for d in db.execute(
+            select(EligibilityDecision)
+            .where(EligibilityDecision.contest_id == contest.id)
             .order_by(EligibilityDecision.decided_at, EligibilityDecision.id)
         ).scalars()
         if d.round_id in (None, round_.id) or d.subject_kind == "participant"
     ]
     domain_decisions = [
-        Decision(subject_key(d.subject_kind, d.subject_id), d.eligible, d.reason, d.reason, d.decided_by, d.decided_at)
+        Decision(
+            subject_key(d.subject_kind, d.subject_id),
+            d.eligible,
+            d.reason,
+            d.reason,
+            d.decided_by,
+            d.decided_at,
+        )
         for d in decisions
     ]
     profiles = [
         Profile(
-            participant_id=f"p:{p.id}", full_name=p.full_name, date_of_birth=p.date_of_birth, gender=p.gender,
-            citizen_id=p.citizen_id, phone=p.phone, email=p.email,
-            unit_id=str(p.unit_id) if p.unit_id else None, registered_at=p.registered_at,
+            participant_id=f"p:{p.id}",
+            full_name=p.full_name,
+            date_of_birth=p.date_of_birth,
+            gender=p.gender,
+            citizen_id=p.citizen_id,
+            phone=p.phone,
+            email=p.email,
+            unit_id=str(p.unit_id) if p.unit_id else None,
+            registered_at=p.registered_at,
         )
         for p in participants.values()
     ]
     facts = [
-        AttemptFacts(f"a:{a.id}", f"p:{a.participant_id}", a.question_count, a.answered or 0, a.started_at,
-                     finished_at(a))
+        AttemptFacts(
+            f"a:{a.id}",
+            f"p:{a.participant_id}",
+            a.question_count,
+            a.answered or 0,
+            a.started_at,
+            finished_at(a),
+        )
         for a in attempts
     ]
     by_key = screen_round(profiles, facts, screening_rules(db, contest, round_), domain_decisions)
@@ -176,7 +227,9 @@ def load_round(db: Session, round_: Round, *, order: Sequence[TieBreak] | None =
     by_id = {a.id: a for a in attempts}
     for pid, group in grouped.items():
         pool = [a for a in group if verdicts[a.id].eligible] or group
-        chosen = counting_attempt([scored_attempt(a, verdicts[a.id].eligible) for a in pool], policy)
+        chosen = counting_attempt(
+            [scored_attempt(a, verdicts[a.id].eligible) for a in pool], policy
+        )
         counting[pid] = by_id[int(chosen.attempt_id)]  # type: ignore[union-attr]
     used = {pid: len(group) for pid, group in grouped.items()}
 
@@ -193,8 +246,19 @@ def load_round(db: Session, round_: Round, *, order: Sequence[TieBreak] | None =
 
         plan = plan_for(db, contest.id, round_.id, required=False)
         order = plan.order if plan is not None else DEFAULT_ORDER
-    data = RoundData(contest, round_, attempts, participants, units, verdicts, counting, used, true_figure, closed,
-                     tuple(order))
+    data = RoundData(
+        contest,
+        round_,
+        attempts,
+        participants,
+        units,
+        verdicts,
+        counting,
+        used,
+        true_figure,
+        closed,
+        tuple(order),
+    )
     data.entries = [entry_of(data, a) for a in counting.values()]
     return data
 
@@ -202,16 +266,22 @@ def load_round(db: Session, round_: Round, *, order: Sequence[TieBreak] | None =
 def entry_of(data: RoundData, a: Attempt) -> Entry:
     p = data.participants[a.participant_id]
     return Entry(
-        entry_id=str(a.id), owner_id=str(a.participant_id), score=float(a.correct or 0),
+        entry_id=str(a.id),
+        owner_id=str(a.participant_id),
+        score=float(a.correct or 0),
         prediction_error=prediction_error(a.prediction, data.true_figure),
-        duration_seconds=(a.duration_ms or 0) / 1000, submitted_at=finished_at(a),
-        attempts_used=data.used[a.participant_id], registered_at=p.registered_at,
-        group=p.participant_group, unit_id=str(p.unit_id) if p.unit_id else None,
+        duration_seconds=(a.duration_ms or 0) / 1000,
+        submitted_at=finished_at(a),
+        attempts_used=data.used[a.participant_id],
+        registered_at=p.registered_at,
+        group=p.participant_group,
+        unit_id=str(p.unit_id) if p.unit_id else None,
         eligible=data.verdicts[a.id].eligible,
     )
 
 
 # --- closing -------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class CloseReport:
@@ -234,14 +304,22 @@ def close_round(db: Session, actor: Actor, round_: Round) -> CloseReport:
     list of the round has been approved: from then on the figure is part of a signed decision."""
     now = clock.now()
     if now < settled_at(db, round_):
-        raise ContestError("Đợt thi chưa kết thúc (kể cả thời gian bù cho mạng chậm), chưa thể chốt kết quả.",
-                           "The round has not closed yet; its results cannot be fixed.", field="round")
-    frozen = db.execute(select(PrizeList.id).where(
-        PrizeList.round_id == round_.id, PrizeList.status.in_(FINAL_LIST_STATES))).first()
+        raise ContestError(
+            "Đợt thi chưa kết thúc (kể cả thời gian bù cho mạng chậm), chưa thể chốt kết quả.",
+            "The round has not closed yet; its results cannot be fixed.",
+            field="round",
+        )
+    frozen = db.execute(
+        select(PrizeList.id).where(
+            PrizeList.round_id == round_.id, PrizeList.status.in_(FINAL_LIST_STATES)
+        )
+    ).first()
     if frozen:
-        raise ContestError("Danh sách giải của đợt đã được phê duyệt; không thể chốt lại kết quả.",
-                           "A prize list of this round is approved; the round cannot be closed again.",
-                           field="round")
+        raise ContestError(
+            "Danh sách giải của đợt đã được phê duyệt; không thể chốt lại kết quả.",
+            "A prize list of this round is approved; the round cannot be closed again.",
+            field="round",
+        )
     scored_now = finalise_due_attempts(db, round_, now)
     regrade_corrected(db, round_)
     existing = db.get(RoundResult, round_.id)
@@ -252,11 +330,27 @@ def close_round(db: Session, actor: Actor, round_: Round) -> CloseReport:
     figure = data.true_figure
     eligible = sum(1 for a in data.counting.values() if data.verdicts[a.id].eligible)
     flagged = sum(1 for v in data.verdicts.values() if v.flags)
-    db.add(RoundResult(round_id=round_.id, closed_at=now, closed_by=actor.audit_name[:120],
-                       prediction_target=round_.prediction_target or "all_correct", true_figure=figure,
-                       entrants=len(data.counting), eligible_entrants=eligible, scored_at_close=scored_now))
-    report = CloseReport(round_.id, figure, round_.prediction_target or "all_correct", len(data.counting), eligible,
-                         flagged, scored_now)
+    db.add(
+        RoundResult(
+            round_id=round_.id,
+            closed_at=now,
+            closed_by=actor.audit_name[:120],
+            prediction_target=round_.prediction_target or "all_correct",
+            true_figure=figure,
+            entrants=len(data.counting),
+            eligible_entrants=eligible,
+            scored_at_close=scored_now,
+        )
+    )
+    report = CloseReport(
+        round_.id,
+        figure,
+        round_.prediction_target or "all_correct",
+        len(data.counting),
+        eligible,
+        flagged,
+        scored_now,
+    )
     audit.record(db, actor, "results.close_round", "round", round_.id, report.as_dict())
     db.commit()
     return report
@@ -293,13 +387,17 @@ def _show(key: TieBreak, e: Entry) -> tuple[str, str]:
     return local.strftime("%H:%M:%S %d/%m/%Y"), local.strftime("%H:%M:%S %d/%m/%Y")
 
 
-def why_here(above: Entry | None, entry: Entry, order: Sequence[TieBreak], tied: bool) -> tuple[str, str]:
+def why_here(
+    above: Entry | None, entry: Entry, order: Sequence[TieBreak], tied: bool
+) -> tuple[str, str]:
     """One sentence per entry: the first ranking key that puts it behind the entry above."""
     if above is None:
         return "Đứng đầu bảng xếp hạng.", "Top of the ranking."
     if tied:
-        return ("Bằng nhau ở mọi tiêu chí với bài liền trên: đồng hạng, Ban Tổ chức quyết định theo thể lệ.",
-                "Equal on every key with the entry above: a tie, settled as the rules say.")
+        return (
+            "Bằng nhau ở mọi tiêu chí với bài liền trên: đồng hạng, Ban Tổ chức quyết định theo thể lệ.",
+            "Equal on every key with the entry above: a tie, settled as the rules say.",
+        )
     from contest.domain.ranking import sort_key
 
     for key in order:
@@ -308,8 +406,10 @@ def why_here(above: Entry | None, entry: Entry, order: Sequence[TieBreak], tied:
             name_vi, name_en = KEY_WORDS[key]
             a_vi, a_en = _show(key, above)
             e_vi, e_en = _show(key, entry)
-            return (f"Xếp sau bài liền trên do {name_vi}: {e_vi} so với {a_vi}.",
-                    f"Behind the entry above on {name_en}: {e_en} against {a_en}.")
+            return (
+                f"Xếp sau bài liền trên do {name_vi}: {e_vi} so với {a_vi}.",
+                f"Behind the entry above on {name_en}: {e_en} against {a_en}.",
+            )
     return "", ""
 
 
@@ -330,21 +430,41 @@ class RankRow:
     def as_dict(self) -> dict:
         p, a = self.participant, self.attempt
         return {
-            "rank": self.rank, "tie_group": self.tie_group, "participant_id": p.id, "name": p.full_name,
-            "unit_code": self.unit.code if self.unit else None, "attempt_id": a.id, "correct": a.correct,
-            "question_count": a.question_count, "prediction": a.prediction,
+            "rank": self.rank,
+            "tie_group": self.tie_group,
+            "participant_id": p.id,
+            "name": p.full_name,
+            "unit_code": self.unit.code if self.unit else None,
+            "attempt_id": a.id,
+            "correct": a.correct,
+            "question_count": a.question_count,
+            "prediction": a.prediction,
             "prediction_error": self.entry.prediction_error,
-            "duration_seconds": (a.duration_ms or 0) / 1000, "submitted_at": finished_at(a).isoformat(),
-            "eligibility": {"eligible": self.verdict.eligible, "reason_vi": self.verdict.reason_vi,
-                            "reason_en": self.verdict.reason_en},
-            "prize": self.prize_code, "prize_vi": self.prize_vi, "why_vi": self.why_vi, "why_en": self.why_en,
+            "duration_seconds": (a.duration_ms or 0) / 1000,
+            "submitted_at": finished_at(a).isoformat(),
+            "eligibility": {
+                "eligible": self.verdict.eligible,
+                "reason_vi": self.verdict.reason_vi,
+                "reason_en": self.verdict.reason_en,
+            },
+            "prize": self.prize_code,
+            "prize_vi": self.prize_vi,
+            "why_vi": self.why_vi,
+            "why_en": self.why_en,
         }
 
 
-def latest_list(db: Session, contest_id: int, round_id: int | None, kind: str,
-                states: Sequence[str] | None = None) -> PrizeList | None:
+def latest_list(
+    db: Session,
+    contest_id: int,
+    round_id: int | None,
+    kind: str,
+    states: Sequence[str] | None = None,
+) -> PrizeList | None:
     q = select(PrizeList).where(PrizeList.contest_id == contest_id, PrizeList.kind == kind)
-    q = q.where(PrizeList.round_id.is_(None) if round_id is None else PrizeList.round_id == round_id)
+    q = q.where(
+        PrizeList.round_id.is_(None) if round_id is None else PrizeList.round_id == round_id
+    )
     if states:
         q = q.where(PrizeList.status.in_(states))
     return db.execute(q.order_by(PrizeList.version.desc()).limit(1)).scalar_one_or_none()
@@ -356,13 +476,17 @@ def individual_ranking(db: Session, round_: Round, data: RoundData | None = None
     prizes: dict[int, tuple[str, str]] = {}
     current = latest_list(db, data.contest.id, round_.id, "individual")
     if current is not None:
-        prizes = {e.participant_id: (e.tier_code, e.tier_label_vi) for e in current.entries if e.participant_id}
+        prizes = {
+            e.participant_id: (e.tier_code, e.tier_label_vi)
+            for e in current.entries
+            if e.participant_id
+        }
     eligible = [e for e in data.entries if e.eligible]
     ranking = rank_entries(eligible, data.order) if eligible else None
     by_attempt = {a.id: a for a in data.counting.values()}
     rows: list[RankRow] = []
     above: Entry | None = None
-    for r in (ranking.rows if ranking else ()):
+    for r in ranking.rows if ranking else ():
         a = by_attempt[int(r.entry.entry_id)]
         tied = above is not None and r.tie_group is not None and rows[-1].tie_group == r.tie_group
         why_vi, why_en = why_here(above, r.entry, data.order, tied)
@@ -371,46 +495,90 @@ def individual_ranking(db: Session, round_: Round, data: RoundData | None = None
     for e in sorted((e for e in data.entries if not e.eligible), key=lambda e: int(e.entry_id)):
         a = by_attempt[int(e.entry_id)]
         v = data.verdicts[a.id]
-        rows.append(_row(data, a, e, None, None, prizes, "Không hợp lệ: " + v.reason_vi, "Ineligible: " + v.reason_en))
+        rows.append(
+            _row(
+                data,
+                a,
+                e,
+                None,
+                None,
+                prizes,
+                "Không hợp lệ: " + v.reason_vi,
+                "Ineligible: " + v.reason_en,
+            )
+        )
     return rows
 
 
-def _row(data: RoundData, a: Attempt, e: Entry, rank: int | None, tie_group: int | None,
-         prizes: dict[int, tuple[str, str]], why_vi: str, why_en: str) -> RankRow:
+def _row(
+    data: RoundData,
+    a: Attempt,
+    e: Entry,
+    rank: int | None,
+    tie_group: int | None,
+    prizes: dict[int, tuple[str, str]],
+    why_vi: str,
+    why_en: str,
+) -> RankRow:
     p = data.participants[a.participant_id]
     code, label = prizes.get(p.id, (None, ""))
-    return RankRow(rank, tie_group, a, p, data.units.get(p.unit_id) if p.unit_id else None, e,
-                   data.verdicts[a.id], label, code, why_vi, why_en)
+    return RankRow(
+        rank,
+        tie_group,
+        a,
+        p,
+        data.units.get(p.unit_id) if p.unit_id else None,
+        e,
+        data.verdicts[a.id],
+        label,
+        code,
+        why_vi,
+        why_en,
+    )
 
 
 # --- awards for certificates -------------------------------------------------------------------
+
 
 def _achievement(contest: Contest, round_: Round | None, label_vi: str) -> str:
     where = f" — {round_.title_vi}" if round_ is not None else ""
     return f"Đã đạt {label_vi} {contest.title_vi}{where}"
 
 
-def approved_awards(db: Session, contest_id: int, round_id: int | None = None,
-                    kind: str = "prize") -> list[AwardRecord]:
+def approved_awards(
+    db: Session, contest_id: int, round_id: int | None = None, kind: str = "prize"
+) -> list[AwardRecord]:
     """The lines of the currently approved prize list versions, or (``kind="participation"``)
     one record per eligible participant of the round, for certificates."""
     contest = db.get(Contest, contest_id)
     if contest is None:
         raise NotFound("Không tìm thấy cuộc thi.", "Contest not found.")
-    rounds = {r.id: r for r in db.execute(select(Round).where(Round.contest_id == contest_id)).scalars()}
-    units = {u.id: u for u in db.execute(select(Unit).where(Unit.contest_id == contest_id)).scalars()}
+    rounds = {
+        r.id: r for r in db.execute(select(Round).where(Round.contest_id == contest_id)).scalars()
+    }
+    units = {
+        u.id: u for u in db.execute(select(Unit).where(Unit.contest_id == contest_id)).scalars()
+    }
     if kind == "participation":
         return _participation_awards(db, contest, rounds, units, round_id)
     if kind != "prize":
-        raise ContestError(f"Loại giải thưởng không hợp lệ: {kind}.", f"Unknown award kind: {kind}.", field="kind")
-    q = select(PrizeList).where(PrizeList.contest_id == contest_id, PrizeList.status.in_(FINAL_LIST_STATES))
+        raise ContestError(
+            f"Loại giải thưởng không hợp lệ: {kind}.", f"Unknown award kind: {kind}.", field="kind"
+        )
+    q = select(PrizeList).where(
+        PrizeList.contest_id == contest_id, PrizeList.status.in_(FINAL_LIST_STATES)
+    )
     if round_id is not None:
         q = q.where(PrizeList.round_id == round_id)
     latest: dict[tuple[int | None, str], PrizeList] = {}
     for pl in db.execute(q.order_by(PrizeList.version)).scalars():
         latest[(pl.round_id, pl.kind)] = pl
     pids = {e.participant_id for pl in latest.values() for e in pl.entries if e.participant_id}
-    people = {p.id: p for p in db.execute(select(Participant).where(Participant.id.in_(pids))).scalars()} if pids else {}
+    people = (
+        {p.id: p for p in db.execute(select(Participant).where(Participant.id.in_(pids))).scalars()}
+        if pids
+        else {}
+    )
     out: list[AwardRecord] = []
     for (rid, list_kind), pl in sorted(latest.items(), key=lambda kv: (kv[0][0] or 0, kv[0][1])):
         round_ = rounds.get(rid) if rid else None
@@ -422,27 +590,58 @@ def approved_awards(db: Session, contest_id: int, round_id: int | None = None,
         for e in pl.entries:
             if list_kind == "collective":
                 unit = units.get(e.unit_id)
-                out.append(AwardRecord(
-                    award_key=f"prize:{e.id}", contest_id=contest_id, round_id=rid, kind="prize",
-                    recipient_kind="collective", participant_id=None, unit_id=e.unit_id,
-                    recipient_name=unit.name if unit else "", recipient_unit="", tier_code=e.tier_code,
-                    tier_label_vi=e.tier_label_vi, achievement_vi=_achievement(contest, round_, e.tier_label_vi),
-                    prize_list_version=pl.version))
+                out.append(
+                    AwardRecord(
+                        award_key=f"prize:{e.id}",
+                        contest_id=contest_id,
+                        round_id=rid,
+                        kind="prize",
+                        recipient_kind="collective",
+                        participant_id=None,
+                        unit_id=e.unit_id,
+                        recipient_name=unit.name if unit else "",
+                        recipient_unit="",
+                        tier_code=e.tier_code,
+                        tier_label_vi=e.tier_label_vi,
+                        achievement_vi=_achievement(contest, round_, e.tier_label_vi),
+                        prize_list_version=pl.version,
+                    )
+                )
             else:
                 p = people[e.participant_id]
                 unit = units.get(p.unit_id) if p.unit_id else None
-                out.append(AwardRecord(
-                    award_key=f"prize:{e.id}", contest_id=contest_id, round_id=rid, kind="prize",
-                    recipient_kind="individual", participant_id=p.id, unit_id=p.unit_id,
-                    recipient_name=p.full_name, recipient_unit=unit.name if unit else "", tier_code=e.tier_code,
-                    tier_label_vi=e.tier_label_vi, achievement_vi=_achievement(contest, round_, e.tier_label_vi),
-                    prize_list_version=pl.version))
+                out.append(
+                    AwardRecord(
+                        award_key=f"prize:{e.id}",
+                        contest_id=contest_id,
+                        round_id=rid,
+                        kind="prize",
+                        recipient_kind="individual",
+                        participant_id=p.id,
+                        unit_id=p.unit_id,
+                        recipient_name=p.full_name,
+                        recipient_unit=unit.name if unit else "",
+                        tier_code=e.tier_code,
+                        tier_label_vi=e.tier_label_vi,
+                        achievement_vi=_achievement(contest, round_, e.tier_label_vi),
+                        prize_list_version=pl.version,
+                    )
+                )
     return out
 
 
-def _participation_awards(db: Session, contest: Contest, rounds: dict[int, Round], units: dict[int, Unit],
-                          round_id: int | None) -> list[AwardRecord]:
-    chosen = [rounds[round_id]] if round_id is not None else sorted(rounds.values(), key=lambda r: r.number)
+def _participation_awards(
+    db: Session,
+    contest: Contest,
+    rounds: dict[int, Round],
+    units: dict[int, Unit],
+    round_id: int | None,
+) -> list[AwardRecord]:
+    chosen = (
+        [rounds[round_id]]
+        if round_id is not None
+        else sorted(rounds.values(), key=lambda r: r.number)
+    )
     out: list[AwardRecord] = []
     for r in chosen:
         if r is None or db.get(RoundResult, r.id) is None:
@@ -454,10 +653,20 @@ def _participation_awards(db: Session, contest: Contest, rounds: dict[int, Round
                 continue
             p = data.participants[pid]
             unit = units.get(p.unit_id) if p.unit_id else None
-            out.append(AwardRecord(
-                award_key=f"participation:{r.id}:{pid}", contest_id=contest.id, round_id=r.id,
-                kind="participation", recipient_kind="individual", participant_id=pid, unit_id=p.unit_id,
-                recipient_name=p.full_name, recipient_unit=unit.name if unit else "", tier_code="participation",
-                tier_label_vi="Chứng nhận tham gia",
-                achievement_vi=f"Đã tham gia {contest.title_vi} — {r.title_vi}"))
+            out.append(
+                AwardRecord(
+                    award_key=f"participation:{r.id}:{pid}",
+                    contest_id=contest.id,
+                    round_id=r.id,
+                    kind="participation",
+                    recipient_kind="individual",
+                    participant_id=pid,
+                    unit_id=p.unit_id,
+                    recipient_name=p.full_name,
+                    recipient_unit=unit.name if unit else "",
+                    tier_code="participation",
+                    tier_label_vi="Chứng nhận tham gia",
+                    achievement_vi=f"Đã tham gia {contest.title_vi} — {r.title_vi}",
+                )
+            )
     return out

@@ -14,7 +14,9 @@ _lock = threading.Lock()
 _entries: dict[Hashable, tuple[float, int, object]] = {}
 
 
-def get_or_build(key: Hashable, contest_id: int, build: Callable[[], T], ttl: float = TTL_SECONDS) -> T:
+def get_or_build(
+    key: Hashable, contest_id: int, build: Callable[[], T], ttl: float = TTL_SECONDS
+) -> T:
     """The cached value for `key` if younger than `ttl` seconds, else `build()` stored anew.
 
     Two concurrent misses may both build; the figures are the same, and holding the lock

@@ -14,7 +14,15 @@ from contest import clock
 from contest.domain.attempts import ResultVisibility, validate_visibility
 from contest.domain.draw import DrawSettings, PoolQuestion, PreparedPool, Quota, validate_settings
 from contest.domain.errors import ContestError, InvalidInput, NotFound
-from contest.models import Attempt, Contest, Question, QuestionBank, QuestionVersion, Round, RoundBank
+from contest.models import (
+    Attempt,
+    Contest,
+    Question,
+    QuestionBank,
+    QuestionVersion,
+    Round,
+    RoundBank,
+)
 from contest.services import audit
 from contest.services.context import Actor
 
@@ -24,8 +32,16 @@ PREDICTION_TARGETS = ("all_correct", "participants")
 VISIBILITY = ("on_submit", "after_close", "never")
 DIFFICULTIES = ("easy", "medium", "hard")
 # Settings that change who scores what: frozen once anyone has started the round.
-LOCKED_FIELDS = ("banks", "questions_per_attempt", "quotas", "counting", "time_limit_minutes", "max_attempts",
-                 "show_key", "prediction_target")
+LOCKED_FIELDS = (
+    "banks",
+    "questions_per_attempt",
+    "quotas",
+    "counting",
+    "time_limit_minutes",
+    "max_attempts",
+    "show_key",
+    "prediction_target",
+)
 _SLUG = re.compile(r"[a-z0-9][a-z0-9\-]{1,78}[a-z0-9]")
 
 LOCKED = ContestError(
@@ -58,18 +74,24 @@ def format_local(moment: datetime | None) -> str:
     return clock.to_local(moment).strftime(LOCAL_FORMAT) if moment else ""
 
 
-def _int(value: object, field_name: str, label_vi: str, label_en: str, *, low: int, high: int) -> int:
+def _int(
+    value: object, field_name: str, label_vi: str, label_en: str, *, low: int, high: int
+) -> int:
     try:
         number = int(str(value).strip())
     except (TypeError, ValueError):
         number = None
     if number is None or not low <= number <= high:
-        raise ContestError(f"{label_vi}: cần một số nguyên từ {low} đến {high}.",
-                           f"{label_en}: a whole number from {low} to {high} is needed.", field=field_name)
+        raise ContestError(
+            f"{label_vi}: cần một số nguyên từ {low} đến {high}.",
+            f"{label_en}: a whole number from {low} to {high} is needed.",
+            field=field_name,
+        )
     return number
 
 
 # --------------------------------------------------------------------------- contests
+
 
 @dataclass
 class ContestInput:
@@ -86,25 +108,40 @@ class ContestInput:
 
     @classmethod
     def of(cls, contest: Contest) -> ContestInput:
-        return cls(contest.slug, contest.title_vi, contest.title_en, contest.organiser_vi, contest.place_vi,
-                   contest.rules_vi, contest.rules_en, str(contest.min_age),
-                   contest.age_cutoff.strftime("%d/%m/%Y") if contest.age_cutoff else "", contest.registration_open)
+        return cls(
+            contest.slug,
+            contest.title_vi,
+            contest.title_en,
+            contest.organiser_vi,
+            contest.place_vi,
+            contest.rules_vi,
+            contest.rules_en,
+            str(contest.min_age),
+            contest.age_cutoff.strftime("%d/%m/%Y") if contest.age_cutoff else "",
+            contest.registration_open,
+        )
 
 
 def _check_contest(data: ContestInput) -> dict:
     problems: list[ContestError] = []
     values: dict = {}
-    for name, vi, en in (("title_vi", "Tên cuộc thi (tiếng Việt)", "Title (Vietnamese)"),
-                         ("title_en", "Tên cuộc thi (tiếng Anh)", "Title (English)")):
+    for name, vi, en in (
+        ("title_vi", "Tên cuộc thi (tiếng Việt)", "Title (Vietnamese)"),
+        ("title_en", "Tên cuộc thi (tiếng Anh)", "Title (English)"),
+    ):
         values[name] = _text(getattr(data, name))
         if not values[name]:
-            problems.append(ContestError(f"{vi} không được để trống.", f"{en} is required.", field=name))
+            problems.append(
+                ContestError(f"{vi} không được để trống.", f"{en} is required.", field=name)
+            )
     for name in ("organiser_vi", "place_vi"):
         values[name] = _text(getattr(data, name))[:300]
     values["rules_vi"] = unicodedata.normalize("NFC", data.rules_vi or "")
     values["rules_en"] = unicodedata.normalize("NFC", data.rules_en or "")
     try:
-        values["min_age"] = _int(data.min_age or "0", "min_age", "Tuổi tối thiểu", "Minimum age", low=0, high=120)
+        values["min_age"] = _int(
+            data.min_age or "0", "min_age", "Tuổi tối thiểu", "Minimum age", low=0, high=120
+        )
     except ContestError as exc:
         problems.append(exc)
     values["age_cutoff"] = None
@@ -112,8 +149,13 @@ def _check_contest(data: ContestInput) -> dict:
         try:
             values["age_cutoff"] = datetime.strptime(_text(data.age_cutoff), "%d/%m/%Y").date()
         except ValueError:
-            problems.append(ContestError(f"'{data.age_cutoff}' không đúng dạng ngày dd/mm/yyyy.",
-                                         f"'{data.age_cutoff}' is not a date as dd/mm/yyyy.", field="age_cutoff"))
+            problems.append(
+                ContestError(
+                    f"'{data.age_cutoff}' không đúng dạng ngày dd/mm/yyyy.",
+                    f"'{data.age_cutoff}' is not a date as dd/mm/yyyy.",
+                    field="age_cutoff",
+                )
+            )
     values["registration_open"] = bool(data.registration_open)
     if problems:
         raise InvalidInput(problems)
@@ -124,12 +166,21 @@ def create_contest(db: Session, actor: Actor, data: ContestInput) -> Contest:
     slug = _text(data.slug).lower()
     problems = []
     if not _SLUG.fullmatch(slug):
-        problems.append(ContestError("Mã cuộc thi gồm 3–80 ký tự: chữ thường không dấu, số, gạch ngang.",
-                                     "A contest slug is 3–80 characters: lower-case letters, digits, hyphens.",
-                                     field="slug"))
+        problems.append(
+            ContestError(
+                "Mã cuộc thi gồm 3–80 ký tự: chữ thường không dấu, số, gạch ngang.",
+                "A contest slug is 3–80 characters: lower-case letters, digits, hyphens.",
+                field="slug",
+            )
+        )
     elif db.execute(select(Contest.id).where(Contest.slug == slug)).first():
-        problems.append(ContestError(f"Đã có cuộc thi mã '{slug}'.", f"A contest with slug '{slug}' exists.",
-                                     field="slug"))
+        problems.append(
+            ContestError(
+                f"Đã có cuộc thi mã '{slug}'.",
+                f"A contest with slug '{slug}' exists.",
+                field="slug",
+            )
+        )
     try:
         values = _check_contest(data)
     except InvalidInput as exc:
@@ -150,13 +201,15 @@ def update_contest(db: Session, actor: Actor, contest: Contest, data: ContestInp
     for key, value in changed.items():
         setattr(contest, key, value)
     if changed:
-        audit.record(db, actor, "contest.update", "contest", contest.id,
-                     {"fields": sorted(changed)})
+        audit.record(
+            db, actor, "contest.update", "contest", contest.id, {"fields": sorted(changed)}
+        )
     db.commit()
     return contest
 
 
 # --------------------------------------------------------------------------- rounds
+
 
 @dataclass
 class QuotaRow:
@@ -194,37 +247,68 @@ class RoundInput:
     def of(cls, rnd: Round, bank_codes: list[str]) -> RoundInput:
         minutes = rnd.time_limit_seconds / 60
         return cls(
-            str(rnd.number), rnd.title_vi, rnd.title_en, format_local(rnd.opens_at), format_local(rnd.closes_at),
-            list(bank_codes), str(rnd.questions_per_attempt),
-            [QuotaRow(q.get("topic") or "", q.get("difficulty") or "", str(q["count"])) for q in rnd.draw_quotas or []],
-            rnd.shuffle_questions, rnd.shuffle_options, str(int(minutes)) if minutes.is_integer() else str(minutes),
-            str(rnd.max_attempts), rnd.counting, str(rnd.grace_seconds), rnd.prediction_vi, rnd.prediction_en,
-            rnd.prediction_target, rnd.prediction_required, rnd.show_score, rnd.show_key,
+            str(rnd.number),
+            rnd.title_vi,
+            rnd.title_en,
+            format_local(rnd.opens_at),
+            format_local(rnd.closes_at),
+            list(bank_codes),
+            str(rnd.questions_per_attempt),
+            [
+                QuotaRow(q.get("topic") or "", q.get("difficulty") or "", str(q["count"]))
+                for q in rnd.draw_quotas or []
+            ],
+            rnd.shuffle_questions,
+            rnd.shuffle_options,
+            str(int(minutes)) if minutes.is_integer() else str(minutes),
+            str(rnd.max_attempts),
+            rnd.counting,
+            str(rnd.grace_seconds),
+            rnd.prediction_vi,
+            rnd.prediction_en,
+            rnd.prediction_target,
+            rnd.prediction_required,
+            rnd.show_score,
+            rnd.show_key,
         )
 
 
 def has_attempts(db: Session, round_id: int | None) -> bool:
     if round_id is None:
         return False
-    return db.execute(select(Attempt.id).where(Attempt.round_id == round_id).limit(1)).first() is not None
+    return (
+        db.execute(select(Attempt.id).where(Attempt.round_id == round_id).limit(1)).first()
+        is not None
+    )
 
 
 def round_bank_codes(db: Session, round_id: int) -> list[str]:
-    return list(db.execute(
-        select(QuestionBank.code).join(RoundBank, RoundBank.bank_id == QuestionBank.id)
-        .where(RoundBank.round_id == round_id).order_by(QuestionBank.code)
-    ).scalars())
+    return list(
+        db.execute(
+            select(QuestionBank.code)
+            .join(RoundBank, RoundBank.bank_id == QuestionBank.id)
+            .where(RoundBank.round_id == round_id)
+            .order_by(QuestionBank.code)
+        ).scalars()
+    )
 
 
 def pool_for_banks(db: Session, bank_ids: list[int]) -> PreparedPool:
     rows = db.execute(
-        select(Question.id, QuestionVersion.id, QuestionVersion.topic, QuestionVersion.difficulty,
-               QuestionVersion.options)
+        select(
+            Question.id,
+            QuestionVersion.id,
+            QuestionVersion.topic,
+            QuestionVersion.difficulty,
+            QuestionVersion.options,
+        )
         .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
         .where(Question.bank_id.in_(bank_ids), Question.retired_at.is_(None))
         .order_by(Question.bank_id, Question.position, Question.id)
     ).all()
-    return PreparedPool(PoolQuestion(q, v, t, d, tuple(int(o["id"]) for o in opts)) for q, v, t, d, opts in rows)
+    return PreparedPool(
+        PoolQuestion(q, v, t, d, tuple(int(o["id"]) for o in opts)) for q, v, t, d, opts in rows
+    )
 
 
 def bank_topics(db: Session) -> list[str]:
@@ -235,7 +319,7 @@ def _check_round(db: Session, contest: Contest, data: RoundInput, current: Round
     problems: list[ContestError] = []
     values: dict = {}
 
-    def attempt(fn):  # noqa: ANN001, ANN202
+    def attempt(fn):
         try:
             return fn()
         except InvalidInput as exc:
@@ -244,37 +328,96 @@ def _check_round(db: Session, contest: Contest, data: RoundInput, current: Round
             problems.append(exc)
         return None
 
-    values["number"] = attempt(lambda: _int(data.number, "number", "Số thứ tự đợt", "Round number", low=1, high=999))
-    for name, vi, en in (("title_vi", "Tên đợt (tiếng Việt)", "Title (Vietnamese)"),
-                         ("title_en", "Tên đợt (tiếng Anh)", "Title (English)")):
+    values["number"] = attempt(
+        lambda: _int(data.number, "number", "Số thứ tự đợt", "Round number", low=1, high=999)
+    )
+    for name, vi, en in (
+        ("title_vi", "Tên đợt (tiếng Việt)", "Title (Vietnamese)"),
+        ("title_en", "Tên đợt (tiếng Anh)", "Title (English)"),
+    ):
         values[name] = _text(getattr(data, name))[:200]
         if not values[name]:
-            problems.append(ContestError(f"{vi} không được để trống.", f"{en} is required.", field=name))
+            problems.append(
+                ContestError(f"{vi} không được để trống.", f"{en} is required.", field=name)
+            )
     values["opens_at"] = attempt(lambda: parse_local(data.opens, "opens"))
     values["closes_at"] = attempt(lambda: parse_local(data.closes, "closes"))
     if values["opens_at"] and values["closes_at"] and values["closes_at"] <= values["opens_at"]:
-        problems.append(ContestError("Thời điểm đóng phải sau thời điểm mở.", "The round must close after it opens.",
-                                     field="closes"))
+        problems.append(
+            ContestError(
+                "Thời điểm đóng phải sau thời điểm mở.",
+                "The round must close after it opens.",
+                field="closes",
+            )
+        )
     if values["number"] is not None:
-        clash = db.execute(select(Round.id).where(Round.contest_id == contest.id, Round.number == values["number"])).first()
+        clash = db.execute(
+            select(Round.id).where(Round.contest_id == contest.id, Round.number == values["number"])
+        ).first()
         if clash and (current is None or clash[0] != current.id):
-            problems.append(ContestError(f"Đã có đợt thi số {values['number']}.",
-                                         f"There is already a round {values['number']}.", field="number"))
-    values["questions_per_attempt"] = attempt(lambda: _int(
-        data.questions_per_attempt, "questions_per_attempt", "Số câu mỗi lượt", "Questions per attempt", low=1, high=500))
-    minutes = attempt(lambda: _int(data.time_limit_minutes, "time_limit_minutes", "Thời gian làm bài (phút)",
-                                   "Time limit (minutes)", low=1, high=24 * 60))
+            problems.append(
+                ContestError(
+                    f"Đã có đợt thi số {values['number']}.",
+                    f"There is already a round {values['number']}.",
+                    field="number",
+                )
+            )
+    values["questions_per_attempt"] = attempt(
+        lambda: _int(
+            data.questions_per_attempt,
+            "questions_per_attempt",
+            "Số câu mỗi lượt",
+            "Questions per attempt",
+            low=1,
+            high=500,
+        )
+    )
+    minutes = attempt(
+        lambda: _int(
+            data.time_limit_minutes,
+            "time_limit_minutes",
+            "Thời gian làm bài (phút)",
+            "Time limit (minutes)",
+            low=1,
+            high=24 * 60,
+        )
+    )
     values["time_limit_seconds"] = minutes * 60 if minutes else None
-    values["max_attempts"] = attempt(lambda: _int(data.max_attempts, "max_attempts", "Số lượt thi (0 = không giới hạn)",
-                                                  "Attempts allowed (0 = unlimited)", low=0, high=1000))
-    values["grace_seconds"] = attempt(lambda: _int(data.grace_seconds or "30", "grace_seconds", "Thời gian bù trễ mạng (giây)",
-                                                   "Grace for network lag (seconds)", low=0, high=600))
-    for name, allowed in (("counting", COUNTING), ("prediction_target", PREDICTION_TARGETS),
-                          ("show_score", VISIBILITY), ("show_key", VISIBILITY)):
+    values["max_attempts"] = attempt(
+        lambda: _int(
+            data.max_attempts,
+            "max_attempts",
+            "Số lượt thi (0 = không giới hạn)",
+            "Attempts allowed (0 = unlimited)",
+            low=0,
+            high=1000,
+        )
+    )
+    values["grace_seconds"] = attempt(
+        lambda: _int(
+            data.grace_seconds or "30",
+            "grace_seconds",
+            "Thời gian bù trễ mạng (giây)",
+            "Grace for network lag (seconds)",
+            low=0,
+            high=600,
+        )
+    )
+    for name, allowed in (
+        ("counting", COUNTING),
+        ("prediction_target", PREDICTION_TARGETS),
+        ("show_score", VISIBILITY),
+        ("show_key", VISIBILITY),
+    ):
         value = getattr(data, name)
         if value not in allowed:
-            problems.append(ContestError(f"Giá trị '{value}' không hợp lệ.", f"The value '{value}' is not valid.",
-                                         field=name))
+            problems.append(
+                ContestError(
+                    f"Giá trị '{value}' không hợp lệ.",
+                    f"The value '{value}' is not valid.",
+                    field=name,
+                )
+            )
         values[name] = value
     values["shuffle_questions"] = bool(data.shuffle_questions)
     values["shuffle_options"] = bool(data.shuffle_options)
@@ -282,8 +425,13 @@ def _check_round(db: Session, contest: Contest, data: RoundInput, current: Round
     values["prediction_en"] = _text(data.prediction_en)
     values["prediction_required"] = bool(data.prediction_required)
     if values["prediction_required"] and not values["prediction_vi"]:
-        problems.append(ContestError("Câu hỏi dự đoán bắt buộc nhưng chưa có nội dung.",
-                                     "The prediction question is required but has no text.", field="prediction_vi"))
+        problems.append(
+            ContestError(
+                "Câu hỏi dự đoán bắt buộc nhưng chưa có nội dung.",
+                "The prediction question is required but has no text.",
+                field="prediction_vi",
+            )
+        )
 
     quotas: list[dict] = []
     for n, row in enumerate(data.quotas, start=1):
@@ -291,28 +439,57 @@ def _check_round(db: Session, contest: Contest, data: RoundInput, current: Round
         if not (topic or difficulty or count):
             continue
         if difficulty and difficulty not in DIFFICULTIES:
-            problems.append(ContestError(f"Chỉ tiêu {n}: mức độ '{difficulty}' không hợp lệ.",
-                                         f"Quota {n}: the difficulty '{difficulty}' is not valid.", field="quotas"))
-        number = attempt(lambda count=count, n=n: _int(count, "quotas", f"Chỉ tiêu {n}, số câu", f"Quota {n}, count",
-                                                       low=1, high=500))
+            problems.append(
+                ContestError(
+                    f"Chỉ tiêu {n}: mức độ '{difficulty}' không hợp lệ.",
+                    f"Quota {n}: the difficulty '{difficulty}' is not valid.",
+                    field="quotas",
+                )
+            )
+        number = attempt(
+            lambda count=count, n=n: _int(
+                count, "quotas", f"Chỉ tiêu {n}, số câu", f"Quota {n}, count", low=1, high=500
+            )
+        )
         if number:
-            quotas.append({"topic": topic or None, "difficulty": difficulty or None, "count": number})
+            quotas.append(
+                {"topic": topic or None, "difficulty": difficulty or None, "count": number}
+            )
     values["draw_quotas"] = quotas
 
     codes = sorted({_text(c) for c in data.banks if _text(c)})
-    banks = list(db.execute(select(QuestionBank).where(QuestionBank.code.in_(codes))).scalars()) if codes else []
+    banks = (
+        list(db.execute(select(QuestionBank).where(QuestionBank.code.in_(codes))).scalars())
+        if codes
+        else []
+    )
     missing = sorted(set(codes) - {b.code for b in banks})
     if missing:
-        problems.append(ContestError(f"Không có ngân hàng câu hỏi: {', '.join(missing)}.",
-                                     f"No such question bank: {', '.join(missing)}.", field="banks"))
+        problems.append(
+            ContestError(
+                f"Không có ngân hàng câu hỏi: {', '.join(missing)}.",
+                f"No such question bank: {', '.join(missing)}.",
+                field="banks",
+            )
+        )
     values["bank_ids"] = sorted(b.id for b in banks)
-    if values["show_score"] in VISIBILITY and values["show_key"] in VISIBILITY and values["max_attempts"] is not None:
-        attempt(lambda: validate_visibility(ResultVisibility(values["show_score"], values["show_key"]),
-                                            values["max_attempts"]))
+    if (
+        values["show_score"] in VISIBILITY
+        and values["show_key"] in VISIBILITY
+        and values["max_attempts"] is not None
+    ):
+        attempt(
+            lambda: validate_visibility(
+                ResultVisibility(values["show_score"], values["show_key"]), values["max_attempts"]
+            )
+        )
     if banks and values["questions_per_attempt"] and not any(p.field == "quotas" for p in problems):
-        settings = DrawSettings(values["questions_per_attempt"],
-                                tuple(Quota(q["topic"], q["difficulty"], q["count"]) for q in quotas),
-                                values["shuffle_questions"], values["shuffle_options"])
+        settings = DrawSettings(
+            values["questions_per_attempt"],
+            tuple(Quota(q["topic"], q["difficulty"], q["count"]) for q in quotas),
+            values["shuffle_questions"],
+            values["shuffle_options"],
+        )
         attempt(lambda: validate_settings(pool_for_banks(db, values["bank_ids"]), settings))
     if problems:
         raise InvalidInput(problems)
@@ -320,10 +497,16 @@ def _check_round(db: Session, contest: Contest, data: RoundInput, current: Round
 
 
 def _locked_values(rnd: Round, bank_ids: list[int]) -> dict:
-    return {"bank_ids": bank_ids, "questions_per_attempt": rnd.questions_per_attempt,
-            "draw_quotas": list(rnd.draw_quotas or []), "counting": rnd.counting,
-            "time_limit_seconds": rnd.time_limit_seconds, "max_attempts": rnd.max_attempts, "show_key": rnd.show_key,
-            "prediction_target": rnd.prediction_target}
+    return {
+        "bank_ids": bank_ids,
+        "questions_per_attempt": rnd.questions_per_attempt,
+        "draw_quotas": list(rnd.draw_quotas or []),
+        "counting": rnd.counting,
+        "time_limit_seconds": rnd.time_limit_seconds,
+        "max_attempts": rnd.max_attempts,
+        "show_key": rnd.show_key,
+        "prediction_target": rnd.prediction_target,
+    }
 
 
 def _write_banks(db: Session, round_id: int, bank_ids: list[int]) -> None:
@@ -339,8 +522,14 @@ def create_round(db: Session, actor: Actor, contest: Contest, data: RoundInput) 
     db.add(rnd)
     db.flush()
     _write_banks(db, rnd.id, bank_ids)
-    audit.record(db, actor, "round.create", "round", rnd.id,
-                 {"contest": contest.slug, "number": rnd.number, "banks": bank_ids})
+    audit.record(
+        db,
+        actor,
+        "round.create",
+        "round",
+        rnd.id,
+        {"contest": contest.slug, "number": rnd.number, "banks": bank_ids},
+    )
     db.commit()
     return rnd
 
@@ -348,7 +537,9 @@ def create_round(db: Session, actor: Actor, contest: Contest, data: RoundInput) 
 def update_round(db: Session, actor: Actor, rnd: Round, data: RoundInput) -> Round:
     """Refused (bilingual) when a scoring or draw setting would change after attempts began."""
     contest = db.get(Contest, rnd.contest_id)
-    current_banks = sorted(db.execute(select(RoundBank.bank_id).where(RoundBank.round_id == rnd.id)).scalars())
+    current_banks = sorted(
+        db.execute(select(RoundBank.bank_id).where(RoundBank.round_id == rnd.id)).scalars()
+    )
     values = _check_round(db, contest, data, rnd)
     if has_attempts(db, rnd.id):
         before = _locked_values(rnd, current_banks)
@@ -368,7 +559,9 @@ def update_round(db: Session, actor: Actor, rnd: Round, data: RoundInput) -> Rou
 
 
 def get_round(db: Session, contest: Contest, number: int) -> Round:
-    rnd = db.execute(select(Round).where(Round.contest_id == contest.id, Round.number == number)).scalar_one_or_none()
+    rnd = db.execute(
+        select(Round).where(Round.contest_id == contest.id, Round.number == number)
+    ).scalar_one_or_none()
     if rnd is None:
         raise NotFound(f"Không có đợt thi số {number}.", f"There is no round {number}.")
     return rnd

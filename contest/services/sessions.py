@@ -25,7 +25,12 @@ def token_hash(raw: str) -> str:
 
 
 def open_session(
-    db: Session, *, staff_user_id: int | None = None, participant_id: int | None = None, ip: str = "", user_agent: str = ""
+    db: Session,
+    *,
+    staff_user_id: int | None = None,
+    participant_id: int | None = None,
+    ip: str = "",
+    user_agent: str = "",
 ) -> str:
     """Add a session row to the caller's transaction and return the raw cookie token."""
     raw = secrets.token_urlsafe(32)
@@ -105,8 +110,14 @@ def end_session(db: Session, actor: Actor, session_id: int) -> None:
         raise NotFound("Không tìm thấy phiên đăng nhập.", "Session not found.")
     if ws.ended_at is None:
         ws.ended_at = clock.now()
-        audit.record(db, actor, "session.end", "session", session_id,
-                     {"staff_user_id": ws.staff_user_id, "participant_id": ws.participant_id})
+        audit.record(
+            db,
+            actor,
+            "session.end",
+            "session",
+            session_id,
+            {"staff_user_id": ws.staff_user_id, "participant_id": ws.participant_id},
+        )
     db.commit()
 
 
@@ -116,7 +127,9 @@ def end_all_for_staff(db: Session, actor: Actor, staff_user_id: int) -> int:
         .where(WebSession.staff_user_id == staff_user_id, WebSession.ended_at.is_(None))
         .values(ended_at=clock.now())
     )
-    audit.record(db, actor, "session.end_all", "staff_user", staff_user_id, {"ended": result.rowcount})
+    audit.record(
+        db, actor, "session.end_all", "staff_user", staff_user_id, {"ended": result.rowcount}
+    )
     db.commit()
     return result.rowcount or 0
 

@@ -10,10 +10,18 @@ from sqlalchemy.orm import Session
 
 from contest import clock
 from contest.domain.errors import ContestError, NotFound
-from contest.models import Answer, Attempt, KeyCorrection, PrizeList, Question, QuestionVersion, Round
+from contest.models import (
+    Answer,
+    Attempt,
+    KeyCorrection,
+    PrizeList,
+    Question,
+    QuestionVersion,
+    Round,
+)
 from contest.services import audit
-from contest.services.context import Actor
 from contest.services.attempt_scoring import score_of, version_keys
+from contest.services.context import Actor
 from contest.services.results import FINAL_LIST_STATES
 
 MIN_RESPONSES = 10  # below this a correlation says nothing
@@ -57,17 +65,24 @@ def _pearson(xs: list[float], ys: list[float]) -> float | None:
 def question_statistics(db: Session, round_: Round) -> list[QuestionStat]:
     """Over every final attempt of the round. Strong participants are the top 27% by total
     correct, the classical split; a distractor they prefer to the key suggests a wrong key."""
-    attempts = list(db.execute(select(Attempt).where(Attempt.round_id == round_.id,
-                                                     Attempt.finalised_at.is_not(None))).scalars())
+    attempts = list(
+        db.execute(
+            select(Attempt).where(Attempt.round_id == round_.id, Attempt.finalised_at.is_not(None))
+        ).scalars()
+    )
     if not attempts:
         return []
     keys = version_keys(db, {item["v"] for a in attempts for item in a.paper})
     answers: dict[int, dict[int, list[str]]] = {}
-    for ans in db.execute(select(Answer).where(Answer.attempt_id.in_([a.id for a in attempts]))).scalars():
+    for ans in db.execute(
+        select(Answer).where(Answer.attempt_id.in_([a.id for a in attempts]))
+    ).scalars():
         answers.setdefault(ans.attempt_id, {})[ans.position] = [str(o) for o in ans.chosen or []]
     # item scores against the current keys, so statistics reflect corrections
     totals: dict[int, int] = {}
-    items: dict[int, list[tuple[int, int, list[str]]]] = {}  # version -> (attempt, item score, chosen)
+    items: dict[
+        int, list[tuple[int, int, list[str]]]
+    ] = {}  # version -> (attempt, item score, chosen)
     for a in attempts:
         chosen_by_pos = answers.get(a.id, {})
         total = 0
@@ -79,11 +94,17 @@ def question_statistics(db: Session, round_: Round) -> list[QuestionStat]:
         totals[a.id] = total
     ordered = sorted(totals.values(), reverse=True)
     strong_cut = ordered[max(0, math.ceil(len(ordered) * 0.27) - 1)]
-    versions = {v.id: v for v in db.execute(select(QuestionVersion).where(QuestionVersion.id.in_(items))).scalars()}
+    versions = {
+        v.id: v
+        for v in db.execute(select(QuestionVersion).where(QuestionVersion.id.in_(items))).scalars()
+    }
     stats: list[QuestionStat] = []
     for vid, rows in items.items():
         v = versions[vid]
-        opts = {str(o["id"]): OptionStat(str(o["id"]), o["text"], str(o["id"]) in keys[vid]) for o in v.options}
+        opts = {
+            str(o["id"]): OptionStat(str(o["id"]), o["text"], str(o["id"]) in keys[vid])
+            for o in v.options
+        }
         for aid, _, chosen in rows:
             for c in chosen:
                 if c in opts:
@@ -92,16 +113,26 @@ def question_statistics(db: Session, round_: Round) -> list[QuestionStat]:
                         opts[c].chosen_by_strong += 1
         n = len(rows)
         facility = sum(r for _, r, _ in rows) / n if n else None
-        disc = _pearson([r for _, r, _ in rows], [totals[aid] - r for aid, r, _ in rows]) if n >= MIN_RESPONSES else None
+        disc = (
+            _pearson([r for _, r, _ in rows], [totals[aid] - r for aid, r, _ in rows])
+            if n >= MIN_RESPONSES
+            else None
+        )
         s = QuestionStat(vid, v.question_id, v.stem, n, facility, disc, list(opts.values()))
         if disc is not None and disc < 0:
             s.flags_vi.append("Độ phân biệt âm: người làm tốt lại hay sai câu này.")
-            s.flags_en.append("Negative discrimination: strong participants get this one wrong more often.")
+            s.flags_en.append(
+                "Negative discrimination: strong participants get this one wrong more often."
+            )
         keyed_strong = max((o.chosen_by_strong for o in s.options if o.keyed), default=0)
         for o in s.options:
             if not o.keyed and o.chosen_by_strong > keyed_strong and n >= MIN_RESPONSES:
-                s.flags_vi.append(f"Nhóm làm tốt chọn phương án “{o.text}” nhiều hơn đáp án: kiểm tra lại đáp án.")
-                s.flags_en.append(f"Strong participants chose “{o.text}” more than the key: check the key.")
+                s.flags_vi.append(
+                    f"Nhóm làm tốt chọn phương án “{o.text}” nhiều hơn đáp án: kiểm tra lại đáp án."
+                )
+                s.flags_en.append(
+                    f"Strong participants chose “{o.text}” more than the key: check the key."
+                )
         stats.append(s)
     stats.sort(key=lambda s: (not s.flags_vi, s.facility if s.facility is not None else 1))
     return stats
@@ -119,67 +150,132 @@ class RegradeReport:
         return len(self.changes)
 
     def as_dict(self) -> dict:
-        return {"question_version_id": self.question_version_id, "before_key": self.before_key,
-                "after_key": self.after_key, "affected": self.affected, "changes": self.changes}
+        return {
+            "question_version_id": self.question_version_id,
+            "before_key": self.before_key,
+            "after_key": self.after_key,
+            "affected": self.affected,
+            "changes": self.changes,
+        }
 
 
-def correct_key(db: Session, actor: Actor, round_: Round, version_id: int, correct_options: list[str],
-                reason: str) -> RegradeReport:
+def correct_key(
+    db: Session,
+    actor: Actor,
+    round_: Round,
+    version_id: int,
+    correct_options: list[str],
+    reason: str,
+) -> RegradeReport:
     """Record the right key for a version on the round's papers and regrade every attempt
     that carries it, all in one transaction. Refused once a prize list of the round is
     approved: a correction then goes through a new list version after the regrade."""
     reason = (reason or "").strip()
     if not reason:
-        raise ContestError("Cần nêu lý do sửa đáp án.", "A reason for the key correction is needed.", field="reason")
+        raise ContestError(
+            "Cần nêu lý do sửa đáp án.",
+            "A reason for the key correction is needed.",
+            field="reason",
+        )
     version = db.get(QuestionVersion, version_id)
     if version is None:
         raise NotFound("Không tìm thấy câu hỏi.", "Question not found.")
     option_ids = {str(o["id"]) for o in version.options}
     chosen = sorted({str(o) for o in correct_options})
     if not chosen or not set(chosen) <= option_ids:
-        raise ContestError("Đáp án mới phải là phương án của câu hỏi.", "The new key must be options of the question.",
-                           field="correct_options")
-    if db.execute(select(PrizeList.id).where(PrizeList.round_id == round_.id,
-                                             PrizeList.status.in_(FINAL_LIST_STATES))).first():
-        raise ContestError("Danh sách giải của đợt đã được phê duyệt; không thể chấm lại.",
-                           "A prize list of this round is approved; it cannot be regraded.", field="round")
+        raise ContestError(
+            "Đáp án mới phải là phương án của câu hỏi.",
+            "The new key must be options of the question.",
+            field="correct_options",
+        )
+    if db.execute(
+        select(PrizeList.id).where(
+            PrizeList.round_id == round_.id, PrizeList.status.in_(FINAL_LIST_STATES)
+        )
+    ).first():
+        raise ContestError(
+            "Danh sách giải của đợt đã được phê duyệt; không thể chấm lại.",
+            "A prize list of this round is approved; it cannot be regraded.",
+            field="round",
+        )
     before = sorted(version_keys(db, [version_id])[version_id])
-    attempts = [a for a in db.execute(select(Attempt).where(Attempt.round_id == round_.id,
-                                                            Attempt.finalised_at.is_not(None))).scalars()
-                if any(item["v"] == version_id for item in a.paper)]
+    attempts = [
+        a
+        for a in db.execute(
+            select(Attempt).where(Attempt.round_id == round_.id, Attempt.finalised_at.is_not(None))
+        ).scalars()
+        if any(item["v"] == version_id for item in a.paper)
+    ]
     now = clock.now()
-    correction = KeyCorrection(round_id=round_.id, question_version_id=version_id, correct_options=chosen,
-                               reason=reason, corrected_by=actor.audit_name[:120], corrected_at=now, report={})
+    correction = KeyCorrection(
+        round_id=round_.id,
+        question_version_id=version_id,
+        correct_options=chosen,
+        reason=reason,
+        corrected_by=actor.audit_name[:120],
+        corrected_at=now,
+        report={},
+    )
     db.add(correction)
     db.flush()
     keys = version_keys(db, {item["v"] for a in attempts for item in a.paper})
     answers: dict[int, list[Answer]] = {}
     if attempts:
-        for ans in db.execute(select(Answer).where(Answer.attempt_id.in_([a.id for a in attempts]))).scalars():
+        for ans in db.execute(
+            select(Answer).where(Answer.attempt_id.in_([a.id for a in attempts]))
+        ).scalars():
             answers.setdefault(ans.attempt_id, []).append(ans)
     changes = []
     for a in attempts:
         result = score_of(a, answers.get(a.id, []), keys)
         if result.correct != a.correct:
-            changes.append({"attempt_id": a.id, "participant_id": a.participant_id, "before": a.correct,
-                            "after": result.correct})
+            changes.append(
+                {
+                    "attempt_id": a.id,
+                    "participant_id": a.participant_id,
+                    "before": a.correct,
+                    "after": result.correct,
+                }
+            )
         a.correct, a.answered, a.score = result.correct, result.answered, result.score
     # later draws should carry the right key: the question gets a new version
     question = db.get(Question, version.question_id)
-    latest = db.execute(select(QuestionVersion).where(QuestionVersion.question_id == version.question_id)
-                        .order_by(QuestionVersion.version.desc()).limit(1)).scalar_one()
+    latest = db.execute(
+        select(QuestionVersion)
+        .where(QuestionVersion.question_id == version.question_id)
+        .order_by(QuestionVersion.version.desc())
+        .limit(1)
+    ).scalar_one()
     new_version = QuestionVersion(
-        question_id=version.question_id, version=latest.version + 1, stem=version.stem,
-        text_format=version.text_format, topic=version.topic, difficulty=version.difficulty,
-        explanation=version.explanation, source=version.source, number=version.number, created_at=now,
-        options=[{**o, "correct": str(o["id"]) in chosen} for o in version.options])
+        question_id=version.question_id,
+        version=latest.version + 1,
+        stem=version.stem,
+        text_format=version.text_format,
+        topic=version.topic,
+        difficulty=version.difficulty,
+        explanation=version.explanation,
+        source=version.source,
+        number=version.number,
+        created_at=now,
+        options=[{**o, "correct": str(o["id"]) in chosen} for o in version.options],
+    )
     db.add(new_version)
     db.flush()
     if question is not None and question.current_version_id == version.id:
         question.current_version_id = new_version.id
     report = RegradeReport(version_id, before, chosen, changes)
     correction.report = report.as_dict()
-    audit.record(db, actor, "results.correct_key", "question_version", version_id,
-                 {"round_id": round_.id, "reason": reason, **{k: v for k, v in report.as_dict().items() if k != "changes"}})
+    audit.record(
+        db,
+        actor,
+        "results.correct_key",
+        "question_version",
+        version_id,
+        {
+            "round_id": round_.id,
+            "reason": reason,
+            **{k: v for k, v in report.as_dict().items() if k != "changes"},
+        },
+    )
     db.commit()
     return report

@@ -52,6 +52,7 @@ class AttemptClosed(ContestError):
 
 # ---------------------------------------------------------------------------- draw pools
 
+
 @dataclass
 class _CachedPool:
     stamp: tuple
@@ -80,8 +81,13 @@ def round_pool(db: Session, round_id: int) -> PreparedPool:
     if cached is not None and cached.stamp == stamp:
         return cached.pool
     rows = db.execute(
-        select(Question.id, QuestionVersion.id, QuestionVersion.topic, QuestionVersion.difficulty,
-               QuestionVersion.options)
+        select(
+            Question.id,
+            QuestionVersion.id,
+            QuestionVersion.topic,
+            QuestionVersion.difficulty,
+            QuestionVersion.options,
+        )
         .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
         .join(RoundBank, RoundBank.bank_id == Question.bank_id)
         .where(RoundBank.round_id == round_id, Question.retired_at.is_(None))
@@ -99,13 +105,17 @@ def round_pool(db: Session, round_id: int) -> PreparedPool:
 def draw_settings(rnd: Round) -> DrawSettings:
     return DrawSettings(
         questions_per_attempt=rnd.questions_per_attempt,
-        quotas=tuple(Quota(q.get("topic"), q.get("difficulty"), int(q["count"])) for q in (rnd.draw_quotas or [])),
+        quotas=tuple(
+            Quota(q.get("topic"), q.get("difficulty"), int(q["count"]))
+            for q in (rnd.draw_quotas or [])
+        ),
         shuffle_questions=rnd.shuffle_questions,
         shuffle_options=rnd.shuffle_options,
     )
 
 
 # ---------------------------------------------------------------------------- lobby
+
 
 def round_window(rnd: Round) -> RoundWindow:
     return RoundWindow(rnd.opens_at, rnd.closes_at)
@@ -132,10 +142,18 @@ class RoundStatus:
 
 def lobby(db: Session, participant: Participant) -> list[RoundStatus]:
     now = clock.now()
-    rounds = list(db.execute(select(Round).where(Round.contest_id == participant.contest_id).order_by(Round.number)).scalars())
-    attempts = list(db.execute(
-        select(Attempt).where(Attempt.participant_id == participant.id).order_by(Attempt.round_id, Attempt.number)
-    ).scalars())
+    rounds = list(
+        db.execute(
+            select(Round).where(Round.contest_id == participant.contest_id).order_by(Round.number)
+        ).scalars()
+    )
+    attempts = list(
+        db.execute(
+            select(Attempt)
+            .where(Attempt.participant_id == participant.id)
+            .order_by(Attempt.round_id, Attempt.number)
+        ).scalars()
+    )
     if materialise(db, attempts, now):
         db.commit()
     by_round: dict[int, list[Attempt]] = {}
@@ -145,51 +163,83 @@ def lobby(db: Session, participant: Participant) -> list[RoundStatus]:
     for rnd in rounds:
         mine = by_round.get(rnd.id, [])
         window = round_window(rnd)
-        state = "open" if window.is_open(now) else ("upcoming" if not window.has_opened(now) else "closed")
+        state = (
+            "open"
+            if window.is_open(now)
+            else ("upcoming" if not window.has_opened(now) else "closed")
+        )
         open_attempt = next((a for a in mine if not is_final(a, now)), None)
         check = can_start(len(mine), rnd.max_attempts, window, now)
         # Which attempt counts says which scored best: shown only where the score may be.
-        scores_visible = may_show_score(ResultVisibility(show_score=rnd.show_score, show_key=rnd.show_key), True,
-                                        now >= settled_at(db, rnd))
-        counted = counting_attempt(
-            [scored_attempt(a) for a in mine if a.finalised_at], CountingPolicy(rnd.counting)
-        ) if scores_visible else None
-        out.append(RoundStatus(
-            round=rnd, state=state, attempts_used=len(mine),
-            attempts_left=None if rnd.max_attempts == 0 else max(0, rnd.max_attempts - len(mine)),
-            open_attempt=open_attempt, attempts=mine,
-            counting_attempt_id=int(counted.attempt_id) if counted else None,
-            scores_visible=scores_visible,
-            can_start=bool(check) and open_attempt is None,
-            refusal_vi=check.message_vi or "", refusal_en=check.message_en or "",
-        ))
+        scores_visible = may_show_score(
+            ResultVisibility(show_score=rnd.show_score, show_key=rnd.show_key),
+            True,
+            now >= settled_at(db, rnd),
+        )
+        counted = (
+            counting_attempt(
+                [scored_attempt(a) for a in mine if a.finalised_at], CountingPolicy(rnd.counting)
+            )
+            if scores_visible
+            else None
+        )
+        out.append(
+            RoundStatus(
+                round=rnd,
+                state=state,
+                attempts_used=len(mine),
+                attempts_left=None
+                if rnd.max_attempts == 0
+                else max(0, rnd.max_attempts - len(mine)),
+                open_attempt=open_attempt,
+                attempts=mine,
+                counting_attempt_id=int(counted.attempt_id) if counted else None,
+                scores_visible=scores_visible,
+                can_start=bool(check) and open_attempt is None,
+                refusal_vi=check.message_vi or "",
+                refusal_en=check.message_en or "",
+            )
+        )
     # What a participant can do now comes first: open, then upcoming, then past rounds, latest first.
     order = {"open": 0, "upcoming": 1, "closed": 2}
-    out.sort(key=lambda st: (order[st.state], st.round.number if st.state != "closed" else -st.round.number))
+    out.sort(
+        key=lambda st: (
+            order[st.state],
+            st.round.number if st.state != "closed" else -st.round.number,
+        )
+    )
     return out
 
 
 def scored_attempt(a: Attempt, eligible: bool = True) -> ScoredAttempt:
     """A final attempt as the counting and ranking rules see it."""
     return ScoredAttempt(
-        attempt_id=str(a.id), participant_id=str(a.participant_id), correct=a.correct or 0,
-        question_count=a.question_count, duration_seconds=(a.duration_ms or 0) / 1000,
-        submitted_at=a.started_at + timedelta(milliseconds=a.duration_ms or 0), prediction=a.prediction,
+        attempt_id=str(a.id),
+        participant_id=str(a.participant_id),
+        correct=a.correct or 0,
+        question_count=a.question_count,
+        duration_seconds=(a.duration_ms or 0) / 1000,
+        submitted_at=a.started_at + timedelta(milliseconds=a.duration_ms or 0),
+        prediction=a.prediction,
         eligible=eligible,
     )
 
 
 # ---------------------------------------------------------------------------- start
 
+
 def start_attempt(db: Session, participant: Participant, rnd: Round, ip: str = "") -> Attempt:
     """Resume the open attempt of this round, or draw a new paper and start one."""
     if rnd.contest_id != participant.contest_id:
         raise NotFound("Không có đợt thi này.", "No such round.")
     now = clock.now()
-    mine = list(db.execute(
-        select(Attempt).where(Attempt.round_id == rnd.id, Attempt.participant_id == participant.id)
-        .order_by(Attempt.number)
-    ).scalars())
+    mine = list(
+        db.execute(
+            select(Attempt)
+            .where(Attempt.round_id == rnd.id, Attempt.participant_id == participant.id)
+            .order_by(Attempt.number)
+        ).scalars()
+    )
     for a in mine:
         if not is_final(a, now):
             return a
@@ -203,18 +253,28 @@ def start_attempt(db: Session, participant: Participant, rnd: Round, ip: str = "
         started_at=now,
         deadline_at=min(now + timedelta(seconds=rnd.time_limit_seconds), rnd.closes_at),
         grace_seconds=rnd.grace_seconds,
-        paper=[{"q": item.question_id, "v": item.version_id, "o": list(item.option_order)} for item in paper],
+        paper=[
+            {"q": item.question_id, "v": item.version_id, "o": list(item.option_order)}
+            for item in paper
+        ],
         question_count=len(paper),
     )
     db.add(attempt)
     db.flush()
-    audit.queue(db, Actor("participant", participant.id, "", ip), "attempt.start", "attempt", attempt.id,
-                 {"round": rnd.id, "number": attempt.number})
+    audit.queue(
+        db,
+        Actor("participant", participant.id, "", ip),
+        "attempt.start",
+        "attempt",
+        attempt.id,
+        {"round": rnd.id, "number": attempt.number},
+    )
     db.commit()
     return attempt
 
 
 # ---------------------------------------------------------------------------- save
+
 
 @dataclass(frozen=True)
 class SaveResult:
@@ -224,14 +284,16 @@ class SaveResult:
     applied: bool  # False when a newer answer for this question was already stored
 
 
-def _load_for_write(db: Session, participant_id: int, attempt_id: int, *, lock: bool = False) -> Attempt:
+def _load_for_write(
+    db: Session, participant_id: int, attempt_id: int, *, lock: bool = False
+) -> Attempt:
     attempt = db.get(Attempt, attempt_id, with_for_update=lock or None, populate_existing=lock)
     if attempt is None or attempt.participant_id != participant_id:
         raise NotFound("Không tìm thấy bài thi.", "Attempt not found.")
     return attempt
 
 
-def _refuse_if_closed(attempt: Attempt | Row, now: datetime):  # noqa: ANN202
+def _refuse_if_closed(attempt: Attempt | Row, now: datetime):
     ac = attempt_clock(attempt)
     if not ac.accepts_saves_at(now, attempt.submitted_at):
         raise _closed(submitted=attempt.submitted_at is not None)
@@ -240,18 +302,34 @@ def _refuse_if_closed(attempt: Attempt | Row, now: datetime):  # noqa: ANN202
 
 def _closed(*, submitted: bool) -> AttemptClosed:
     if submitted:
-        return AttemptClosed("Bài thi đã được nộp; không thể thay đổi câu trả lời.",
-                             "The attempt has been submitted; answers can no longer change.")
-    return AttemptClosed("Đã hết giờ làm bài; câu trả lời này không được lưu.",
-                         "Time is up; this answer was not saved.")
+        return AttemptClosed(
+            "Bài thi đã được nộp; không thể thay đổi câu trả lời.",
+            "The attempt has been submitted; answers can no longer change.",
+        )
+    return AttemptClosed(
+        "Đã hết giờ làm bài; câu trả lời này không được lưu.",
+        "Time is up; this answer was not saved.",
+    )
 
 
-_SAVE_COLUMNS = (Attempt.id, Attempt.participant_id, Attempt.started_at, Attempt.deadline_at, Attempt.grace_seconds,
-                 Attempt.submitted_at, Attempt.paper)
+_SAVE_COLUMNS = (
+    Attempt.id,
+    Attempt.participant_id,
+    Attempt.started_at,
+    Attempt.deadline_at,
+    Attempt.grace_seconds,
+    Attempt.submitted_at,
+    Attempt.paper,
+)
 
 
 def save_answer(
-    db: Session, participant_id: int, attempt_id: int, position: int, shown: list[int], client_seq: int
+    db: Session,
+    participant_id: int,
+    attempt_id: int,
+    position: int,
+    shown: list[int],
+    client_seq: int,
 ) -> SaveResult:
     """Store the options chosen for one question. `shown` are display indexes (0 = A).
 
@@ -285,14 +363,23 @@ class _SaveTicket:
 
 
 _tickets: dict[int, _SaveTicket] = {}
-_TICKETS_MAX = 50_000  # a few MB; cleared wholesale when full (the next save of each attempt refills it)
+_TICKETS_MAX = (
+    50_000  # a few MB; cleared wholesale when full (the next save of each attempt refills it)
+)
 
 
 def _remember(attempt_id: int, token_hash: str, row: Row | Attempt, now: datetime) -> None:
     if len(_tickets) >= _TICKETS_MAX:
         _tickets.clear()
-    _tickets[attempt_id] = _SaveTicket(token_hash, now, row.participant_id, row.started_at, row.deadline_at,
-                                       row.grace_seconds or 0, tuple(tuple(item["o"]) for item in row.paper))
+    _tickets[attempt_id] = _SaveTicket(
+        token_hash,
+        now,
+        row.participant_id,
+        row.started_at,
+        row.deadline_at,
+        row.grace_seconds or 0,
+        tuple(tuple(item["o"]) for item in row.paper),
+    )
 
 
 def prepare_fast_saves(raw_token: str | None, attempt: Attempt) -> None:
@@ -319,36 +406,50 @@ _GUARDED_UPSERT = (
     "client_seq = excluded.client_seq, saved_at = excluded.saved_at "
     "WHERE answers.client_seq < excluded.client_seq"
 )
-_SESSION_LIVE = (" AND EXISTS (SELECT 1 FROM web_sessions s WHERE s.token_hash = :token_hash "
-                 "AND s.participant_id = a.participant_id AND s.ended_at IS NULL AND s.expires_at > :saved_at)")
+_SESSION_LIVE = (
+    " AND EXISTS (SELECT 1 FROM web_sessions s WHERE s.token_hash = :token_hash "
+    "AND s.participant_id = a.participant_id AND s.ended_at IS NULL AND s.expires_at > :saved_at)"
+)
 # Plain SQL with typed parameters: the dialects' ON CONFLICT constructs have no cache key, so
 # SQLAlchemy would compile them again on every save.
-_TYPED = (bindparam("chosen", type_=Answer.__table__.c.chosen.type),
-          bindparam("saved_at", type_=Answer.__table__.c.saved_at.type),
-          bindparam("started_at", type_=Attempt.__table__.c.started_at.type),
-          bindparam("deadline_at", type_=Attempt.__table__.c.deadline_at.type))
+_TYPED = (
+    bindparam("chosen", type_=Answer.__table__.c.chosen.type),
+    bindparam("saved_at", type_=Answer.__table__.c.saved_at.type),
+    bindparam("started_at", type_=Attempt.__table__.c.started_at.type),
+    bindparam("deadline_at", type_=Attempt.__table__.c.deadline_at.type),
+)
 _UPSERTS = {
-    (dialect, with_session): text(_GUARDED_UPSERT.format(
-        session=_SESSION_LIVE if with_session else "",
-        lock=" FOR SHARE OF a" if dialect == "postgresql" else "")).bindparams(*_TYPED)
-    for dialect in ("postgresql", "sqlite") for with_session in (False, True)
+    (dialect, with_session): text(
+        _GUARDED_UPSERT.format(
+            session=_SESSION_LIVE if with_session else "",
+            lock=" FOR SHARE OF a" if dialect == "postgresql" else "",
+        )
+    ).bindparams(*_TYPED)
+    for dialect in ("postgresql", "sqlite")
+    for with_session in (False, True)
 }
 
 
-def _upsert_statement(db: Session, with_session: bool):  # noqa: ANN202
+def _upsert_statement(db: Session, with_session: bool):
     return _UPSERTS[(db.get_bind().dialect.name, with_session)]
 
 
 def save_answer_for_session(
-    db: Session, raw_token: str | None, attempt_id: int, position: int, shown: list[int], client_seq: int
+    db: Session,
+    raw_token: str | None,
+    attempt_id: int,
+    position: int,
+    shown: list[int],
+    client_seq: int,
 ) -> SaveResult:
     """`save_answer` for the web's hottest path: the fast path when it applies, else the full one,
     which tells the reasons apart (signed out, not yours, submitted, time up, a newer answer
     already stored) and answers as `save_answer` does."""
     if not raw_token or len(raw_token) > 100:
         raise NoSession()
-    return (try_fast_save(db, raw_token, attempt_id, position, shown, client_seq)
-            or _save_checked(db, raw_token, attempt_id, position, shown, client_seq))
+    return try_fast_save(db, raw_token, attempt_id, position, shown, client_seq) or _save_checked(
+        db, raw_token, attempt_id, position, shown, client_seq
+    )
 
 
 def try_fast_save(
@@ -360,21 +461,33 @@ def try_fast_save(
     hashed = sessions.token_hash(raw_token)
     now = clock.now()
     ticket = _tickets.get(attempt_id)
-    if ticket is None or ticket.token_hash != hashed or now - ticket.checked_at >= sessions.TOUCH_EVERY:
+    if (
+        ticket is None
+        or ticket.token_hash != hashed
+        or now - ticket.checked_at >= sessions.TOUCH_EVERY
+    ):
         return None
     chosen = _chosen_ids(ticket.orders, position, shown)
     ac = attempt_clock(ticket)
     if chosen is None or not ac.accepts_saves_at(now, None):
         return None
-    params = {"attempt_id": attempt_id, "participant_id": ticket.participant_id, "position": position,
-              "chosen": chosen, "client_seq": client_seq, "saved_at": now, "token_hash": hashed,
-              "started_at": ticket.started_at, "deadline_at": ticket.deadline_at}
+    params = {
+        "attempt_id": attempt_id,
+        "participant_id": ticket.participant_id,
+        "position": position,
+        "chosen": chosen,
+        "client_seq": client_seq,
+        "saved_at": now,
+        "token_hash": hashed,
+        "started_at": ticket.started_at,
+        "deadline_at": ticket.deadline_at,
+    }
     if _execute_alone(db, _upsert_statement(db, with_session=True), params) != 1:
         return None
     return SaveResult(position, now, ac.remaining(now), True)
 
 
-def _execute_alone(db: Session, statement, params: dict) -> int:  # noqa: ANN001
+def _execute_alone(db: Session, statement, params: dict) -> int:
     """Run one statement as its own transaction; returns the row count.
 
     On PostgreSQL in autocommit: one round trip, where BEGIN, statement, COMMIT would be three.
@@ -392,7 +505,9 @@ def _execute_alone(db: Session, statement, params: dict) -> int:  # noqa: ANN001
     return count
 
 
-def _chosen_ids(orders: tuple[tuple[int, ...], ...], position: int, shown: list[int]) -> list[int] | None:
+def _chosen_ids(
+    orders: tuple[tuple[int, ...], ...], position: int, shown: list[int]
+) -> list[int] | None:
     """The option ids behind display indexes, or None when the position or an index is not valid."""
     if not 0 <= position < len(orders):
         return None
@@ -409,39 +524,73 @@ def _save_checked(
     the upsert and the commit; a success leaves this process a ticket for the fast path."""
     hashed = sessions.token_hash(raw_token)
     row = db.execute(
-        select(WebSession.id.label("session_id"), WebSession.participant_id.label("session_participant"),
-               WebSession.ended_at, WebSession.expires_at, WebSession.last_seen_at, *_SAVE_COLUMNS)
+        select(
+            WebSession.id.label("session_id"),
+            WebSession.participant_id.label("session_participant"),
+            WebSession.ended_at,
+            WebSession.expires_at,
+            WebSession.last_seen_at,
+            *_SAVE_COLUMNS,
+        )
         .select_from(WebSession)
-        .outerjoin(Attempt, and_(Attempt.id == attempt_id, Attempt.participant_id == WebSession.participant_id))
+        .outerjoin(
+            Attempt,
+            and_(Attempt.id == attempt_id, Attempt.participant_id == WebSession.participant_id),
+        )
         .where(WebSession.token_hash == hashed)
     ).one_or_none()
     now = clock.now()
-    if row is None or row.session_participant is None or row.ended_at is not None or row.expires_at <= now:
+    if (
+        row is None
+        or row.session_participant is None
+        or row.ended_at is not None
+        or row.expires_at <= now
+    ):
         raise NoSession()
     if row.id is None:
         raise NotFound("Không tìm thấy bài thi.", "Attempt not found.")
     if now - row.last_seen_at > sessions.TOUCH_EVERY:
-        db.execute(update(WebSession).where(WebSession.id == row.session_id).values(last_seen_at=now))
+        db.execute(
+            update(WebSession).where(WebSession.id == row.session_id).values(last_seen_at=now)
+        )
     result = _save(db, row, position, shown, client_seq, now)
     _remember(attempt_id, hashed, row, now)
     return result
 
 
-def _save(db: Session, attempt: Row, position: int, shown: list[int], client_seq: int, now: datetime) -> SaveResult:
+def _save(
+    db: Session, attempt: Row, position: int, shown: list[int], client_seq: int, now: datetime
+) -> SaveResult:
     ac = _refuse_if_closed(attempt, now)
     if not 0 <= position < len(attempt.paper):
-        raise ContestError("Câu hỏi không có trong đề.", "That question is not on this paper.", field="position")
+        raise ContestError(
+            "Câu hỏi không có trong đề.", "That question is not on this paper.", field="position"
+        )
     chosen = _chosen_ids((tuple(attempt.paper[position]["o"]),), 0, shown)
     if chosen is None:
         raise ContestError("Phương án không hợp lệ.", "That option is not valid.", field="chosen")
-    applied = (db.execute(_upsert_statement(db, with_session=False), {
-        "attempt_id": attempt.id, "participant_id": attempt.participant_id, "position": position, "chosen": chosen,
-        "client_seq": client_seq, "saved_at": now, "started_at": attempt.started_at,
-        "deadline_at": attempt.deadline_at}).rowcount or 0) > 0
+    applied = (
+        db.execute(
+            _upsert_statement(db, with_session=False),
+            {
+                "attempt_id": attempt.id,
+                "participant_id": attempt.participant_id,
+                "position": position,
+                "chosen": chosen,
+                "client_seq": client_seq,
+                "saved_at": now,
+                "started_at": attempt.started_at,
+                "deadline_at": attempt.deadline_at,
+            },
+        ).rowcount
+        or 0
+    ) > 0
     if not applied:
         # Either a newer answer is stored (fine: nothing to do), or the attempt became final
         # between the check above and the upsert (a submit in another tab, the scorer).
-        latest = db.execute(select(Attempt.submitted_at, Attempt.finalised_at).where(Attempt.id == attempt.id)).one()
+        latest = db.execute(
+            select(Attempt.submitted_at, Attempt.finalised_at).where(Attempt.id == attempt.id)
+        ).one()
         if latest.submitted_at is not None or latest.finalised_at is not None:
             db.rollback()
             raise _closed(submitted=latest.submitted_at is not None)
@@ -449,14 +598,20 @@ def _save(db: Session, attempt: Row, position: int, shown: list[int], client_seq
     return SaveResult(position, now, ac.remaining(now), applied)
 
 
-def save_prediction(db: Session, participant_id: int, attempt_id: int, prediction: int | None) -> SaveResult:
+def save_prediction(
+    db: Session, participant_id: int, attempt_id: int, prediction: int | None
+) -> SaveResult:
     now = clock.now()
     attempt = _load_for_write(db, participant_id, attempt_id)
     ac = _refuse_if_closed(attempt, now)
     # Guarded like an answer: a submit from another tab between the check and this write wins.
     changed = db.execute(
-        update(Attempt).where(Attempt.id == attempt.id, Attempt.submitted_at.is_(None), Attempt.finalised_at.is_(None))
-        .values(prediction=_valid_prediction(prediction)).execution_options(synchronize_session=False)
+        update(Attempt)
+        .where(
+            Attempt.id == attempt.id, Attempt.submitted_at.is_(None), Attempt.finalised_at.is_(None)
+        )
+        .values(prediction=_valid_prediction(prediction))
+        .execution_options(synchronize_session=False)
     ).rowcount
     if not changed:
         db.rollback()
@@ -470,15 +625,26 @@ def _valid_prediction(value: int | None) -> int | None:
     if value is None:
         return None
     if not 0 <= value <= MAX_PREDICTION:
-        raise ContestError("Số dự đoán phải là số nguyên không âm.", "The prediction must be a whole number, zero or more.",
-                           field="prediction")
+        raise ContestError(
+            "Số dự đoán phải là số nguyên không âm.",
+            "The prediction must be a whole number, zero or more.",
+            field="prediction",
+        )
     return value
 
 
 # ---------------------------------------------------------------------------- submit, finalise, sweep
 
-def submit(db: Session, participant: Participant, attempt_id: int, prediction: int | None, *, auto: bool = False,
-           ip: str = "") -> Attempt:
+
+def submit(
+    db: Session,
+    participant: Participant,
+    attempt_id: int,
+    prediction: int | None,
+    *,
+    auto: bool = False,
+    ip: str = "",
+) -> Attempt:
     """Submit and score. An attempt already final (submitted, or expired) is returned as it is."""
     # The row lock first, then the clock: a save from another tab that holds the row commits
     # before this submit's time is taken, so no answer looks saved after the submission.
@@ -492,19 +658,29 @@ def submit(db: Session, participant: Participant, attempt_id: int, prediction: i
     if prediction is not None:
         attempt.prediction = _valid_prediction(prediction)
     if rnd.prediction_vi and rnd.prediction_required and attempt.prediction is None and not auto:
-        raise ContestError("Vui lòng trả lời câu hỏi dự đoán trước khi nộp bài.",
-                           "Please answer the prediction question before submitting.", field="prediction")
+        raise ContestError(
+            "Vui lòng trả lời câu hỏi dự đoán trước khi nộp bài.",
+            "Please answer the prediction question before submitting.",
+            field="prediction",
+        )
     # Only the first submit wins, even if two tabs submit at once.
     won = db.execute(
-        update(Attempt).where(Attempt.id == attempt.id, Attempt.submitted_at.is_(None))
+        update(Attempt)
+        .where(Attempt.id == attempt.id, Attempt.submitted_at.is_(None))
         .values(submitted_at=now, prediction=attempt.prediction)
     ).rowcount
     db.refresh(attempt)
     if won:
         materialise(db, [attempt], now)
         db.refresh(attempt)
-        audit.queue(db, Actor("participant", participant.id, "", ip), "attempt.submit", "attempt", attempt.id,
-                     {"auto": auto, "correct": attempt.correct})
+        audit.queue(
+            db,
+            Actor("participant", participant.id, "", ip),
+            "attempt.submit",
+            "attempt",
+            attempt.id,
+            {"auto": auto, "correct": attempt.correct},
+        )
     db.commit()
     return attempt
 
@@ -519,10 +695,18 @@ def finalise(db: Session, attempt: Attempt) -> None:
 def sweep(db: Session, limit: int = 1000) -> int:
     """Score attempts whose time ran out without a submit. Safe to run on every host."""
     now = clock.now()
-    candidates = list(db.execute(
-        select(Attempt).where(Attempt.finalised_at.is_(None), Attempt.submitted_at.is_(None), Attempt.deadline_at < now)
-        .order_by(Attempt.deadline_at).limit(limit)
-    ).scalars())
+    candidates = list(
+        db.execute(
+            select(Attempt)
+            .where(
+                Attempt.finalised_at.is_(None),
+                Attempt.submitted_at.is_(None),
+                Attempt.deadline_at < now,
+            )
+            .order_by(Attempt.deadline_at)
+            .limit(limit)
+        ).scalars()
+    )
     done = materialise(db, candidates, now)
     db.commit()
     return done
@@ -530,9 +714,10 @@ def sweep(db: Session, limit: int = 1000) -> int:
 
 # ---------------------------------------------------------------------------- views
 
+
 @dataclass(frozen=True)
 class OptionView:
-    index: int        # display position: 0 = A
+    index: int  # display position: 0 = A
     letter: str
     text: str
     chosen: bool
@@ -590,8 +775,13 @@ def question_texts(db: Session, version_ids: list[int]) -> dict[int, QuestionTex
         if len(_texts) + len(missing) > _TEXTS_MAX:
             _texts.clear()
         for vid, stem, text_format, options, explanation in db.execute(
-            select(QuestionVersion.id, QuestionVersion.stem, QuestionVersion.text_format, QuestionVersion.options,
-                   QuestionVersion.explanation).where(QuestionVersion.id.in_(missing))
+            select(
+                QuestionVersion.id,
+                QuestionVersion.stem,
+                QuestionVersion.text_format,
+                QuestionVersion.options,
+                QuestionVersion.explanation,
+            ).where(QuestionVersion.id.in_(missing))
         ):
             found[vid] = _texts[vid] = QuestionText(stem, text_format, tuple(options), explanation)
     return found
@@ -622,7 +812,10 @@ def attempt_view(db: Session, participant_id: int, attempt_id: int) -> AttemptVi
     versions = question_texts(db, [i["v"] for i in attempt.paper])
     # The key as scoring sees it: a committee's key correction takes precedence over the bank's.
     keys = version_keys(db, versions) if show_key else {}
-    answers = {a.position: a for a in db.execute(select(Answer).where(Answer.attempt_id == attempt.id)).scalars()}
+    answers = {
+        a.position: a
+        for a in db.execute(select(Answer).where(Answer.attempt_id == attempt.id)).scalars()
+    }
     questions = []
     for pos, item in enumerate(attempt.paper):
         version = versions[item["v"]]
@@ -630,22 +823,53 @@ def attempt_view(db: Session, participant_id: int, attempt_id: int) -> AttemptVi
         chosen = set(answers[pos].chosen) if pos in answers else set()
         multiple = sum(1 for o in version.options if o.get("correct")) > 1
         options = tuple(
-            OptionView(i, LETTERS[i], by_id[oid]["text"], oid in chosen,
-                       str(oid) in keys[item["v"]] if show_key else None)
+            OptionView(
+                i,
+                LETTERS[i],
+                by_id[oid]["text"],
+                oid in chosen,
+                str(oid) in keys[item["v"]] if show_key else None,
+            )
             for i, oid in enumerate(item["o"])
         )
-        questions.append(QuestionView(pos, version.stem, version.text_format, multiple, options,
-                                      answers[pos].saved_at if pos in answers else None,
-                                      version.explanation if show_key else None))
-    return AttemptView(attempt, rnd, final, attempt_clock(attempt).remaining(now), tuple(questions),
-                       show_score, show_key)
+        questions.append(
+            QuestionView(
+                pos,
+                version.stem,
+                version.text_format,
+                multiple,
+                options,
+                answers[pos].saved_at if pos in answers else None,
+                version.explanation if show_key else None,
+            )
+        )
+    return AttemptView(
+        attempt,
+        rnd,
+        final,
+        attempt_clock(attempt).remaining(now),
+        tuple(questions),
+        show_score,
+        show_key,
+    )
 
 
 def participant_attempt_counts(db: Session, round_id: int) -> int:
-    return db.execute(select(func.count()).select_from(Attempt).where(Attempt.round_id == round_id)).scalar_one()
+    return db.execute(
+        select(func.count()).select_from(Attempt).where(Attempt.round_id == round_id)
+    ).scalar_one()
 
 
 def expired_unfinalised(db: Session) -> int:
     now = clock.now()
-    return db.execute(select(func.count()).select_from(Attempt).where(
-        and_(Attempt.finalised_at.is_(None), Attempt.submitted_at.is_(None), Attempt.deadline_at < now))).scalar_one()
+    return db.execute(
+        select(func.count())
+        .select_from(Attempt)
+        .where(
+            and_(
+                Attempt.finalised_at.is_(None),
+                Attempt.submitted_at.is_(None),
+                Attempt.deadline_at < now,
+            )
+        )
+    ).scalar_one()

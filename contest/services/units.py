@@ -24,12 +24,26 @@ class UnitImportResult:
         return not self.errors
 
     def as_dict(self) -> dict:
-        return {"created": self.created, "updated": self.updated, "errors": [e.as_dict() for e in self.errors]}
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "errors": [e.as_dict() for e in self.errors],
+        }
 
 
-def import_units(db: Session, actor: Actor, contest: Contest, data: bytes, filename: str, *, dry_run: bool = False) -> UnitImportResult:
+def import_units(
+    db: Session,
+    actor: Actor,
+    contest: Contest,
+    data: bytes,
+    filename: str,
+    *,
+    dry_run: bool = False,
+) -> UnitImportResult:
     """Create or update units by code. Any error: nothing is written."""
-    existing = {u.code: u for u in db.execute(select(Unit).where(Unit.contest_id == contest.id)).scalars()}
+    existing = {
+        u.code: u for u in db.execute(select(Unit).where(Unit.contest_id == contest.id)).scalars()
+    }
     drafts, issues = parse_units(data, filename, frozenset(existing))
     result = UnitImportResult(errors=issues)
     if issues:
@@ -38,7 +52,13 @@ def import_units(db: Session, actor: Actor, contest: Contest, data: bytes, filen
     for position, d in enumerate(drafts):
         unit = by_code.get(d.code)
         if unit is None:
-            unit = Unit(contest_id=contest.id, code=d.code, name=d.name, headcount=d.headcount, position=position)
+            unit = Unit(
+                contest_id=contest.id,
+                code=d.code,
+                name=d.name,
+                headcount=d.headcount,
+                position=position,
+            )
             db.add(unit)
             by_code[d.code] = unit
             result.created += 1
@@ -51,8 +71,14 @@ def import_units(db: Session, actor: Actor, contest: Contest, data: bytes, filen
     if dry_run:
         db.rollback()
         return result
-    audit.record(db, actor, "units.import", "contest", contest.id,
-                 {"file": filename, "created": result.created, "updated": result.updated})
+    audit.record(
+        db,
+        actor,
+        "units.import",
+        "contest",
+        contest.id,
+        {"file": filename, "created": result.created, "updated": result.updated},
+    )
     db.commit()
     return result
 
@@ -66,7 +92,11 @@ class UnitNode:
 
 def unit_tree(db: Session, contest_id: int) -> list[UnitNode]:
     """Depth-first order, children by position: ready for an indented list or a <select>."""
-    units = list(db.execute(select(Unit).where(Unit.contest_id == contest_id).order_by(Unit.position, Unit.id)).scalars())
+    units = list(
+        db.execute(
+            select(Unit).where(Unit.contest_id == contest_id).order_by(Unit.position, Unit.id)
+        ).scalars()
+    )
     children: dict[int | None, list[Unit]] = {}
     for u in units:
         children.setdefault(u.parent_id, []).append(u)

@@ -21,7 +21,17 @@ from contest.domain.awards import AwardRecord
 from contest.domain.eligibility import Decision, Verdict, verdicts_for
 from contest.domain.errors import ContestError, InvalidInput, NotFound, PermissionDenied
 from contest.domain.masking import mask_citizen_id
-from contest.domain.works import CATEGORIES, FILE_TYPES, Rubric, WorkFacts, WorkRules, duplicate_file_flags, is_docx, screen_work, sniff_head
+from contest.domain.works import (
+    CATEGORIES,
+    FILE_TYPES,
+    Rubric,
+    WorkFacts,
+    WorkRules,
+    duplicate_file_flags,
+    is_docx,
+    screen_work,
+    sniff_head,
+)
 from contest.models import (
     AuthorGroup,
     AuthorGroupMember,
@@ -39,14 +49,42 @@ from contest.services.context import Actor
 
 CHUNK = 64 * 1024
 MB = 1024 * 1024
-DEFAULT_MAX_BYTES = {"pdf": 20 * MB, "docx": 20 * MB, "png": 10 * MB, "jpeg": 10 * MB, "mp4": 20 * MB}  # the request body limit (CONTEST_UPLOAD_MAX_BYTES) caps them all
+DEFAULT_MAX_BYTES = {
+    "pdf": 20 * MB,
+    "docx": 20 * MB,
+    "png": 10 * MB,
+    "jpeg": 10 * MB,
+    "mp4": 20 * MB,
+}  # the request body limit (CONTEST_UPLOAD_MAX_BYTES) caps them all
 DEFAULT_RUBRIC = (
-    {"code": "content", "label_vi": "Nội dung, tính chính xác", "label_en": "Content and accuracy",
-     "max_points": 40, "weight": 40},
-    {"code": "creativity", "label_vi": "Tính sáng tạo", "label_en": "Creativity", "max_points": 30, "weight": 30},
-    {"code": "impact", "label_vi": "Khả năng lan tỏa, ứng dụng", "label_en": "Reach and use", "max_points": 20,
-     "weight": 20},
-    {"code": "form", "label_vi": "Hình thức thể hiện", "label_en": "Presentation", "max_points": 10, "weight": 10},
+    {
+        "code": "content",
+        "label_vi": "Nội dung, tính chính xác",
+        "label_en": "Content and accuracy",
+        "max_points": 40,
+        "weight": 40,
+    },
+    {
+        "code": "creativity",
+        "label_vi": "Tính sáng tạo",
+        "label_en": "Creativity",
+        "max_points": 30,
+        "weight": 30,
+    },
+    {
+        "code": "impact",
+        "label_vi": "Khả năng lan tỏa, ứng dụng",
+        "label_en": "Reach and use",
+        "max_points": 20,
+        "weight": 20,
+    },
+    {
+        "code": "form",
+        "label_vi": "Hình thức thể hiện",
+        "label_en": "Presentation",
+        "max_points": 10,
+        "weight": 10,
+    },
 )
 
 
@@ -62,24 +100,50 @@ def _nfc(value: str | None) -> str:
 # --- settings ------------------------------------------------------------------------------------
 
 
-def save_settings(db: Session, actor: Actor, contest: Contest, *, deadline: datetime, opens_at: datetime | None = None,
-                  allowed_types: Sequence[str] = tuple(FILE_TYPES), max_bytes: dict | None = None, trim: int = 0,
-                  rubric: Sequence[dict] = DEFAULT_RUBRIC, theme_vi: str = "", max_files: int = 5,
-                  round_id: int | None = None, excluded_citizen_ids: Sequence[str] = ()) -> WorksSettings:
+def save_settings(
+    db: Session,
+    actor: Actor,
+    contest: Contest,
+    *,
+    deadline: datetime,
+    opens_at: datetime | None = None,
+    allowed_types: Sequence[str] = tuple(FILE_TYPES),
+    max_bytes: dict | None = None,
+    trim: int = 0,
+    rubric: Sequence[dict] = DEFAULT_RUBRIC,
+    theme_vi: str = "",
+    max_files: int = 5,
+    round_id: int | None = None,
+    excluded_citizen_ids: Sequence[str] = (),
+) -> WorksSettings:
     """Make the contest a works contest and fix its deadline, file limits, rubric and scoring rule."""
     unknown = [t for t in allowed_types if t not in FILE_TYPES]
     if unknown or not allowed_types:
-        raise ContestError(f"Loại tệp không hỗ trợ: {', '.join(unknown)}.", f"Unsupported file types: {', '.join(unknown)}.",
-                           field="allowed_types")
+        raise ContestError(
+            f"Loại tệp không hỗ trợ: {', '.join(unknown)}.",
+            f"Unsupported file types: {', '.join(unknown)}.",
+            field="allowed_types",
+        )
     if trim < 0:
-        raise ContestError("Số điểm loại bỏ không được âm.", "Trim cannot be negative.", field="trim")
+        raise ContestError(
+            "Số điểm loại bỏ không được âm.", "Trim cannot be negative.", field="trim"
+        )
     Rubric.from_spec(rubric)
     limits = {t: int((max_bytes or {}).get(t, DEFAULT_MAX_BYTES[t])) for t in allowed_types}
     row = db.get(WorksSettings, contest.id)
-    values = dict(round_id=round_id, opens_at=opens_at, deadline=deadline, allowed_types=list(allowed_types),
-                  max_bytes=limits, max_files=max_files, trim=trim, theme_vi=_nfc(theme_vi), rubric=list(rubric),
-                  excluded_citizen_ids=sorted({c.strip() for c in excluded_citizen_ids if c.strip()}),
-                  updated_at=clock.now())
+    values = dict(
+        round_id=round_id,
+        opens_at=opens_at,
+        deadline=deadline,
+        allowed_types=list(allowed_types),
+        max_bytes=limits,
+        max_files=max_files,
+        trim=trim,
+        theme_vi=_nfc(theme_vi),
+        rubric=list(rubric),
+        excluded_citizen_ids=sorted({c.strip() for c in excluded_citizen_ids if c.strip()}),
+        updated_at=clock.now(),
+    )
     if row is None:
         row = WorksSettings(contest_id=contest.id, **values)
         db.add(row)
@@ -88,9 +152,20 @@ def save_settings(db: Session, actor: Actor, contest: Contest, *, deadline: date
             setattr(row, k, v)
     contest.kind = "works"
     db.flush()
-    audit.record(db, actor, "works.settings", "contest", contest.id,
-                 {"deadline": deadline.isoformat(), "allowed_types": list(allowed_types), "max_bytes": limits,
-                  "trim": trim, "rubric": [c["code"] for c in rubric]})
+    audit.record(
+        db,
+        actor,
+        "works.settings",
+        "contest",
+        contest.id,
+        {
+            "deadline": deadline.isoformat(),
+            "allowed_types": list(allowed_types),
+            "max_bytes": limits,
+            "trim": trim,
+            "rubric": [c["code"] for c in rubric],
+        },
+    )
     db.commit()
     return row
 
@@ -114,10 +189,15 @@ def is_open(settings: WorksSettings, now: datetime | None = None) -> bool:
 def _require_open(settings: WorksSettings) -> None:
     now = clock.now()
     if settings.opens_at is not None and now < settings.opens_at:
-        raise ContestError("Chưa đến thời gian nhận tác phẩm.", "Entries are not open yet.", field="deadline")
+        raise ContestError(
+            "Chưa đến thời gian nhận tác phẩm.", "Entries are not open yet.", field="deadline"
+        )
     if now >= settings.deadline:
-        raise ContestError("Đã hết hạn nhận tác phẩm; không thể thay đổi nữa.",
-                           "The deadline has passed; nothing can be changed any more.", field="deadline")
+        raise ContestError(
+            "Đã hết hạn nhận tác phẩm; không thể thay đổi nữa.",
+            "The deadline has passed; nothing can be changed any more.",
+            field="deadline",
+        )
 
 
 # --- author groups -------------------------------------------------------------------------------
@@ -125,26 +205,44 @@ def _require_open(settings: WorksSettings) -> None:
 
 def _participant_by_cid(db: Session, contest: Contest, citizen_id: str) -> Participant | None:
     digits = "".join(ch for ch in citizen_id if ch.isdigit())
-    return db.execute(select(Participant).where(Participant.contest_id == contest.id,
-                                                Participant.citizen_id == digits)).scalar_one_or_none()
+    return db.execute(
+        select(Participant).where(
+            Participant.contest_id == contest.id, Participant.citizen_id == digits
+        )
+    ).scalar_one_or_none()
 
 
-def create_group(db: Session, actor: Actor, contest: Contest, contact: Participant, name: str,
-                 member_citizen_ids: Iterable[str]) -> AuthorGroup:
+def create_group(
+    db: Session,
+    actor: Actor,
+    contest: Contest,
+    contact: Participant,
+    name: str,
+    member_citizen_ids: Iterable[str],
+) -> AuthorGroup:
     """An author group; the participant creating it is its contact and its first member. Every
     other registered CCCD given is invited and stays "pending" until that person accepts on their
     own page. Unknown numbers are dropped without a word, so the form tells nobody whether a
     CCCD is registered."""
     if contact.contest_id != contest.id:
-        raise PermissionDenied("Bạn chưa đăng ký cuộc thi này.", "You are not registered for this contest.")
+        raise PermissionDenied(
+            "Bạn chưa đăng ký cuộc thi này.", "You are not registered for this contest."
+        )
     name = _nfc(name)
     entered = [raw.strip() for raw in member_citizen_ids if raw.strip()]
     errors: list[ContestError] = []
     if not name:
-        errors.append(ContestError("Nhóm tác giả cần có tên.", "The author group needs a name.", field="name"))
+        errors.append(
+            ContestError("Nhóm tác giả cần có tên.", "The author group needs a name.", field="name")
+        )
     if not entered:
-        errors.append(ContestError("Hãy nhập số CCCD của ít nhất một thành viên khác.",
-                                   "Enter the CCCD number of at least one other member.", field="members"))
+        errors.append(
+            ContestError(
+                "Hãy nhập số CCCD của ít nhất một thành viên khác.",
+                "Enter the CCCD number of at least one other member.",
+                field="members",
+            )
+        )
     if errors:
         raise InvalidInput(errors) if len(errors) > 1 else errors[0]
     invited: list[Participant] = []
@@ -153,54 +251,114 @@ def create_group(db: Session, actor: Actor, contest: Contest, contact: Participa
         if p is not None and p.id != contact.id and p.id not in {m.id for m in invited}:
             invited.append(p)
     now = clock.now()
-    group = AuthorGroup(contest_id=contest.id, name=name, contact_participant_id=contact.id, created_at=now)
-    group.members = [AuthorGroupMember(participant_id=contact.id, position=0, status="accepted", accepted_at=now)] + [
-        AuthorGroupMember(participant_id=p.id, position=i, status="pending") for i, p in enumerate(invited, start=1)]
+    group = AuthorGroup(
+        contest_id=contest.id, name=name, contact_participant_id=contact.id, created_at=now
+    )
+    group.members = [
+        AuthorGroupMember(participant_id=contact.id, position=0, status="accepted", accepted_at=now)
+    ] + [
+        AuthorGroupMember(participant_id=p.id, position=i, status="pending")
+        for i, p in enumerate(invited, start=1)
+    ]
     db.add(group)
     db.flush()
-    audit.record(db, actor, "works.create_group", "author_group", group.id,
-                 {"name": name, "contact": contact.id, "invited": [p.id for p in invited], "entered": len(entered)})
+    audit.record(
+        db,
+        actor,
+        "works.create_group",
+        "author_group",
+        group.id,
+        {
+            "name": name,
+            "contact": contact.id,
+            "invited": [p.id for p in invited],
+            "entered": len(entered),
+        },
+    )
     db.commit()
     return group
 
 
-def _membership(db: Session, contest: Contest, participant: Participant, group_id: int) -> AuthorGroupMember:
-    row = db.execute(select(AuthorGroupMember).join(AuthorGroup).where(
-        AuthorGroupMember.group_id == group_id, AuthorGroupMember.participant_id == participant.id,
-        AuthorGroupMember.status == "pending", AuthorGroup.contest_id == contest.id)).scalar_one_or_none()
+def _membership(
+    db: Session, contest: Contest, participant: Participant, group_id: int
+) -> AuthorGroupMember:
+    row = db.execute(
+        select(AuthorGroupMember)
+        .join(AuthorGroup)
+        .where(
+            AuthorGroupMember.group_id == group_id,
+            AuthorGroupMember.participant_id == participant.id,
+            AuthorGroupMember.status == "pending",
+            AuthorGroup.contest_id == contest.id,
+        )
+    ).scalar_one_or_none()
     if row is None or participant.contest_id != contest.id:
         raise NotFound("Không tìm thấy lời mời.", "Invitation not found.")
     return row
 
 
-def accept_invitation(db: Session, actor: Actor, contest: Contest, participant: Participant, group_id: int) -> AuthorGroup:
+def accept_invitation(
+    db: Session, actor: Actor, contest: Contest, participant: Participant, group_id: int
+) -> AuthorGroup:
     """The invitee joins the group: from now on they are a co-author of its works."""
     row = _membership(db, contest, participant, group_id)
     row.status, row.accepted_at = "accepted", clock.now()
-    audit.record(db, actor, "works.accept_group", "author_group", group_id, {"participant_id": participant.id})
+    audit.record(
+        db,
+        actor,
+        "works.accept_group",
+        "author_group",
+        group_id,
+        {"participant_id": participant.id},
+    )
     db.commit()
     return db.get(AuthorGroup, group_id)
 
 
-def decline_invitation(db: Session, actor: Actor, contest: Contest, participant: Participant, group_id: int) -> None:
+def decline_invitation(
+    db: Session, actor: Actor, contest: Contest, participant: Participant, group_id: int
+) -> None:
     """The invitee refuses: their membership is removed, the audit row keeps the refusal."""
     row = _membership(db, contest, participant, group_id)
     db.delete(row)
-    audit.record(db, actor, "works.decline_group", "author_group", group_id, {"participant_id": participant.id})
+    audit.record(
+        db,
+        actor,
+        "works.decline_group",
+        "author_group",
+        group_id,
+        {"participant_id": participant.id},
+    )
     db.commit()
 
 
 def invitations_of(db: Session, participant: Participant) -> list[AuthorGroup]:
-    return list(db.execute(select(AuthorGroup).join(AuthorGroupMember).where(
-        AuthorGroupMember.participant_id == participant.id, AuthorGroupMember.status == "pending")
-        .order_by(AuthorGroup.id)).scalars())
+    return list(
+        db.execute(
+            select(AuthorGroup)
+            .join(AuthorGroupMember)
+            .where(
+                AuthorGroupMember.participant_id == participant.id,
+                AuthorGroupMember.status == "pending",
+            )
+            .order_by(AuthorGroup.id)
+        ).scalars()
+    )
 
 
 def groups_of(db: Session, participant: Participant) -> list[AuthorGroup]:
     """The groups the participant belongs to, invitations they accepted included."""
-    return list(db.execute(select(AuthorGroup).join(AuthorGroupMember).where(
-        AuthorGroupMember.participant_id == participant.id, AuthorGroupMember.status == "accepted")
-        .order_by(AuthorGroup.id)).scalars())
+    return list(
+        db.execute(
+            select(AuthorGroup)
+            .join(AuthorGroupMember)
+            .where(
+                AuthorGroupMember.participant_id == participant.id,
+                AuthorGroupMember.status == "accepted",
+            )
+            .order_by(AuthorGroup.id)
+        ).scalars()
+    )
 
 
 def pending_invitees(db: Session, group: AuthorGroup) -> list[str]:
@@ -208,7 +366,11 @@ def pending_invitees(db: Session, group: AuthorGroup) -> list[str]:
     ids = [m.participant_id for m in group.members if m.status != "accepted"]
     if not ids:
         return []
-    cids = dict(db.execute(select(Participant.id, Participant.citizen_id).where(Participant.id.in_(ids))).all())
+    cids = dict(
+        db.execute(
+            select(Participant.id, Participant.citizen_id).where(Participant.id.in_(ids))
+        ).all()
+    )
     return [mask_citizen_id(cids[i]) for i in ids if i in cids]
 
 
@@ -242,8 +404,11 @@ def _links(text: str) -> list[str]:
         if not line:
             continue
         if not line.startswith(("https://", "http://")):
-            raise ContestError(f"Đường dẫn phải bắt đầu bằng https:// — {line}", f"Links must start with https:// — {line}",
-                               field="links")
+            raise ContestError(
+                f"Đường dẫn phải bắt đầu bằng https:// — {line}",
+                f"Links must start with https:// — {line}",
+                field="links",
+            )
         out.append(line[:500])
     return out
 
@@ -259,17 +424,28 @@ def _editable(work: Work, participant: Participant, settings: WorksSettings) -> 
     if not is_author(work, participant):
         raise NotFound("Không tìm thấy tác phẩm.", "Work not found.")
     if work.status == "submitted":
-        raise ContestError("Tác phẩm đã nộp; bài nộp là chính thức và không sửa được.",
-                           "The work has been submitted; a submission is final.", field="status")
+        raise ContestError(
+            "Tác phẩm đã nộp; bài nộp là chính thức và không sửa được.",
+            "The work has been submitted; a submission is final.",
+            field="status",
+        )
     _require_open(settings)
 
 
-def save_draft(db: Session, actor: Actor, contest: Contest, participant: Participant, data: WorkInput,
-               work: Work | None = None) -> Work:
+def save_draft(
+    db: Session,
+    actor: Actor,
+    contest: Contest,
+    participant: Participant,
+    data: WorkInput,
+    work: Work | None = None,
+) -> Work:
     """Create or update a draft; drafts may be incomplete, only submission checks more."""
     settings = settings_for(db, contest)
     if participant.contest_id != contest.id:
-        raise PermissionDenied("Bạn chưa đăng ký cuộc thi này.", "You are not registered for this contest.")
+        raise PermissionDenied(
+            "Bạn chưa đăng ký cuộc thi này.", "You are not registered for this contest."
+        )
     if data.category not in CATEGORIES:
         raise ContestError("Thể loại không hợp lệ.", "Unknown category.", field="category")
     links = _links(data.links)
@@ -279,20 +455,43 @@ def save_draft(db: Session, actor: Actor, contest: Contest, participant: Partici
         group = None
         if data.group_id:
             group = db.get(AuthorGroup, data.group_id)
-            if group is None or group.contest_id != contest.id or participant.id not in {
-                    m.participant_id for m in group.members if m.status == "accepted"}:
-                raise ContestError("Bạn không thuộc nhóm tác giả này.", "You are not in this author group.",
-                                   field="group_id")
-        work = Work(contest_id=contest.id, round_id=settings.round_id,
-                    author_participant_id=None if group else participant.id, group_id=group.id if group else None,
-                    created_at=now, status="draft")
+            if (
+                group is None
+                or group.contest_id != contest.id
+                or participant.id
+                not in {m.participant_id for m in group.members if m.status == "accepted"}
+            ):
+                raise ContestError(
+                    "Bạn không thuộc nhóm tác giả này.",
+                    "You are not in this author group.",
+                    field="group_id",
+                )
+        work = Work(
+            contest_id=contest.id,
+            round_id=settings.round_id,
+            author_participant_id=None if group else participant.id,
+            group_id=group.id if group else None,
+            created_at=now,
+            status="draft",
+        )
         db.add(work)
     else:
         _editable(work, participant, settings)
-    work.title, work.category, work.description = _nfc(data.title)[:300], data.category, _nfc(data.description)
+    work.title, work.category, work.description = (
+        _nfc(data.title)[:300],
+        data.category,
+        _nfc(data.description),
+    )
     work.links, work.note, work.updated_at = links, _nfc(data.note), now
     db.flush()
-    audit.record(db, actor, "works.save_draft", "work", work.id, {"title": work.title, "group_id": work.group_id})
+    audit.record(
+        db,
+        actor,
+        "works.save_draft",
+        "work",
+        work.id,
+        {"title": work.title, "group_id": work.group_id},
+    )
     db.commit()
     return work
 
@@ -302,7 +501,9 @@ def _reject(path: Path, vi: str, en: str) -> ContestError:
     return ContestError(vi, en, field="file")
 
 
-def _store(settings: WorksSettings, contest: Contest, stream: BinaryIO) -> tuple[Path, int, str, str]:
+def _store(
+    settings: WorksSettings, contest: Contest, stream: BinaryIO
+) -> tuple[Path, int, str, str]:
     """Stream to a random name in the contest's upload folder, checking type and size as the
     bytes arrive so an oversized upload is cut off rather than stored whole."""
     folder = upload_root() / str(contest.id)
@@ -319,47 +520,84 @@ def _store(settings: WorksSettings, contest: Contest, stream: BinaryIO) -> tuple
                 break
             if kind is None:
                 kind = sniff_head(chunk[:16])
-                allowed = set(settings.allowed_types) | ({"zip"} if "docx" in settings.allowed_types else set())
+                allowed = set(settings.allowed_types) | (
+                    {"zip"} if "docx" in settings.allowed_types else set()
+                )
                 if kind not in allowed:
                     out.close()
-                    raise _reject(path, "Loại tệp không được chấp nhận (chỉ nhận "
-                                  + ", ".join(t.upper() for t in settings.allowed_types) + ").",
-                                  "File type not accepted (only " + ", ".join(t.upper() for t in settings.allowed_types)
-                                  + ").")
+                    raise _reject(
+                        path,
+                        "Loại tệp không được chấp nhận (chỉ nhận "
+                        + ", ".join(t.upper() for t in settings.allowed_types)
+                        + ").",
+                        "File type not accepted (only "
+                        + ", ".join(t.upper() for t in settings.allowed_types)
+                        + ").",
+                    )
                 limit = settings.max_bytes["docx" if kind == "zip" else kind]
             size += len(chunk)
             if size > limit:
                 out.close()
-                raise _reject(path, f"Tệp vượt quá dung lượng cho phép ({limit / MB:g} MB).".replace(".", ","),
-                              f"The file is larger than allowed ({limit / MB:g} MB).")
+                raise _reject(
+                    path,
+                    f"Tệp vượt quá dung lượng cho phép ({limit / MB:g} MB).".replace(".", ","),
+                    f"The file is larger than allowed ({limit / MB:g} MB).",
+                )
             digest.update(chunk)
             out.write(chunk)
     if kind is None:
         raise _reject(path, "Tệp rỗng.", "The file is empty.")
     if kind == "zip":
         if not is_docx(str(path)):
-            raise _reject(path, "Tệp nén không phải văn bản Word (.docx).", "The zip file is not a Word document (.docx).")
+            raise _reject(
+                path,
+                "Tệp nén không phải văn bản Word (.docx).",
+                "The zip file is not a Word document (.docx).",
+            )
         kind = "docx"
     return path, size, digest.hexdigest(), kind
 
 
-def upload_file(db: Session, actor: Actor, contest: Contest, participant: Participant, work: Work, filename: str,
-                stream: BinaryIO) -> WorkFile:
+def upload_file(
+    db: Session,
+    actor: Actor,
+    contest: Contest,
+    participant: Participant,
+    work: Work,
+    filename: str,
+    stream: BinaryIO,
+) -> WorkFile:
     settings = settings_for(db, contest)
     _editable(work, participant, settings)
     if len(work.files) >= settings.max_files:
-        raise ContestError(f"Mỗi tác phẩm tối đa {settings.max_files} tệp.", f"At most {settings.max_files} files per work.",
-                           field="file")
+        raise ContestError(
+            f"Mỗi tác phẩm tối đa {settings.max_files} tệp.",
+            f"At most {settings.max_files} files per work.",
+            field="file",
+        )
     path, size, sha, kind = _store(settings, contest, stream)
     name = _nfc(Path(filename or "tep").name)[:255] or "tep"
     try:
-        row = WorkFile(work_id=work.id, original_name=name, stored_path=str(path.relative_to(upload_root())), size=size,
-                       sha256=sha, sniffed_type=kind, uploaded_at=clock.now())
+        row = WorkFile(
+            work_id=work.id,
+            original_name=name,
+            stored_path=str(path.relative_to(upload_root())),
+            size=size,
+            sha256=sha,
+            sniffed_type=kind,
+            uploaded_at=clock.now(),
+        )
         work.files.append(row)
         work.updated_at = clock.now()
         db.flush()
-        audit.record(db, actor, "works.upload", "work", work.id,
-                     {"file_id": row.id, "name": name, "size": size, "sha256": sha, "type": kind})
+        audit.record(
+            db,
+            actor,
+            "works.upload",
+            "work",
+            work.id,
+            {"file_id": row.id, "name": name, "size": size, "sha256": sha, "type": kind},
+        )
         db.commit()
     except Exception:
         path.unlink(missing_ok=True)
@@ -367,47 +605,84 @@ def upload_file(db: Session, actor: Actor, contest: Contest, participant: Partic
     return row
 
 
-def remove_file(db: Session, actor: Actor, contest: Contest, participant: Participant, work: Work, file_id: int) -> None:
+def remove_file(
+    db: Session, actor: Actor, contest: Contest, participant: Participant, work: Work, file_id: int
+) -> None:
     _editable(work, participant, settings_for(db, contest))
     row = next((f for f in work.files if f.id == file_id), None)
     if row is None:
         raise NotFound("Không tìm thấy tệp.", "File not found.")
     work.files.remove(row)
     db.flush()
-    audit.record(db, actor, "works.remove_file", "work", work.id, {"file_id": file_id, "sha256": row.sha256})
+    audit.record(
+        db, actor, "works.remove_file", "work", work.id, {"file_id": file_id, "sha256": row.sha256}
+    )
     db.commit()
     (upload_root() / row.stored_path).unlink(missing_ok=True)
 
 
-def submit(db: Session, actor: Actor, contest: Contest, participant: Participant, work: Work, *,
-           declaration: bool) -> Work:
+def submit(
+    db: Session,
+    actor: Actor,
+    contest: Contest,
+    participant: Participant,
+    work: Work,
+    *,
+    declaration: bool,
+) -> Work:
     """Final submission before the server's deadline, with the declaration of originality."""
     _editable(work, participant, settings_for(db, contest))
     errors = []
     if not declaration:
-        errors.append(ContestError("Cần cam kết tác phẩm là của mình và chưa công bố.",
-                                   "You must declare the work original and unpublished.", field="declaration"))
+        errors.append(
+            ContestError(
+                "Cần cam kết tác phẩm là của mình và chưa công bố.",
+                "You must declare the work original and unpublished.",
+                field="declaration",
+            )
+        )
     if not work.title:
-        errors.append(ContestError("Tác phẩm cần có tên.", "The work needs a title.", field="title"))
+        errors.append(
+            ContestError("Tác phẩm cần có tên.", "The work needs a title.", field="title")
+        )
     if not work.files and not work.links:
-        errors.append(ContestError("Cần tải lên ít nhất một tệp hoặc ghi một đường dẫn.",
-                                   "Upload at least one file or give a link.", field="file"))
+        errors.append(
+            ContestError(
+                "Cần tải lên ít nhất một tệp hoặc ghi một đường dẫn.",
+                "Upload at least one file or give a link.",
+                field="file",
+            )
+        )
     if work.group is not None:
         if any(m.status != "accepted" for m in work.group.members):
-            errors.append(ContestError(
-                "Nhóm tác giả còn người được mời chưa xác nhận; chỉ nộp được khi mọi thành viên đã chấp nhận lời mời.",
-                "Someone invited to the author group has not accepted yet; the work can be submitted once every "
-                "member has accepted.", field="group_id"))
+            errors.append(
+                ContestError(
+                    "Nhóm tác giả còn người được mời chưa xác nhận; chỉ nộp được khi mọi thành viên đã chấp nhận lời mời.",
+                    "Someone invited to the author group has not accepted yet; the work can be submitted once every "
+                    "member has accepted.",
+                    field="group_id",
+                )
+            )
         elif len(work.group.members) < 2:
-            errors.append(ContestError("Nhóm tác giả cần ít nhất hai thành viên đã xác nhận.",
-                                       "An author group needs at least two members who have accepted.",
-                                       field="group_id"))
+            errors.append(
+                ContestError(
+                    "Nhóm tác giả cần ít nhất hai thành viên đã xác nhận.",
+                    "An author group needs at least two members who have accepted.",
+                    field="group_id",
+                )
+            )
     if errors:
         raise InvalidInput(errors) if len(errors) > 1 else errors[0]
     now = clock.now()
     work.declaration, work.status, work.submitted_at, work.updated_at = True, "submitted", now, now
-    audit.record(db, actor, "works.submit", "work", work.id,
-                 {"files": [f.sha256 for f in work.files], "links": work.links})
+    audit.record(
+        db,
+        actor,
+        "works.submit",
+        "work",
+        work.id,
+        {"files": [f.sha256 for f in work.files], "links": work.links},
+    )
     db.commit()
     return work
 
@@ -429,7 +704,9 @@ class ReceivedWork:
     declaration: bool = True
 
 
-def register_received(db: Session, actor: Actor, contest: Contest, items: Sequence[ReceivedWork]) -> list[Work]:
+def register_received(
+    db: Session, actor: Actor, contest: Contest, items: Sequence[ReceivedWork]
+) -> list[Work]:
     """Enter a batch of received works in one transaction, with the same file checks as uploads.
 
     Only before the deadline: a work that arrived late is not an entry."""
@@ -437,11 +714,24 @@ def register_received(db: Session, actor: Actor, contest: Contest, items: Sequen
 
     settings = settings_for(db, contest)
     _require_open(settings)
-    member_ids = {i for item in items for i in ((item.author_id,) if item.author_id else item.member_ids)}
-    known = set(db.execute(select(Participant.id).where(Participant.contest_id == contest.id,
-                                                        Participant.id.in_(member_ids))).scalars()) if member_ids else set()
+    member_ids = {
+        i for item in items for i in ((item.author_id,) if item.author_id else item.member_ids)
+    }
+    known = (
+        set(
+            db.execute(
+                select(Participant.id).where(
+                    Participant.contest_id == contest.id, Participant.id.in_(member_ids)
+                )
+            ).scalars()
+        )
+        if member_ids
+        else set()
+    )
     if member_ids - known:
-        raise NotFound("Có tác giả chưa đăng ký dự thi.", "An author is not registered for the contest.")
+        raise NotFound(
+            "Có tác giả chưa đăng ký dự thi.", "An author is not registered for the contest."
+        )
     now = clock.now()
     stored: list[Path] = []
     out: list[Work] = []
@@ -452,30 +742,65 @@ def register_received(db: Session, actor: Actor, contest: Contest, items: Sequen
             group = None
             if not item.author_id:
                 if len(item.member_ids) < 2 or not _nfc(item.group_name):
-                    raise ContestError("Nhóm tác giả cần tên và ít nhất hai thành viên.",
-                                       "An author group needs a name and at least two members.", field="members")
-                group = AuthorGroup(contest_id=contest.id, name=_nfc(item.group_name),
-                                    contact_participant_id=item.member_ids[0], created_at=now)
+                    raise ContestError(
+                        "Nhóm tác giả cần tên và ít nhất hai thành viên.",
+                        "An author group needs a name and at least two members.",
+                        field="members",
+                    )
+                group = AuthorGroup(
+                    contest_id=contest.id,
+                    name=_nfc(item.group_name),
+                    contact_participant_id=item.member_ids[0],
+                    created_at=now,
+                )
                 # The secretariat enters groups from signed entry forms: their members consented on paper.
-                group.members = [AuthorGroupMember(participant_id=m, position=i, status="accepted", accepted_at=now)
-                                 for i, m in enumerate(item.member_ids)]
+                group.members = [
+                    AuthorGroupMember(
+                        participant_id=m, position=i, status="accepted", accepted_at=now
+                    )
+                    for i, m in enumerate(item.member_ids)
+                ]
                 db.add(group)
-            work = Work(contest_id=contest.id, round_id=settings.round_id, author_participant_id=item.author_id,
-                        group=group, title=_nfc(item.title)[:300], category=item.category,
-                        description=_nfc(item.description), links=list(item.links), note="",
-                        declaration=item.declaration, status="submitted", created_at=now, updated_at=now,
-                        submitted_at=now)
+            work = Work(
+                contest_id=contest.id,
+                round_id=settings.round_id,
+                author_participant_id=item.author_id,
+                group=group,
+                title=_nfc(item.title)[:300],
+                category=item.category,
+                description=_nfc(item.description),
+                links=list(item.links),
+                note="",
+                declaration=item.declaration,
+                status="submitted",
+                created_at=now,
+                updated_at=now,
+                submitted_at=now,
+            )
             for name, data in item.files:
                 path, size, sha, kind = _store(settings, contest, io.BytesIO(data))
                 stored.append(path)
-                work.files.append(WorkFile(original_name=_nfc(Path(name).name)[:255] or "tep",
-                                           stored_path=str(path.relative_to(upload_root())), size=size, sha256=sha,
-                                           sniffed_type=kind, uploaded_at=now))
+                work.files.append(
+                    WorkFile(
+                        original_name=_nfc(Path(name).name)[:255] or "tep",
+                        stored_path=str(path.relative_to(upload_root())),
+                        size=size,
+                        sha256=sha,
+                        sniffed_type=kind,
+                        uploaded_at=now,
+                    )
+                )
             db.add(work)
             out.append(work)
         db.flush()
-        audit.record(db, actor, "works.register_received", "contest", contest.id,
-                     {"works": [w.id for w in out], "files": sum(len(w.files) for w in out)})
+        audit.record(
+            db,
+            actor,
+            "works.register_received",
+            "contest",
+            contest.id,
+            {"works": [w.id for w in out], "files": sum(len(w.files) for w in out)},
+        )
         db.commit()
     except Exception:
         db.rollback()
@@ -488,8 +813,14 @@ def register_received(db: Session, actor: Actor, contest: Contest, items: Sequen
 def works_of(db: Session, participant: Participant) -> list[Work]:
     group_ids = [g.id for g in groups_of(db, participant)]
     q = select(Work).where(Work.contest_id == participant.contest_id)
-    q = q.where((Work.author_participant_id == participant.id) | (Work.group_id.in_(group_ids) if group_ids
-                                                                 else Work.author_participant_id == participant.id))
+    q = q.where(
+        (Work.author_participant_id == participant.id)
+        | (
+            Work.group_id.in_(group_ids)
+            if group_ids
+            else Work.author_participant_id == participant.id
+        )
+    )
     return list(db.execute(q.order_by(Work.id)).scalars())
 
 
@@ -501,8 +832,13 @@ def file_path(row: WorkFile) -> Path:
 
 
 def submitted_works(db: Session, contest: Contest) -> list[Work]:
-    return list(db.execute(select(Work).where(Work.contest_id == contest.id, Work.status == "submitted")
-                           .order_by(Work.id)).scalars())
+    return list(
+        db.execute(
+            select(Work)
+            .where(Work.contest_id == contest.id, Work.status == "submitted")
+            .order_by(Work.id)
+        ).scalars()
+    )
 
 
 def _readable(row: WorkFile) -> bool:
@@ -520,11 +856,18 @@ def people_of(db: Session, works: Sequence[Work]) -> dict[int, Participant]:
 def people_of_ids(db: Session, ids: set[int]) -> dict[int, Participant]:
     if not ids:
         return {}
-    return {p.id: p for p in db.execute(select(Participant).where(Participant.id.in_(ids))).scalars()}
+    return {
+        p.id: p for p in db.execute(select(Participant).where(Participant.id.in_(ids))).scalars()
+    }
 
 
-def work_verdicts(db: Session, contest: Contest, works: Sequence[Work] | None = None,
-                  rules: WorkRules | None = None, check_files: bool = True) -> dict[int, Verdict]:
+def work_verdicts(
+    db: Session,
+    contest: Contest,
+    works: Sequence[Work] | None = None,
+    rules: WorkRules | None = None,
+    check_files: bool = True,
+) -> dict[int, Verdict]:
     """A verdict for every submitted work: its flags and the committee's decisions (subject "work")."""
     works = submitted_works(db, contest) if works is None else works
     people = people_of(db, works)
@@ -532,19 +875,39 @@ def work_verdicts(db: Session, contest: Contest, works: Sequence[Work] | None = 
     facts = []
     for w in works:
         authors = author_ids(w)
-        facts.append(WorkFacts(
-            work_id=str(w.id), title=w.title, category=w.category, description=w.description,
-            declaration=w.declaration, file_hashes=tuple(f.sha256 for f in w.files), links=tuple(w.links or ()),
-            unreadable_files=tuple(f.original_name for f in w.files if check_files and not _readable(f)),
-            author_ids=tuple(str(a) for a in authors),
-            author_citizen_ids=tuple(people[a].citizen_id for a in authors if a in people)))
+        facts.append(
+            WorkFacts(
+                work_id=str(w.id),
+                title=w.title,
+                category=w.category,
+                description=w.description,
+                declaration=w.declaration,
+                file_hashes=tuple(f.sha256 for f in w.files),
+                links=tuple(w.links or ()),
+                unreadable_files=tuple(
+                    f.original_name for f in w.files if check_files and not _readable(f)
+                ),
+                author_ids=tuple(str(a) for a in authors),
+                author_citizen_ids=tuple(people[a].citizen_id for a in authors if a in people),
+            )
+        )
     duplicates = duplicate_file_flags(facts)
-    flags = {f.work_id: screen_work(f, rules) + ((duplicates[f.work_id],) if f.work_id in duplicates else ())
-             for f in facts}
-    rows = db.execute(select(EligibilityDecision).where(
-        EligibilityDecision.contest_id == contest.id, EligibilityDecision.subject_kind == "work")
-        .order_by(EligibilityDecision.decided_at, EligibilityDecision.id)).scalars()
-    decisions = [Decision(str(r.subject_id), r.eligible, r.reason, r.reason, r.decided_by, r.decided_at) for r in rows]
+    flags = {
+        f.work_id: screen_work(f, rules)
+        + ((duplicates[f.work_id],) if f.work_id in duplicates else ())
+        for f in facts
+    }
+    rows = db.execute(
+        select(EligibilityDecision)
+        .where(
+            EligibilityDecision.contest_id == contest.id, EligibilityDecision.subject_kind == "work"
+        )
+        .order_by(EligibilityDecision.decided_at, EligibilityDecision.id)
+    ).scalars()
+    decisions = [
+        Decision(str(r.subject_id), r.eligible, r.reason, r.reason, r.decided_by, r.decided_at)
+        for r in rows
+    ]
     known = {str(w.id) for w in works}
     verdicts = verdicts_for(flags, [d for d in decisions if d.subject_id in known])
     return {int(k): v for k, v in verdicts.items()}
@@ -552,7 +915,9 @@ def work_verdicts(db: Session, contest: Contest, works: Sequence[Work] | None = 
 
 def excluded_rules(db: Session, contest: Contest) -> WorkRules:
     row = db.get(WorksSettings, contest.id)
-    return WorkRules(excluded_citizen_ids=frozenset(row.excluded_citizen_ids or ()) if row else frozenset())
+    return WorkRules(
+        excluded_citizen_ids=frozenset(row.excluded_citizen_ids or ()) if row else frozenset()
+    )
 
 
 # --- awards for certificates -------------------------------------------------------------------
@@ -561,10 +926,16 @@ def excluded_rules(db: Session, contest: Contest) -> WorkRules:
 def work_awards(db: Session, contest: Contest, pl: PrizeList) -> list[AwardRecord]:
     """An approved works list as certificates see it: one award for an individual author; for
     a group one per member (``group_member``) and one for the group itself."""
-    works = {w.id: w for w in db.execute(select(Work).where(Work.id.in_(
-        [e.work_id for e in pl.entries if e.work_id]))).scalars()}
+    works = {
+        w.id: w
+        for w in db.execute(
+            select(Work).where(Work.id.in_([e.work_id for e in pl.entries if e.work_id]))
+        ).scalars()
+    }
     people = people_of(db, list(works.values()))
-    units = {u.id: u for u in db.execute(select(Unit).where(Unit.contest_id == contest.id)).scalars()}
+    units = {
+        u.id: u for u in db.execute(select(Unit).where(Unit.contest_id == contest.id)).scalars()
+    }
 
     def unit_name(p: Participant) -> str:
         return units[p.unit_id].name if p.unit_id in units else ""
@@ -575,18 +946,51 @@ def work_awards(db: Session, contest: Contest, pl: PrizeList) -> list[AwardRecor
         if w is None:
             continue
         achievement = f"Đã đạt {e.tier_label_vi} {contest.title_vi} với tác phẩm “{w.title}”"
-        common = dict(contest_id=contest.id, round_id=pl.round_id, kind="prize", tier_code=e.tier_code,
-                      tier_label_vi=e.tier_label_vi, achievement_vi=achievement, prize_list_version=pl.version)
+        common = dict(
+            contest_id=contest.id,
+            round_id=pl.round_id,
+            kind="prize",
+            tier_code=e.tier_code,
+            tier_label_vi=e.tier_label_vi,
+            achievement_vi=achievement,
+            prize_list_version=pl.version,
+        )
         if w.group is None:
             p = people[w.author_participant_id]
-            out.append(AwardRecord(award_key=f"prize:{e.id}", recipient_kind="individual", participant_id=p.id,
-                                   unit_id=p.unit_id, recipient_name=p.full_name, recipient_unit=unit_name(p), **common))
+            out.append(
+                AwardRecord(
+                    award_key=f"prize:{e.id}",
+                    recipient_kind="individual",
+                    participant_id=p.id,
+                    unit_id=p.unit_id,
+                    recipient_name=p.full_name,
+                    recipient_unit=unit_name(p),
+                    **common,
+                )
+            )
             continue
-        out.append(AwardRecord(award_key=f"prize:{e.id}", recipient_kind="group", participant_id=None, unit_id=None,
-                               recipient_name=w.group.name, recipient_unit="", **common))
+        out.append(
+            AwardRecord(
+                award_key=f"prize:{e.id}",
+                recipient_kind="group",
+                participant_id=None,
+                unit_id=None,
+                recipient_name=w.group.name,
+                recipient_unit="",
+                **common,
+            )
+        )
         for m in w.group.members:
             p = people[m.participant_id]
-            out.append(AwardRecord(award_key=f"prize:{e.id}:member:{p.id}", recipient_kind="group_member",
-                                   participant_id=p.id, unit_id=p.unit_id, recipient_name=p.full_name,
-                                   recipient_unit=unit_name(p), **common))
+            out.append(
+                AwardRecord(
+                    award_key=f"prize:{e.id}:member:{p.id}",
+                    recipient_kind="group_member",
+                    participant_id=p.id,
+                    unit_id=p.unit_id,
+                    recipient_name=p.full_name,
+                    recipient_unit=unit_name(p),
+                    **common,
+                )
+            )
     return out

@@ -10,15 +10,38 @@ from contest.models import Contest, PrizeList, Unit, Work
 from contest.services import jury, works
 from contest.services.exports import _book, _local
 
-RANKING_HEADERS = ("Hạng", "Mã tác phẩm", "Tên tác phẩm", "Thể loại", "Tác giả / nhóm tác giả", "Thành viên",
-                   "Đơn vị", "Điểm các giám khảo", "Điểm", "Độ chênh", "Nộp lúc", "Hợp lệ", "Lý do")
-PRIZE_HEADERS = ("STT", "Tên tác phẩm", "Tác giả / nhóm tác giả", "Thành viên", "Đơn vị", "Điểm", "Giải")
+RANKING_HEADERS = (
+    "Hạng",
+    "Mã tác phẩm",
+    "Tên tác phẩm",
+    "Thể loại",
+    "Tác giả / nhóm tác giả",
+    "Thành viên",
+    "Đơn vị",
+    "Điểm các giám khảo",
+    "Điểm",
+    "Độ chênh",
+    "Nộp lúc",
+    "Hợp lệ",
+    "Lý do",
+)
+PRIZE_HEADERS = (
+    "STT",
+    "Tên tác phẩm",
+    "Tác giả / nhóm tác giả",
+    "Thành viên",
+    "Đơn vị",
+    "Điểm",
+    "Giải",
+)
 
 
 def _authors(work: Work, people: dict, units: dict) -> tuple[str, str, str]:
     members = [people[i] for i in works.author_ids(work) if i in people]
     names = ", ".join(p.full_name for p in members)
-    unit_names = ", ".join(dict.fromkeys(units[p.unit_id].name for p in members if p.unit_id in units))
+    unit_names = ", ".join(
+        dict.fromkeys(units[p.unit_id].name for p in members if p.unit_id in units)
+    )
     return (work.group.name if work.group else names), names, unit_names
 
 
@@ -29,8 +52,12 @@ def _number(value: float | None) -> str:
 def works_ranking_xlsx(db: Session, contest: Contest) -> bytes:
     rows = jury.jury_table(db, contest)
     people = works.people_of(db, [r.work for r in rows])
-    units = {u.id: u for u in db.execute(select(Unit).where(Unit.contest_id == contest.id)).scalars()}
-    ordered = sorted(rows, key=lambda r: (not r.verdict.eligible, r.score is None, -(r.score or 0), r.work.id))
+    units = {
+        u.id: u for u in db.execute(select(Unit).where(Unit.contest_id == contest.id)).scalars()
+    }
+    ordered = sorted(
+        rows, key=lambda r: (not r.verdict.eligible, r.score is None, -(r.score or 0), r.work.id)
+    )
     out = []
     rank = 0
     for r in ordered:
@@ -39,17 +66,38 @@ def works_ranking_xlsx(db: Session, contest: Contest) -> bytes:
             rank += 1
             shown = rank
         who, names, unit_names = _authors(r.work, people, units)
-        out.append((shown, r.work.id, r.work.title, CATEGORY_LABELS.get(r.work.category, ("", ""))[0], who, names,
-                    unit_names, "; ".join(_number(s.total) for s in r.sheets), r.score, r.spread,
-                    _local(r.work.submitted_at), "Có" if r.verdict.eligible else "Không", r.verdict.reason_vi))
+        out.append(
+            (
+                shown,
+                r.work.id,
+                r.work.title,
+                CATEGORY_LABELS.get(r.work.category, ("", ""))[0],
+                who,
+                names,
+                unit_names,
+                "; ".join(_number(s.total) for s in r.sheets),
+                r.score,
+                r.spread,
+                _local(r.work.submitted_at),
+                "Có" if r.verdict.eligible else "Không",
+                r.verdict.reason_vi,
+            )
+        )
     return _book("Xếp hạng tác phẩm", RANKING_HEADERS, out)
 
 
 def works_prize_list_xlsx(db: Session, pl: PrizeList) -> bytes:
     """The decision's annex: one line per awarded work, naming the group and its members."""
-    items = {w.id: w for w in db.execute(select(Work).where(Work.id.in_([e.work_id for e in pl.entries]))).scalars()}
+    items = {
+        w.id: w
+        for w in db.execute(
+            select(Work).where(Work.id.in_([e.work_id for e in pl.entries]))
+        ).scalars()
+    }
     people = works.people_of(db, list(items.values()))
-    units = {u.id: u for u in db.execute(select(Unit).where(Unit.contest_id == pl.contest_id)).scalars()}
+    units = {
+        u.id: u for u in db.execute(select(Unit).where(Unit.contest_id == pl.contest_id)).scalars()
+    }
     out = []
     for i, e in enumerate(pl.entries, start=1):
         w = items[e.work_id]

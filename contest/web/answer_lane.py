@@ -35,7 +35,11 @@ class AnswerSaveLane:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        match = SAVE_PATH.fullmatch(scope["path"]) if scope["type"] == "http" and scope["method"] == "POST" else None
+        match = (
+            SAVE_PATH.fullmatch(scope["path"])
+            if scope["type"] == "http" and scope["method"] == "POST"
+            else None
+        )
         if match is None:
             await self.app(scope, receive, send)
             return
@@ -43,9 +47,17 @@ class AnswerSaveLane:
         token = request.cookies.get(csrf.SESSION_COOKIE)
         sent = request.headers.get(csrf.HEADER)
         length = request.headers.get("content-length", "")
-        usable = (token and sent and length.isdigit() and int(length) <= MAX_BODY
-                  and request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded")
-                  and csrf.same_origin(request) and csrf.token_matches(sent, "s:" + token))
+        usable = (
+            token
+            and sent
+            and length.isdigit()
+            and int(length) <= MAX_BODY
+            and request.headers.get("content-type", "").startswith(
+                "application/x-www-form-urlencoded"
+            )
+            and csrf.same_origin(request)
+            and csrf.token_matches(sent, "s:" + token)
+        )
         if not usable:
             await self.app(scope, receive, send)
             return
@@ -57,7 +69,9 @@ class AnswerSaveLane:
             shown = [int(v) for v in form.get(f"q{position}", []) if v.isdigit()]
             seq_raw = (form.get("seq") or ["0"])[0]
             seq = int(seq_raw) if seq_raw.isdigit() else 0
-            result = await _with_session(scope, taking.try_fast_save, token, attempt_id, position, shown, seq)
+            result = await _with_session(
+                scope, taking.try_fast_save, token, attempt_id, position, shown, seq
+            )
         if result is None:
             await self.app(scope, _replaying(body, more, receive), send)
             return
@@ -97,7 +111,7 @@ def _replaying(body: bytes, more: bool, receive: Receive) -> Receive:
     return replay
 
 
-async def _with_session(scope: Scope, fn, *args):  # noqa: ANN001, ANN002, ANN202
+async def _with_session(scope: Scope, fn, *args):
     """Call fn(db, *args) on a worker thread with a session from the app's own provider (the
     same one, or the same override, the routed endpoints get)."""
     provider = scope["app"].dependency_overrides.get(get_db, get_db)

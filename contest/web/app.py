@@ -7,8 +7,8 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from urllib.parse import quote
 from contextlib import asynccontextmanager
+from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -25,17 +25,35 @@ from contest.web import csrf
 from contest.web.answer_lane import AnswerSaveLane
 from contest.web.deps import Forbidden, NotSignedIn, is_htmx
 from contest.web.limits import BodySizeLimit
-from contest.web.routers import admin, auth, participant, public, taking, committee, results_public
+from contest.web.routers import (
+    admin,
+    auth,
+    committee,
+    organiser,
+    participant,
+    public,
+    results_public,
+    taking,
+)
 from contest.web.routers import certificates as certificate_pages
 from contest.web.routers import works as works_pages
-from contest.web.routers import organiser
 from contest.web.static import STATIC_DIR, CachedStaticFiles, static_url
 from contest.web.templating import env, render
 
 # Matched in this order: the taking routes (answer saves above all) come first, so the hottest
 # requests are not compared with every other route before they find their own.
-ROUTERS = (taking.router, public.router, auth.router, participant.router, admin.router, certificate_pages.router,
-           committee.router, results_public.router, organiser.router, works_pages.router)
+ROUTERS = (
+    taking.router,
+    public.router,
+    auth.router,
+    participant.router,
+    admin.router,
+    certificate_pages.router,
+    committee.router,
+    results_public.router,
+    organiser.router,
+    works_pages.router,
+)
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -55,15 +73,15 @@ class SecurityHeaders:
     """Adds the security headers a response lacks. Plain ASGI: @app.middleware("http") ran
     every request through an extra task and body stream, a tenth of a save's CPU time."""
 
-    def __init__(self, app) -> None:  # noqa: ANN001
+    def __init__(self, app) -> None:
         self.app = app
 
-    async def __call__(self, scope, receive, send) -> None:  # noqa: ANN001
+    async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
 
-        async def send_with_headers(message) -> None:  # noqa: ANN001
+        async def send_with_headers(message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 for name, value in SECURITY_HEADERS:
@@ -77,7 +95,7 @@ _gc_tuned = False
 
 
 @asynccontextmanager
-async def lifespan(app: FastAPI):  # noqa: ANN201
+async def lifespan(app: FastAPI):
     """Run the housekeeping thread in every process; each of its jobs is safe on every host at once."""
     import anyio.to_thread
 
@@ -96,7 +114,9 @@ async def lifespan(app: FastAPI):  # noqa: ANN201
     settings = get_settings()
     jobs = _housekeeping_jobs(settings.sweep_interval_seconds, settings.audit_seal_interval_seconds)
     if jobs:
-        threading.Thread(target=_housekeeping_forever, args=(stop, jobs), daemon=True, name="housekeeping").start()
+        threading.Thread(
+            target=_housekeeping_forever, args=(stop, jobs), daemon=True, name="housekeeping"
+        ).start()
     yield
     stop.set()
 
@@ -121,7 +141,7 @@ def _housekeeping_forever(stop: threading.Event, jobs: list[tuple[str, int, Call
             try:
                 with session_scope() as db:
                     job(db)
-            except Exception:  # noqa: BLE001 - retried next time; never kill the thread
+            except Exception:
                 logging.getLogger("contest.housekeeping").exception("%s failed", name)
 
 
@@ -158,19 +178,26 @@ def create_app() -> FastAPI:
 
 
 def _refusal(request: Request, status: int, message_vi: str, message_en: str) -> HTMLResponse:
-    return render(request, "error.html", {"status": status, "message_vi": message_vi, "message_en": message_en},
-                  status_code=status)
+    return render(
+        request,
+        "error.html",
+        {"status": status, "message_vi": message_vi, "message_en": message_en},
+        status_code=status,
+    )
 
 
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(csrf.CsrfRefused)
-    async def csrf_refused(request: Request, exc: csrf.CsrfRefused):  # noqa: ANN202
-        return _refusal(request, 403,
-                        "Yêu cầu bị từ chối vì thiếu hoặc sai mã bảo vệ (CSRF). Hãy tải lại trang rồi thử lại.",
-                        "Request refused: the anti-forgery (CSRF) token is missing or wrong. Reload the page and try again.")
+    async def csrf_refused(request: Request, exc: csrf.CsrfRefused):
+        return _refusal(
+            request,
+            403,
+            "Yêu cầu bị từ chối vì thiếu hoặc sai mã bảo vệ (CSRF). Hãy tải lại trang rồi thử lại.",
+            "Request refused: the anti-forgery (CSRF) token is missing or wrong. Reload the page and try again.",
+        )
 
     @app.exception_handler(NotSignedIn)
-    async def not_signed_in(request: Request, exc: NotSignedIn):  # noqa: ANN202
+    async def not_signed_in(request: Request, exc: NotSignedIn):
         if request.method == "GET" and not is_htmx(request):
             path = request.url.path
             if exc.audience == "staff":
@@ -180,29 +207,35 @@ def _install_error_handlers(app: FastAPI) -> None:
             else:
                 target = "/"
             return RedirectResponse(f"{target}?next={quote(path)}", status_code=303)
-        return _refusal(request, 403, "Bạn cần đăng nhập để làm việc này.", "You need to sign in to do this.")
+        return _refusal(
+            request, 403, "Bạn cần đăng nhập để làm việc này.", "You need to sign in to do this."
+        )
 
     @app.exception_handler(Forbidden)
-    async def forbidden(request: Request, exc: Forbidden):  # noqa: ANN202
-        return _refusal(request, 403, "Tài khoản của bạn không có quyền làm việc này.",
-                        "Your account does not have the role needed for this.")
+    async def forbidden(request: Request, exc: Forbidden):
+        return _refusal(
+            request,
+            403,
+            "Tài khoản của bạn không có quyền làm việc này.",
+            "Your account does not have the role needed for this.",
+        )
 
     @app.exception_handler(NotFound)
-    async def not_found(request: Request, exc: NotFound):  # noqa: ANN202
+    async def not_found(request: Request, exc: NotFound):
         return _refusal(request, 404, exc.message_vi, exc.message_en)
 
     @app.exception_handler(RateLimited)
-    async def rate_limited(request: Request, exc: RateLimited):  # noqa: ANN202
+    async def rate_limited(request: Request, exc: RateLimited):
         response = _refusal(request, 429, exc.message_vi, exc.message_en)
         response.headers["Retry-After"] = "60"
         return response
 
     @app.exception_handler(ContestError)
-    async def contest_error(request: Request, exc: ContestError):  # noqa: ANN202
+    async def contest_error(request: Request, exc: ContestError):
         return _refusal(request, 400, exc.message_vi, exc.message_en)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException):  # noqa: ANN202
+    async def http_error(request: Request, exc: StarletteHTTPException):
         if exc.status_code == 404:
             return _refusal(request, 404, "Không tìm thấy trang.", "Page not found.")
         if exc.status_code == 405:
@@ -210,9 +243,14 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _refusal(request, exc.status_code, str(exc.detail), str(exc.detail))
 
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(request: Request, exc: RequestValidationError):  # noqa: ANN202
+    async def invalid_request(request: Request, exc: RequestValidationError):
         fields = ", ".join(str(e["loc"][-1]) for e in exc.errors())
-        return _refusal(request, 422, f"Dữ liệu gửi lên không hợp lệ: {fields}.", f"The data sent is not valid: {fields}.")
+        return _refusal(
+            request,
+            422,
+            f"Dữ liệu gửi lên không hợp lệ: {fields}.",
+            f"The data sent is not valid: {fields}.",
+        )
 
 
 app = create_app

@@ -31,7 +31,13 @@ def catalog(lang: str) -> Catalog:
         return Catalog({})
     with Path(po).open("rb") as fh:
         parsed = read_po(fh, locale=lang)
-    return Catalog({m.id: m.string for m in parsed if m.id and m.string and not m.fuzzy and isinstance(m.id, str)})
+    return Catalog(
+        {
+            m.id: m.string
+            for m in parsed
+            if m.id and m.string and not m.fuzzy and isinstance(m.id, str)
+        }
+    )
 
 
 def pick_language(cookie_value: str | None, default: str = "vi") -> str:

@@ -58,7 +58,15 @@ class BodySizeLimit:
 
     @staticmethod
     async def _refuse(send: Send) -> None:
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"text/html; charset=utf-8"), (b"connection", b"close"),
-                                (b"content-length", str(len(_BODY)).encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"text/html; charset=utf-8"),
+                    (b"connection", b"close"),
+                    (b"content-length", str(len(_BODY)).encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": _BODY})

@@ -19,7 +19,7 @@ def static_url(path: str) -> str:
 
 
 class CachedStaticFiles(StaticFiles):
-    def file_response(self, *args, **kwargs):  # noqa: ANN002, ANN003
+    def file_response(self, *args, **kwargs):
         response = super().file_response(*args, **kwargs)
         response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
         return response

@@ -9,7 +9,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from contest import clock, __version__
+from contest import __version__, clock
 from contest.config import PROJECT_DIR, get_settings
 from contest.domain.masking import mask_citizen_id, mask_name, mask_phone
 from contest.web import csrf
@@ -64,7 +64,9 @@ def render(
         "csrf_token": csrf.token(request),
         "principal": principal,
         "now": clock.now(),
-        "field": lambda obj, base: getattr(obj, f"{base}_{lang}", None) or getattr(obj, f"{base}_vi", ""),
+        "field": lambda obj, base: (
+            getattr(obj, f"{base}_{lang}", None) or getattr(obj, f"{base}_vi", "")
+        ),
     }
     ctx.update(context or {})
     response = templates.TemplateResponse(request, name, ctx, status_code=status_code)
@@ -75,7 +77,13 @@ def render(
     return response
 
 
-def set_cookie(response, name: str, value: str, *, max_age: int | None = None) -> None:  # noqa: ANN001
+def set_cookie(response, name: str, value: str, *, max_age: int | None = None) -> None:
     response.set_cookie(
-        name, value, max_age=max_age, httponly=True, secure=get_settings().cookie_secure, samesite="lax", path="/"
+        name,
+        value,
+        max_age=max_age,
+        httponly=True,
+        secure=get_settings().cookie_secure,
+        samesite="lax",
+        path="/",
     )

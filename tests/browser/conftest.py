@@ -15,12 +15,18 @@ import pytest
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
-def pytest_collection_modifyitems(items):  # noqa: ANN001
+def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
@@ -34,7 +40,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory) -> Iterator[str]:  # noqa: ANN001
+def live_server(tmp_path_factory) -> Iterator[str]:
     import uvicorn
 
     from contest import db as database
@@ -51,7 +57,9 @@ def live_server(tmp_path_factory) -> Iterator[str]:  # noqa: ANN001
     with database.session_scope() as session:
         load_demo(session, get_settings().demo_dir)
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -67,9 +75,11 @@ def live_server(tmp_path_factory) -> Iterator[str]:  # noqa: ANN001
 
 
 @pytest.fixture(scope="session")
-def browser():  # noqa: ANN201
+def browser():
     if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
-        pytest.skip("Chromium is not installed (/usr/bin/chromium); .ci/run installs Debian's chromium package")
+        pytest.skip(
+            "Chromium is not installed (/usr/bin/chromium); .ci/run installs Debian's chromium package"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -79,10 +89,15 @@ def browser():  # noqa: ANN201
 
 
 @pytest.fixture
-def phone(browser):  # noqa: ANN001, ANN201
+def phone(browser):
     """A page the size of a cheap Android phone."""
-    context = browser.new_context(viewport={"width": 360, "height": 640}, device_scale_factor=2, is_mobile=True,
-                                  has_touch=True, locale="vi-VN")
+    context = browser.new_context(
+        viewport={"width": 360, "height": 640},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="vi-VN",
+    )
     page = context.new_page()
     yield page
     context.close()

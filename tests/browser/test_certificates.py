@@ -13,8 +13,12 @@ def _demo_certificate(kind: str):
     from contest.models import Certificate
 
     with session_scope() as db:
-        return db.execute(select(Certificate).where(Certificate.recipient_kind == kind)
-                          .order_by(Certificate.serial).limit(1)).scalar_one()
+        return db.execute(
+            select(Certificate)
+            .where(Certificate.recipient_kind == kind)
+            .order_by(Certificate.serial)
+            .limit(1)
+        ).scalar_one()
 
 
 def test_phone_opens_the_verification_address_of_a_demo_certificate(live_server, phone, artifacts):
@@ -29,10 +33,22 @@ def test_phone_opens_the_verification_address_of_a_demo_certificate(live_server,
     document = pypdfium2.PdfDocument(pdf)
     image = document[0].render(scale=150 / 72, grayscale=True).to_pil()
     document.close()
-    [scanned] = [r.text for r in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)]
+    [scanned] = [
+        r.text for r in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
+    ]
     assert scanned == certificate.verification_url
-    subprocess.run(["pdftoppm", "-png", "-r", "72", "-singlefile", str(artifacts / "certificate.pdf"),
-                    str(artifacts / "certificate")], check=False)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-png",
+            "-r",
+            "72",
+            "-singlefile",
+            str(artifacts / "certificate.pdf"),
+            str(artifacts / "certificate"),
+        ],
+        check=False,
+    )
 
     page = phone
     response = page.goto(live_server + urlsplit(scanned).path)
@@ -45,7 +61,9 @@ def test_phone_opens_the_verification_address_of_a_demo_certificate(live_server,
     page.screenshot(path=str(artifacts / "verify-valid-360x640.png"), full_page=True)
 
     page.goto(live_server + "/xac-minh")
-    page.get_by_label("Mã xác minh").fill(certificate.code[:-1].lower() + ("2" if certificate.code[-1] != "2" else "3"))
+    page.get_by_label("Mã xác minh").fill(
+        certificate.code[:-1].lower() + ("2" if certificate.code[-1] != "2" else "3")
+    )
     page.get_by_role("button", name="Kiểm tra").click()
     assert "có thể gõ nhầm" in page.inner_text("main")
     page.screenshot(path=str(artifacts / "verify-typo-360x640.png"), full_page=True)

@@ -3,7 +3,7 @@
 from contest import db as database
 
 
-def _sign_in(page, base: str, username: str, password: str) -> None:  # noqa: ANN001
+def _sign_in(page, base: str, username: str, password: str) -> None:
     page.goto(f"{base}/staff/login")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
@@ -26,7 +26,9 @@ def test_chair_approves_a_correction_and_the_public_page_shows_it(live_server, p
 
     _sign_in(phone, live_server, "truongban", "demo-chair-2023")
     with database.session_scope() as db:
-        v2 = db.query(PrizeList).filter(PrizeList.kind == "individual", PrizeList.version == 2).one()
+        v2 = (
+            db.query(PrizeList).filter(PrizeList.kind == "individual", PrizeList.version == 2).one()
+        )
         list_id = v2.id
     phone.goto(f"{live_server}/committee/lang-son-2023/prizes/{list_id}")
     phone.click("text=Phê duyệt (Trưởng ban)")

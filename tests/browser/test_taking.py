@@ -6,14 +6,13 @@ import re
 import time
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from contest import clock
 from contest.db import session_scope
+from contest.domain.registration import RegistrationInput
 from contest.models import Answer, Attempt, Contest, Round, RoundBank
 from contest.services import accounts
-from contest.domain.registration import RegistrationInput
 
 _serial = [0]
 
@@ -25,10 +24,23 @@ def _participant(contest_slug: str) -> tuple[str, str]:
     with session_scope() as db:
         contest = db.execute(select(Contest).where(Contest.slug == contest_slug)).scalar_one()
         citizen_id = f"0200900{n:05d}"
-        accounts.register_participant(db, contest, RegistrationInput(
-            full_name="Lường Văn " + "ƯớcABCDEFGHIJKLMNOPQRSTUVWXYZ"[n % 27], date_of_birth="02/01/1990", gender="male", citizen_id=citizen_id,
-            phone=f"091{n:07d}", email="", unit_code="LS-VANLANG", password="mat-khau-bi-mat", consent=True,
-        ), ip="127.0.0.1", user_agent="pytest")
+        accounts.register_participant(
+            db,
+            contest,
+            RegistrationInput(
+                full_name="Lường Văn " + "ƯớcABCDEFGHIJKLMNOPQRSTUVWXYZ"[n % 27],
+                date_of_birth="02/01/1990",
+                gender="male",
+                citizen_id=citizen_id,
+                phone=f"091{n:07d}",
+                email="",
+                unit_code="LS-VANLANG",
+                password="mat-khau-bi-mat",
+                consent=True,
+            ),
+            ip="127.0.0.1",
+            user_agent="pytest",
+        )
     return citizen_id, "mat-khau-bi-mat"
 
 
@@ -67,14 +79,19 @@ def _start(page, base: str) -> int:
 
 def _answers(attempt_id: int) -> dict[int, list[int]]:
     with session_scope() as db:
-        return {a.position: a.chosen for a in db.execute(select(Answer).where(Answer.attempt_id == attempt_id)).scalars()}
+        return {
+            a.position: a.chosen
+            for a in db.execute(select(Answer).where(Answer.attempt_id == attempt_id)).scalars()
+        }
 
 
 def _choose(page, position: int, letter_index: int = 0) -> None:
     page.locator(f"#q{position} label.option").nth(letter_index).click()
 
 
-def test_offline_answers_reach_the_server_when_the_connection_returns(live_server, phone, artifacts):
+def test_offline_answers_reach_the_server_when_the_connection_returns(
+    live_server, phone, artifacts
+):
     page = phone
     _open_round(time_limit_seconds=15 * 60)
     _sign_in(page, live_server, *_participant("lang-son-2023"))
@@ -129,12 +146,17 @@ def test_the_timer_reaching_zero_submits_the_attempt(live_server, phone, artifac
     _choose(page, 0, 1)
     page.locator("#s0").filter(has_text="Đã lưu").wait_for()
     page.wait_for_url(re.compile(rf".*/attempts/{attempt_id}$"), timeout=20000)
-    page.get_by_text("Bài thi đã được nộp").or_(page.get_by_text("tự động nộp")).first.wait_for(timeout=20000)
+    page.get_by_text("Bài thi đã được nộp").or_(page.get_by_text("tự động nộp")).first.wait_for(
+        timeout=20000
+    )
     page.screenshot(path=str(artifacts / "auto-submitted-360x640.png"))
     with session_scope() as db:
         attempt = db.get(Attempt, attempt_id)
         assert attempt.finalised_at is not None
-        assert attempt.submitted_at is not None and attempt.submitted_at <= attempt.deadline_at + timedelta(seconds=30)
+        assert (
+            attempt.submitted_at is not None
+            and attempt.submitted_at <= attempt.deadline_at + timedelta(seconds=30)
+        )
     _open_round(time_limit_seconds=15 * 60)
 
 
@@ -162,8 +184,15 @@ def test_attempt_page_is_usable_quickly_on_throttled_3g(live_server, phone, reco
     cdp = page.context.new_cdp_session(page)
     cdp.send("Network.enable")
     cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
-    cdp.send("Network.emulateNetworkConditions", {
-        "offline": False, "latency": 300, "downloadThroughput": 700 * 1024 / 8, "uploadThroughput": 700 * 1024 / 8})
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {
+            "offline": False,
+            "latency": 300,
+            "downloadThroughput": 700 * 1024 / 8,
+            "uploadThroughput": 700 * 1024 / 8,
+        },
+    )
     received = []
     cdp.on("Network.loadingFinished", lambda e: received.append(e["encodedDataLength"]))
     start = time.perf_counter()
@@ -174,6 +203,8 @@ def test_attempt_page_is_usable_quickly_on_throttled_3g(live_server, phone, reco
     transferred = sum(received)
     record_property("time_to_usable_s", round(usable, 2))
     record_property("transferred_bytes", transferred)
-    print(f"\nattempt page on 3G (300 ms RTT, 700 kbps): usable in {usable:.2f} s, {transferred / 1024:.1f} KB transferred")
+    print(
+        f"\nattempt page on 3G (300 ms RTT, 700 kbps): usable in {usable:.2f} s, {transferred / 1024:.1f} KB transferred"
+    )
     assert transferred <= 40 * 1024
     assert usable < 5

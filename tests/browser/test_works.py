@@ -4,14 +4,14 @@ from contest import db as database
 from contest.services.demo_works import AUTHORS, PASSWORD, SLUG
 
 
-def _sign_in(page, base: str, username: str, password: str) -> None:  # noqa: ANN001
+def _sign_in(page, base: str, username: str, password: str) -> None:
     page.goto(f"{base}/staff/login")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.click("form button")
 
 
-def _participant_sign_in(page, base: str, login: str) -> None:  # noqa: ANN001
+def _participant_sign_in(page, base: str, login: str) -> None:
     page.goto(f"{base}/c/{SLUG}/login")
     page.fill("input[name=login]", login)
     page.fill("input[name=password]", PASSWORD)

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from conftest import _postgres_available
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from conftest import _postgres_available
 from contest import scratch_db
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,7 +49,7 @@ def _redis_reason() -> str | None:
 
 
 @pytest.fixture(scope="module")
-def database():  # noqa: ANN201
+def database():
     reason = _postgres_available()
     if reason:
         pytest.skip(f"two processes need PostgreSQL (SQLite is one machine's file): {reason}")
@@ -61,10 +61,17 @@ def database():  # noqa: ANN201
 
 
 @pytest.fixture(scope="module")
-def contest_data(database):  # noqa: ANN001, ANN201
+def contest_data(database):
     from contest import clock
     from contest.db import make_engine
-    from contest.models import Participant, Question, QuestionBank, QuestionVersion, Round, RoundBank
+    from contest.models import (
+        Participant,
+        Question,
+        QuestionBank,
+        QuestionVersion,
+        Round,
+        RoundBank,
+    )
     from contest.services import contests
     from contest.services.context import SYSTEM
     from contest.services.passwords import hash_password
@@ -72,12 +79,32 @@ def contest_data(database):  # noqa: ANN001, ANN201
     engine = make_engine(database, pool_size=1)
     now = clock.now()
     with Session(engine, expire_on_commit=False) as db:
-        contest = contests.create_contest(db, SYSTEM, contests.ContestSpec(
-            slug="hai-may", title_vi="Cuộc thi tìm hiểu về chuyển đổi số", title_en="Contest", organiser_vi="BAN TỔ CHỨC",
-            place_vi="Lạng Sơn", rules_vi="Thể lệ.", rules_en="Rules.", min_age=12, age_cutoff=date(2023, 7, 3),
-            rounds=(contests.RoundSpec(1, "Tuần 1", "Week 1", now - timedelta(hours=1), now + timedelta(days=1),
-                                       questions_per_attempt=6, time_limit_seconds=15 * 60),),
-        ))
+        contest = contests.create_contest(
+            db,
+            SYSTEM,
+            contests.ContestSpec(
+                slug="hai-may",
+                title_vi="Cuộc thi tìm hiểu về chuyển đổi số",
+                title_en="Contest",
+                organiser_vi="BAN TỔ CHỨC",
+                place_vi="Lạng Sơn",
+                rules_vi="Thể lệ.",
+                rules_en="Rules.",
+                min_age=12,
+                age_cutoff=date(2023, 7, 3),
+                rounds=(
+                    contests.RoundSpec(
+                        1,
+                        "Tuần 1",
+                        "Week 1",
+                        now - timedelta(hours=1),
+                        now + timedelta(days=1),
+                        questions_per_attempt=6,
+                        time_limit_seconds=15 * 60,
+                    ),
+                ),
+            ),
+        )
         bank = QuestionBank(code="hai-may", title="Ngân hàng", revision=1, created_at=now)
         db.add(bank)
         db.flush()
@@ -85,17 +112,34 @@ def contest_data(database):  # noqa: ANN001, ANN201
             q = Question(bank_id=bank.id, fingerprint=f"hai-may-{i}", position=i)
             db.add(q)
             db.flush()
-            v = QuestionVersion(question_id=q.id, version=1, stem=f"Câu hỏi số {i + 1}?", created_at=now,
-                                options=[{"id": k, "text": f"Phương án {k}", "correct": k == 1} for k in range(1, 5)])
+            v = QuestionVersion(
+                question_id=q.id,
+                version=1,
+                stem=f"Câu hỏi số {i + 1}?",
+                created_at=now,
+                options=[
+                    {"id": k, "text": f"Phương án {k}", "correct": k == 1} for k in range(1, 5)
+                ],
+            )
             db.add(v)
             db.flush()
             q.current_version_id = v.id
         rnd = db.execute(select(Round).where(Round.contest_id == contest.id)).scalar_one()
         db.add(RoundBank(round_id=rnd.id, bank_id=bank.id))
-        db.add(Participant(contest_id=contest.id, full_name="Nguyễn Thị Hoà Bình", date_of_birth=date(1990, 8, 15),
-                           gender="female", citizen_id="020190012345", phone="0912345678",
-                           password_hash=hash_password(PASSWORD), consent_version="2023-07", consent_at=now,
-                           registered_at=now))
+        db.add(
+            Participant(
+                contest_id=contest.id,
+                full_name="Nguyễn Thị Hoà Bình",
+                date_of_birth=date(1990, 8, 15),
+                gender="female",
+                citizen_id="020190012345",
+                phone="0912345678",
+                password_hash=hash_password(PASSWORD),
+                consent_version="2023-07",
+                consent_at=now,
+                registered_at=now,
+            )
+        )
         db.commit()
     yield engine
     engine.dispose()
@@ -103,12 +147,34 @@ def contest_data(database):  # noqa: ANN001, ANN201
 
 def _start(url: str, env_extra: dict[str, str]) -> tuple[subprocess.Popen, str]:
     port = _free_port()
-    env = dict(os.environ, CONTEST_DATABASE_URL=url, CONTEST_SECRET_KEY="two-processes-share-this-secret-key-0123456789",
-               CONTEST_COOKIE_SECURE="false", CONTEST_SWEEP_INTERVAL_SECONDS="0", **env_extra)
+    env = dict(
+        os.environ,
+        CONTEST_DATABASE_URL=url,
+        CONTEST_SECRET_KEY="two-processes-share-this-secret-key-0123456789",
+        CONTEST_COOKIE_SECURE="false",
+        CONTEST_SWEEP_INTERVAL_SECONDS="0",
+        **env_extra,
+    )
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "contest.web.app:create_app", "--factory", "--host", "127.0.0.1",
-         "--port", str(port), "--no-access-log", "--log-level", "warning"],
-        cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "contest.web.app:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     return proc, f"http://127.0.0.1:{port}"
 
@@ -128,10 +194,16 @@ def _wait(proc: subprocess.Popen, base: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def two_servers(database, contest_data):  # noqa: ANN001, ANN201
+def two_servers(database, contest_data):
     redis_reason = _redis_reason()
-    extra = {} if redis_reason else {"CONTEST_RATE_LIMIT_STORAGE": f"redis://{REDIS[0]}:{REDIS[1]}",
-                                     "CONTEST_LOGIN_LIMIT_PER_ADDRESS": "3/5 minutes"}
+    extra = (
+        {}
+        if redis_reason
+        else {
+            "CONTEST_RATE_LIMIT_STORAGE": f"redis://{REDIS[0]}:{REDIS[1]}",
+            "CONTEST_LOGIN_LIMIT_PER_ADDRESS": "3/5 minutes",
+        }
+    )
     procs = [_start(database, extra) for _ in range(2)]
     try:
         for proc, base in procs:
@@ -144,7 +216,9 @@ def two_servers(database, contest_data):  # noqa: ANN001, ANN201
                 proc.wait(timeout=10)
 
 
-def test_an_attempt_continues_when_each_request_reaches_the_other_process(two_servers, contest_data):
+def test_an_attempt_continues_when_each_request_reaches_the_other_process(
+    two_servers, contest_data
+):
     (a, b), _ = two_servers
     from contest.models import Answer, Attempt
 
@@ -152,8 +226,15 @@ def test_an_attempt_continues_when_each_request_reaches_the_other_process(two_se
     with httpx.Client(follow_redirects=False, timeout=20) as http:
         page = http.get(f"{a}/c/hai-may/login", headers=ip)
         anon = page.cookies["contest_anon"]
-        r = http.post(f"{b}/c/hai-may/login", headers={**ip, "Cookie": f"contest_anon={anon}"},
-                      data={"login": "020190012345", "password": PASSWORD, "csrf_token": CSRF_RE.search(page.text)[1]})
+        r = http.post(
+            f"{b}/c/hai-may/login",
+            headers={**ip, "Cookie": f"contest_anon={anon}"},
+            data={
+                "login": "020190012345",
+                "password": PASSWORD,
+                "csrf_token": CSRF_RE.search(page.text)[1],
+            },
+        )
         assert r.status_code == 303, r.text  # the token made by process A is accepted by process B
         cookie = {"Cookie": f"contest_session={r.cookies['contest_session']}"}
 
@@ -171,31 +252,47 @@ def test_an_attempt_continues_when_each_request_reaches_the_other_process(two_se
         chosen = {}
         for n, pos in enumerate(positions):
             server = (a, b)[n % 2]
-            r = http.post(f"{server}{attempt_path}/answers/{pos}", data={f"q{pos}": str(n % 4), "seq": str(100 + n)},
-                          headers={**csrf, "HX-Request": "true"})
+            r = http.post(
+                f"{server}{attempt_path}/answers/{pos}",
+                data={f"q{pos}": str(n % 4), "seq": str(100 + n)},
+                headers={**csrf, "HX-Request": "true"},
+            )
             assert r.status_code == 200, r.text
             assert int(r.headers["X-Remaining"]) > 0
             chosen[pos] = n % 4
         # An older retry reaching the other process does not replace the newer answer.
-        r = http.post(f"{b}{attempt_path}/answers/0", data={"q0": "3", "seq": "1"}, headers={**csrf, "HX-Request": "true"})
+        r = http.post(
+            f"{b}{attempt_path}/answers/0",
+            data={"q0": "3", "seq": "1"},
+            headers={**csrf, "HX-Request": "true"},
+        )
         assert r.status_code == 200
 
         resumed = http.get(b + attempt_path, headers=cookie)  # B shows what A and B saved
-        checked = {(int(p), int(i)) for p, i in re.findall(r'name="q(\d+)" value="(\d+)" [^>]*checked', resumed.text)}
+        checked = {
+            (int(p), int(i))
+            for p, i in re.findall(r'name="q(\d+)" value="(\d+)" [^>]*checked', resumed.text)
+        }
         assert checked == set(chosen.items())
         again = http.post(f"{a}/c/hai-may/rounds/1/start", headers=csrf)
         assert again.headers["location"] == attempt_path  # resume, not a second paper
 
         r = http.post(f"{a}{attempt_path}/submit", headers={**csrf, "HX-Request": "true"})
         assert r.status_code == 200 and r.headers["HX-Redirect"] == attempt_path
-        late = http.post(f"{b}{attempt_path}/answers/0", data={"q0": "2", "seq": "999"},
-                         headers={**csrf, "HX-Request": "true"})
+        late = http.post(
+            f"{b}{attempt_path}/answers/0",
+            data={"q0": "2", "seq": "999"},
+            headers={**csrf, "HX-Request": "true"},
+        )
         assert late.status_code == 409  # B knows A's submit at once
 
     attempt_id = int(attempt_path.rsplit("/", 1)[1])
     with Session(contest_data) as db:
         attempt = db.get(Attempt, attempt_id)
-        stored = {a.position: a.chosen for a in db.execute(select(Answer).where(Answer.attempt_id == attempt_id)).scalars()}
+        stored = {
+            a.position: a.chosen
+            for a in db.execute(select(Answer).where(Answer.attempt_id == attempt_id)).scalars()
+        }
     assert attempt.submitted_at is not None and attempt.finalised_at is not None
     assert stored == {pos: [attempt.paper[pos]["o"][i]] for pos, i in chosen.items()}
     assert attempt.correct == sum(1 for pos, i in chosen.items() if attempt.paper[pos]["o"][i] == 1)
@@ -206,13 +303,21 @@ def test_a_rate_limit_in_redis_is_shared_by_both_processes(two_servers):
     if redis_reason:
         pytest.skip(f"the shared rate limit needs Redis: {redis_reason}")
     # A fresh address each run, so the Redis counters of earlier runs do not matter.
-    ip = {"X-Forwarded-For": f"10.{random.randrange(256)}.{random.randrange(256)}.{random.randrange(1, 255)}"}
+    ip = {
+        "X-Forwarded-For": f"10.{random.randrange(256)}.{random.randrange(256)}.{random.randrange(1, 255)}"
+    }
     with httpx.Client(follow_redirects=False, timeout=20) as http:
         page = http.get(f"{a}/c/hai-may/login", headers=ip)
         headers = {**ip, "Cookie": f"contest_anon={page.cookies['contest_anon']}"}
-        form = {"login": "020190012345", "password": "sai-mat-khau", "csrf_token": CSRF_RE.search(page.text)[1]}
-        statuses = [http.post(f"{server}/c/hai-may/login", headers=headers, data=form).status_code
-                    for server in (a, b, a, b)]
+        form = {
+            "login": "020190012345",
+            "password": "sai-mat-khau",
+            "csrf_token": CSRF_RE.search(page.text)[1],
+        }
+        statuses = [
+            http.post(f"{server}/c/hai-may/login", headers=headers, data=form).status_code
+            for server in (a, b, a, b)
+        ]
     # The limit is 3 per address: the fourth attempt is refused even though each process saw only two.
     assert statuses[:3] == [400, 400, 400]
     assert statuses[3] == 429

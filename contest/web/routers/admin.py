@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from starlette.concurrency import run_in_threadpool
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from contest.domain.errors import ContestError
 from contest.models import ROLES, Participant, StaffUser, Unit, WebSession
@@ -22,32 +22,57 @@ COMMITTEE = ("committee_member", "committee_chair")
 
 
 @router.get("")
-def dashboard(request: Request, db: Session = Depends(get_db), principal: Principal = Depends(require_staff())):  # noqa: ANN201
+def dashboard(
+    request: Request, db: Session = Depends(get_db), principal: Principal = Depends(require_staff())
+):
     items = [(c, contests.overview(db, c)) for c in contests.list_contests(db)]
     return render(request, "admin/index.html", {"items": items})
 
 
 @router.get("/contests/{slug}/units")
-def unit_page(request: Request, slug: str, db: Session = Depends(get_db),
-              principal: Principal = Depends(require_staff(*ORGANISERS, *COMMITTEE))):  # noqa: ANN201
+def unit_page(
+    request: Request,
+    slug: str,
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff(*ORGANISERS, *COMMITTEE)),
+):
     contest = contests.get_by_slug(db, slug)
-    return render(request, "admin/units.html", {"contest": contest, "tree": units.unit_tree(db, contest.id),
-                                                "result": None})
+    return render(
+        request,
+        "admin/units.html",
+        {"contest": contest, "tree": units.unit_tree(db, contest.id), "result": None},
+    )
 
 
 @router.post("/contests/{slug}/units/import")
-async def unit_import(request: Request, slug: str, file: UploadFile = File(...), dry_run: str = Form(""),
-                      db: Session = Depends(get_db),
-                      principal: Principal = Depends(require_staff(*ORGANISERS))):  # noqa: ANN201
+async def unit_import(
+    request: Request,
+    slug: str,
+    file: UploadFile = File(...),
+    dry_run: str = Form(""),
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff(*ORGANISERS)),
+):
     data = await file.read()
 
     # Database work off the event loop, like every plain `def` endpoint.
-    def import_and_render():  # noqa: ANN202
+    def import_and_render():
         contest = contests.get_by_slug(db, slug)
-        result = units.import_units(db, actor_for(request, principal), contest, data, file.filename or "units.csv",
-                                    dry_run=dry_run == "yes")
-        ctx = {"contest": contest, "tree": units.unit_tree(db, contest.id), "result": result,
-               "dry_run": dry_run == "yes", "filename": file.filename}
+        result = units.import_units(
+            db,
+            actor_for(request, principal),
+            contest,
+            data,
+            file.filename or "units.csv",
+            dry_run=dry_run == "yes",
+        )
+        ctx = {
+            "contest": contest,
+            "tree": units.unit_tree(db, contest.id),
+            "result": result,
+            "dry_run": dry_run == "yes",
+            "filename": file.filename,
+        }
         if is_htmx(request):
             return render(request, "admin/_units_body.html", ctx)
         return render(request, "admin/units.html", ctx, status_code=200 if result.ok else 422)
@@ -56,46 +81,89 @@ async def unit_import(request: Request, slug: str, file: UploadFile = File(...),
 
 
 @router.get("/contests/{slug}/participants")
-def participant_list(request: Request, slug: str, db: Session = Depends(get_db),
-                     principal: Principal = Depends(require_staff(*ORGANISERS, *COMMITTEE))):  # noqa: ANN201
+def participant_list(
+    request: Request,
+    slug: str,
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff(*ORGANISERS, *COMMITTEE)),
+):
     contest = contests.get_by_slug(db, slug)
     rows = db.execute(
-        select(Participant, Unit.name).outerjoin(Unit, Unit.id == Participant.unit_id)
-        .where(Participant.contest_id == contest.id).order_by(Participant.registered_at.desc()).limit(500)
+        select(Participant, Unit.name)
+        .outerjoin(Unit, Unit.id == Participant.unit_id)
+        .where(Participant.contest_id == contest.id)
+        .order_by(Participant.registered_at.desc())
+        .limit(500)
     ).all()
     return render(request, "admin/participants.html", {"contest": contest, "rows": rows})
 
 
 @router.get("/users")
-def user_page(request: Request, db: Session = Depends(get_db), principal: Principal = Depends(require_staff("admin"))):  # noqa: ANN201
-    return render(request, "admin/users.html", {"users": accounts.list_staff(db), "roles": ROLES, "error": None, "form": {}})
+def user_page(
+    request: Request,
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff("admin")),
+):
+    return render(
+        request,
+        "admin/users.html",
+        {"users": accounts.list_staff(db), "roles": ROLES, "error": None, "form": {}},
+    )
 
 
 @router.post("/users")
-def user_create(request: Request, username: str = Form(""), full_name: str = Form(""), password: str = Form(""),
-                roles: list[str] = Form([]), db: Session = Depends(get_db),
-                principal: Principal = Depends(require_staff("admin"))):  # noqa: ANN201
+def user_create(
+    request: Request,
+    username: str = Form(""),
+    full_name: str = Form(""),
+    password: str = Form(""),
+    roles: list[str] = Form([]),
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff("admin")),
+):
     try:
-        accounts.create_staff_user(db, actor_for(request, principal), username=username, full_name=full_name,
-                                   password=password, roles=roles)
+        accounts.create_staff_user(
+            db,
+            actor_for(request, principal),
+            username=username,
+            full_name=full_name,
+            password=password,
+            roles=roles,
+        )
     except ContestError as exc:
         db.rollback()
-        return render(request, "admin/users.html", {"users": accounts.list_staff(db), "roles": ROLES, "error": exc,
-                                                    "form": {"username": username, "full_name": full_name,
-                                                             "roles": roles}}, status_code=422)
+        return render(
+            request,
+            "admin/users.html",
+            {
+                "users": accounts.list_staff(db),
+                "roles": ROLES,
+                "error": exc,
+                "form": {"username": username, "full_name": full_name, "roles": roles},
+            },
+            status_code=422,
+        )
     return RedirectResponse("/admin/users", status_code=303)
 
 
 @router.get("/sessions")
-def session_page(request: Request, db: Session = Depends(get_db), principal: Principal = Depends(require_staff("admin"))):  # noqa: ANN201
+def session_page(
+    request: Request,
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff("admin")),
+):
     live = sessions.live_sessions(db)
     staff = {u.id: u for u in db.execute(select(StaffUser)).scalars()}
     return render(request, "admin/sessions.html", {"sessions": live, "staff": staff})
 
 
 @router.post("/sessions/{session_id}/end")
-def session_end(request: Request, session_id: int, db: Session = Depends(get_db),
-                principal: Principal = Depends(require_staff("admin"))):  # noqa: ANN201
+def session_end(
+    request: Request,
+    session_id: int,
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff("admin")),
+):
     sessions.end_session(db, actor_for(request, principal), session_id)
     if is_htmx(request):
         ws = db.get(WebSession, session_id)
@@ -105,5 +173,11 @@ def session_end(request: Request, session_id: int, db: Session = Depends(get_db)
 
 
 @router.get("/audit")
-def audit_page(request: Request, db: Session = Depends(get_db), principal: Principal = Depends(require_staff("admin"))):  # noqa: ANN201
-    return render(request, "admin/audit.html", {"entries": audit.recent(db, 200), "check": audit.verify(db)})
+def audit_page(
+    request: Request,
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff("admin")),
+):
+    return render(
+        request, "admin/audit.html", {"entries": audit.recent(db, 200), "check": audit.verify(db)}
+    )

@@ -33,7 +33,7 @@ def _signed_in(target: str, token: str, request: Request) -> Response:
 
 
 @router.get("/staff/login")
-def staff_login_page(request: Request, next: str | None = None, principal=Depends(get_principal)):  # noqa: A002, ANN001, ANN201
+def staff_login_page(request: Request, next: str | None = None, principal=Depends(get_principal)):  # noqa: A002
     return render(request, "staff_login.html", {"next": safe_next(next, "/admin"), "error": None})
 
 
@@ -44,19 +44,28 @@ def staff_login(
     password: str = Form(""),
     next: str = Form("/admin"),  # noqa: A002
     db: Session = Depends(get_db),
-):  # noqa: ANN201
+):
     try:
-        _, token = accounts.staff_sign_in(db, username=username, password=password, ip=client_ip(request),
-                                          user_agent=request.headers.get("user-agent", ""))
+        _, token = accounts.staff_sign_in(
+            db,
+            username=username,
+            password=password,
+            ip=client_ip(request),
+            user_agent=request.headers.get("user-agent", ""),
+        )
     except ContestError as exc:
         status = 429 if isinstance(exc, RateLimited) else 400
-        return render(request, "staff_login.html", {"next": safe_next(next, "/admin"), "error": exc,
-                                                     "username": username}, status_code=status)
+        return render(
+            request,
+            "staff_login.html",
+            {"next": safe_next(next, "/admin"), "error": exc, "username": username},
+            status_code=status,
+        )
     return _signed_in(safe_next(next, "/admin"), token, request)
 
 
 @router.post("/logout")
-def logout(request: Request, db: Session = Depends(get_db), principal=Depends(get_principal)):  # noqa: ANN001, ANN201
+def logout(request: Request, db: Session = Depends(get_db), principal=Depends(get_principal)):
     target = "/"
     if principal is not None:
         if principal.participant is not None:
@@ -68,12 +77,21 @@ def logout(request: Request, db: Session = Depends(get_db), principal=Depends(ge
     return response
 
 
-def _register_context(db: Session, contest, form: dict | None = None, errors: dict | None = None) -> dict:  # noqa: ANN001
-    return {"contest": contest, "units": unit_tree(db, contest.id), "form": form or {}, "errors": errors or {}}
+def _register_context(
+    db: Session, contest, form: dict | None = None, errors: dict | None = None
+) -> dict:
+    return {
+        "contest": contest,
+        "units": unit_tree(db, contest.id),
+        "form": form or {},
+        "errors": errors or {},
+    }
 
 
 @router.get("/c/{slug}/register")
-def register_page(request: Request, slug: str, db: Session = Depends(get_db), principal=Depends(get_principal)):  # noqa: ANN001, ANN201
+def register_page(
+    request: Request, slug: str, db: Session = Depends(get_db), principal=Depends(get_principal)
+):
     contest = contests.get_by_slug(db, slug)
     return render(request, "register.html", _register_context(db, contest))
 
@@ -92,13 +110,27 @@ def register(
     password: str = Form(""),
     consent: str = Form(""),
     db: Session = Depends(get_db),
-):  # noqa: ANN201
+):
     contest = contests.get_by_slug(db, slug)
-    data = RegistrationInput(full_name, date_of_birth, gender, citizen_id, phone, email, unit_code, password,
-                             consent == "yes")
+    data = RegistrationInput(
+        full_name,
+        date_of_birth,
+        gender,
+        citizen_id,
+        phone,
+        email,
+        unit_code,
+        password,
+        consent == "yes",
+    )
     try:
-        _, token = accounts.register_participant(db, contest, data, ip=client_ip(request),
-                                                 user_agent=request.headers.get("user-agent", ""))
+        _, token = accounts.register_participant(
+            db,
+            contest,
+            data,
+            ip=client_ip(request),
+            user_agent=request.headers.get("user-agent", ""),
+        )
     except ContestError as exc:
         errors = exc.by_field() if isinstance(exc, InvalidInput) else {"": exc}
         form = {k: v for k, v in data.__dict__.items() if k != "password"}
@@ -109,11 +141,19 @@ def register(
 
 
 @router.get("/c/{slug}/login")
-def participant_login_page(request: Request, slug: str, next: str | None = None, db: Session = Depends(get_db),  # noqa: A002
-                           principal=Depends(get_principal)):  # noqa: ANN001, ANN201
+def participant_login_page(
+    request: Request,
+    slug: str,
+    next: str | None = None,  # noqa: A002 — the query parameter is named "next"
+    db: Session = Depends(get_db),
+    principal=Depends(get_principal),
+):
     contest = contests.get_by_slug(db, slug)
-    return render(request, "participant_login.html", {"contest": contest, "error": None,
-                                                      "next": safe_next(next, f"/c/{slug}/me")})
+    return render(
+        request,
+        "participant_login.html",
+        {"contest": contest, "error": None, "next": safe_next(next, f"/c/{slug}/me")},
+    )
 
 
 @router.post("/c/{slug}/login")
@@ -124,14 +164,24 @@ def participant_login(
     password: str = Form(""),
     next: str = Form(""),  # noqa: A002
     db: Session = Depends(get_db),
-):  # noqa: ANN201
+):
     contest = contests.get_by_slug(db, slug)
     target = safe_next(next, f"/c/{slug}/me")
     try:
-        _, token = accounts.participant_sign_in(db, contest, login=login, password=password, ip=client_ip(request),
-                                                user_agent=request.headers.get("user-agent", ""))
+        _, token = accounts.participant_sign_in(
+            db,
+            contest,
+            login=login,
+            password=password,
+            ip=client_ip(request),
+            user_agent=request.headers.get("user-agent", ""),
+        )
     except ContestError as exc:
         status = 429 if isinstance(exc, RateLimited) else 400
-        return render(request, "participant_login.html", {"contest": contest, "error": exc, "login": login,
-                                                          "next": target}, status_code=status)
+        return render(
+            request,
+            "participant_login.html",
+            {"contest": contest, "error": exc, "login": login, "next": target},
+            status_code=status,
+        )
     return _signed_in(target, token, request)

@@ -32,8 +32,11 @@ def _ctx(db: Session, slug: str, number: int | None = None) -> dict:
 
 
 @router.get("")
-def contests_page(request: Request, db: Session = Depends(get_db),
-                  principal: Principal = Depends(require_staff(*READERS))):  # noqa: ANN201
+def contests_page(
+    request: Request,
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff(*READERS)),
+):
     found = contests.list_contests(db)
     if len(found) == 1:
         return RedirectResponse(f"/committee/{found[0].slug}", status_code=303)
@@ -41,8 +44,12 @@ def contests_page(request: Request, db: Session = Depends(get_db),
 
 
 @router.get("/{slug}")
-def index(request: Request, slug: str, db: Session = Depends(get_db),
-          principal: Principal = Depends(require_staff(*READERS))):  # noqa: ANN201
+def index(
+    request: Request,
+    slug: str,
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff(*READERS)),
+):
     ctx = _ctx(db, slug)
     ctx["closed"] = {r.id: db.get(RoundResult, r.id) for r in ctx["rounds"]}
     ctx["lists"] = prizes.lists_of(db, ctx["contest"].id)
@@ -50,40 +57,74 @@ def index(request: Request, slug: str, db: Session = Depends(get_db),
 
 
 @router.post("/{slug}/rounds/{number}/close")
-def close(request: Request, slug: str, number: int, db: Session = Depends(get_db),
-          principal: Principal = Depends(require_staff(*COMMITTEE))):  # noqa: ANN201
+def close(
+    request: Request,
+    slug: str,
+    number: int,
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff(*COMMITTEE)),
+):
     results.close_round(db, actor_for(request, principal), results.get_round(db, slug, number))
     return RedirectResponse(f"/committee/{slug}/rounds/{number}/flags", status_code=303)
 
 
 def _flags_ctx(db: Session, slug: str, number: int, code: str | None, state: str | None) -> dict:
     ctx = _ctx(db, slug, number)
-    ctx.update(rows=screening.flag_rows(db, ctx["round"], code=code or None, state=state or None),
-               codes=[c.value for c in FlagCode], code=code or "", state=state or "")
+    ctx.update(
+        rows=screening.flag_rows(db, ctx["round"], code=code or None, state=state or None),
+        codes=[c.value for c in FlagCode],
+        code=code or "",
+        state=state or "",
+    )
     return ctx
 
 
 @router.get("/{slug}/rounds/{number}/flags")
-def flags(request: Request, slug: str, number: int, code: str = "", state: str = "", db: Session = Depends(get_db),
-          principal: Principal = Depends(require_staff(*READERS))):  # noqa: ANN201
+def flags(
+    request: Request,
+    slug: str,
+    number: int,
+    code: str = "",
+    state: str = "",
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff(*READERS)),
+):
     return render(request, "committee/flags.html", _flags_ctx(db, slug, number, code, state))
 
 
 @router.post("/{slug}/rounds/{number}/decisions")
-def decide(request: Request, slug: str, number: int, subject_ids: list[int] = Form([]),
-           subject_kind: str = Form("attempt"), eligible: str = Form(""), reason: str = Form(""),
-           code: str = Form(""), state: str = Form(""), db: Session = Depends(get_db),
-           principal: Principal = Depends(require_staff(*COMMITTEE))):  # noqa: ANN201
+def decide(
+    request: Request,
+    slug: str,
+    number: int,
+    subject_ids: list[int] = Form([]),
+    subject_kind: str = Form("attempt"),
+    eligible: str = Form(""),
+    reason: str = Form(""),
+    code: str = Form(""),
+    state: str = Form(""),
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff(*COMMITTEE)),
+):
     round_ = results.get_round(db, slug, number)
     error = None
     try:
-        screening.decide(db, actor_for(request, principal), round_, subject_kind, subject_ids, eligible == "yes",
-                         reason)
+        screening.decide(
+            db,
+            actor_for(request, principal),
+            round_,
+            subject_kind,
+            subject_ids,
+            eligible == "yes",
+            reason,
+        )
     except ContestError as exc:
         db.rollback()
         error = exc
     if error is None and not is_htmx(request):
-        return RedirectResponse(f"/committee/{slug}/rounds/{number}/flags?code={code}&state={state}", status_code=303)
+        return RedirectResponse(
+            f"/committee/{slug}/rounds/{number}/flags?code={code}&state={state}", status_code=303
+        )
     ctx = _flags_ctx(db, slug, number, code, state)
     ctx["error"] = error
     name = "committee/_flag_rows.html" if is_htmx(request) else "committee/flags.html"
@@ -91,37 +132,62 @@ def decide(request: Request, slug: str, number: int, subject_ids: list[int] = Fo
 
 
 @router.get("/{slug}/rounds/{number}/ranking")
-def ranking(request: Request, slug: str, number: int, db: Session = Depends(get_db),
-            principal: Principal = Depends(require_staff(*READERS))):  # noqa: ANN201
+def ranking(
+    request: Request,
+    slug: str,
+    number: int,
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff(*READERS)),
+):
     ctx = _ctx(db, slug, number)
     data = results.load_round(db, ctx["round"])
-    ctx.update(rows=results.individual_ranking(db, ctx["round"], data), true_figure=data.true_figure,
-               order=[results.KEY_WORDS[k][0 if language(request) == "vi" else 1] for k in data.order])
+    ctx.update(
+        rows=results.individual_ranking(db, ctx["round"], data),
+        true_figure=data.true_figure,
+        order=[results.KEY_WORDS[k][0 if language(request) == "vi" else 1] for k in data.order],
+    )
     return render(request, "committee/ranking.html", ctx)
 
 
 @router.get("/{slug}/rounds/{number}/statistics")
-def stats(request: Request, slug: str, number: int, db: Session = Depends(get_db),
-          principal: Principal = Depends(require_staff(*READERS))):  # noqa: ANN201
+def stats(
+    request: Request,
+    slug: str,
+    number: int,
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff(*READERS)),
+):
     ctx = _ctx(db, slug, number)
     ctx["stats"] = statistics.question_statistics(db, ctx["round"])
     return render(request, "committee/statistics.html", ctx)
 
 
 @router.post("/{slug}/rounds/{number}/statistics/{version_id}/key")
-def correct_key(request: Request, slug: str, number: int, version_id: int, correct_options: list[str] = Form([]),
-                reason: str = Form(""), db: Session = Depends(get_db),
-                principal: Principal = Depends(require_staff(*COMMITTEE))):  # noqa: ANN201
+def correct_key(
+    request: Request,
+    slug: str,
+    number: int,
+    version_id: int,
+    correct_options: list[str] = Form([]),
+    reason: str = Form(""),
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff(*COMMITTEE)),
+):
     ctx = _ctx(db, slug, number)
-    report = statistics.correct_key(db, actor_for(request, principal), ctx["round"], version_id, correct_options,
-                                    reason)
+    report = statistics.correct_key(
+        db, actor_for(request, principal), ctx["round"], version_id, correct_options, reason
+    )
     ctx.update(stats=statistics.question_statistics(db, ctx["round"]), report=report)
     return render(request, "committee/statistics.html", ctx)
 
 
 @router.get("/{slug}/collectives")
-def collectives(request: Request, slug: str, db: Session = Depends(get_db),
-                principal: Principal = Depends(require_staff(*READERS))):  # noqa: ANN201
+def collectives(
+    request: Request,
+    slug: str,
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff(*READERS)),
+):
     ctx = _ctx(db, slug)
     ctx["result"] = prizes.collective_ranking(db, ctx["contest"])
     ctx["tiers"] = {t.code: t.label_vi for t in ctx["result"].allocation.plan.tiers}
@@ -129,8 +195,14 @@ def collectives(request: Request, slug: str, db: Session = Depends(get_db),
 
 
 @router.post("/{slug}/prizes/allocate")
-def allocate(request: Request, slug: str, target: str = Form(""), correction: str = Form(""),
-             db: Session = Depends(get_db), principal: Principal = Depends(require_staff(*COMMITTEE))):  # noqa: ANN201
+def allocate(
+    request: Request,
+    slug: str,
+    target: str = Form(""),
+    correction: str = Form(""),
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff(*COMMITTEE)),
+):
     contest = contests.get_by_slug(db, slug)
     actor = actor_for(request, principal)
     note = correction.strip() or None
@@ -139,11 +211,13 @@ def allocate(request: Request, slug: str, target: str = Form(""), correction: st
     else:
         if not target.isdigit():
             raise ContestError("Chưa chọn đợt thi.", "No round chosen.", field="target")
-        pl = prizes.allocate(db, actor, results.get_round(db, slug, int(target)), correction_note=note).prize_list
+        pl = prizes.allocate(
+            db, actor, results.get_round(db, slug, int(target)), correction_note=note
+        ).prize_list
     return RedirectResponse(f"/committee/{slug}/prizes/{pl.id}", status_code=303)
 
 
-def _list_in(db: Session, slug: str, list_id: int):  # noqa: ANN202
+def _list_in(db: Session, slug: str, list_id: int):
     contest = contests.get_by_slug(db, slug)
     pl = prizes.get_list(db, list_id)
     if pl.contest_id != contest.id:
@@ -152,24 +226,56 @@ def _list_in(db: Session, slug: str, list_id: int):  # noqa: ANN202
 
 
 @router.get("/{slug}/prizes/{list_id}")
-def prize_list(request: Request, slug: str, list_id: int, db: Session = Depends(get_db),
-               principal: Principal = Depends(require_staff(*READERS))):  # noqa: ANN201
+def prize_list(
+    request: Request,
+    slug: str,
+    list_id: int,
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff(*READERS)),
+):
     contest, pl = _list_in(db, slug, list_id)
-    people = prizes.participant_names(db, {e.participant_id for e in pl.entries if e.participant_id})
-    units = {u.id: u for u in db.execute(select(Unit).where(Unit.contest_id == contest.id)).scalars()}
+    people = prizes.participant_names(
+        db, {e.participant_id for e in pl.entries if e.participant_id}
+    )
+    units = {
+        u.id: u for u in db.execute(select(Unit).where(Unit.contest_id == contest.id)).scalars()
+    }
     round_ = db.get(Round, pl.round_id) if pl.round_id else None
-    plan = prizes.plan_for(db, contest.id, pl.round_id, required=False) if pl.kind == "individual" else None
-    return render(request, "committee/prize_list.html", {
-        "tiers": plan.tiers_in_order if plan else (),
-        "contest": contest, "pl": pl, "people": people, "units": units, "round": round_,
-        "versions": [x for x in prizes.lists_of(db, contest.id) if x.kind == pl.kind and x.round_id == pl.round_id],
-    })
+    plan = (
+        prizes.plan_for(db, contest.id, pl.round_id, required=False)
+        if pl.kind == "individual"
+        else None
+    )
+    return render(
+        request,
+        "committee/prize_list.html",
+        {
+            "tiers": plan.tiers_in_order if plan else (),
+            "contest": contest,
+            "pl": pl,
+            "people": people,
+            "units": units,
+            "round": round_,
+            "versions": [
+                x
+                for x in prizes.lists_of(db, contest.id)
+                if x.kind == pl.kind and x.round_id == pl.round_id
+            ],
+        },
+    )
 
 
 @router.post("/{slug}/prizes/{list_id}/lines/{entry_id}")
-def edit_line(request: Request, slug: str, list_id: int, entry_id: int, tier_code: str = Form(""),
-              reason: str = Form(""), db: Session = Depends(get_db),
-              principal: Principal = Depends(require_staff(*COMMITTEE))):  # noqa: ANN201
+def edit_line(
+    request: Request,
+    slug: str,
+    list_id: int,
+    entry_id: int,
+    tier_code: str = Form(""),
+    reason: str = Form(""),
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff(*COMMITTEE)),
+):
     """Settle a tie or withdraw a line of a draft, with a reason; refused once approved."""
     _, pl = _list_in(db, slug, list_id)
     if entry_id not in {e.id for e in pl.entries}:
@@ -178,9 +284,14 @@ def edit_line(request: Request, slug: str, list_id: int, entry_id: int, tier_cod
     return RedirectResponse(f"/committee/{slug}/prizes/{list_id}", status_code=303)
 
 
-def _transition(name: str, *roles: str):  # noqa: ANN202
-    def endpoint(request: Request, slug: str, list_id: int, db: Session = Depends(get_db),
-                 principal: Principal = Depends(require_staff(*roles))):  # noqa: ANN202
+def _transition(name: str, *roles: str):
+    def endpoint(
+        request: Request,
+        slug: str,
+        list_id: int,
+        db: Session = Depends(get_db),
+        principal: Principal = Depends(require_staff(*roles)),
+    ):
         _, pl = _list_in(db, slug, list_id)
         getattr(prizes, name)(db, actor_for(request, principal), pl)
         return RedirectResponse(f"/committee/{slug}/prizes/{list_id}", status_code=303)
@@ -195,8 +306,15 @@ router.post("/{slug}/prizes/{list_id}/publish")(_transition("publish", *COMMITTE
 
 
 @router.get("/{slug}/export/{kind}.xlsx")
-def export(request: Request, slug: str, kind: str, round: int | None = None, list_id: int | None = None,  # noqa: A002
-           db: Session = Depends(get_db), principal: Principal = Depends(require_staff(*READERS))) -> Response:
+def export(
+    request: Request,
+    slug: str,
+    kind: str,
+    round: int | None = None,  # noqa: A002 — the query parameter is named "round"
+    list_id: int | None = None,
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff(*READERS)),
+) -> Response:
     contest = contests.get_by_slug(db, slug)
     r = results.get_round(db, slug, round) if round is not None else None
     if kind == "ranking" and r is not None:
@@ -212,5 +330,8 @@ def export(request: Request, slug: str, kind: str, round: int | None = None, lis
         data, name = exports.decisions_xlsx(db, contest, r), "quyet-dinh-xet-hop-le"
     else:
         raise NotFound("Không có tệp xuất này.", "No such export.")
-    return Response(data, media_type=XLSX,
-                    headers={"Content-Disposition": f'attachment; filename="{slug}-{name}.xlsx"'})
+    return Response(
+        data,
+        media_type=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="{slug}-{name}.xlsx"'},
+    )

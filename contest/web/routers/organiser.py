@@ -9,10 +9,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from starlette.concurrency import run_in_threadpool
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from contest.config import get_settings
 from contest.domain.errors import ContestError, InvalidInput
@@ -43,6 +43,7 @@ def _errors(exc: ContestError) -> list[ContestError]:
 
 # --------------------------------------------------------------------------- staged uploads
 
+
 def _sweep_uploads() -> None:
     if not UPLOAD_DIR.exists():
         return
@@ -58,19 +59,33 @@ def _stage(files: list[tuple[str, bytes]], staff_id: int, bank: str, title: str)
     folder.mkdir(parents=True, mode=0o700)
     for n, (_, data) in enumerate(files):
         (folder / f"{n}.bin").write_bytes(data)
-    (folder / "manifest.json").write_text(json.dumps(
-        {"staff_id": staff_id, "bank": bank, "title": title, "names": [name for name, _ in files]}))
+    (folder / "manifest.json").write_text(
+        json.dumps(
+            {
+                "staff_id": staff_id,
+                "bank": bank,
+                "title": title,
+                "names": [name for name, _ in files],
+            }
+        )
+    )
     return token
 
 
 def _unstage(token: str, staff_id: int) -> tuple[dict, list[tuple[str, bytes]]]:
-    expired = ContestError("Phiên tải tệp đã hết hạn hoặc không tồn tại; hãy tải tệp lên lại.",
-                           "The upload has expired or does not exist; upload the files again.", field="token")
+    expired = ContestError(
+        "Phiên tải tệp đã hết hạn hoặc không tồn tại; hãy tải tệp lên lại.",
+        "The upload has expired or does not exist; upload the files again.",
+        field="token",
+    )
     if not token or not token.replace("-", "").replace("_", "").isalnum():
         raise expired
     folder = UPLOAD_DIR / token
     manifest_file = folder / "manifest.json"
-    if not manifest_file.exists() or time.time() - manifest_file.stat().st_mtime > UPLOAD_TTL_SECONDS:
+    if (
+        not manifest_file.exists()
+        or time.time() - manifest_file.stat().st_mtime > UPLOAD_TTL_SECONDS
+    ):
         raise expired
     manifest = json.loads(manifest_file.read_text())
     if manifest["staff_id"] != staff_id:
@@ -82,14 +97,20 @@ def _unstage(token: str, staff_id: int) -> tuple[dict, list[tuple[str, bytes]]]:
 async def _read_uploads(uploads: list[UploadFile]) -> list[tuple[str, bytes]]:
     limit = get_settings().upload_max_bytes
     if len(uploads) > MAX_FILES:
-        raise ContestError(f"Mỗi lần tải lên tối đa {MAX_FILES} tệp.", f"Upload at most {MAX_FILES} files at a time.",
-                           field="files")
+        raise ContestError(
+            f"Mỗi lần tải lên tối đa {MAX_FILES} tệp.",
+            f"Upload at most {MAX_FILES} files at a time.",
+            field="files",
+        )
     out = []
     for upload in uploads:
         data = await upload.read(limit + 1)
         if len(data) > limit:
-            raise ContestError(f"Tệp '{upload.filename}' lớn hơn {limit // (1024 * 1024)} MB.",
-                               f"The file '{upload.filename}' is larger than {limit // (1024 * 1024)} MB.", field="files")
+            raise ContestError(
+                f"Tệp '{upload.filename}' lớn hơn {limit // (1024 * 1024)} MB.",
+                f"The file '{upload.filename}' is larger than {limit // (1024 * 1024)} MB.",
+                field="files",
+            )
         if upload.filename:
             out.append((Path(upload.filename).name, data))
     return out
@@ -97,22 +118,41 @@ async def _read_uploads(uploads: list[UploadFile]) -> list[tuple[str, bytes]]:
 
 # --------------------------------------------------------------------------- banks
 
-def _banks_page(request: Request, db: Session, *, error: ContestError | None = None, form: dict | None = None,
-                status: int = 200) -> Response:
-    return render(request, "organiser/banks.html", {"banks": banks.list_banks(db), "error": error,
-                                                    "form": form or {}}, status_code=status)
+
+def _banks_page(
+    request: Request,
+    db: Session,
+    *,
+    error: ContestError | None = None,
+    form: dict | None = None,
+    status: int = 200,
+) -> Response:
+    return render(
+        request,
+        "organiser/banks.html",
+        {"banks": banks.list_banks(db), "error": error, "form": form or {}},
+        status_code=status,
+    )
 
 
 @router.get("/banks")
-def bank_list(request: Request, db: Session = Depends(get_db),
-              principal: Principal = Depends(require_staff(*READERS))):  # noqa: ANN201
+def bank_list(
+    request: Request,
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff(*READERS)),
+):
     return _banks_page(request, db)
 
 
 @router.post("/banks/preview")
-async def bank_preview(request: Request, files: list[UploadFile], bank: str = Form(""), title: str = Form(""),
-                       db: Session = Depends(get_db),
-                       principal: Principal = Depends(require_staff(*ORGANISERS))):  # noqa: ANN201
+async def bank_preview(
+    request: Request,
+    files: list[UploadFile],
+    bank: str = Form(""),
+    title: str = Form(""),
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff(*ORGANISERS)),
+):
     form = {"bank": bank, "title": title}
     try:
         payload = await _read_uploads(files)
@@ -120,123 +160,263 @@ async def bank_preview(request: Request, files: list[UploadFile], bank: str = Fo
         return await run_in_threadpool(_banks_page, request, db, error=exc, form=form, status=422)
 
     # Parsing a large workbook takes seconds: never on the event loop that serves saves.
-    def preview_and_render():  # noqa: ANN202
+    def preview_and_render():
         try:
             preview = banks.preview_import(db, payload, bank)
         except ContestError as exc:
             return _banks_page(request, db, error=exc, form=form, status=422)
         token = _stage(payload, principal.staff.id, preview.bank_code, title) if preview.ok else ""
-        return render(request, "organiser/preview.html", {"preview": preview, "token": token, "form": form},
-                      status_code=200 if preview.ok else 422)
+        return render(
+            request,
+            "organiser/preview.html",
+            {"preview": preview, "token": token, "form": form},
+            status_code=200 if preview.ok else 422,
+        )
 
     return await run_in_threadpool(preview_and_render)
 
 
 @router.post("/banks/confirm")
-def bank_confirm(request: Request, token: str = Form(""), db: Session = Depends(get_db),
-                 principal: Principal = Depends(require_staff(*ORGANISERS))):  # noqa: ANN201
+def bank_confirm(
+    request: Request,
+    token: str = Form(""),
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff(*ORGANISERS)),
+):
     try:
         manifest, files = _unstage(token, principal.staff.id)
-        report = banks.import_questions(db, actor_for(request, principal), manifest["bank"], files,
-                                        bank_title=manifest["title"] or None)
+        report = banks.import_questions(
+            db,
+            actor_for(request, principal),
+            manifest["bank"],
+            files,
+            bank_title=manifest["title"] or None,
+        )
     except ContestError as exc:
         return _banks_page(request, db, error=exc, status=422)
     if not report.ok:
         preview = banks.preview_import(db, files, manifest["bank"])
-        return render(request, "organiser/preview.html", {"preview": preview, "token": "", "form": manifest},
-                      status_code=422)
+        return render(
+            request,
+            "organiser/preview.html",
+            {"preview": preview, "token": "", "form": manifest},
+            status_code=422,
+        )
     shutil.rmtree(UPLOAD_DIR / token, ignore_errors=True)
-    return RedirectResponse(f"/organiser/banks/{report.bank}?imported={report.imported}", status_code=303)
+    return RedirectResponse(
+        f"/organiser/banks/{report.bank}?imported={report.imported}", status_code=303
+    )
 
 
 @router.get("/banks/{code}")
-def bank_detail(request: Request, code: str, page: int = 1, imported: int | None = None,
-                db: Session = Depends(get_db),
-                principal: Principal = Depends(require_staff(*READERS))):  # noqa: ANN201
-    return render(request, "organiser/bank.html", {"p": banks.bank_page(db, code, page), "imported": imported})
+def bank_detail(
+    request: Request,
+    code: str,
+    page: int = 1,
+    imported: int | None = None,
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff(*READERS)),
+):
+    return render(
+        request, "organiser/bank.html", {"p": banks.bank_page(db, code, page), "imported": imported}
+    )
 
 
 @router.get("/banks/{code}/export.{fmt}")
-def bank_export(code: str, fmt: str, db: Session = Depends(get_db),
-                principal: Principal = Depends(require_staff(*READERS))) -> Response:
+def bank_export(
+    code: str,
+    fmt: str,
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff(*READERS)),
+) -> Response:
     data = banks.export_bank(db, code, fmt)
-    media = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if fmt == "xlsx"
-             else "text/plain; charset=utf-8")
+    media = (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        if fmt == "xlsx"
+        else "text/plain; charset=utf-8"
+    )
     suffix = "xlsx" if fmt == "xlsx" else "gift.txt"
-    return Response(data, media_type=media,
-                    headers={"Content-Disposition": f'attachment; filename="{code}.{suffix}"'})
+    return Response(
+        data,
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="{code}.{suffix}"'},
+    )
 
 
-def _question_form(question, version) -> dict:  # noqa: ANN001
+def _question_form(question, version) -> dict:
     options = [{"text": o["text"], "correct": o["correct"]} for o in version.options]
     options += [{"text": "", "correct": False}] * max(0, 6 - len(options))
-    return {"stem": version.stem, "options": options, "topic": version.topic or "",
-            "difficulty": version.difficulty or "", "explanation": version.explanation or ""}
+    return {
+        "stem": version.stem,
+        "options": options,
+        "topic": version.topic or "",
+        "difficulty": version.difficulty or "",
+        "explanation": version.explanation or "",
+    }
 
 
 @router.get("/questions/{question_id}")
-def question_edit_page(request: Request, question_id: int, db: Session = Depends(get_db),
-                       principal: Principal = Depends(require_staff(*ORGANISERS))):  # noqa: ANN201
+def question_edit_page(
+    request: Request,
+    question_id: int,
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff(*ORGANISERS)),
+):
     question, version, bank = banks.question_with_version(db, question_id)
-    return render(request, "organiser/question.html", {"question": question, "version": version, "bank": bank,
-                                                       "form": _question_form(question, version), "errors": []})
+    return render(
+        request,
+        "organiser/question.html",
+        {
+            "question": question,
+            "version": version,
+            "bank": bank,
+            "form": _question_form(question, version),
+            "errors": [],
+        },
+    )
 
 
 @router.post("/questions/{question_id}")
-def question_edit(request: Request, question_id: int, stem: str = Form(""), option: list[str] = Form([]),
-                  correct: list[int] = Form([]), topic: str = Form(""), difficulty: str = Form(""),
-                  explanation: str = Form(""), db: Session = Depends(get_db),
-                  principal: Principal = Depends(require_staff(*ORGANISERS))):  # noqa: ANN201
+def question_edit(
+    request: Request,
+    question_id: int,
+    stem: str = Form(""),
+    option: list[str] = Form([]),
+    correct: list[int] = Form([]),
+    topic: str = Form(""),
+    difficulty: str = Form(""),
+    explanation: str = Form(""),
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff(*ORGANISERS)),
+):
     question, version, bank = banks.question_with_version(db, question_id)
     pairs = [(text, i in correct) for i, text in enumerate(option)]
     try:
-        banks.edit_question(db, actor_for(request, principal), question_id, stem=stem, options=pairs, topic=topic,
-                            difficulty=difficulty or None, explanation=explanation)
+        banks.edit_question(
+            db,
+            actor_for(request, principal),
+            question_id,
+            stem=stem,
+            options=pairs,
+            topic=topic,
+            difficulty=difficulty or None,
+            explanation=explanation,
+        )
     except ContestError as exc:
         db.rollback()
-        form = {"stem": stem, "options": [{"text": t, "correct": c} for t, c in pairs], "topic": topic,
-                "difficulty": difficulty, "explanation": explanation}
-        return render(request, "organiser/question.html", {"question": question, "version": version, "bank": bank,
-                                                           "form": form, "errors": _errors(exc)}, status_code=422)
+        form = {
+            "stem": stem,
+            "options": [{"text": t, "correct": c} for t, c in pairs],
+            "topic": topic,
+            "difficulty": difficulty,
+            "explanation": explanation,
+        }
+        return render(
+            request,
+            "organiser/question.html",
+            {
+                "question": question,
+                "version": version,
+                "bank": bank,
+                "form": form,
+                "errors": _errors(exc),
+            },
+            status_code=422,
+        )
     return RedirectResponse(f"/organiser/banks/{bank.code}", status_code=303)
 
 
 # --------------------------------------------------------------------------- contests
 
+
 @router.get("/contests")
-def contest_list(request: Request, db: Session = Depends(get_db),
-                 principal: Principal = Depends(require_staff(*READERS))):  # noqa: ANN201
+def contest_list(
+    request: Request,
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff(*READERS)),
+):
     return render(request, "organiser/contests.html", {"contests": contests.list_contests(db)})
 
 
-def _contest_input(slug: str, title_vi: str, title_en: str, organiser_vi: str, place_vi: str, rules_vi: str,
-                   rules_en: str, min_age: str, age_cutoff: str, registration_open: str) -> rounds.ContestInput:
-    return rounds.ContestInput(slug, title_vi, title_en, organiser_vi, place_vi, rules_vi, rules_en, min_age,
-                               age_cutoff, registration_open == "yes")
+def _contest_input(
+    slug: str,
+    title_vi: str,
+    title_en: str,
+    organiser_vi: str,
+    place_vi: str,
+    rules_vi: str,
+    rules_en: str,
+    min_age: str,
+    age_cutoff: str,
+    registration_open: str,
+) -> rounds.ContestInput:
+    return rounds.ContestInput(
+        slug,
+        title_vi,
+        title_en,
+        organiser_vi,
+        place_vi,
+        rules_vi,
+        rules_en,
+        min_age,
+        age_cutoff,
+        registration_open == "yes",
+    )
 
 
 @router.get("/contests/new")
-def contest_new(request: Request, principal: Principal = Depends(require_staff(*ORGANISERS))):  # noqa: ANN201
-    return render(request, "organiser/contest_form.html", {"contest": None, "form": rounds.ContestInput(),
-                                                           "errors": []})
+def contest_new(request: Request, principal: Principal = Depends(require_staff(*ORGANISERS))):
+    return render(
+        request,
+        "organiser/contest_form.html",
+        {"contest": None, "form": rounds.ContestInput(), "errors": []},
+    )
 
 
 @router.get("/contests/{slug}")
-def contest_edit_page(request: Request, slug: str, db: Session = Depends(get_db),
-                      principal: Principal = Depends(require_staff(*READERS))):  # noqa: ANN201
+def contest_edit_page(
+    request: Request,
+    slug: str,
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff(*READERS)),
+):
     contest = contests.get_by_slug(db, slug)
-    return render(request, "organiser/contest_form.html", {"contest": contest, "form": rounds.ContestInput.of(contest),
-                                                           "errors": []})
+    return render(
+        request,
+        "organiser/contest_form.html",
+        {"contest": contest, "form": rounds.ContestInput.of(contest), "errors": []},
+    )
 
 
 @router.post("/contests")
-def contest_save(request: Request, current: str = Form(""), slug: str = Form(""), title_vi: str = Form(""),
-                 title_en: str = Form(""), organiser_vi: str = Form(""), place_vi: str = Form(""),
-                 rules_vi: str = Form(""), rules_en: str = Form(""), min_age: str = Form("0"),
-                 age_cutoff: str = Form(""), registration_open: str = Form(""), db: Session = Depends(get_db),
-                 principal: Principal = Depends(require_staff(*ORGANISERS))):  # noqa: ANN201
-    data = _contest_input(slug, title_vi, title_en, organiser_vi, place_vi, rules_vi, rules_en, min_age, age_cutoff,
-                          registration_open)
+def contest_save(
+    request: Request,
+    current: str = Form(""),
+    slug: str = Form(""),
+    title_vi: str = Form(""),
+    title_en: str = Form(""),
+    organiser_vi: str = Form(""),
+    place_vi: str = Form(""),
+    rules_vi: str = Form(""),
+    rules_en: str = Form(""),
+    min_age: str = Form("0"),
+    age_cutoff: str = Form(""),
+    registration_open: str = Form(""),
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff(*ORGANISERS)),
+):
+    data = _contest_input(
+        slug,
+        title_vi,
+        title_en,
+        organiser_vi,
+        place_vi,
+        rules_vi,
+        rules_en,
+        min_age,
+        age_cutoff,
+        registration_open,
+    )
     contest: Contest | None = contests.get_by_slug(db, current) if current else None
     try:
         if contest is None:
@@ -245,77 +425,153 @@ def contest_save(request: Request, current: str = Form(""), slug: str = Form("")
             rounds.update_contest(db, actor_for(request, principal), contest, data)
     except ContestError as exc:
         db.rollback()
-        return render(request, "organiser/contest_form.html", {"contest": contest, "form": data,
-                                                               "errors": _errors(exc)}, status_code=422)
+        return render(
+            request,
+            "organiser/contest_form.html",
+            {"contest": contest, "form": data, "errors": _errors(exc)},
+            status_code=422,
+        )
     return RedirectResponse(f"/organiser/contests/{contest.slug}/rounds", status_code=303)
 
 
 @router.get("/contests/{slug}/rounds")
-def round_list(request: Request, slug: str, db: Session = Depends(get_db),
-               principal: Principal = Depends(require_staff(*READERS))):  # noqa: ANN201
+def round_list(
+    request: Request,
+    slug: str,
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff(*READERS)),
+):
     contest = contests.get_by_slug(db, slug)
-    items = [(r, rounds.round_bank_codes(db, r.id), rounds.has_attempts(db, r.id)) for r in contest.rounds]
+    items = [
+        (r, rounds.round_bank_codes(db, r.id), rounds.has_attempts(db, r.id))
+        for r in contest.rounds
+    ]
     return render(request, "organiser/rounds.html", {"contest": contest, "items": items})
 
 
-def _round_page(request: Request, db: Session, contest: Contest, rnd, form: rounds.RoundInput,  # noqa: ANN001
-                errors: list[ContestError], status: int = 200) -> Response:
+def _round_page(
+    request: Request,
+    db: Session,
+    contest: Contest,
+    rnd,
+    form: rounds.RoundInput,
+    errors: list[ContestError],
+    status: int = 200,
+) -> Response:
     quotas = list(form.quotas) + [rounds.QuotaRow()] * max(0, QUOTA_ROWS - len(form.quotas))
-    return render(request, "organiser/round_form.html", {
-        "contest": contest, "round": rnd, "form": form, "quotas": quotas, "errors": errors,
-        "error_fields": {e.field for e in errors}, "banks": banks.list_banks(db), "topics": rounds.bank_topics(db),
-        "locked": rounds.has_attempts(db, rnd.id if rnd else None), "locked_fields": rounds.LOCKED_FIELDS,
-    }, status_code=status)
+    return render(
+        request,
+        "organiser/round_form.html",
+        {
+            "contest": contest,
+            "round": rnd,
+            "form": form,
+            "quotas": quotas,
+            "errors": errors,
+            "error_fields": {e.field for e in errors},
+            "banks": banks.list_banks(db),
+            "topics": rounds.bank_topics(db),
+            "locked": rounds.has_attempts(db, rnd.id if rnd else None),
+            "locked_fields": rounds.LOCKED_FIELDS,
+        },
+        status_code=status,
+    )
 
 
 @router.get("/contests/{slug}/rounds/new")
-def round_new(request: Request, slug: str, db: Session = Depends(get_db),
-              principal: Principal = Depends(require_staff(*ORGANISERS))):  # noqa: ANN201
+def round_new(
+    request: Request,
+    slug: str,
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff(*ORGANISERS)),
+):
     contest = contests.get_by_slug(db, slug)
     return _round_page(request, db, contest, None, rounds.next_round_input(contest), [])
 
 
 @router.get("/contests/{slug}/rounds/{number}")
-def round_edit_page(request: Request, slug: str, number: int, db: Session = Depends(get_db),
-                    principal: Principal = Depends(require_staff(*READERS))):  # noqa: ANN201
+def round_edit_page(
+    request: Request,
+    slug: str,
+    number: int,
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff(*READERS)),
+):
     contest = contests.get_by_slug(db, slug)
     rnd = rounds.get_round(db, contest, number)
-    return _round_page(request, db, contest, rnd, rounds.RoundInput.of(rnd, rounds.round_bank_codes(db, rnd.id)), [])
+    return _round_page(
+        request,
+        db,
+        contest,
+        rnd,
+        rounds.RoundInput.of(rnd, rounds.round_bank_codes(db, rnd.id)),
+        [],
+    )
 
 
 @router.post("/contests/{slug}/rounds")
-async def round_save(request: Request, slug: str, db: Session = Depends(get_db),
-                     principal: Principal = Depends(require_staff(*ORGANISERS))):  # noqa: ANN201
+async def round_save(
+    request: Request,
+    slug: str,
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff(*ORGANISERS)),
+):
     form = await request.form()
     return await run_in_threadpool(_round_save, request, slug, form, db, principal)
 
 
-def _round_save(request: Request, slug: str, form, db: Session, principal: Principal):  # noqa: ANN001, ANN202
+def _round_save(request: Request, slug: str, form, db: Session, principal: Principal):
     contest = contests.get_by_slug(db, slug)
     current = str(form.get("current") or "")
     rnd = rounds.get_round(db, contest, int(current)) if current.isdigit() else None
     text = lambda name, default="": str(form.get(name, default))  # noqa: E731
     data = rounds.RoundInput(
-        number=text("number"), title_vi=text("title_vi"), title_en=text("title_en"), opens=text("opens"),
-        closes=text("closes"), banks=[str(v) for v in form.getlist("banks")],
+        number=text("number"),
+        title_vi=text("title_vi"),
+        title_en=text("title_en"),
+        opens=text("opens"),
+        closes=text("closes"),
+        banks=[str(v) for v in form.getlist("banks")],
         questions_per_attempt=text("questions_per_attempt"),
-        quotas=[rounds.QuotaRow(str(t), str(d), str(c)) for t, d, c in
-                zip(form.getlist("quota_topic"), form.getlist("quota_difficulty"), form.getlist("quota_count"))],
-        shuffle_questions=text("shuffle_questions") == "yes", shuffle_options=text("shuffle_options") == "yes",
-        time_limit_minutes=text("time_limit_minutes"), max_attempts=text("max_attempts"),
-        counting=text("counting", "best"), grace_seconds=text("grace_seconds", "30"),
-        prediction_vi=text("prediction_vi"), prediction_en=text("prediction_en"),
+        quotas=[
+            rounds.QuotaRow(str(t), str(d), str(c))
+            for t, d, c in zip(
+                form.getlist("quota_topic"),
+                form.getlist("quota_difficulty"),
+                form.getlist("quota_count"),
+            )
+        ],
+        shuffle_questions=text("shuffle_questions") == "yes",
+        shuffle_options=text("shuffle_options") == "yes",
+        time_limit_minutes=text("time_limit_minutes"),
+        max_attempts=text("max_attempts"),
+        counting=text("counting", "best"),
+        grace_seconds=text("grace_seconds", "30"),
+        prediction_vi=text("prediction_vi"),
+        prediction_en=text("prediction_en"),
         prediction_target=text("prediction_target", "all_correct"),
         prediction_required=text("prediction_required") == "yes",
-        show_score=text("show_score", "on_submit"), show_key=text("show_key", "after_close"),
+        show_score=text("show_score", "on_submit"),
+        show_key=text("show_key", "after_close"),
     )
     if rnd is not None and rounds.has_attempts(db, rnd.id):
         # Locked fields are shown read-only and not sent: keep the stored values.
         stored = rounds.RoundInput.of(rnd, rounds.round_bank_codes(db, rnd.id))
-        for name in ("banks", "questions_per_attempt", "quotas", "counting", "time_limit_minutes", "max_attempts",
-                     "show_key", "prediction_target"):
-            if name not in form and not (name == "quotas" and "quota_count" in form) and not (
-                    name == "banks" and "banks_sent" in form):
+        for name in (
+            "banks",
+            "questions_per_attempt",
+            "quotas",
+            "counting",
+            "time_limit_minutes",
+            "max_attempts",
+            "show_key",
+            "prediction_target",
+        ):
+            if (
+                name not in form
+                and not (name == "quotas" and "quota_count" in form)
+                and not (name == "banks" and "banks_sent" in form)
+            ):
                 setattr(data, name, getattr(stored, name))
     try:
         if rnd is None:
@@ -326,4 +582,3 @@ def _round_save(request: Request, slug: str, form, db: Session, principal: Princ
         db.rollback()
         return _round_page(request, db, contest, rnd, data, _errors(exc), status=422)
     return RedirectResponse(f"/organiser/contests/{contest.slug}/rounds", status_code=303)
-

@@ -16,7 +16,7 @@ from contest.web.templating import render
 router = APIRouter()
 
 
-def _own_contest(db: Session, slug: str, principal: Principal):  # noqa: ANN202
+def _own_contest(db: Session, slug: str, principal: Principal):
     contest = contests.get_by_slug(db, slug)
     if principal.participant.contest_id != contest.id:
         raise NotFound("Bạn chưa đăng ký cuộc thi này.", "You are not registered for this contest.")
@@ -24,21 +24,42 @@ def _own_contest(db: Session, slug: str, principal: Principal):  # noqa: ANN202
 
 
 @router.get("/c/{slug}/me")
-def my_page(request: Request, slug: str, welcome: int = 0, db: Session = Depends(get_db),
-            principal: Principal = Depends(require_participant)):  # noqa: ANN201
+def my_page(
+    request: Request,
+    slug: str,
+    welcome: int = 0,
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_participant),
+):
     contest = _own_contest(db, slug, principal)
     unit = db.get(Unit, principal.participant.unit_id) if principal.participant.unit_id else None
     info = contests.overview(db, contest)
-    return render(request, "me.html", {"contest": contest, "me": principal.participant, "unit": unit,
-                                       "welcome": bool(welcome), "overview": info})
+    return render(
+        request,
+        "me.html",
+        {
+            "contest": contest,
+            "me": principal.participant,
+            "unit": unit,
+            "welcome": bool(welcome),
+            "overview": info,
+        },
+    )
 
 
 @router.get("/c/{slug}/me/data.json")
-def my_data(request: Request, slug: str, db: Session = Depends(get_db),
-            principal: Principal = Depends(require_participant)):  # noqa: ANN201
+def my_data(
+    request: Request,
+    slug: str,
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_participant),
+):
     _own_contest(db, slug, principal)
     data = accounts.export_personal_data(db, principal.participant, client_ip(request))
-    return JSONResponse(data, headers={
-        "Content-Disposition": 'attachment; filename="du-lieu-ca-nhan.json"',
-        "Cache-Control": "no-store",
-    })
+    return JSONResponse(
+        data,
+        headers={
+            "Content-Disposition": 'attachment; filename="du-lieu-ca-nhan.json"',
+            "Cache-Control": "no-store",
+        },
+    )

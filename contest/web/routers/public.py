@@ -37,7 +37,7 @@ def safe_next(target: str | None, default: str = "/") -> str:
 
 
 @router.get("/")
-def home(request: Request, db: Session = Depends(get_db), principal=Depends(get_principal)):  # noqa: ANN001, ANN201
+def home(request: Request, db: Session = Depends(get_db), principal=Depends(get_principal)):
     all_contests = contests.list_contests(db)
     if len(all_contests) == 1:
         return contest_home(request, all_contests[0].slug, db, principal)
@@ -45,19 +45,27 @@ def home(request: Request, db: Session = Depends(get_db), principal=Depends(get_
 
 
 @router.get("/c/{slug}")
-def contest_home(request: Request, slug: str, db: Session = Depends(get_db), principal=Depends(get_principal)):  # noqa: ANN001, ANN201
+def contest_home(
+    request: Request, slug: str, db: Session = Depends(get_db), principal=Depends(get_principal)
+):
     contest = contests.get_by_slug(db, slug)
     info = contests.overview(db, contest)
     now = clock.now()
-    return render(request, "contest_home.html", {
-        "contest": contest,
-        "overview": info,
-        "rounds": [(r, info.round_state(r, now)) for r in info.rounds],
-    })
+    return render(
+        request,
+        "contest_home.html",
+        {
+            "contest": contest,
+            "overview": info,
+            "rounds": [(r, info.round_state(r, now)) for r in info.rounds],
+        },
+    )
 
 
 @router.get("/c/{slug}/rules")
-def contest_rules(request: Request, slug: str, db: Session = Depends(get_db), principal=Depends(get_principal)):  # noqa: ANN001, ANN201
+def contest_rules(
+    request: Request, slug: str, db: Session = Depends(get_db), principal=Depends(get_principal)
+):
     contest = contests.get_by_slug(db, slug)
     lang = request.cookies.get("lang", "vi")
     text = contest.rules_en if lang == "en" and contest.rules_en else contest.rules_vi
@@ -65,7 +73,7 @@ def contest_rules(request: Request, slug: str, db: Session = Depends(get_db), pr
 
 
 @router.get("/lang/{code}")
-def switch_language(request: Request, code: str, next: str | None = None):  # noqa: A002, ANN201
+def switch_language(request: Request, code: str, next: str | None = None):  # noqa: A002
     response = RedirectResponse(safe_next(next), status_code=303)
     if code in LANGUAGES:
         set_cookie(response, "lang", code, max_age=60 * 60 * 24 * 365)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from starlette.concurrency import run_in_threadpool
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from contest.domain.errors import ContestError, NotFound
 from contest.domain.works import CATEGORY_LABELS, FILE_TYPES
@@ -14,7 +14,14 @@ from contest.models import Contest, Unit, Work
 from contest.services import contests, jury, prizes, screening, works, works_exports
 from contest.services.ratelimit import hit_address
 from contest.services.sessions import Principal
-from contest.web.deps import Forbidden, actor_for, get_db, get_principal, require_participant, require_staff
+from contest.web.deps import (
+    Forbidden,
+    actor_for,
+    get_db,
+    get_principal,
+    require_participant,
+    require_staff,
+)
 from contest.web.templating import render
 
 router = APIRouter()
@@ -45,39 +52,75 @@ def _list_ctx(db: Session, contest: Contest, principal: Principal, **extra: obje
     me = principal.participant
     settings = works.settings_for(db, contest)
     groups = works.groups_of(db, me)
-    return {"contest": contest, "me": me, "settings": settings, "open": works.is_open(settings),
-            "works": works.works_of(db, me), "groups": groups, "categories": CATEGORY_LABELS,
-            "invitations": works.invitations_of(db, me),
-            "inviters": works.people_of_ids(db, {g.contact_participant_id for g in works.invitations_of(db, me)}),
-            "pending": {g.id: works.pending_invitees(db, g) for g in groups}, "sent": False, "error": None, **extra}
+    return {
+        "contest": contest,
+        "me": me,
+        "settings": settings,
+        "open": works.is_open(settings),
+        "works": works.works_of(db, me),
+        "groups": groups,
+        "categories": CATEGORY_LABELS,
+        "invitations": works.invitations_of(db, me),
+        "inviters": works.people_of_ids(
+            db, {g.contact_participant_id for g in works.invitations_of(db, me)}
+        ),
+        "pending": {g.id: works.pending_invitees(db, g) for g in groups},
+        "sent": False,
+        "error": None,
+        **extra,
+    }
 
 
 @router.get("/c/{slug}/works")
-def my_works(request: Request, slug: str, sent: str = "", db: Session = Depends(get_db),
-             principal: Principal = Depends(require_participant)):  # noqa: ANN201
+def my_works(
+    request: Request,
+    slug: str,
+    sent: str = "",
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_participant),
+):
     contest = _own(db, slug, principal)
     return render(request, "works/mine.html", _list_ctx(db, contest, principal, sent=sent == "1"))
 
 
 @router.post("/c/{slug}/works/groups")
-def create_group(request: Request, slug: str, name: str = Form(""), members: str = Form(""),
-                 db: Session = Depends(get_db), principal: Principal = Depends(require_participant)):  # noqa: ANN201
+def create_group(
+    request: Request,
+    slug: str,
+    name: str = Form(""),
+    members: str = Form(""),
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_participant),
+):
     contest = _own(db, slug, principal)
     actor = actor_for(request, principal)
     # Each invitation looks a CCCD up; the limits keep anyone from sweeping the register.
     hit_address(actor.ip, "works-group", "20/hour")
     hit_address(f"participant:{principal.participant.id}", "works-group", "20/hour")
     try:
-        works.create_group(db, actor, contest, principal.participant, name, members.replace(",", "\n").splitlines())
+        works.create_group(
+            db, actor, contest, principal.participant, name, members.replace(",", "\n").splitlines()
+        )
     except ContestError as exc:
         db.rollback()
-        return render(request, "works/mine.html", _list_ctx(db, contest, principal, error=exc), status_code=422)
+        return render(
+            request,
+            "works/mine.html",
+            _list_ctx(db, contest, principal, error=exc),
+            status_code=422,
+        )
     return RedirectResponse(f"/c/{slug}/works?sent=1", status_code=303)
 
 
 @router.post("/c/{slug}/works/groups/{group_id}/{answer}")
-def answer_invitation(request: Request, slug: str, group_id: int, answer: str, db: Session = Depends(get_db),
-                      principal: Principal = Depends(require_participant)):  # noqa: ANN201
+def answer_invitation(
+    request: Request,
+    slug: str,
+    group_id: int,
+    answer: str,
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_participant),
+):
     contest = _own(db, slug, principal)
     if answer not in ("accept", "decline"):
         raise NotFound("Không có thao tác này.", "No such action.")
@@ -86,48 +129,106 @@ def answer_invitation(request: Request, slug: str, group_id: int, answer: str, d
     return RedirectResponse(f"/c/{slug}/works", status_code=303)
 
 
-def _input(title: str, category: str, description: str, links: str, note: str, group_id: str) -> works.WorkInput:
-    return works.WorkInput(title=title, category=category, description=description, links=links, note=note,
-                           group_id=int(group_id) if group_id.isdigit() else None)
+def _input(
+    title: str, category: str, description: str, links: str, note: str, group_id: str
+) -> works.WorkInput:
+    return works.WorkInput(
+        title=title,
+        category=category,
+        description=description,
+        links=links,
+        note=note,
+        group_id=int(group_id) if group_id.isdigit() else None,
+    )
 
 
 @router.post("/c/{slug}/works")
-def new_work(request: Request, slug: str, title: str = Form(""), category: str = Form("article"),
-             description: str = Form(""), links: str = Form(""), note: str = Form(""), group_id: str = Form(""),
-             db: Session = Depends(get_db), principal: Principal = Depends(require_participant)):  # noqa: ANN201
+def new_work(
+    request: Request,
+    slug: str,
+    title: str = Form(""),
+    category: str = Form("article"),
+    description: str = Form(""),
+    links: str = Form(""),
+    note: str = Form(""),
+    group_id: str = Form(""),
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_participant),
+):
     contest = _own(db, slug, principal)
     try:
-        work = works.save_draft(db, actor_for(request, principal), contest, principal.participant,
-                                _input(title, category, description, links, note, group_id))
+        work = works.save_draft(
+            db,
+            actor_for(request, principal),
+            contest,
+            principal.participant,
+            _input(title, category, description, links, note, group_id),
+        )
     except ContestError as exc:
         db.rollback()
-        return render(request, "works/mine.html", _list_ctx(db, contest, principal, error=exc), status_code=422)
+        return render(
+            request,
+            "works/mine.html",
+            _list_ctx(db, contest, principal, error=exc),
+            status_code=422,
+        )
     return RedirectResponse(f"/c/{slug}/works/{work.id}", status_code=303)
 
 
-def _work_ctx(db: Session, contest: Contest, principal: Principal, work: Work, error: ContestError | None = None) -> dict:
+def _work_ctx(
+    db: Session,
+    contest: Contest,
+    principal: Principal,
+    work: Work,
+    error: ContestError | None = None,
+) -> dict:
     settings = works.settings_for(db, contest)
-    return {"contest": contest, "work": work, "settings": settings, "open": works.is_open(settings),
-            "categories": CATEGORY_LABELS, "groups": works.groups_of(db, principal.participant),
-            "people": works.people_of(db, [work]),
-            "pending": works.pending_invitees(db, work.group) if work.group else [], "types": [t.upper() for t in settings.allowed_types],
-            "accept": ",".join("." + FILE_TYPES[t][1] for t in settings.allowed_types), "error": error}
+    return {
+        "contest": contest,
+        "work": work,
+        "settings": settings,
+        "open": works.is_open(settings),
+        "categories": CATEGORY_LABELS,
+        "groups": works.groups_of(db, principal.participant),
+        "people": works.people_of(db, [work]),
+        "pending": works.pending_invitees(db, work.group) if work.group else [],
+        "types": [t.upper() for t in settings.allowed_types],
+        "accept": ",".join("." + FILE_TYPES[t][1] for t in settings.allowed_types),
+        "error": error,
+    }
 
 
-def _work_page(request: Request, db: Session, contest: Contest, principal: Principal, work: Work,
-               error: ContestError | None = None) -> Response:
-    return render(request, "works/work.html", _work_ctx(db, contest, principal, work, error),
-                  status_code=422 if error else 200)
+def _work_page(
+    request: Request,
+    db: Session,
+    contest: Contest,
+    principal: Principal,
+    work: Work,
+    error: ContestError | None = None,
+) -> Response:
+    return render(
+        request,
+        "works/work.html",
+        _work_ctx(db, contest, principal, work, error),
+        status_code=422 if error else 200,
+    )
 
 
 @router.get("/c/{slug}/works/{work_id}")
-def work_page(request: Request, slug: str, work_id: int, db: Session = Depends(get_db),
-              principal: Principal = Depends(require_participant)):  # noqa: ANN201
+def work_page(
+    request: Request,
+    slug: str,
+    work_id: int,
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_participant),
+):
     contest = _own(db, slug, principal)
     return _work_page(request, db, contest, principal, _my_work(db, contest, principal, work_id))
 
 
-def _act(request: Request, db: Session, slug: str, principal: Principal, work_id: int, fn) -> Response:  # noqa: ANN001
+def _act(
+    request: Request, db: Session, slug: str, principal: Principal, work_id: int, fn
+) -> Response:
     contest = _own(db, slug, principal)
     work = _my_work(db, contest, principal, work_id)
     try:
@@ -139,38 +240,115 @@ def _act(request: Request, db: Session, slug: str, principal: Principal, work_id
 
 
 @router.post("/c/{slug}/works/{work_id}")
-def save_work(request: Request, slug: str, work_id: int, title: str = Form(""), category: str = Form("article"),
-              description: str = Form(""), links: str = Form(""), note: str = Form(""),
-              db: Session = Depends(get_db), principal: Principal = Depends(require_participant)):  # noqa: ANN201
-    return _act(request, db, slug, principal, work_id, lambda c, w: works.save_draft(
-        db, actor_for(request, principal), c, principal.participant,
-        _input(title, category, description, links, note, ""), work=w))
+def save_work(
+    request: Request,
+    slug: str,
+    work_id: int,
+    title: str = Form(""),
+    category: str = Form("article"),
+    description: str = Form(""),
+    links: str = Form(""),
+    note: str = Form(""),
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_participant),
+):
+    return _act(
+        request,
+        db,
+        slug,
+        principal,
+        work_id,
+        lambda c, w: works.save_draft(
+            db,
+            actor_for(request, principal),
+            c,
+            principal.participant,
+            _input(title, category, description, links, note, ""),
+            work=w,
+        ),
+    )
 
 
 @router.post("/c/{slug}/works/{work_id}/files")
-def upload(request: Request, slug: str, work_id: int, file: UploadFile = File(...), db: Session = Depends(get_db),
-           principal: Principal = Depends(require_participant)):  # noqa: ANN201
-    return _act(request, db, slug, principal, work_id, lambda c, w: works.upload_file(
-        db, actor_for(request, principal), c, principal.participant, w, file.filename or "", file.file))
+def upload(
+    request: Request,
+    slug: str,
+    work_id: int,
+    file: UploadFile = File(...),
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_participant),
+):
+    return _act(
+        request,
+        db,
+        slug,
+        principal,
+        work_id,
+        lambda c, w: works.upload_file(
+            db,
+            actor_for(request, principal),
+            c,
+            principal.participant,
+            w,
+            file.filename or "",
+            file.file,
+        ),
+    )
 
 
 @router.post("/c/{slug}/works/{work_id}/files/{file_id}/delete")
-def delete_file(request: Request, slug: str, work_id: int, file_id: int, db: Session = Depends(get_db),
-                principal: Principal = Depends(require_participant)):  # noqa: ANN201
-    return _act(request, db, slug, principal, work_id, lambda c, w: works.remove_file(
-        db, actor_for(request, principal), c, principal.participant, w, file_id))
+def delete_file(
+    request: Request,
+    slug: str,
+    work_id: int,
+    file_id: int,
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_participant),
+):
+    return _act(
+        request,
+        db,
+        slug,
+        principal,
+        work_id,
+        lambda c, w: works.remove_file(
+            db, actor_for(request, principal), c, principal.participant, w, file_id
+        ),
+    )
 
 
 @router.post("/c/{slug}/works/{work_id}/submit")
-def submit(request: Request, slug: str, work_id: int, declaration: str = Form(""), db: Session = Depends(get_db),
-           principal: Principal = Depends(require_participant)):  # noqa: ANN201
-    return _act(request, db, slug, principal, work_id, lambda c, w: works.submit(
-        db, actor_for(request, principal), c, principal.participant, w, declaration=declaration == "yes"))
+def submit(
+    request: Request,
+    slug: str,
+    work_id: int,
+    declaration: str = Form(""),
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_participant),
+):
+    return _act(
+        request,
+        db,
+        slug,
+        principal,
+        work_id,
+        lambda c, w: works.submit(
+            db,
+            actor_for(request, principal),
+            c,
+            principal.participant,
+            w,
+            declaration=declaration == "yes",
+        ),
+    )
 
 
 @router.get("/works/files/{file_id}")
-def download(file_id: int, db: Session = Depends(get_db),
-             principal: Principal | None = Depends(get_principal)) -> Response:
+def download(
+    file_id: int,
+    db: Session = Depends(get_db),
+    principal: Principal | None = Depends(get_principal),
+) -> Response:
     """Served only to the work's authors, its assigned judges and the committee, always as an
     attachment with the sniffed type, so a browser never renders an uploaded file in our origin."""
     from contest.models import WorkFile
@@ -183,66 +361,106 @@ def download(file_id: int, db: Session = Depends(get_db),
         allowed = works.is_author(work, principal.participant)
     else:
         # Organisers and admins run the platform but are not on the bar for entries.
-        allowed = bool(principal.roles & set(COMMITTEE)) or jury.may_open(db, principal.staff.id, work.id)
+        allowed = bool(principal.roles & set(COMMITTEE)) or jury.may_open(
+            db, principal.staff.id, work.id
+        )
     if not allowed:
         raise Forbidden()
     content_type, ext = FILE_TYPES[row.sniffed_type]
-    return FileResponse(works.file_path(row), media_type=content_type, filename=f"tac-pham-{work.id}-{row.id}.{ext}",
-                        content_disposition_type="attachment",
-                        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"})
+    return FileResponse(
+        works.file_path(row),
+        media_type=content_type,
+        filename=f"tac-pham-{work.id}-{row.id}.{ext}",
+        content_disposition_type="attachment",
+        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"},
+    )
 
 
 # --- jury ----------------------------------------------------------------------------------------
 
 
 @router.get("/jury")
-def jury_home(request: Request, db: Session = Depends(get_db),
-              principal: Principal = Depends(require_staff("judge"))):  # noqa: ANN201
+def jury_home(
+    request: Request,
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff("judge")),
+):
     items = jury.assigned_works(db, principal.staff.id)
     sheets = {w.id: jury.current_sheet(db, w.id, principal.staff.id) for w, _ in items}
     return render(request, "works/jury.html", {"items": items, "sheets": sheets})
 
 
-def _jury_ctx(db: Session, principal: Principal, work_id: int, error: ContestError | None = None) -> dict:
+def _jury_ctx(
+    db: Session, principal: Principal, work_id: int, error: ContestError | None = None
+) -> dict:
     work = works.get_work(db, work_id)
     a = jury.assignment(db, principal.staff.id, work.id)
     if a.conflict:
         raise Forbidden()
     contest = db.get(Contest, work.contest_id)
-    return {"work": work, "assignment": a, "contest": contest, "rubric": works.rubric_for(db, contest),
-            "sheet": jury.current_sheet(db, work.id, principal.staff.id), "categories": CATEGORY_LABELS,
-            "others": jury.others_scores(db, principal.staff.id, work.id), "error": error}
+    return {
+        "work": work,
+        "assignment": a,
+        "contest": contest,
+        "rubric": works.rubric_for(db, contest),
+        "sheet": jury.current_sheet(db, work.id, principal.staff.id),
+        "categories": CATEGORY_LABELS,
+        "others": jury.others_scores(db, principal.staff.id, work.id),
+        "error": error,
+    }
 
 
 @router.get("/jury/works/{work_id}")
-def jury_work(request: Request, work_id: int, db: Session = Depends(get_db),
-              principal: Principal = Depends(require_staff("judge"))):  # noqa: ANN201
+def jury_work(
+    request: Request,
+    work_id: int,
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff("judge")),
+):
     return render(request, "works/score.html", _jury_ctx(db, principal, work_id))
 
 
 @router.post("/jury/works/{work_id}/score")
-async def score(request: Request, work_id: int, db: Session = Depends(get_db),
-                principal: Principal = Depends(require_staff("judge"))):  # noqa: ANN201
+async def score(
+    request: Request,
+    work_id: int,
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff("judge")),
+):
     form = await request.form()
     return await run_in_threadpool(_score, request, work_id, form, db, principal)
 
 
-def _score(request: Request, work_id: int, form, db: Session, principal: Principal):  # noqa: ANN001, ANN202
+def _score(request: Request, work_id: int, form, db: Session, principal: Principal):
     work = works.get_work(db, work_id)
     contest = db.get(Contest, work.contest_id)
     values = {k[2:]: str(v) for k, v in form.items() if k.startswith("c_")}
     try:
-        jury.save_score(db, actor_for(request, principal), contest, work, values, comment=str(form.get("comment", "")),
-                        submit=form.get("action") == "submit")
+        jury.save_score(
+            db,
+            actor_for(request, principal),
+            contest,
+            work,
+            values,
+            comment=str(form.get("comment", "")),
+            submit=form.get("action") == "submit",
+        )
     except ContestError as exc:
         db.rollback()
-        return render(request, "works/score.html", _jury_ctx(db, principal, work_id, exc), status_code=422)
+        return render(
+            request, "works/score.html", _jury_ctx(db, principal, work_id, exc), status_code=422
+        )
     return RedirectResponse(f"/jury/works/{work_id}", status_code=303)
 
 
 @router.post("/jury/works/{work_id}/conflict")
-def conflict(request: Request, work_id: int, note: str = Form(""), db: Session = Depends(get_db),
-             principal: Principal = Depends(require_staff("judge"))):  # noqa: ANN201
+def conflict(
+    request: Request,
+    work_id: int,
+    note: str = Form(""),
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff("judge")),
+):
     jury.declare_conflict(db, actor_for(request, principal), works.get_work(db, work_id), note)
     return RedirectResponse("/jury", status_code=303)
 
@@ -253,68 +471,156 @@ def conflict(request: Request, work_id: int, note: str = Form(""), db: Session =
 def _committee_ctx(db: Session, slug: str, **extra: object) -> dict:
     contest = contests.get_by_slug(db, slug)
     rows = jury.jury_table(db, contest)
-    units = {u.id: u for u in db.execute(select(Unit).where(Unit.contest_id == contest.id)).scalars()}
-    return {"contest": contest, "rows": rows, "people": works.people_of(db, [r.work for r in rows]),
-            "judges": jury.judges(db), "units": units, "categories": CATEGORY_LABELS,
-            "lists": [pl for pl in prizes.lists_of(db, contest.id) if pl.kind == "works"],
-            "eligible": sum(1 for r in rows if r.verdict.eligible), "error": None, **extra}
+    units = {
+        u.id: u for u in db.execute(select(Unit).where(Unit.contest_id == contest.id)).scalars()
+    }
+    return {
+        "contest": contest,
+        "rows": rows,
+        "people": works.people_of(db, [r.work for r in rows]),
+        "judges": jury.judges(db),
+        "units": units,
+        "categories": CATEGORY_LABELS,
+        "lists": [pl for pl in prizes.lists_of(db, contest.id) if pl.kind == "works"],
+        "eligible": sum(1 for r in rows if r.verdict.eligible),
+        "error": None,
+        **extra,
+    }
 
 
 @router.get("/committee/{slug}/works")
-def committee_works(request: Request, slug: str, db: Session = Depends(get_db),
-                    principal: Principal = Depends(require_staff(*READERS))):  # noqa: ANN201
+def committee_works(
+    request: Request,
+    slug: str,
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff(*READERS)),
+):
     return render(request, "works/committee.html", _committee_ctx(db, slug))
 
 
-def _committee_act(request: Request, db: Session, slug: str, fn) -> Response:  # noqa: ANN001
+def _committee_act(request: Request, db: Session, slug: str, fn) -> Response:
     contest = contests.get_by_slug(db, slug)
     try:
         target = fn(contest)
     except ContestError as exc:
         db.rollback()
-        return render(request, "works/committee.html", _committee_ctx(db, slug, error=exc), status_code=422)
+        return render(
+            request, "works/committee.html", _committee_ctx(db, slug, error=exc), status_code=422
+        )
     return RedirectResponse(target or f"/committee/{slug}/works", status_code=303)
 
 
 @router.post("/committee/{slug}/works/decisions")
-def decide(request: Request, slug: str, work_ids: list[int] = Form([]), eligible: str = Form(""),
-           reason: str = Form(""), db: Session = Depends(get_db),
-           principal: Principal = Depends(require_staff(*COMMITTEE))):  # noqa: ANN201
-    return _committee_act(request, db, slug, lambda c: screening.decide_works(
-        db, actor_for(request, principal), c.id, work_ids, eligible == "yes", reason) and None)
+def decide(
+    request: Request,
+    slug: str,
+    work_ids: list[int] = Form([]),
+    eligible: str = Form(""),
+    reason: str = Form(""),
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff(*COMMITTEE)),
+):
+    return _committee_act(
+        request,
+        db,
+        slug,
+        lambda c: (
+            screening.decide_works(
+                db, actor_for(request, principal), c.id, work_ids, eligible == "yes", reason
+            )
+            and None
+        ),
+    )
 
 
 @router.post("/committee/{slug}/works/assign")
-def assign(request: Request, slug: str, judge_id: int = Form(0), work_ids: list[int] = Form([]),
-           db: Session = Depends(get_db), principal: Principal = Depends(require_staff("organiser", "admin", *COMMITTEE))):  # noqa: ANN201
-    return _committee_act(request, db, slug, lambda c: jury.assign(
-        db, actor_for(request, principal), c, judge_id, work_ids) and None)
+def assign(
+    request: Request,
+    slug: str,
+    judge_id: int = Form(0),
+    work_ids: list[int] = Form([]),
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff("organiser", "admin", *COMMITTEE)),
+):
+    return _committee_act(
+        request,
+        db,
+        slug,
+        lambda c: jury.assign(db, actor_for(request, principal), c, judge_id, work_ids) and None,
+    )
 
 
 @router.post("/committee/{slug}/works/declaration")
-def declaration(request: Request, slug: str, judge_id: int = Form(0), unit_ids: list[int] = Form([]),
-                statement: str = Form(""), db: Session = Depends(get_db),
-                principal: Principal = Depends(require_staff("organiser", "admin"))):  # noqa: ANN201
-    return _committee_act(request, db, slug, lambda c: jury.declare_units(
-        db, actor_for(request, principal), c, judge_id, unit_ids, statement) and None)
+def declaration(
+    request: Request,
+    slug: str,
+    judge_id: int = Form(0),
+    unit_ids: list[int] = Form([]),
+    statement: str = Form(""),
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff("organiser", "admin")),
+):
+    return _committee_act(
+        request,
+        db,
+        slug,
+        lambda c: (
+            jury.declare_units(db, actor_for(request, principal), c, judge_id, unit_ids, statement)
+            and None
+        ),
+    )
 
 
 @router.post("/committee/{slug}/works/rescore")
-def rescore(request: Request, slug: str, work_id: int = Form(0), judge_id: int = Form(0), reason: str = Form(""),
-            db: Session = Depends(get_db), principal: Principal = Depends(require_staff(*COMMITTEE))):  # noqa: ANN201
-    return _committee_act(request, db, slug, lambda c: jury.request_rescore(
-        db, actor_for(request, principal), c, works.get_work(db, work_id, c), judge_id, reason) and None)
+def rescore(
+    request: Request,
+    slug: str,
+    work_id: int = Form(0),
+    judge_id: int = Form(0),
+    reason: str = Form(""),
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff(*COMMITTEE)),
+):
+    return _committee_act(
+        request,
+        db,
+        slug,
+        lambda c: (
+            jury.request_rescore(
+                db,
+                actor_for(request, principal),
+                c,
+                works.get_work(db, work_id, c),
+                judge_id,
+                reason,
+            )
+            and None
+        ),
+    )
 
 
 @router.post("/committee/{slug}/works/allocate")
-def allocate(request: Request, slug: str, correction: str = Form(""), db: Session = Depends(get_db),
-             principal: Principal = Depends(require_staff(*COMMITTEE))):  # noqa: ANN201
-    return _committee_act(request, db, slug, lambda c: "/committee/{}/works/prizes/{}".format(
-        slug, jury.allocate(db, actor_for(request, principal), c, correction_note=correction.strip() or None)
-        .prize_list.id))
+def allocate(
+    request: Request,
+    slug: str,
+    correction: str = Form(""),
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff(*COMMITTEE)),
+):
+    return _committee_act(
+        request,
+        db,
+        slug,
+        lambda c: "/committee/{}/works/prizes/{}".format(
+            slug,
+            jury.allocate(
+                db, actor_for(request, principal), c, correction_note=correction.strip() or None
+            ).prize_list.id,
+        ),
+    )
 
 
-def _works_list(db: Session, slug: str, list_id: int):  # noqa: ANN202
+def _works_list(db: Session, slug: str, list_id: int):
     contest = contests.get_by_slug(db, slug)
     pl = prizes.get_list(db, list_id)
     if pl.contest_id != contest.id or pl.kind != "works":
@@ -323,17 +629,41 @@ def _works_list(db: Session, slug: str, list_id: int):  # noqa: ANN202
 
 
 @router.get("/committee/{slug}/works/prizes/{list_id}")
-def works_prize_list(request: Request, slug: str, list_id: int, db: Session = Depends(get_db),
-                     principal: Principal = Depends(require_staff(*READERS))):  # noqa: ANN201
+def works_prize_list(
+    request: Request,
+    slug: str,
+    list_id: int,
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff(*READERS)),
+):
     contest, pl = _works_list(db, slug, list_id)
-    items = {w.id: w for w in db.execute(select(Work).where(Work.id.in_([e.work_id for e in pl.entries]))).scalars()}
-    return render(request, "works/prize_list.html", {"contest": contest, "pl": pl, "items": items,
-                                                     "people": works.people_of(db, list(items.values()))})
+    items = {
+        w.id: w
+        for w in db.execute(
+            select(Work).where(Work.id.in_([e.work_id for e in pl.entries]))
+        ).scalars()
+    }
+    return render(
+        request,
+        "works/prize_list.html",
+        {
+            "contest": contest,
+            "pl": pl,
+            "items": items,
+            "people": works.people_of(db, list(items.values())),
+        },
+    )
 
 
 @router.post("/committee/{slug}/works/prizes/{list_id}/{action}")
-def works_prize_action(request: Request, slug: str, list_id: int, action: str, db: Session = Depends(get_db),
-                       principal: Principal = Depends(require_staff(*COMMITTEE))):  # noqa: ANN201
+def works_prize_action(
+    request: Request,
+    slug: str,
+    list_id: int,
+    action: str,
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff(*COMMITTEE)),
+):
     _, pl = _works_list(db, slug, list_id)
     if action not in ("propose", "approve", "publish"):
         raise NotFound("Không có thao tác này.", "No such action.")
@@ -342,15 +672,26 @@ def works_prize_action(request: Request, slug: str, list_id: int, action: str, d
 
 
 @router.get("/committee/{slug}/works/export/{kind}.xlsx")
-def export(slug: str, kind: str, list_id: int | None = None, db: Session = Depends(get_db),
-           principal: Principal = Depends(require_staff(*READERS))) -> Response:
+def export(
+    slug: str,
+    kind: str,
+    list_id: int | None = None,
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff(*READERS)),
+) -> Response:
     contest = contests.get_by_slug(db, slug)
     if kind == "ranking":
         data, name = works_exports.works_ranking_xlsx(db, contest), "xep-hang-tac-pham"
     elif kind == "prizes" and list_id is not None:
         _, pl = _works_list(db, slug, list_id)
-        data, name = works_exports.works_prize_list_xlsx(db, pl), f"danh-sach-giai-tac-pham-v{pl.version}"
+        data, name = (
+            works_exports.works_prize_list_xlsx(db, pl),
+            f"danh-sach-giai-tac-pham-v{pl.version}",
+        )
     else:
         raise NotFound("Không có tệp xuất này.", "No such export.")
-    return Response(data, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
-
+    return Response(
+        data,
+        media_type=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+    )

@@ -15,18 +15,26 @@ CONTEST = str(Path(sys.executable).with_name("contest"))
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory):  # noqa: ANN201
+def env(tmp_path_factory):
     """A migrated database with the demo, as an operator would have after `make run`."""
     db_file = tmp_path_factory.mktemp("cli") / "contest.db"
-    environment = {**os.environ, "CONTEST_DATABASE_URL": f"sqlite:///{db_file}", "CONTEST_SECRET_KEY": "cli-test-key"}
+    environment = {
+        **os.environ,
+        "CONTEST_DATABASE_URL": f"sqlite:///{db_file}",
+        "CONTEST_SECRET_KEY": "cli-test-key",
+    }
     for args in (["migrate"], ["demo"]):
-        done = subprocess.run([CONTEST, *args], env=environment, capture_output=True, text=True, timeout=180)
+        done = subprocess.run(
+            [CONTEST, *args], env=environment, capture_output=True, text=True, timeout=180
+        )
         assert done.returncode == 0, done.stderr
     return environment, db_file
 
 
 def run(env, *args: str, input: str | None = None) -> subprocess.CompletedProcess:  # noqa: A002
-    return subprocess.run([CONTEST, *args], env=env[0], capture_output=True, text=True, input=input, timeout=120)
+    return subprocess.run(
+        [CONTEST, *args], env=env[0], capture_output=True, text=True, input=input, timeout=120
+    )
 
 
 def test_migrate_and_demo_again_change_nothing(env):
@@ -40,28 +48,56 @@ def test_migrate_and_demo_again_change_nothing(env):
 
 def test_units_import_with_errors_exits_1_and_lists_every_problem(env, tmp_path):
     bad = tmp_path / "don-vi.csv"
-    bad.write_text("code,name,parent_code,headcount\nX1,,LS,\nX2,Xã Hai,KHONG,-3\n", encoding="utf-8")
+    bad.write_text(
+        "code,name,parent_code,headcount\nX1,,LS,\nX2,Xã Hai,KHONG,-3\n", encoding="utf-8"
+    )
     result = run(env, "units", "import", str(bad), "--contest", "lang-son-2023", "--json")
     assert result.returncode == 1
     errors = json.loads(result.stdout)["errors"]
-    assert {(e["row"], e["field"]) for e in errors} == {(2, "name"), (3, "parent_code"), (3, "headcount")}
+    assert {(e["row"], e["field"]) for e in errors} == {
+        (2, "name"),
+        (3, "parent_code"),
+        (3, "headcount"),
+    }
     assert all(e["message_vi"] and e["message_en"] for e in errors)
 
 
 def test_units_import_good_file(env, tmp_path):
     good = tmp_path / "don-vi.csv"
-    good.write_text("code,name,parent_code,headcount\nLS-TEST,Đơn vị thử nghiệm,LS,12\n", encoding="utf-8")
+    good.write_text(
+        "code,name,parent_code,headcount\nLS-TEST,Đơn vị thử nghiệm,LS,12\n", encoding="utf-8"
+    )
     result = run(env, "units", "import", str(good), "--contest", "lang-son-2023", "--json")
     assert result.returncode == 0, result.stdout
     assert json.loads(result.stdout)["created"] == 1
 
 
 def test_users_create_and_bad_role(env):
-    ok = run(env, "users", "create", "thuky", "--name", "Thư ký Hội đồng", "--role", "committee_member", "--json",
-             input="mat-khau-rat-dai\nmat-khau-rat-dai\n")
+    ok = run(
+        env,
+        "users",
+        "create",
+        "thuky",
+        "--name",
+        "Thư ký Hội đồng",
+        "--role",
+        "committee_member",
+        "--json",
+        input="mat-khau-rat-dai\nmat-khau-rat-dai\n",
+    )
     assert ok.returncode == 0, ok.stdout + ok.stderr
-    assert json.loads(ok.stdout[ok.stdout.index("{"):])["roles"] == ["committee_member"]
-    bad = run(env, "users", "create", "khac", "--name", "X", "--role", "god", input="mat-khau-rat-dai\nmat-khau-rat-dai\n")
+    assert json.loads(ok.stdout[ok.stdout.index("{") :])["roles"] == ["committee_member"]
+    bad = run(
+        env,
+        "users",
+        "create",
+        "khac",
+        "--name",
+        "X",
+        "--role",
+        "god",
+        input="mat-khau-rat-dai\nmat-khau-rat-dai\n",
+    )
     assert bad.returncode == 1 and "god" in bad.stderr
 
 
@@ -71,14 +107,20 @@ def test_bad_usage_exits_2(env):
 
 def test_audit_seal_chains_queued_entries_and_verify_counts_what_waits(env):
     with sqlite3.connect(env[1]) as conn:
-        conn.execute("INSERT INTO audit_pending (at, actor, action, object_type, object_id, ip, details) "
-                     "VALUES ('2026-11-23 07:00:00.000000', 'participant:1', 'attempt.start', 'attempt', '1', '', '{}')")
+        conn.execute(
+            "INSERT INTO audit_pending (at, actor, action, object_type, object_id, ip, details) "
+            "VALUES ('2026-11-23 07:00:00.000000', 'participant:1', 'attempt.start', 'attempt', '1', '', '{}')"
+        )
     waiting = json.loads(run(env, "audit", "verify", "--json").stdout)
     assert waiting["ok"] and waiting["pending"] >= 1
     sealed = run(env, "audit", "seal", "--json")
     assert sealed.returncode == 0 and json.loads(sealed.stdout)["sealed"] == waiting["pending"]
     after = json.loads(run(env, "audit", "verify", "--json").stdout)
-    assert after["ok"] and after["pending"] == 0 and after["checked"] == waiting["checked"] + waiting["pending"]
+    assert (
+        after["ok"]
+        and after["pending"] == 0
+        and after["checked"] == waiting["checked"] + waiting["pending"]
+    )
 
 
 def test_audit_verify_names_the_first_tampered_row(env):

@@ -1,4 +1,5 @@
 import pytest
+from factories import make_contest, make_participant, make_staff, registration
 from sqlalchemy import func, select
 
 from contest import clock
@@ -6,12 +7,13 @@ from contest.domain.errors import ContestError, InvalidInput
 from contest.models import AuditEntry, Participant
 from contest.services import accounts, sessions
 from contest.services.ratelimit import RateLimited
-from factories import make_contest, make_participant, make_staff, registration
 
 
 def test_registration_stores_the_participant_with_consent_and_signs_in(db):
     contest = make_contest(db)
-    participant, token = accounts.register_participant(db, contest, registration(), ip="10.1.1.1", user_agent="ua")
+    participant, token = accounts.register_participant(
+        db, contest, registration(), ip="10.1.1.1", user_agent="ua"
+    )
     stored = db.get(Participant, participant.id)
     assert stored.full_name == "Nguyễn Thị Hoà Bình"
     assert stored.citizen_id == "020190012345"
@@ -43,8 +45,9 @@ def test_unit_outside_the_contest_is_refused(db):
 def test_participant_signs_in_with_citizen_id_or_phone(db, login):
     contest = make_contest(db)
     make_participant(db, contest)
-    participant, token = accounts.participant_sign_in(db, contest, login=login, password="mat-khau-bi-mat",
-                                                      ip="10.0.0.2", user_agent="ua")
+    participant, token = accounts.participant_sign_in(
+        db, contest, login=login, password="mat-khau-bi-mat", ip="10.0.0.2", user_agent="ua"
+    )
     assert sessions.resolve(db, token).participant.id == participant.id
 
 
@@ -52,8 +55,14 @@ def test_wrong_password_is_refused_without_saying_which_part_was_wrong(db):
     contest = make_contest(db)
     make_participant(db, contest)
     with pytest.raises(ContestError) as exc:
-        accounts.participant_sign_in(db, contest, login="020190012345", password="wrong-password", ip="1.1.1.1",
-                                     user_agent="ua")
+        accounts.participant_sign_in(
+            db,
+            contest,
+            login="020190012345",
+            password="wrong-password",
+            ip="1.1.1.1",
+            user_agent="ua",
+        )
     assert "hoặc mật khẩu" in exc.value.message_vi
 
 
@@ -61,13 +70,18 @@ def test_account_is_locked_after_repeated_failures_even_with_the_right_password(
     make_staff(db, "lockme", ["organiser"])
     for i in range(10):
         with pytest.raises(ContestError):
-            accounts.staff_sign_in(db, username="lockme", password=f"wrong-{i}", ip=f"10.0.0.{i}", user_agent="ua")
+            accounts.staff_sign_in(
+                db, username="lockme", password=f"wrong-{i}", ip=f"10.0.0.{i}", user_agent="ua"
+            )
     with pytest.raises(RateLimited) as exc:
-        accounts.staff_sign_in(db, username="lockme", password="correct-horse-battery", ip="10.0.9.9", user_agent="ua")
+        accounts.staff_sign_in(
+            db, username="lockme", password="correct-horse-battery", ip="10.0.9.9", user_agent="ua"
+        )
     assert "khoá" in exc.value.message_vi and "locked" in exc.value.message_en
     clock.shift(__import__("datetime").timedelta(minutes=16))
-    user, _ = accounts.staff_sign_in(db, username="lockme", password="correct-horse-battery", ip="10.0.9.9",
-                                     user_agent="ua")
+    user, _ = accounts.staff_sign_in(
+        db, username="lockme", password="correct-horse-battery", ip="10.0.9.9", user_agent="ua"
+    )
     assert user.username == "lockme"
 
 
@@ -77,15 +91,21 @@ def test_one_address_is_limited_across_accounts(db, monkeypatch):
     monkeypatch.setattr(get_settings(), "login_limit_per_address", "3/minute")
     for i in range(3):
         with pytest.raises(ContestError):
-            accounts.staff_sign_in(db, username=f"nobody{i}", password="x", ip="203.0.113.7", user_agent="ua")
+            accounts.staff_sign_in(
+                db, username=f"nobody{i}", password="x", ip="203.0.113.7", user_agent="ua"
+            )
     with pytest.raises(RateLimited):
-        accounts.staff_sign_in(db, username="nobody9", password="x", ip="203.0.113.7", user_agent="ua")
+        accounts.staff_sign_in(
+            db, username="nobody9", password="x", ip="203.0.113.7", user_agent="ua"
+        )
 
 
 def test_ended_session_no_longer_resolves(db):
     staff = make_staff(db, "chair1", ["committee_chair"])
     admin = make_staff(db, "admin1", ["admin"])
-    _, token = accounts.staff_sign_in(db, username="chair1", password="correct-horse-battery", ip="1.2.3.4", user_agent="ua")
+    _, token = accounts.staff_sign_in(
+        db, username="chair1", password="correct-horse-battery", ip="1.2.3.4", user_agent="ua"
+    )
     principal = sessions.resolve(db, token)
     assert principal.staff.id == staff.id
     from contest.services.context import Actor
@@ -96,7 +116,9 @@ def test_ended_session_no_longer_resolves(db):
 
 def test_expired_session_does_not_resolve(db):
     make_staff(db, "org1", ["organiser"])
-    _, token = accounts.staff_sign_in(db, username="org1", password="correct-horse-battery", ip="1.2.3.4", user_agent="ua")
+    _, token = accounts.staff_sign_in(
+        db, username="org1", password="correct-horse-battery", ip="1.2.3.4", user_agent="ua"
+    )
     clock.shift(__import__("datetime").timedelta(days=15))
     assert sessions.resolve(db, token) is None
 
@@ -121,17 +143,27 @@ def test_typing_the_phone_or_the_citizen_id_counts_against_one_lockout(db):
     for i in range(10):
         login = "020190012345" if i % 2 else "0912345678"
         with pytest.raises(ContestError):
-            accounts.participant_sign_in(db, contest, login=login, password=f"sai-{i}", ip="10.0.0.1", user_agent="ua")
+            accounts.participant_sign_in(
+                db, contest, login=login, password=f"sai-{i}", ip="10.0.0.1", user_agent="ua"
+            )
     with pytest.raises(RateLimited):
-        accounts.participant_sign_in(db, contest, login="0912345678", password="mat-khau-bi-mat", ip="10.0.0.1",
-                                     user_agent="ua")
+        accounts.participant_sign_in(
+            db,
+            contest,
+            login="0912345678",
+            password="mat-khau-bi-mat",
+            ip="10.0.0.1",
+            user_agent="ua",
+        )
 
 
 def test_failed_staff_sign_in_never_logs_what_was_typed(db):
     from contest.models import AuditEntry
 
     with pytest.raises(ContestError):
-        accounts.staff_sign_in(db, username="MatKhauBiMat123", password="x", ip="1.1.1.1", user_agent="ua")
+        accounts.staff_sign_in(
+            db, username="MatKhauBiMat123", password="x", ip="1.1.1.1", user_agent="ua"
+        )
     entry = db.execute(select(AuditEntry).order_by(AuditEntry.seq.desc())).scalars().first()
     assert entry.action == "staff.sign_in_failed"
     assert "matkhau" not in (entry.object_id + entry.details).lower()

@@ -1,19 +1,24 @@
+from factories import make_contest
 from sqlalchemy import text
 
 from contest.services import audit
 from contest.services.context import Actor
-from factories import make_contest
 
 
 def test_chain_verifies_after_real_actions_and_names_a_tampered_row(db):
     make_contest(db)
     actor = Actor("staff", 7, "admin", "10.0.0.1")
-    entries = [audit.record(db, actor, "test.action", "thing", i, {"ghi chú": "Hoàng Đức Thắng"}) for i in range(3)]
+    entries = [
+        audit.record(db, actor, "test.action", "thing", i, {"ghi chú": "Hoàng Đức Thắng"})
+        for i in range(3)
+    ]
     db.commit()
     result = audit.verify(db)
     assert result.ok and result.checked >= 5
     target = entries[1].seq
-    db.execute(text("UPDATE audit_log SET actor = 'staff:8:intruder' WHERE seq = :seq"), {"seq": target})
+    db.execute(
+        text("UPDATE audit_log SET actor = 'staff:8:intruder' WHERE seq = :seq"), {"seq": target}
+    )
     db.expire_all()
     result = audit.verify(db)
     assert not result.ok and result.broken.seq == target
@@ -30,7 +35,14 @@ def test_deleting_the_last_row_is_detected(db):
 
 
 def test_rows_keep_who_what_when_and_where(db):
-    entry = audit.record(db, Actor("staff", 3, "bantochuc", "192.0.2.5"), "units.import", "contest", 12, {"file": "đơn-vị.csv"})
+    entry = audit.record(
+        db,
+        Actor("staff", 3, "bantochuc", "192.0.2.5"),
+        "units.import",
+        "contest",
+        12,
+        {"file": "đơn-vị.csv"},
+    )
     db.commit()
     assert entry.actor == "staff:3:bantochuc" and entry.ip == "192.0.2.5"
     assert entry.object_type == "contest" and entry.object_id == "12"
@@ -40,8 +52,14 @@ def test_rows_keep_who_what_when_and_where(db):
 def test_queued_entries_are_chained_in_order_by_the_sealer_and_then_verified(db):
     make_contest(db)
     for i in range(3):
-        audit.queue(db, Actor("participant", 40 + i, "", "192.0.2.9"), "attempt.start", "attempt", 100 + i,
-                    {"vòng": 1})
+        audit.queue(
+            db,
+            Actor("participant", 40 + i, "", "192.0.2.9"),
+            "attempt.start",
+            "attempt",
+            100 + i,
+            {"vòng": 1},
+        )
     db.commit()
     before = audit.verify(db)
     assert before.ok and before.pending == 3
@@ -49,8 +67,11 @@ def test_queued_entries_are_chained_in_order_by_the_sealer_and_then_verified(db)
     after = audit.verify(db)
     assert after.ok and after.pending == 0 and after.checked == before.checked + 3
     tail = audit.recent(db, 3)[::-1]
-    assert [(e.actor, e.object_id) for e in tail] == [("participant:40", "100"), ("participant:41", "101"),
-                                                       ("participant:42", "102")]
+    assert [(e.actor, e.object_id) for e in tail] == [
+        ("participant:40", "100"),
+        ("participant:41", "101"),
+        ("participant:42", "102"),
+    ]
     assert '"vòng":1' in tail[0].details
     assert audit.seal_pending(db) == 0
 

@@ -6,6 +6,7 @@ import unicodedata
 import pypdfium2
 import pytest
 import zxingcpp
+from factories import make_award, make_contest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
@@ -14,7 +15,6 @@ from contest.domain.errors import ContestError, InvalidInput
 from contest.models import AuditEntry, Certificate
 from contest.services import certificates as service
 from contest.services.context import SYSTEM, Actor
-from factories import make_award, make_contest
 
 CHAIR = Actor("staff", 1, "truongban")
 NAMES = ["Nguyễn Thị Hoà Bình", "Lường Văn Ước", "Hoàng Đức Thắng"]
@@ -26,7 +26,9 @@ def _issue(db, contest, n=3, **kw):
 
 
 def _text(pdf: bytes) -> str:
-    return unicodedata.normalize("NFC", "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages))
+    return unicodedata.normalize(
+        "NFC", "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    )
 
 
 def test_issue_is_idempotent_and_numbers_are_sequential(db):
@@ -39,7 +41,14 @@ def test_issue_is_idempotent_and_numbers_are_sequential(db):
     assert [c.serial for c in again.certificates] == [1, 2, 3, 4, 5]
     assert db.execute(select(func.count()).select_from(Certificate)).scalar_one() == 5
     assert len({c.code for c in again.certificates}) == 5
-    assert db.execute(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "certificates.issue")).scalar_one() == 2
+    assert (
+        db.execute(
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.action == "certificates.issue")
+        ).scalar_one()
+        == 2
+    )
     nothing = _issue(db, contest, 5)
     assert nothing.issued == [] and len(nothing.existing) == 5
 
@@ -71,7 +80,9 @@ def test_pdf_regenerates_byte_for_byte_after_the_template_changes(db):
     contest = make_contest(db)
     certificate = _issue(db, contest, 1).issued[0]
     before = service.render_pdf(db, certificate)
-    service.save_template(db, CHAIR, contest, service.TemplateInput(title="Giấy khen", signer_name="Đoàn Thu Hà"))
+    service.save_template(
+        db, CHAIR, contest, service.TemplateInput(title="Giấy khen", signer_name="Đoàn Thu Hà")
+    )
     db.expire_all()
     assert service.render_pdf(db, db.get(Certificate, certificate.id)) == before
     later = _issue(db, contest, 2).issued[0]
@@ -105,8 +116,9 @@ def test_unknown_and_mistyped_codes_get_clear_answers(db):
     assert mistyped.status == "malformed" and "có thể gõ nhầm" in mistyped.message_vi
     assert service.verify(db, "hello").status == "malformed"
     assert service.verify(db, "").status == "malformed"
-    from contest.certificates import new_code
     import random
+
+    from contest.certificates import new_code
 
     unknown = new_code(random.Random(99))
     assert service.verify(db, unknown).status == "unknown"
@@ -114,7 +126,9 @@ def test_unknown_and_mistyped_codes_get_clear_answers(db):
 
 def test_collective_names_are_not_masked(db):
     contest = make_contest(db)
-    award = make_award(contest, "prize:unit", "Huyện Tràng Định", recipient_kind="collective", recipient_unit="")
+    award = make_award(
+        contest, "prize:unit", "Huyện Tràng Định", recipient_kind="collective", recipient_unit=""
+    )
     certificate = service.issue_certificates(db, CHAIR, [award]).issued[0]
     assert service.verify(db, certificate.code).recipient == "Huyện Tràng Định"
 
@@ -122,7 +136,9 @@ def test_collective_names_are_not_masked(db):
 def test_reissue_marks_the_old_one_replaced_and_keeps_one_live_certificate_per_award(db):
     contest = make_contest(db)
     old = _issue(db, contest, 2).issued[0]
-    new = service.reissue(db, CHAIR, old.id, recipient_name="Nguyễn Thị Hòa Bình", reason="Sửa chính tả họ tên")
+    new = service.reissue(
+        db, CHAIR, old.id, recipient_name="Nguyễn Thị Hòa Bình", reason="Sửa chính tả họ tên"
+    )
     assert new.code != old.code and new.number == "3/GCN-BTC" and new.award_key == old.award_key
     result = service.verify(db, old.code)
     assert result.status == "replaced" and result.replaced_by_code == format_code(new.code)
@@ -141,7 +157,9 @@ def test_signed_download_link_works_and_refuses_tampering_and_expiry(db):
     code, sig = path.removeprefix("/chung-nhan/").split(".pdf?sig=")
     assert service.certificate_for_download(db, code, sig).id == certificate.id
     with pytest.raises(ContestError):
-        service.certificate_for_download(db, code, sig[:-2] + ("AA" if not sig.endswith("AA") else "BB"))
+        service.certificate_for_download(
+            db, code, sig[:-2] + ("AA" if not sig.endswith("AA") else "BB")
+        )
     other = _issue(db, contest, 2).issued[0]
     with pytest.raises(ContestError):
         service.certificate_for_download(db, format_code(other.code), sig)
@@ -163,13 +181,21 @@ def test_merged_pdf_and_zip(db):
 def test_template_refuses_images_that_are_not_png_or_jpeg_and_oversized_ones(db, tmp_path):
     contest = make_contest(db)
     with pytest.raises(ContestError, match="PNG"):
-        service.save_template(db, CHAIR, contest, service.TemplateInput(), seal=b"GIF89a" + b"\0" * 40)
+        service.save_template(
+            db, CHAIR, contest, service.TemplateInput(), seal=b"GIF89a" + b"\0" * 40
+        )
     with pytest.raises(ContestError):
-        service.save_template(db, CHAIR, contest, service.TemplateInput(), seal=b"\x89PNG\r\n\x1a\n" + b"\0" * 600_000)
+        service.save_template(
+            db, CHAIR, contest, service.TemplateInput(), seal=b"\x89PNG\r\n\x1a\n" + b"\0" * 600_000
+        )
     with pytest.raises(ContestError, match="damaged"):
-        service.save_template(db, CHAIR, contest, service.TemplateInput(), seal=b"\x89PNG\r\n\x1a\nnot really")
+        service.save_template(
+            db, CHAIR, contest, service.TemplateInput(), seal=b"\x89PNG\r\n\x1a\nnot really"
+        )
     with pytest.raises(InvalidInput) as caught:
-        service.save_template(db, CHAIR, contest, service.TemplateInput(title="", accent_colour="red"))
+        service.save_template(
+            db, CHAIR, contest, service.TemplateInput(title="", accent_colour="red")
+        )
     assert set(caught.value.by_field()) == {"title", "accent_colour"}
     from PIL import Image
 
@@ -184,7 +210,9 @@ def test_template_refuses_images_that_are_not_png_or_jpeg_and_oversized_ones(db,
 
 def test_preview_renders_unsaved_values(db):
     contest = make_contest(db)
-    pdf = service.preview_pdf(db, contest, service.TemplateInput(title="giấy khen", signer_name="Hoàng Đức Thắng"))
+    pdf = service.preview_pdf(
+        db, contest, service.TemplateInput(title="giấy khen", signer_name="Hoàng Đức Thắng")
+    )
     text = _text(pdf)
     assert "GIẤY KHEN" in text and "Hoàng Đức Thắng" in text
     assert service.pdf_to_png(pdf).startswith(b"\x89PNG")
@@ -241,11 +269,11 @@ def test_concurrent_issues_share_one_gapless_number_sequence(engine):
     """Two committee members issue at once: every number used once, none skipped (real commits)."""
     import threading
 
+    from conftest import random_suffix
     from sqlalchemy import delete
     from sqlalchemy.orm import Session
 
     from contest.models import CertificateCounter, Contest, Round, Unit
-    from conftest import random_suffix
 
     with Session(engine, expire_on_commit=False) as setup:
         contest = make_contest(setup, f"dong-thoi-{random_suffix()}", with_units=False)
@@ -270,7 +298,11 @@ def test_concurrent_issues_share_one_gapless_number_sequence(engine):
             t.join(60)
         assert errors == []
         with Session(engine) as db:
-            serials = sorted(db.execute(select(Certificate.serial).where(Certificate.contest_id == contest.id)).scalars())
+            serials = sorted(
+                db.execute(
+                    select(Certificate.serial).where(Certificate.contest_id == contest.id)
+                ).scalars()
+            )
         assert serials == list(range(1, 31))
     finally:
         with Session(engine) as db:

@@ -17,7 +17,7 @@ EVIL = '=HYPERLINK("http://evil.example","x")'
 
 
 @pytest.fixture
-def uploads(tmp_path, monkeypatch):  # noqa: ANN201
+def uploads(tmp_path, monkeypatch):
     monkeypatch.setenv("CONTEST_UPLOAD_DIR", str(tmp_path))
     return tmp_path
 
@@ -32,9 +32,16 @@ def test_a_work_title_and_author_name_starting_with_equals_export_as_strings(db,
     author = make_entrant(db, contest)
     author.full_name = EVIL  # as a secretariat import could store it
     db.commit()
-    w = works.save_draft(db, Actor("participant", author.id), contest, author,
-                         works.WorkInput(title=EVIL, category="article"))
-    works.upload_file(db, Actor("participant", author.id), contest, author, w, "a.pdf", io.BytesIO(pdf_file("f")))
+    w = works.save_draft(
+        db,
+        Actor("participant", author.id),
+        contest,
+        author,
+        works.WorkInput(title=EVIL, category="article"),
+    )
+    works.upload_file(
+        db, Actor("participant", author.id), contest, author, w, "a.pdf", io.BytesIO(pdf_file("f"))
+    )
     works.submit(db, Actor("participant", author.id), contest, author, w, declaration=True)
     cells = _cells(works_exports.works_ranking_xlsx(db, contest))
     assert len(cells) >= 3  # title, author/group column, members column
@@ -48,6 +55,8 @@ def test_a_participant_named_like_a_formula_exports_as_a_string(db):
     db.commit()
     member = make_staff(db, "uv-cong-thuc", ["committee_member"])
     round_ = db.execute(select(Round).where(Round.contest_id == contest.id)).scalars().first()
-    screening.decide(db, Actor("staff", member.id, member.username), round_, "participant", [p.id], False, EVIL)
+    screening.decide(
+        db, Actor("staff", member.id, member.username), round_, "participant", [p.id], False, EVIL
+    )
     cells = _cells(exports.decisions_xlsx(db, contest))
     assert len(cells) == 2 and all(c.data_type == "s" for c in cells)

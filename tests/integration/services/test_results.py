@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+from factories import make_bank, make_contest, make_entrant, make_final_attempt, make_staff
 from sqlalchemy import select
 
 from contest import clock
@@ -8,41 +9,73 @@ from contest.domain.errors import ContestError, PermissionDenied
 from contest.models import Attempt, AuditEntry, EligibilityDecision, PrizeList, Round
 from contest.services import prizes, results, screening
 from contest.services.context import Actor
-from factories import make_bank, make_contest, make_entrant, make_final_attempt, make_staff
 
 PLAN = {
     "tiers": [
-        {"code": "first", "label_vi": "Giải Nhất", "label_en": "First prize", "rank_order": 1, "quota": 1},
-        {"code": "second", "label_vi": "Giải Nhì", "label_en": "Second prize", "rank_order": 2, "quota": 1},
-        {"code": "third", "label_vi": "Giải Ba", "label_en": "Third prize", "rank_order": 3, "quota": 1,
-         "min_score": 6},
+        {
+            "code": "first",
+            "label_vi": "Giải Nhất",
+            "label_en": "First prize",
+            "rank_order": 1,
+            "quota": 1,
+        },
+        {
+            "code": "second",
+            "label_vi": "Giải Nhì",
+            "label_en": "Second prize",
+            "rank_order": 2,
+            "quota": 1,
+        },
+        {
+            "code": "third",
+            "label_vi": "Giải Ba",
+            "label_en": "Third prize",
+            "rank_order": 3,
+            "quota": 1,
+            "min_score": 6,
+        },
     ],
     "order": ["correct", "prediction_error", "duration", "submitted_at"],
 }
 
 
-def staff_actor(user) -> Actor:  # noqa: ANN001
+def staff_actor(user) -> Actor:
     return Actor("staff", user.id, user.username)
 
 
 @pytest.fixture
-def setup(db):  # noqa: ANN001, ANN201
+def setup(db):
     contest = make_contest(db, "ket-qua")
     round_ = contest.rounds[0]
     versions = make_bank(db, "kq-bank", 10)
     people = {}
     # (name, correct, seconds, prediction): the true figure will be 2 (two all-correct, both eligible)
     for name, correct, seconds, prediction in [
-        ("Nguyễn Văn An", 10, 300, 2), ("Trần Thị Bình", 10, 200, 9), ("Lê Văn Cường", 9, 100, 2),
-        ("Phạm Thị Dung", 8, 100, 2), ("Hoàng Văn Em", 5, 100, 2),
+        ("Nguyễn Văn An", 10, 300, 2),
+        ("Trần Thị Bình", 10, 200, 9),
+        ("Lê Văn Cường", 9, 100, 2),
+        ("Phạm Thị Dung", 8, 100, 2),
+        ("Hoàng Văn Em", 5, 100, 2),
     ]:
         p = make_entrant(db, contest, name)
-        people[name] = (p, make_final_attempt(db, round_, p, versions, correct, seconds=seconds, prediction=prediction))
+        people[name] = (
+            p,
+            make_final_attempt(
+                db, round_, p, versions, correct, seconds=seconds, prediction=prediction
+            ),
+        )
     cheat = make_entrant(db, contest, "Vũ Văn Nhanh")
-    people["Vũ Văn Nhanh"] = (cheat, make_final_attempt(db, round_, cheat, versions, 10, seconds=5, prediction=2))
+    people["Vũ Văn Nhanh"] = (
+        cheat,
+        make_final_attempt(db, round_, cheat, versions, 10, seconds=5, prediction=2),
+    )
     late = make_entrant(db, contest, "Đỗ Thị Muộn")
-    people["Đỗ Thị Muộn"] = (late, make_final_attempt(db, round_, late, versions, 7, seconds=900, prediction=3,
-                                                      materialise=False, answered=8))
+    people["Đỗ Thị Muộn"] = (
+        late,
+        make_final_attempt(
+            db, round_, late, versions, 7, seconds=900, prediction=3, materialise=False, answered=8
+        ),
+    )
     member = make_staff(db, "giamkhao1", ["committee_member"])
     chair = make_staff(db, "truongban1", ["committee_chair", "committee_member"])
     prizes.save_plan(db, staff_actor(member), contest, PLAN)
@@ -58,8 +91,14 @@ def test_closing_scores_expired_attempts_and_fixes_the_true_figure_from_eligible
     assert late.duration_ms == round_.time_limit_seconds * 1000  # time taken stops at the deadline
     # the 5-second paper is flagged, so only An and Bình count: the true figure is 2
     assert report.true_figure == 2 and report.scored_now == 1 and report.entrants == 7
-    assert report.eligible_entrants == 5  # the fast one and the unfinished (8 of 10 answered) are flagged
-    assert db.execute(select(AuditEntry).where(AuditEntry.action == "results.close_round")).scalars().first()
+    assert (
+        report.eligible_entrants == 5
+    )  # the fast one and the unfinished (8 of 10 answered) are flagged
+    assert (
+        db.execute(select(AuditEntry).where(AuditEntry.action == "results.close_round"))
+        .scalars()
+        .first()
+    )
 
 
 def test_ranking_follows_tie_breaks_and_says_why(db, setup):
@@ -78,13 +117,31 @@ def test_decisions_are_reversible_audited_and_never_deleted(db, setup):
     fast = people["Vũ Văn Nhanh"][1]
     flagged = screening.flag_rows(db, round_, code="implausibly_fast")
     assert [r.attempt.id for r in flagged] == [fast.id]
-    screening.decide(db, staff_actor(member), round_, "attempt", [fast.id], True, "Đã xác minh qua điện thoại")
+    screening.decide(
+        db, staff_actor(member), round_, "attempt", [fast.id], True, "Đã xác minh qua điện thoại"
+    )
     assert results.load_round(db, round_).verdicts[fast.id].eligible
-    screening.decide(db, staff_actor(member), round_, "attempt", [fast.id], False, "Phát hiện dùng công cụ tự động")
+    screening.decide(
+        db,
+        staff_actor(member),
+        round_,
+        "attempt",
+        [fast.id],
+        False,
+        "Phát hiện dùng công cụ tự động",
+    )
     verdict = results.load_round(db, round_).verdicts[fast.id]
     assert not verdict.eligible and len(verdict.decisions) == 2
-    assert db.execute(select(EligibilityDecision).where(EligibilityDecision.subject_id == fast.id)).scalars().all()
-    audits = db.execute(select(AuditEntry).where(AuditEntry.action == "screening.decide")).scalars().all()
+    assert (
+        db.execute(select(EligibilityDecision).where(EligibilityDecision.subject_id == fast.id))
+        .scalars()
+        .all()
+    )
+    audits = (
+        db.execute(select(AuditEntry).where(AuditEntry.action == "screening.decide"))
+        .scalars()
+        .all()
+    )
     assert len(audits) == 2
     with pytest.raises(ContestError):
         screening.decide(db, staff_actor(member), round_, "attempt", [fast.id], True, "  ")
@@ -106,8 +163,10 @@ def test_approval_freezes_the_list_and_a_correction_makes_version_two(db, setup)
     pl = report.prize_list
     assert report.by_tier == {"first": 1, "second": 1, "third": 1}
     assert [(e.participant_id, e.tier_code) for e in pl.entries] == [
-        (people["Nguyễn Văn An"][0].id, "first"), (people["Trần Thị Bình"][0].id, "second"),
-        (people["Lê Văn Cường"][0].id, "third")]
+        (people["Nguyễn Văn An"][0].id, "first"),
+        (people["Trần Thị Bình"][0].id, "second"),
+        (people["Lê Văn Cường"][0].id, "third"),
+    ]
     with pytest.raises(PermissionDenied):
         prizes.approve(db, staff_actor(member), pl)  # not proposed, and not the chair either
     prizes.propose(db, staff_actor(member), pl)
@@ -121,7 +180,9 @@ def test_approval_freezes_the_list_and_a_correction_makes_version_two(db, setup)
         prizes.allocate(db, staff_actor(member), round_)
     with pytest.raises(ContestError):
         results.close_round(db, staff_actor(member), round_)
-    v2 = prizes.allocate(db, staff_actor(member), round_, correction_note="Đính chính theo đơn khiếu nại").prize_list
+    v2 = prizes.allocate(
+        db, staff_actor(member), round_, correction_note="Đính chính theo đơn khiếu nại"
+    ).prize_list
     assert (v2.version, v2.supersedes_id, v2.status) == (2, pl.id, "draft")
     db.refresh(pl)
     assert pl.status == "approved" and len(pl.entries) == 3
@@ -134,7 +195,10 @@ def test_approval_freezes_the_list_and_a_correction_makes_version_two(db, setup)
     prizes.approve(db, staff_actor(chair), v2)
     prizes.publish(db, staff_actor(chair), v2)
     assert {a.prize_list_version for a in results.approved_awards(db, contest.id)} == {2}
-    assert len(db.execute(select(PrizeList).where(PrizeList.round_id == round_.id)).scalars().all()) == 2
+    assert (
+        len(db.execute(select(PrizeList).where(PrizeList.round_id == round_.id)).scalars().all())
+        == 2
+    )
     actions = {e.action for e in db.execute(select(AuditEntry)).scalars()}
     assert {"prizes.allocate", "prizes.propose", "prizes.approve", "prizes.publish"} <= actions
 
@@ -164,8 +228,18 @@ def test_a_tie_at_the_boundary_waits_for_the_committee_then_the_line_is_settled(
     b = make_entrant(db, contest, "Trần Văn Bình")
     for p in (a, b):  # equal on every key: same score, prediction, time and finish
         make_final_attempt(db, round_, p, versions, 5, seconds=120, prediction=1)
-    plan = {"tiers": [{"code": "first", "label_vi": "Giải Nhất", "label_en": "First prize", "rank_order": 1,
-                       "quota": 1}], "tie_rule": "committee"}
+    plan = {
+        "tiers": [
+            {
+                "code": "first",
+                "label_vi": "Giải Nhất",
+                "label_en": "First prize",
+                "rank_order": 1,
+                "quota": 1,
+            }
+        ],
+        "tie_rule": "committee",
+    }
     prizes.save_plan(db, actor, contest, plan)
     clock.freeze(round_.closes_at + timedelta(minutes=1))
     results.close_round(db, actor, round_)
@@ -181,7 +255,11 @@ def test_a_tie_at_the_boundary_waits_for_the_committee_then_the_line_is_settled(
     prizes.set_entry_tier(db, actor, by_person[b.id].id, None, "Bốc thăm công khai ngày 12/7")
     prizes.propose(db, actor, pl)
     assert [(e.participant_id, e.tier_code) for e in pl.entries] == [(a.id, "first")]
-    assert db.execute(select(AuditEntry).where(AuditEntry.action == "prizes.edit_line")).scalars().all()
+    assert (
+        db.execute(select(AuditEntry).where(AuditEntry.action == "prizes.edit_line"))
+        .scalars()
+        .all()
+    )
 
 
 def test_cli_allocates_proposes_approves_publishes_and_exports(db, setup, monkeypatch, tmp_path):
@@ -194,7 +272,7 @@ def test_cli_allocates_proposes_approves_publishes_and_exports(db, setup, monkey
     from contest.cli import app
 
     contest, round_, people, member, chair = setup
-    monkeypatch.setattr(database, "session_factory", lambda: (lambda: db))
+    monkeypatch.setattr(database, "session_factory", lambda: lambda: db)
     monkeypatch.setattr(db, "close", lambda: None)
     run = CliRunner().invoke
     base = ["--contest", contest.slug, "--round", "1", "--json"]
@@ -202,14 +280,29 @@ def test_cli_allocates_proposes_approves_publishes_and_exports(db, setup, monkey
     out = run(app, ["prizes", "allocate", *base])
     assert out.exit_code == 0, out.output
     list_id = json.loads(out.output)["id"]
-    refused = run(app, ["prizes", "approve", "--list", str(list_id), "--by", member.username, "--json"])
+    refused = run(
+        app, ["prizes", "approve", "--list", str(list_id), "--by", member.username, "--json"]
+    )
     assert refused.exit_code == 1 and json.loads(refused.output)["errors"][0]["message_en"]
     for step, who in (("propose", member), ("approve", chair), ("publish", chair)):
         out = run(app, ["prizes", step, "--list", str(list_id), "--by", who.username, "--json"])
         assert out.exit_code == 0, out.output
     assert json.loads(out.output)["status"] == "published"
     target = tmp_path / "giai.xlsx"
-    out = run(app, ["results", "export", "prizes", "--contest", contest.slug, "--round", "1", "--out", str(target)])
+    out = run(
+        app,
+        [
+            "results",
+            "export",
+            "prizes",
+            "--contest",
+            contest.slug,
+            "--round",
+            "1",
+            "--out",
+            str(target),
+        ],
+    )
     assert out.exit_code == 0, out.output
     ws = load_workbook(target).active
     assert [c.value for c in ws[1]] == ["STT", "Họ và tên", "Ngày sinh", "Đơn vị", "Giải"]

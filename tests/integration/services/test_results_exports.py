@@ -3,6 +3,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from factories import make_bank, make_contest, make_entrant, make_final_attempt, make_staff
 from openpyxl import load_workbook
 from sqlalchemy import select
 
@@ -11,19 +12,59 @@ from contest.domain.errors import ContestError
 from contest.models import Attempt, AuditEntry, KeyCorrection, Question
 from contest.services import exports, prizes, results, screening, statistics
 from contest.services.context import Actor
-from factories import make_bank, make_contest, make_entrant, make_final_attempt, make_staff
 
-PLAN = {"tiers": [{"code": "first", "label_vi": "Giải Nhất", "label_en": "First prize", "rank_order": 1, "quota": 1},
-                  {"code": "consolation", "label_vi": "Giải Khuyến khích", "label_en": "Consolation", "rank_order": 2,
-                   "quota": 2}]}
-GIVEN = ["An", "Bình", "Cường", "Dũng", "Em", "Giang", "Hải", "Khánh", "Long", "Minh", "Nam", "Phúc"]
-COLLECTIVE = {"criterion": "participants", "pools": ["all"], "tiers": [
-    {"code": "collective", "label_vi": "Giải tập thể", "label_en": "Collective prize", "rank_order": 1, "quota": 0,
-     "group_quotas": {"all": 1}}], "roll_up": True, "unit_pools": {"LS-TP": "all", "LS-TD": "all"}}
+PLAN = {
+    "tiers": [
+        {
+            "code": "first",
+            "label_vi": "Giải Nhất",
+            "label_en": "First prize",
+            "rank_order": 1,
+            "quota": 1,
+        },
+        {
+            "code": "consolation",
+            "label_vi": "Giải Khuyến khích",
+            "label_en": "Consolation",
+            "rank_order": 2,
+            "quota": 2,
+        },
+    ]
+}
+GIVEN = [
+    "An",
+    "Bình",
+    "Cường",
+    "Dũng",
+    "Em",
+    "Giang",
+    "Hải",
+    "Khánh",
+    "Long",
+    "Minh",
+    "Nam",
+    "Phúc",
+]
+COLLECTIVE = {
+    "criterion": "participants",
+    "pools": ["all"],
+    "tiers": [
+        {
+            "code": "collective",
+            "label_vi": "Giải tập thể",
+            "label_en": "Collective prize",
+            "rank_order": 1,
+            "quota": 0,
+            "group_quotas": {"all": 1},
+        }
+    ],
+    "roll_up": True,
+    "unit_pools": {"LS-TP": "all", "LS-TD": "all"},
+}
 
 
 @pytest.fixture
-def closed(db):  # noqa: ANN001, ANN201
+def closed(db):
     contest = make_contest(db, "xuat-file")
     round_ = contest.rounds[0]
     versions = make_bank(db, "xf-bank", 10)
@@ -33,9 +74,13 @@ def closed(db):  # noqa: ANN001, ANN201
     # by the strongest, as if the key were wrong
     attempts = []
     for i in range(12):
-        p = make_entrant(db, contest, f"Nguyễn Văn {GIVEN[i]}", unit_code="LS-TP-CL" if i % 2 else "LS-TD")
+        p = make_entrant(
+            db, contest, f"Nguyễn Văn {GIVEN[i]}", unit_code="LS-TP-CL" if i % 2 else "LS-TD"
+        )
         correct = 10 - (i // 2)
-        attempts.append(make_final_attempt(db, round_, p, versions, correct, seconds=100 + i, prediction=i))
+        attempts.append(
+            make_final_attempt(db, round_, p, versions, correct, seconds=100 + i, prediction=i)
+        )
     for a in attempts[:6]:
         a0 = db.execute(select(Attempt).where(Attempt.id == a.id)).scalar_one()
         from contest.models import Answer
@@ -52,7 +97,7 @@ def closed(db):  # noqa: ANN001, ANN201
     return contest, round_, versions, actor, attempts
 
 
-def _sheet(data: bytes):  # noqa: ANN202
+def _sheet(data: bytes):
     wb = load_workbook(io.BytesIO(data))
     return wb.active
 
@@ -63,20 +108,38 @@ def test_prize_list_export_has_the_annex_shape(db, closed):
     ws = _sheet(exports.prize_list_xlsx(db, pl))
     assert [c.value for c in ws[1]] == ["STT", "Họ và tên", "Ngày sinh", "Đơn vị", "Giải"]
     assert ws.freeze_panes == "A2"
-    assert [c.value for c in ws[2]] == [1, "Nguyễn Văn An", "02/01/1985", "Huyện Tràng Định", "Giải Nhất"]
+    assert [c.value for c in ws[2]] == [
+        1,
+        "Nguyễn Văn An",
+        "02/01/1985",
+        "Huyện Tràng Định",
+        "Giải Nhất",
+    ]
     assert ws.column_dimensions["B"].width >= len("Nguyễn Văn An")
 
 
 def test_ranking_collectives_participation_and_decisions_exports(db, closed):
     contest, round_, versions, actor, attempts = closed
     ws = _sheet(exports.ranking_xlsx(db, round_))
-    assert [c.value for c in ws[1]][:5] == ["Hạng", "Mã thí sinh", "Họ và tên", "Đơn vị", "Số câu đúng"]
+    assert [c.value for c in ws[1]][:5] == [
+        "Hạng",
+        "Mã thí sinh",
+        "Họ và tên",
+        "Đơn vị",
+        "Số câu đúng",
+    ]
     assert ws.max_row == 13 and ws["A2"].value == 1
     ws = _sheet(exports.collectives_xlsx(db, contest))
     assert ws["A1"].value == "Hạng" and ws["B2"].value in ("Thành phố Lạng Sơn", "Huyện Tràng Định")
     ws = _sheet(exports.participation_xlsx(db, contest))
-    assert [c.value for c in ws[1]] == ["Mã đơn vị", "Đơn vị", "Số cán bộ", "Số người dự thi", "Số bài thi",
-                                        "Tỷ lệ tham gia (%)"]
+    assert [c.value for c in ws[1]] == [
+        "Mã đơn vị",
+        "Đơn vị",
+        "Số cán bộ",
+        "Số người dự thi",
+        "Số bài thi",
+        "Tỷ lệ tham gia (%)",
+    ]
     screening.decide(db, actor, round_, "attempt", [attempts[0].id], False, "Vi phạm thể lệ")
     ws = _sheet(exports.decisions_xlsx(db, contest))
     assert ws["E2"].value == "Không hợp lệ" and ws["F2"].value == "Vi phạm thể lệ"
@@ -96,7 +159,9 @@ def test_statistics_flag_a_key_strong_participants_disagree_with(db, closed):
 def test_key_correction_regrades_every_affected_attempt_with_a_report(db, closed):
     contest, round_, versions, actor, attempts = closed
     before = {a.id: db.get(Attempt, a.id).correct for a in attempts}
-    report = statistics.correct_key(db, actor, round_, versions[0].id, ["2"], "Đáp án B mới đúng theo Nghị định")
+    report = statistics.correct_key(
+        db, actor, round_, versions[0].id, ["2"], "Đáp án B mới đúng theo Nghị định"
+    )
     assert report.before_key == ["1"] and report.after_key == ["2"] and report.affected == 12
     for a in attempts[:6]:
         assert db.get(Attempt, a.id).correct == before[a.id] + 1
@@ -105,7 +170,11 @@ def test_key_correction_regrades_every_affected_attempt_with_a_report(db, closed
     assert db.execute(select(KeyCorrection)).scalars().one().report["affected"] == 12
     question = db.get(Question, versions[0].question_id)
     assert question.current_version_id != versions[0].id  # new draws carry the corrected key
-    assert db.execute(select(AuditEntry).where(AuditEntry.action == "results.correct_key")).scalars().one()
+    assert (
+        db.execute(select(AuditEntry).where(AuditEntry.action == "results.correct_key"))
+        .scalars()
+        .one()
+    )
     with pytest.raises(ContestError):
         statistics.correct_key(db, actor, round_, versions[0].id, ["9"], "sai")
 
@@ -117,17 +186,32 @@ def test_cli_rank_json_lists_every_field(db, closed, engine, monkeypatch):
     from contest.cli import app
 
     contest, round_, *_ = closed
-    monkeypatch.setattr(database, "session_factory", lambda: (lambda: db))
+    monkeypatch.setattr(database, "session_factory", lambda: lambda: db)
     monkeypatch.setattr(db, "close", lambda: None)
-    out = CliRunner().invoke(app, ["results", "rank", "--contest", contest.slug, "--round", "1", "--json"])
+    out = CliRunner().invoke(
+        app, ["results", "rank", "--contest", contest.slug, "--round", "1", "--json"]
+    )
     assert out.exit_code == 0, out.output
     payload = json.loads(out.output)
     first = payload["entries"][0]
-    assert {"rank", "participant_id", "name", "unit_code", "correct", "prediction", "prediction_error",
-            "duration_seconds", "submitted_at", "eligibility", "prize"} <= set(first)
+    assert {
+        "rank",
+        "participant_id",
+        "name",
+        "unit_code",
+        "correct",
+        "prediction",
+        "prediction_error",
+        "duration_seconds",
+        "submitted_at",
+        "eligibility",
+        "prize",
+    } <= set(first)
     assert first["rank"] == 1 and first["name"] == "Nguyễn Văn An" and first["unit_code"] == "LS-TD"
     assert first["duration_seconds"] == 100.0
-    bad = CliRunner().invoke(app, ["results", "rank", "--contest", contest.slug, "--round", "9", "--json"])
+    bad = CliRunner().invoke(
+        app, ["results", "rank", "--contest", contest.slug, "--round", "9", "--json"]
+    )
     assert bad.exit_code == 1 and json.loads(bad.output)["ok"] is False
 
 

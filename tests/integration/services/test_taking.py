@@ -1,13 +1,13 @@
 from datetime import timedelta
 
 import pytest
+from factories import make_contest, make_participant, make_round_bank
 from sqlalchemy import select
 
 from contest import clock
 from contest.domain.errors import ContestError
-from contest.models import Answer, Attempt, QuestionVersion
+from contest.models import Answer, QuestionVersion
 from contest.services import taking
-from factories import make_contest, make_participant, make_round_bank
 
 
 @pytest.fixture
@@ -53,7 +53,9 @@ def test_saves_are_idempotent_and_an_older_retry_never_overwrites_a_newer_answer
     assert len(rows) == 1 and rows[0].chosen == [attempt.paper[0]["o"][2]]
 
 
-def test_save_within_grace_is_accepted_and_after_grace_refused_then_attempt_is_final_and_scored(db, setup):
+def test_save_within_grace_is_accepted_and_after_grace_refused_then_attempt_is_final_and_scored(
+    db, setup
+):
     _, rnd, participant = setup
     attempt = taking.start_attempt(db, participant, rnd)
     taking.save_answer(db, participant.id, attempt.id, 0, right_indexes(db, attempt, 0), 1)
@@ -66,7 +68,11 @@ def test_save_within_grace_is_accepted_and_after_grace_refused_then_attempt_is_f
     view = taking.attempt_view(db, participant.id, attempt.id)
     assert view.final
     db.refresh(attempt)
-    assert (attempt.correct, attempt.finish_reason, attempt.duration_ms) == (2, "expired", 15 * 60 * 1000)
+    assert (attempt.correct, attempt.finish_reason, attempt.duration_ms) == (
+        2,
+        "expired",
+        15 * 60 * 1000,
+    )
 
 
 def test_sweeper_scores_abandoned_attempts_once(db, setup):
@@ -84,7 +90,11 @@ def test_submit_scores_all_or_nothing_and_needs_the_prediction(db, setup):
     _, rnd, participant = setup
     attempt = taking.start_attempt(db, participant, rnd)
     for pos in range(10):
-        idx = right_indexes(db, attempt, pos) if pos < 7 else [(right_indexes(db, attempt, pos)[0] + 1) % 4]
+        idx = (
+            right_indexes(db, attempt, pos)
+            if pos < 7
+            else [(right_indexes(db, attempt, pos)[0] + 1) % 4]
+        )
         taking.save_answer(db, participant.id, attempt.id, pos, idx, pos + 1)
     with pytest.raises(ContestError) as exc:
         taking.submit(db, participant, attempt.id, None)
@@ -104,7 +114,11 @@ def test_attempts_limit_is_enforced(db, setup):
         taking.start_attempt(db, participant, rnd)
     assert "lượt" in exc.value.message_vi or "attempt" in exc.value.message_en
     statuses = taking.lobby(db, participant)
-    assert statuses[0].attempts_used == 2 and statuses[0].attempts_left == 0 and not statuses[0].can_start
+    assert (
+        statuses[0].attempts_used == 2
+        and statuses[0].attempts_left == 0
+        and not statuses[0].can_start
+    )
 
 
 def test_best_attempt_counts_in_the_lobby(db, setup):
@@ -114,7 +128,9 @@ def test_best_attempt_counts_in_the_lobby(db, setup):
     taking.submit(db, participant, first.id, 5)
     second = taking.start_attempt(db, participant, rnd)
     for pos in range(3):
-        taking.save_answer(db, participant.id, second.id, pos, right_indexes(db, second, pos), pos + 1)
+        taking.save_answer(
+            db, participant.id, second.id, pos, right_indexes(db, second, pos), pos + 1
+        )
     taking.submit(db, participant, second.id, 5)
     assert taking.lobby(db, participant)[0].counting_attempt_id == second.id
 
@@ -129,8 +145,14 @@ def test_a_round_that_closes_cuts_the_deadline(db, setup):
 
 def test_someone_else_cannot_save_into_an_attempt(db, setup):
     contest, rnd, participant = setup
-    other = make_participant(db, contest, citizen_id="020085000002", gender="male", date_of_birth="01/01/1985",
-                             phone="0987000111")
+    other = make_participant(
+        db,
+        contest,
+        citizen_id="020085000002",
+        gender="male",
+        date_of_birth="01/01/1985",
+        phone="0987000111",
+    )
     attempt = taking.start_attempt(db, participant, rnd)
     with pytest.raises(ContestError):
         taking.save_answer(db, other.id, attempt.id, 0, [0], 1)
@@ -165,8 +187,17 @@ def test_the_key_shown_after_the_round_is_the_corrected_one(db, setup):
     first = attempt.paper[0]
     bank_key = {o["id"] for o in db.get(QuestionVersion, first["v"]).options if o["correct"]}
     new_key = next(oid for oid in first["o"] if oid not in bank_key)
-    statistics.correct_key(db, Actor("staff", 1, "giamkhao"), rnd, first["v"], [str(new_key)], "Đáp án mới theo Nghị định")
-    shown = [o.correct for o in taking.attempt_view(db, participant.id, attempt.id).questions[0].options]
+    statistics.correct_key(
+        db,
+        Actor("staff", 1, "giamkhao"),
+        rnd,
+        first["v"],
+        [str(new_key)],
+        "Đáp án mới theo Nghị định",
+    )
+    shown = [
+        o.correct for o in taking.attempt_view(db, participant.id, attempt.id).questions[0].options
+    ]
     assert shown == [oid == new_key for oid in first["o"]]
 
 
@@ -184,6 +215,7 @@ def test_which_attempt_counts_is_not_shown_while_scores_are_hidden(db, setup):
 
 
 # ---------------------------------------------------------------------------- the one-statement save
+
 
 def _signed_in(db, participant):
     from contest.services import sessions
@@ -206,8 +238,11 @@ def warm(db, setup):
 
 def _stored(db, attempt_id, position):
     db.expire_all()
-    return db.execute(select(Answer.chosen, Answer.client_seq)
-                      .where(Answer.attempt_id == attempt_id, Answer.position == position)).one_or_none()
+    return db.execute(
+        select(Answer.chosen, Answer.client_seq).where(
+            Answer.attempt_id == attempt_id, Answer.position == position
+        )
+    ).one_or_none()
 
 
 def test_a_warm_save_is_one_statement_and_still_refuses_an_older_retry(db, setup):
@@ -216,7 +251,9 @@ def test_a_warm_save_is_one_statement_and_still_refuses_an_older_retry(db, setup
     _, rnd, participant = setup
     attempt = taking.start_attempt(db, participant, rnd)
     token = _signed_in(db, participant)
-    taking.save_answer_for_session(db, token, attempt.id, 0, [1], 10)  # the first save checks everything
+    taking.save_answer_for_session(
+        db, token, attempt.id, 0, [1], 10
+    )  # the first save checks everything
     statements = []
     listener = lambda *args: statements.append(args[2])  # noqa: E731
     event.listen(db.get_bind(), "before_cursor_execute", listener)
@@ -225,18 +262,22 @@ def test_a_warm_save_is_one_statement_and_still_refuses_an_older_retry(db, setup
     finally:
         event.remove(db.get_bind(), "before_cursor_execute", listener)
     assert newer.applied
-    assert [s.split()[0] for s in statements if not s.startswith(("SAVEPOINT", "RELEASE"))] == ["INSERT"]
+    assert [s.split()[0] for s in statements if not s.startswith(("SAVEPOINT", "RELEASE"))] == [
+        "INSERT"
+    ]
     older = taking.save_answer_for_session(db, token, attempt.id, 0, [2], 15)
     assert older.applied is False
     assert _stored(db, attempt.id, 0) == ([attempt.paper[0]["o"][3]], 20)
 
 
 def test_a_warm_save_is_refused_once_the_session_ends_or_the_attempt_is_submitted(db, warm):
-    from contest.services import sessions
     from contest.models import WebSession
+    from contest.services import sessions
 
     _, participant, attempt, token = warm
-    ws = db.execute(select(WebSession).where(WebSession.token_hash == sessions.token_hash(token))).scalar_one()
+    ws = db.execute(
+        select(WebSession).where(WebSession.token_hash == sessions.token_hash(token))
+    ).scalar_one()
     ws.ended_at = clock.now()
     db.commit()
     with pytest.raises(taking.NoSession):
@@ -263,8 +304,14 @@ def test_another_participants_session_cannot_use_a_warm_attempt(db, warm):
     from contest.domain.errors import NotFound
 
     contest, _, attempt, _ = warm
-    intruder = make_participant(db, contest, citizen_id="020085000002", gender="male", date_of_birth="01/01/1985",
-                                phone="0987000002")
+    intruder = make_participant(
+        db,
+        contest,
+        citizen_id="020085000002",
+        gender="male",
+        date_of_birth="01/01/1985",
+        phone="0987000002",
+    )
     with pytest.raises(NotFound):
         taking.save_answer_for_session(db, _signed_in(db, intruder), attempt.id, 0, [2], 2)
     assert _stored(db, attempt.id, 0) == ([attempt.paper[0]["o"][1]], 1)

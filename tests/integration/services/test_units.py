@@ -1,18 +1,22 @@
+from factories import make_contest
 from sqlalchemy import func, select
 
 from contest.models import AuditEntry, Unit
 from contest.services import units
 from contest.services.context import SYSTEM
-from factories import make_contest
 
-GOOD = ("code,name,parent_code,headcount\n"
-        "LS-CQ,Khối cơ quan cấp tỉnh,LS,\n"
-        "LS-STTTT,Sở Thông tin và Truyền thông,LS-CQ,72\n").encode()
+GOOD = (
+    "code,name,parent_code,headcount\n"
+    "LS-CQ,Khối cơ quan cấp tỉnh,LS,\n"
+    "LS-STTTT,Sở Thông tin và Truyền thông,LS-CQ,72\n"
+).encode()
 
 
 def counts(db):
-    return (db.execute(select(func.count()).select_from(Unit)).scalar_one(),
-            db.execute(select(func.count()).select_from(AuditEntry)).scalar_one())
+    return (
+        db.execute(select(func.count()).select_from(Unit)).scalar_one(),
+        db.execute(select(func.count()).select_from(AuditEntry)).scalar_one(),
+    )
 
 
 def test_good_file_adds_units_under_existing_parents_and_is_audited(db):

@@ -12,11 +12,38 @@ from tests.factories import bulk_entrants, make_staff, make_works_contest, pdf_f
 PLAN = {
     "order": ["correct", "submitted_at"],
     "tiers": [
-        {"code": "first", "label_vi": "Giải Nhất", "label_en": "First prize", "rank_order": 1, "quota": 1, "min_score": 90},
-        {"code": "second", "label_vi": "Giải Nhì", "label_en": "Second prize", "rank_order": 2, "quota": 4, "min_score": 80},
-        {"code": "third", "label_vi": "Giải Ba", "label_en": "Third prize", "rank_order": 3, "quota": 8, "min_score": 70},
-        {"code": "consolation", "label_vi": "Giải Khuyến khích", "label_en": "Consolation prize", "rank_order": 4,
-         "quota": 9, "min_score": 60},
+        {
+            "code": "first",
+            "label_vi": "Giải Nhất",
+            "label_en": "First prize",
+            "rank_order": 1,
+            "quota": 1,
+            "min_score": 90,
+        },
+        {
+            "code": "second",
+            "label_vi": "Giải Nhì",
+            "label_en": "Second prize",
+            "rank_order": 2,
+            "quota": 4,
+            "min_score": 80,
+        },
+        {
+            "code": "third",
+            "label_vi": "Giải Ba",
+            "label_en": "Third prize",
+            "rank_order": 3,
+            "quota": 8,
+            "min_score": 70,
+        },
+        {
+            "code": "consolation",
+            "label_vi": "Giải Khuyến khích",
+            "label_en": "Consolation prize",
+            "rank_order": 4,
+            "quota": 9,
+            "min_score": 60,
+        },
     ],
 }
 
@@ -46,14 +73,23 @@ def test_son_la_2024_works_contest_end_to_end(db, tmp_path, monkeypatch):
     for n in range(307):
         # Works 300 and 301 copy the files of works 0 and 1 byte for byte.
         files = ((f"bai-{n}.pdf", pdf_file(str(n - 300) if n in (300, 301) else str(n))),)
-        common = dict(title=f"Chuyển đổi số ở bản em {n + 1}", category="article" if n % 3 else "video",
-                      description="Câu chuyện chuyển đổi số ở Sơn La.", files=files)
+        common = dict(
+            title=f"Chuyển đổi số ở bản em {n + 1}",
+            category="article" if n % 3 else "video",
+            description="Câu chuyện chuyển đổi số ở Sơn La.",
+            files=files,
+        )
         if n < 150:
             received.append(works.ReceivedWork(author_id=people[n].id, **common))
         else:
             g = n - 150
-            received.append(works.ReceivedWork(group_name=f"Nhóm tác giả số {g + 1}",
-                                               member_ids=(people[150 + 2 * g].id, people[151 + 2 * g].id), **common))
+            received.append(
+                works.ReceivedWork(
+                    group_name=f"Nhóm tác giả số {g + 1}",
+                    member_ids=(people[150 + 2 * g].id, people[151 + 2 * g].id),
+                    **common,
+                )
+            )
     submitted = works.register_received(db, org, contest, received)
     assert len(submitted) == 307
 
@@ -64,18 +100,30 @@ def test_son_la_2024_works_contest_end_to_end(db, tmp_path, monkeypatch):
     flagged = sorted(wid for wid, v in verdicts.items() if v.flags)
     copies = [submitted[300].id, submitted[301].id]
     originals = [submitted[0].id, submitted[1].id]
-    expected = sorted([*(w.id for w in submitted[10:12]), *(w.id for w in submitted[20:23]), *copies, *originals])
+    expected = sorted(
+        [*(w.id for w in submitted[10:12]), *(w.id for w in submitted[20:23]), *copies, *originals]
+    )
     assert flagged == expected
     codes = {wid: {f.code.value for f in verdicts[wid].flags} for wid in flagged}
     assert codes[submitted[10].id] == {"excluded_staff"}
     assert codes[submitted[20].id] == {"work_files"}
     assert codes[copies[0]] == {"duplicate_work"}
 
-    screening.decide_works(db, com, contest.id, originals, True, "Bản gốc, nộp trước; bản sao là tác phẩm khác")
-    screening.decide_works(db, com, contest.id, [wid for wid in flagged if wid not in originals], False,
-                           "Không đáp ứng yêu cầu của thể lệ")
+    screening.decide_works(
+        db, com, contest.id, originals, True, "Bản gốc, nộp trước; bản sao là tác phẩm khác"
+    )
+    screening.decide_works(
+        db,
+        com,
+        contest.id,
+        [wid for wid in flagged if wid not in originals],
+        False,
+        "Không đáp ứng yêu cầu của thể lệ",
+    )
     off_theme = [submitted[40].id, submitted[41].id]
-    screening.decide_works(db, com, contest.id, off_theme, False, "Ngoài chủ đề chuyển đổi số của cuộc thi")
+    screening.decide_works(
+        db, com, contest.id, off_theme, False, "Ngoài chủ đề chuyển đổi số của cuộc thi"
+    )
     verdicts = works.work_verdicts(db, contest)
     eligible = [w for w in submitted if verdicts[w.id].eligible]
     assert len(submitted) - len(eligible) == 9
@@ -98,8 +146,12 @@ def test_son_la_2024_works_contest_end_to_end(db, tmp_path, monkeypatch):
         if not targets[w.id]:
             targets[w.id] = rng.randint(20, 55)
     for judge, delta in ((judge_a, 2), (judge_b, -2)):
-        jury.submit_scores(db, Actor("staff", judge.id, judge.username), contest,
-                           {w.id: _values(targets[w.id] + delta) for w in eligible})
+        jury.submit_scores(
+            db,
+            Actor("staff", judge.id, judge.username),
+            contest,
+            {w.id: _values(targets[w.id] + delta) for w in eligible},
+        )
 
     table = {r.work.id: r for r in jury.jury_table(db, contest)}
     assert all(table[w.id].spread == 4 and table[w.id].score == targets[w.id] for w in eligible)

@@ -3,14 +3,14 @@
 import io
 
 import pytest
+from conftest import csrf_from
+from factories import make_award, make_contest, make_participant, make_staff
 from pypdf import PdfReader
 
-from conftest import csrf_from
 from contest.certificates import format_code
 from contest.models import Certificate
 from contest.services import certificates as service
 from contest.services.context import Actor
-from factories import make_award, make_contest, make_participant, make_staff
 
 CHAIR = Actor("staff", 1, "truongban")
 
@@ -22,8 +22,11 @@ def _issue(db, contest, n=1, **kw):
 
 def _sign_in_staff(client, username):
     token = csrf_from(client.get("/staff/login").text)
-    r = client.post("/staff/login", data={"csrf_token": token, "username": username,
-                                          "password": "correct-horse-battery"}, follow_redirects=False)
+    r = client.post(
+        "/staff/login",
+        data={"csrf_token": token, "username": username, "password": "correct-horse-battery"},
+        follow_redirects=False,
+    )
     assert r.status_code == 303, r.text
 
 
@@ -40,7 +43,10 @@ def test_verify_page_says_valid_then_revoked_with_date_and_reason(client, db):
     page = client.get(f"/xac-minh/{certificate.code.lower()}")
     assert "Giấy chứng nhận đã bị thu hồi" in page.text
     assert "Vi phạm thể lệ cuộc thi" in page.text
-    assert certificate.revoked_at.astimezone(__import__("contest").clock.VIETNAM).strftime("%d/%m/%Y") in page.text
+    assert (
+        certificate.revoked_at.astimezone(__import__("contest").clock.VIETNAM).strftime("%d/%m/%Y")
+        in page.text
+    )
 
 
 def test_unknown_and_mistyped_codes_get_clear_answers(client, db):
@@ -80,10 +86,12 @@ def test_signed_download_and_tampered_signature(client, db):
 def test_participant_sees_and_downloads_own_certificate(client, db):
     contest = make_contest(db)
     me = make_participant(db, contest)
-    certificate = _issue(db, contest, participant_id=me.id)[0]
+    _issue(db, contest, participant_id=me.id)
     token = csrf_from(client.get(f"/c/{contest.slug}/login").text)
-    client.post(f"/c/{contest.slug}/login", data={"csrf_token": token, "login": "020190012345",
-                                                 "password": "mat-khau-bi-mat"})
+    client.post(
+        f"/c/{contest.slug}/login",
+        data={"csrf_token": token, "login": "020190012345", "password": "mat-khau-bi-mat"},
+    )
     assert f"/c/{contest.slug}/me/certificates" in client.get(f"/c/{contest.slug}/me").text
     section = client.get(f"/c/{contest.slug}/me/certificates", headers={"HX-Request": "true"}).text
     assert section.lstrip().startswith("<section") and "Giải Ba" in section
@@ -100,22 +108,38 @@ def test_committee_lists_revokes_and_reissues(client, db):
     assert listing.status_code == 200 and "1/GCN-BTC" in listing.text
     detail = client.get(f"/admin/contests/{contest.slug}/certificates/{certificate.id}")
     token = csrf_from(detail.text)
-    refused = client.post(f"/admin/contests/{contest.slug}/certificates/{certificate.id}/revoke",
-                          data={"csrf_token": token, "reason": ""})
+    refused = client.post(
+        f"/admin/contests/{contest.slug}/certificates/{certificate.id}/revoke",
+        data={"csrf_token": token, "reason": ""},
+    )
     assert refused.status_code == 422 and "lý do" in refused.text
-    r = client.post(f"/admin/contests/{contest.slug}/certificates/{certificate.id}/reissue",
-                    data={"csrf_token": token, "recipient_name": "Nguyễn Thị Hòa Bình", "recipient_unit": "Phường Chi Lăng",
-                          "reason": "Sửa chính tả họ tên"}, follow_redirects=False)
+    r = client.post(
+        f"/admin/contests/{contest.slug}/certificates/{certificate.id}/reissue",
+        data={
+            "csrf_token": token,
+            "recipient_name": "Nguyễn Thị Hòa Bình",
+            "recipient_unit": "Phường Chi Lăng",
+            "reason": "Sửa chính tả họ tên",
+        },
+        follow_redirects=False,
+    )
     assert r.status_code == 303
     db.expire_all()
     assert db.get(Certificate, certificate.id).status == "replaced"
     listing = client.get(f"/admin/contests/{contest.slug}/certificates").text
     assert 'action="/admin/contests/' + contest.slug + '/certificates/all.pdf"' in listing
     token = csrf_from(listing)
-    pdf = client.post(f"/admin/contests/{contest.slug}/certificates/all.pdf", data={"csrf_token": token})
+    pdf = client.post(
+        f"/admin/contests/{contest.slug}/certificates/all.pdf", data={"csrf_token": token}
+    )
     assert len(PdfReader(io.BytesIO(pdf.content)).pages) == 2
-    assert client.post(f"/admin/contests/{contest.slug}/certificates/all.zip",
-                       data={"csrf_token": token, "q": "", "status": ""}).content[:2] == b"PK"
+    assert (
+        client.post(
+            f"/admin/contests/{contest.slug}/certificates/all.zip",
+            data={"csrf_token": token, "q": "", "status": ""},
+        ).content[:2]
+        == b"PK"
+    )
 
 
 def test_bulk_issue_runs_as_a_job_with_a_progress_page(client, db, monkeypatch):
@@ -125,11 +149,16 @@ def test_bulk_issue_runs_as_a_job_with_a_progress_page(client, db, monkeypatch):
     make_staff(db, "member", ["committee_member"])
     awards = [make_award(contest, f"prize:{i}") for i in range(3)]
     monkeypatch.setattr(service, "awards_for", lambda *a, **k: awards)
-    monkeypatch.setattr(pages, "_start_job", lambda actor, job_id: service.run_issue_job(db, actor, job_id))
+    monkeypatch.setattr(
+        pages, "_start_job", lambda actor, job_id: service.run_issue_job(db, actor, job_id)
+    )
     _sign_in_staff(client, "member")
     token = csrf_from(client.get(f"/admin/contests/{contest.slug}/certificates").text)
-    r = client.post(f"/admin/contests/{contest.slug}/certificates/issue", data={"csrf_token": token, "kind": "prize"},
-                    follow_redirects=False)
+    r = client.post(
+        f"/admin/contests/{contest.slug}/certificates/issue",
+        data={"csrf_token": token, "kind": "prize"},
+        follow_redirects=False,
+    )
     assert r.status_code == 303
     page = client.get(r.headers["location"])
     assert "Đã xong" in page.text and "cấp mới 3" in page.text
@@ -153,21 +182,51 @@ def test_template_editor_previews_and_saves(client, db):
     base = f"/admin/contests/{contest.slug}/certificates/template"
     editor = client.get(base)
     assert editor.status_code == 200 and "preview.png?" in editor.text
-    png = client.get(base + "/preview.png", params={"form": "1", "title": "GIẤY KHEN", "issuer_lines": "UBND TỈNH",
-                                                    "signer_title": "CHỦ TỊCH", "show": ["qr"]})
+    png = client.get(
+        base + "/preview.png",
+        params={
+            "form": "1",
+            "title": "GIẤY KHEN",
+            "issuer_lines": "UBND TỈNH",
+            "signer_title": "CHỦ TỊCH",
+            "show": ["qr"],
+        },
+    )
     assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
-    partial = client.get(base + "/preview", params={"form": "1", "title": "GIẤY KHEN"},
-                         headers={"HX-Request": "true"}).text
+    partial = client.get(
+        base + "/preview",
+        params={"form": "1", "title": "GIẤY KHEN"},
+        headers={"HX-Request": "true"},
+    ).text
     assert partial.lstrip().startswith('<div id="template-preview"')
     token = csrf_from(editor.text)
-    bad = client.post(base, data={"csrf_token": token, "title": "GIẤY KHEN", "issuer_lines": "UBND",
-                                  "signer_title": "CHỦ TỊCH", "accent_colour": "#B01E23"},
-                      files={"seal": ("seal.gif", b"GIF89a" + b"\0" * 20, "image/png")})
+    bad = client.post(
+        base,
+        data={
+            "csrf_token": token,
+            "title": "GIẤY KHEN",
+            "issuer_lines": "UBND",
+            "signer_title": "CHỦ TỊCH",
+            "accent_colour": "#B01E23",
+        },
+        files={"seal": ("seal.gif", b"GIF89a" + b"\0" * 20, "image/png")},
+    )
     assert bad.status_code == 422 and "PNG hoặc JPEG" in bad.text
-    ok = client.post(base, data={"csrf_token": token, "title": "Giấy khen", "issuer_lines": "UBND TỈNH LẠNG SƠN\nBAN TỔ CHỨC",
-                                 "signer_title": "CHỦ TỊCH", "signer_name": "Đoàn Thu Hà", "number_suffix": "GK-BTC",
-                                 "show": ["qr", "number"], "accent_colour": "#B01E23", "font_family": "sans"},
-                     follow_redirects=False)
+    ok = client.post(
+        base,
+        data={
+            "csrf_token": token,
+            "title": "Giấy khen",
+            "issuer_lines": "UBND TỈNH LẠNG SƠN\nBAN TỔ CHỨC",
+            "signer_title": "CHỦ TỊCH",
+            "signer_name": "Đoàn Thu Hà",
+            "number_suffix": "GK-BTC",
+            "show": ["qr", "number"],
+            "accent_colour": "#B01E23",
+            "font_family": "sans",
+        },
+        follow_redirects=False,
+    )
     assert ok.status_code == 303
     assert service.get_template(db, contest).title == "GIẤY KHEN"
     assert _issue(db, contest)[0].number == "1/GK-BTC"

@@ -1,18 +1,35 @@
 from datetime import timedelta
 
 from conftest import csrf_from
+from factories import make_bank, make_contest, make_entrant, make_final_attempt, make_staff
+
 from contest import clock
 from contest.services import prizes, results
 from contest.services.context import Actor
-from factories import make_bank, make_contest, make_entrant, make_final_attempt, make_staff
 
-PLAN = {"tiers": [{"code": "first", "label_vi": "Giải Nhất", "label_en": "First prize", "rank_order": 1, "quota": 1}]}
+PLAN = {
+    "tiers": [
+        {
+            "code": "first",
+            "label_vi": "Giải Nhất",
+            "label_en": "First prize",
+            "rank_order": 1,
+            "quota": 1,
+        }
+    ]
+}
 
 
-def _sign_in(client, username: str) -> str:  # noqa: ANN001
+def _sign_in(client, username: str) -> str:
     page = client.get("/staff/login").text
-    client.post("/staff/login", data={"csrf_token": csrf_from(page), "username": username,
-                                      "password": "correct-horse-battery"})
+    client.post(
+        "/staff/login",
+        data={
+            "csrf_token": csrf_from(page),
+            "username": username,
+            "password": "correct-horse-battery",
+        },
+    )
     return csrf_from(client.get("/admin").text)
 
 
@@ -34,8 +51,11 @@ def test_member_proposes_only_the_chair_approves_and_the_public_sees_masked_winn
     token = _sign_in(client, "gk-web")
     ranking = client.get(f"/committee/{contest.slug}/rounds/1/ranking").text
     assert "Nguyễn Văn An" in ranking and "Vì sao ở vị trí này" in ranking
-    response = client.post(f"/committee/{contest.slug}/prizes/allocate", data={"csrf_token": token, "target": "1"},
-                           follow_redirects=False)
+    response = client.post(
+        f"/committee/{contest.slug}/prizes/allocate",
+        data={"csrf_token": token, "target": "1"},
+        follow_redirects=False,
+    )
     assert response.status_code == 303
     list_url = response.headers["location"]
     client.post(f"{list_url}/propose", data={"csrf_token": token})
@@ -59,18 +79,29 @@ def test_flags_page_records_a_bulk_decision(client, db):
     contest = make_contest(db, "co-canh-bao")
     round_ = contest.rounds[0]
     versions = make_bank(db, "cb-bank", 10)
-    fast = [make_final_attempt(db, round_, make_entrant(db, contest, n), versions, 10, seconds=3)
-            for n in ("Lê Văn Cường", "Phạm Thị Dung")]
+    fast = [
+        make_final_attempt(db, round_, make_entrant(db, contest, n), versions, 10, seconds=3)
+        for n in ("Lê Văn Cường", "Phạm Thị Dung")
+    ]
     make_staff(db, "gk-co", ["committee_member"])
     clock.freeze(round_.closes_at + timedelta(minutes=1))
     token = _sign_in(client, "gk-co")
     page = client.get(f"/committee/{contest.slug}/rounds/1/flags?code=implausibly_fast").text
     assert "Lê Văn Cường" in page and "Phạm Thị Dung" in page
-    response = client.post(f"/committee/{contest.slug}/rounds/1/decisions", data={
-        "csrf_token": token, "subject_ids": [a.id for a in fast], "subject_kind": "attempt", "eligible": "yes",
-        "reason": "Đã xác minh trực tiếp"})
+    response = client.post(
+        f"/committee/{contest.slug}/rounds/1/decisions",
+        data={
+            "csrf_token": token,
+            "subject_ids": [a.id for a in fast],
+            "subject_kind": "attempt",
+            "eligible": "yes",
+            "reason": "Đã xác minh trực tiếp",
+        },
+    )
     assert response.status_code == 200 and page.count("Chờ quyết định") >= 2
     assert response.text.count("Đã xác minh trực tiếp") == 2
-    missing = client.post(f"/committee/{contest.slug}/rounds/1/decisions", data={
-        "csrf_token": token, "subject_ids": [fast[0].id], "eligible": "no", "reason": ""})
+    missing = client.post(
+        f"/committee/{contest.slug}/rounds/1/decisions",
+        data={"csrf_token": token, "subject_ids": [fast[0].id], "eligible": "no", "reason": ""},
+    )
     assert missing.status_code == 422

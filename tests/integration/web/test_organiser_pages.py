@@ -2,50 +2,95 @@
 
 from datetime import timedelta
 
+from conftest import csrf_from
+from factories import make_contest, make_participant, make_staff
 from sqlalchemy import func, select
 
-from conftest import csrf_from
 from contest import clock
 from contest.exporters import export_xlsx
 from contest.importers import Location, OptionDraft, QuestionDraft
 from contest.models import Attempt, Question, QuestionBank, Round
 from contest.services import banks
 from contest.services.context import SYSTEM
-from factories import make_contest, make_participant, make_staff
 
 
-def _sign_in(client, db, username="org", roles=("organiser",)):  # noqa: ANN001, ANN202
+def _sign_in(client, db, username="org", roles=("organiser",)):
     make_staff(db, username, list(roles))
     page = client.get("/staff/login").text
-    client.post("/staff/login", data={"csrf_token": csrf_from(page), "username": username,
-                                      "password": "correct-horse-battery"})
+    client.post(
+        "/staff/login",
+        data={
+            "csrf_token": csrf_from(page),
+            "username": username,
+            "password": "correct-horse-battery",
+        },
+    )
     return csrf_from(client.get("/organiser/banks").text)
 
 
 def _drafts(n: int, topic: str = "Chuyển đổi số") -> list[QuestionDraft]:
-    return [QuestionDraft(f"Câu hỏi {i} về {topic}?", (OptionDraft(f"Đúng {i}", True), OptionDraft(f"Sai {i}", False)),
-                          Location("x"), topic=topic, difficulty="easy") for i in range(n)]
+    return [
+        QuestionDraft(
+            f"Câu hỏi {i} về {topic}?",
+            (OptionDraft(f"Đúng {i}", True), OptionDraft(f"Sai {i}", False)),
+            Location("x"),
+            topic=topic,
+            difficulty="easy",
+        )
+        for i in range(n)
+    ]
 
 
-def test_upload_preview_shows_errors_with_rows_in_vietnamese_then_a_good_file_is_confirmed(client, db):
+def test_upload_preview_shows_errors_with_rows_in_vietnamese_then_a_good_file_is_confirmed(
+    client, db
+):
     token = _sign_in(client, db)
     bad = "Câu hỏi,Phương án A,Phương án B,Đáp án đúng\nA?,x,y,A\nB?,x,y,E\n".encode()
-    response = client.post("/organiser/banks/preview", data={"csrf_token": token, "bank": "web"},
-                           files=[("files", ("loi.csv", bad, "text/csv"))])
+    response = client.post(
+        "/organiser/banks/preview",
+        data={"csrf_token": token, "bank": "web"},
+        files=[("files", ("loi.csv", bad, "text/csv"))],
+    )
     assert response.status_code == 422
-    assert "Dòng 3" in response.text and "Đáp án đúng" in response.text and "Xác nhận nhập" not in response.text
+    assert (
+        "Dòng 3" in response.text
+        and "Đáp án đúng" in response.text
+        and "Xác nhận nhập" not in response.text
+    )
     good = export_xlsx(_drafts(3))
-    response = client.post("/organiser/banks/preview", data={"csrf_token": token, "bank": "web", "title": "Tuần web"},
-                           files=[("files", ("tot.xlsx", good, "application/octet-stream"))])
-    assert response.status_code == 200 and "Xác nhận nhập" in response.text and "Đúng 2" in response.text
-    assert db.execute(select(func.count()).select_from(QuestionBank).where(QuestionBank.code == "web")).scalar_one() == 0
+    response = client.post(
+        "/organiser/banks/preview",
+        data={"csrf_token": token, "bank": "web", "title": "Tuần web"},
+        files=[("files", ("tot.xlsx", good, "application/octet-stream"))],
+    )
+    assert (
+        response.status_code == 200
+        and "Xác nhận nhập" in response.text
+        and "Đúng 2" in response.text
+    )
+    assert (
+        db.execute(
+            select(func.count()).select_from(QuestionBank).where(QuestionBank.code == "web")
+        ).scalar_one()
+        == 0
+    )
     upload = response.text.split('name="token" value="')[1].split('"')[0]
-    response = client.post("/organiser/banks/confirm", data={"csrf_token": token, "token": upload},
-                           follow_redirects=False)
-    assert response.status_code == 303 and response.headers["location"].startswith("/organiser/banks/web")
+    response = client.post(
+        "/organiser/banks/confirm",
+        data={"csrf_token": token, "token": upload},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303 and response.headers["location"].startswith(
+        "/organiser/banks/web"
+    )
     bank = banks.get_bank(db, "web")
     assert bank.title == "Tuần web"
-    assert db.execute(select(func.count()).select_from(Question).where(Question.bank_id == bank.id)).scalar_one() == 3
+    assert (
+        db.execute(
+            select(func.count()).select_from(Question).where(Question.bank_id == bank.id)
+        ).scalar_one()
+        == 3
+    )
     page = client.get("/organiser/banks/web").text
     assert "Câu hỏi 1 về Chuyển đổi số?" in page and "export.xlsx" in page
     again = client.post("/organiser/banks/confirm", data={"csrf_token": token, "token": upload})
@@ -53,42 +98,74 @@ def test_upload_preview_shows_errors_with_rows_in_vietnamese_then_a_good_file_is
 
 
 def _round_form(token: str, **overrides: str) -> dict:
-    form = {"csrf_token": token, "current": "1", "number": "1", "title_vi": "Tuần 1", "title_en": "Week 1",
-            "opens": "03/07/2023 10:00", "closes": "10/07/2023 09:00", "banks": "vong", "banks_sent": "yes",
-            "questions_per_attempt": "5", "shuffle_questions": "yes", "shuffle_options": "yes",
-            "time_limit_minutes": "15", "max_attempts": "3", "counting": "best", "grace_seconds": "30",
-            "prediction_vi": "Bao nhiêu người đúng hết?", "prediction_en": "How many all right?",
-            "prediction_target": "all_correct", "prediction_required": "yes", "show_score": "on_submit",
-            "show_key": "after_close", "quota_count": ["", ""], "quota_topic": ["", ""],
-            "quota_difficulty": ["", ""]}
+    form = {
+        "csrf_token": token,
+        "current": "1",
+        "number": "1",
+        "title_vi": "Tuần 1",
+        "title_en": "Week 1",
+        "opens": "03/07/2023 10:00",
+        "closes": "10/07/2023 09:00",
+        "banks": "vong",
+        "banks_sent": "yes",
+        "questions_per_attempt": "5",
+        "shuffle_questions": "yes",
+        "shuffle_options": "yes",
+        "time_limit_minutes": "15",
+        "max_attempts": "3",
+        "counting": "best",
+        "grace_seconds": "30",
+        "prediction_vi": "Bao nhiêu người đúng hết?",
+        "prediction_en": "How many all right?",
+        "prediction_target": "all_correct",
+        "prediction_required": "yes",
+        "show_score": "on_submit",
+        "show_key": "after_close",
+        "quota_count": ["", ""],
+        "quota_topic": ["", ""],
+        "quota_difficulty": ["", ""],
+    }
     form.update(overrides)
     return form
 
 
 def test_round_edit_stores_utc_and_refuses_an_impossible_quota(client, db):
     contest = make_contest(db)
-    banks.import_questions(db, SYSTEM, "vong", [("a.xlsx", export_xlsx(_drafts(6) + _drafts(2, "Kinh tế số")))])
+    banks.import_questions(
+        db, SYSTEM, "vong", [("a.xlsx", export_xlsx(_drafts(6) + _drafts(2, "Kinh tế số")))]
+    )
     token = _sign_in(client, db)
     form = client.get(f"/organiser/contests/{contest.slug}/rounds/1").text
     assert "vong" in form
-    response = client.post(f"/organiser/contests/{contest.slug}/rounds",
-                           data=_round_form(token, quota_count=["3", ""], quota_topic=["Kinh tế số", ""]))
+    response = client.post(
+        f"/organiser/contests/{contest.slug}/rounds",
+        data=_round_form(token, quota_count=["3", ""], quota_topic=["Kinh tế số", ""]),
+    )
     assert response.status_code == 422
     assert "Ngân hàng chỉ có 2 câu" in response.text
-    response = client.post(f"/organiser/contests/{contest.slug}/rounds",
-                           data=_round_form(token, quota_count=["2", ""], quota_topic=["Kinh tế số", ""]),
-                           follow_redirects=False)
+    response = client.post(
+        f"/organiser/contests/{contest.slug}/rounds",
+        data=_round_form(token, quota_count=["2", ""], quota_topic=["Kinh tế số", ""]),
+        follow_redirects=False,
+    )
     assert response.status_code == 303
-    rnd = db.execute(select(Round).where(Round.contest_id == contest.id, Round.number == 1)).scalar_one()
-    assert rnd.opens_at.hour == 3 and rnd.max_attempts == 3 and rnd.draw_quotas == [
-        {"topic": "Kinh tế số", "difficulty": None, "count": 2}]
+    rnd = db.execute(
+        select(Round).where(Round.contest_id == contest.id, Round.number == 1)
+    ).scalar_one()
+    assert (
+        rnd.opens_at.hour == 3
+        and rnd.max_attempts == 3
+        and rnd.draw_quotas == [{"topic": "Kinh tế số", "difficulty": None, "count": 2}]
+    )
 
 
 def test_show_key_on_submit_with_several_attempts_is_refused(client, db):
     contest = make_contest(db)
     banks.import_questions(db, SYSTEM, "vong", [("a.xlsx", export_xlsx(_drafts(6)))])
     token = _sign_in(client, db)
-    response = client.post(f"/organiser/contests/{contest.slug}/rounds", data=_round_form(token, show_key="on_submit"))
+    response = client.post(
+        f"/organiser/contests/{contest.slug}/rounds", data=_round_form(token, show_key="on_submit")
+    )
     assert response.status_code == 422 and "nhiều lượt" in response.text
 
 
@@ -96,25 +173,61 @@ def test_round_scoring_settings_are_locked_once_an_attempt_exists(client, db):
     contest = make_contest(db)
     banks.import_questions(db, SYSTEM, "vong", [("a.xlsx", export_xlsx(_drafts(6)))])
     token = _sign_in(client, db)
-    assert client.post(f"/organiser/contests/{contest.slug}/rounds", data=_round_form(token),
-                       follow_redirects=False).status_code == 303
-    rnd = db.execute(select(Round).where(Round.contest_id == contest.id, Round.number == 1)).scalar_one()
+    assert (
+        client.post(
+            f"/organiser/contests/{contest.slug}/rounds",
+            data=_round_form(token),
+            follow_redirects=False,
+        ).status_code
+        == 303
+    )
+    rnd = db.execute(
+        select(Round).where(Round.contest_id == contest.id, Round.number == 1)
+    ).scalar_one()
     participant = make_participant(db, contest)
     now = clock.now()
-    db.add(Attempt(round_id=rnd.id, participant_id=participant.id, number=1, started_at=now,
-                   deadline_at=now + timedelta(minutes=15), paper=[], question_count=5))
+    db.add(
+        Attempt(
+            round_id=rnd.id,
+            participant_id=participant.id,
+            number=1,
+            started_at=now,
+            deadline_at=now + timedelta(minutes=15),
+            paper=[],
+            question_count=5,
+        )
+    )
     db.commit()
     page = client.get(f"/organiser/contests/{contest.slug}/rounds/1").text
     assert "đã có lượt thi" in page and 'name="questions_per_attempt"' not in page
-    refused = client.post(f"/organiser/contests/{contest.slug}/rounds",
-                          data=_round_form(token, questions_per_attempt="6"))
+    refused = client.post(
+        f"/organiser/contests/{contest.slug}/rounds",
+        data=_round_form(token, questions_per_attempt="6"),
+    )
     assert refused.status_code == 422 and "không thể đổi" in refused.text
     assert rnd.questions_per_attempt == 5
-    fine = client.post(f"/organiser/contests/{contest.slug}/rounds",
-                       data={k: v for k, v in _round_form(token, title_en="Week one").items()
-                             if k not in ("questions_per_attempt", "max_attempts", "counting", "time_limit_minutes",
-                                          "banks", "banks_sent", "quota_count", "quota_topic", "quota_difficulty",
-                                          "show_key", "prediction_target")}, follow_redirects=False)
+    fine = client.post(
+        f"/organiser/contests/{contest.slug}/rounds",
+        data={
+            k: v
+            for k, v in _round_form(token, title_en="Week one").items()
+            if k
+            not in (
+                "questions_per_attempt",
+                "max_attempts",
+                "counting",
+                "time_limit_minutes",
+                "banks",
+                "banks_sent",
+                "quota_count",
+                "quota_topic",
+                "quota_difficulty",
+                "show_key",
+                "prediction_target",
+            )
+        },
+        follow_redirects=False,
+    )
     assert fine.status_code == 303
     db.refresh(rnd)
     assert rnd.title_en == "Week one" and rnd.questions_per_attempt == 5
@@ -123,6 +236,9 @@ def test_round_scoring_settings_are_locked_once_an_attempt_exists(client, db):
 def test_committee_may_read_banks_but_not_upload(client, db):
     token = _sign_in(client, db, "giamkhao1", ("committee_member",))
     assert client.get("/organiser/banks").status_code == 200
-    response = client.post("/organiser/banks/preview", data={"csrf_token": token, "bank": "x"},
-                           files=[("files", ("a.csv", b"x", "text/csv"))])
+    response = client.post(
+        "/organiser/banks/preview",
+        data={"csrf_token": token, "bank": "x"},
+        files=[("files", ("a.csv", b"x", "text/csv"))],
+    )
     assert response.status_code == 403

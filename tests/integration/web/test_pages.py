@@ -1,12 +1,12 @@
-import pytest
 import json
 import unicodedata
 
+import pytest
+from conftest import csrf_from
+from factories import make_contest, make_participant, make_staff
 from sqlalchemy import select
 
-from conftest import csrf_from
 from contest.models import Participant, WebSession
-from factories import make_contest, make_participant, make_staff
 
 
 def test_home_page_shows_the_contest_with_exact_diacritics(client, db):
@@ -44,14 +44,25 @@ def test_registration_through_the_form_signs_the_participant_in(client, db):
     contest = make_contest(db)
     form = client.get(f"/c/{contest.slug}/register").text
     assert "Phường Chi Lăng" in form
-    response = client.post(f"/c/{contest.slug}/register", data={
-        "csrf_token": csrf_from(form), "full_name": unicodedata.normalize("NFD", "Lường Văn Ước"),
-        "date_of_birth": "02/01/1985", "gender": "male", "citizen_id": "014085000001", "phone": "0987 654 321",
-        "unit_code": "LS-TD", "password": "mat-khau-bi-mat", "consent": "yes",
-    })
+    response = client.post(
+        f"/c/{contest.slug}/register",
+        data={
+            "csrf_token": csrf_from(form),
+            "full_name": unicodedata.normalize("NFD", "Lường Văn Ước"),
+            "date_of_birth": "02/01/1985",
+            "gender": "male",
+            "citizen_id": "014085000001",
+            "phone": "0987 654 321",
+            "unit_code": "LS-TD",
+            "password": "mat-khau-bi-mat",
+            "consent": "yes",
+        },
+    )
     assert response.status_code == 200
     assert "Lường Văn Ước" in response.text and "****0001" in response.text
-    stored = db.execute(select(Participant).where(Participant.citizen_id == "014085000001")).scalar_one()
+    stored = db.execute(
+        select(Participant).where(Participant.citizen_id == "014085000001")
+    ).scalar_one()
     assert stored.full_name == "Lường Văn Ước"
     cookie = response.history[0].headers["set-cookie"]
     assert "HttpOnly" in cookie and "Secure" in cookie and "SameSite=lax" in cookie
@@ -60,10 +71,20 @@ def test_registration_through_the_form_signs_the_participant_in(client, db):
 def test_registration_errors_come_back_per_field_in_vietnamese(client, db):
     contest = make_contest(db)
     form = client.get(f"/c/{contest.slug}/register").text
-    response = client.post(f"/c/{contest.slug}/register", data={
-        "csrf_token": csrf_from(form), "full_name": "Hoàng Đức Thắng", "date_of_birth": "15/08/1990",
-        "gender": "male", "citizen_id": "020190012345", "phone": "0912345678", "unit_code": "LS-TD",
-        "password": "mat-khau-bi-mat", "consent": "yes"})
+    response = client.post(
+        f"/c/{contest.slug}/register",
+        data={
+            "csrf_token": csrf_from(form),
+            "full_name": "Hoàng Đức Thắng",
+            "date_of_birth": "15/08/1990",
+            "gender": "male",
+            "citizen_id": "020190012345",
+            "phone": "0912345678",
+            "unit_code": "LS-TD",
+            "password": "mat-khau-bi-mat",
+            "consent": "yes",
+        },
+    )
     assert response.status_code == 422
     assert "không khớp với giới tính" in response.text
     assert 'value="Hoàng Đức Thắng"' in response.text  # what was typed is kept
@@ -72,8 +93,11 @@ def test_registration_errors_come_back_per_field_in_vietnamese(client, db):
 def test_htmx_registration_error_swaps_only_the_form(client, db):
     contest = make_contest(db)
     form = client.get(f"/c/{contest.slug}/register").text
-    response = client.post(f"/c/{contest.slug}/register", data={"csrf_token": csrf_from(form)},
-                           headers={"HX-Request": "true"})
+    response = client.post(
+        f"/c/{contest.slug}/register",
+        data={"csrf_token": csrf_from(form)},
+        headers={"HX-Request": "true"},
+    )
     assert response.status_code == 200
     assert response.text.lstrip().startswith("<form") and "<html" not in response.text
 
@@ -82,8 +106,10 @@ def test_participant_downloads_their_own_data(client, db):
     contest = make_contest(db)
     make_participant(db, contest)
     page = client.get(f"/c/{contest.slug}/login").text
-    client.post(f"/c/{contest.slug}/login", data={"csrf_token": csrf_from(page), "login": "0912345678",
-                                                 "password": "mat-khau-bi-mat"})
+    client.post(
+        f"/c/{contest.slug}/login",
+        data={"csrf_token": csrf_from(page), "login": "0912345678", "password": "mat-khau-bi-mat"},
+    )
     response = client.get(f"/c/{contest.slug}/me/data.json")
     assert response.status_code == 200
     data = json.loads(response.content)
@@ -95,7 +121,14 @@ def test_staff_list_masks_personal_data(client, db):
     make_participant(db, contest)
     make_staff(db, "org", ["organiser"])
     page = client.get("/staff/login").text
-    client.post("/staff/login", data={"csrf_token": csrf_from(page), "username": "org", "password": "correct-horse-battery"})
+    client.post(
+        "/staff/login",
+        data={
+            "csrf_token": csrf_from(page),
+            "username": "org",
+            "password": "correct-horse-battery",
+        },
+    )
     listing = client.get(f"/admin/contests/{contest.slug}/participants").text
     assert "****2345" in listing and "020190012345" not in listing and "0912345678" not in listing
 
@@ -105,13 +138,24 @@ def test_admin_ends_a_session_with_htmx_and_the_row_is_swapped(client, db):
     make_staff(db, "victim", ["organiser"])
     from contest.services import accounts
 
-    accounts.staff_sign_in(db, username="victim", password="correct-horse-battery", ip="1.1.1.1", user_agent="ua")
+    accounts.staff_sign_in(
+        db, username="victim", password="correct-horse-battery", ip="1.1.1.1", user_agent="ua"
+    )
     page = client.get("/staff/login").text
-    client.post("/staff/login", data={"csrf_token": csrf_from(page), "username": "root", "password": "correct-horse-battery"})
+    client.post(
+        "/staff/login",
+        data={
+            "csrf_token": csrf_from(page),
+            "username": "root",
+            "password": "correct-horse-battery",
+        },
+    )
     listing = client.get("/admin/sessions").text
     victim_session = db.execute(select(WebSession).where(WebSession.ip == "1.1.1.1")).scalar_one()
-    response = client.post(f"/admin/sessions/{victim_session.id}/end", headers={"HX-Request": "true",
-                           "X-CSRF-Token": csrf_from(listing)})
+    response = client.post(
+        f"/admin/sessions/{victim_session.id}/end",
+        headers={"HX-Request": "true", "X-CSRF-Token": csrf_from(listing)},
+    )
     assert response.status_code == 200 and response.text.lstrip().startswith("<tr")
     db.refresh(victim_session)
     assert victim_session.ended_at is not None
@@ -121,11 +165,21 @@ def test_unit_import_page_reports_errors_and_imports_nothing(client, db):
     contest = make_contest(db)
     make_staff(db, "org", ["organiser"])
     page = client.get("/staff/login").text
-    client.post("/staff/login", data={"csrf_token": csrf_from(page), "username": "org", "password": "correct-horse-battery"})
+    client.post(
+        "/staff/login",
+        data={
+            "csrf_token": csrf_from(page),
+            "username": "org",
+            "password": "correct-horse-battery",
+        },
+    )
     units_page = client.get(f"/admin/contests/{contest.slug}/units").text
-    bad = "code,name,parent_code\nX,,LS\n".encode()
-    response = client.post(f"/admin/contests/{contest.slug}/units/import", data={"csrf_token": csrf_from(units_page)},
-                           files={"file": ("don-vi.csv", bad, "text/csv")})
+    bad = b"code,name,parent_code\nX,,LS\n"
+    response = client.post(
+        f"/admin/contests/{contest.slug}/units/import",
+        data={"csrf_token": csrf_from(units_page)},
+        files={"file": ("don-vi.csv", bad, "text/csv")},
+    )
     assert response.status_code == 422
     assert "Dòng 2" in response.text and "Chưa nhập gì" in response.text
 
@@ -142,8 +196,17 @@ def test_static_files_are_cached_for_a_year_and_gzipped(client):
     assert response.headers.get("content-encoding") == "gzip"
 
 
-@pytest.mark.parametrize("target", ["//evil.example/", "/\t/evil.example", "/%09/evil.example", "/\\evil.example",
-                                    "https://evil.example/", "/%2F/evil.example"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example/",
+        "/\t/evil.example",
+        "/%09/evil.example",
+        "/\\evil.example",
+        "https://evil.example/",
+        "/%2F/evil.example",
+    ],
+)
 def test_next_parameter_never_leaves_the_site(client, target):
     from contest.web.routers.public import safe_next
 
@@ -158,6 +221,14 @@ def test_a_signed_out_participant_is_sent_to_the_contest_sign_in_and_back(client
     assert redirect.status_code == 303
     assert redirect.headers["location"] == f"/c/{contest.slug}/login?next=/c/{contest.slug}/rounds"
     page = client.get(redirect.headers["location"]).text
-    signed = client.post(f"/c/{contest.slug}/login", data={"csrf_token": csrf_from(page), "login": "0912345678",
-                         "password": "mat-khau-bi-mat", "next": f"/c/{contest.slug}/rounds"}, follow_redirects=False)
+    signed = client.post(
+        f"/c/{contest.slug}/login",
+        data={
+            "csrf_token": csrf_from(page),
+            "login": "0912345678",
+            "password": "mat-khau-bi-mat",
+            "next": f"/c/{contest.slug}/rounds",
+        },
+        follow_redirects=False,
+    )
     assert signed.headers["location"] == f"/c/{contest.slug}/rounds"

@@ -4,10 +4,9 @@ and each that needs a role refuses a signed-in user without it."""
 import re
 
 import pytest
-from fastapi.routing import APIRoute
-
 from conftest import csrf_from
 from factories import make_contest, make_participant, make_staff
+from fastapi.routing import APIRoute
 
 # Routes anyone may post to (with a valid token): signing in, registering, signing out.
 PUBLIC_POSTS = {"/staff/login", "/logout", "/c/{slug}/register", "/c/{slug}/login"}
@@ -30,7 +29,9 @@ def post_routes(app):
 
     routes = [r for router in ROUTERS for r in router.routes]
     routes += [r for r in app.router.routes if isinstance(r, APIRoute)]
-    return sorted((r for r in routes if isinstance(r, APIRoute) and "POST" in r.methods), key=lambda r: r.path)
+    return sorted(
+        (r for r in routes if isinstance(r, APIRoute) and "POST" in r.methods), key=lambda r: r.path
+    )
 
 
 def concrete(path: str, slug: str) -> str:
@@ -38,7 +39,9 @@ def concrete(path: str, slug: str) -> str:
 
 
 def test_every_post_route_is_public_by_intent_or_declares_a_role(app):
-    undeclared = [r.path for r in post_routes(app) if r.path not in PUBLIC_POSTS and not required_roles(r)]
+    undeclared = [
+        r.path for r in post_routes(app) if r.path not in PUBLIC_POSTS and not required_roles(r)
+    ]
     assert undeclared == []
     assert len(post_routes(app)) >= 7
 
@@ -56,29 +59,41 @@ def test_every_post_route_refuses_a_forged_token(app, client, db):
     contest = make_contest(db)
     client.get("/staff/login")
     for route in post_routes(app):
-        response = client.post(concrete(route.path, contest.slug), data={"csrf_token": "forged"},
-                               headers={"X-CSRF-Token": "forged"})
+        response = client.post(
+            concrete(route.path, contest.slug),
+            data={"csrf_token": "forged"},
+            headers={"X-CSRF-Token": "forged"},
+        )
         assert response.status_code == 403, route.path
 
 
 def test_a_cross_site_post_is_refused_even_with_a_valid_token(client, db):
     token = csrf_from(client.get("/staff/login").text)
-    response = client.post("/staff/login", data={"csrf_token": token, "username": "x", "password": "y"},
-                           headers={"Sec-Fetch-Site": "cross-site"})
+    response = client.post(
+        "/staff/login",
+        data={"csrf_token": token, "username": "x", "password": "y"},
+        headers={"Sec-Fetch-Site": "cross-site"},
+    )
     assert response.status_code == 403
 
 
 def _sign_in_staff(client, username):
     token = csrf_from(client.get("/staff/login").text)
-    r = client.post("/staff/login", data={"csrf_token": token, "username": username, "password": "correct-horse-battery"},
-                    follow_redirects=False)
+    r = client.post(
+        "/staff/login",
+        data={"csrf_token": token, "username": username, "password": "correct-horse-battery"},
+        follow_redirects=False,
+    )
     assert r.status_code == 303, r.text
 
 
 def _sign_in_participant(client, contest):
     token = csrf_from(client.get(f"/c/{contest.slug}/login").text)
-    r = client.post(f"/c/{contest.slug}/login", data={"csrf_token": token, "login": "020190012345",
-                                                    "password": "mat-khau-bi-mat"}, follow_redirects=False)
+    r = client.post(
+        f"/c/{contest.slug}/login",
+        data={"csrf_token": token, "login": "020190012345", "password": "mat-khau-bi-mat"},
+        follow_redirects=False,
+    )
     assert r.status_code == 303, r.text
 
 
@@ -102,7 +117,9 @@ def test_every_role_route_refuses_a_caller_without_the_role(app, client, db, who
             continue
         page = client.get("/staff/login").text
         token = csrf_from(page)
-        response = client.post(concrete(route.path, contest.slug), data={"csrf_token": token}, follow_redirects=False)
+        response = client.post(
+            concrete(route.path, contest.slug), data={"csrf_token": token}, follow_redirects=False
+        )
         assert response.status_code == 403, (who, route.path, response.status_code)
         checked += 1
     assert checked >= 3

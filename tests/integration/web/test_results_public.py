@@ -13,8 +13,10 @@ from contest.services import exports, results_cache
 from tests.factories import make_contest, make_entrant, make_final_attempt, utc
 
 
-def _attempt(db, round_, person, at, number=1):  # noqa: ANN001, ANN202
-    return make_final_attempt(db, round_, person, [], 0, number=number, start_offset=at - round_.opens_at)
+def _attempt(db, round_, person, at, number=1):
+    return make_final_attempt(
+        db, round_, person, [], 0, number=number, start_offset=at - round_.opens_at
+    )
 
 
 def _table(html: str, caption: str) -> list[tuple[str, str]]:
@@ -41,16 +43,24 @@ def test_participation_by_unit_and_by_local_day(client, db):
 
     page = client.get(f"/c/{contest.slug}/results").text
     assert _table(page, "Bảng: lượt thi theo ngày") == [("20/11", "1"), ("21/11", "3")]
-    td = db.execute(select(Unit.name).where(Unit.contest_id == contest.id, Unit.code == "LS-TD")).scalar_one()
-    cl = db.execute(select(Unit.name).where(Unit.contest_id == contest.id, Unit.code == "LS-TP-CL")).scalar_one()
+    td = db.execute(
+        select(Unit.name).where(Unit.contest_id == contest.id, Unit.code == "LS-TD")
+    ).scalar_one()
+    cl = db.execute(
+        select(Unit.name).where(Unit.contest_id == contest.id, Unit.code == "LS-TP-CL")
+    ).scalar_one()
     assert _table(page, "Bảng: người dự thi theo đơn vị") == [(cl, "3"), (td, "1")]
     assert re.search(r"4 người đã đăng ký\s*·\s*4 lượt thi", page)
 
     # Within the minute, a reload is served from memory: a new attempt shows only afterwards.
     _attempt(db, round_, c, utc(2026, 11, 21, 5, 0), number=2)
-    assert _table(client.get(f"/c/{contest.slug}/results").text, "Bảng: lượt thi theo ngày")[-1] == ("21/11", "3")
+    assert _table(client.get(f"/c/{contest.slug}/results").text, "Bảng: lượt thi theo ngày")[
+        -1
+    ] == ("21/11", "3")
     results_cache.clear()
-    assert _table(client.get(f"/c/{contest.slug}/results").text, "Bảng: lượt thi theo ngày")[-1] == ("21/11", "4")
+    assert _table(client.get(f"/c/{contest.slug}/results").text, "Bảng: lượt thi theo ngày")[
+        -1
+    ] == ("21/11", "4")
 
 
 def test_the_cache_expires(monkeypatch):
@@ -66,5 +76,3 @@ def test_the_cache_expires(monkeypatch):
     assert results_cache.get_or_build("k", 1, build) == 2
     results_cache.invalidate(1)
     assert results_cache.get_or_build("k", 1, build) == 3
-
-

@@ -4,13 +4,13 @@ import re
 from datetime import timedelta
 
 import pytest
+from conftest import csrf_from
+from factories import make_contest, make_participant, make_round_bank
 from sqlalchemy import select
 
-from conftest import csrf_from
 from contest import clock
 from contest.models import Answer, Attempt, QuestionVersion, WebSession
 from contest.services import taking
-from factories import make_contest, make_participant, make_round_bank
 
 
 @pytest.fixture
@@ -23,8 +23,14 @@ def signed_in(client, db):
     make_round_bank(db, rnd, count=10, multiple_every=5)
     make_participant(db, contest)
     page = client.get(f"/c/{contest.slug}/login").text
-    client.post(f"/c/{contest.slug}/login", data={"csrf_token": csrf_from(page), "login": "020190012345",
-                                                 "password": "mat-khau-bi-mat"})
+    client.post(
+        f"/c/{contest.slug}/login",
+        data={
+            "csrf_token": csrf_from(page),
+            "login": "020190012345",
+            "password": "mat-khau-bi-mat",
+        },
+    )
     return contest, rnd
 
 
@@ -47,20 +53,30 @@ def test_whole_attempt_never_leaks_the_key_before_it_is_final(client, db, signed
     responses = []
     lobby = client.get(f"/c/{contest.slug}/rounds")
     responses.append(lobby)
-    start = client.post(f"/c/{contest.slug}/rounds/1/start", data={"csrf_token": csrf_from(lobby.text)})
+    start = client.post(
+        f"/c/{contest.slug}/rounds/1/start", data={"csrf_token": csrf_from(lobby.text)}
+    )
     responses.append(start)
     attempt = db.execute(select(Attempt)).scalar_one()
     page = start.text
     token = csrf_from(page)
     assert len(re.findall(r'<fieldset class="question"', page)) == 8
     for pos in range(8):
-        r = client.post(f"/attempts/{attempt.id}/answers/{pos}", data={f"q{pos}": "1", "seq": str(pos + 1)},
-                        headers={"HX-Request": "true", "X-CSRF-Token": token})
+        r = client.post(
+            f"/attempts/{attempt.id}/answers/{pos}",
+            data={f"q{pos}": "1", "seq": str(pos + 1)},
+            headers={"HX-Request": "true", "X-CSRF-Token": token},
+        )
         assert r.status_code == 200 and "Đã lưu" in r.text
         assert 0 < int(r.headers["X-Remaining"]) <= rnd.time_limit_seconds
         responses.append(r)
-    responses.append(client.post(f"/attempts/{attempt.id}/prediction", data={"prediction": "1.886"},
-                                 headers={"HX-Request": "true", "X-CSRF-Token": token}))
+    responses.append(
+        client.post(
+            f"/attempts/{attempt.id}/prediction",
+            data={"prediction": "1.886"},
+            headers={"HX-Request": "true", "X-CSRF-Token": token},
+        )
+    )
     responses.append(client.get(f"/attempts/{attempt.id}"))
     responses.append(client.get(f"/attempts/{attempt.id}/confirm", headers={"HX-Request": "true"}))
     for r in responses:
@@ -80,28 +96,43 @@ def test_whole_attempt_never_leaks_the_key_before_it_is_final(client, db, signed
 def test_plain_form_without_javascript_saves_and_submits(client, db, signed_in):
     contest, rnd = signed_in
     lobby = client.get(f"/c/{contest.slug}/rounds")
-    page = client.post(f"/c/{contest.slug}/rounds/1/start", data={"csrf_token": csrf_from(lobby.text)}).text
+    page = client.post(
+        f"/c/{contest.slug}/rounds/1/start", data={"csrf_token": csrf_from(lobby.text)}
+    ).text
     attempt = db.execute(select(Attempt)).scalar_one()
     token = csrf_from(page)
-    saved = client.post(f"/attempts/{attempt.id}/save", data={"csrf_token": token, "q0": "2", "q1": "3", "seq": "5",
-                                                              "prediction": "12"})
+    saved = client.post(
+        f"/attempts/{attempt.id}/save",
+        data={"csrf_token": token, "q0": "2", "q1": "3", "seq": "5", "prediction": "12"},
+    )
     assert saved.status_code == 200 and "Đã lưu bài làm" in saved.text
     assert saved.text.count(" checked") == 2
-    review = client.post(f"/attempts/{attempt.id}/review", data={"csrf_token": token, "q0": "2", "q1": "3", "q2": "0",
-                                                                   "seq": "6"})
+    review = client.post(
+        f"/attempts/{attempt.id}/review",
+        data={"csrf_token": token, "q0": "2", "q1": "3", "q2": "0", "seq": "6"},
+    )
     assert "Bạn đã trả lời 3/8 câu" in review.text
-    done = client.post(f"/attempts/{attempt.id}/submit", data={"csrf_token": token, "prediction": "12"})
+    done = client.post(
+        f"/attempts/{attempt.id}/submit", data={"csrf_token": token, "prediction": "12"}
+    )
     assert "Bài thi đã được nộp" in done.text
 
 
 def test_reload_resumes_the_same_paper_with_saved_answers(client, db, signed_in):
     contest, _ = signed_in
     lobby = client.get(f"/c/{contest.slug}/rounds")
-    first = client.post(f"/c/{contest.slug}/rounds/1/start", data={"csrf_token": csrf_from(lobby.text)}).text
+    first = client.post(
+        f"/c/{contest.slug}/rounds/1/start", data={"csrf_token": csrf_from(lobby.text)}
+    ).text
     attempt = db.execute(select(Attempt)).scalar_one()
-    client.post(f"/attempts/{attempt.id}/answers/4", data={"q4": "3", "seq": "9"},
-                headers={"HX-Request": "true", "X-CSRF-Token": csrf_from(first)})
-    again = client.post(f"/c/{contest.slug}/rounds/1/start", data={"csrf_token": csrf_from(lobby.text)})
+    client.post(
+        f"/attempts/{attempt.id}/answers/4",
+        data={"q4": "3", "seq": "9"},
+        headers={"HX-Request": "true", "X-CSRF-Token": csrf_from(first)},
+    )
+    again = client.post(
+        f"/c/{contest.slug}/rounds/1/start", data={"csrf_token": csrf_from(lobby.text)}
+    )
     assert again.url.path == f"/attempts/{attempt.id}"
     stems = lambda html: re.findall(r'<span class="qno">[^<]*</span> ([^<]*)</legend>', html)  # noqa: E731
     assert stems(again.text) == stems(first)
@@ -111,44 +142,65 @@ def test_reload_resumes_the_same_paper_with_saved_answers(client, db, signed_in)
 def test_save_after_deadline_and_grace_is_refused_with_a_clear_message(client, db, signed_in):
     contest, _ = signed_in
     lobby = client.get(f"/c/{contest.slug}/rounds")
-    page = client.post(f"/c/{contest.slug}/rounds/1/start", data={"csrf_token": csrf_from(lobby.text)}).text
+    page = client.post(
+        f"/c/{contest.slug}/rounds/1/start", data={"csrf_token": csrf_from(lobby.text)}
+    ).text
     attempt = db.execute(select(Attempt)).scalar_one()
     clock.freeze(attempt.deadline_at + timedelta(seconds=31))
-    r = client.post(f"/attempts/{attempt.id}/answers/0", data={"q0": "1", "seq": "1"},
-                    headers={"HX-Request": "true", "X-CSRF-Token": csrf_from(page)})
+    r = client.post(
+        f"/attempts/{attempt.id}/answers/0",
+        data={"q0": "1", "seq": "1"},
+        headers={"HX-Request": "true", "X-CSRF-Token": csrf_from(page)},
+    )
     assert r.status_code == 409 and "hết giờ" in r.text.lower()
-    assert "Hết giờ" in client.get(f"/attempts/{attempt.id}").text or "tự động" in client.get(f"/attempts/{attempt.id}").text
+    assert (
+        "Hết giờ" in client.get(f"/attempts/{attempt.id}").text
+        or "tự động" in client.get(f"/attempts/{attempt.id}").text
+    )
 
 
 # ---------------------------------------------------------------------------- the answer lane
 # It serves warm saves ahead of the router and hands everything else, body included, to the
 # routed endpoint, whose answers must not change.
 
+
 @pytest.fixture
 def attempt_page(client, db, signed_in):
     contest, _ = signed_in
     lobby = client.get(f"/c/{contest.slug}/rounds")
-    page = client.post(f"/c/{contest.slug}/rounds/1/start", data={"csrf_token": csrf_from(lobby.text)})
+    page = client.post(
+        f"/c/{contest.slug}/rounds/1/start", data={"csrf_token": csrf_from(lobby.text)}
+    )
     attempt = db.execute(select(Attempt)).scalar_one()
     return attempt, csrf_from(page.text)
 
 
 def save(client, attempt, token, pos, shown, seq, **headers):
-    return client.post(f"/attempts/{attempt.id}/answers/{pos}", data={f"q{pos}": str(shown), "seq": str(seq)},
-                       headers={"HX-Request": "true", "X-CSRF-Token": token, **headers})
+    return client.post(
+        f"/attempts/{attempt.id}/answers/{pos}",
+        data={f"q{pos}": str(shown), "seq": str(seq)},
+        headers={"HX-Request": "true", "X-CSRF-Token": token, **headers},
+    )
 
 
 def stored(db, attempt, pos):
     db.expire_all()
-    return db.execute(select(Answer.chosen, Answer.client_seq)
-                      .where(Answer.attempt_id == attempt.id, Answer.position == pos)).one_or_none()
+    return db.execute(
+        select(Answer.chosen, Answer.client_seq).where(
+            Answer.attempt_id == attempt.id, Answer.position == pos
+        )
+    ).one_or_none()
 
 
-def test_a_warm_save_is_answered_by_the_lane_without_the_router(client, db, attempt_page, monkeypatch):
+def test_a_warm_save_is_answered_by_the_lane_without_the_router(
+    client, db, attempt_page, monkeypatch
+):
     attempt, token = attempt_page
-    assert save(client, attempt, token, 0, 1, 1).status_code == 200  # the first one leaves the ticket
+    assert (
+        save(client, attempt, token, 0, 1, 1).status_code == 200
+    )  # the first one leaves the ticket
 
-    def routed(*args, **kwargs):  # noqa: ANN002, ANN003
+    def routed(*args, **kwargs):
         raise AssertionError("the routed endpoint ran")
 
     monkeypatch.setattr(taking, "save_answer_for_session", routed)
@@ -167,10 +219,14 @@ def test_an_older_retry_goes_to_the_router_and_changes_nothing(client, db, attem
     assert stored(db, attempt, 0) == ([attempt.paper[0]["o"][3]], 20)
 
 
-def test_after_submit_the_routed_endpoint_explains_with_the_body_handed_on(client, db, attempt_page):
+def test_after_submit_the_routed_endpoint_explains_with_the_body_handed_on(
+    client, db, attempt_page
+):
     attempt, token = attempt_page
     save(client, attempt, token, 0, 1, 1)
-    db.execute(Attempt.__table__.update().where(Attempt.id == attempt.id).values(submitted_at=clock.now()))
+    db.execute(
+        Attempt.__table__.update().where(Attempt.id == attempt.id).values(submitted_at=clock.now())
+    )
     db.commit()
     r = save(client, attempt, token, 1, 1, 2)
     assert r.status_code == 409 and r.headers["X-Attempt-Closed"] == "1"
@@ -186,13 +242,22 @@ def test_an_ended_session_is_refused_even_when_warm(client, db, attempt_page):
     assert stored(db, attempt, 1) is None
 
 
-@pytest.mark.parametrize("headers", [{"X-CSRF-Token": "forged"}, {"Origin": "https://evil.example"},
-                                     {"Sec-Fetch-Site": "cross-site"}])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"X-CSRF-Token": "forged"},
+        {"Origin": "https://evil.example"},
+        {"Sec-Fetch-Site": "cross-site"},
+    ],
+)
 def test_a_forged_or_cross_site_save_is_refused_even_when_warm(client, db, attempt_page, headers):
     attempt, token = attempt_page
     save(client, attempt, token, 0, 1, 1)
-    r = client.post(f"/attempts/{attempt.id}/answers/1", data={"q1": "1", "seq": "2"},
-                    headers={"HX-Request": "true", "X-CSRF-Token": token, **headers})
+    r = client.post(
+        f"/attempts/{attempt.id}/answers/1",
+        data={"q1": "1", "seq": "2"},
+        headers={"HX-Request": "true", "X-CSRF-Token": token, **headers},
+    )
     assert r.status_code == 403
     assert stored(db, attempt, 1) is None
 
@@ -204,11 +269,13 @@ def test_a_bad_option_gets_the_routed_error(client, db, attempt_page):
     assert stored(db, attempt, 0) == ([attempt.paper[0]["o"][1]], 1)
 
 
-def test_the_first_save_after_the_attempt_page_takes_the_lane(client, db, attempt_page, monkeypatch):
+def test_the_first_save_after_the_attempt_page_takes_the_lane(
+    client, db, attempt_page, monkeypatch
+):
     attempt, token = attempt_page
     assert client.get(f"/attempts/{attempt.id}").status_code == 200  # the page leaves the ticket
 
-    def routed(*args, **kwargs):  # noqa: ANN002, ANN003
+    def routed(*args, **kwargs):
         raise AssertionError("the routed endpoint ran")
 
     monkeypatch.setattr(taking, "save_answer_for_session", routed)

@@ -62,7 +62,9 @@ def test_render_pages_refuses_an_empty_batch():
 def test_render_many_writes_one_file_per_certificate_in_order(items, tmp_path, processes):
     batch = items(6)
     paths = render_many(batch, tmp_path, processes=processes)
-    assert [path.name for path in paths] == [f"{format_code(d.verification_code)}.pdf" for d, _ in batch]
+    assert [path.name for path in paths] == [
+        f"{format_code(d.verification_code)}.pdf" for d, _ in batch
+    ]
     for path, (data, template) in zip(paths, batch):
         assert path.read_bytes() == render_certificate(data, template)
 
@@ -74,7 +76,9 @@ def test_render_many_refuses_two_certificates_with_one_code(items, tmp_path):
 
 
 def test_zip_holds_every_pdf_under_its_name_and_is_reproducible(items):
-    pdfs = [(f"{format_code(d.verification_code)}.pdf", render_certificate(d, t)) for d, t in items(3)]
+    pdfs = [
+        (f"{format_code(d.verification_code)}.pdf", render_certificate(d, t)) for d, t in items(3)
+    ]
     archive = zip_pdfs(pdfs)
     assert zip_pdfs(pdfs) == archive
     with zipfile.ZipFile(io.BytesIO(archive)) as opened:
@@ -108,5 +112,7 @@ def test_bulk_rendering_speed(items, tmp_path):
     # The worker processes' CPU time, which other work on a shared machine does not inflate
     # (wall time is what make bench reports against the bar).
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    print(f"\nrender_many: {count} certificates on 2 processes in {elapsed:.2f} s ({cpu:.2f} s CPU in workers)")
+    print(
+        f"\nrender_many: {count} certificates on 2 processes in {elapsed:.2f} s ({cpu:.2f} s CPU in workers)"
+    )
     assert cpu < count * 0.012 * 2 + 2

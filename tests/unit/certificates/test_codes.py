@@ -79,7 +79,14 @@ def test_check_character_catches_every_transposition_of_every_pair_of_values():
 
 @pytest.mark.parametrize(
     "typed",
-    ["k7qm-3xwd-9t", "K7QM 3XWD 9T", " k7qm3xwd9t ", "K7QM–3XWD–9T", "Ｋ７ＱＭ-３ＸＷＤ-９Ｔ", "К7QМ-3ХWD-9Т"],
+    [
+        "k7qm-3xwd-9t",
+        "K7QM 3XWD 9T",
+        " k7qm3xwd9t ",
+        "K7QM–3XWD–9T",
+        "Ｋ７ＱＭ-３ＸＷＤ-９Ｔ",
+        "К7QМ-3ХWD-9Т",
+    ],
 )
 def test_normalise_ignores_case_spaces_hyphens_and_exact_lookalikes(typed):
     assert normalise(typed) == "K7QM3XWD9T"

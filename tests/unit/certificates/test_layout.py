@@ -98,7 +98,9 @@ def test_a_paragraph_too_long_even_at_the_smallest_size_takes_more_lines():
 
 
 def test_resolve_takes_the_templates_values_when_the_certificate_leaves_them_empty(make_data):
-    template = CertificateTemplate(signer_title="KT. TRƯỞNG BAN\nPHÓ TRƯỞNG BAN", signer_name="Lê Văn A")
+    template = CertificateTemplate(
+        signer_title="KT. TRƯỞNG BAN\nPHÓ TRƯỞNG BAN", signer_name="Lê Văn A"
+    )
     text = resolve(make_data(signer_name="", issuer_lines=()), template)
     assert text.signer_title_lines == ("KT. TRƯỞNG BAN", "PHÓ TRƯỞNG BAN")
     assert text.signer_name == "Lê Văn A"
@@ -109,7 +111,10 @@ def test_resolve_takes_the_templates_values_when_the_certificate_leaves_them_emp
 
 
 def test_resolve_prefers_the_certificates_own_values(make_data):
-    text = resolve(make_data(title="GIẤY KHEN", signer_name="Đoàn Thu Hà"), CertificateTemplate(signer_name="X"))
+    text = resolve(
+        make_data(title="GIẤY KHEN", signer_name="Đoàn Thu Hà"),
+        CertificateTemplate(signer_name="X"),
+    )
     assert text.title == "GIẤY KHEN"
     assert text.signer_name == "Đoàn Thu Hà"
 

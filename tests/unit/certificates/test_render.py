@@ -26,7 +26,10 @@ def _decode_qr(pdf: bytes, page_index: int = 0) -> list[str]:
         image = document[page_index].render(scale=150 / 72, grayscale=True).to_pil()
     finally:
         document.close()
-    return [result.text for result in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)]
+    return [
+        result.text
+        for result in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
+    ]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -97,10 +100,15 @@ def test_a_very_long_collective_name_stays_inside_the_body_width(make_data, temp
     from contest.certificates.render import BODY_WIDTH, _body_blocks
 
     name = "Trung tâm Văn hóa, Thể thao và Truyền thông huyện Mường La và Ủy ban nhân dân xã Chiềng Lao"
-    blocks = _body_blocks(family("serif"), resolve(make_data(recipient_name=name), template), None, None)
+    blocks = _body_blocks(
+        family("serif"), resolve(make_data(recipient_name=name), template), None, None
+    )
     name_block = blocks[2]
     assert " ".join(name_block.lines) == name
-    assert all(stringWidth(line, name_block.font, name_block.size) <= BODY_WIDTH for line in name_block.lines)
+    assert all(
+        stringWidth(line, name_block.font, name_block.size) <= BODY_WIDTH
+        for line in name_block.lines
+    )
 
 
 def test_hiding_the_qr_code_leaves_no_code_on_the_page(make_data):

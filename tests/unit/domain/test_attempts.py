@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -17,7 +17,7 @@ from contest.domain.attempts import (
 )
 from contest.domain.errors import ContestError
 
-UTC = timezone.utc
+UTC = UTC
 VN = timezone(timedelta(hours=7))
 # Lạng Sơn week 1: Monday 03/07/2023 10:00 → Monday 10/07/2023 09:00, Vietnam time.
 OPENS = datetime(2023, 7, 3, 10, 0, tzinfo=VN)
@@ -49,14 +49,19 @@ SAVES = [
     ("test_save_at_deadline_is_accepted", START + 20 * M, None, True),
     ("test_save_inside_grace_is_accepted", START + 20 * M + 5 * S, None, True),
     ("test_save_at_exactly_deadline_plus_grace_is_accepted", START + 20 * M + 10 * S, None, True),
-    ("test_save_after_deadline_plus_grace_is_refused",
-     START + 20 * M + 10 * S + timedelta(microseconds=1), None, False),
+    (
+        "test_save_after_deadline_plus_grace_is_refused",
+        START + 20 * M + 10 * S + timedelta(microseconds=1),
+        None,
+        False,
+    ),
     ("test_save_after_submission_is_refused", START + 5 * M, START + 4 * M, False),
 ]
 
 
-@pytest.mark.parametrize(("now", "submitted", "accepted"), [s[1:] for s in SAVES],
-                         ids=[s[0] for s in SAVES])
+@pytest.mark.parametrize(
+    ("now", "submitted", "accepted"), [s[1:] for s in SAVES], ids=[s[0] for s in SAVES]
+)
 def test_saves(now, submitted, accepted):
     assert clock().accepts_saves_at(now, submitted) is accepted
 
@@ -76,8 +81,9 @@ REMAINING = [
 ]
 
 
-@pytest.mark.parametrize(("now", "seconds"), [r[1:] for r in REMAINING],
-                         ids=[r[0] for r in REMAINING])
+@pytest.mark.parametrize(
+    ("now", "seconds"), [r[1:] for r in REMAINING], ids=[r[0] for r in REMAINING]
+)
 def test_remaining_seconds_for_the_countdown(now, seconds):
     assert clock().remaining(now) == seconds
 
@@ -90,8 +96,9 @@ FINALITY = [
 ]
 
 
-@pytest.mark.parametrize(("now", "submitted", "final"), [f[1:] for f in FINALITY],
-                         ids=[f[0] for f in FINALITY])
+@pytest.mark.parametrize(
+    ("now", "submitted", "final"), [f[1:] for f in FINALITY], ids=[f[0] for f in FINALITY]
+)
 def test_finality_needs_no_background_job(now, submitted, final):
     assert clock().is_final(now, submitted) is final
 
@@ -123,26 +130,53 @@ def test_naive_times_are_a_programming_error():
 # --- starting -------------------------------------------------------------------------
 
 STARTS = [
-    ("test_start_before_the_round_opens_is_refused", 0, 0, OPENS - S, "not_open_yet",
-     "Đợt thi chưa mở; đợt thi bắt đầu lúc 10:00 ngày 03/07/2023",
-     "The round is not open yet; it opens at 10:00 on 03/07/2023 (UTC+7)"),
+    (
+        "test_start_before_the_round_opens_is_refused",
+        0,
+        0,
+        OPENS - S,
+        "not_open_yet",
+        "Đợt thi chưa mở; đợt thi bắt đầu lúc 10:00 ngày 03/07/2023",
+        "The round is not open yet; it opens at 10:00 on 03/07/2023 (UTC+7)",
+    ),
     ("test_start_at_the_opening_minute_is_allowed", 0, 1, OPENS, None, "", ""),
-    ("test_start_at_the_closing_minute_is_refused", 0, 0, CLOSES, "closed",
-     "Đợt thi đã kết thúc lúc 09:00 ngày 10/07/2023",
-     "The round closed at 09:00 on 10/07/2023 (UTC+7)"),
-    ("test_start_with_no_attempts_left_is_refused", 3, 3, START, "no_attempts_left",
-     "Bạn đã dùng hết 3 lượt thi của đợt này",
-     "You have used all 3 attempts allowed in this round"),
-    ("test_single_attempt_round_refuses_a_second", 1, 1, START, "no_attempts_left",
-     "Bạn đã dùng lượt thi duy nhất của đợt này",
-     "You have already used your one attempt in this round"),
+    (
+        "test_start_at_the_closing_minute_is_refused",
+        0,
+        0,
+        CLOSES,
+        "closed",
+        "Đợt thi đã kết thúc lúc 09:00 ngày 10/07/2023",
+        "The round closed at 09:00 on 10/07/2023 (UTC+7)",
+    ),
+    (
+        "test_start_with_no_attempts_left_is_refused",
+        3,
+        3,
+        START,
+        "no_attempts_left",
+        "Bạn đã dùng hết 3 lượt thi của đợt này",
+        "You have used all 3 attempts allowed in this round",
+    ),
+    (
+        "test_single_attempt_round_refuses_a_second",
+        1,
+        1,
+        START,
+        "no_attempts_left",
+        "Bạn đã dùng lượt thi duy nhất của đợt này",
+        "You have already used your one attempt in this round",
+    ),
     ("test_start_with_attempts_left_is_allowed", 2, 3, START, None, "", ""),
     ("test_unlimited_attempts_never_run_out", 500, 0, START, None, "", ""),
 ]
 
 
-@pytest.mark.parametrize(("used", "maximum", "now", "reason", "message_vi", "message_en"),
-                         [s[1:] for s in STARTS], ids=[s[0] for s in STARTS])
+@pytest.mark.parametrize(
+    ("used", "maximum", "now", "reason", "message_vi", "message_en"),
+    [s[1:] for s in STARTS],
+    ids=[s[0] for s in STARTS],
+)
 def test_can_start(used, maximum, now, reason, message_vi, message_en):
     check = can_start(used, maximum, WINDOW, now)
     assert bool(check) is (reason is None)

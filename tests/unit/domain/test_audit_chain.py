@@ -1,15 +1,30 @@
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from contest.domain.audit_chain import GENESIS_HASH, AuditRecord, canonical_details, record_hash, verify_chain
+from contest.domain.audit_chain import (
+    GENESIS_HASH,
+    AuditRecord,
+    canonical_details,
+    record_hash,
+    verify_chain,
+)
 
 
 def chain(n: int) -> list[AuditRecord]:
     records, prev = [], GENESIS_HASH
     start = datetime(2023, 7, 3, 3, 0, tzinfo=UTC)
     for seq in range(1, n + 1):
-        r = AuditRecord(seq, start + timedelta(seconds=seq), "staff:1:admin", "units.import", "contest", "1",
-                        "10.0.0.1", canonical_details({"n": seq, "tên": "Lạng Sơn"}), prev)
+        r = AuditRecord(
+            seq,
+            start + timedelta(seconds=seq),
+            "staff:1:admin",
+            "units.import",
+            "contest",
+            "1",
+            "10.0.0.1",
+            canonical_details({"n": seq, "tên": "Lạng Sơn"}),
+            prev,
+        )
         r = replace(r, hash=record_hash(r))
         records.append(r)
         prev = r.hash
@@ -50,4 +65,8 @@ def test_deleted_tail_is_caught_by_the_head():
 
 
 def test_details_are_canonical_whatever_the_key_order():
-    assert canonical_details({"b": 1, "a": "ữ"}) == canonical_details({"a": "ữ", "b": 1}) == '{"a":"ữ","b":1}'
+    assert (
+        canonical_details({"b": 1, "a": "ữ"})
+        == canonical_details({"a": "ữ", "b": 1})
+        == '{"a":"ữ","b":1}'
+    )

@@ -21,7 +21,9 @@ def test_structure_gives_province_gender_and_birth_year(number, province, gender
     assert (cid.province, cid.gender, cid.birth_year) == (province, gender, year)
 
 
-@pytest.mark.parametrize("raw", ["02019001234", "0201900123456", "02019001234a", "", "abcdefghijkl"])
+@pytest.mark.parametrize(
+    "raw", ["02019001234", "0201900123456", "02019001234a", "", "abcdefghijkl"]
+)
 def test_anything_but_twelve_digits_is_refused(raw):
     with pytest.raises(ContestError) as exc:
         parse_citizen_id(raw)
@@ -57,8 +59,11 @@ def test_matching_details_pass():
 
 @pytest.mark.parametrize(
     ("born", "on", "age"),
-    [(date(2011, 7, 3), date(2023, 7, 3), 12), (date(2011, 7, 4), date(2023, 7, 3), 11), (date(2000, 2, 29), date(2023, 2, 28), 22)],
+    [
+        (date(2011, 7, 3), date(2023, 7, 3), 12),
+        (date(2011, 7, 4), date(2023, 7, 3), 11),
+        (date(2000, 2, 29), date(2023, 2, 28), 22),
+    ],
 )
 def test_age_counts_whole_years_up_to_the_cutoff(born, on, age):
     assert age_on(born, on) == age
-

@@ -248,14 +248,20 @@ def pools_and_settings(draw):
     )
     quotas = draw(
         st.lists(
-            st.builds(Quota, st.sampled_from(TOPICS + (None,)), st.sampled_from(LEVELS + (None,)),
-                      st.integers(1, 4)),
+            st.builds(
+                Quota,
+                st.sampled_from(TOPICS + (None,)),
+                st.sampled_from(LEVELS + (None,)),
+                st.integers(1, 4),
+            ),
             max_size=4,
         )
     )
     size = draw(st.integers(1, len(spec)))
     rules = DrawSettings(
-        size, tuple(quotas), shuffle_questions=draw(st.booleans()),
+        size,
+        tuple(quotas),
+        shuffle_questions=draw(st.booleans()),
         shuffle_options=draw(st.booleans()),
     )
     return pool, rules
@@ -265,10 +271,9 @@ def pools_and_settings(draw):
 @given(pools_and_settings(), st.integers(0, 2**32))
 def test_a_valid_draw_is_exact_or_the_settings_are_really_unsatisfiable(case, seed):
     pool, rules = case
-    satisfiable = (
-        sum(q.count for q in rules.quotas) <= rules.questions_per_attempt
-        and feasible_by_brute_force(pool, rules.quotas)
-    )
+    satisfiable = sum(
+        q.count for q in rules.quotas
+    ) <= rules.questions_per_attempt and feasible_by_brute_force(pool, rules.quotas)
     try:
         validate_settings(pool, rules)
     except ContestError:

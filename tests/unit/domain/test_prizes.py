@@ -234,7 +234,9 @@ def test_the_latest_committee_decision_wins():
     assert tiers_of(allocation) == {"e1": "first", "e3": "second"}
 
 
-@pytest.mark.parametrize(("entry_ids", "by"), [(("e2", "e2"), "chair"), ((), "chair"), (("e2",), " ")])
+@pytest.mark.parametrize(
+    ("entry_ids", "by"), [(("e2", "e2"), "chair"), ((), "chair"), (("e2",), " ")]
+)
 def test_a_tie_decision_names_each_entry_once_and_who_decided(entry_ids, by):
     with pytest.raises(ContestError):
         TieDecision(entry_ids, decided_by=by, decided_at=T0)
@@ -367,8 +369,7 @@ entries_strategy = st.lists(
 plans_strategy = st.builds(
     lambda quotas, mins, rule, cap, carry, one: PrizePlan(
         tiers=tuple(
-            tier(code, i + 1, q, m)
-            for i, (code, q, m) in enumerate(zip(CODES, quotas, mins))
+            tier(code, i + 1, q, m) for i, (code, q, m) in enumerate(zip(CODES, quotas, mins))
         ),
         tie_rule=rule,
         cap_percent=cap,
@@ -458,7 +459,8 @@ GROUPS = ("officials", "students")
 def test_group_quotas_are_never_exceeded(entries, quotas, rule):
     plan_ = PrizePlan(
         tiers=tuple(
-            tier(CODES[i], i + 1, 0, group_quotas=dict(zip(GROUPS, q))) for i, q in enumerate(quotas)
+            tier(CODES[i], i + 1, 0, group_quotas=dict(zip(GROUPS, q)))
+            for i, q in enumerate(quotas)
         ),
         groups=GROUPS,
         tie_rule=rule,

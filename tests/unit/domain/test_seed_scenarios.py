@@ -1,7 +1,7 @@
 """The two seed contests' published outcomes, rebuilt from generated entries (fixed seeds)."""
 
 import random
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -196,7 +196,7 @@ def test_lang_son_awards_44_individual_prizes_to_44_people(lang_son):
 
 def test_lang_son_winners_are_the_best_of_each_week(lang_son):
     _, _, rounds, _, allocations = lang_son
-    for (_, entries), allocation in zip(rounds, allocations):
+    for _, allocation in zip(rounds, allocations):
         awarded = allocation.awarded()
         assert [r.rank for r in awarded] == sorted(r.rank for r in awarded)
         best_left = max(

@@ -7,13 +7,19 @@ from contest.importers.text import normalize_text
 
 # Every Vietnamese letter with each tone, the GIFT control characters and the
 # characters that trip spreadsheets (=, +, -, @ at the start of a cell).
-VIETNAMESE = "aăâbcdđeêghiklmnoôơpqrstuưvxyAĂÂBCDĐEÊGHIKLMNOÔƠPQRSTUƯVXY" "áàảãạắằẳẵặấầẩẫậéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ" "ẶẴẲỖỮỰỬỄĐ"
+VIETNAMESE = (
+    "aăâbcdđeêghiklmnoôơpqrstuưvxyAĂÂBCDĐEÊGHIKLMNOÔƠPQRSTUƯVXY"
+    "áàảãạắằẳẵặấầẩẫậéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ"
+    "ẶẴẲỖỮỰỬỄĐ"
+)
 SPECIAL = " 0123456789.,;?!'\"()[]/<>&~=#{}:\\+-@%_\t\n"
 ALPHABET = VIETNAMESE + SPECIAL
 
 
 def texts(max_size: int = 40):
-    return st.text(alphabet=ALPHABET, min_size=1, max_size=max_size).map(normalize_text).filter(bool)
+    return (
+        st.text(alphabet=ALPHABET, min_size=1, max_size=max_size).map(normalize_text).filter(bool)
+    )
 
 
 @st.composite

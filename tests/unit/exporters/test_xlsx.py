@@ -21,7 +21,16 @@ def test_vietnamese_headers_frozen_row_and_formula_like_text_kept_as_text():
     ws = wb.active
     assert ws.title == "Tuần 1  bank"
     assert ws.freeze_panes == "A2"
-    assert [c.value for c in ws[1]][:8] == ["STT", "Câu hỏi", "Phương án A", "Phương án B", "Phương án C", "Phương án D", "Đáp án đúng", "Chủ đề"]
+    assert [c.value for c in ws[1]][:8] == [
+        "STT",
+        "Câu hỏi",
+        "Phương án A",
+        "Phương án B",
+        "Phương án C",
+        "Phương án D",
+        "Đáp án đúng",
+        "Chủ đề",
+    ]
     assert ws["B2"].value == "=SUM(A1:A2)" and ws["B2"].data_type == "s"
     assert ws["D2"].value == "2023" and ws["G2"].value == "A" and ws["I2"].value == "Trung bình"
 

@@ -11,7 +11,9 @@ def moodle_fixture():
     def read(name: str) -> bytes:
         path = MOODLE_FIXTURES / name
         if not path.is_file():
-            pytest.skip(f"Moodle conformance fixture {path} is absent (expected in ../shared/conformance/moodle)")
+            pytest.skip(
+                f"Moodle conformance fixture {path} is absent (expected in ../shared/conformance/moodle)"
+            )
         return path.read_bytes()
 
     return read

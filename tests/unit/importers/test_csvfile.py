@@ -33,7 +33,11 @@ def test_semicolon_csv_with_bom_keeps_every_diacritic():
     assert [o.text for o in q.options] == ["Đúng", "Sai", MARKS]
     assert [o.correct for o in q.options] == [True, False, False]
     assert (q.topic, q.difficulty, q.explanation, q.source, q.number) == (
-        "Chuyển đổi số", "easy", MARKS, "Nghị quyết 06", "1"
+        "Chuyển đổi số",
+        "easy",
+        MARKS,
+        "Nghị quyết 06",
+        "1",
     )
     assert q.location.row == 2
 
@@ -71,7 +75,7 @@ def test_all_errors_of_a_file_are_reported_with_their_rows():
         "6,Đáp án sai?,a,b,c,d,E,\n"
         "7,Không đáp án?,a,b,,,,\n"
         "8,Mức độ lạ?,a,b,,,A,siêu khó\n"
-        "9,Nhiều đáp án?,a,b,c,,\"A, C\",2\n"
+        '9,Nhiều đáp án?,a,b,c,,"A, C",2\n'
     )
     result = parse_file(text.encode(), "bank.csv")
     found = {(e.location.row, e.field) for e in result.errors}
@@ -84,15 +88,22 @@ def test_all_errors_of_a_file_are_reported_with_their_rows():
         (9, "difficulty"),
     }
     (wrong_key,) = [e for e in result.errors if e.location.row == 7]
-    assert wrong_key.message_vi == "Dòng 7, cột 'Đáp án đúng': 'E' không phải là một phương án có trong câu hỏi"
-    assert wrong_key.message_en == "Row 7, column 'Correct': 'E' is not one of the question's options"
+    assert (
+        wrong_key.message_vi
+        == "Dòng 7, cột 'Đáp án đúng': 'E' không phải là một phương án có trong câu hỏi"
+    )
+    assert (
+        wrong_key.message_en == "Row 7, column 'Correct': 'E' is not one of the question's options"
+    )
     assert [q.number for q in result.questions] == ["1", "9"]
     assert result.questions[1].multiple_answers
     assert [o.correct for o in result.questions[1].options] == [True, False, True]
 
 
 def test_headers_match_without_case_spacing_or_diacritics():
-    text = "so thu tu,CAU HOI,option a,OPTION B,dap an c,DAP AN DUNG,chu de\n1,Hỏi?,x,y,z,\"b, c\",Số\n"
+    text = (
+        'so thu tu,CAU HOI,option a,OPTION B,dap an c,DAP AN DUNG,chu de\n1,Hỏi?,x,y,z,"b, c",Số\n'
+    )
     result = parse_file(text.encode(), "bank.csv")
     assert result.errors == []
     assert [o.correct for o in result.questions[0].options] == [False, True, True]
@@ -104,7 +115,9 @@ def test_correct_answer_may_be_given_as_letters_or_option_text():
     result = parse_file(text.encode(), "bank.csv")
     assert result.errors == []
     assert [[o.correct for o in q.options] for q in result.questions] == [
-        [False, True], [True, False, True], [False, True, False]
+        [False, True],
+        [True, False, True],
+        [False, True, False],
     ]
 
 

@@ -44,7 +44,8 @@ def test_right_answer_marked_in_each_accepted_way():
         result = parse_file(question_document(mark), "bank.docx")
         assert result.errors == [], mark
         assert [[o.correct for o in q.options] for q in result.questions] == [
-            [False, True, False], [True, False, False]
+            [False, True, False],
+            [True, False, False],
         ], mark
         assert result.questions[0].stem == VNEID + "?"
         assert result.questions[1].stem == MARKS
@@ -71,10 +72,17 @@ def test_metadata_lines_topic_sections_and_options_on_one_line():
     first, second = result.questions
     assert [o.text for o in first.options] == ["Hà Nội", "Huế", "Đà Nẵng", "Sài Gòn"]
     assert (first.topic, first.difficulty, first.explanation, first.source) == (
-        "Chính quyền số", "medium", "Hà Nội là thủ đô.", "Hiến pháp 2013"
+        "Chính quyền số",
+        "medium",
+        "Hà Nội là thủ đô.",
+        "Hiến pháp 2013",
     )
     assert first.location.line == 2
-    assert (second.topic, second.stem, second.multiple_answers) == ("Kinh tế số", "Câu nhiều dòng?", True)
+    assert (second.topic, second.stem, second.multiple_answers) == (
+        "Kinh tế số",
+        "Câu nhiều dòng?",
+        True,
+    )
 
 
 def test_problems_of_every_question_are_reported():
@@ -94,7 +102,11 @@ def test_problems_of_every_question_are_reported():
     result = parse_file(document_bytes(document), "bank.docx")
     assert result.questions == []
     assert {(e.location.line, e.field) for e in result.errors} == {
-        (1, "correct"), (4, "options"), (7, "options"), (7, "correct"), (7, "difficulty")
+        (1, "correct"),
+        (4, "options"),
+        (7, "options"),
+        (7, "correct"),
+        (7, "difficulty"),
     }
 
 
@@ -103,9 +115,11 @@ def test_tables_laid_out_like_the_excel_form():
     document.add_paragraph("Ngân hàng câu hỏi")
     table = document.add_table(rows=3, cols=5)
     for row, values in enumerate(
-        [["STT", "Câu hỏi", "Phương án A", "Phương án B", "Đáp án đúng"],
-         ["1", VNEID, "Đúng", "Sai", "A"],
-         ["2", MARKS, "x", "y", "C"]]
+        [
+            ["STT", "Câu hỏi", "Phương án A", "Phương án B", "Đáp án đúng"],
+            ["1", VNEID, "Đúng", "Sai", "A"],
+            ["2", MARKS, "x", "y", "C"],
+        ]
     ):
         for col, value in enumerate(values):
             table.cell(row, col).text = value

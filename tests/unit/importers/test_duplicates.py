@@ -1,10 +1,22 @@
 import time
 
-from contest.importers import Location, OptionDraft, QuestionDraft, find_duplicates, fingerprint, near_duplicates
+from contest.importers import (
+    Location,
+    OptionDraft,
+    QuestionDraft,
+    find_duplicates,
+    fingerprint,
+    near_duplicates,
+)
 
 
 def draft(stem: str, options=("Hà Nội", "Huế"), fmt="plain") -> QuestionDraft:
-    return QuestionDraft(stem, tuple(OptionDraft(t, i == 0) for i, t in enumerate(options)), Location("f"), text_format=fmt)
+    return QuestionDraft(
+        stem,
+        tuple(OptionDraft(t, i == 0) for i, t in enumerate(options)),
+        Location("f"),
+        text_format=fmt,
+    )
 
 
 def test_fingerprint_ignores_spacing_punctuation_option_order_and_tags_but_keeps_diacritics():
@@ -12,7 +24,10 @@ def test_fingerprint_ignores_spacing_punctuation_option_order_and_tags_but_keeps
     assert fingerprint(draft("Thủ đô  của Việt Nam là gì", options=("Huế", "Hà Nội"))) == base
     assert fingerprint(draft("<b>Thủ đô</b> của Việt Nam là gì?", fmt="html")) == base
     assert fingerprint(draft("Thu do cua Viet Nam la gi?")) != base
-    assert fingerprint(draft("Thủ đô của Việt Nam là gì?", options=("Hà Nội", "Huế", "Đà Nẵng"))) != base
+    assert (
+        fingerprint(draft("Thủ đô của Việt Nam là gì?", options=("Hà Nội", "Huế", "Đà Nẵng")))
+        != base
+    )
 
 
 def test_duplicates_inside_the_file_and_against_the_bank():

@@ -13,17 +13,30 @@ def test_moodle_questions_fixture_counts_nine_with_unrunnable_kinds_skipped(mood
     for kind in ("essay", "matching", "numerical", "short answer"):
         assert kind in skipped
     q2, colours, q1, tsl_t, tsl_true = result.questions
-    assert [(o.text, o.correct) for o in q2.options] == [("yellow", True), ("red", False), ("blue", False)]
-    assert [o.correct for o in colours.options] == [True, False, True, False] and colours.multiple_answers
+    assert [(o.text, o.correct) for o in q2.options] == [
+        ("yellow", True),
+        ("red", False),
+        ("blue", False),
+    ]
+    assert [o.correct for o in colours.options] == [
+        True,
+        False,
+        True,
+        False,
+    ] and colours.multiple_answers
     assert [(o.text, o.correct) for o in q1.options] == [("Đúng", False), ("Sai", True)]
     assert q1.explanation == "This is, of course, a Hitchiker's Guide to the Galaxy reference."
     assert q1.stem == "42 is the Absolute Answer to everything."
-    assert [o.correct for o in tsl_t.options] == [o.correct for o in tsl_true.options] == [True, False]
+    assert (
+        [o.correct for o in tsl_t.options] == [o.correct for o in tsl_true.options] == [True, False]
+    )
     assert q2.number == "Q2"
 
 
 def test_moodle_category_fixture_sets_topic_and_sanitises_html(moodle_fixture):
-    result = parse_file(moodle_fixture("questions_in_category.gift.txt"), "questions_in_category.gift.txt")
+    result = parse_file(
+        moodle_fixture("questions_in_category.gift.txt"), "questions_in_category.gift.txt"
+    )
     assert result.errors == []
     assert len(result.questions) == 2 and len(result.skipped) == 2
     greeting, acronym = result.questions
@@ -31,7 +44,10 @@ def test_moodle_category_fixture_sets_topic_and_sanitises_html(moodle_fixture):
     assert greeting.text_format == "html"
     assert greeting.stem == "Listen to this greeting:<br><br>What language is being spoken?"
     assert [o.correct for o in greeting.options] == [False, True, False, False]
-    assert acronym.stem == "Moodle is an acronym for Modular Object-Oriented Dynamic Learning Environment."
+    assert (
+        acronym.stem
+        == "Moodle is an acronym for Modular Object-Oriented Dynamic Learning Environment."
+    )
     assert [o.text for o in acronym.options] == ["Đúng", "Sai"]
 
 
@@ -59,10 +75,18 @@ def test_vietnamese_gift_with_category_comments_and_weights():
     assert result.errors == []
     first, second = result.questions
     assert (first.number, first.stem, first.topic, first.difficulty, first.source) == (
-        "Câu 1", VNEID + "?", "Chuyển đổi số", "hard", "Quyết định 06/QĐ-TTg"
+        "Câu 1",
+        VNEID + "?",
+        "Chuyển đổi số",
+        "hard",
+        "Quyết định 06/QĐ-TTg",
     )
     assert first.explanation == f"Giải thích: {MARKS}"
-    assert [(o.text, o.correct) for o in first.options] == [("Đúng", True), ("Sai", False), (MARKS, False)]
+    assert [(o.text, o.correct) for o in first.options] == [
+        ("Đúng", True),
+        ("Sai", False),
+        (MARKS, False),
+    ]
     assert [o.correct for o in second.options] == [True, True, False]
 
 
@@ -70,7 +94,11 @@ def test_broken_gift_questions_are_errors_not_crashes():
     text = "Không đóng {=a ~b\n\nMột phương án {~%100%a}\n\nKhông đúng {~a ~b}\n"
     result = parse_file(text.encode(), "bank.gift")
     assert result.questions == []
-    assert [(e.location.line, e.field) for e in result.errors] == [(1, "options"), (3, "options"), (5, "correct")]
+    assert [(e.location.line, e.field) for e in result.errors] == [
+        (1, "options"),
+        (3, "options"),
+        (5, "correct"),
+    ]
 
 
 def test_script_in_gift_html_is_removed():

@@ -52,7 +52,7 @@ def test_billion_laughs_is_refused():
         '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
         '<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
         '<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>'
-        "<quiz><question type=\"truefalse\"><questiontext><text>&lol3;</text></questiontext></question></quiz>"
+        '<quiz><question type="truefalse"><questiontext><text>&lol3;</text></questiontext></question></quiz>'
     )
     result = parse_file(bomb.encode(), "bomb.xml")
     assert result.questions == []

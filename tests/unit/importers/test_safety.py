@@ -25,7 +25,10 @@ def office_bytes(kind: str) -> bytes:
 
 def with_extra_part(data: bytes, name: str, content: bytes) -> bytes:
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
         for info in source.infolist():
             target.writestr(info, source.read(info))
         target.writestr(name, content)
@@ -34,7 +37,9 @@ def with_extra_part(data: bytes, name: str, content: bytes) -> bytes:
 
 def test_zip_bombs_are_refused_before_opening():
     for kind in ("xlsx", "docx"):
-        bomb = with_extra_part(office_bytes(kind), "xl/media/padding.xml", b"0" * (30 * 1024 * 1024))
+        bomb = with_extra_part(
+            office_bytes(kind), "xl/media/padding.xml", b"0" * (30 * 1024 * 1024)
+        )
         assert len(bomb) < 100 * 1024
         result = parse_file(bomb, f"bomb.{kind}")
         assert result.questions == []
@@ -55,7 +60,9 @@ def test_entity_declarations_inside_office_files_are_refused():
         with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
             for info in source.infolist():
                 content = source.read(info)
-                if info.filename == part or (kind == "xlsx" and info.filename == "xl/worksheets/sheet1.xml"):
+                if info.filename == part or (
+                    kind == "xlsx" and info.filename == "xl/worksheets/sheet1.xml"
+                ):
                     dtd = b'<!-- x --><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
                     if content.startswith(b"<?xml"):
                         content = content.replace(b"?>", b"?>" + dtd, 1)
@@ -75,7 +82,11 @@ def test_files_over_the_size_limit_are_refused():
 def test_unknown_format_is_one_bilingual_error():
     result = parse_file(b"whatever", "bank.pdf")
     (error,) = result.errors
-    assert ".pdf" in error.message_vi and ".pdf" in error.message_en and error.as_dict()["file"] == "bank.pdf"
+    assert (
+        ".pdf" in error.message_vi
+        and ".pdf" in error.message_en
+        and error.as_dict()["file"] == "bank.pdf"
+    )
 
 
 def test_garbage_in_every_format_gives_errors_not_exceptions():

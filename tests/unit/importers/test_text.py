@@ -6,10 +6,23 @@ from contest.importers.text import difficulty_code, fold, normalize_text, saniti
 @pytest.mark.parametrize(
     ("label", "code"),
     [
-        ("Dễ", "easy"), ("Nhận biết", "easy"), ("NHAN BIET", "easy"), (1, "easy"), (1.0, "easy"), ("easy", "easy"),
-        ("Trung bình", "medium"), ("Thông hiểu", "medium"), ("2", "medium"), ("Medium", "medium"),
-        ("Khó", "hard"), ("Vận dụng", "hard"), ("Vận dụng cao", "hard"), (3, "hard"), ("HARD", "hard"),
-        ("", None), (None, None),
+        ("Dễ", "easy"),
+        ("Nhận biết", "easy"),
+        ("NHAN BIET", "easy"),
+        (1, "easy"),
+        (1.0, "easy"),
+        ("easy", "easy"),
+        ("Trung bình", "medium"),
+        ("Thông hiểu", "medium"),
+        ("2", "medium"),
+        ("Medium", "medium"),
+        ("Khó", "hard"),
+        ("Vận dụng", "hard"),
+        ("Vận dụng cao", "hard"),
+        (3, "hard"),
+        ("HARD", "hard"),
+        ("", None),
+        (None, None),
     ],
 )
 def test_difficulty_labels_map_to_codes(label, code):
@@ -31,4 +44,9 @@ def test_fold_is_only_for_matching_labels():
 
 
 def test_html_keeps_only_harmless_tags():
-    assert sanitize_html('<p style="x">a<sup>2</sup> <a href="javascript:x">b</a><iframe></iframe></p>') == "<p>a<sup>2</sup> b</p>"
+    assert (
+        sanitize_html(
+            '<p style="x">a<sup>2</sup> <a href="javascript:x">b</a><iframe></iframe></p>'
+        )
+        == "<p>a<sup>2</sup> b</p>"
+    )

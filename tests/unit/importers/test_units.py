@@ -10,7 +10,9 @@ def test_csv_with_vietnamese_headers_and_semicolons_is_read():
     drafts, issues = parse_units(data, "don-vi.csv")
     assert issues == []
     assert [(d.code, d.name, d.parent_code, d.headcount) for d in drafts] == [
-        ("LS", "Tỉnh Lạng Sơn", None, None), ("LS-BG", "Huyện Bình Gia", "LS", 1250)]
+        ("LS", "Tỉnh Lạng Sơn", None, None),
+        ("LS-BG", "Huyện Bình Gia", "LS", 1250),
+    ]
 
 
 def test_xlsx_with_numbers_stored_as_numbers_is_read():
@@ -26,11 +28,13 @@ def test_xlsx_with_numbers_stored_as_numbers_is_read():
 
 
 def test_all_problems_are_reported_with_row_and_field():
-    data = ("code,name,parent_code,headcount\n"
-            "A,Đơn vị A,,\n"
-            "A,Đơn vị trùng,,\n"
-            "B,,A,\n"
-            "C,Đơn vị C,ZZZ,abc\n").encode()
+    data = (
+        "code,name,parent_code,headcount\n"
+        "A,Đơn vị A,,\n"
+        "A,Đơn vị trùng,,\n"
+        "B,,A,\n"
+        "C,Đơn vị C,ZZZ,abc\n"
+    ).encode()
     _, issues = parse_units(data, "bad.csv")
     found = {(i.row, i.field) for i in issues}
     assert found == {(3, "code"), (4, "name"), (5, "parent_code"), (5, "headcount")}
@@ -50,7 +54,9 @@ def test_cycle_in_the_tree_is_refused():
 
 
 def test_parent_may_be_an_existing_unit():
-    drafts, issues = parse_units(b"code,name,parent_code\nLS-X,Xa X,LS\n", "u.csv", frozenset({"LS"}))
+    drafts, issues = parse_units(
+        b"code,name,parent_code\nLS-X,Xa X,LS\n", "u.csv", frozenset({"LS"})
+    )
     assert issues == [] and drafts[0].parent_code == "LS"
 
 

@@ -17,11 +17,15 @@ def workbook_bytes(wb: openpyxl.Workbook) -> bytes:
 def test_vietnamese_text_and_numbers_stored_as_numbers():
     wb = openpyxl.Workbook()
     ws = wb.active
-    ws.append(["STT", "Câu hỏi", "Phương án A", "Phương án B", "Phương án C", "Đáp án đúng", "Mức độ"])
+    ws.append(
+        ["STT", "Câu hỏi", "Phương án A", "Phương án B", "Phương án C", "Đáp án đúng", "Mức độ"]
+    )
     ws.append([1, VNEID, 2023, 0.5, MARKS, "C", 3])
     ws.append([2, "Năm?", 2022, 2023.0, None, 2, None])
     result = parse_file(workbook_bytes(wb), "bank.xlsx")
-    assert [e.message_en for e in result.errors] == ["Row 3, column 'Correct': '2' is not one of the question's options"]
+    assert [e.message_en for e in result.errors] == [
+        "Row 3, column 'Correct': '2' is not one of the question's options"
+    ]
     q = result.questions[0]
     assert q.stem == VNEID
     assert [o.text for o in q.options] == ["2023", "0.5", MARKS]
@@ -68,7 +72,8 @@ def test_each_sheet_is_a_topic_when_there_is_no_topic_column():
     result = parse_file(workbook_bytes(wb), "bank.xlsx")
     assert result.errors == []
     assert [(q.topic, q.location.sheet) for q in result.questions] == [
-        ("Chuyển đổi số", "Chuyển đổi số"), ("An toàn thông tin", "An toàn thông tin")
+        ("Chuyển đổi số", "Chuyển đổi số"),
+        ("An toàn thông tin", "An toàn thông tin"),
     ]
 
 
@@ -82,7 +87,8 @@ def test_errors_name_the_sheet_and_row():
     ws.append(["Hỏi?", "x", None, "A"])
     result = parse_file(workbook_bytes(wb), "bank.xlsx")
     assert [(e.location.sheet, e.location.row, e.field) for e in result.errors] == [
-        ("Tuần 1", 2, "correct"), ("Tuần 2", 2, "options")
+        ("Tuần 1", 2, "correct"),
+        ("Tuần 2", 2, "options"),
     ]
     assert result.errors[0].message_vi.startswith("Trang 'Tuần 1', dòng 2, cột 'Đáp án đúng'")
     assert result.errors[0].message_en.startswith("Sheet 'Tuần 1', row 2, column 'Correct'")
