@@ -41,7 +41,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from bench import Figure
-from contest import scratch_db
+from tests import scratch_db
 
 ROOT = Path(__file__).resolve().parent.parent
 BANK_CSV = ROOT / "question_banks" / "lang-son-2023" / "tuan-4.csv"

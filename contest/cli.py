@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
@@ -10,6 +9,11 @@ from typing import Annotated
 
 import typer
 
+from contest.commands.bank import bank_app
+from contest.commands.certificates import certificates_app
+from contest.commands.output import JsonFlag, emit, error_dict, fail
+from contest.commands.results import prizes_app, results_app
+from contest.commands.rounds import rounds_app
 from contest.config import get_settings
 from contest.domain.errors import ContestError
 
@@ -24,41 +28,11 @@ users_app = typer.Typer(help="Tài khoản nhân sự / staff accounts", no_args
 app.add_typer(units_app, name="units")
 app.add_typer(audit_app, name="audit")
 app.add_typer(users_app, name="users")
-
-# The sub-apps import _emit/_fail from here inside their functions, so no import cycle.
-from contest.commands.bank import bank_app  # noqa: E402
-from contest.commands.certificates import certificates_app  # noqa: E402
-from contest.commands.results import prizes_app, results_app  # noqa: E402
-from contest.commands.rounds import rounds_app  # noqa: E402
-
 app.add_typer(bank_app, name="bank")
 app.add_typer(rounds_app, name="rounds")
 app.add_typer(results_app, name="results")
 app.add_typer(prizes_app, name="prizes")
 app.add_typer(certificates_app, name="certificates")
-
-JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
-
-
-def _emit(as_json: bool, payload: dict, text: str) -> None:
-    if as_json:
-        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
-    else:
-        typer.echo(text)
-
-
-def _fail(as_json: bool, errors: list[dict], text: str) -> None:
-    if as_json:
-        typer.echo(
-            json.dumps({"ok": False, "errors": errors}, ensure_ascii=False, indent=2, default=str)
-        )
-    else:
-        typer.echo(text, err=True)
-    raise typer.Exit(1)
-
-
-def _error_dict(exc: ContestError) -> dict:
-    return {"field": exc.field, "message_vi": exc.message_vi, "message_en": exc.message_en}
 
 
 @app.command()
@@ -67,7 +41,7 @@ def migrate(as_json: JsonFlag = False) -> None:
     from contest.migrate import upgrade
 
     upgrade(get_settings().database_url)
-    _emit(
+    emit(
         as_json,
         {"ok": True, "database": _safe_url()},
         f"Đã cập nhật cơ sở dữ liệu / database migrated: {_safe_url()}",
@@ -90,14 +64,14 @@ def demo(as_json: JsonFlag = False) -> None:
         with session_scope() as db:
             result = load_demo(db, get_settings().demo_dir)
     except ContestError as exc:
-        _fail(as_json, [_error_dict(exc)], f"{exc.message_vi}\n{exc.message_en}")
+        fail(as_json, [error_dict(exc)], f"{exc.message_vi}\n{exc.message_en}")
     lines = [
         f"Cuộc thi mẫu / demo contest: {result.contest_slug} ({'mới tạo / created' if result.created else 'đã có / already loaded'}), "
         f"{result.units} đơn vị / units",
         "Tài khoản nhân sự mẫu / demo staff accounts (username / password / roles):",
         *[f"  {u:<10} {p:<22} {', '.join(r)}" for u, p, r in result.staff],
     ]
-    _emit(
+    emit(
         as_json,
         {
             "ok": True,
@@ -163,12 +137,12 @@ def units_import(
         try:
             target = contests.get_by_slug(db, contest)
         except ContestError as exc:
-            _fail(as_json, [_error_dict(exc)], f"{exc.message_vi}\n{exc.message_en}")
+            fail(as_json, [error_dict(exc)], f"{exc.message_vi}\n{exc.message_en}")
         result = units.import_units(
             db, SYSTEM, target, file.read_bytes(), file.name, dry_run=dry_run
         )
     if not result.ok:
-        _fail(
+        fail(
             as_json,
             [e.as_dict() for e in result.errors],
             "\n".join(
@@ -176,7 +150,7 @@ def units_import(
                 for e in result.errors
             ),
         )
-    _emit(
+    emit(
         as_json,
         {"ok": True, "dry_run": dry_run, **result.as_dict()},
         f"{'(thử / dry run) ' if dry_run else ''}tạo mới / created {result.created}, cập nhật / updated {result.updated}",
@@ -200,14 +174,14 @@ def audit_verify(as_json: JsonFlag = False) -> None:
             if result.pending
             else ""
         )
-        _emit(
+        emit(
             as_json,
             {"ok": True, "checked": result.checked, "pending": result.pending},
             f"Chuỗi nhật ký nguyên vẹn / audit chain intact: {result.checked} rows{waiting}",
         )
         return
     b = result.broken
-    _fail(
+    fail(
         as_json,
         [{"row": b.seq, "message_vi": b.reason_vi, "message_en": b.reason_en}],
         f"Chuỗi nhật ký bị phá vỡ tại dòng / audit chain broken at row {b.seq}\n{b.reason_vi}\n{b.reason_en}",
@@ -228,7 +202,7 @@ def audit_seal(as_json: JsonFlag = False) -> None:
             sealed += batch
             if not batch:
                 break
-    _emit(as_json, {"ok": True, "sealed": sealed}, f"Đã đưa vào chuỗi / chained: {sealed}")
+    emit(as_json, {"ok": True, "sealed": sealed}, f"Đã đưa vào chuỗi / chained: {sealed}")
 
 
 @users_app.command("create")
@@ -258,8 +232,8 @@ def users_create(
                 db, SYSTEM, username=username, full_name=full_name, password=password, roles=role
             )
         except ContestError as exc:
-            _fail(as_json, [_error_dict(exc)], f"{exc.message_vi}\n{exc.message_en}")
-        _emit(
+            fail(as_json, [error_dict(exc)], f"{exc.message_vi}\n{exc.message_en}")
+        emit(
             as_json,
             {"ok": True, "id": user.id, "username": user.username, "roles": sorted(user.roles)},
             f"Đã tạo / created {user.username} ({', '.join(sorted(user.roles))})",

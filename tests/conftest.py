@@ -15,10 +15,11 @@ os.environ.setdefault("CONTEST_SWEEP_INTERVAL_SECONDS", "0")
 os.environ.setdefault("CONTEST_AUDIT_SEAL_INTERVAL_SECONDS", "0")
 
 import pytest
+import scratch_db
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from contest import clock, scratch_db
+from contest import clock
 from contest.db import make_engine
 from contest.migrate import upgrade
 

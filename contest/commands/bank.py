@@ -7,11 +7,10 @@ from typing import Annotated
 
 import typer
 
+from contest.commands.output import JsonFlag, emit, error_dict, fail
 from contest.domain.errors import ContestError
 
 bank_app = typer.Typer(help="Ngân hàng câu hỏi / question banks", no_args_is_help=True)
-
-JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 
 
 def _issue_line(issue: dict) -> str:
@@ -35,7 +34,6 @@ def bank_import(
     as_json: JsonFlag = False,
 ) -> None:
     """Import questions (xlsx, docx, csv, GIFT, Aiken, Moodle XML); any error in any file imports nothing."""
-    from contest.cli import _emit, _error_dict, _fail
     from contest.db import session_scope
     from contest.services import banks
     from contest.services.context import SYSTEM
@@ -47,13 +45,13 @@ def bank_import(
                 db, SYSTEM, bank, payload, bank_title=title, dry_run=dry_run
             )
         except ContestError as exc:
-            _fail(as_json, [_error_dict(exc)], f"{exc.message_vi}\n{exc.message_en}")
+            fail(as_json, [error_dict(exc)], f"{exc.message_vi}\n{exc.message_en}")
     data = report.as_dict()
     if not report.ok:
         if as_json:
-            _emit(True, data, "")
+            emit(True, data, "")
             raise typer.Exit(1)
-        _fail(
+        fail(
             False,
             [],
             "\n".join(_issue_line(e) for e in data["errors"])
@@ -67,13 +65,12 @@ def bank_import(
     ]
     if data["near_duplicates"]:
         lines.append(f"Gần trùng / near duplicates: {len(data['near_duplicates'])}")
-    _emit(as_json, data, "\n".join(lines))
+    emit(as_json, data, "\n".join(lines))
 
 
 @bank_app.command("list")
 def bank_list(as_json: JsonFlag = False) -> None:
     """List the banks with their question counts."""
-    from contest.cli import _emit
     from contest.db import session_scope
     from contest.services import banks
 
@@ -93,7 +90,7 @@ def bank_list(as_json: JsonFlag = False) -> None:
         "\n".join(f"{i['code']:<24} {i['questions']:>6}  {i['title']}" for i in items)
         or "(không có / none)"
     )
-    _emit(as_json, {"ok": True, "banks": items}, text)
+    emit(as_json, {"ok": True, "banks": items}, text)
 
 
 @bank_app.command("export")
@@ -104,7 +101,6 @@ def bank_export(
     as_json: JsonFlag = False,
 ) -> None:
     """Export a bank to .xlsx or GIFT (both import back without loss)."""
-    from contest.cli import _emit, _error_dict, _fail
     from contest.db import session_scope
     from contest.services import banks
 
@@ -112,9 +108,9 @@ def bank_export(
         try:
             data = banks.export_bank(db, bank, fmt)
         except ContestError as exc:
-            _fail(as_json, [_error_dict(exc)], f"{exc.message_vi}\n{exc.message_en}")
+            fail(as_json, [error_dict(exc)], f"{exc.message_vi}\n{exc.message_en}")
     out.write_bytes(data)
-    _emit(
+    emit(
         as_json,
         {"ok": True, "bank": bank, "format": fmt, "out": str(out), "bytes": len(data)},
         f"Đã xuất / exported {bank} → {out} ({len(data)} bytes)",

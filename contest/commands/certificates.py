@@ -7,9 +7,10 @@ from typing import Annotated
 
 import typer
 
+from contest.commands.output import JsonFlag, emit, error_dict, fail
+
 certificates_app = typer.Typer(help="Giấy chứng nhận / certificates", no_args_is_help=True)
 
-JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 BATCH = 500
 
 
@@ -44,7 +45,6 @@ def issue_command(
     """Issue certificates for the approved list (idempotent) and optionally write the PDFs."""
     from sqlalchemy import select
 
-    from contest.cli import _emit, _error_dict, _fail
     from contest.db import session_scope
     from contest.domain.errors import ContestError
     from contest.models import Round
@@ -53,7 +53,7 @@ def issue_command(
     from contest.services.context import SYSTEM
 
     if kind not in ("prize", "participation"):
-        _fail(
+        fail(
             as_json,
             [
                 {
@@ -82,7 +82,7 @@ def issue_command(
                     )
             awards = service.awards_for(db, target.id, round_id, kind)
         except ContestError as exc:
-            _fail(as_json, [_error_dict(exc)], f"{exc.message_vi}\n{exc.message_en}")
+            fail(as_json, [error_dict(exc)], f"{exc.message_vi}\n{exc.message_en}")
         issued_codes: set[str] = set()
         certificates = []
         with _progress() as progress:
@@ -126,7 +126,7 @@ def issue_command(
     lines.append(
         f"Cấp mới / issued: {len(issued_codes)}; đã có / already issued: {len(rows) - len(issued_codes)}"
     )
-    _emit(
+    emit(
         as_json,
         {
             "ok": True,
@@ -190,7 +190,6 @@ def revoke_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Revoke the certificate with CODE (audited)."""
-    from contest.cli import _emit, _error_dict, _fail
     from contest.db import session_scope
     from contest.domain.errors import ContestError
     from contest.services import certificates as service
@@ -200,8 +199,8 @@ def revoke_command(
         try:
             certificate = service.revoke(db, SYSTEM, service.find_by_code(db, code).id, reason)
         except ContestError as exc:
-            _fail(as_json, [_error_dict(exc)], f"{exc.message_vi}\n{exc.message_en}")
-        _emit(
+            fail(as_json, [error_dict(exc)], f"{exc.message_vi}\n{exc.message_en}")
+        emit(
             as_json,
             {
                 "ok": True,

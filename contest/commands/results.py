@@ -7,21 +7,15 @@ from typing import Annotated
 
 import typer
 
+from contest.commands.output import JsonFlag, emit, error_dict, fail
 from contest.domain.errors import ContestError
 
 results_app = typer.Typer(help="Kết quả / results", no_args_is_help=True)
 prizes_app = typer.Typer(help="Giải thưởng / prizes", no_args_is_help=True)
 
-JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 ContestOpt = Annotated[str, typer.Option("--contest", help="Contest slug.")]
 RoundOpt = Annotated[int, typer.Option("--round", help="Round number.")]
 ByOpt = Annotated[str, typer.Option("--by", help="Username of the committee member acting.")]
-
-
-def _out():
-    from contest import cli
-
-    return cli
 
 
 def _staff_actor(db, username: str):
@@ -40,12 +34,11 @@ def _staff_actor(db, username: str):
 def _run(as_json: bool, work):
     from contest.db import session_scope
 
-    cli = _out()
     try:
         with session_scope() as db:
             return work(db)
     except ContestError as exc:
-        cli._fail(as_json, [cli._error_dict(exc)], f"{exc.message_vi}\n{exc.message_en}")
+        fail(as_json, [error_dict(exc)], f"{exc.message_vi}\n{exc.message_en}")
 
 
 @results_app.command("close")
@@ -58,7 +51,7 @@ def close(contest: ContestOpt, round_number: RoundOpt, as_json: JsonFlag = False
         as_json,
         lambda db: results.close_round(db, SYSTEM, results.get_round(db, contest, round_number)),
     )
-    _out()._emit(
+    emit(
         as_json,
         {"ok": True, **report.as_dict()},
         f"Đã chốt / closed: {report.entrants} thí sinh / entrants, {report.eligible_entrants} hợp lệ / eligible, "
@@ -87,9 +80,7 @@ def rank(
         f"{row['duration_seconds']:>8.1f}s  {'✓' if row['eligibility']['eligible'] else '✗'}  {row['prize_vi']}"
         for row in rows[:limit]
     )
-    _out()._emit(
-        as_json, {"ok": True, "contest": contest, "round": round_number, "entries": rows}, text
-    )
+    emit(as_json, {"ok": True, "contest": contest, "round": round_number, "entries": rows}, text)
 
 
 @results_app.command("collectives")
@@ -124,7 +115,7 @@ def collectives(contest: ContestOpt, as_json: JsonFlag = False) -> None:
         f"{r['rank'] or '-':>3} {r['unit']:<40} {r['participants']:>5} {r['value']:>8.3f} {r['prize'] or ''}"
         for r in rows
     )
-    _out()._emit(as_json, {"ok": True, "contest": contest, "units": rows}, text)
+    emit(as_json, {"ok": True, "contest": contest, "units": rows}, text)
 
 
 EXPORT_KINDS = ("ranking", "prizes", "collectives", "participation", "decisions")
@@ -171,9 +162,7 @@ def export(
 
     data = _run(as_json, work)
     out.write_bytes(data)
-    _out()._emit(
-        as_json, {"ok": True, "file": str(out), "bytes": len(data)}, f"Đã ghi / written: {out}"
-    )
+    emit(as_json, {"ok": True, "file": str(out), "bytes": len(data)}, f"Đã ghi / written: {out}")
 
 
 def _list_dict(pl, report=None) -> dict:
@@ -233,7 +222,7 @@ def allocate(
         return _list_dict(report.prize_list, report)
 
     d = _run(as_json, work)
-    _out()._emit(
+    emit(
         as_json,
         {"ok": True, **d},
         f"Danh sách / list #{d['id']} v{d['version']} ({d['status']}): {len(d['lines'])} dòng / lines",
@@ -253,7 +242,7 @@ def _transition(name: str):
             return _list_dict(pl)
 
         d = _run(as_json, work)
-        _out()._emit(
+        emit(
             as_json,
             {"ok": True, **d},
             f"Danh sách / list #{d['id']} v{d['version']}: {d['status']}",

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from contest.importers.base import QuestionDraft
-from contest.importers.gift import category_topic
-from contest.importers.text import DIFFICULTY_VI
+from contest.drafts import DIFFICULTY_VI, QuestionDraft, category_topic
 
 _SPECIAL = "~=#{}:"
 

@@ -14,8 +14,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from contest.importers.base import Location, OptionDraft, QuestionDraft, letter
-from contest.importers.text import DIFFICULTY_VI
+from contest.drafts import DIFFICULTY_VI, Location, OptionDraft, QuestionDraft, letter
 
 _MIN_OPTIONS = 4
 _TITLE_BAD = re.compile(r"[\[\]:*?/\\]")

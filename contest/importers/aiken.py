@@ -17,7 +17,7 @@ from contest.importers.base import (
     too_many_questions,
 )
 from contest.importers.safety import decode_text
-from contest.importers.text import normalize_text
+from contest.text import normalize_text
 
 _OPTION = re.compile(r"([A-Z])[.)]\s*(.*)")
 _ANSWER = re.compile(r"ANSWER\s*:\s*(.*)", re.IGNORECASE)

@@ -5,56 +5,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 
-from contest.importers.text import difficulty_code, unknown_difficulty
+from contest.drafts import (
+    DIFFICULTIES,
+    TEXT_HTML,
+    TEXT_PLAIN,
+    Location,
+    OptionDraft,
+    QuestionDraft,
+    letter,
+)
+from contest.text import difficulty_code, unknown_difficulty
 
-TEXT_PLAIN = "plain"
-TEXT_HTML = "html"
-DIFFICULTIES = ("easy", "medium", "hard")
-
-
-@dataclass(frozen=True)
-class Location:
-    """Where a question or a problem is in the file, as the user sees it."""
-
-    file: str
-    sheet: str | None = None
-    row: int | None = None
-    line: int | None = None
-
-
-@dataclass(frozen=True)
-class OptionDraft:
-    text: str
-    correct: bool
-
-
-@dataclass(frozen=True)
-class QuestionDraft:
-    """A question read from a file, not yet in the bank.
-
-    ``stem`` and option texts are NFC, trimmed, with whitespace runs collapsed.
-    With ``text_format == "plain"`` they are plain text that a page must escape;
-    with ``"html"`` they are HTML already sanitised down to b, strong, i, em, u,
-    sub, sup, br, p, code, pre (no attributes), safe to insert as it is.
-    """
-
-    stem: str
-    options: tuple[OptionDraft, ...]
-    location: Location
-    text_format: str = TEXT_PLAIN
-    topic: str | None = None
-    difficulty: str | None = None
-    explanation: str | None = None
-    source: str | None = None
-    number: str | None = None
-
-    @property
-    def multiple_answers(self) -> bool:
-        return sum(1 for o in self.options if o.correct) > 1
-
-    @property
-    def correct_letters(self) -> str:
-        return ", ".join(letter(i) for i, o in enumerate(self.options) if o.correct)
+__all__ = [
+    "DIFFICULTIES",
+    "TEXT_HTML",
+    "TEXT_PLAIN",
+    "Location",
+    "OptionDraft",
+    "QuestionDraft",
+    "letter",
+]
 
 
 @dataclass(frozen=True)
@@ -124,10 +94,6 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "source": ("Nguồn", "Source"),
     "format": ("Định dạng", "Format"),
 }
-
-
-def letter(index: int) -> str:
-    return chr(ord("A") + index)
 
 
 def field_label(field: str | None) -> tuple[str, str] | None:

@@ -27,7 +27,7 @@ from contest.importers.base import (
 )
 from contest.importers.safety import open_office_zip
 from contest.importers.tabular import _parse_correct, read_table
-from contest.importers.text import fold, normalize_text
+from contest.text import fold, normalize_text
 
 _QUESTION = re.compile(
     r"\s*(?:câu(?:\s*hỏi)?|cau(?:\s*hoi)?|question|bài|bai)\s*(\d+)\s*[:.)]?\s*(.*)",

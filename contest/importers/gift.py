@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from contest.drafts import category_topic
 from contest.importers.base import (
     TEXT_HTML,
     TEXT_PLAIN,
@@ -20,7 +21,7 @@ from contest.importers.base import (
     too_many_questions,
 )
 from contest.importers.safety import decode_text
-from contest.importers.text import (
+from contest.text import (
     fold,
     looks_like_html,
     normalize_text,
@@ -53,8 +54,6 @@ _COMMENT_LABELS = {
     "chude": "topic",
     "topic": "topic",
 }
-_CONTEXT = re.compile(r"\$[a-z]+\$")
-_CATEGORY_SPLIT = re.compile(r"(?<!/)/(?!/)")
 
 
 def _escape_placeholders(text: str) -> str:
@@ -65,22 +64,6 @@ def _escape_placeholders(text: str) -> str:
 
 def _unescape(text: str) -> str:
     return "".join(_UNESCAPE.get(ch, ch) for ch in text)
-
-
-def category_topic(path: str) -> str | None:
-    """Topic from a "$CATEGORY:" path, split as Moodle splits it.
-
-    A lone "/" separates categories and "//" is a "/" inside a name; the context
-    ("$course$") and Moodle's "top" are dropped, nested names are joined with "/".
-    """
-    segments = [
-        seg.replace("//", "/").strip() for seg in _CATEGORY_SPLIT.split(normalize_text(path))
-    ]
-    if segments and _CONTEXT.fullmatch(segments[0]):
-        segments = segments[1:]
-    if segments and segments[0] == "top":
-        segments = segments[1:]
-    return normalize_text("/".join(seg for seg in segments if seg)) or None
 
 
 def _split_format(text: str) -> tuple[str | None, str]:

@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 import defusedxml
 from defusedxml.ElementTree import DefusedXMLParser
 
+from contest.drafts import category_topic
 from contest.importers.base import (
     TEXT_HTML,
     TEXT_PLAIN,
@@ -20,9 +21,9 @@ from contest.importers.base import (
     skipped_kind,
     too_many_questions,
 )
-from contest.importers.gift import FALSE_TEXT, TRUE_TEXT, category_topic
+from contest.importers.gift import FALSE_TEXT, TRUE_TEXT
 from contest.importers.safety import dtd_refused
-from contest.importers.text import looks_like_html, normalize_text, sanitize_html
+from contest.text import looks_like_html, normalize_text, sanitize_html
 
 _KINDS = {
     "essay": ("tự luận (essay)", "essay"),

@@ -21,7 +21,7 @@ from contest.importers.base import (
     read_difficulty,
     too_many_questions,
 )
-from contest.importers.text import (
+from contest.text import (
     fold,
     normalize_text,
     sanitize_html,

@@ -25,10 +25,10 @@ from contest.importers import (
     parse_file,
 )
 from contest.importers.base import DIFFICULTIES, TEXT_HTML, check_question, letter
-from contest.importers.text import normalize_text, optional_text, sanitize_html
 from contest.models import Question, QuestionBank, QuestionVersion, Round, RoundBank
 from contest.services import audit
 from contest.services.context import Actor
+from contest.text import normalize_text, optional_text, sanitize_html
 
 _BANK_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,79}")
 EXPORT_FORMATS = ("xlsx", "gift")

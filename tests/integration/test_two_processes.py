@@ -16,11 +16,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+import scratch_db
 from conftest import _postgres_available
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-
-from contest import scratch_db
 
 ROOT = Path(__file__).resolve().parents[2]
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')

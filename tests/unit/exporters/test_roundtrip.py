@@ -3,7 +3,7 @@ from hypothesis import strategies as st
 
 from contest.exporters import export_gift, export_xlsx
 from contest.importers import Location, OptionDraft, QuestionDraft, parse_file
-from contest.importers.text import normalize_text
+from contest.text import normalize_text
 
 # Every Vietnamese letter with each tone, the GIFT control characters and the
 # characters that trip spreadsheets (=, +, -, @ at the start of a cell).

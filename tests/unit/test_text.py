@@ -1,6 +1,6 @@
 import pytest
 
-from contest.importers.text import difficulty_code, fold, normalize_text, sanitize_html
+from contest.text import difficulty_code, fold, normalize_text, sanitize_html
 
 
 @pytest.mark.parametrize(

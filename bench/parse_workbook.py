@@ -1,4 +1,4 @@
-"""Time parsing a generated question workbook: ``python -m contest.importers.benchmark [count] [runs]``."""
+"""Time parsing a generated question workbook (parse only, no database): ``python -m bench.parse_workbook [count] [runs]``."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Text clean-up shared by the importers: NFC, whitespace, HTML sanitising, labels."""
+"""Text clean-up shared by importers, exporters and services: NFC, whitespace, HTML sanitising, labels."""
 
 from __future__ import annotations
 
@@ -82,8 +82,6 @@ _DIFFICULTY_LABELS = {
 _DIFFICULTY_BY_LABEL = {
     label: code for code, labels in _DIFFICULTY_LABELS.items() for label in labels
 }
-
-DIFFICULTY_VI = {"easy": "Dễ", "medium": "Trung bình", "hard": "Khó"}
 
 
 def difficulty_code(label: object) -> str | None:

@@ -1,0 +1,83 @@
+"""Question drafts: a bank as importers read it and exporters write it, with no database."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from contest.text import normalize_text
+
+TEXT_PLAIN = "plain"
+TEXT_HTML = "html"
+DIFFICULTIES = ("easy", "medium", "hard")
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a question or a problem is in the file, as the user sees it."""
+
+    file: str
+    sheet: str | None = None
+    row: int | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class OptionDraft:
+    text: str
+    correct: bool
+
+
+@dataclass(frozen=True)
+class QuestionDraft:
+    """A question read from a file, not yet in the bank.
+
+    ``stem`` and option texts are NFC, trimmed, with whitespace runs collapsed.
+    With ``text_format == "plain"`` they are plain text that a page must escape;
+    with ``"html"`` they are HTML already sanitised down to b, strong, i, em, u,
+    sub, sup, br, p, code, pre (no attributes), safe to insert as it is.
+    """
+
+    stem: str
+    options: tuple[OptionDraft, ...]
+    location: Location
+    text_format: str = TEXT_PLAIN
+    topic: str | None = None
+    difficulty: str | None = None
+    explanation: str | None = None
+    source: str | None = None
+    number: str | None = None
+
+    @property
+    def multiple_answers(self) -> bool:
+        return sum(1 for o in self.options if o.correct) > 1
+
+    @property
+    def correct_letters(self) -> str:
+        return ", ".join(letter(i) for i, o in enumerate(self.options) if o.correct)
+
+
+def letter(index: int) -> str:
+    return chr(ord("A") + index)
+
+
+DIFFICULTY_VI = {"easy": "Dễ", "medium": "Trung bình", "hard": "Khó"}
+
+_CONTEXT = re.compile(r"\$[a-z]+\$")
+_CATEGORY_SPLIT = re.compile(r"(?<!/)/(?!/)")
+
+
+def category_topic(path: str) -> str | None:
+    """Topic from a "$CATEGORY:" path, split as Moodle splits it.
+
+    A lone "/" separates categories and "//" is a "/" inside a name; the context
+    ("$course$") and Moodle's "top" are dropped, nested names are joined with "/".
+    """
+    segments = [
+        seg.replace("//", "/").strip() for seg in _CATEGORY_SPLIT.split(normalize_text(path))
+    ]
+    if segments and _CONTEXT.fullmatch(segments[0]):
+        segments = segments[1:]
+    if segments and segments[0] == "top":
+        segments = segments[1:]
+    return normalize_text("/".join(seg for seg in segments if seg)) or None
