@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, func, select, update
 from sqlalchemy.orm import Session
 
 from contest.domain.attempts import AttemptClock
@@ -128,14 +128,24 @@ def materialise(db: Session, attempts: Sequence[Attempt], now: datetime) -> int:
 
 
 def settled_at(db: Session, rnd: Round) -> datetime:
-    """When no attempt of the round can change any more: close + the longest grace in use.
+    """When no attempt of the round can change any more: the close, or the latest deadline of
+    an attempt still running (an organiser may move the close earlier; started attempts keep
+    their deadlines), plus the longest grace in use.
 
-    Keys and "after close" scores wait for this, or a participant in their grace period
-    could still save answers after someone else has read the key.
+    Keys and "after close" scores wait for this, or a participant still able to save could
+    read the key someone else was shown.
     """
-    from sqlalchemy import func
-
-    longest = db.execute(
-        select(func.max(Attempt.grace_seconds)).where(Attempt.round_id == rnd.id)
-    ).scalar()
-    return rnd.closes_at + timedelta(seconds=max(rnd.grace_seconds or 0, longest or 0))
+    longest, running_until = db.execute(
+        select(
+            func.max(Attempt.grace_seconds),
+            select(func.max(Attempt.deadline_at))
+            .where(
+                Attempt.round_id == rnd.id,
+                Attempt.finalised_at.is_(None),
+                Attempt.submitted_at.is_(None),
+            )
+            .scalar_subquery(),
+        ).where(Attempt.round_id == rnd.id)
+    ).one()
+    latest = max(rnd.closes_at, running_until) if running_until else rnd.closes_at
+    return latest + timedelta(seconds=max(rnd.grace_seconds or 0, longest or 0))

@@ -323,3 +323,47 @@ def test_a_warm_save_with_a_bad_option_gets_the_full_paths_error(db, warm):
         taking.save_answer_for_session(db, token, attempt.id, 0, [9], 2)
     with pytest.raises(ContestError, match="not on this paper"):
         taking.save_answer_for_session(db, token, attempt.id, 99, [0], 3)
+
+
+def test_key_waits_for_attempts_still_running_after_the_close_was_moved_earlier(db, setup):
+    # Finding 2 of the trust review: an organiser moves the close earlier while someone is
+    # mid-attempt; that attempt keeps its deadline, so the key must wait for it too.
+    contest, rnd, participant = setup
+    rnd.show_key = rnd.show_score = "after_close"
+    db.commit()
+    early = taking.start_attempt(db, participant, rnd)
+    taking.submit(db, participant, early.id, 3)
+    other = make_participant(
+        db,
+        contest,
+        citizen_id="020085000003",
+        gender="male",
+        date_of_birth="01/01/1985",
+        phone="0987000222",
+    )
+    running = taking.start_attempt(db, other, rnd)
+    rnd.closes_at = clock.now() + timedelta(minutes=1)
+    db.commit()
+    clock.freeze(rnd.closes_at + timedelta(seconds=rnd.grace_seconds + 1))
+    # The running attempt can still save, so nobody may read the key yet.
+    taking.save_answer(db, other.id, running.id, 0, [0], 1)
+    assert not taking.attempt_view(db, participant.id, early.id).show_key
+    assert not taking.lobby(db, participant)[0].scores_visible
+    clock.freeze(running.deadline_at + timedelta(seconds=running.grace_seconds + 1))
+    assert taking.attempt_view(db, participant.id, early.id).show_key
+    assert taking.lobby(db, participant)[0].scores_visible
+
+
+def test_round_close_waits_for_attempts_still_running(db, setup):
+    from contest.services import results
+    from contest.services.context import Actor
+
+    _, rnd, participant = setup
+    running = taking.start_attempt(db, participant, rnd)
+    rnd.closes_at = clock.now() + timedelta(minutes=1)
+    db.commit()
+    clock.freeze(rnd.closes_at + timedelta(seconds=rnd.grace_seconds + 1))
+    with pytest.raises(ContestError):
+        results.close_round(db, Actor("staff", 1, "giamkhao"), rnd)
+    clock.freeze(running.deadline_at + timedelta(seconds=running.grace_seconds + 1))
+    results.close_round(db, Actor("staff", 1, "giamkhao"), rnd)
