@@ -26,8 +26,11 @@ def attempt_clock(attempt: Attempt | Row) -> AttemptClock:
     )
 
 
-def version_keys(db: Session, version_ids: Iterable[int]) -> dict[int, frozenset[str]]:
-    """The correct option ids of each question version, a key correction taking precedence."""
+def version_keys(
+    db: Session, version_ids: Iterable[int], round_id: int
+) -> dict[int, frozenset[str]]:
+    """The correct option ids of each question version in one round, a key correction made
+    under that round taking precedence (a correction never reaches another round's papers)."""
     ids = set(version_ids)
     if not ids:
         return {}
@@ -38,7 +41,7 @@ def version_keys(db: Session, version_ids: Iterable[int]) -> dict[int, frozenset
         keys[vid] = frozenset(str(o["id"]) for o in options if o.get("correct"))
     for vid, correct in db.execute(
         select(KeyCorrection.question_version_id, KeyCorrection.correct_options)
-        .where(KeyCorrection.question_version_id.in_(ids))
+        .where(KeyCorrection.question_version_id.in_(ids), KeyCorrection.round_id == round_id)
         .order_by(KeyCorrection.id)
     ):
         keys[vid] = frozenset(str(o) for o in correct)
@@ -100,11 +103,16 @@ def materialise(db: Session, attempts: Sequence[Attempt], now: datetime) -> int:
     due = [a for a in due if a.id in locked]
     if not due:
         return 0
-    keys = version_keys(db, {item["v"] for a in due for item in a.paper})
+    keys = {
+        round_id: version_keys(
+            db, {item["v"] for a in due if a.round_id == round_id for item in a.paper}, round_id
+        )
+        for round_id in {a.round_id for a in due}
+    }
     answers = answers_of(db, [a.id for a in due])
     scored = 0
     for a in due:
-        result = score_of(a, answers.get(a.id, []), keys)
+        result = score_of(a, answers.get(a.id, []), keys[a.round_id])
         finished = attempt_clock(a).finished_at(now, a.submitted_at) or now
         scored += (
             db.execute(

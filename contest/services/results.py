@@ -97,7 +97,7 @@ def regrade_corrected(db: Session, round_: Round) -> int:
         ).scalars()
         if any(item["v"] in corrected for item in a.paper)
     ]
-    keys = version_keys(db, {item["v"] for a in attempts for item in a.paper})
+    keys = version_keys(db, {item["v"] for a in attempts for item in a.paper}, round_.id)
     answers = answers_of(db, [a.id for a in attempts])
     changed = 0
     for a in attempts:

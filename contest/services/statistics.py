@@ -72,7 +72,7 @@ def question_statistics(db: Session, round_: Round) -> list[QuestionStat]:
     )
     if not attempts:
         return []
-    keys = version_keys(db, {item["v"] for a in attempts for item in a.paper})
+    keys = version_keys(db, {item["v"] for a in attempts for item in a.paper}, round_.id)
     answers: dict[int, dict[int, list[str]]] = {}
     for ans in db.execute(
         select(Answer).where(Answer.attempt_id.in_([a.id for a in attempts]))
@@ -198,14 +198,21 @@ def correct_key(
             "A prize list of this round is approved; it cannot be regraded.",
             field="round",
         )
-    before = sorted(version_keys(db, [version_id])[version_id])
-    attempts = [
+    on_papers = [
         a
-        for a in db.execute(
-            select(Attempt).where(Attempt.round_id == round_.id, Attempt.finalised_at.is_not(None))
-        ).scalars()
+        for a in db.execute(select(Attempt).where(Attempt.round_id == round_.id)).scalars()
         if any(item["v"] == version_id for item in a.paper)
     ]
+    if not on_papers:
+        raise ContestError(
+            "Câu hỏi này không có trong đề thi nào của đợt; chỉ sửa được đáp án của câu hỏi đã"
+            " ra trong đợt.",
+            "This question is on no paper of the round; only the key of a question the round"
+            " asked can be corrected.",
+            field="question_version_id",
+        )
+    before = sorted(version_keys(db, [version_id], round_.id)[version_id])
+    attempts = [a for a in on_papers if a.finalised_at is not None]
     now = clock.now()
     correction = KeyCorrection(
         round_id=round_.id,
@@ -218,7 +225,7 @@ def correct_key(
     )
     db.add(correction)
     db.flush()
-    keys = version_keys(db, {item["v"] for a in attempts for item in a.paper})
+    keys = version_keys(db, {item["v"] for a in attempts for item in a.paper}, round_.id)
     answers: dict[int, list[Answer]] = {}
     if attempts:
         for ans in db.execute(

@@ -811,7 +811,7 @@ def attempt_view(db: Session, participant_id: int, attempt_id: int) -> AttemptVi
     show_score = may_show_score(visibility, final, round_closed)
     versions = question_texts(db, [i["v"] for i in attempt.paper])
     # The key as scoring sees it: a committee's key correction takes precedence over the bank's.
-    keys = version_keys(db, versions) if show_key else {}
+    keys = version_keys(db, versions, rnd.id) if show_key else {}
     answers = {
         a.position: a
         for a in db.execute(select(Answer).where(Answer.attempt_id == attempt.id)).scalars()

@@ -367,3 +367,74 @@ def test_round_close_waits_for_attempts_still_running(db, setup):
         results.close_round(db, Actor("staff", 1, "giamkhao"), rnd)
     clock.freeze(running.deadline_at + timedelta(seconds=running.grace_seconds + 1))
     results.close_round(db, Actor("staff", 1, "giamkhao"), rnd)
+
+
+def _second_round_sharing_the_bank(db, contest, rnd):
+    from contest.models import Round, RoundBank
+
+    second = Round(
+        contest_id=contest.id,
+        number=2,
+        title_vi="Tuần 2",
+        title_en="Week 2",
+        opens_at=rnd.opens_at,
+        closes_at=rnd.closes_at,
+        questions_per_attempt=rnd.questions_per_attempt,
+        time_limit_seconds=rnd.time_limit_seconds,
+        max_attempts=1,
+    )
+    db.add(second)
+    db.flush()
+    bank_id = db.execute(select(RoundBank.bank_id).where(RoundBank.round_id == rnd.id)).scalar_one()
+    db.add(RoundBank(round_id=second.id, bank_id=bank_id))
+    db.commit()
+    return second
+
+
+def test_a_key_correction_changes_only_the_round_it_was_posted_under(db, setup):
+    # Finding 5 of the trust review: a correction under one round changed another round's key.
+    from contest.models import Attempt
+    from contest.services import statistics
+    from contest.services.context import Actor
+
+    contest, rnd, participant = setup
+    rnd.questions_per_attempt = 12  # every question of the bank on every paper
+    db.commit()
+    second = _second_round_sharing_the_bank(db, contest, rnd)
+    first_attempt = taking.start_attempt(db, participant, rnd)
+    for pos in range(12):
+        taking.save_answer(
+            db, participant.id, first_attempt.id, pos, right_indexes(db, first_attempt, pos), 1
+        )
+    taking.submit(db, participant, first_attempt.id, 3)
+    second_attempt = taking.start_attempt(db, participant, second)
+    taking.submit(db, participant, second_attempt.id, 3)
+    assert db.get(Attempt, first_attempt.id).correct == 12
+    version = first_attempt.paper[0]["v"]
+    bank_key = {o["id"] for o in db.get(QuestionVersion, version).options if o["correct"]}
+    wrong = next(oid for oid in first_attempt.paper[0]["o"] if oid not in bank_key)
+    statistics.correct_key(
+        db, Actor("staff", 1, "giamkhao"), second, version, [str(wrong)], "Sửa đáp án tuần 2"
+    )
+    clock.freeze(rnd.closes_at + timedelta(seconds=rnd.grace_seconds + 1))
+    from contest.services import results
+
+    results.close_round(db, Actor("staff", 1, "giamkhao"), rnd)
+    assert db.get(Attempt, first_attempt.id).correct == 12
+    pos = next(i for i, item in enumerate(first_attempt.paper) if item["v"] == version)
+    shown = taking.attempt_view(db, participant.id, first_attempt.id).questions[pos].options
+    assert [o.correct for o in shown] == [oid in bank_key for oid in first_attempt.paper[pos]["o"]]
+
+
+def test_a_key_correction_is_refused_for_a_version_not_on_the_rounds_papers(db, setup):
+    from contest.services import statistics
+    from contest.services.context import Actor
+
+    contest, rnd, participant = setup
+    second = _second_round_sharing_the_bank(db, contest, rnd)
+    attempt = taking.start_attempt(db, participant, rnd)
+    taking.submit(db, participant, attempt.id, 3)
+    version = attempt.paper[0]["v"]
+    with pytest.raises(ContestError) as exc:
+        statistics.correct_key(db, Actor("staff", 1, "giamkhao"), second, version, ["1"], "Sai")
+    assert "đề" in exc.value.message_vi and "paper" in exc.value.message_en
