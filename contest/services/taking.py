@@ -804,7 +804,7 @@ def attempt_view(db: Session, participant_id: int, attempt_id: int) -> AttemptVi
     final = is_final(attempt, now)
     if final and attempt.finalised_at is None:
         finalise(db, attempt)
-    rnd = db.get(Round, attempt.round_id)
+    rnd = db.get_one(Round, attempt.round_id)
     round_closed = now >= settled_at(db, rnd)
     visibility = ResultVisibility(show_score=rnd.show_score, show_key=rnd.show_key)
     show_key = may_show_key(visibility, final, round_closed)
