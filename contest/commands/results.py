@@ -130,7 +130,7 @@ def export(
     as_json: JsonFlag = False,
 ) -> None:
     """Export to .xlsx: ranking, prizes (the decision's annex), collectives, participation, decisions."""
-    from contest.services import contests, exports, results
+    from contest.services import contests, exports, prize_lists, results
 
     def work(db):
         c = contests.get_by_slug(db, contest)
@@ -146,7 +146,7 @@ def export(
         if kind == "ranking":
             return exports.ranking_xlsx(db, r)
         if kind == "prizes":
-            pl = results.latest_list(
+            pl = prize_lists.latest_list(
                 db, c.id, r.id if r else None, "individual" if r else "collective"
             )
             if pl is None:
@@ -235,10 +235,12 @@ def _transition(name: str):
         by: ByOpt,
         as_json: JsonFlag = False,
     ) -> None:
-        from contest.services import prizes
+        from contest.services import prize_lists
 
         def work(db):
-            pl = getattr(prizes, name)(db, _staff_actor(db, by), prizes.get_list(db, list_id))
+            pl = prize_lists.transition(
+                db, _staff_actor(db, by), prize_lists.get_list(db, list_id), TARGETS[name]
+            )
             return _list_dict(pl)
 
         d = _run(as_json, work)
@@ -256,5 +258,6 @@ def _transition(name: str):
     return command
 
 
-for _name in ("propose", "approve", "publish"):
+TARGETS = {"propose": "proposed", "approve": "approved", "publish": "published"}
+for _name in TARGETS:
     prizes_app.command(_name)(_transition(_name))

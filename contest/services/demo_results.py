@@ -22,6 +22,7 @@ from contest.models import (
     Contest,
     Participant,
     PrizeList,
+    PrizePlanRecord,
     Question,
     QuestionVersion,
     Round,
@@ -30,7 +31,7 @@ from contest.models import (
     StaffUser,
     Unit,
 )
-from contest.services import banks, passwords, prizes, results, screening
+from contest.services import banks, passwords, prize_lists, prize_plans, prizes, results, screening
 from contest.services.context import SYSTEM, Actor
 
 SEED = 2023
@@ -349,25 +350,25 @@ def load_demo_results(db: Session, contest: Contest, demo_dir: Path) -> None:
             return
         _attempts(db, round_, _people(db, contest, rng, leaves), versions, rng)
     member, chair = _staff(db, "giamkhao"), _staff(db, "truongban")
-    if prizes.plan_for(db, contest.id, None, required=False) is None:
-        prizes.save_plan(db, SYSTEM, contest, INDIVIDUAL_PLAN)
+    if prize_plans.plan_for(db, contest.id, None, required=False) is None:
+        prize_plans.save_plan(db, SYSTEM, contest, INDIVIDUAL_PLAN)
     if not db.execute(
-        select(prizes.PrizePlanRecord.id).where(
-            prizes.PrizePlanRecord.contest_id == contest.id,
-            prizes.PrizePlanRecord.kind == "collective",
+        select(PrizePlanRecord.id).where(
+            PrizePlanRecord.contest_id == contest.id,
+            PrizePlanRecord.kind == "collective",
         )
     ).first():
-        prizes.save_plan(db, SYSTEM, contest, _collective_plan(units), kind="collective")
+        prize_plans.save_plan(db, SYSTEM, contest, _collective_plan(units), kind="collective")
     if db.get(RoundResult, round_.id) is None:
         results.close_round(db, member, round_)
         _decide_flags(db, member, chair, round_)
         results.close_round(
             db, member, round_
         )  # the decisions change who counts for the true figure
-    if results.latest_list(db, contest.id, round_.id, "individual") is None:
+    if prize_lists.latest_list(db, contest.id, round_.id, "individual") is None:
         report = prizes.allocate(db, member, round_)
         _lifecycle(db, member, chair, report.prize_list)
-    if results.latest_list(db, contest.id, None, "collective") is None:
+    if prize_lists.latest_list(db, contest.id, None, "collective") is None:
         _lifecycle(db, member, chair, prizes.allocate_collectives(db, member, contest))
 
 
@@ -412,6 +413,6 @@ def _decide_flags(db: Session, member: Actor, chair: Actor, round_: Round) -> No
 def _lifecycle(db: Session, member: Actor, chair: Actor, pl: PrizeList) -> None:
     if any(e.tier_code == "undecided" for e in pl.entries):
         return  # a tie at a boundary waits for the committee, as in a real round
-    prizes.propose(db, member, pl)
-    prizes.approve(db, chair, pl)
-    prizes.publish(db, chair, pl)
+    prize_lists.propose(db, member, pl)
+    prize_lists.approve(db, chair, pl)
+    prize_lists.publish(db, chair, pl)

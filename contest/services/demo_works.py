@@ -9,7 +9,16 @@ from sqlalchemy.orm import Session
 
 from contest import clock
 from contest.models import Participant, StaffUser
-from contest.services import accounts, contests, jury, prizes, screening, units, works
+from contest.services import (
+    accounts,
+    contests,
+    jury,
+    prize_lists,
+    prize_plans,
+    screening,
+    units,
+    works,
+)
 from contest.services.context import SYSTEM, Actor
 
 SLUG = "son-la-2024-tac-pham"
@@ -199,7 +208,7 @@ def load_demo_works(db: Session) -> None:
         jury.submit_scores(
             db, judge, contest, {wid: _sheet(t + delta) for wid, t in targets.items()}
         )
-    prizes.save_plan(db, organiser, contest, PLAN)
+    prize_plans.save_plan(db, organiser, contest, PLAN)
     pl = jury.allocate(db, member, contest).prize_list
-    prizes.propose(db, member, pl)
-    prizes.approve(db, chair, pl)
+    prize_lists.propose(db, member, pl)
+    prize_lists.approve(db, chair, pl)

@@ -19,13 +19,12 @@ from contest.models import (
     JudgeAssignment,
     JudgeDeclaration,
     PrizeList,
-    PrizeListEntry,
     StaffUser,
     Unit,
     Work,
     WorkScore,
 )
-from contest.services import audit, prizes, works
+from contest.services import audit, prize_lists, prize_plans, works
 from contest.services.context import Actor
 
 COMMITTEE = ("committee_member", "committee_chair")
@@ -572,7 +571,7 @@ def allocate(
     """Allocate the contest's prize plan over the eligible, fully scored works into a
     versioned prize list of kind "works", approved and published like any other list."""
     _require(db, actor, *COMMITTEE)
-    plan = prizes.plan_for(db, contest.id, None)
+    plan = prize_plans.plan_for(db, contest.id, None)
     rows = jury_table(db, contest)
     entries, unscored = [], []
     for r in rows:
@@ -596,7 +595,7 @@ def allocate(
             field="scores",
         )
     allocation = allocate_prizes(entries, plan)  # type: ignore[arg-type]
-    pl = prizes._open_list(db, actor, contest.id, None, "works", correction_note)
+    pl = prize_lists.open_draft(db, actor, contest.id, None, "works", correction_note)
     by_id = {r.work.id: r.work for r in rows}
     position = 0
     for r in allocation.results:
@@ -604,23 +603,9 @@ def allocate(
             continue
         position += 1
         w = by_id[int(r.entry.entry_id)]
-        if r.outcome is Outcome.AWARDED:
-            tier = plan.tier(r.tier_code)  # type: ignore[union-attr,arg-type]
-            code, vi, en = tier.code, tier.label_vi, tier.label_en
-        else:
-            code, vi, en = "undecided", "Chờ quyết định", "Undecided"
         pl.entries.append(
-            PrizeListEntry(
-                position=position,
-                participant_id=w.author_participant_id,
-                work_id=w.id,
-                tier_code=code,
-                tier_label_vi=vi,
-                tier_label_en=en,
-                rank=r.rank,
-                score=r.entry.score,
-                reason_vi=r.reason_vi,
-                reason_en=r.reason_en,
+            prize_lists.line(
+                r, plan.tiers, position, participant_id=w.author_participant_id, work_id=w.id
             )
         )
     db.flush()

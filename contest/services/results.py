@@ -34,12 +34,11 @@ from contest.models import (
     EligibilityDecision,
     KeyCorrection,
     Participant,
-    PrizeList,
     Round,
     RoundResult,
     Unit,
 )
-from contest.services import audit
+from contest.services import audit, prize_lists, prize_plans
 from contest.services.attempt_scoring import (
     answers_of,
     materialise,
@@ -49,8 +48,6 @@ from contest.services.attempt_scoring import (
 )
 from contest.services.context import Actor
 from contest.services.taking import scored_attempt
-
-FINAL_LIST_STATES = ("approved", "published")
 
 
 def get_round(db: Session, slug: str, number: int) -> Round:
@@ -242,9 +239,7 @@ def load_round(db: Session, round_: Round, *, order: Sequence[TieBreak] | None =
             PredictionTarget(round_.prediction_target or "all_correct"),
         )
     if order is None:
-        from contest.services.prizes import plan_for  # prizes imports this module
-
-        plan = plan_for(db, contest.id, round_.id, required=False)
+        plan = prize_plans.plan_for(db, contest.id, round_.id, required=False)
         order = plan.order if plan is not None else DEFAULT_ORDER
     data = RoundData(
         contest,
@@ -309,12 +304,7 @@ def close_round(db: Session, actor: Actor, round_: Round) -> CloseReport:
             "The round has not closed yet; its results cannot be fixed.",
             field="round",
         )
-    frozen = db.execute(
-        select(PrizeList.id).where(
-            PrizeList.round_id == round_.id, PrizeList.status.in_(FINAL_LIST_STATES)
-        )
-    ).first()
-    if frozen:
+    if prize_lists.has_final(db, round_id=round_.id):
         raise ContestError(
             "Danh sách giải của đợt đã được phê duyệt; không thể chốt lại kết quả.",
             "A prize list of this round is approved; the round cannot be closed again.",
@@ -454,27 +444,11 @@ class RankRow:
         }
 
 
-def latest_list(
-    db: Session,
-    contest_id: int,
-    round_id: int | None,
-    kind: str,
-    states: Sequence[str] | None = None,
-) -> PrizeList | None:
-    q = select(PrizeList).where(PrizeList.contest_id == contest_id, PrizeList.kind == kind)
-    q = q.where(
-        PrizeList.round_id.is_(None) if round_id is None else PrizeList.round_id == round_id
-    )
-    if states:
-        q = q.where(PrizeList.status.in_(states))
-    return db.execute(q.order_by(PrizeList.version.desc()).limit(1)).scalar_one_or_none()
-
-
 def individual_ranking(db: Session, round_: Round, data: RoundData | None = None) -> list[RankRow]:
     """Eligible entries ranked by the round's order, then the ineligible ones, each with why."""
     data = data or load_round(db, round_)
     prizes: dict[int, tuple[str, str]] = {}
-    current = latest_list(db, data.contest.id, round_.id, "individual")
+    current = prize_lists.latest_list(db, data.contest.id, round_.id, "individual")
     if current is not None:
         prizes = {
             e.participant_id: (e.tier_code, e.tier_label_vi)
@@ -565,14 +539,7 @@ def approved_awards(
         raise ContestError(
             f"Loại giải thưởng không hợp lệ: {kind}.", f"Unknown award kind: {kind}.", field="kind"
         )
-    q = select(PrizeList).where(
-        PrizeList.contest_id == contest_id, PrizeList.status.in_(FINAL_LIST_STATES)
-    )
-    if round_id is not None:
-        q = q.where(PrizeList.round_id == round_id)
-    latest: dict[tuple[int | None, str], PrizeList] = {}
-    for pl in db.execute(q.order_by(PrizeList.version)).scalars():
-        latest[(pl.round_id, pl.kind)] = pl
+    latest = prize_lists.final_lists(db, contest_id, round_id)
     pids = {e.participant_id for pl in latest.values() for e in pl.entries if e.participant_id}
     people = (
         {p.id: p for p in db.execute(select(Participant).where(Participant.id.in_(pids))).scalars()}

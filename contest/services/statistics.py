@@ -14,15 +14,13 @@ from contest.models import (
     Answer,
     Attempt,
     KeyCorrection,
-    PrizeList,
     Question,
     QuestionVersion,
     Round,
 )
-from contest.services import audit
+from contest.services import audit, prize_lists
 from contest.services.attempt_scoring import score_of, version_keys
 from contest.services.context import Actor
-from contest.services.results import FINAL_LIST_STATES
 
 MIN_RESPONSES = 10  # below this a correlation says nothing
 
@@ -188,11 +186,7 @@ def correct_key(
             "The new key must be options of the question.",
             field="correct_options",
         )
-    if db.execute(
-        select(PrizeList.id).where(
-            PrizeList.round_id == round_.id, PrizeList.status.in_(FINAL_LIST_STATES)
-        )
-    ).first():
+    if prize_lists.has_final(db, round_id=round_.id):
         raise ContestError(
             "Danh sách giải của đợt đã được phê duyệt; không thể chấm lại.",
             "A prize list of this round is approved; it cannot be regraded.",

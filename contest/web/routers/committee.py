@@ -4,15 +4,22 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from contest.domain.eligibility import FlagCode
 from contest.domain.errors import ContestError, NotFound
-from contest.models import Round, RoundResult, Unit
-from contest.services import contests, exports, prizes, results, screening, statistics
+from contest.models import RoundResult
+from contest.services import (
+    contests,
+    exports,
+    prize_lists,
+    prizes,
+    results,
+    screening,
+    statistics,
+)
 from contest.services.sessions import Principal
-from contest.web.deps import actor_for, get_db, is_htmx, require_staff
+from contest.web.deps import Forbidden, actor_for, get_db, is_htmx, require_staff
 from contest.web.templating import language, render
 
 router = APIRouter(prefix="/committee")
@@ -52,7 +59,7 @@ def index(
 ):
     ctx = _ctx(db, slug)
     ctx["closed"] = {r.id: db.get(RoundResult, r.id) for r in ctx["rounds"]}
-    ctx["lists"] = prizes.lists_of(db, ctx["contest"].id)
+    ctx["lists"] = prize_lists.lists_of(db, ctx["contest"].id)
     return render(request, "committee/index.html", ctx)
 
 
@@ -217,12 +224,9 @@ def allocate(
     return RedirectResponse(f"/committee/{slug}/prizes/{pl.id}", status_code=303)
 
 
-def _list_in(db: Session, slug: str, list_id: int):
+def _list_in(db: Session, slug: str, list_id: int, kind: str | None = None):
     contest = contests.get_by_slug(db, slug)
-    pl = prizes.get_list(db, list_id)
-    if pl.contest_id != contest.id:
-        raise NotFound("Không tìm thấy danh sách giải.", "Prize list not found.")
-    return contest, pl
+    return contest, prize_lists.list_in_contest(db, contest, list_id, kind)
 
 
 @router.get("/{slug}/prizes/{list_id}")
@@ -233,35 +237,13 @@ def prize_list(
     db: Session = Depends(get_db),
     principal: Principal = Depends(require_staff(*READERS)),
 ):
+    """Every kind of list (a round's, the collectives', a works contest's) on one page."""
     contest, pl = _list_in(db, slug, list_id)
-    people = prizes.participant_names(
-        db, {e.participant_id for e in pl.entries if e.participant_id}
-    )
-    units = {
-        u.id: u for u in db.execute(select(Unit).where(Unit.contest_id == contest.id)).scalars()
-    }
-    round_ = db.get(Round, pl.round_id) if pl.round_id else None
-    plan = (
-        prizes.plan_for(db, contest.id, pl.round_id, required=False)
-        if pl.kind == "individual"
-        else None
-    )
+    view = prizes.list_view(db, contest, pl)
     return render(
         request,
         "committee/prize_list.html",
-        {
-            "tiers": plan.tiers_in_order if plan else (),
-            "contest": contest,
-            "pl": pl,
-            "people": people,
-            "units": units,
-            "round": round_,
-            "versions": [
-                x
-                for x in prizes.lists_of(db, contest.id)
-                if x.kind == pl.kind and x.round_id == pl.round_id
-            ],
-        },
+        {"view": view, "contest": contest, "round": view.round},
     )
 
 
@@ -284,25 +266,30 @@ def edit_line(
     return RedirectResponse(f"/committee/{slug}/prizes/{list_id}", status_code=303)
 
 
-def _transition(name: str, *roles: str):
-    def endpoint(
-        request: Request,
-        slug: str,
-        list_id: int,
-        db: Session = Depends(get_db),
-        principal: Principal = Depends(require_staff(*roles)),
-    ):
-        _, pl = _list_in(db, slug, list_id)
-        getattr(prizes, name)(db, actor_for(request, principal), pl)
-        return RedirectResponse(f"/committee/{slug}/prizes/{list_id}", status_code=303)
-
-    endpoint.__name__ = f"prize_list_{name}"
-    return endpoint
+ACTIONS = {
+    "propose": prize_lists.ListStatus.PROPOSED,
+    "approve": prize_lists.ListStatus.APPROVED,
+    "publish": prize_lists.ListStatus.PUBLISHED,
+}
 
 
-router.post("/{slug}/prizes/{list_id}/propose")(_transition("propose", *COMMITTEE))
-router.post("/{slug}/prizes/{list_id}/approve")(_transition("approve", "committee_chair"))
-router.post("/{slug}/prizes/{list_id}/publish")(_transition("publish", *COMMITTEE))
+@router.post("/{slug}/prizes/{list_id}/{action}")
+def prize_list_transition(
+    request: Request,
+    slug: str,
+    list_id: int,
+    action: str,
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff(*COMMITTEE)),
+):
+    """Propose, approve or publish any kind of list; the list's owner checks who may."""
+    if action not in ACTIONS:
+        raise NotFound("Không có thao tác này.", "No such action.")
+    if not principal.roles & set(prize_lists.roles_for(ACTIONS[action])):
+        raise Forbidden()
+    _, pl = _list_in(db, slug, list_id)
+    prize_lists.transition(db, actor_for(request, principal), pl, ACTIONS[action])
+    return RedirectResponse(f"/committee/{slug}/prizes/{list_id}", status_code=303)
 
 
 @router.get("/{slug}/export/{kind}.xlsx")

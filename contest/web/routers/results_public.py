@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from contest.domain.masking import mask_citizen_id, mask_name
-from contest.models import Contest, Participant, PrizeList, Unit
-from contest.services import contests, exports, prizes, results_cache
+from contest.models import Contest, Participant, Unit
+from contest.services import contests, exports, prize_lists, prizes, results_cache
 from contest.web.deps import get_db
 from contest.web.templating import format_number, render
 
@@ -53,16 +53,7 @@ class Titled:
 
 
 def _public_data(db: Session, contest: Contest) -> dict:
-    published = list(
-        db.execute(
-            select(PrizeList)
-            .where(PrizeList.contest_id == contest.id, PrizeList.status == "published")
-            .order_by(PrizeList.version)
-        ).scalars()
-    )
-    latest: dict[tuple[int | None, str], PrizeList] = {}
-    for pl in published:
-        latest[(pl.round_id, pl.kind)] = pl
+    latest = prize_lists.final_lists(db, contest.id, published_only=True)
     units = {
         u.id: u for u in db.execute(select(Unit).where(Unit.contest_id == contest.id)).scalars()
     }

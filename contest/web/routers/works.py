@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from contest.domain.errors import ContestError, NotFound
 from contest.domain.works import CATEGORY_LABELS, FILE_TYPES
 from contest.models import Contest, Unit, Work
-from contest.services import contests, jury, prizes, screening, works, works_exports
+from contest.services import contests, jury, prize_lists, screening, works, works_exports
 from contest.services.ratelimit import hit_address
 from contest.services.sessions import Principal
 from contest.web.deps import (
@@ -481,7 +481,7 @@ def _committee_ctx(db: Session, slug: str, **extra: object) -> dict:
         "judges": jury.judges(db),
         "units": units,
         "categories": CATEGORY_LABELS,
-        "lists": [pl for pl in prizes.lists_of(db, contest.id) if pl.kind == "works"],
+        "lists": prize_lists.lists_of(db, contest.id, "works"),
         "eligible": sum(1 for r in rows if r.verdict.eligible),
         "error": None,
         **extra,
@@ -611,64 +611,13 @@ def allocate(
         request,
         db,
         slug,
-        lambda c: "/committee/{}/works/prizes/{}".format(
+        lambda c: "/committee/{}/prizes/{}".format(
             slug,
             jury.allocate(
                 db, actor_for(request, principal), c, correction_note=correction.strip() or None
             ).prize_list.id,
         ),
     )
-
-
-def _works_list(db: Session, slug: str, list_id: int):
-    contest = contests.get_by_slug(db, slug)
-    pl = prizes.get_list(db, list_id)
-    if pl.contest_id != contest.id or pl.kind != "works":
-        raise NotFound("Không tìm thấy danh sách giải.", "Prize list not found.")
-    return contest, pl
-
-
-@router.get("/committee/{slug}/works/prizes/{list_id}")
-def works_prize_list(
-    request: Request,
-    slug: str,
-    list_id: int,
-    db: Session = Depends(get_db),
-    principal: Principal = Depends(require_staff(*READERS)),
-):
-    contest, pl = _works_list(db, slug, list_id)
-    items = {
-        w.id: w
-        for w in db.execute(
-            select(Work).where(Work.id.in_([e.work_id for e in pl.entries]))
-        ).scalars()
-    }
-    return render(
-        request,
-        "works/prize_list.html",
-        {
-            "contest": contest,
-            "pl": pl,
-            "items": items,
-            "people": works.people_of(db, list(items.values())),
-        },
-    )
-
-
-@router.post("/committee/{slug}/works/prizes/{list_id}/{action}")
-def works_prize_action(
-    request: Request,
-    slug: str,
-    list_id: int,
-    action: str,
-    db: Session = Depends(get_db),
-    principal: Principal = Depends(require_staff(*COMMITTEE)),
-):
-    _, pl = _works_list(db, slug, list_id)
-    if action not in ("propose", "approve", "publish"):
-        raise NotFound("Không có thao tác này.", "No such action.")
-    getattr(prizes, action)(db, actor_for(request, principal), pl)
-    return RedirectResponse(f"/committee/{slug}/works/prizes/{list_id}", status_code=303)
 
 
 @router.get("/committee/{slug}/works/export/{kind}.xlsx")
@@ -683,7 +632,7 @@ def export(
     if kind == "ranking":
         data, name = works_exports.works_ranking_xlsx(db, contest), "xep-hang-tac-pham"
     elif kind == "prizes" and list_id is not None:
-        _, pl = _works_list(db, slug, list_id)
+        pl = prize_lists.list_in_contest(db, contest, list_id, "works")
         data, name = (
             works_exports.works_prize_list_xlsx(db, pl),
             f"danh-sach-giai-tac-pham-v{pl.version}",

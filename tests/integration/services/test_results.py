@@ -7,7 +7,7 @@ from sqlalchemy import select
 from contest import clock
 from contest.domain.errors import ContestError, PermissionDenied
 from contest.models import Attempt, AuditEntry, EligibilityDecision, PrizeList, Round
-from contest.services import prizes, results, screening
+from contest.services import prize_lists, prize_plans, prizes, results, screening
 from contest.services.context import Actor
 
 PLAN = {
@@ -78,7 +78,7 @@ def setup(db):
     )
     member = make_staff(db, "giamkhao1", ["committee_member"])
     chair = make_staff(db, "truongban1", ["committee_chair", "committee_member"])
-    prizes.save_plan(db, staff_actor(member), contest, PLAN)
+    prize_plans.save_plan(db, staff_actor(member), contest, PLAN)
     clock.freeze(round_.closes_at + timedelta(minutes=5))
     return contest, round_, people, member, chair
 
@@ -168,11 +168,11 @@ def test_approval_freezes_the_list_and_a_correction_makes_version_two(db, setup)
         (people["Lê Văn Cường"][0].id, "third"),
     ]
     with pytest.raises(PermissionDenied):
-        prizes.approve(db, staff_actor(member), pl)  # not proposed, and not the chair either
-    prizes.propose(db, staff_actor(member), pl)
+        prize_lists.approve(db, staff_actor(member), pl)  # not proposed, and not the chair either
+    prize_lists.propose(db, staff_actor(member), pl)
     with pytest.raises(PermissionDenied):
-        prizes.approve(db, staff_actor(member), pl)
-    prizes.approve(db, staff_actor(chair), pl)
+        prize_lists.approve(db, staff_actor(member), pl)
+    prize_lists.approve(db, staff_actor(chair), pl)
     assert pl.status == "approved"
     with pytest.raises(ContestError):
         prizes.set_entry_tier(db, staff_actor(member), pl.entries[0].id, "second", "sửa")
@@ -191,9 +191,9 @@ def test_approval_freezes_the_list_and_a_correction_makes_version_two(db, setup)
     assert {a.prize_list_version for a in awards} == {1}
     assert awards[0].tier_label_vi == "Giải Nhất" and awards[0].recipient_name == "Nguyễn Văn An"
     assert awards[0].recipient_unit == "Phường Chi Lăng" and "Tuần 1" in awards[0].achievement_vi
-    prizes.propose(db, staff_actor(member), v2)
-    prizes.approve(db, staff_actor(chair), v2)
-    prizes.publish(db, staff_actor(chair), v2)
+    prize_lists.propose(db, staff_actor(member), v2)
+    prize_lists.approve(db, staff_actor(chair), v2)
+    prize_lists.publish(db, staff_actor(chair), v2)
     assert {a.prize_list_version for a in results.approved_awards(db, contest.id)} == {2}
     assert (
         len(db.execute(select(PrizeList).where(PrizeList.round_id == round_.id)).scalars().all())
@@ -240,7 +240,7 @@ def test_a_tie_at_the_boundary_waits_for_the_committee_then_the_line_is_settled(
         ],
         "tie_rule": "committee",
     }
-    prizes.save_plan(db, actor, contest, plan)
+    prize_plans.save_plan(db, actor, contest, plan)
     clock.freeze(round_.closes_at + timedelta(minutes=1))
     results.close_round(db, actor, round_)
     rows = results.individual_ranking(db, round_)
@@ -249,11 +249,11 @@ def test_a_tie_at_the_boundary_waits_for_the_committee_then_the_line_is_settled(
     pl = report.prize_list
     assert report.undecided == 2 and {e.tier_code for e in pl.entries} == {"undecided"}
     with pytest.raises(ContestError):
-        prizes.propose(db, actor, pl)
+        prize_lists.propose(db, actor, pl)
     by_person = {e.participant_id: e for e in pl.entries}
     prizes.set_entry_tier(db, actor, by_person[a.id].id, "first", "Bốc thăm công khai ngày 12/7")
     prizes.set_entry_tier(db, actor, by_person[b.id].id, None, "Bốc thăm công khai ngày 12/7")
-    prizes.propose(db, actor, pl)
+    prize_lists.propose(db, actor, pl)
     assert [(e.participant_id, e.tier_code) for e in pl.entries] == [(a.id, "first")]
     assert (
         db.execute(select(AuditEntry).where(AuditEntry.action == "prizes.edit_line"))

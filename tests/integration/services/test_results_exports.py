@@ -10,7 +10,7 @@ from sqlalchemy import select
 from contest import clock
 from contest.domain.errors import ContestError
 from contest.models import Attempt, AuditEntry, KeyCorrection, Question
-from contest.services import exports, prizes, results, screening, statistics
+from contest.services import exports, prize_plans, prizes, results, screening, statistics
 from contest.services.context import Actor
 
 PLAN = {
@@ -90,8 +90,8 @@ def closed(db):
         a0.correct -= 1
         a0.score -= 1
     db.commit()
-    prizes.save_plan(db, actor, contest, PLAN)
-    prizes.save_plan(db, actor, contest, COLLECTIVE, kind="collective")
+    prize_plans.save_plan(db, actor, contest, PLAN)
+    prize_plans.save_plan(db, actor, contest, COLLECTIVE, kind="collective")
     clock.freeze(round_.closes_at + timedelta(minutes=1))
     results.close_round(db, actor, round_)
     return contest, round_, versions, actor, attempts

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from contest import clock
 from contest.domain.errors import ContestError, NotFound, PermissionDenied
 from contest.models import AuditEntry, EligibilityDecision, Unit, WorkScore
-from contest.services import certificates, jury, prizes, screening, works
+from contest.services import certificates, jury, prize_lists, prize_plans, prizes, screening, works
 from contest.services.context import Actor
 from contest.services.results import approved_awards
 from tests.factories import make_entrant, make_participant, make_staff, make_works_contest, pdf_file
@@ -425,7 +425,7 @@ def test_allocation_approval_and_certificates_for_an_author_and_a_group(db, jury
                 s["gw"].id: {"content": 30, "creativity": 22, "impact": 14, "form": 7},
             },
         )
-    prizes.save_plan(
+    prize_plans.save_plan(
         db,
         _staff(s["organiser"]),
         contest,
@@ -466,8 +466,8 @@ def test_allocation_approval_and_certificates_for_an_author_and_a_group(db, jury
         (s["gw"].id, "third"),
     ]
     assert approved_awards(db, contest.id) == []  # nothing before approval
-    prizes.propose(db, _staff(s["member"]), pl)
-    prizes.approve(db, _staff(s["chair"]), pl)
+    prize_lists.propose(db, _staff(s["member"]), pl)
+    prize_lists.approve(db, _staff(s["chair"]), pl)
     awards = approved_awards(db, contest.id)
     assert [(x.recipient_kind, x.recipient_name, x.tier_code) for x in awards] == [
         ("individual", "Hà Thị Lan", "second"),

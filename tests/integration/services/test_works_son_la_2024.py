@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from contest.services import jury, prizes, screening, works
+from contest.services import jury, prize_lists, prize_plans, screening, works
 from contest.services.context import Actor
 from contest.services.results import approved_awards
 from tests.factories import bulk_entrants, make_staff, make_works_contest, pdf_file
@@ -156,7 +156,7 @@ def test_son_la_2024_works_contest_end_to_end(db, tmp_path, monkeypatch):
     table = {r.work.id: r for r in jury.jury_table(db, contest)}
     assert all(table[w.id].spread == 4 and table[w.id].score == targets[w.id] for w in eligible)
 
-    prizes.save_plan(db, org, contest, PLAN)
+    prize_plans.save_plan(db, org, contest, PLAN)
     result = jury.allocate(db, com, contest)
     assert result.by_tier == {"first": 0, "second": 4, "third": 8, "consolation": 9}
     pl = result.prize_list
@@ -167,9 +167,9 @@ def test_son_la_2024_works_contest_end_to_end(db, tmp_path, monkeypatch):
     assert sum(1 for wid in won if by_id[wid].group_id is None) == 3
     assert sum(1 for wid in won if by_id[wid].group_id is not None) == 18
 
-    prizes.propose(db, com, pl)
-    prizes.approve(db, cha, pl)
-    prizes.publish(db, com, pl)
+    prize_lists.propose(db, com, pl)
+    prize_lists.approve(db, cha, pl)
+    prize_lists.publish(db, com, pl)
     awards = approved_awards(db, contest.id)
     kinds = [a.recipient_kind for a in awards]
     assert kinds.count("individual") == 3

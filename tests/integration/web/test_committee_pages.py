@@ -4,7 +4,7 @@ from conftest import csrf_from
 from factories import make_bank, make_contest, make_entrant, make_final_attempt, make_staff
 
 from contest import clock
-from contest.services import prizes, results
+from contest.services import prize_plans, results
 from contest.services.context import Actor
 
 PLAN = {
@@ -44,7 +44,7 @@ def test_member_proposes_only_the_chair_approves_and_the_public_sees_masked_winn
     member = make_staff(db, "gk-web", ["committee_member"])
     make_staff(db, "tb-web", ["committee_chair", "committee_member"])
     actor = Actor("staff", member.id, member.username)
-    prizes.save_plan(db, actor, contest, PLAN)
+    prize_plans.save_plan(db, actor, contest, PLAN)
     clock.freeze(round_.closes_at + timedelta(minutes=1))
     results.close_round(db, actor, round_)
 
