@@ -28,6 +28,7 @@ from contest.models.results import (
     PrizePlanRecord,
     RoundResult,
 )
+from contest.models.screening import ExcludedPerson
 from contest.models.works import (
     AuthorGroup,
     AuthorGroupMember,

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from contest.models.base import Base, UTCDateTime
@@ -26,6 +37,12 @@ class Contest(Base):
     min_age: Mapped[int] = mapped_column(Integer, default=0)
     age_cutoff: Mapped[date | None] = mapped_column(Date, nullable=True)
     registration_open: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Screening thresholds: an attempt faster than this many seconds per question is flagged
+    # (None: no speed flag); an attempt with a question left blank is flagged when required.
+    min_seconds_per_question: Mapped[float | None] = mapped_column(
+        Float, nullable=True, default=1.0, server_default="1.0"
+    )
+    require_all_answered: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     rounds: Mapped[list[Round]] = relationship(

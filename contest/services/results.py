@@ -122,6 +122,8 @@ def screening_rules(db: Session, contest: Contest, round_: Round) -> ScreeningRu
         opens_at=round_.opens_at,
         closes_at=round_.closes_at + timedelta(seconds=round_.grace_seconds or 0),
         known_unit_ids=unit_ids,
+        min_seconds_per_question=contest.min_seconds_per_question,
+        require_all_answered=contest.require_all_answered,
     )
 
 
