@@ -61,7 +61,8 @@ class CollectivePlan:
     """``tiers`` carry one quota per pool in ``group_quotas``; ``pools`` are served in order.
 
     For the points criterion each participant's prize adds ``prize_points[code]`` and each
-    percentage point of participation adds ``points_per_participation_percent``."""
+    percentage point of participation adds ``points_per_participation_percent``. ``keys``
+    are the second and third criteria, higher first, for units equal on the first."""
 
     criterion: CollectiveCriterion
     tiers: tuple[PrizeTier, ...]
@@ -72,6 +73,13 @@ class CollectivePlan:
     points_per_participation_percent: float = 0.0
     min_participants: int = 1
     tie_rule: TieRule = TieRule.SHARE
+    keys: tuple[CollectiveCriterion, ...] = ()
+
+    def __post_init__(self) -> None:
+        if len(self.keys) > 2:
+            raise ContestError(
+                "Tối đa hai tiêu chí phụ.", "At most two further criteria.", field="keys"
+            )
 
 
 def collective_tiers(
@@ -196,12 +204,15 @@ def rank_units(
         points = prize_points[uid] + (
             plan.points_per_participation_percent * rate * 100 if rate is not None else 0.0
         )
-        value = {
+        values = {
             CollectiveCriterion.PARTICIPANTS: float(count),
             CollectiveCriterion.PARTICIPATION_RATE: rate or 0.0,
             CollectiveCriterion.MEAN_SCORE: mean or 0.0,
             CollectiveCriterion.POINTS: points,
-        }[plan.criterion]
+        }
+        value = values[plan.criterion]
+        # The further criteria ride on the entry's ascending keys, negated so higher ranks first.
+        further = [-values[k] for k in plan.keys] + [None, None]
         reasons: list[tuple[str, str]] = []
         if count < plan.min_participants:
             reasons.append(
@@ -239,11 +250,24 @@ def rank_units(
             reason_vi=" ".join(r[0] for r in reasons) or "Đủ điều kiện",
             reason_en=" ".join(r[1] for r in reasons) or "Qualifies",
         )
-        entries.append(Entry(uid, uid, value, group=unit.pool, unit_id=uid, eligible=qualifies))
+        entries.append(
+            Entry(
+                uid,
+                uid,
+                value,
+                prediction_error=further[0],
+                duration_seconds=further[1],
+                group=unit.pool,
+                unit_id=uid,
+                eligible=qualifies,
+            )
+        )
 
     prize_plan = PrizePlan(
         tiers=plan.tiers,
-        order=(TieBreak.CORRECT,),
+        order=(TieBreak.CORRECT, TieBreak.PREDICTION_ERROR, TieBreak.DURATION)[
+            : 1 + len(plan.keys)
+        ],
         tie_rule=plan.tie_rule,
         groups=plan.pools,
     )

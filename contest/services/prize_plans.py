@@ -70,11 +70,19 @@ def collective_plan_from_spec(spec: Mapping) -> CollectivePlan:
             points_per_participation_percent=float(spec.get("points_per_participation_percent", 0)),
             min_participants=int(spec.get("min_participants", 1)),
             tie_rule=TieRule(spec.get("tie_rule", "share")),
+            keys=tuple(CollectiveCriterion(k) for k in spec.get("keys") or ()),
         )
     except ContestError:
         raise
     except (KeyError, TypeError, ValueError) as exc:
         raise _invalid(exc) from None
+
+
+def plan_record(
+    db: Session, contest_id: int, round_id: int | None, kind: str
+) -> PrizePlanRecord | None:
+    """The stored plan of a round (``round_id`` None: the contest-wide one) of this kind."""
+    return _plan_record(db, contest_id, round_id, kind)
 
 
 def _plan_record(

@@ -135,11 +135,14 @@ def allocate(
 # --- collectives ---------------------------------------------------------------------------------
 
 
-def collective_ranking(db: Session, contest: Contest) -> CollectiveResult:
-    """Units ranked by the contest's collective plan over every closed round's eligible participants.
+def collective_ranking(
+    db: Session, contest: Contest, *, spec: dict | None = None
+) -> CollectiveResult:
+    """Units ranked by the contest's collective plan (or ``spec``, to preview one) over every
+    closed round's eligible participants.
 
     A participant counts once for the contest, with their best counted score and best prize."""
-    spec = collective_plan_spec(db, contest.id)
+    spec = spec if spec is not None else collective_plan_spec(db, contest.id)
     plan = collective_plan_from_spec(spec)
     pools = spec.get("unit_pools") or {}
     units = list(db.execute(select(Unit).where(Unit.contest_id == contest.id)).scalars())
