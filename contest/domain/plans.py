@@ -379,13 +379,13 @@ def check_prize_plan(raw: Mapping) -> tuple[PrizePlan, dict]:
         spec["groups"] = groups
     plan = PrizePlan(
         tiers=_tier_objects(tiers),
-        order=tuple(order),
-        tie_rule=TieRule(tie_rule),
+        order=tuple(TieBreak(k) for k in order),
+        tie_rule=TieRule(str(tie_rule)),
         cap_percent=cap,
         carry_over_vacancies=carry,
         one_prize_per_person=one,
         groups=tuple(groups) if groups else None,
-        scope=PlanScope(scope),
+        scope=PlanScope(str(scope)),
     )
     return plan, spec
 
@@ -564,7 +564,7 @@ def check_collective_plan(raw: Mapping, unit_codes: Collection[str]) -> tuple[Co
     if per_percent:
         spec["points_per_participation_percent"] = per_percent
     plan = CollectivePlan(
-        criterion=CollectiveCriterion(criterion),
+        criterion=CollectiveCriterion(str(criterion)),
         tiers=_tier_objects(tiers),
         pools=tuple(pools),
         roll_up=roll_up,
@@ -572,7 +572,7 @@ def check_collective_plan(raw: Mapping, unit_codes: Collection[str]) -> tuple[Co
         prize_points={k: float(v) for k, v in prize_points.items()},
         points_per_participation_percent=float(per_percent),
         min_participants=int(min_participants or 1),
-        tie_rule=TieRule(tie_rule),
+        tie_rule=TieRule(str(tie_rule)),
         keys=tuple(CollectiveCriterion(k) for k in keys),
     )
     return plan, spec

@@ -631,18 +631,18 @@ def import_document(
     if "round_plans" in doc and not errors:
         # The file lists every round that has its own plan; the others follow the contest's.
         listed = {r.get("round") for r in round_plans if isinstance(r, Mapping)}
-        for number in sorted(view(db, contest).round_specs):
-            if number not in listed:
+        for stale in sorted(view(db, contest).round_specs):
+            if stale not in listed:
                 attempt(
-                    f"round_plans.{number}",
-                    (f"cơ cấu giải đợt {number}", f"round {number} prize plan"),
-                    lambda number=number: _drop_round_plan(
-                        db, actor, contest, number, correction_reason
+                    f"round_plans.{stale}",
+                    (f"cơ cấu giải đợt {stale}", f"round {stale} prize plan"),
+                    lambda stale=stale: _drop_round_plan(
+                        db, actor, contest, stale, correction_reason
                     ),
                 )
     seen_rounds: set[int] = set()
     for i, raw in enumerate(round_plans, start=1):
-        number = raw.get("round") if isinstance(raw, Mapping) else None
+        number: object = raw.get("round") if isinstance(raw, Mapping) else None
         where = (f"cơ cấu giải đợt {number}", f"round {number} prize plan")
         if not isinstance(number, int) or isinstance(number, bool) or number in seen_rounds:
             errors.append(
@@ -655,11 +655,12 @@ def import_document(
             continue
         seen_rounds.add(number)
         body = {k: v for k, v in raw.items() if k != "round"}
+        own = view(db, contest).round_specs.get(number)
         attempt(
             f"round_plans.{i}",
             where,
-            lambda body=body, number=number: bool(
-                _put_prize_plan(db, actor, contest, body, number, correction_reason)
+            lambda body=body, number=number, own=own: (
+                _put_prize_plan(db, actor, contest, body, number, correction_reason)[1] != own
             ),
         )
     if (collective := section("collective_plan")) is not None:
