@@ -12,6 +12,7 @@ import typer
 from contest.commands.bank import bank_app
 from contest.commands.certificates import certificates_app
 from contest.commands.output import JsonFlag, emit, error_dict, fail
+from contest.commands.plans import plans_app
 from contest.commands.results import prizes_app, results_app
 from contest.commands.rounds import rounds_app
 from contest.config import get_settings
@@ -32,6 +33,7 @@ app.add_typer(bank_app, name="bank")
 app.add_typer(rounds_app, name="rounds")
 app.add_typer(results_app, name="results")
 app.add_typer(prizes_app, name="prizes")
+app.add_typer(plans_app, name="plans")
 app.add_typer(certificates_app, name="certificates")
 
 
