@@ -72,6 +72,28 @@ def excluded_citizen_ids(db: Session, contest_id: int) -> frozenset[str]:
     )
 
 
+def missing_plan(db: Session, contest: Contest, round_number: int | None) -> tuple[str, str] | None:
+    """Why prizes cannot be allocated yet for a round (None: the collective prizes), or None."""
+    if round_number is None:
+        if _record(db, contest.id, None, "collective") is None:
+            return (
+                "Chưa có cơ cấu giải tập thể. Ban Tổ chức cần khai báo tiêu chí, các khối và đơn vị "
+                "của từng khối trên trang cơ cấu giải trước khi phân bổ.",
+                "There is no collective prize plan yet. The organisers set its criterion, pools "
+                "and the units of each pool on the plans page before prizes can be allocated.",
+            )
+        return None
+    round_ = _round(contest, round_number)
+    if prize_plans.plan_for(db, contest.id, round_.id, required=False) is None:  # type: ignore[union-attr]
+        return (
+            f"Chưa có cơ cấu giải cá nhân cho đợt {round_number}. Ban Tổ chức cần khai báo các giải "
+            "và số lượng trên trang cơ cấu giải trước khi phân bổ.",
+            f"There is no individual prize plan for round {round_number} yet. The organisers set "
+            "its tiers and quotas on the plans page before prizes can be allocated.",
+        )
+    return None
+
+
 @dataclass(frozen=True)
 class Lock:
     """Why a plan may no longer change freely: the signed list built from it."""

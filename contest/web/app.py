@@ -31,6 +31,7 @@ from contest.web.routers import (
     committee,
     organiser,
     participant,
+    plans,
     public,
     results_public,
     taking,
@@ -52,6 +53,7 @@ ROUTERS = (
     committee.router,
     results_public.router,
     organiser.router,
+    plans.router,
     works_pages.router,
 )
 

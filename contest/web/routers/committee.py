@@ -12,6 +12,7 @@ from contest.models import RoundResult
 from contest.services import (
     contests,
     exports,
+    plans,
     prize_lists,
     prizes,
     results,
@@ -196,6 +197,9 @@ def collectives(
     principal: Principal = Depends(require_staff(*READERS)),
 ):
     ctx = _ctx(db, slug)
+    missing = plans.missing_plan(db, ctx["contest"], None)
+    if missing:
+        return _needs_plan(request, ctx["contest"], missing, None)
     ctx["result"] = prizes.collective_ranking(db, ctx["contest"])
     ctx["tiers"] = {t.code: t.label_vi for t in ctx["result"].allocation.plan.tiers}
     return render(request, "committee/collectives.html", ctx)
@@ -213,6 +217,12 @@ def allocate(
     contest = contests.get_by_slug(db, slug)
     actor = actor_for(request, principal)
     note = correction.strip() or None
+    if target == "collective" or target.isdigit():
+        missing = plans.missing_plan(db, contest, None if target == "collective" else int(target))
+        if missing:
+            return _needs_plan(
+                request, contest, missing, None if target == "collective" else target
+            )
     if target == "collective":
         pl = prizes.allocate_collectives(db, actor, contest, correction_note=note)
     else:
@@ -222,6 +232,21 @@ def allocate(
             db, actor, results.get_round(db, slug, int(target)), correction_note=note
         ).prize_list
     return RedirectResponse(f"/committee/{slug}/prizes/{pl.id}", status_code=303)
+
+
+def _needs_plan(request: Request, contest, reason: tuple[str, str], round_number: str | None):
+    """Lead the committee to the plans page instead of a bare error."""
+    return render(
+        request,
+        "committee/needs_plan.html",
+        {
+            "contest": contest,
+            "reason": reason,
+            "plans_url": f"/organiser/contests/{contest.slug}/plans"
+            + (f"?round={round_number}#prize" if round_number else "#collective"),
+        },
+        status_code=409,
+    )
 
 
 def _list_in(db: Session, slug: str, list_id: int, kind: str | None = None):
