@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
@@ -85,3 +87,44 @@ def session_scope() -> Iterator[Session]:
         yield session
     finally:
         session.close()
+
+
+_DEPTH = "contest.transaction_depth"
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@contextmanager
+def transaction(db: Session) -> Iterator[Session]:
+    """One unit of work: commit when the block ends, roll back when anything escapes it.
+
+    The outermost block owns the transaction. A block inside another (a service calling a
+    service) runs in a savepoint: its failure undoes its own writes only, and the outer block
+    still decides whether everything is committed.
+    """
+    depth = db.info.get(_DEPTH, 0)
+    db.info[_DEPTH] = depth + 1
+    try:
+        if depth:
+            with db.begin_nested():
+                yield db
+            return
+        try:
+            yield db
+        except BaseException:
+            db.rollback()
+            raise
+        db.commit()
+    finally:
+        db.info[_DEPTH] = depth
+
+
+def transactional(fn: Callable[Concatenate[Session, P], R]) -> Callable[Concatenate[Session, P], R]:
+    """A service function whose whole body is one ``transaction(db)`` (db is its first argument)."""
+
+    @functools.wraps(fn)
+    def wrapper(db: Session, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with transaction(db):
+            return fn(db, *args, **kwargs)
+
+    return wrapper

@@ -7,9 +7,8 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from contest.domain.permissions import ROLES as ROLES  # the roles are defined with their groups
 from contest.models.base import Base, UTCDateTime
-
-ROLES = ("admin", "organiser", "committee_member", "committee_chair", "judge")
 
 
 class StaffUser(Base):

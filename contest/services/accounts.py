@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from contest import clock
+from contest.db import transactional
 from contest.domain.citizen_id import normalise as normalise_citizen_id
 from contest.domain.errors import ContestError, InvalidInput, NotFound
 from contest.domain.registration import (
@@ -32,6 +33,7 @@ BAD_LOGIN = ContestError(
 )
 
 
+@transactional
 def create_staff_user(
     db: Session, actor: Actor, *, username: str, full_name: str, password: str, roles: list[str]
 ) -> StaffUser:
@@ -78,7 +80,6 @@ def create_staff_user(
         user.id,
         {"username": username, "roles": sorted(set(roles))},
     )
-    db.commit()
     return user
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from contest import clock
+from contest.db import transactional
 from contest.domain.errors import ContestError, InvalidInput, NotFound
 from contest.exporters import export_gift, export_xlsx
 from contest.importers import (
@@ -366,6 +367,7 @@ def _clean(text: str | None, text_format: str) -> str:
     return sanitize_html(text or "") if text_format == TEXT_HTML else normalize_text(text)
 
 
+@transactional
 def edit_question(
     db: Session,
     actor: Actor,
@@ -461,7 +463,6 @@ def edit_question(
         question.id,
         {"bank": bank.code, "version": version.version},
     )
-    db.commit()
     return version
 
 

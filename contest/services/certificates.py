@@ -42,6 +42,7 @@ from contest.certificates import (
     zip_pdfs,
 )
 from contest.config import get_settings
+from contest.db import transactional
 from contest.domain.awards import AwardRecord
 from contest.domain.errors import ContestError, InvalidInput, NotFound
 from contest.domain.masking import mask_name
@@ -266,6 +267,7 @@ def validate_template(values: TemplateInput) -> TemplateInput:
     )
 
 
+@transactional
 def save_template(
     db: Session,
     actor: Actor,
@@ -322,7 +324,6 @@ def save_template(
         contest.id,
         {**dataclasses.asdict(clean), "seal": row.seal_sha256, "background": row.background_sha256},
     )
-    db.commit()
     return row
 
 
@@ -831,6 +832,7 @@ def _reason(reason: str) -> str:
     return text[:1000]
 
 
+@transactional
 def revoke(db: Session, actor: Actor, certificate_id: int, reason: str) -> Certificate:
     """Withdraw a certificate; the verification page then says so, with the date and reason."""
     text = _reason(reason)
@@ -856,10 +858,10 @@ def revoke(db: Session, actor: Actor, certificate_id: int, reason: str) -> Certi
         certificate.id,
         {"code": certificate.code, "number": certificate.number, "reason": text},
     )
-    db.commit()
     return certificate
 
 
+@transactional
 def reissue(
     db: Session,
     actor: Actor,
@@ -946,7 +948,6 @@ def reissue(
             "new_name": new.recipient_name,
         },
     )
-    db.commit()
     return new
 
 
@@ -1016,6 +1017,7 @@ def awards_for(
 JOB_BATCH = 200
 
 
+@transactional
 def start_issue_job(
     db: Session, actor: Actor, contest: Contest, *, round_id: int | None = None, kind: str = "prize"
 ) -> CertificateJob:
@@ -1056,7 +1058,6 @@ def start_issue_job(
         job.id,
         {"contest": contest.id, "round": round_id, "kind": kind},
     )
-    db.commit()
     return job
 
 

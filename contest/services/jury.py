@@ -9,8 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from contest import clock
+from contest.db import transactional
 from contest.domain.eligibility import Verdict
 from contest.domain.errors import ContestError, NotFound, PermissionDenied
+from contest.domain.permissions import COMMITTEE, JUDGES, ORGANISERS
 from contest.domain.prizes import Outcome, allocate_prizes
 from contest.domain.ranking import Entry
 from contest.domain.works import conflicting_units, entry_score, spread
@@ -26,8 +28,6 @@ from contest.models import (
 )
 from contest.services import audit, prize_lists, prize_plans, works
 from contest.services.context import Actor
-
-COMMITTEE = ("committee_member", "committee_chair")
 
 
 def _staff(db: Session, actor: Actor) -> StaffUser:
@@ -69,6 +69,7 @@ def declaration_of(db: Session, contest: Contest, judge_id: int) -> JudgeDeclara
     ).scalar_one_or_none()
 
 
+@transactional
 def declare_units(
     db: Session,
     actor: Actor,
@@ -80,7 +81,7 @@ def declare_units(
     """A judge's declaration of the units they belong to; works by authors of those units are
     then kept from them. The judge declares, or the organiser records it for them."""
     staff = _staff(db, actor)
-    if staff.id != judge_id and not (staff.roles & {"organiser", "admin"}):
+    if staff.id != judge_id and not (staff.roles & set(ORGANISERS)):
         raise PermissionDenied(
             "Chỉ giám khảo tự khai hoặc Ban Tổ chức ghi nhận.",
             "Only the judge or the organiser may record this.",
@@ -122,7 +123,6 @@ def declare_units(
         judge_id,
         {"contest_id": contest.id, "unit_ids": ids},
     )
-    db.commit()
     return row
 
 
@@ -159,12 +159,13 @@ class AssignReport:
     skipped_ineligible: list[int] = field(default_factory=list)
 
 
+@transactional
 def assign(
     db: Session, actor: Actor, contest: Contest, judge_id: int, work_ids: Sequence[int]
 ) -> AssignReport:
     """Give works to a judge. Works whose author (or any group member) belongs to a unit the
     judge declared are refused, and so are works screened out."""
-    _require(db, actor, "organiser", "admin", *COMMITTEE)
+    _require(db, actor, *ORGANISERS, *COMMITTEE)
     judge = db.get(StaffUser, judge_id)
     if judge is None or "judge" not in judge.roles:
         raise ContestError(
@@ -214,7 +215,6 @@ def assign(
             "ineligible": report.skipped_ineligible,
         },
     )
-    db.commit()
     return report
 
 
@@ -295,6 +295,7 @@ def current_sheet(db: Session, work_id: int, judge_id: int) -> WorkScore | None:
     ).scalar_one_or_none()
 
 
+@transactional
 def save_score(
     db: Session,
     actor: Actor,
@@ -307,7 +308,7 @@ def save_score(
 ) -> WorkScore:
     """Save (or submit) the acting judge's sheet for a work. A submitted sheet is final until
     the committee asks for a re-score; the next sheet is then a new row."""
-    staff = _require(db, actor, "judge")
+    staff = _require(db, actor, *JUDGES)
     a = assignment(db, staff.id, work.id)
     if a.conflict or conflict_reason(db, contest, staff.id, work):
         raise PermissionDenied(
@@ -352,7 +353,6 @@ def save_score(
         work.id,
         {"sheet_id": sheet.id, "values": clean, "total": total},
     )
-    db.commit()
     return sheet
 
 
@@ -361,7 +361,7 @@ def submit_scores(
 ) -> int:
     """A judge's batch of finished score sheets (typed from paper forms) in one transaction,
     each checked exactly as a single submission is; nothing is kept if one sheet is refused."""
-    staff = _require(db, actor, "judge")
+    staff = _require(db, actor, *JUDGES)
     rubric = works.rubric_for(db, contest)
     ids = sorted(sheets)
     items = {
@@ -463,6 +463,7 @@ def counting_sheets(db: Session, work_ids: Sequence[int]) -> dict[int, list[Work
     return out
 
 
+@transactional
 def request_rescore(
     db: Session, actor: Actor, contest: Contest, work: Work, judge_id: int, reason: str
 ) -> WorkScore:
@@ -494,7 +495,6 @@ def request_rescore(
             "reason": reason.strip(),
         },
     )
-    db.commit()
     return sheet
 
 
@@ -565,6 +565,7 @@ class WorksAllocation:
     undecided: int
 
 
+@transactional
 def allocate(
     db: Session, actor: Actor, contest: Contest, *, correction_note: str | None = None
 ) -> WorksAllocation:
@@ -625,5 +626,4 @@ def allocate(
             "correction": bool(correction_note),
         },
     )
-    db.commit()
     return WorksAllocation(pl, by_tier, tuple(unscored), len(allocation.undecided))

@@ -15,13 +15,13 @@ from sqlalchemy.orm import Session
 
 from contest import clock
 from contest.domain.errors import ContestError, NotFound, PermissionDenied
+from contest.domain.permissions import CHAIR, COMMITTEE
 from contest.domain.prizes import EntryResult, Outcome, PrizeTier
 from contest.models import Contest, PrizeList, PrizeListEntry, StaffUser
 from contest.services import audit
 from contest.services.context import Actor
 
 UNDECIDED = "undecided"
-COMMITTEE = ("committee_member", "committee_chair")
 
 
 class ListStatus(StrEnum):
@@ -76,9 +76,7 @@ TRANSITIONS: dict[tuple[ListStatus, ListStatus], Transition] = {
     (t.source, t.target): t
     for t in (
         Transition(ListStatus.DRAFT, ListStatus.PROPOSED, COMMITTEE, "prizes.propose"),
-        Transition(
-            ListStatus.PROPOSED, ListStatus.APPROVED, ("committee_chair",), "prizes.approve"
-        ),
+        Transition(ListStatus.PROPOSED, ListStatus.APPROVED, CHAIR, "prizes.approve"),
         Transition(ListStatus.APPROVED, ListStatus.PUBLISHED, COMMITTEE, "prizes.publish"),
     )
 }

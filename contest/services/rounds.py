@@ -11,6 +11,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from contest import clock
+from contest.db import transactional
 from contest.domain.attempts import ResultVisibility, validate_visibility
 from contest.domain.draw import DrawSettings, PoolQuestion, PreparedPool, Quota, validate_settings
 from contest.domain.errors import ContestError, InvalidInput, NotFound
@@ -162,6 +163,7 @@ def _check_contest(data: ContestInput) -> dict:
     return values
 
 
+@transactional
 def create_contest(db: Session, actor: Actor, data: ContestInput) -> Contest:
     slug = _text(data.slug).lower()
     problems = []
@@ -191,10 +193,10 @@ def create_contest(db: Session, actor: Actor, data: ContestInput) -> Contest:
     db.add(contest)
     db.flush()
     audit.record(db, actor, "contest.create", "contest", contest.id, {"slug": slug})
-    db.commit()
     return contest
 
 
+@transactional
 def update_contest(db: Session, actor: Actor, contest: Contest, data: ContestInput) -> Contest:
     values = _check_contest(data)
     changed = {k: v for k, v in values.items() if getattr(contest, k) != v}
@@ -204,7 +206,6 @@ def update_contest(db: Session, actor: Actor, contest: Contest, data: ContestInp
         audit.record(
             db, actor, "contest.update", "contest", contest.id, {"fields": sorted(changed)}
         )
-    db.commit()
     return contest
 
 
@@ -515,6 +516,7 @@ def _write_banks(db: Session, round_id: int, bank_ids: list[int]) -> None:
         db.add(RoundBank(round_id=round_id, bank_id=bank_id))
 
 
+@transactional
 def create_round(db: Session, actor: Actor, contest: Contest, data: RoundInput) -> Round:
     values = _check_round(db, contest, data, None)
     bank_ids = values.pop("bank_ids")
@@ -530,10 +532,10 @@ def create_round(db: Session, actor: Actor, contest: Contest, data: RoundInput) 
         rnd.id,
         {"contest": contest.slug, "number": rnd.number, "banks": bank_ids},
     )
-    db.commit()
     return rnd
 
 
+@transactional
 def update_round(db: Session, actor: Actor, rnd: Round, data: RoundInput) -> Round:
     """Refused (bilingual) when a scoring or draw setting would change after attempts began."""
     contest = db.get(Contest, rnd.contest_id)
@@ -554,7 +556,6 @@ def update_round(db: Session, actor: Actor, rnd: Round, data: RoundInput) -> Rou
         changed.append("banks")
     if changed:
         audit.record(db, actor, "round.update", "round", rnd.id, {"fields": changed})
-    db.commit()
     return rnd
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from contest import clock
+from contest.db import transactional
 from contest.domain.eligibility import Verdict
 from contest.domain.errors import ContestError, NotFound
 from contest.models import Attempt, EligibilityDecision, Participant, Round
@@ -56,6 +57,7 @@ def flag_rows(
     return rows
 
 
+@transactional
 def decide(
     db: Session,
     actor: Actor,
@@ -127,7 +129,6 @@ def decide(
             row.subject_id,
             {"round_id": round_.id, "eligible": eligible, "reason": reason, "decision_id": row.id},
         )
-    db.commit()
     return rows
 
 
@@ -142,6 +143,7 @@ def decisions(
     )
 
 
+@transactional
 def decide_works(
     db: Session, actor: Actor, contest_id: int, work_ids: Sequence[int], eligible: bool, reason: str
 ) -> list[EligibilityDecision]:
@@ -196,5 +198,4 @@ def decide_works(
             row.subject_id,
             {"eligible": eligible, "reason": reason, "decision_id": row.id},
         )
-    db.commit()
     return rows

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from contest import clock
 from contest.config import get_settings
+from contest.db import transactional
 from contest.domain.errors import NotFound
 from contest.models import Participant, StaffUser, WebSession
 from contest.services import audit
@@ -67,8 +68,13 @@ class Principal:
         return Actor("participant", self.participant.id, "", ip)
 
 
+@transactional
 def resolve(db: Session, raw: str | None) -> Principal | None:
-    """The live session behind a cookie, or None. Touches last_seen at most every 5 minutes."""
+    """The live session behind a cookie, or None. Touches last_seen at most every 5 minutes.
+
+    Its transaction ends here even when it only read, so the connection goes back to the pool
+    before the endpoint waits for a worker thread (the loaded principal stays usable).
+    """
     if not raw or len(raw) > 100:
         return None
     # One statement for the common case (a participant): the session joined to its owner.
@@ -94,7 +100,6 @@ def resolve(db: Session, raw: str | None) -> Principal | None:
             return None
     if now - ws.last_seen_at > TOUCH_EVERY:
         db.execute(update(WebSession).where(WebSession.id == ws.id).values(last_seen_at=now))
-        db.commit()
     return principal
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from contest import clock
 from contest.config import PROJECT_DIR
+from contest.db import transaction, transactional
 from contest.domain.awards import AwardRecord
 from contest.domain.eligibility import Decision, Verdict, verdicts_for
 from contest.domain.errors import ContestError, InvalidInput, NotFound, PermissionDenied
@@ -212,6 +213,7 @@ def _participant_by_cid(db: Session, contest: Contest, citizen_id: str) -> Parti
     ).scalar_one_or_none()
 
 
+@transactional
 def create_group(
     db: Session,
     actor: Actor,
@@ -275,7 +277,6 @@ def create_group(
             "entered": len(entered),
         },
     )
-    db.commit()
     return group
 
 
@@ -432,6 +433,7 @@ def _editable(work: Work, participant: Participant, settings: WorksSettings) -> 
     _require_open(settings)
 
 
+@transactional
 def save_draft(
     db: Session,
     actor: Actor,
@@ -492,7 +494,6 @@ def save_draft(
         work.id,
         {"title": work.title, "group_id": work.group_id},
     )
-    db.commit()
     return work
 
 
@@ -578,27 +579,27 @@ def upload_file(
     path, size, sha, kind = _store(settings, contest, stream)
     name = _nfc(Path(filename or "tep").name)[:255] or "tep"
     try:
-        row = WorkFile(
-            work_id=work.id,
-            original_name=name,
-            stored_path=str(path.relative_to(upload_root())),
-            size=size,
-            sha256=sha,
-            sniffed_type=kind,
-            uploaded_at=clock.now(),
-        )
-        work.files.append(row)
-        work.updated_at = clock.now()
-        db.flush()
-        audit.record(
-            db,
-            actor,
-            "works.upload",
-            "work",
-            work.id,
-            {"file_id": row.id, "name": name, "size": size, "sha256": sha, "type": kind},
-        )
-        db.commit()
+        with transaction(db):
+            row = WorkFile(
+                work_id=work.id,
+                original_name=name,
+                stored_path=str(path.relative_to(upload_root())),
+                size=size,
+                sha256=sha,
+                sniffed_type=kind,
+                uploaded_at=clock.now(),
+            )
+            work.files.append(row)
+            work.updated_at = clock.now()
+            db.flush()
+            audit.record(
+                db,
+                actor,
+                "works.upload",
+                "work",
+                work.id,
+                {"file_id": row.id, "name": name, "size": size, "sha256": sha, "type": kind},
+            )
     except Exception:
         path.unlink(missing_ok=True)
         raise
@@ -612,15 +613,22 @@ def remove_file(
     row = next((f for f in work.files if f.id == file_id), None)
     if row is None:
         raise NotFound("Không tìm thấy tệp.", "File not found.")
-    work.files.remove(row)
-    db.flush()
-    audit.record(
-        db, actor, "works.remove_file", "work", work.id, {"file_id": file_id, "sha256": row.sha256}
-    )
-    db.commit()
+    with transaction(db):
+        work.files.remove(row)
+        db.flush()
+        audit.record(
+            db,
+            actor,
+            "works.remove_file",
+            "work",
+            work.id,
+            {"file_id": file_id, "sha256": row.sha256},
+        )
+    # The file goes once the row is gone for good, never before.
     (upload_root() / row.stored_path).unlink(missing_ok=True)
 
 
+@transactional
 def submit(
     db: Session,
     actor: Actor,
@@ -683,7 +691,6 @@ def submit(
         work.id,
         {"files": [f.sha256 for f in work.files], "links": work.links},
     )
-    db.commit()
     return work
 
 

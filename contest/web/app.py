@@ -19,7 +19,7 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from contest import __version__
 from contest.config import get_settings
-from contest.domain.errors import ContestError, NotFound
+from contest.domain.errors import ContestError, NotFound, PermissionDenied
 from contest.services.ratelimit import RateLimited
 from contest.web import csrf
 from contest.web.answer_lane import AnswerSaveLane
@@ -221,6 +221,11 @@ def _install_error_handlers(app: FastAPI) -> None:
             "Tài khoản của bạn không có quyền làm việc này.",
             "Your account does not have the role needed for this.",
         )
+
+    @app.exception_handler(PermissionDenied)
+    async def permission_denied(request: Request, exc: PermissionDenied):
+        # A service's refusal is a refusal like a missing role: 403, with the service's reason.
+        return _refusal(request, 403, exc.message_vi, exc.message_en)
 
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound):

@@ -32,10 +32,9 @@ def client_ip(request: Request) -> str:
 
 def get_principal(request: Request, db: Session = Depends(get_db)) -> Principal | None:
     if not hasattr(request.state, "principal"):
+        # resolve() ends its transaction, so the connection is back in the pool before the
+        # endpoint waits for its own worker thread.
         request.state.principal = sessions.resolve(db, request.cookies.get(csrf.SESSION_COOKIE))
-        # End the read so the connection returns to the pool before the endpoint waits for its
-        # own worker thread (expire_on_commit is off: the loaded principal stays usable).
-        db.commit()
     return request.state.principal
 
 

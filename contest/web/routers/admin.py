@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from contest.domain.errors import ContestError
+from contest.domain.permissions import ADMINS, COMMITTEE, ORGANISERS
 from contest.models import ROLES, Participant, StaffUser, Unit, WebSession
 from contest.services import accounts, audit, contests, sessions, units
 from contest.services.sessions import Principal
@@ -16,9 +17,6 @@ from contest.web.deps import actor_for, get_db, is_htmx, require_staff
 from contest.web.templating import render
 
 router = APIRouter(prefix="/admin")
-
-ORGANISERS = ("admin", "organiser")
-COMMITTEE = ("committee_member", "committee_chair")
 
 
 @router.get("")
@@ -102,7 +100,7 @@ def participant_list(
 def user_page(
     request: Request,
     db: Session = Depends(get_db),
-    principal: Principal = Depends(require_staff("admin")),
+    principal: Principal = Depends(require_staff(*ADMINS)),
 ):
     return render(
         request,
@@ -119,7 +117,7 @@ def user_create(
     password: str = Form(""),
     roles: list[str] = Form([]),
     db: Session = Depends(get_db),
-    principal: Principal = Depends(require_staff("admin")),
+    principal: Principal = Depends(require_staff(*ADMINS)),
 ):
     try:
         accounts.create_staff_user(
@@ -131,7 +129,6 @@ def user_create(
             roles=roles,
         )
     except ContestError as exc:
-        db.rollback()
         return render(
             request,
             "admin/users.html",
@@ -150,7 +147,7 @@ def user_create(
 def session_page(
     request: Request,
     db: Session = Depends(get_db),
-    principal: Principal = Depends(require_staff("admin")),
+    principal: Principal = Depends(require_staff(*ADMINS)),
 ):
     live = sessions.live_sessions(db)
     staff = {u.id: u for u in db.execute(select(StaffUser)).scalars()}
@@ -162,7 +159,7 @@ def session_end(
     request: Request,
     session_id: int,
     db: Session = Depends(get_db),
-    principal: Principal = Depends(require_staff("admin")),
+    principal: Principal = Depends(require_staff(*ADMINS)),
 ):
     sessions.end_session(db, actor_for(request, principal), session_id)
     if is_htmx(request):
@@ -176,7 +173,7 @@ def session_end(
 def audit_page(
     request: Request,
     db: Session = Depends(get_db),
-    principal: Principal = Depends(require_staff("admin")),
+    principal: Principal = Depends(require_staff(*ADMINS)),
 ):
     return render(
         request, "admin/audit.html", {"entries": audit.recent(db, 200), "check": audit.verify(db)}

@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from contest.config import get_settings
 from contest.domain.errors import ContestError, InvalidInput, NotFound
+from contest.domain.permissions import CHAIR, COMMITTEE, OFFICE, TEMPLATE_EDITORS
 from contest.models import CertificateJob, Contest, Round
 from contest.services import certificates as service
 from contest.services import contests
@@ -30,11 +31,6 @@ from contest.web.templating import render
 
 router = APIRouter()
 
-VIEWERS = ("admin", "organiser", "committee_member", "committee_chair")
-TEMPLATE_EDITORS = ("admin", "organiser", "committee_chair")
-ISSUERS = ("committee_member", "committee_chair")
-# Revoking or correcting a certificate changes what the public is told: the chair decides.
-DECIDERS = ("committee_chair",)
 VERIFY_LIMIT = "60/minute"
 SHOW_FLAGS = ("number", "unit", "qr", "border")
 
@@ -126,7 +122,7 @@ def _rounds(db: Session, contest: Contest) -> list[Round]:
 def contest_choice(
     request: Request,
     db: Session = Depends(get_db),
-    principal: Principal = Depends(require_staff(*VIEWERS)),
+    principal: Principal = Depends(require_staff(*OFFICE)),
 ):
     return render(request, "certificates/contests.html", {"contests": contests.list_contests(db)})
 
@@ -149,7 +145,7 @@ def certificate_list(
     q: str = "",
     status: str = "",
     db: Session = Depends(get_db),
-    principal: Principal = Depends(require_staff(*VIEWERS)),
+    principal: Principal = Depends(require_staff(*OFFICE)),
 ):
     contest = _contest(db, slug)
     ctx = _list_context(db, contest, q, status)
@@ -175,7 +171,7 @@ def merged_download(
     q: str = Form(""),
     status: str = Form(""),
     db: Session = Depends(get_db),
-    principal: Principal = Depends(require_staff(*VIEWERS)),
+    principal: Principal = Depends(require_staff(*OFFICE)),
 ):
     contest = _contest(db, slug)
     return _pdf(
@@ -192,7 +188,7 @@ def zip_download(
     q: str = Form(""),
     status: str = Form(""),
     db: Session = Depends(get_db),
-    principal: Principal = Depends(require_staff(*VIEWERS)),
+    principal: Principal = Depends(require_staff(*OFFICE)),
 ):
     contest = _contest(db, slug)
     data = service.render_zip(db, _selection(db, contest, q, status))
@@ -218,7 +214,7 @@ def issue(
     round_id: str = Form(""),
     kind: str = Form("prize"),
     db: Session = Depends(get_db),
-    principal: Principal = Depends(require_staff(*ISSUERS)),
+    principal: Principal = Depends(require_staff(*COMMITTEE)),
 ):
     contest = _contest(db, slug)
     actor = actor_for(request, principal)
@@ -227,7 +223,6 @@ def issue(
             db, actor, contest, round_id=int(round_id) if round_id.isdigit() else None, kind=kind
         )
     except ContestError as exc:
-        db.rollback()
         ctx = _list_context(db, contest, "", "")
         ctx.update(rounds=_rounds(db, contest), jobs=service.list_jobs(db, contest.id), error=exc)
         return render(request, "certificates/list.html", ctx, status_code=422)
@@ -243,7 +238,7 @@ def job_page(
     slug: str,
     job_id: int,
     db: Session = Depends(get_db),
-    principal: Principal = Depends(require_staff(*VIEWERS)),
+    principal: Principal = Depends(require_staff(*OFFICE)),
 ):
     contest = _contest(db, slug)
     db.expire_all()  # the worker thread commits progress through another session
@@ -327,7 +322,7 @@ def template_editor(
     request: Request,
     slug: str,
     db: Session = Depends(get_db),
-    principal: Principal = Depends(require_staff(*VIEWERS)),
+    principal: Principal = Depends(require_staff(*OFFICE)),
 ):
     contest = _contest(db, slug)
     values = _template_values(
@@ -341,7 +336,7 @@ def template_preview_partial(
     request: Request,
     slug: str,
     db: Session = Depends(get_db),
-    principal: Principal = Depends(require_staff(*VIEWERS)),
+    principal: Principal = Depends(require_staff(*OFFICE)),
 ):
     contest = _contest(db, slug)
     values = _template_values(
@@ -375,7 +370,7 @@ def template_preview_png(
     request: Request,
     slug: str,
     db: Session = Depends(get_db),
-    principal: Principal = Depends(require_staff(*VIEWERS)),
+    principal: Principal = Depends(require_staff(*OFFICE)),
 ):
     contest = _contest(db, slug)
     png = service.pdf_to_png(_preview_pdf(request, db, contest, principal))
@@ -387,7 +382,7 @@ def template_preview_pdf(
     request: Request,
     slug: str,
     db: Session = Depends(get_db),
-    principal: Principal = Depends(require_staff(*VIEWERS)),
+    principal: Principal = Depends(require_staff(*OFFICE)),
 ):
     contest = _contest(db, slug)
     return _pdf(_preview_pdf(request, db, contest, principal), "mau-giay-chung-nhan.pdf")
@@ -474,7 +469,6 @@ def _template_save(
             remove_background=remove_background == "yes",
         )
     except InvalidInput as exc:
-        db.rollback()
         return render(
             request,
             "certificates/template.html",
@@ -482,7 +476,6 @@ def _template_save(
             status_code=422,
         )
     except ContestError as exc:
-        db.rollback()
         return render(
             request,
             "certificates/template.html",
@@ -500,7 +493,7 @@ def staff_download(
     slug: str,
     certificate_id: int,
     db: Session = Depends(get_db),
-    principal: Principal = Depends(require_staff(*VIEWERS)),
+    principal: Principal = Depends(require_staff(*OFFICE)),
 ):
     contest = _contest(db, slug)
     certificate = service.get_certificate(db, certificate_id, contest.id)
@@ -513,7 +506,7 @@ def certificate_detail(
     slug: str,
     certificate_id: int,
     db: Session = Depends(get_db),
-    principal: Principal = Depends(require_staff(*VIEWERS)),
+    principal: Principal = Depends(require_staff(*OFFICE)),
 ):
     contest = _contest(db, slug)
     return render(request, "certificates/detail.html", _detail_context(db, contest, certificate_id))
@@ -546,14 +539,13 @@ def revoke(
     certificate_id: int,
     reason: str = Form(""),
     db: Session = Depends(get_db),
-    principal: Principal = Depends(require_staff(*DECIDERS)),
+    principal: Principal = Depends(require_staff(*CHAIR)),
 ):
     contest = _contest(db, slug)
     service.get_certificate(db, certificate_id, contest.id)
     try:
         service.revoke(db, actor_for(request, principal), certificate_id, reason)
     except ContestError as exc:
-        db.rollback()
         return render(
             request,
             "certificates/detail.html",
@@ -574,7 +566,7 @@ def reissue(
     recipient_unit: str = Form(""),
     reason: str = Form(""),
     db: Session = Depends(get_db),
-    principal: Principal = Depends(require_staff(*DECIDERS)),
+    principal: Principal = Depends(require_staff(*CHAIR)),
 ):
     contest = _contest(db, slug)
     service.get_certificate(db, certificate_id, contest.id)
@@ -588,7 +580,6 @@ def reissue(
             reason=reason,
         )
     except ContestError as exc:
-        db.rollback()
         return render(
             request,
             "certificates/detail.html",

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from contest.domain.eligibility import FlagCode
 from contest.domain.errors import ContestError, NotFound
+from contest.domain.permissions import COMMITTEE, OFFICE
 from contest.models import RoundResult
 from contest.services import (
     contests,
@@ -25,8 +26,6 @@ from contest.web.templating import language, render
 
 router = APIRouter(prefix="/committee")
 
-COMMITTEE = ("committee_member", "committee_chair")
-READERS = ("committee_member", "committee_chair", "organiser", "admin")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -43,7 +42,7 @@ def _ctx(db: Session, slug: str, number: int | None = None) -> dict:
 def contests_page(
     request: Request,
     db: Session = Depends(get_db),
-    principal: Principal = Depends(require_staff(*READERS)),
+    principal: Principal = Depends(require_staff(*OFFICE)),
 ):
     found = contests.list_contests(db)
     if len(found) == 1:
@@ -56,7 +55,7 @@ def index(
     request: Request,
     slug: str,
     db: Session = Depends(get_db),
-    principal: Principal = Depends(require_staff(*READERS)),
+    principal: Principal = Depends(require_staff(*OFFICE)),
 ):
     ctx = _ctx(db, slug)
     ctx["closed"] = {r.id: db.get(RoundResult, r.id) for r in ctx["rounds"]}
@@ -95,7 +94,7 @@ def flags(
     code: str = "",
     state: str = "",
     db: Session = Depends(get_db),
-    principal: Principal = Depends(require_staff(*READERS)),
+    principal: Principal = Depends(require_staff(*OFFICE)),
 ):
     return render(request, "committee/flags.html", _flags_ctx(db, slug, number, code, state))
 
@@ -127,7 +126,6 @@ def decide(
             reason,
         )
     except ContestError as exc:
-        db.rollback()
         error = exc
     if error is None and not is_htmx(request):
         return RedirectResponse(
@@ -145,7 +143,7 @@ def ranking(
     slug: str,
     number: int,
     db: Session = Depends(get_db),
-    principal: Principal = Depends(require_staff(*READERS)),
+    principal: Principal = Depends(require_staff(*OFFICE)),
 ):
     ctx = _ctx(db, slug, number)
     data = results.load_round(db, ctx["round"])
@@ -163,7 +161,7 @@ def stats(
     slug: str,
     number: int,
     db: Session = Depends(get_db),
-    principal: Principal = Depends(require_staff(*READERS)),
+    principal: Principal = Depends(require_staff(*OFFICE)),
 ):
     ctx = _ctx(db, slug, number)
     ctx["stats"] = statistics.question_statistics(db, ctx["round"])
@@ -194,7 +192,7 @@ def collectives(
     request: Request,
     slug: str,
     db: Session = Depends(get_db),
-    principal: Principal = Depends(require_staff(*READERS)),
+    principal: Principal = Depends(require_staff(*OFFICE)),
 ):
     ctx = _ctx(db, slug)
     missing = plans.missing_plan(db, ctx["contest"], None)
@@ -260,7 +258,7 @@ def prize_list(
     slug: str,
     list_id: int,
     db: Session = Depends(get_db),
-    principal: Principal = Depends(require_staff(*READERS)),
+    principal: Principal = Depends(require_staff(*OFFICE)),
 ):
     """Every kind of list (a round's, the collectives', a works contest's) on one page."""
     contest, pl = _list_in(db, slug, list_id)
@@ -325,7 +323,7 @@ def export(
     round: int | None = None,  # noqa: A002 — the query parameter is named "round"
     list_id: int | None = None,
     db: Session = Depends(get_db),
-    principal: Principal = Depends(require_staff(*READERS)),
+    principal: Principal = Depends(require_staff(*OFFICE)),
 ) -> Response:
     contest = contests.get_by_slug(db, slug)
     r = results.get_round(db, slug, round) if round is not None else None

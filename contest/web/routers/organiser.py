@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from contest.config import get_settings
 from contest.domain.errors import ContestError, InvalidInput
+from contest.domain.permissions import OFFICE, ORGANISERS
 from contest.models import Contest
 from contest.services import banks, contests, rounds
 from contest.services.sessions import Principal
@@ -24,8 +25,6 @@ from contest.web.templating import render
 
 router = APIRouter(prefix="/organiser")
 
-ORGANISERS = ("admin", "organiser")
-READERS = (*ORGANISERS, "committee_member", "committee_chair")
 MAX_FILES = 20
 UPLOAD_TTL_SECONDS = 3600
 QUOTA_ROWS = 4
@@ -139,7 +138,7 @@ def _banks_page(
 def bank_list(
     request: Request,
     db: Session = Depends(get_db),
-    principal: Principal = Depends(require_staff(*READERS)),
+    principal: Principal = Depends(require_staff(*OFFICE)),
 ):
     return _banks_page(request, db)
 
@@ -215,7 +214,7 @@ def bank_detail(
     page: int = 1,
     imported: int | None = None,
     db: Session = Depends(get_db),
-    principal: Principal = Depends(require_staff(*READERS)),
+    principal: Principal = Depends(require_staff(*OFFICE)),
 ):
     return render(
         request, "organiser/bank.html", {"p": banks.bank_page(db, code, page), "imported": imported}
@@ -227,7 +226,7 @@ def bank_export(
     code: str,
     fmt: str,
     db: Session = Depends(get_db),
-    principal: Principal = Depends(require_staff(*READERS)),
+    principal: Principal = Depends(require_staff(*OFFICE)),
 ) -> Response:
     data = banks.export_bank(db, code, fmt)
     media = (
@@ -303,7 +302,6 @@ def question_edit(
             explanation=explanation,
         )
     except ContestError as exc:
-        db.rollback()
         form = {
             "stem": stem,
             "options": [{"text": t, "correct": c} for t, c in pairs],
@@ -333,7 +331,7 @@ def question_edit(
 def contest_list(
     request: Request,
     db: Session = Depends(get_db),
-    principal: Principal = Depends(require_staff(*READERS)),
+    principal: Principal = Depends(require_staff(*OFFICE)),
 ):
     return render(request, "organiser/contests.html", {"contests": contests.list_contests(db)})
 
@@ -378,7 +376,7 @@ def contest_edit_page(
     request: Request,
     slug: str,
     db: Session = Depends(get_db),
-    principal: Principal = Depends(require_staff(*READERS)),
+    principal: Principal = Depends(require_staff(*OFFICE)),
 ):
     contest = contests.get_by_slug(db, slug)
     return render(
@@ -424,7 +422,6 @@ def contest_save(
         else:
             rounds.update_contest(db, actor_for(request, principal), contest, data)
     except ContestError as exc:
-        db.rollback()
         return render(
             request,
             "organiser/contest_form.html",
@@ -439,7 +436,7 @@ def round_list(
     request: Request,
     slug: str,
     db: Session = Depends(get_db),
-    principal: Principal = Depends(require_staff(*READERS)),
+    principal: Principal = Depends(require_staff(*OFFICE)),
 ):
     contest = contests.get_by_slug(db, slug)
     items = [
@@ -495,7 +492,7 @@ def round_edit_page(
     slug: str,
     number: int,
     db: Session = Depends(get_db),
-    principal: Principal = Depends(require_staff(*READERS)),
+    principal: Principal = Depends(require_staff(*OFFICE)),
 ):
     contest = contests.get_by_slug(db, slug)
     rnd = rounds.get_round(db, contest, number)
@@ -579,6 +576,5 @@ def _round_save(request: Request, slug: str, form, db: Session, principal: Princ
         else:
             rounds.update_round(db, actor_for(request, principal), rnd, data)
     except ContestError as exc:
-        db.rollback()
         return _round_page(request, db, contest, rnd, data, _errors(exc), status=422)
     return RedirectResponse(f"/organiser/contests/{contest.slug}/rounds", status_code=303)

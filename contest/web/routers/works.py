@@ -8,7 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from contest.domain.errors import ContestError, NotFound
+from contest.domain.errors import ContestError, NotFound, PermissionDenied
+from contest.domain.permissions import COMMITTEE, JUDGES, OFFICE, ORGANISERS
 from contest.domain.works import CATEGORY_LABELS, FILE_TYPES
 from contest.models import Contest, Unit, Work
 from contest.services import contests, jury, prize_lists, screening, works, works_exports
@@ -26,8 +27,6 @@ from contest.web.templating import render
 
 router = APIRouter()
 
-COMMITTEE = ("committee_member", "committee_chair")
-READERS = ("committee_member", "committee_chair", "organiser", "admin")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -101,8 +100,9 @@ def create_group(
         works.create_group(
             db, actor, contest, principal.participant, name, members.replace(",", "\n").splitlines()
         )
+    except PermissionDenied:
+        raise
     except ContestError as exc:
-        db.rollback()
         return render(
             request,
             "works/mine.html",
@@ -164,8 +164,9 @@ def new_work(
             principal.participant,
             _input(title, category, description, links, note, group_id),
         )
+    except PermissionDenied:
+        raise
     except ContestError as exc:
-        db.rollback()
         return render(
             request,
             "works/mine.html",
@@ -233,8 +234,9 @@ def _act(
     work = _my_work(db, contest, principal, work_id)
     try:
         fn(contest, work)
+    except PermissionDenied:
+        raise
     except ContestError as exc:
-        db.rollback()
         return _work_page(request, db, contest, principal, works.get_work(db, work_id), exc)
     return RedirectResponse(f"/c/{slug}/works/{work_id}", status_code=303)
 
@@ -383,7 +385,7 @@ def download(
 def jury_home(
     request: Request,
     db: Session = Depends(get_db),
-    principal: Principal = Depends(require_staff("judge")),
+    principal: Principal = Depends(require_staff(*JUDGES)),
 ):
     items = jury.assigned_works(db, principal.staff.id)
     sheets = {w.id: jury.current_sheet(db, w.id, principal.staff.id) for w, _ in items}
@@ -415,7 +417,7 @@ def jury_work(
     request: Request,
     work_id: int,
     db: Session = Depends(get_db),
-    principal: Principal = Depends(require_staff("judge")),
+    principal: Principal = Depends(require_staff(*JUDGES)),
 ):
     return render(request, "works/score.html", _jury_ctx(db, principal, work_id))
 
@@ -425,7 +427,7 @@ async def score(
     request: Request,
     work_id: int,
     db: Session = Depends(get_db),
-    principal: Principal = Depends(require_staff("judge")),
+    principal: Principal = Depends(require_staff(*JUDGES)),
 ):
     form = await request.form()
     return await run_in_threadpool(_score, request, work_id, form, db, principal)
@@ -445,8 +447,9 @@ def _score(request: Request, work_id: int, form, db: Session, principal: Princip
             comment=str(form.get("comment", "")),
             submit=form.get("action") == "submit",
         )
+    except PermissionDenied:
+        raise
     except ContestError as exc:
-        db.rollback()
         return render(
             request, "works/score.html", _jury_ctx(db, principal, work_id, exc), status_code=422
         )
@@ -459,7 +462,7 @@ def conflict(
     work_id: int,
     note: str = Form(""),
     db: Session = Depends(get_db),
-    principal: Principal = Depends(require_staff("judge")),
+    principal: Principal = Depends(require_staff(*JUDGES)),
 ):
     jury.declare_conflict(db, actor_for(request, principal), works.get_work(db, work_id), note)
     return RedirectResponse("/jury", status_code=303)
@@ -493,7 +496,7 @@ def committee_works(
     request: Request,
     slug: str,
     db: Session = Depends(get_db),
-    principal: Principal = Depends(require_staff(*READERS)),
+    principal: Principal = Depends(require_staff(*OFFICE)),
 ):
     return render(request, "works/committee.html", _committee_ctx(db, slug))
 
@@ -502,8 +505,9 @@ def _committee_act(request: Request, db: Session, slug: str, fn) -> Response:
     contest = contests.get_by_slug(db, slug)
     try:
         target = fn(contest)
+    except PermissionDenied:
+        raise
     except ContestError as exc:
-        db.rollback()
         return render(
             request, "works/committee.html", _committee_ctx(db, slug, error=exc), status_code=422
         )
@@ -540,7 +544,7 @@ def assign(
     judge_id: int = Form(0),
     work_ids: list[int] = Form([]),
     db: Session = Depends(get_db),
-    principal: Principal = Depends(require_staff("organiser", "admin", *COMMITTEE)),
+    principal: Principal = Depends(require_staff(*ORGANISERS, *COMMITTEE)),
 ):
     return _committee_act(
         request,
@@ -558,7 +562,7 @@ def declaration(
     unit_ids: list[int] = Form([]),
     statement: str = Form(""),
     db: Session = Depends(get_db),
-    principal: Principal = Depends(require_staff("organiser", "admin")),
+    principal: Principal = Depends(require_staff(*ORGANISERS)),
 ):
     return _committee_act(
         request,
@@ -626,7 +630,7 @@ def export(
     kind: str,
     list_id: int | None = None,
     db: Session = Depends(get_db),
-    principal: Principal = Depends(require_staff(*READERS)),
+    principal: Principal = Depends(require_staff(*OFFICE)),
 ) -> Response:
     contest = contests.get_by_slug(db, slug)
     if kind == "ranking":

@@ -261,3 +261,9 @@ def test_work_files_are_refused_to_organisers_admins_conflicted_judges_and_stran
     assert client.get(f"/jury/works/{w.id}").status_code == 403
     assert f'href="/jury/works/{w.id}"' not in client.get("/jury").text
     assert client.get(f"/works/files/{file_id}").status_code == 403
+    # The service's refusal (a conflict of interest) is a 403 like a missing role, with its reason.
+    refused = client.post(
+        f"/jury/works/{w.id}/score",
+        data={"csrf_token": csrf_from(client.get("/jury").text), "action": "submit"},
+    )
+    assert refused.status_code == 403 and "xung đột lợi ích" in refused.text
