@@ -231,17 +231,16 @@ def make_entrant(
 ) -> Participant:
     """A participant with a fresh, valid CCCD and phone."""
     n = next(_CID_SEQ)
-    return make_participant(
-        db,
-        contest,
+    values: dict[str, object] = dict(
         full_name=name,
         gender="male",
         date_of_birth="02/01/1985",
         citizen_id=f"020085{n:06d}",
         phone=f"09{n:08d}",
         unit_code=unit_code,
-        **overrides,
     )
+    values.update(overrides)
+    return make_participant(db, contest, **values)
 
 
 def make_award(contest: Contest, key: str, name: str = "Nguyễn Thị Hoà Bình", **overrides: object):

@@ -25,6 +25,61 @@ class FlagCode(StrEnum):
     WORK_FILES = "work_files"
     NO_DECLARATION = "no_declaration"
     DUPLICATE_WORK = "duplicate_work"
+    SECOND_ACCOUNT = "second_account"
+    CAUGHT_ELSEWHERE = "caught_elsewhere"
+
+
+# What each flag means, as the committee reads it (the code stays in data and exports).
+FLAG_WORDS: dict[FlagCode, tuple[str, str]] = {
+    FlagCode.PROFILE_INCOMPLETE: ("Thiếu thông tin đăng ký", "Registration details missing"),
+    FlagCode.PROFILE_INVALID: ("Thông tin đăng ký không hợp lệ", "Registration details not valid"),
+    FlagCode.EXCLUDED_STAFF: ("Thuộc danh sách không được dự thi", "On the excluded list"),
+    FlagCode.DUPLICATE_CITIZEN_ID: ("Trùng số CCCD", "Citizen ID used twice"),
+    FlagCode.UNANSWERED_QUESTIONS: ("Chưa trả lời hết câu hỏi", "Questions left unanswered"),
+    FlagCode.OUTSIDE_WINDOW: ("Ngoài thời gian đợt thi", "Outside the round's window"),
+    FlagCode.IMPLAUSIBLY_FAST: ("Làm bài nhanh bất thường", "Implausibly fast"),
+    FlagCode.UNDER_AGE: ("Chưa đủ tuổi", "Under age"),
+    FlagCode.WORK_INCOMPLETE: ("Tác phẩm thiếu thông tin", "Work details missing"),
+    FlagCode.WORK_FILES: ("Tệp tác phẩm có vấn đề", "Problem with the work's files"),
+    FlagCode.NO_DECLARATION: ("Thiếu cam kết tác giả", "No authorship declaration"),
+    FlagCode.DUPLICATE_WORK: ("Tác phẩm trùng lặp", "Duplicate work"),
+    FlagCode.SECOND_ACCOUNT: ("Có thể là tài khoản thứ hai", "Likely a second account"),
+    FlagCode.CAUGHT_ELSEWHERE: (
+        "Bị loại vì gian lận ở bài khác",
+        "Caught cheating in another attempt",
+    ),
+}
+
+WORKS_FLAGS = frozenset(
+    {
+        FlagCode.WORK_INCOMPLETE,
+        FlagCode.WORK_FILES,
+        FlagCode.NO_DECLARATION,
+        FlagCode.DUPLICATE_WORK,
+    }
+)
+QUIZ_ONLY_FLAGS = frozenset(
+    {
+        FlagCode.UNANSWERED_QUESTIONS,
+        FlagCode.OUTSIDE_WINDOW,
+        FlagCode.IMPLAUSIBLY_FAST,
+        FlagCode.CAUGHT_ELSEWHERE,
+    }
+)
+# Flags that say the person cheated, not merely that an entry falls short: under the contest's
+# "caught cheater loses every attempt" rule, one such attempt ruled out rules out the others.
+CHEATING_FLAGS = frozenset({FlagCode.IMPLAUSIBLY_FAST})
+
+
+def flag_codes_for(kind: str) -> tuple[FlagCode, ...]:
+    """The flags that can arise in a contest of this kind (quiz or works), in a stable order."""
+    hidden = QUIZ_ONLY_FLAGS if kind == "works" else WORKS_FLAGS
+    return tuple(c for c in FlagCode if c not in hidden)
+
+
+def flag_words(code: FlagCode | str, lang: str = "vi") -> str:
+    vi, en = FLAG_WORDS[FlagCode(code)]
+    return en if lang == "en" else vi
 
 
 @dataclass(frozen=True)
@@ -49,6 +104,7 @@ class Profile:
     email: str | None = None
     unit_id: str | None = None
     registered_at: datetime | None = None
+    devices: frozenset[str] = frozenset()  # long-lived browser cookies seen at sign-in
 
 
 @dataclass(frozen=True)
@@ -87,6 +143,8 @@ class ScreeningRules:
     closes_at: datetime | None = None
     allow_old_id: bool = False
     known_unit_ids: frozenset[str] | None = None
+    # A participant with one attempt ruled out for cheating loses all of them in the contest.
+    cheating_voids_all: bool = False
 
 
 _FIELD_LABELS = {
@@ -260,6 +318,72 @@ def duplicate_citizen_id_flags(profiles: Iterable[Profile]) -> dict[str, Flag]:
     return flags
 
 
+def _fold(text: str) -> str:
+    """Name comparison that ignores case, spacing and how the diacritics were typed."""
+    return " ".join(unicodedata.normalize("NFC", text).casefold().split())
+
+
+def _who(p: Profile) -> str:
+    cid = (p.citizen_id or "").strip()
+    tail = f" (CCCD ****{cid[-4:]})" if len(cid) >= 4 else ""
+    return f"{p.full_name or p.participant_id}{tail}"
+
+
+def second_account_flags(profiles: Iterable[Profile]) -> dict[str, Flag]:
+    """Accounts that are likely one person under two CCCDs: the same name and date of birth,
+    the same phone, the same email, or the same browser (device cookie).
+
+    Every account of such a group is flagged, not only the later one: which account is the
+    person's real one is for the committee to decide."""
+    profiles = list(profiles)
+    groups: dict[tuple[str, str], list[Profile]] = {}
+    for p in profiles:
+        keys: list[tuple[str, str]] = []
+        if p.full_name and p.full_name.strip() and p.date_of_birth is not None:
+            keys.append(("name_dob", f"{_fold(p.full_name)}|{p.date_of_birth.isoformat()}"))
+        if p.phone and p.phone.strip():
+            keys.append(("phone", re.sub(r"\D", "", p.phone)))
+        if p.email and p.email.strip():
+            keys.append(("email", p.email.strip().casefold()))
+        keys += [("device", d) for d in sorted(p.devices) if d]
+        for key in keys:
+            groups.setdefault(key, []).append(p)
+    reasons: dict[str, dict[str, list[Profile]]] = {}
+    for (kind, _), group in sorted(groups.items(), key=lambda item: item[0]):
+        for p in group:
+            # Two accounts with one CCCD are the duplicate-CCCD flag's business.
+            found = [
+                o for o in group if (o.citizen_id or "").strip() != (p.citizen_id or "").strip()
+            ]
+            if not found:
+                continue
+            others = reasons.setdefault(p.participant_id, {}).setdefault(kind, [])
+            others += [o for o in found if o not in others]
+    words = {
+        "name_dob": ("cùng họ tên và ngày sinh với", "same name and date of birth as"),
+        "phone": ("cùng số điện thoại với", "same phone as"),
+        "email": ("cùng thư điện tử với", "same email as"),
+        "device": ("cùng trình duyệt với", "same browser as"),
+    }
+    flags: dict[str, Flag] = {}
+    for pid, by_kind in reasons.items():
+        vi, en = [], []
+        for kind in ("name_dob", "phone", "email", "device"):
+            if kind in by_kind:
+                names = ", ".join(
+                    _who(o) for o in sorted(by_kind[kind], key=lambda o: o.participant_id)
+                )
+                vi.append(f"{words[kind][0]} {names}")
+                en.append(f"{words[kind][1]} {names}")
+        flags[pid] = _flag(
+            pid,
+            FlagCode.SECOND_ACCOUNT,
+            "Có thể là tài khoản thứ hai: " + "; ".join(vi) + ".",
+            "Likely a second account: " + "; ".join(en) + ".",
+        )
+    return flags
+
+
 def screen_attempt(attempt: AttemptFacts, rules: ScreeningRules) -> tuple[Flag, ...]:
     """Flags on a submitted attempt: unanswered questions, outside the window, too fast."""
     aid = attempt.attempt_id
@@ -376,26 +500,52 @@ def decide(subject_id: str, flags: Iterable[Flag], decisions: Iterable[Decision]
     return Verdict(subject_id=subject_id, eligible=eligible, flags=flags, decisions=ordered)
 
 
+def caught_cheating(verdicts: Mapping[str, Verdict], owners: Mapping[str, str]) -> dict[str, str]:
+    """Participants with an attempt ruled out for cheating: participant id -> that attempt's id.
+
+    An attempt counts as caught while it carries a cheating flag and stays ineligible, whether
+    no one has decided yet or the committee upheld the flag; clearing it frees the others."""
+    caught: dict[str, str] = {}
+    for subject, v in sorted(verdicts.items()):
+        if not v.eligible and any(f.code in CHEATING_FLAGS for f in v.flags):
+            caught.setdefault(owners[subject], subject)
+    return caught
+
+
 def screen_round(
     profiles: Iterable[Profile],
     attempts: Iterable[AttemptFacts],
     rules: ScreeningRules,
     decisions: Sequence[Decision] = (),
+    caught_elsewhere: Mapping[str, str] | None = None,
 ) -> dict[str, Verdict]:
     """A verdict for every attempt, keyed by attempt id.
 
     An attempt carries its participant's flags too, and a decision may name either the
-    attempt or the participant (which then covers all of that person's attempts)."""
+    attempt or the participant (which then covers all of that person's attempts).
+    ``caught_elsewhere`` names participants caught cheating in other rounds of the contest
+    (participant id -> attempt id); with ``rules.cheating_voids_all`` their attempts here are
+    flagged as well, like those of a participant caught in this round."""
     profiles = list(profiles)
+    attempts = list(attempts)
     by_id: dict[str, Profile] = {p.participant_id: p for p in profiles}
     duplicates = duplicate_citizen_id_flags(profiles)
+    seconds = second_account_flags(profiles)
     profile_flags: dict[str, tuple[Flag, ...]] = {}
     for p in profiles:
-        extra = (duplicates[p.participant_id],) if p.participant_id in duplicates else ()
+        extra = tuple(
+            found[p.participant_id] for found in (duplicates, seconds) if p.participant_id in found
+        )
         profile_flags[p.participant_id] = screen_profile(p, rules) + extra
     by_subject: dict[str, list[tuple[int, Decision]]] = {}
     for position, d in enumerate(decisions):
         by_subject.setdefault(d.subject_id, []).append((position, d))
+
+    def relevant(a: AttemptFacts) -> list[Decision]:
+        # Merged in recorded order so equal decision times still follow the audit order.
+        pairs = sorted(by_subject.get(a.participant_id, []) + by_subject.get(a.attempt_id, []))
+        return [d for _, d in pairs]
+
     verdicts: dict[str, Verdict] = {}
     for a in attempts:
         if a.participant_id not in by_id:
@@ -405,9 +555,29 @@ def screen_round(
                 field="participant_id",
             )
         flags = profile_flags[a.participant_id] + screen_attempt(a, rules)
-        # Merged in recorded order so equal decision times still follow the audit order.
-        relevant = sorted(by_subject.get(a.participant_id, []) + by_subject.get(a.attempt_id, []))
-        verdicts[a.attempt_id] = decide(a.attempt_id, flags, [d for _, d in relevant])
+        verdicts[a.attempt_id] = decide(a.attempt_id, flags, relevant(a))
+    if not rules.cheating_voids_all:
+        return verdicts
+    caught = dict(caught_elsewhere or {})
+    owners = {a.attempt_id: a.participant_id for a in attempts}
+    for pid, subject in caught_cheating(verdicts, owners).items():
+        caught.setdefault(pid, subject)
+    for a in attempts:
+        where = caught.get(a.participant_id)
+        if where is None or where == a.attempt_id:
+            continue
+        v = verdicts[a.attempt_id]
+        if any(f.code in CHEATING_FLAGS for f in v.flags) and not v.eligible:
+            continue  # caught in this attempt itself
+        flag = _flag(
+            a.attempt_id,
+            FlagCode.CAUGHT_ELSEWHERE,
+            "Thí sinh bị loại vì gian lận ở một bài thi khác; theo thể lệ, mọi bài thi của "
+            "thí sinh đều bị loại.",
+            "The participant was ruled out for cheating in another attempt; under the rules "
+            "every attempt of theirs is ruled out.",
+        )
+        verdicts[a.attempt_id] = decide(a.attempt_id, (*v.flags, flag), relevant(a))
     return verdicts
 
 

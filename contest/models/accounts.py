@@ -85,6 +85,9 @@ class WebSession(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     ip: Mapped[str] = mapped_column(String(64), default="")
     user_agent: Mapped[str] = mapped_column(String(300), default="")
+    # The browser's long-lived device cookie (random, not a fingerprint): two accounts signed in
+    # from one browser are a second-account signal for screening.
+    device: Mapped[str] = mapped_column(String(40), default="", server_default="", index=True)
 
 
 class LoginFailure(Base):

@@ -44,6 +44,15 @@ class Contest(Base):
     )
     require_all_answered: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # draft: only staff see it (a preview); published: the public does. New contests are drafts.
+    status: Mapped[str] = mapped_column(String(16), default="draft", server_default="published")
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The rules' answer to "does a participant caught cheating in one attempt lose the others?"
+    cheating_voids_all: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == "draft"
 
     rounds: Mapped[list[Round]] = relationship(
         back_populates="contest", order_by="Round.number", cascade="all, delete-orphan"
@@ -65,6 +74,9 @@ class Unit(Base):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), nullable=True, index=True)
     headcount: Mapped[int | None] = mapped_column(Integer, nullable=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # Participants register in leaves; an inner unit (an agency with no sub-units listed for
+    # some of its staff) only when marked selectable.
+    selectable: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
 
 
 class Round(Base):

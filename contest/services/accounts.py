@@ -121,7 +121,13 @@ def unit_choices(db: Session, contest_id: int) -> list[Unit]:
 
 
 def register_participant(
-    db: Session, contest: Contest, data: RegistrationInput, *, ip: str, user_agent: str
+    db: Session,
+    contest: Contest,
+    data: RegistrationInput,
+    *,
+    ip: str,
+    user_agent: str,
+    device: str = "",
 ) -> tuple[Participant, str]:
     """Validate, store the participant with their consent, and sign them in."""
     ratelimit.hit_address(ip, "register")
@@ -205,13 +211,22 @@ def register_participant(
         participant.id,
         {"contest": contest.slug, "unit": unit.code, "consent_version": CONSENT_VERSION},
     )
-    token = sessions.open_session(db, participant_id=participant.id, ip=ip, user_agent=user_agent)
+    token = sessions.open_session(
+        db, participant_id=participant.id, ip=ip, user_agent=user_agent, device=device
+    )
     db.commit()
     return participant, token
 
 
 def participant_sign_in(
-    db: Session, contest: Contest, *, login: str, password: str, ip: str, user_agent: str
+    db: Session,
+    contest: Contest,
+    *,
+    login: str,
+    password: str,
+    ip: str,
+    user_agent: str,
+    device: str = "",
 ) -> tuple[Participant, str]:
     """Sign in with the CCCD or the phone number."""
     login = (login or "").strip()
@@ -240,7 +255,9 @@ def participant_sign_in(
             "The citizen ID/phone number or password is not correct.",
         )
     ratelimit.clear_failures(db, key)
-    token = sessions.open_session(db, participant_id=participant.id, ip=ip, user_agent=user_agent)
+    token = sessions.open_session(
+        db, participant_id=participant.id, ip=ip, user_agent=user_agent, device=device
+    )
     audit.queue(
         db,
         Actor("participant", participant.id, "", ip),

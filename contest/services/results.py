@@ -17,8 +17,11 @@ from contest.domain.eligibility import (
     Profile,
     ScreeningRules,
     Verdict,
+    caught_cheating,
+    screen_attempt,
     screen_round,
 )
+from contest.domain.eligibility import decide as decide_verdict
 from contest.domain.errors import ContestError, NotFound
 from contest.domain.ranking import DEFAULT_ORDER, Entry, TieBreak, rank_entries
 from contest.domain.scoring import (
@@ -37,6 +40,7 @@ from contest.models import (
     Round,
     RoundResult,
     Unit,
+    WebSession,
 )
 from contest.services import audit, prize_lists, prize_plans
 from contest.services.attempt_scoring import (
@@ -124,11 +128,94 @@ def screening_rules(db: Session, contest: Contest, round_: Round) -> ScreeningRu
         known_unit_ids=unit_ids,
         min_seconds_per_question=contest.min_seconds_per_question,
         require_all_answered=contest.require_all_answered,
+        cheating_voids_all=bool(contest.cheating_voids_all),
     )
 
 
 def subject_key(kind: str, subject_id: int) -> str:
     return f"{'p' if kind == 'participant' else 'a'}:{subject_id}"
+
+
+def _domain_decision(d: EligibilityDecision) -> Decision:
+    return Decision(
+        subject_key(d.subject_kind, d.subject_id),
+        d.eligible,
+        d.reason,
+        d.reason,
+        d.decided_by,
+        d.decided_at,
+    )
+
+
+def _facts(a: Attempt) -> AttemptFacts:
+    return AttemptFacts(
+        f"a:{a.id}",
+        f"p:{a.participant_id}",
+        a.question_count,
+        a.answered or 0,
+        a.started_at,
+        finished_at(a),
+    )
+
+
+def devices_of(db: Session, contest_id: int) -> dict[int, frozenset[str]]:
+    """The device cookies each participant of the contest has signed in with."""
+    found: dict[int, set[str]] = {}
+    for pid, device in db.execute(
+        select(WebSession.participant_id, WebSession.device)
+        .join(Participant, Participant.id == WebSession.participant_id)
+        .where(Participant.contest_id == contest_id, WebSession.device != "")
+        .distinct()
+    ):
+        found.setdefault(pid, set()).add(device)
+    return {pid: frozenset(d) for pid, d in found.items()}
+
+
+def caught_in_other_rounds(
+    db: Session,
+    contest: Contest,
+    round_: Round,
+    rules: ScreeningRules,
+    decisions: Sequence[EligibilityDecision],
+) -> dict[str, str]:
+    """Participants caught cheating in another round of the contest (participant key ->
+    attempt key). Only attempts fast enough to be flagged are read, so this stays cheap."""
+    if rules.min_seconds_per_question is None:
+        return {}
+    limit_ms = rules.min_seconds_per_question * 1000
+    suspects = list(
+        db.execute(
+            select(Attempt)
+            .join(Round, Round.id == Attempt.round_id)
+            .where(
+                Round.contest_id == contest.id,
+                Attempt.round_id != round_.id,
+                Attempt.finalised_at.is_not(None),
+                Attempt.duration_ms < Attempt.question_count * limit_ms,
+            )
+        ).scalars()
+    )
+    if not suspects:
+        return {}
+    by_subject: dict[str, list[Decision]] = {}
+    for d in decisions:
+        by_subject.setdefault(subject_key(d.subject_kind, d.subject_id), []).append(
+            _domain_decision(d)
+        )
+    speed_only = ScreeningRules(
+        min_seconds_per_question=rules.min_seconds_per_question, require_all_answered=False
+    )
+    verdicts = {}
+    owners = {}
+    for a in suspects:
+        f = _facts(a)
+        owners[f.attempt_id] = f.participant_id
+        ruling = sorted(
+            by_subject.get(f.participant_id, []) + by_subject.get(f.attempt_id, []),
+            key=lambda d: d.decided_at,
+        )
+        verdicts[f.attempt_id] = decide_verdict(f.attempt_id, screen_attempt(f, speed_only), ruling)
+    return caught_cheating(verdicts, owners)
 
 
 @dataclass
@@ -161,35 +248,31 @@ def load_round(db: Session, round_: Round, *, order: Sequence[TieBreak] | None =
             .order_by(Attempt.id)
         ).scalars()
     )
-    pids = {a.participant_id for a in attempts}
-    participants = (
-        {p.id: p for p in db.execute(select(Participant).where(Participant.id.in_(pids))).scalars()}
-        if pids
-        else {}
-    )
+    # Every registered person of the contest, not only this round's: a second account may have
+    # taken a different round, and one CCCD registered twice is found whichever round each took.
+    participants = {
+        p.id: p
+        for p in db.execute(
+            select(Participant).where(Participant.contest_id == contest.id)
+        ).scalars()
+    }
     units = {
         u.id: u for u in db.execute(select(Unit).where(Unit.contest_id == contest.id)).scalars()
     }
-    decisions = [
-        d
-        for d in db.execute(
+    all_decisions = list(
+        db.execute(
             select(EligibilityDecision)
             .where(EligibilityDecision.contest_id == contest.id)
             .order_by(EligibilityDecision.decided_at, EligibilityDecision.id)
         ).scalars()
+    )
+    decisions = [
+        d
+        for d in all_decisions
         if d.round_id in (None, round_.id) or d.subject_kind == "participant"
     ]
-    domain_decisions = [
-        Decision(
-            subject_key(d.subject_kind, d.subject_id),
-            d.eligible,
-            d.reason,
-            d.reason,
-            d.decided_by,
-            d.decided_at,
-        )
-        for d in decisions
-    ]
+    domain_decisions = [_domain_decision(d) for d in decisions]
+    devices = devices_of(db, contest.id)
     profiles = [
         Profile(
             participant_id=f"p:{p.id}",
@@ -201,21 +284,18 @@ def load_round(db: Session, round_: Round, *, order: Sequence[TieBreak] | None =
             email=p.email,
             unit_id=str(p.unit_id) if p.unit_id else None,
             registered_at=p.registered_at,
+            devices=devices.get(p.id, frozenset()),
         )
         for p in participants.values()
     ]
-    facts = [
-        AttemptFacts(
-            f"a:{a.id}",
-            f"p:{a.participant_id}",
-            a.question_count,
-            a.answered or 0,
-            a.started_at,
-            finished_at(a),
-        )
-        for a in attempts
-    ]
-    by_key = screen_round(profiles, facts, screening_rules(db, contest, round_), domain_decisions)
+    facts = [_facts(a) for a in attempts]
+    rules = screening_rules(db, contest, round_)
+    caught = (
+        caught_in_other_rounds(db, contest, round_, rules, all_decisions)
+        if rules.cheating_voids_all
+        else {}
+    )
+    by_key = screen_round(profiles, facts, rules, domain_decisions, caught)
     verdicts = {a.id: by_key[f"a:{a.id}"] for a in attempts}
 
     policy = CountingPolicy(round_.counting or "best")

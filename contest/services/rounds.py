@@ -106,6 +106,7 @@ class ContestInput:
     min_age: str = "0"
     age_cutoff: str = ""
     registration_open: bool = True
+    cheating_voids_all: bool = False
 
     @classmethod
     def of(cls, contest: Contest) -> ContestInput:
@@ -120,6 +121,7 @@ class ContestInput:
             str(contest.min_age),
             contest.age_cutoff.strftime("%d/%m/%Y") if contest.age_cutoff else "",
             contest.registration_open,
+            bool(contest.cheating_voids_all),
         )
 
 
@@ -158,6 +160,7 @@ def _check_contest(data: ContestInput) -> dict:
                 )
             )
     values["registration_open"] = bool(data.registration_open)
+    values["cheating_voids_all"] = bool(data.cheating_voids_all)
     if problems:
         raise InvalidInput(problems)
     return values

@@ -32,6 +32,7 @@ def open_session(
     participant_id: int | None = None,
     ip: str = "",
     user_agent: str = "",
+    device: str = "",
 ) -> str:
     """Add a session row to the caller's transaction and return the raw cookie token."""
     raw = secrets.token_urlsafe(32)
@@ -46,6 +47,7 @@ def open_session(
             expires_at=now + timedelta(days=get_settings().session_days),
             ip=ip[:64],
             user_agent=user_agent[:300],
+            device=device[:40],
         )
     )
     return raw

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import secrets
+
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
@@ -20,6 +23,19 @@ from contest.web.templating import render, set_cookie
 router = APIRouter()
 
 
+DEVICE_COOKIE = "contest_device"
+_DEVICE = re.compile(r"[A-Za-z0-9_\-]{16,40}")
+
+
+def device_of(request: Request) -> str:
+    """The browser's device cookie, or a new one. Random and kept two years; screening uses it
+    to see two accounts signed in from one browser (a likely second account)."""
+    if not hasattr(request.state, "device"):
+        raw = request.cookies.get(DEVICE_COOKIE, "")
+        request.state.device = raw if _DEVICE.fullmatch(raw) else secrets.token_urlsafe(18)
+    return request.state.device
+
+
 def _signed_in(target: str, token: str, request: Request) -> Response:
     # HTMX follows a 303 inside its XHR and would swap the next page into the form, so it
     # gets HX-Redirect instead and navigates itself.
@@ -28,6 +44,7 @@ def _signed_in(target: str, token: str, request: Request) -> Response:
     else:
         response = RedirectResponse(target, status_code=303)
     set_cookie(response, csrf.SESSION_COOKIE, token, max_age=None)
+    set_cookie(response, DEVICE_COOKIE, device_of(request), max_age=2 * 365 * 24 * 3600)
     response.delete_cookie(csrf.ANON_COOKIE, path="/")
     return response
 
@@ -130,6 +147,7 @@ def register(
             data,
             ip=client_ip(request),
             user_agent=request.headers.get("user-agent", ""),
+            device=device_of(request),
         )
     except ContestError as exc:
         errors = exc.by_field() if isinstance(exc, InvalidInput) else {"": exc}
@@ -175,6 +193,7 @@ def participant_login(
             password=password,
             ip=client_ip(request),
             user_agent=request.headers.get("user-agent", ""),
+            device=device_of(request),
         )
     except ContestError as exc:
         status = 429 if isinstance(exc, RateLimited) else 400

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from contest.domain.eligibility import FlagCode
+from contest.domain.eligibility import flag_codes_for, flag_words
 from contest.domain.errors import ContestError, NotFound
 from contest.domain.permissions import COMMITTEE, OFFICE
 from contest.models import RoundResult
@@ -21,6 +23,7 @@ from contest.services import (
     statistics,
 )
 from contest.services.sessions import Principal
+from contest.services.units import unit_tree
 from contest.web.deps import Forbidden, actor_for, get_db, is_htmx, require_staff
 from contest.web.templating import language, render
 
@@ -75,13 +78,34 @@ def close(
     return RedirectResponse(f"/committee/{slug}/rounds/{number}/flags", status_code=303)
 
 
-def _flags_ctx(db: Session, slug: str, number: int, code: str | None, state: str | None) -> dict:
+def _flags_ctx(
+    request: Request,
+    db: Session,
+    slug: str,
+    number: int,
+    code: str | None,
+    state: str | None,
+    q: str = "",
+    unit: int | None = None,
+) -> dict:
     ctx = _ctx(db, slug, number)
+    page = screening.people(
+        db, ctx["round"], query=q, unit_id=unit, code=code or None, state=state or None
+    )
+    decisions = [d for row in page.rows for _, v in row.attempts for d in v.decisions]
+    lang = language(request)
     ctx.update(
-        rows=screening.flag_rows(db, ctx["round"], code=code or None, state=state or None),
-        codes=[c.value for c in FlagCode],
+        page=page,
+        rows=page.rows,
+        codes=[(c.value, flag_words(c, lang)) for c in flag_codes_for(ctx["contest"].kind)],
         code=code or "",
         state=state or "",
+        q=q,
+        unit=unit,
+        units=unit_tree(db, ctx["contest"].id),
+        deciders=screening.decider_names(db, decisions),
+        approved=screening.approved_list_of(db, ctx["round"]),
+        flag_words=lambda c: flag_words(c, lang),
     )
     return ctx
 
@@ -93,10 +117,17 @@ def flags(
     number: int,
     code: str = "",
     state: str = "",
+    q: str = "",
+    unit: str = "",
+    done: int = 0,
     db: Session = Depends(get_db),
     principal: Principal = Depends(require_staff(*OFFICE)),
 ):
-    return render(request, "committee/flags.html", _flags_ctx(db, slug, number, code, state))
+    ctx = _flags_ctx(
+        request, db, slug, number, code, state, q, int(unit) if unit.isdigit() else None
+    )
+    ctx["done"] = done
+    return render(request, "committee/flags.html", ctx)
 
 
 @router.post("/{slug}/rounds/{number}/decisions")
@@ -104,35 +135,48 @@ def decide(
     request: Request,
     slug: str,
     number: int,
+    participant_ids: list[int] = Form([]),
+    attempt_ids: list[int] = Form([]),
     subject_ids: list[int] = Form([]),
     subject_kind: str = Form("attempt"),
     eligible: str = Form(""),
     reason: str = Form(""),
     code: str = Form(""),
     state: str = Form(""),
+    q: str = Form(""),
+    unit: str = Form(""),
     db: Session = Depends(get_db),
     principal: Principal = Depends(require_staff(*COMMITTEE)),
 ):
     round_ = results.get_round(db, slug, number)
+    # subject_ids + subject_kind: the form of earlier versions, still accepted from scripts.
+    people_ids = list(participant_ids) + (subject_ids if subject_kind == "participant" else [])
+    entry_ids = list(attempt_ids) + (subject_ids if subject_kind != "participant" else [])
     error = None
+    recorded = []
     try:
-        screening.decide(
+        recorded = screening.decide_many(
             db,
             actor_for(request, principal),
             round_,
-            subject_kind,
-            subject_ids,
+            people_ids,
+            entry_ids,
             eligible == "yes",
             reason,
         )
     except ContestError as exc:
         error = exc
+    query = urlencode({"code": code, "state": state, "q": q, "unit": unit})
     if error is None and not is_htmx(request):
         return RedirectResponse(
-            f"/committee/{slug}/rounds/{number}/flags?code={code}&state={state}", status_code=303
+            f"/committee/{slug}/rounds/{number}/flags?{query}&done={len(recorded)}",
+            status_code=303,
         )
-    ctx = _flags_ctx(db, slug, number, code, state)
+    ctx = _flags_ctx(
+        request, db, slug, number, code, state, q, int(unit) if unit.isdigit() else None
+    )
     ctx["error"] = error
+    ctx["done"] = len(recorded)
     name = "committee/_flag_rows.html" if is_htmx(request) else "committee/flags.html"
     return render(request, name, ctx, status_code=422 if error else 200)
 

@@ -347,6 +347,7 @@ def _contest_input(
     min_age: str,
     age_cutoff: str,
     registration_open: str,
+    cheating_voids_all: str = "",
 ) -> rounds.ContestInput:
     return rounds.ContestInput(
         slug,
@@ -359,6 +360,7 @@ def _contest_input(
         min_age,
         age_cutoff,
         registration_open == "yes",
+        cheating_voids_all == "yes",
     )
 
 
@@ -400,6 +402,7 @@ def contest_save(
     min_age: str = Form("0"),
     age_cutoff: str = Form(""),
     registration_open: str = Form(""),
+    cheating_voids_all: str = Form(""),
     db: Session = Depends(get_db),
     principal: Principal = Depends(require_staff(*ORGANISERS)),
 ):
@@ -414,6 +417,7 @@ def contest_save(
         min_age,
         age_cutoff,
         registration_open,
+        cheating_voids_all,
     )
     contest: Contest | None = contests.get_by_slug(db, current) if current else None
     try:

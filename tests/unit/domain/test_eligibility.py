@@ -2,6 +2,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from contest.domain import eligibility
 from contest.domain.eligibility import (
     AttemptFacts,
     Decision,
@@ -205,7 +206,7 @@ def test_a_decision_needs_a_reason_and_a_decider(reason_vi, reason_en, by):
 def test_screening_a_round_combines_profile_and_attempt_flags():
     profiles = [
         profile("p1"),
-        profile("p2", citizen_id="020090012346", phone=None),
+        profile("p2", full_name="Trần Văn Bình", citizen_id="020090012346", phone=None),
         profile("p3", citizen_id="020090012345", registered_at=T0 + timedelta(days=1)),
     ]
     attempts = [
@@ -238,3 +239,167 @@ def test_verdicts_for_works_use_decisions_alone():
     ruling = decision(False, 1, subject="w2", reason="Sai thể thức")
     verdicts = verdicts_for({"w1": (), "w2": ()}, [ruling])
     assert verdicts["w1"].eligible and not verdicts["w2"].eligible
+
+
+# --- a person, not only an attempt ---------------------------------------------------------
+
+OTHER = dict(full_name="Trần Thị Bình", gender="female", citizen_id="020190054321")
+
+
+@pytest.mark.parametrize(
+    ("name", "second", "flagged", "words"),
+    [
+        ("strangers", profile("p2", phone="0987654321", **OTHER), set(), None),
+        (
+            "same name and date of birth under another CCCD",
+            profile("p2", citizen_id="020090099999", phone="0987654321"),
+            {"p1", "p2"},
+            "cùng họ tên và ngày sinh",
+        ),
+        (
+            "same phone under another name",
+            profile("p2", **OTHER),
+            {"p1", "p2"},
+            "cùng số điện thoại",
+        ),
+        (
+            "same email written differently",
+            profile("p2", phone="0987654321", email=" AN@Example.vn", **OTHER),
+            {"p1", "p2"},
+            "cùng thư điện tử",
+        ),
+        (
+            "same browser",
+            profile("p2", phone="0987654321", devices=frozenset({"dev-1"}), **OTHER),
+            {"p1", "p2"},
+            "cùng trình duyệt",
+        ),
+        (
+            "same CCCD is the duplicate flag's business, not this one",
+            profile("p2"),
+            set(),
+            None,
+        ),
+    ],
+)
+def test_likely_second_accounts(name, second, flagged, words):
+    first = profile("p1", email="an@example.vn", devices=frozenset({"dev-1"}))
+    found = eligibility.second_account_flags([first, second])
+    assert set(found) == flagged, name
+    for flag in found.values():
+        assert flag.code is FlagCode.SECOND_ACCOUNT
+        assert words in flag.message_vi
+        # The other account is named, never only by an internal id.
+        assert "CCCD ****" in flag.message_vi and "CCCD ****" in flag.message_en
+
+
+def test_a_second_account_names_the_other_person():
+    found = eligibility.second_account_flags(
+        [profile("p1"), profile("p2", citizen_id="020090099999", phone="0987654321")]
+    )
+    assert "Nguyễn Văn An (CCCD ****9999)" in found["p1"].message_vi
+    assert "Nguyễn Văn An (CCCD ****2345)" in found["p2"].message_en
+
+
+VOIDING = ScreeningRules(opens_at=T0, closes_at=T0 + timedelta(days=7), cheating_voids_all=True)
+
+
+@pytest.mark.parametrize(
+    ("name", "rules", "decisions", "caught_elsewhere", "expected"),
+    [
+        (
+            "by default a fast attempt leaves the clean one standing",
+            ScreeningRules(opens_at=T0, closes_at=T0 + timedelta(days=7)),
+            [],
+            None,
+            {"a1": True, "a2": False},
+        ),
+        (
+            "when the rules say so, an undecided fast attempt rules out the clean one",
+            VOIDING,
+            [],
+            None,
+            {"a1": False, "a2": False},
+        ),
+        (
+            "the committee upholding the speed flag keeps both out",
+            VOIDING,
+            [decision(False, 5, subject="a2")],
+            None,
+            {"a1": False, "a2": False},
+        ),
+        (
+            "clearing the fast attempt frees the clean one",
+            VOIDING,
+            [decision(True, 5, subject="a2")],
+            None,
+            {"a1": True, "a2": True},
+        ),
+        (
+            "a decision on the clean attempt itself overrides the rule",
+            VOIDING,
+            [decision(True, 5, subject="a1")],
+            None,
+            {"a1": True, "a2": False},
+        ),
+        (
+            "caught in another round rules out this round's attempts",
+            VOIDING,
+            [],
+            {"p1": "x9"},
+            {"a1": False, "a2": False},
+        ),
+        (
+            "caught in another round does not matter without the rule",
+            ScreeningRules(opens_at=T0, closes_at=T0 + timedelta(days=7)),
+            [],
+            {"p1": "x9"},
+            {"a1": True, "a2": False},
+        ),
+    ],
+)
+def test_a_caught_cheater_and_their_other_attempts(
+    name, rules, decisions, caught_elsewhere, expected
+):
+    verdicts = screen_round(
+        [profile("p1"), profile("p2", phone="0987654321", **OTHER)],
+        [attempt("a1", "p1"), attempt("a2", "p1", seconds=3), attempt("b1", "p2")],
+        rules,
+        decisions,
+        caught_elsewhere,
+    )
+    assert {k: verdicts[k].eligible for k in expected} == expected, name
+    assert verdicts["b1"].eligible, "another person is never touched"
+    if not expected["a1"] and not decisions:
+        assert FlagCode.CAUGHT_ELSEWHERE in codes(verdicts["a1"].flags)
+
+
+def test_caught_cheating_names_the_attempt_that_was_caught():
+    verdicts = {
+        "a1": decide("a1", screen_attempt(attempt("a1", seconds=3), RULES), []),
+        "a2": decide("a2", screen_attempt(attempt("a2", answered=3), RULES), []),
+        "b1": decide("b1", screen_attempt(attempt("b1", "p2"), RULES), []),
+    }
+    owners = {"a1": "p1", "a2": "p3", "b1": "p2"}
+    # An unanswered attempt is short of the rules, not cheating.
+    assert eligibility.caught_cheating(verdicts, owners) == {"p1": "a1"}
+
+
+@pytest.mark.parametrize(
+    ("kind", "shown", "hidden"),
+    [
+        ("quiz", FlagCode.IMPLAUSIBLY_FAST, FlagCode.DUPLICATE_WORK),
+        ("works", FlagCode.DUPLICATE_WORK, FlagCode.IMPLAUSIBLY_FAST),
+    ],
+)
+def test_flags_offered_follow_the_contest_kind(kind, shown, hidden):
+    codes_ = eligibility.flag_codes_for(kind)
+    assert shown in codes_ and hidden not in codes_
+    assert FlagCode.EXCLUDED_STAFF in codes_
+
+
+def test_every_flag_has_words_in_both_languages():
+    for code in FlagCode:
+        vi, en = eligibility.FLAG_WORDS[code]
+        assert vi and en and vi != en and "_" not in vi + en
+    assert eligibility.flag_words("implausibly_fast", "en") == "Implausibly fast"
