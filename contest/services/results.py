@@ -240,7 +240,7 @@ def load_round(db: Session, round_: Round, *, order: Sequence[TieBreak] | None =
     """Final attempts with their verdicts, each participant's counting attempt and the entries
     to rank. A participant's eligible attempts compete first: one flagged attempt does not
     void another clean one."""
-    contest = db.get(Contest, round_.contest_id)
+    contest = db.get_one(Contest, round_.contest_id)
     attempts = list(
         db.execute(
             select(Attempt)

@@ -25,7 +25,8 @@ from contest.models import (
 )
 from contest.services import audit
 from contest.services.context import Actor
-from contest.services.results import FINAL_LIST_STATES, RoundData, load_round
+from contest.services.prize_lists import latest_final
+from contest.services.results import RoundData, load_round
 
 SUBJECT_KINDS = ("participant", "attempt")
 
@@ -232,15 +233,7 @@ def decider_names(
 def approved_list_of(db: Session, round_: Round) -> PrizeList | None:
     """The round's approved (or published) prize list: a decision taken now changes nothing on
     it; it takes a correction version of the list."""
-    return (
-        db.execute(
-            select(PrizeList)
-            .where(PrizeList.round_id == round_.id, PrizeList.status.in_(FINAL_LIST_STATES))
-            .order_by(PrizeList.version.desc())
-        )
-        .scalars()
-        .first()
-    )
+    return latest_final(db, round_.contest_id, round_.id, "individual")
 
 
 @transactional
