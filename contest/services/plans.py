@@ -26,6 +26,7 @@ from contest.domain.plans import (
 from contest.domain.prizes import Allocation, PrizePlan, allocate_prizes
 from contest.importers.excluded import ExcludedIssue, parse_excluded
 from contest.models import Contest, ExcludedPerson, PrizeList, PrizePlanRecord, Round, Unit
+from contest.repositories import excluded
 from contest.services import audit, prize_lists, prize_plans, prizes
 from contest.services.context import Actor
 from contest.services.results import load_round
@@ -64,12 +65,8 @@ def excluded_people(db: Session, contest_id: int) -> list[ExcludedPerson]:
 
 
 def excluded_citizen_ids(db: Session, contest_id: int) -> frozenset[str]:
-    """The CCCDs screening flags as excluded staff."""
-    return frozenset(
-        db.execute(
-            select(ExcludedPerson.citizen_id).where(ExcludedPerson.contest_id == contest_id)
-        ).scalars()
-    )
+    """The CCCDs screening flags as excluded staff (results reads them for every round)."""
+    return excluded.excluded_citizen_ids(db, contest_id)
 
 
 def missing_plan(db: Session, contest: Contest, round_number: int | None) -> tuple[str, str] | None:

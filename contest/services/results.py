@@ -42,6 +42,7 @@ from contest.models import (
     Unit,
     WebSession,
 )
+from contest.repositories import excluded
 from contest.services import audit, prize_lists, prize_plans
 from contest.services.attempt_scoring import (
     answers_of,
@@ -126,6 +127,7 @@ def screening_rules(db: Session, contest: Contest, round_: Round) -> ScreeningRu
         opens_at=round_.opens_at,
         closes_at=round_.closes_at + timedelta(seconds=round_.grace_seconds or 0),
         known_unit_ids=unit_ids,
+        excluded_citizen_ids=excluded.excluded_citizen_ids(db, contest.id),
         min_seconds_per_question=contest.min_seconds_per_question,
         require_all_answered=contest.require_all_answered,
         cheating_voids_all=bool(contest.cheating_voids_all),

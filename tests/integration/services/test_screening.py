@@ -10,7 +10,7 @@ from sqlalchemy import select
 from contest import clock
 from contest.domain.errors import NotFound
 from contest.models import AuditEntry, EligibilityDecision, Round, WebSession
-from contest.services import prizes, results, screening
+from contest.services import plans, prize_plans, prizes, results, screening
 from contest.services.context import Actor
 
 PLAN = {
@@ -65,7 +65,7 @@ def field(db):
     make_final_attempt(db, round_, third, versions, 8, seconds=200)
     member = make_staff(db, "gk-sl", ["committee_member"])
     actor = Actor("staff", member.id, member.username)
-    prizes.save_plan(db, actor, contest, PLAN)
+    prize_plans.save_plan(db, actor, contest, PLAN)
     return contest, round_, versions, cheat, clean, fast, actor
 
 
@@ -184,3 +184,14 @@ def test_a_bulk_decision_with_one_unknown_subject_records_nothing(db, field):
         screening.decide_many(db, actor, round_, [cheat.id], [fast.id, 999_999], False, "Lý do")
     db.rollback()
     assert len(db.execute(select(EligibilityDecision)).scalars().all()) == len(before)
+
+
+def test_the_excluded_list_flags_a_person_by_cccd(db, field):
+    contest, round_, _, cheat, clean, fast, actor = field
+    honest = screening.people(db, round_, query="Trần Thị Bình").rows[0].participant
+    listed = f"CCCD,Họ và tên,Ghi chú\n{honest.citizen_id},Trần Thị Bình,Tổ Thư ký\n".encode()
+    assert plans.import_excluded(db, actor, contest, listed, "loai-tru.csv").ok
+    row = screening.people(db, round_, code="excluded_staff").rows
+    assert [r.participant.id for r in row] == [honest.id]
+    assert row[0].person_flags[0].code.value == "excluded_staff"
+    assert not any(v.eligible for _, v in row[0].attempts)

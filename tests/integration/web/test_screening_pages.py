@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from contest import clock
 from contest.models import Participant, WebSession
-from contest.services import prizes, results
+from contest.services import prize_lists, prize_plans, prizes, results
 from contest.services.context import Actor
 
 PLAN = {
@@ -80,12 +80,12 @@ def test_a_decision_after_approval_says_it_needs_a_correction_version(client, db
     make_final_attempt(db, round_, winner, versions, 10, seconds=300)
     member = make_staff(db, "gk-spd", ["committee_member"])
     chair = make_staff(db, "tb-spd", ["committee_chair", "committee_member"])
-    prizes.save_plan(db, Actor("staff", member.id, member.username), contest, PLAN)
+    prize_plans.save_plan(db, Actor("staff", member.id, member.username), contest, PLAN)
     clock.freeze(round_.closes_at + timedelta(minutes=1))
     results.close_round(db, Actor("staff", member.id, member.username), round_)
     pl = prizes.allocate(db, Actor("staff", member.id, member.username), round_).prize_list
-    prizes.propose(db, Actor("staff", member.id, member.username), pl)
-    prizes.approve(db, Actor("staff", chair.id, chair.username), pl)
+    prize_lists.propose(db, Actor("staff", member.id, member.username), pl)
+    prize_lists.approve(db, Actor("staff", chair.id, chair.username), pl)
 
     token = _sign_in(client, "gk-spd")
     page = client.get(f"/committee/{contest.slug}/rounds/1/flags?state=all").text
