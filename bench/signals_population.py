@@ -1,0 +1,184 @@
+"""A simulated round for the cheating signals: honest people answering independently (a 3-parameter
+IRT model with attractive and unattractive distractors), plus planted cheating cases."""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from contest.domain.signals import AccountFacts, AnswerSheet, SaveTrace, StartEvent
+
+OPENS = datetime(2023, 7, 3, 3, 0, tzinfo=UTC)  # Monday 10:00 in Hà Nội
+SURNAMES = (
+    ["Nguyễn"] * 38
+    + ["Trần"] * 11
+    + ["Lê"] * 9
+    + ["Hoàng"] * 6
+    + ["Phạm"] * 6
+    + ["Vi"] * 4
+    + ["Hà"] * 4
+    + ["Lương"] * 3
+    + ["Nông"] * 3
+    + ["Lộc"] * 3
+    + ["Đinh", "Bế", "Chu", "Mã", "Hứa", "Triệu", "Vũ", "Đỗ", "Bùi", "Đặng"] * 2
+)
+GIVEN = ["Văn An", "Thị Bình", "Văn Cường", "Thị Dung", "Minh Đức", "Thu Hà", "Văn Hùng", "Thị Lan"]
+
+
+@dataclass(frozen=True)
+class Question:
+    id: int
+    a: float  # discrimination
+    b: float  # difficulty
+    c: float  # guessing floor
+    distractors: tuple[float, ...]  # attractiveness of the wrong options, summing to 1
+
+
+@dataclass
+class Population:
+    sheets: list[AnswerSheet] = field(default_factory=list)
+    traces: list[SaveTrace] = field(default_factory=list)
+    starts: list[StartEvent] = field(default_factory=list)
+    accounts: list[AccountFacts] = field(default_factory=list)
+    honest: set[int] = field(default_factory=set)
+    planted: dict[str, set[int]] = field(default_factory=dict)
+
+
+def make_bank(rng: random.Random, size: int) -> list[Question]:
+    bank = []
+    for q in range(size):
+        weights = [rng.gammavariate(0.8, 1) for _ in range(3)]
+        total = sum(weights)
+        bank.append(
+            Question(
+                id=1000 + q,
+                a=rng.uniform(0.8, 2.0),
+                b=rng.gauss(-0.3, 1.0),
+                c=0.2,
+                distractors=tuple(w / total for w in weights),
+            )
+        )
+    return bank
+
+
+def answer(rng: random.Random, q: Question, theta: float) -> tuple[int, str, bool]:
+    p = q.c + (1 - q.c) / (1 + math.exp(-q.a * (theta - q.b)))
+    if rng.random() < p:
+        return (q.id, f"{q.id}-0", True)
+    pick = rng.choices(range(3), weights=q.distractors)[0]
+    return (q.id, f"{q.id}-{pick + 1}", False)
+
+
+class Round:
+    """Builds one round: each participant makes `attempts_each` attempts of `paper` questions
+    drawn from a bank of `bank_size`."""
+
+    def __init__(self, seed: int = 7, bank_size: int = 40, paper: int = 20) -> None:
+        self.rng = random.Random(seed)
+        self.bank = make_bank(self.rng, bank_size)
+        self.paper = paper
+        self.pop = Population()
+        self._next_attempt = 1
+        self._addresses = [f"113.160.{i // 250}.{i % 250}" for i in range(600)]
+
+    def _account(self, pid: int, *, device: str, surname: str | None = None) -> AccountFacts:
+        rng = self.rng
+        name = f"{surname or rng.choice(SURNAMES)} {rng.choice(GIVEN)}"
+        year = rng.randint(1965, 2010)
+        gender_digit = (0 if year < 2000 else 2) + rng.randint(0, 1)
+        cid = f"020{gender_digit}{year % 100:02d}{rng.randint(0, 999_999):06d}"
+        registered = OPENS - timedelta(minutes=rng.randint(0, 60 * 24 * 20))
+        facts = AccountFacts(
+            participant_id=pid,
+            full_name=name,
+            citizen_id=cid,
+            phone=f"09{pid:08d}",
+            email=f"user{pid}@example.vn" if rng.random() < 0.4 else None,
+            registered_at=registered,
+            registered_address=rng.choice(self._addresses),
+            registered_device=device,
+            devices=frozenset({device}),
+        )
+        self.pop.accounts.append(facts)
+        return facts
+
+    def _attempt(
+        self,
+        pid: int,
+        *,
+        theta: float | None = None,
+        sheet: dict[int, tuple[int, str, bool]] | None = None,
+        device: str,
+        seconds: tuple[float, float] = (15.0, 0.6),
+        started: datetime | None = None,
+        address: str | None = None,
+    ) -> int:
+        rng = self.rng
+        aid = self._next_attempt
+        self._next_attempt += 1
+        questions = rng.sample(self.bank, self.paper)
+        if sheet is not None:
+            answers = tuple(sheet[q.id] for q in questions)
+        else:
+            answers = tuple(answer(rng, q, theta or 0.0) for q in questions)
+        started = started or OPENS + timedelta(seconds=rng.randint(0, 7 * 24 * 3600 - 3600))
+        median, spread = seconds
+        t = started
+        saved = []
+        for _ in questions:
+            t += timedelta(seconds=round(rng.lognormvariate(math.log(median), spread), 3))
+            saved.append(t)
+        self.pop.sheets.append(AnswerSheet(aid, pid, answers))
+        self.pop.traces.append(SaveTrace(aid, pid, started, tuple(saved)))
+        self.pop.starts.append(
+            StartEvent(aid, pid, started, address or rng.choice(self._addresses), device)
+        )
+        return aid
+
+    def honest(self, count: int, attempts_each: int = 1, first_pid: int = 1) -> None:
+        for pid in range(first_pid, first_pid + count):
+            device = f"dev-{pid}"
+            self._account(pid, device=device)
+            theta = self.rng.gauss(0.3, 1.0)
+            for _ in range(attempts_each):
+                self._attempt(pid, theta=theta, device=device)
+            self.pop.honest.add(pid)
+
+    def ring(self, pids: list[int], theta: float = -0.3) -> None:
+        """Accounts answering from one shared sheet (a chat group's answers to the whole bank)."""
+        sheet = {q.id: answer(self.rng, q, theta) for q in self.bank}
+        for pid in pids:
+            device = f"dev-{pid}"
+            self._account(pid, device=device)
+            self._attempt(pid, sheet=sheet, device=device)
+        self.pop.planted["ring"] = set(pids)
+
+    def one_device(self, pids: list[int]) -> None:
+        """One person with relatives' CCCDs: registered and started on the same phone."""
+        device = f"dev-shared-{pids[0]}"
+        family = self.rng.choice(SURNAMES)
+        for pid in pids:
+            self._account(pid, device=device, surname=family)
+            self._attempt(pid, theta=self.rng.gauss(0.5, 0.5), device=device)
+        self.pop.planted["device"] = set(pids)
+
+    def scripted(self, pid: int) -> None:
+        """A script that answers a question every half second."""
+        device = f"dev-{pid}"
+        self._account(pid, device=device)
+        self._attempt(pid, theta=2.5, device=device, seconds=(0.5, 0.1))
+        self.pop.planted["fast"] = {pid}
+
+
+def scenario(honest: int = 2000, seed: int = 7) -> Population:
+    """The acceptance scenario: a ring of 5, 3 accounts on one device and one scripted fast
+    submitter among `honest` independent participants."""
+    r = Round(seed=seed)
+    r.honest(honest)
+    base = honest + 1
+    r.ring(list(range(base, base + 5)))
+    r.one_device(list(range(base + 5, base + 8)))
+    r.scripted(base + 8)
+    return r.pop
