@@ -102,10 +102,11 @@ class Lock:
 
     @property
     def message_vi(self) -> str:
-        where = f"đợt {self.round_number}" if self.round_number else "giải tập thể"
+        where = f"đợt {self.round_number}" if self.round_number else "tập thể"
         return (
-            f"Danh sách giải {where} phiên bản {self.version} đã được phê duyệt theo cơ cấu này. "
-            "Muốn đổi cơ cấu, hãy ghi lý do đính chính; sau khi lưu, phân bổ lại để tạo phiên bản "
+            f"Danh sách giải {where} phiên bản {self.version} đã được phê duyệt dựa trên thiết lập "
+            "này. "
+            "Muốn thay đổi, hãy ghi lý do đính chính; sau khi lưu, phân bổ lại để tạo phiên bản "
             "đính chính của danh sách cho Trưởng ban phê duyệt."
         )
 
@@ -113,8 +114,8 @@ class Lock:
     def message_en(self) -> str:
         where = f"round {self.round_number}" if self.round_number else "the collective prizes"
         return (
-            f"Prize list version {self.version} for {where} was approved under this plan. "
-            "To change the plan, give a correction reason; after saving, allocate again to make "
+            f"Prize list version {self.version} for {where} was approved on these settings. "
+            "To change them, give a correction reason; after saving, allocate again to make "
             "a correction version of the list for the chair to approve."
         )
 
