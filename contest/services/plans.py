@@ -15,6 +15,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from contest import clock
+from contest.db import transaction, transactional
 from contest.domain.collectives import CollectiveResult
 from contest.domain.errors import ContestError, InvalidInput
 from contest.domain.plans import (
@@ -276,6 +277,7 @@ def _put_prize_plan(
     return plan, spec
 
 
+@transactional
 def save_prize_plan(
     db: Session,
     actor: Actor,
@@ -287,10 +289,10 @@ def save_prize_plan(
 ) -> PrizePlan:
     """The contest-wide individual plan, or with a round number that round's own plan."""
     plan, _ = _put_prize_plan(db, actor, contest, raw, round_number, correction_reason)
-    db.commit()
     return plan
 
 
+@transactional
 def remove_round_plan(
     db: Session,
     actor: Actor,
@@ -300,7 +302,6 @@ def remove_round_plan(
 ) -> None:
     """The round goes back to the contest-wide plan."""
     _drop_round_plan(db, actor, contest, round_number, correction_reason)
-    db.commit()
 
 
 def _drop_round_plan(
@@ -344,6 +345,7 @@ def _put_collective_plan(
     return spec
 
 
+@transactional
 def save_collective_plan(
     db: Session,
     actor: Actor,
@@ -353,7 +355,6 @@ def save_collective_plan(
     correction_reason: str | None = None,
 ) -> dict:
     spec = _put_collective_plan(db, actor, contest, raw, correction_reason)
-    db.commit()
     return spec
 
 
@@ -386,6 +387,7 @@ def _put_screening(
     return thresholds
 
 
+@transactional
 def save_screening(
     db: Session,
     actor: Actor,
@@ -395,7 +397,6 @@ def save_screening(
     correction_reason: str | None = None,
 ) -> ScreeningThresholds:
     thresholds = _put_screening(db, actor, contest, raw, correction_reason)
-    db.commit()
     return thresholds
 
 
@@ -457,6 +458,7 @@ def _replace_excluded(
     return ExcludedImport(people=len(people), removed=removed)
 
 
+@transactional
 def import_excluded(
     db: Session,
     actor: Actor,
@@ -475,13 +477,12 @@ def import_excluded(
     result = _replace_excluded(
         db, actor, contest, [(d.citizen_id, d.full_name, d.note, d.row) for d in drafts], filename
     )
-    db.commit()
     return result
 
 
+@transactional
 def clear_excluded(db: Session, actor: Actor, contest: Contest) -> int:
     result = _replace_excluded(db, actor, contest, [], "clear")
-    db.commit()
     return result.removed
 
 
@@ -560,6 +561,13 @@ class PlansImport:
     excluded: int | None = None
 
 
+class _DryRun(Exception):
+    """Leaves a checked import's transaction without committing it."""
+
+    def __init__(self, report: PlansImport) -> None:
+        self.report = report
+
+
 def import_document(
     db: Session,
     actor: Actor,
@@ -571,6 +579,21 @@ def import_document(
 ) -> PlansImport:
     """Apply a plans document in one transaction: every problem is collected and, if there is
     any, nothing is written (``InvalidInput`` whose fields are paths in the document)."""
+    try:
+        with transaction(db):
+            return _import_document(db, actor, contest, doc, correction_reason, dry_run)
+    except _DryRun as checked:
+        return checked.report
+
+
+def _import_document(
+    db: Session,
+    actor: Actor,
+    contest: Contest,
+    doc: Mapping,
+    correction_reason: str | None,
+    dry_run: bool,
+) -> PlansImport:
     errors: list[ContestError] = []
     report = PlansImport()
     known = {
@@ -744,10 +767,7 @@ def import_document(
                 report.changed.append("excluded")
             report.excluded = len(people)
     if errors:
-        db.rollback()
         raise InvalidInput(errors)
     if dry_run:
-        db.rollback()
-        return report
-    db.commit()
+        raise _DryRun(report)
     return report

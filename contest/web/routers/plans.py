@@ -10,6 +10,7 @@ from starlette.datastructures import FormData
 
 from contest.config import get_settings
 from contest.domain.errors import ContestError, InvalidInput
+from contest.domain.permissions import OFFICE, ORGANISERS
 from contest.domain.plans import CRITERION_WORDS, check_collective_plan, check_prize_plan
 from contest.domain.prizes import Outcome
 from contest.models import Contest
@@ -20,8 +21,6 @@ from contest.web.templating import render
 
 router = APIRouter(prefix="/organiser/contests/{slug}/plans")
 
-ORGANISERS = ("admin", "organiser")
-READERS = (*ORGANISERS, "committee_member", "committee_chair")
 BLANK_ROWS = 2
 TIER_FIELDS = ("code", "label_vi", "label_en", "quota", "min_score", "group_quotas")
 
@@ -200,7 +199,6 @@ def _page(
             "criteria": CRITERION_WORDS,
             "tree": units.unit_tree(db, contest.id),
             "notice": notice,
-            "can_edit": bool(set(request.state.principal.roles) & set(ORGANISERS)),
             "Outcome": Outcome,
         },
         status_code=status,
@@ -219,7 +217,7 @@ def plans_page(
     round: str = "",  # noqa: A002 — the query parameter is named "round"
     saved: str = "",
     db: Session = Depends(get_db),
-    principal: Principal = Depends(require_staff(*READERS)),
+    principal: Principal = Depends(require_staff(*OFFICE)),
 ):
     contest = contests.get_by_slug(db, slug)
     return _page(request, db, contest, round_number=_round_arg(round), notice=saved)
@@ -254,7 +252,6 @@ def _prize_post(request: Request, slug: str, form: FormData, db: Session, princi
                     field="preview_round",
                 )
             preview = plans.preview_prize_plan(db, contest, plan, target)
-            db.rollback()
             return _page(
                 request, db, contest, round_number=round_number, prize_form=shown, preview=preview
             )
@@ -276,7 +273,6 @@ def _prize_post(request: Request, slug: str, form: FormData, db: Session, princi
                 correction_reason=str(form.get("correction_reason", "")),
             )
     except ContestError as exc:
-        db.rollback()
         return _page(
             request,
             db,
@@ -323,7 +319,6 @@ def _collective_post(
         if str(form.get("action", "save")) == "preview":
             _, spec = check_collective_plan(raw, plans.unit_codes(db, contest.id))
             result = plans.preview_collective(db, contest, spec)
-            db.rollback()
             return _page(request, db, contest, collective_form=shown, collective_preview=result)
         plans.save_collective_plan(
             db,
@@ -333,7 +328,6 @@ def _collective_post(
             correction_reason=str(form.get("correction_reason", "")),
         )
     except ContestError as exc:
-        db.rollback()
         return _page(
             request,
             db,
@@ -373,7 +367,6 @@ def _screening_post(request: Request, slug: str, form: FormData, db: Session, pr
             correction_reason=str(form.get("correction_reason", "")),
         )
     except ContestError as exc:
-        db.rollback()
         return _page(
             request, db, contest, screening_form=raw, errors={"screening": _errors(exc)}, status=422
         )
