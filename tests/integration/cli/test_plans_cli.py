@@ -96,6 +96,15 @@ def test_plans_round_trip_from_last_year_to_this_year(env, tmp_path):
     assert doc["round_plans"][0]["round"] == 1
     assert doc["screening"] == {"min_seconds_per_question": 1.5, "require_all_answered": False}
 
+    checked = run(
+        env, "plans", "import", "--contest", "nam-nay", str(last_year), "--dry-run", "--json"
+    )
+    assert checked.returncode == 0 and "prize_plan" in json.loads(checked.stdout)["changed"]
+    assert run(env, "plans", "export", "--contest", "nam-nay", str(this_year)).returncode == 0
+    assert "prize_plan" not in tomllib.loads(
+        this_year.read_text(encoding="utf-8")
+    )  # dry run wrote nothing
+
     done = run(env, "plans", "import", "--contest", "nam-nay", str(last_year), "--json")
     assert done.returncode == 0, done.stderr
     assert set(json.loads(done.stdout)["changed"]) >= {
