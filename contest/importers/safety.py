@@ -14,6 +14,8 @@ _MB = 1024 * 1024
 _RATIO_FLOOR_BYTES = 1 * _MB
 _MAX_ENTRIES = 10_000
 _PROLOG_SCAN_BYTES = 1 * _MB
+# What may precede an XML document's first markup: XML's own blanks and a byte-order mark.
+_XML_SPACE = "\ufeff \t\r\n"
 
 
 def check_size(data: bytes, limits: ImportLimits) -> None:
@@ -71,11 +73,7 @@ def open_office_zip(data: bytes, limits: ImportLimits, kind: str) -> zipfile.Zip
             continue
         try:
             with archive.open(info) as part:
-                head = part.read(4096)
-                # Any part may be XML whatever its name; images and the like are skipped.
-                if _decode_head(head).lstrip("\ufeff \t\r\n").startswith("<"):
-                    head += part.read(_PROLOG_SCAN_BYTES - len(head))
-                    refuse_dtd(head, info.filename, complete=len(head) < _PROLOG_SCAN_BYTES)
+                _check_part(part, info.filename)
         except (
             zipfile.BadZipFile,
             OSError,
@@ -90,6 +88,29 @@ def open_office_zip(data: bytes, limits: ImportLimits, kind: str) -> zipfile.Zip
                 f"The {kind} file is damaged: '{info.filename}' cannot be read",
             ) from exc
     return archive
+
+
+def _check_part(part, name: str) -> None:
+    """Refuse a part whose prolog declares a DTD, however much whitespace comes first.
+
+    Any part may be XML whatever its name; a part is taken for XML when its first character
+    after whitespace is '<' (images and the like are skipped). The whitespace is read to its
+    end, not for a fixed number of bytes: a DTD behind 4 KiB of blanks once slipped through.
+    """
+    head = part.read(4096)
+    while True:
+        text = _decode_head(head).lstrip(_XML_SPACE)
+        if text or len(head) >= _PROLOG_SCAN_BYTES:
+            break
+        more = part.read(4096)
+        if not more:
+            return  # a part of whitespace only: nothing for a parser to expand
+        head += more
+    if not text:
+        raise dtd_refused(name)  # a megabyte of blanks is no Office part
+    if text.startswith("<"):
+        more = part.read(_PROLOG_SCAN_BYTES)
+        refuse_dtd(head + more, name, complete=len(more) < _PROLOG_SCAN_BYTES)
 
 
 def dtd_refused(where: str) -> FileRefused:

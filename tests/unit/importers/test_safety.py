@@ -107,3 +107,62 @@ def test_a_dtd_hidden_behind_a_long_comment_is_refused():
     else:
         raise AssertionError("a prolog longer than the scan must be refused")
     refuse_dtd(b"<?xml version='1.0'?><root/>", "part.xml", complete=False)
+
+
+def _pad_part_with_dtd(data: bytes, part: str, padding: bytes) -> bytes:
+    """Put `padding` and a DTD declaring a growing entity in front of `part`, and use the
+    entity in the part's text, as an attacker would."""
+    dtd = (
+        b'<!DOCTYPE x [<!ENTITY a "' + b"a" * 1000 + b'">'
+        b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            content = source.read(info)
+            if info.filename == part:
+                content = content.replace("Hỏi?".encode(), b"&b;", 1)
+                content = content.replace(b"H&#7887;i?", b"&b;", 1)
+                if content.startswith(b"<?xml"):
+                    content = content.split(b"?>", 1)[1]
+                content = padding + dtd + content
+                # Stored, so the compression-ratio rule does not refuse it first.
+                target.writestr(info.filename, content, zipfile.ZIP_STORED)
+                continue
+            target.writestr(info, content)
+    return out.getvalue()
+
+
+def test_a_dtd_behind_whitespace_padding_is_refused_in_every_office_part():
+    """Issue 13, finding 7: 4 KiB of leading whitespace used to skip the DTD check, and expat
+    then expanded the entity (a 5 KB file stored a 1,000,038-character stem)."""
+    cases = (
+        ("xlsx", "xl/worksheets/sheet1.xml"),
+        ("xlsx", "xl/sharedStrings.xml"),
+        ("docx", "word/document.xml"),
+    )
+    for padding in (b" " * 5000, b"\n" * 4096, b"\t \r\n" * 300_000):
+        for kind, part in cases:
+            data = office_bytes(kind)
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                if part not in archive.namelist():
+                    continue
+            evil = _pad_part_with_dtd(data, part, padding)
+            result = parse_file(evil, f"evil.{kind}")
+            stems = [q.stem for q in result.questions]
+            assert all(len(s) < 1000 for s in stems), (kind, part, len(padding))
+            assert result.questions == [], (kind, part, len(padding))
+            assert "DTD" in result.errors[0].message_en, (kind, part, len(padding))
+
+
+def test_a_moodle_xml_dtd_behind_whitespace_is_refused():
+    xml = (
+        b" "
+        * 5000
+        + b'<!DOCTYPE quiz [<!ENTITY a "aaaaaaaaaa">]><quiz><question type="multichoice">'
+        b"<name><text>q</text></name><questiontext><text>&a;</text></questiontext>"
+        b'<answer fraction="100"><text>x</text></answer><answer fraction="0"><text>y</text></answer>'
+        b"</question></quiz>"
+    )
+    result = parse_file(xml, "evil.xml")
+    assert result.questions == [] and "DTD" in result.errors[0].message_en
