@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import io
 import zipfile
+import zlib
 
 from contest.importers.base import FileRefused, ImportLimits
 
@@ -81,6 +82,7 @@ def open_office_zip(data: bytes, limits: ImportLimits, kind: str) -> zipfile.Zip
             NotImplementedError,
             EOFError,
             ValueError,
+            zlib.error,
         ) as exc:
             raise FileRefused(
                 "file",

@@ -8,6 +8,8 @@ import unicodedata
 from dataclasses import dataclass
 
 from contest.domain.errors import ContestError
+from contest.importers.base import FileRefused, ImportLimits
+from contest.importers.safety import open_office_zip
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,9 @@ def _rows(data: bytes, filename: str) -> list[list[str]]:
     if filename.lower().endswith(".xlsx"):
         from openpyxl import load_workbook
 
+        # The question importers' checks: sizes, ratios and no DTD in any part.
+        open_office_zip(data, ImportLimits(), "Excel (.xlsx)")
+
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         ws = wb.worksheets[0]
         rows = [
@@ -111,7 +116,7 @@ def parse_units(
 
     try:
         rows = _rows(data, filename)
-    except ContestError as exc:
+    except (ContestError, FileRefused) as exc:
         return [], [UnitIssue(filename, None, None, exc.message_vi, exc.message_en)]
     except Exception as exc:  # noqa: BLE001 — a corrupt workbook must be an error message, not a crash
         return [], [
