@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
-from functools import lru_cache
 
 from limits import parse
 from limits.storage import storage_from_string
@@ -16,10 +16,25 @@ from contest.config import get_settings
 from contest.domain.errors import ContestError
 from contest.models import LoginFailure
 
+_build_lock = threading.Lock()
+_built: MovingWindowRateLimiter | None = None
 
-@lru_cache
+
+def start() -> MovingWindowRateLimiter:
+    """Build this process's limiter once; the app calls it at start-up, before any request.
+
+    Built lazily by the first requests, several threads raced in the `limits` library's lazy
+    import of the Redis client and most of a sign-in burst answered 500.
+    """
+    global _built
+    with _build_lock:
+        if _built is None:
+            _built = MovingWindowRateLimiter(storage_from_string(get_settings().rate_limit_storage))
+        return _built
+
+
 def _limiter() -> MovingWindowRateLimiter:
-    return MovingWindowRateLimiter(storage_from_string(get_settings().rate_limit_storage))
+    return _built or start()
 
 
 def reset_limits() -> None:

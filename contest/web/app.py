@@ -101,6 +101,10 @@ async def lifespan(app: FastAPI):
     """Run the housekeeping thread in every process; each of its jobs is safe on every host at once."""
     import anyio.to_thread
 
+    from contest.services import ratelimit
+
+    # Once, before any request: built by concurrent first requests, it raced (see ratelimit).
+    ratelimit.start()
     # Sized with the connection pool (db_pool_size): more threads than connections would only queue on the pool.
     anyio.to_thread.current_default_thread_limiter().total_tokens = get_settings().worker_threads
     # Everything loaded so far (modules, templates, the ORM's mappings) lives as long as the

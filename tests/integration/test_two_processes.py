@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -320,3 +321,60 @@ def test_a_rate_limit_in_redis_is_shared_by_both_processes(two_servers):
     # The limit is 3 per address: the fourth attempt is refused even though each process saw only two.
     assert statuses[:3] == [400, 400, 400]
     assert statuses[3] == 429
+
+
+def test_a_burst_of_sign_ins_right_after_start_gets_no_500_with_redis_limits(
+    database, contest_data
+):
+    """Issue 13, finding 4: the limiter was built lazily by the first requests, which raced in
+    the `limits` library's lazy import of redis (18 of 20 simultaneous sign-ins answered 500)."""
+    redis_reason = _redis_reason()
+    if redis_reason:
+        pytest.skip(f"the race is in the Redis storage: {redis_reason}")
+    proc, base = _start(
+        database,
+        {
+            "CONTEST_RATE_LIMIT_STORAGE": f"redis://{REDIS[0]}:{REDIS[1]}",
+            "CONTEST_AUDIT_SEAL_INTERVAL_SECONDS": "0",
+        },
+    )
+    try:
+        _wait(proc, base)
+        # Each person's page (cookie and token) first: a GET touches no limiter.
+        clients = []
+        for n in range(20):
+            ip = {"X-Forwarded-For": f"10.20.{random.randrange(256)}.{n + 1}"}
+            http = httpx.Client(follow_redirects=False, timeout=30)
+            page = http.get(f"{base}/c/hai-may/login", headers=ip)
+            clients.append((http, ip, page))
+        barrier = threading.Barrier(len(clients))
+        statuses: list[int] = []
+
+        def sign_in(http, ip, page) -> None:
+            barrier.wait()
+            r = http.post(
+                f"{base}/c/hai-may/login",
+                headers={**ip, "Cookie": f"contest_anon={page.cookies['contest_anon']}"},
+                data={
+                    "login": "020190012345",
+                    "password": PASSWORD,
+                    "csrf_token": CSRF_RE.search(page.text)[1],
+                },
+            )
+            statuses.append(r.status_code)
+
+        threads = [threading.Thread(target=sign_in, args=c) for c in clients]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for http, _, _ in clients:
+            http.close()
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+    assert sorted(statuses) == [303] * 20, (statuses, proc.stderr.read().decode()[-3000:])
