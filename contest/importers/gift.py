@@ -127,7 +127,7 @@ def parse(data: bytes, filename: str, limits: ImportLimits) -> ParseResult:
             where = Location(filename, line=first_line)
             raw = "\n".join(line for _, line in lines).strip()
             if raw.startswith("$CATEGORY:"):
-                topic = category_topic(raw[len("$CATEGORY:") :].splitlines()[0])
+                topic = category_topic((raw[len("$CATEGORY:") :].splitlines() or [""])[0])
                 continue
             if len(result.questions) + len(result.skipped) >= limits.max_questions:
                 raise too_many_questions(limits)

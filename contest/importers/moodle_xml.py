@@ -82,6 +82,12 @@ def parse(data: bytes, filename: str, limits: ImportLimits) -> ParseResult:
                 f"Tệp XML sai cú pháp (dòng {exc.position[0]}, cột {exc.position[1]})",
                 f"The XML file is malformed (line {exc.position[0]}, column {exc.position[1]})",
             ) from exc
+        except (LookupError, ValueError) as exc:  # an encoding expat does not know or cannot map
+            raise FileRefused(
+                "file",
+                "Tệp XML khai báo bảng mã không hỗ trợ; hãy lưu lại tệp dạng UTF-8",
+                "The XML file declares an encoding that is not supported; save it as UTF-8",
+            ) from exc
         if root.tag != "quiz":
             raise FileRefused(
                 "file",

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from contest.domain.errors import ContestError
 from contest.importers.base import FileRefused, ImportLimits
 from contest.importers.safety import open_office_zip
+from contest.importers.text import normalize_text
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,9 @@ HEADERS = {
     },
     "headcount": {"headcount", "soluong", "socanbo", "bienche", "songuoi", "quymo", "tongso"},
 }
+# The columns' sizes (models.Unit): longer text is an error here, not a database failure.
+MAX_CODE, MAX_NAME = 64, 300
+
 FIELD_LABELS = {
     "code": ("Mã", "Code"),
     "name": ("Tên", "Name"),
@@ -154,10 +158,9 @@ def parse_units(
         return [], issues
 
     def cell(row: list[str], field: str) -> str:
+        # NFC, control characters (a NUL cannot be stored in PostgreSQL) made spaces, trimmed.
         i = columns.get(field)
-        return (
-            unicodedata.normalize("NFC", row[i]).strip() if i is not None and i < len(row) else ""
-        )
+        return normalize_text(row[i]) if i is not None and i < len(row) else ""
 
     drafts: list[UnitDraft] = []
     seen: dict[str, int] = {}
@@ -178,8 +181,22 @@ def parse_units(
             )
         else:
             seen[code] = number
+        if len(code) > MAX_CODE:
+            issue(
+                number,
+                "code",
+                f"mã dài {len(code)} ký tự; tối đa {MAX_CODE}.",
+                f"the code is {len(code)} characters long; at most {MAX_CODE}.",
+            )
         if not name:
             issue(number, "name", "tên đơn vị bị trống.", "the unit name is empty.")
+        elif len(name) > MAX_NAME:
+            issue(
+                number,
+                "name",
+                f"tên dài {len(name)} ký tự; tối đa {MAX_NAME}.",
+                f"the name is {len(name)} characters long; at most {MAX_NAME}.",
+            )
         headcount: int | None = None
         if head:
             cleaned = head.replace(".", "").replace(",", "").replace(" ", "")

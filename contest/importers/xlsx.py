@@ -6,6 +6,7 @@ import io
 import re
 import xml.etree.ElementTree as ET
 import zipfile
+import zlib
 from collections.abc import Iterator, Sequence
 
 import defusedxml
@@ -78,6 +79,12 @@ def _sheet_rows(
             "file",
             f"Tệp Excel (.xlsx) bị hỏng: '{part}' sai cú pháp XML (dòng {line}, cột {column})",
             f"The Excel (.xlsx) file is damaged: '{part}' is malformed XML (line {line}, column {column})",
+        ) from exc
+    except (LookupError, ValueError, OSError, zlib.error) as exc:  # unknown encoding, bad deflate
+        raise FileRefused(
+            "file",
+            f"Tệp Excel (.xlsx) bị hỏng: không đọc được '{part}'",
+            f"The Excel (.xlsx) file is damaged: '{part}' cannot be read",
         ) from exc
 
 
