@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     max_concurrent_hashes: int = 2
     demo_dir: Path = PROJECT_DIR / "question_banks" / "lang-son-2023"
     upload_max_bytes: int = 20 * 1024 * 1024
+    # Uploads waiting for a confirm step (services/staging.py): private to this app, 0700.
+    staging_dir: Path = PROJECT_DIR / "var" / "staging"
     # Worker threads per process for the synchronous endpoints, and the connections they
     # share: the pool covers every thread, so a thread never waits for a connection. Few: a
     # request holds its thread for a millisecond or two, and more threads than that only take

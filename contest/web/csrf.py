@@ -58,7 +58,10 @@ def same_origin(request: Request) -> bool:
     if site and site not in ("same-origin", "none"):
         return False
     origin = request.headers.get("origin")
-    if origin and origin != "null":
+    if origin == "null":
+        # An opaque origin (a sandboxed frame, a data: page, a cross-site redirect): not ours.
+        return False
+    if origin:
         return urlsplit(origin).netloc == request.headers.get("host", urlsplit(origin).netloc)
     return True
 

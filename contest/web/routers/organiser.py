@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import secrets
-import shutil
-import tempfile
-import time
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
@@ -18,7 +13,7 @@ from contest.config import get_settings
 from contest.domain.errors import ContestError, InvalidInput
 from contest.domain.permissions import OFFICE, ORGANISERS
 from contest.models import Contest
-from contest.services import banks, contests, rounds
+from contest.services import banks, contests, rounds, staging
 from contest.services.sessions import Principal
 from contest.web.deps import actor_for, get_db, require_staff
 from contest.web.templating import render
@@ -26,71 +21,11 @@ from contest.web.templating import render
 router = APIRouter(prefix="/organiser")
 
 MAX_FILES = 20
-UPLOAD_TTL_SECONDS = 3600
 QUOTA_ROWS = 4
-
-# Uploaded files wait for the confirm step in a private temporary folder keyed by a random
-# token, not in a table: a 20 MB workbook does not belong in the database, no migration is
-# needed, and a stale folder is swept on the next upload. One host only (several hosts would
-# need a shared folder).
-UPLOAD_DIR = Path(tempfile.gettempdir()) / "contest-bank-uploads"
 
 
 def _errors(exc: ContestError) -> list[ContestError]:
     return exc.errors if isinstance(exc, InvalidInput) else [exc]
-
-
-# --------------------------------------------------------------------------- staged uploads
-
-
-def _sweep_uploads() -> None:
-    if not UPLOAD_DIR.exists():
-        return
-    for folder in UPLOAD_DIR.iterdir():
-        if time.time() - folder.stat().st_mtime > UPLOAD_TTL_SECONDS:
-            shutil.rmtree(folder, ignore_errors=True)
-
-
-def _stage(files: list[tuple[str, bytes]], staff_id: int, bank: str, title: str) -> str:
-    _sweep_uploads()
-    token = secrets.token_urlsafe(24)
-    folder = UPLOAD_DIR / token
-    folder.mkdir(parents=True, mode=0o700)
-    for n, (_, data) in enumerate(files):
-        (folder / f"{n}.bin").write_bytes(data)
-    (folder / "manifest.json").write_text(
-        json.dumps(
-            {
-                "staff_id": staff_id,
-                "bank": bank,
-                "title": title,
-                "names": [name for name, _ in files],
-            }
-        )
-    )
-    return token
-
-
-def _unstage(token: str, staff_id: int) -> tuple[dict, list[tuple[str, bytes]]]:
-    expired = ContestError(
-        "Phiên tải tệp đã hết hạn hoặc không tồn tại; hãy tải tệp lên lại.",
-        "The upload has expired or does not exist; upload the files again.",
-        field="token",
-    )
-    if not token or not token.replace("-", "").replace("_", "").isalnum():
-        raise expired
-    folder = UPLOAD_DIR / token
-    manifest_file = folder / "manifest.json"
-    if (
-        not manifest_file.exists()
-        or time.time() - manifest_file.stat().st_mtime > UPLOAD_TTL_SECONDS
-    ):
-        raise expired
-    manifest = json.loads(manifest_file.read_text())
-    if manifest["staff_id"] != staff_id:
-        raise expired
-    files = [(name, (folder / f"{n}.bin").read_bytes()) for n, name in enumerate(manifest["names"])]
-    return manifest, files
 
 
 async def _read_uploads(uploads: list[UploadFile]) -> list[tuple[str, bytes]]:
@@ -164,7 +99,15 @@ async def bank_preview(
             preview = banks.preview_import(db, payload, bank)
         except ContestError as exc:
             return _banks_page(request, db, error=exc, form=form, status=422)
-        token = _stage(payload, principal.staff.id, preview.bank_code, title) if preview.ok else ""
+        token = (
+            staging.stage(
+                payload,
+                f"staff:{principal.staff.id}",
+                {"bank": preview.bank_code, "title": title},
+            )
+            if preview.ok
+            else ""
+        )
         return render(
             request,
             "organiser/preview.html",
@@ -183,7 +126,7 @@ def bank_confirm(
     principal: Principal = Depends(require_staff(*ORGANISERS)),
 ):
     try:
-        manifest, files = _unstage(token, principal.staff.id)
+        manifest, files = staging.take(token, f"staff:{principal.staff.id}")
         report = banks.import_questions(
             db,
             actor_for(request, principal),
@@ -201,7 +144,7 @@ def bank_confirm(
             {"preview": preview, "token": "", "form": manifest},
             status_code=422,
         )
-    shutil.rmtree(UPLOAD_DIR / token, ignore_errors=True)
+    staging.discard(token)
     return RedirectResponse(
         f"/organiser/banks/{report.bank}?imported={report.imported}", status_code=303
     )

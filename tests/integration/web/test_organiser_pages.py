@@ -242,3 +242,34 @@ def test_committee_may_read_banks_but_not_upload(client, db):
         files=[("files", ("a.csv", b"x", "text/csv"))],
     )
     assert response.status_code == 403
+
+
+def test_staged_uploads_wait_in_a_private_folder_of_the_app_not_the_shared_temp(
+    client, db, tmp_path, monkeypatch
+):
+    """Issue 13, finding 10: staged uploads sat in the machine's shared temporary folder."""
+    import stat
+    import tempfile
+    from pathlib import Path
+
+    from contest.config import get_settings
+
+    private = tmp_path / "var" / "staging"
+    monkeypatch.setattr(get_settings(), "staging_dir", private)
+    token = _sign_in(client, db)
+    response = client.post(
+        "/organiser/banks/preview",
+        data={"csrf_token": token, "bank": "rieng"},
+        files=[("files", ("tot.xlsx", export_xlsx(_drafts(2)), "application/octet-stream"))],
+    )
+    upload = response.text.split('name="token" value="')[1].split('"')[0]
+    assert not (Path(tempfile.gettempdir()) / "contest-bank-uploads" / upload).exists()
+    assert (private / upload / "manifest.json").exists()
+    assert stat.S_IMODE(private.stat().st_mode) == 0o700
+    assert stat.S_IMODE((private / upload).stat().st_mode) == 0o700
+    # Widened by someone, the folder is made private again on the next use.
+    private.chmod(0o777)
+    other = _sign_in(client, db, "org2")
+    response = client.post("/organiser/banks/confirm", data={"csrf_token": other, "token": upload})
+    assert response.status_code == 422  # another organiser cannot take it
+    assert stat.S_IMODE(private.stat().st_mode) == 0o700

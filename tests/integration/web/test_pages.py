@@ -110,7 +110,8 @@ def test_participant_downloads_their_own_data(client, db):
         f"/c/{contest.slug}/login",
         data={"csrf_token": csrf_from(page), "login": "0912345678", "password": "mat-khau-bi-mat"},
     )
-    response = client.get(f"/c/{contest.slug}/me/data.json")
+    me = client.get(f"/c/{contest.slug}/me").text
+    response = client.post(f"/c/{contest.slug}/me/data.json", data={"csrf_token": csrf_from(me)})
     assert response.status_code == 200
     data = json.loads(response.content)
     assert data["full_name"] == "Nguyễn Thị Hoà Bình" and data["citizen_id"] == "020190012345"
@@ -232,3 +233,46 @@ def test_a_signed_out_participant_is_sent_to_the_contest_sign_in_and_back(client
         follow_redirects=False,
     )
     assert signed.headers["location"] == f"/c/{contest.slug}/rounds"
+
+
+def test_a_cross_site_get_of_the_data_download_writes_no_audit_row(client, db):
+    """Issue 13, finding 10: an <img src=".../me/data.json"> on any site wrote an audit row."""
+    from sqlalchemy import func, select
+
+    from contest.models import AuditEntry, AuditPending
+
+    contest = make_contest(db)
+    make_participant(db, contest)
+    page = client.get(f"/c/{contest.slug}/login").text
+    client.post(
+        f"/c/{contest.slug}/login",
+        data={"csrf_token": csrf_from(page), "login": "0912345678", "password": "mat-khau-bi-mat"},
+    )
+
+    def rows() -> int:
+        return sum(
+            db.execute(select(func.count()).select_from(t)).scalar_one()
+            for t in (AuditEntry, AuditPending)
+        )
+
+    before = rows()
+    response = client.get(
+        f"/c/{contest.slug}/me/data.json", headers={"Sec-Fetch-Site": "cross-site"}
+    )
+    assert response.status_code == 405 and rows() == before
+    forged = client.post(
+        f"/c/{contest.slug}/me/data.json",
+        headers={"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"},
+    )
+    assert forged.status_code == 403 and rows() == before
+
+
+def test_origin_null_is_not_the_same_origin(client, db):
+    """Issue 13, finding 10: `Origin: null` (a sandboxed frame, a data: URL) passed as ours."""
+    page = client.get("/staff/login").text
+    response = client.post(
+        "/staff/login",
+        data={"csrf_token": csrf_from(page), "username": "x", "password": "y"},
+        headers={"Origin": "null"},
+    )
+    assert response.status_code == 403 and "CSRF" in response.text
