@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from contest.domain.errors import ContestError
 from contest.importers.base import FileRefused, ImportLimits
 from contest.importers.safety import open_office_zip
-from contest.importers.text import normalize_text
+from contest.text import normalize_text
 
 
 @dataclass(frozen=True)

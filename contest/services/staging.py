@@ -58,12 +58,10 @@ def stage(files: list[tuple[str, bytes]], owner: str, meta: dict) -> str:
 def take(token: str, owner: str) -> tuple[dict, list[tuple[str, bytes]]]:
     """The meta and files staged under `token` by `owner`; anyone else gets EXPIRED."""
     folder = _folder(token)
-    manifest_file = folder / "manifest.json" if folder else None
-    if (
-        manifest_file is None
-        or not manifest_file.exists()
-        or time.time() - manifest_file.stat().st_mtime > TTL_SECONDS
-    ):
+    if folder is None:
+        raise EXPIRED
+    manifest_file = folder / "manifest.json"
+    if not manifest_file.exists() or time.time() - manifest_file.stat().st_mtime > TTL_SECONDS:
         raise EXPIRED
     manifest = json.loads(manifest_file.read_text())
     if manifest["owner"] != owner:
