@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
 from contest.domain.citizen_id import age_on, validate_citizen_id
 from contest.domain.citizen_id import normalise as normalise_citizen_id
 from contest.domain.errors import ContestError, InvalidInput
+from contest.domain.password_policy import birth_date_forms, password_problem
 
 _PHONE = re.compile(r"0(3|5|7|8|9)\d{8}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -78,9 +80,16 @@ def parse_date(raw: str) -> date | None:
 
 
 def validate_registration(
-    data: RegistrationInput, rules: EntryRules, today: date
+    data: RegistrationInput,
+    rules: EntryRules,
+    today: date,
+    *,
+    is_common_password: Callable[[str], bool] = lambda _: False,
 ) -> ValidRegistration:
-    """Check every field and raise InvalidInput listing all problems at once."""
+    """Check every field and raise InvalidInput listing all problems at once.
+
+    `is_common_password` looks a lower-cased password up in a list of breached passwords
+    (the service passes the vendored list)."""
     errors: list[ContestError] = []
     full_name = normalise_text(data.full_name)
     if len(full_name) < 2 or len(full_name) > 200 or any(ch.isdigit() for ch in full_name):
@@ -148,14 +157,17 @@ def validate_registration(
         errors.append(
             ContestError("Vui lòng chọn đơn vị.", "Please choose your unit.", field="unit_code")
         )
-    if len(data.password or "") < MIN_PASSWORD_LENGTH:
-        errors.append(
-            ContestError(
-                f"Mật khẩu cần ít nhất {MIN_PASSWORD_LENGTH} ký tự.",
-                f"The password needs at least {MIN_PASSWORD_LENGTH} characters.",
-                field="password",
-            )
-        )
+    own = [data.full_name, data.citizen_id, citizen_id, data.phone, phone, data.email or ""]
+    if dob is not None:
+        own += birth_date_forms(dob.day, dob.month, dob.year)
+    weak = password_problem(
+        data.password,
+        min_length=MIN_PASSWORD_LENGTH,
+        identifiers=own,
+        is_common=is_common_password,
+    )
+    if weak is not None:
+        errors.append(weak)
     if not data.consent:
         errors.append(
             ContestError(

@@ -14,6 +14,7 @@ from contest import clock
 from contest.db import transactional
 from contest.domain.citizen_id import normalise as normalise_citizen_id
 from contest.domain.errors import ContestError, InvalidInput, NotFound
+from contest.domain.password_policy import password_problem
 from contest.domain.registration import (
     CONSENT_VERSION,
     EntryRules,
@@ -24,8 +25,9 @@ from contest.domain.registration import (
 from contest.models import ROLES, Contest, Participant, StaffRole, StaffUser, Unit
 from contest.services import audit, ratelimit, sessions
 from contest.services.context import Actor
-from contest.services.passwords import hash_password, needs_rehash, verify_password
+from contest.services.passwords import hash_password, is_common, needs_rehash, verify_password
 
+STAFF_MIN_PASSWORD_LENGTH = 10
 _USERNAME = re.compile(r"[a-z0-9_.\-]{3,64}")
 
 BAD_LOGIN = ContestError(
@@ -51,12 +53,14 @@ def create_staff_user(
             f"Unknown role: {', '.join(unknown) or '(none)'}. Choose from: {', '.join(ROLES)}.",
             field="roles",
         )
-    if len(password) < 10:
-        raise ContestError(
-            "Mật khẩu nhân sự cần ít nhất 10 ký tự.",
-            "Staff passwords need at least 10 characters.",
-            field="password",
-        )
+    weak = password_problem(
+        password,
+        min_length=STAFF_MIN_PASSWORD_LENGTH,
+        identifiers=[username, full_name],
+        is_common=is_common,
+    )
+    if weak is not None:
+        raise weak
     if db.execute(select(StaffUser.id).where(StaffUser.username == username)).first():
         raise ContestError(
             f"Tên đăng nhập '{username}' đã tồn tại.",
@@ -134,7 +138,10 @@ def register_participant(
     if not contest.registration_open:
         raise ContestError("Cuộc thi đã đóng đăng ký.", "Registration for this contest is closed.")
     valid = validate_registration(
-        data, EntryRules(contest.min_age, contest.age_cutoff), clock.today_local()
+        data,
+        EntryRules(contest.min_age, contest.age_cutoff),
+        clock.today_local(),
+        is_common_password=is_common,
     )
     unit = db.execute(
         select(Unit).where(Unit.contest_id == contest.id, Unit.code == valid.unit_code)

@@ -21,7 +21,7 @@ from contest.services.demo_works import load_demo_works
 
 # Demo staff: printed by `make run`; never use these outside a demo.
 DEMO_STAFF = (
-    ("admin", "Quản trị hệ thống", "demo-admin-2023", ["admin"]),
+    ("admin", "Quản trị hệ thống", "demo-quantri-2023", ["admin"]),
     ("bantochuc", "Nguyễn Văn Tổ Chức", "demo-organiser-2023", ["organiser"]),
     ("giamkhao", "Trần Thị Giám Khảo", "demo-committee-2023", ["committee_member"]),
     (

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
 import threading
 from functools import lru_cache
+from importlib.resources import files
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -50,3 +52,14 @@ def _dummy_hash() -> str:
 
 def needs_rehash(password_hash: str) -> bool:
     return _hasher().check_needs_rehash(password_hash)
+
+
+@lru_cache
+def _common_passwords() -> frozenset[str]:
+    """The vendored list of breached passwords (contest/data/README.md), read once."""
+    data = files("contest").joinpath("data/common-passwords.txt.gz").read_bytes()
+    return frozenset(gzip.decompress(data).decode("utf-8").split())
+
+
+def is_common(lowered_password: str) -> bool:
+    return lowered_password in _common_passwords()

@@ -167,3 +167,42 @@ def test_failed_staff_sign_in_never_logs_what_was_typed(db):
     entry = db.execute(select(AuditEntry).order_by(AuditEntry.seq.desc())).scalars().first()
     assert entry.action == "staff.sign_in_failed"
     assert "matkhau" not in (entry.object_id + entry.details).lower()
+
+
+@pytest.mark.parametrize(
+    "password, reason_en",
+    [
+        ("aaaaaaaaaa", "common passwords"),
+        ("12345678", "at least 10"),
+        ("1234567890", "common passwords"),
+        ("quantri-tinh", "your own details"),  # the username itself, dressed up
+        ("Quantri Tinh Lang Son", "your own details"),
+    ],
+)
+def test_weak_staff_passwords_are_refused_with_a_bilingual_reason(db, password, reason_en):
+    """Issue 13, finding 10: `aaaaaaaaaa`, the username itself and `12345678` were accepted."""
+    from contest.services.context import SYSTEM
+
+    with pytest.raises(ContestError) as exc:
+        accounts.create_staff_user(
+            db,
+            SYSTEM,
+            username="quantri",
+            full_name="Quản Trị Tỉnh Lạng Sơn",
+            password=password,
+            roles=["admin"],
+        )
+    assert reason_en in exc.value.message_en and exc.value.message_vi
+    assert exc.value.field == "password"
+
+
+@pytest.mark.parametrize("password", ["12345678", "aaaaaaaaaa", "020190012345", "nguyenthihoabinh"])
+def test_weak_participant_passwords_are_refused_and_nothing_is_stored(db, password):
+    contest = make_contest(db)
+    with pytest.raises(InvalidInput) as exc:
+        accounts.register_participant(
+            db, contest, registration(password=password), ip="10.1.1.1", user_agent="ua"
+        )
+    reason = exc.value.by_field()["password"]
+    assert "too easy to guess" in reason.message_en and "quá dễ đoán" in reason.message_vi
+    assert db.execute(select(func.count()).select_from(Participant)).scalar_one() == 0

@@ -24,7 +24,7 @@ def data(**overrides):
         phone="+84 912 345 678",
         email="",
         unit_code="SL",
-        password="12345678",
+        password="ruong-bac-thang-bay",
         consent=True,
     )
     values.update(overrides)
