@@ -15,6 +15,7 @@ from contest.commands.output import JsonFlag, emit, error_dict, fail
 from contest.commands.plans import plans_app
 from contest.commands.results import prizes_app, results_app
 from contest.commands.rounds import rounds_app
+from contest.commands.signals import signals_app
 from contest.config import get_settings
 from contest.domain.errors import ContestError
 
@@ -35,6 +36,7 @@ app.add_typer(results_app, name="results")
 app.add_typer(prizes_app, name="prizes")
 app.add_typer(plans_app, name="plans")
 app.add_typer(certificates_app, name="certificates")
+app.add_typer(signals_app, name="signals")
 
 
 @app.command()

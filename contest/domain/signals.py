@@ -580,6 +580,9 @@ def _candidate_pairs(
 ) -> tuple[np.ndarray, int, int]:
     """Codes i * n + j (i < j, different participants) of the pairs that share a bucket."""
     n = len(sheets)
+    band = min(3, settings.min_shared_wrong)
+    if n < 2:
+        return np.empty(0, dtype=np.int64), band, 0
     share = model.choice_share
     token_ids: dict[tuple[int, str], int] = {}
     rows = np.full((n, SIGNATURE_SIZE), -1, dtype=np.int64)
@@ -594,7 +597,6 @@ def _candidate_pairs(
         rows[index, : len(ids)] = ids
     owners = np.array([s.participant_id for s in sheets], dtype=np.int64)
     width = max(1, len(token_ids))
-    band = min(3, settings.min_shared_wrong)
     empty = np.empty(0, dtype=np.int64)
     while True:
         picks = np.array(list(combinations(range(SIGNATURE_SIZE), band)), dtype=np.int64)

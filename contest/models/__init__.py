@@ -29,6 +29,7 @@ from contest.models.results import (
     RoundResult,
 )
 from contest.models.screening import ExcludedPerson
+from contest.models.signals import SignalCluster, SignalRun, SignalSettingsRecord
 from contest.models.works import (
     AuthorGroup,
     AuthorGroupMember,

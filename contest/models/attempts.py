@@ -44,6 +44,9 @@ class Attempt(Base):
     score: Mapped[float | None] = mapped_column(Float, nullable=True)
     duration_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     prediction: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # Where the attempt was started from, for the cheating signals (bursts of starts).
+    start_ip: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    start_device: Mapped[str] = mapped_column(String(40), default="", server_default="")
 
 
 class Answer(Base):

@@ -228,7 +228,9 @@ def scored_attempt(a: Attempt, eligible: bool = True) -> ScoredAttempt:
 # ---------------------------------------------------------------------------- start
 
 
-def start_attempt(db: Session, participant: Participant, rnd: Round, ip: str = "") -> Attempt:
+def start_attempt(
+    db: Session, participant: Participant, rnd: Round, ip: str = "", device: str = ""
+) -> Attempt:
     """Resume the open attempt of this round, or draw a new paper and start one."""
     if rnd.contest_id != participant.contest_id:
         raise NotFound("Không có đợt thi này.", "No such round.")
@@ -258,6 +260,8 @@ def start_attempt(db: Session, participant: Participant, rnd: Round, ip: str = "
             for item in paper
         ],
         question_count=len(paper),
+        start_ip=ip[:64],
+        start_device=device[:40],
     )
     db.add(attempt)
     db.flush()

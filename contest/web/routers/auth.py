@@ -36,6 +36,12 @@ def device_of(request: Request) -> str:
     return request.state.device
 
 
+def known_device(request: Request) -> str:
+    """The browser's device cookie if it has one (never a new one: nothing would keep it)."""
+    raw = request.cookies.get(DEVICE_COOKIE, "")
+    return raw if _DEVICE.fullmatch(raw) else ""
+
+
 def _signed_in(target: str, token: str, request: Request) -> Response:
     # HTMX follows a 303 inside its XHR and would swap the next page into the form, so it
     # gets HX-Redirect instead and navigates itself.

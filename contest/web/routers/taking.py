@@ -21,6 +21,7 @@ from contest.web.deps import (
     participant_cookie,
     require_participant,
 )
+from contest.web.routers.auth import known_device
 from contest.web.templating import render
 
 router = APIRouter()
@@ -61,7 +62,9 @@ def start(
     ).scalar_one_or_none()
     if rnd is None:
         raise NotFound("Không có đợt thi này.", "No such round.")
-    attempt = taking.start_attempt(db, principal.participant, rnd, client_ip(request))
+    attempt = taking.start_attempt(
+        db, principal.participant, rnd, client_ip(request), known_device(request)
+    )
     return RedirectResponse(f"/attempts/{attempt.id}", status_code=303)
 
 

@@ -19,6 +19,7 @@ from contest.domain.signals import (
     normalise_email,
     normalise_phone,
     poisson_tail_log10,
+    round_signals,
     seconds_per_answer,
     settings_from,
     start_bursts,
@@ -267,3 +268,9 @@ def test_clusters_join_accounts_through_any_evidence_and_give_one_line_reasons()
     assert "one phone number" in joined[(1, 2, 3)].reason_en
     assert "faster than reading" in joined[(9,)].reason_en
     assert joined[(9,)].attempt_ids == (7,)
+
+
+def test_an_empty_or_single_entry_round_has_no_signals():
+    assert round_signals([], [], [], []).clusters == ()
+    one = AnswerSheet(1, 1, ((1, "1-b", False), (2, "2-b", False), (3, "3-b", False)))
+    assert round_signals([one], [], [], []).clusters == ()
