@@ -44,12 +44,12 @@ def _run(as_json: bool, work):
 @results_app.command("close")
 def close(contest: ContestOpt, round_number: RoundOpt, as_json: JsonFlag = False) -> None:
     """Close a round: score what is left, screen, fix the prediction's true figure."""
-    from contest.services import results
+    from contest.services import contests, results
     from contest.services.context import SYSTEM
 
     report = _run(
         as_json,
-        lambda db: results.close_round(db, SYSTEM, results.get_round(db, contest, round_number)),
+        lambda db: results.close_round(db, SYSTEM, contests.get_round(db, contest, round_number)),
     )
     emit(
         as_json,
@@ -67,10 +67,10 @@ def rank(
     limit: Annotated[int, typer.Option(help="Rows shown in text mode.")] = 50,
 ) -> None:
     """The individual ranking of a round, with eligibility and prize per entry."""
-    from contest.services import results
+    from contest.services import contests, results
 
     def work(db):
-        r = results.get_round(db, contest, round_number)
+        r = contests.get_round(db, contest, round_number)
         return [row.as_dict() for row in results.individual_ranking(db, r)]
 
     rows = _run(as_json, work)
@@ -130,11 +130,11 @@ def export(
     as_json: JsonFlag = False,
 ) -> None:
     """Export to .xlsx: ranking, prizes (the decision's annex), collectives, participation, decisions."""
-    from contest.services import contests, exports, prize_lists, results
+    from contest.services import contests, exports, prize_lists
 
     def work(db):
         c = contests.get_by_slug(db, contest)
-        r = results.get_round(db, contest, round_number) if round_number is not None else None
+        r = contests.get_round(db, contest, round_number) if round_number is not None else None
         if kind not in EXPORT_KINDS:
             raise ContestError(
                 f"Loại xuất không hợp lệ: {kind}.", f"Unknown export: {kind}.", field="kind"
@@ -199,7 +199,7 @@ def allocate(
     as_json: JsonFlag = False,
 ) -> None:
     """Allocate prizes from the plan into a draft list (or a correction version)."""
-    from contest.services import contests, prizes, results
+    from contest.services import contests, prizes
     from contest.services.context import SYSTEM
 
     def work(db):
@@ -217,7 +217,7 @@ def allocate(
                 field="round",
             )
         report = prizes.allocate(
-            db, actor, results.get_round(db, contest, round_number), correction_note=correction
+            db, actor, contests.get_round(db, contest, round_number), correction_note=correction
         )
         return _list_dict(report.prize_list, report)
 

@@ -23,6 +23,8 @@ from contest.domain.registration import (
     validate_registration,
 )
 from contest.models import ROLES, Contest, Participant, StaffRole, StaffUser, Unit
+from contest.repositories import accounts as account_rows
+from contest.repositories import units as unit_rows
 from contest.services import audit, ratelimit, sessions
 from contest.services.context import Actor
 from contest.services.passwords import hash_password, is_common, needs_rehash, verify_password
@@ -117,11 +119,7 @@ def staff_sign_in(
 
 
 def unit_choices(db: Session, contest_id: int) -> list[Unit]:
-    return list(
-        db.execute(
-            select(Unit).where(Unit.contest_id == contest_id).order_by(Unit.position, Unit.id)
-        ).scalars()
-    )
+    return unit_rows.units_of(db, contest_id)
 
 
 def register_participant(
@@ -143,9 +141,7 @@ def register_participant(
         clock.today_local(),
         is_common_password=is_common,
     )
-    unit = db.execute(
-        select(Unit).where(Unit.contest_id == contest.id, Unit.code == valid.unit_code)
-    ).scalar_one_or_none()
+    unit = unit_rows.by_code(db, contest.id, valid.unit_code)
     problems: list[ContestError] = []
     if unit is None:
         problems.append(
@@ -319,3 +315,12 @@ def get_staff(db: Session, user_id: int) -> StaffUser:
 
 def list_staff(db: Session) -> list[StaffUser]:
     return list(db.execute(select(StaffUser).order_by(StaffUser.username)).scalars())
+
+
+def staff_by_id(db: Session) -> dict[int, StaffUser]:
+    return account_rows.staff_by_id(db)
+
+
+def newest_participants(db: Session, contest: Contest, limit: int = 500) -> list:
+    """(participant, unit name) rows for the organisers' list, the latest registrations first."""
+    return account_rows.newest_participants(db, contest.id, limit)

@@ -1109,6 +1109,13 @@ def run_job_in_background(actor: Actor, job_id: int) -> threading.Thread:
     return thread
 
 
+def get_job(db: Session, contest: Contest, job_id: int) -> CertificateJob:
+    job = db.get(CertificateJob, job_id)
+    if job is None or job.contest_id != contest.id:
+        raise NotFound("Không có công việc này.", "There is no such job.")
+    return job
+
+
 def list_jobs(db: Session, contest_id: int, limit: int = 10) -> list[CertificateJob]:
     return list(
         db.execute(

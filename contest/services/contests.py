@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from contest import clock
 from contest.domain.errors import ContestError, NotFound
-from contest.models import Contest, Participant, Round, Unit
+from contest.models import Contest, Round, RoundResult
+from contest.repositories import contests as contest_rows
+from contest.repositories import units as unit_rows
 from contest.services import audit
 from contest.services.context import Actor
 
@@ -47,18 +48,55 @@ class ContestSpec:
 
 
 def get_by_slug(db: Session, slug: str) -> Contest:
-    contest = db.execute(select(Contest).where(Contest.slug == slug)).scalar_one_or_none()
+    contest = contest_rows.by_slug(db, slug)
     if contest is None:
         raise NotFound(f"Không có cuộc thi '{slug}'.", f"There is no contest '{slug}'.")
     return contest
 
 
 def find_by_slug(db: Session, slug: str) -> Contest | None:
-    return db.execute(select(Contest).where(Contest.slug == slug)).scalar_one_or_none()
+    return contest_rows.by_slug(db, slug)
+
+
+def find(db: Session, contest_id: int) -> Contest | None:
+    return contest_rows.contest(db, contest_id)
+
+
+def get(db: Session, contest_id: int) -> Contest:
+    contest = contest_rows.contest(db, contest_id)
+    if contest is None:
+        raise NotFound("Không có cuộc thi này.", "There is no such contest.")
+    return contest
 
 
 def list_contests(db: Session) -> list[Contest]:
-    return list(db.execute(select(Contest).order_by(Contest.created_at.desc())).scalars())
+    return contest_rows.all_contests(db)
+
+
+def get_round(db: Session, contest: Contest | str, number: int) -> Round:
+    """A round addressed the way people say it: the contest (or its slug) and the round number."""
+    if isinstance(contest, str):
+        contest = get_by_slug(db, contest)
+    rnd = contest_rows.round_by_number(db, contest.id, number)
+    if rnd is None:
+        raise NotFound(
+            f"Cuộc thi '{contest.slug}' không có đợt {number}.",
+            f"Contest '{contest.slug}' has no round {number}.",
+        )
+    return rnd
+
+
+def rounds_of(db: Session, contest: Contest) -> list[Round]:
+    return contest_rows.rounds_of(db, contest.id)
+
+
+def round_result(db: Session, rnd: Round) -> RoundResult | None:
+    """What closing the round fixed; None while it is open."""
+    return contest_rows.round_result(db, rnd.id)
+
+
+def participant_count(db: Session, contest: Contest) -> int:
+    return contest_rows.participant_count(db, contest.id)
 
 
 def create_contest(db: Session, actor: Actor, spec: ContestSpec) -> Contest:
@@ -133,15 +171,7 @@ class ContestOverview:
 
 
 def overview(db: Session, contest: Contest) -> ContestOverview:
-    participants = db.execute(
-        select(func.count()).select_from(Participant).where(Participant.contest_id == contest.id)
-    ).scalar_one()
-    units = db.execute(
-        select(func.count()).select_from(Unit).where(Unit.contest_id == contest.id)
-    ).scalar_one()
-    rounds = list(
-        db.execute(
-            select(Round).where(Round.contest_id == contest.id).order_by(Round.number)
-        ).scalars()
-    )
+    participants = contest_rows.participant_count(db, contest.id)
+    units = unit_rows.unit_count(db, contest.id)
+    rounds = contest_rows.rounds_of(db, contest.id)
     return ContestOverview(contest, rounds, participants, units)

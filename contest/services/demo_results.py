@@ -31,6 +31,7 @@ from contest.models import (
     StaffUser,
     Unit,
 )
+from contest.repositories import units as unit_rows
 from contest.services import banks, passwords, prize_lists, prize_plans, prizes, results, screening
 from contest.services.context import SYSTEM, Actor
 
@@ -339,7 +340,7 @@ def load_demo_results(db: Session, contest: Contest, demo_dir: Path) -> None:
     raw = tomllib.loads((demo_dir / "contest.toml").read_text(encoding="utf-8"))
     spec = next((r for r in raw.get("rounds", []) if r["number"] == 1), {})
     rng = random.Random(SEED)
-    units = list(db.execute(select(Unit).where(Unit.contest_id == contest.id)).scalars())
+    units = unit_rows.units_of(db, contest.id)
     parents = {u.parent_id for u in units}
     leaves = [u for u in units if u.id not in parents]
     if not leaves:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from contest import clock
 from contest.models import Contest, Participant, PrizeList, Round, Unit
+from contest.repositories import units as unit_rows
 from contest.services import prizes, results, screening
 
 RANKING_HEADERS = (
@@ -116,9 +117,7 @@ def ranking_xlsx(db: Session, round_: Round) -> bytes:
 
 def prize_list_xlsx(db: Session, pl: PrizeList) -> bytes:
     """The shape of a decision's annex: STT, Họ và tên, Ngày sinh, Đơn vị, Giải."""
-    units = {
-        u.id: u for u in db.execute(select(Unit).where(Unit.contest_id == pl.contest_id)).scalars()
-    }
+    units = unit_rows.units_by_id(db, pl.contest_id)
     people = prizes.participant_names(
         db, {e.participant_id for e in pl.entries if e.participant_id}
     )
@@ -203,9 +202,7 @@ def participation_by_unit(db: Session, contest: Contest) -> list[tuple[Unit, int
             .group_by(Participant.unit_id)
         ).all()
     )
-    units = db.execute(
-        select(Unit).where(Unit.contest_id == contest.id).order_by(Unit.position, Unit.id)
-    ).scalars()
+    units = unit_rows.units_of(db, contest.id)
     return [(u, people.get(u.id, 0), attempts.get(u.id, 0)) for u in units if people.get(u.id)]
 
 

@@ -26,8 +26,9 @@ from contest.domain.plans import (
 )
 from contest.domain.prizes import Allocation, PrizePlan, allocate_prizes
 from contest.importers.excluded import ExcludedIssue, parse_excluded
-from contest.models import Contest, ExcludedPerson, PrizeList, PrizePlanRecord, Round, Unit
+from contest.models import Contest, ExcludedPerson, PrizeList, PrizePlanRecord, Round
 from contest.repositories import excluded
+from contest.repositories import units as unit_rows
 from contest.services import audit, prize_lists, prize_plans, prizes
 from contest.services.context import Actor
 from contest.services.results import load_round
@@ -44,11 +45,7 @@ _record = prize_plans.plan_record
 
 
 def unit_codes(db: Session, contest_id: int) -> list[str]:
-    return list(
-        db.execute(
-            select(Unit.code).where(Unit.contest_id == contest_id).order_by(Unit.position, Unit.id)
-        ).scalars()
-    )
+    return [u.code for u in unit_rows.units_of(db, contest_id)]
 
 
 def thresholds_of(contest: Contest) -> ScreeningThresholds:

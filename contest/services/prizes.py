@@ -22,6 +22,7 @@ from contest.models import (
     Unit,
     Work,
 )
+from contest.repositories import units as unit_rows
 from contest.services import audit, prize_lists, works
 from contest.services.context import Actor
 from contest.services.prize_plans import (
@@ -145,7 +146,7 @@ def collective_ranking(
     spec = spec if spec is not None else collective_plan_spec(db, contest.id)
     plan = collective_plan_from_spec(spec)
     pools = spec.get("unit_pools") or {}
-    units = list(db.execute(select(Unit).where(Unit.contest_id == contest.id)).scalars())
+    units = unit_rows.units_of(db, contest.id)
     nodes = [
         UnitNode(
             str(u.id),
@@ -281,9 +282,7 @@ def list_view(db: Session, contest: Contest, pl: PrizeList) -> ListView:
         people = works.people_of(db, list(items.values()))
     else:
         people = participant_names(db, {e.participant_id for e in pl.entries if e.participant_id})
-    units = {
-        u.id: u for u in db.execute(select(Unit).where(Unit.contest_id == contest.id)).scalars()
-    }
+    units = unit_rows.units_by_id(db, contest.id)
     return ListView(
         contest=contest,
         pl=pl,

@@ -43,6 +43,7 @@ from contest.models import (
     WebSession,
 )
 from contest.repositories import excluded
+from contest.repositories import units as unit_rows
 from contest.services import audit, prize_lists, prize_plans
 from contest.services.attempt_scoring import (
     answers_of,
@@ -53,21 +54,6 @@ from contest.services.attempt_scoring import (
 )
 from contest.services.context import Actor
 from contest.services.taking import scored_attempt
-
-
-def get_round(db: Session, slug: str, number: int) -> Round:
-    """A round addressed the way people say it: contest slug and round number."""
-    row = db.execute(
-        select(Round)
-        .join(Contest, Contest.id == Round.contest_id)
-        .where(Contest.slug == slug, Round.number == number)
-    ).scalar_one_or_none()
-    if row is None:
-        raise NotFound(
-            f"Cuộc thi '{slug}' không có đợt {number}.", f"Contest '{slug}' has no round {number}."
-        )
-    return row
-
 
 # --- scoring -------------------------------------------------------------------------------
 
@@ -118,9 +104,7 @@ def finished_at(a: Attempt) -> datetime:
 
 
 def screening_rules(db: Session, contest: Contest, round_: Round) -> ScreeningRules:
-    unit_ids = frozenset(
-        str(u) for u in db.execute(select(Unit.id).where(Unit.contest_id == contest.id)).scalars()
-    )
+    unit_ids = frozenset(str(u) for u in unit_rows.unit_ids(db, contest.id))
     return ScreeningRules(
         min_age=contest.min_age or None,
         age_cutoff=contest.age_cutoff,
@@ -258,9 +242,7 @@ def load_round(db: Session, round_: Round, *, order: Sequence[TieBreak] | None =
             select(Participant).where(Participant.contest_id == contest.id)
         ).scalars()
     }
-    units = {
-        u.id: u for u in db.execute(select(Unit).where(Unit.contest_id == contest.id)).scalars()
-    }
+    units = unit_rows.units_by_id(db, contest.id)
     all_decisions = list(
         db.execute(
             select(EligibilityDecision)
@@ -614,9 +596,7 @@ def approved_awards(
     rounds = {
         r.id: r for r in db.execute(select(Round).where(Round.contest_id == contest_id)).scalars()
     }
-    units = {
-        u.id: u for u in db.execute(select(Unit).where(Unit.contest_id == contest_id)).scalars()
-    }
+    units = unit_rows.units_by_id(db, contest_id)
     if kind == "participation":
         return _participation_awards(db, contest, rounds, units, round_id)
     if kind != "prize":

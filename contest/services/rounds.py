@@ -14,7 +14,7 @@ from contest import clock
 from contest.db import transactional
 from contest.domain.attempts import ResultVisibility, validate_visibility
 from contest.domain.draw import DrawSettings, PoolQuestion, PreparedPool, Quota, validate_settings
-from contest.domain.errors import ContestError, InvalidInput, NotFound
+from contest.domain.errors import ContestError, InvalidInput
 from contest.models import (
     Attempt,
     Contest,
@@ -559,15 +559,6 @@ def update_round(db: Session, actor: Actor, rnd: Round, data: RoundInput) -> Rou
         changed.append("banks")
     if changed:
         audit.record(db, actor, "round.update", "round", rnd.id, {"fields": changed})
-    return rnd
-
-
-def get_round(db: Session, contest: Contest, number: int) -> Round:
-    rnd = db.execute(
-        select(Round).where(Round.contest_id == contest.id, Round.number == number)
-    ).scalar_one_or_none()
-    if rnd is None:
-        raise NotFound(f"Không có đợt thi số {number}.", f"There is no round {number}.")
     return rnd
 
 

@@ -15,6 +15,7 @@ from contest.config import get_settings
 from contest.db import transactional
 from contest.domain.errors import NotFound
 from contest.models import Participant, StaffUser, WebSession
+from contest.repositories import accounts as account_rows
 from contest.services import audit
 from contest.services.context import Actor
 
@@ -151,3 +152,10 @@ def live_sessions(db: Session, limit: int = 200) -> list[WebSession]:
             .limit(limit)
         ).scalars()
     )
+
+
+def get_session(db: Session, session_id: int) -> WebSession:
+    ws = account_rows.web_session(db, session_id)
+    if ws is None:
+        raise NotFound("Không tìm thấy phiên đăng nhập.", "Session not found.")
+    return ws

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from contest.importers.units import UnitIssue, parse_units
 from contest.models import Contest, Unit
+from contest.repositories import units as unit_rows
 from contest.services import audit
 from contest.services.context import Actor
 
@@ -41,9 +41,7 @@ def import_units(
     dry_run: bool = False,
 ) -> UnitImportResult:
     """Create or update units by code. Any error: nothing is written."""
-    existing = {
-        u.code: u for u in db.execute(select(Unit).where(Unit.contest_id == contest.id)).scalars()
-    }
+    existing = {u.code: u for u in unit_rows.units_of(db, contest.id)}
     drafts, issues = parse_units(data, filename, frozenset(existing))
     result = UnitImportResult(errors=issues)
     if issues:
@@ -92,11 +90,7 @@ class UnitNode:
 
 def unit_tree(db: Session, contest_id: int) -> list[UnitNode]:
     """Depth-first order, children by position: ready for an indented list or a <select>."""
-    units = list(
-        db.execute(
-            select(Unit).where(Unit.contest_id == contest_id).order_by(Unit.position, Unit.id)
-        ).scalars()
-    )
+    units = unit_rows.units_of(db, contest_id)
     children: dict[int | None, list[Unit]] = {}
     for u in units:
         children.setdefault(u.parent_id, []).append(u)
@@ -109,3 +103,11 @@ def unit_tree(db: Session, contest_id: int) -> list[UnitNode]:
 
     walk(None, 0)
     return out
+
+
+def units_by_id(db: Session, contest_id: int) -> dict[int, Unit]:
+    return unit_rows.units_by_id(db, contest_id)
+
+
+def get_unit(db: Session, unit_id: int | None) -> Unit | None:
+    return unit_rows.unit(db, unit_id)

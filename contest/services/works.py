@@ -40,11 +40,11 @@ from contest.models import (
     EligibilityDecision,
     Participant,
     PrizeList,
-    Unit,
     Work,
     WorkFile,
     WorksSettings,
 )
+from contest.repositories import units as unit_rows
 from contest.services import audit
 from contest.services.context import Actor
 
@@ -419,6 +419,15 @@ def get_work(db: Session, work_id: int, contest: Contest | None = None) -> Work:
     if work is None or (contest is not None and work.contest_id != contest.id):
         raise NotFound("Không tìm thấy tác phẩm.", "Work not found.")
     return work
+
+
+def get_file(db: Session, file_id: int) -> tuple[WorkFile, Work]:
+    """An uploaded file and the work it belongs to (who may have it is the caller's check)."""
+    row = db.get(WorkFile, file_id)
+    work = db.get(Work, row.work_id) if row else None
+    if row is None or work is None:
+        raise NotFound("Không tìm thấy tệp.", "File not found.")
+    return row, work
 
 
 def _editable(work: Work, participant: Participant, settings: WorksSettings) -> None:
@@ -940,9 +949,7 @@ def work_awards(db: Session, contest: Contest, pl: PrizeList) -> list[AwardRecor
         ).scalars()
     }
     people = people_of(db, list(works.values()))
-    units = {
-        u.id: u for u in db.execute(select(Unit).where(Unit.contest_id == contest.id)).scalars()
-    }
+    units = unit_rows.units_by_id(db, contest.id)
 
     def unit_name(p: Participant) -> str:
         return units[p.unit_id].name if p.unit_id in units else ""

@@ -6,7 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from contest.domain.works import CATEGORY_LABELS
-from contest.models import Contest, PrizeList, Unit, Work
+from contest.models import Contest, PrizeList, Work
+from contest.repositories import units as unit_rows
 from contest.services import jury, works
 from contest.services.exports import _book, _local
 
@@ -52,9 +53,7 @@ def _number(value: float | None) -> str:
 def works_ranking_xlsx(db: Session, contest: Contest) -> bytes:
     rows = jury.jury_table(db, contest)
     people = works.people_of(db, [r.work for r in rows])
-    units = {
-        u.id: u for u in db.execute(select(Unit).where(Unit.contest_id == contest.id)).scalars()
-    }
+    units = unit_rows.units_by_id(db, contest.id)
     ordered = sorted(
         rows, key=lambda r: (not r.verdict.eligible, r.score is None, -(r.score or 0), r.work.id)
     )
@@ -95,9 +94,7 @@ def works_prize_list_xlsx(db: Session, pl: PrizeList) -> bytes:
         ).scalars()
     }
     people = works.people_of(db, list(items.values()))
-    units = {
-        u.id: u for u in db.execute(select(Unit).where(Unit.contest_id == pl.contest_id)).scalars()
-    }
+    units = unit_rows.units_by_id(db, pl.contest_id)
     out = []
     for i, e in enumerate(pl.entries, start=1):
         w = items[e.work_id]

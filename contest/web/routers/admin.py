@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from contest.domain.errors import ContestError
 from contest.domain.permissions import ADMINS, COMMITTEE, ORGANISERS
-from contest.models import ROLES, Participant, StaffUser, Unit, WebSession
+from contest.models import ROLES
 from contest.services import accounts, audit, contests, sessions, units
 from contest.services.sessions import Principal
 from contest.web.deps import actor_for, get_db, is_htmx, require_staff
@@ -86,13 +85,7 @@ def participant_list(
     principal: Principal = Depends(require_staff(*ORGANISERS, *COMMITTEE)),
 ):
     contest = contests.get_by_slug(db, slug)
-    rows = db.execute(
-        select(Participant, Unit.name)
-        .outerjoin(Unit, Unit.id == Participant.unit_id)
-        .where(Participant.contest_id == contest.id)
-        .order_by(Participant.registered_at.desc())
-        .limit(500)
-    ).all()
+    rows = accounts.newest_participants(db, contest, limit=500)
     return render(request, "admin/participants.html", {"contest": contest, "rows": rows})
 
 
@@ -150,7 +143,7 @@ def session_page(
     principal: Principal = Depends(require_staff(*ADMINS)),
 ):
     live = sessions.live_sessions(db)
-    staff = {u.id: u for u in db.execute(select(StaffUser)).scalars()}
+    staff = accounts.staff_by_id(db)
     return render(request, "admin/sessions.html", {"sessions": live, "staff": staff})
 
 
@@ -163,8 +156,8 @@ def session_end(
 ):
     sessions.end_session(db, actor_for(request, principal), session_id)
     if is_htmx(request):
-        ws = db.get(WebSession, session_id)
-        staff = {u.id: u for u in db.execute(select(StaffUser)).scalars()}
+        ws = sessions.get_session(db, session_id)
+        staff = accounts.staff_by_id(db)
         return render(request, "admin/_session_row.html", {"s": ws, "staff": staff})
     return RedirectResponse("/admin/sessions", status_code=303)
 

@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 
 from contest.domain.errors import ContestError, InvalidInput
 from contest.domain.registration import RegistrationInput
-from contest.models import Contest
 from contest.services import accounts, contests, sessions
 from contest.services.ratelimit import RateLimited
 from contest.services.units import unit_tree
@@ -92,7 +91,7 @@ def logout(request: Request, db: Session = Depends(get_db), principal=Depends(ge
     target = "/"
     if principal is not None:
         if principal.participant is not None:
-            contest = db.get(Contest, principal.participant.contest_id)
+            contest = contests.find(db, principal.participant.contest_id)
             target = f"/c/{contest.slug}" if contest else "/"
         sessions.sign_out(db, principal, client_ip(request))
     response = RedirectResponse(target, status_code=303)

@@ -6,14 +6,13 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from contest.config import get_settings
 from contest.domain.errors import ContestError, InvalidInput, NotFound
 from contest.domain.permissions import CHAIR, COMMITTEE, OFFICE, TEMPLATE_EDITORS
-from contest.models import CertificateJob, Contest, Round
+from contest.models import Contest, Round
 from contest.services import certificates as service
 from contest.services import contests
 from contest.services.context import Actor
@@ -111,11 +110,7 @@ def _contest(db: Session, slug: str) -> Contest:
 
 
 def _rounds(db: Session, contest: Contest) -> list[Round]:
-    return list(
-        db.execute(
-            select(Round).where(Round.contest_id == contest.id).order_by(Round.number)
-        ).scalars()
-    )
+    return contests.rounds_of(db, contest)
 
 
 @router.get("/admin/certificates")
@@ -242,9 +237,7 @@ def job_page(
 ):
     contest = _contest(db, slug)
     db.expire_all()  # the worker thread commits progress through another session
-    job = db.get(CertificateJob, job_id)
-    if job is None or job.contest_id != contest.id:
-        raise NotFound("Không có công việc này.", "There is no such job.")
+    job = service.get_job(db, contest, job_id)
     ctx = {"contest": contest, "job": job}
     if is_htmx(request):
         return render(request, "certificates/_job.html", ctx)

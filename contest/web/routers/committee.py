@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 from contest.domain.eligibility import flag_codes_for, flag_words
 from contest.domain.errors import ContestError, NotFound
 from contest.domain.permissions import COMMITTEE, OFFICE
-from contest.models import RoundResult
 from contest.services import (
     contests,
     exports,
@@ -36,8 +35,8 @@ def _ctx(db: Session, slug: str, number: int | None = None) -> dict:
     contest = contests.get_by_slug(db, slug)
     ctx: dict = {"contest": contest, "rounds": contest.rounds}
     if number is not None:
-        r = results.get_round(db, slug, number)
-        ctx.update(round=r, closed=db.get(RoundResult, r.id))
+        r = contests.get_round(db, contest, number)
+        ctx.update(round=r, closed=contests.round_result(db, r))
     return ctx
 
 
@@ -61,7 +60,7 @@ def index(
     principal: Principal = Depends(require_staff(*OFFICE)),
 ):
     ctx = _ctx(db, slug)
-    ctx["closed"] = {r.id: db.get(RoundResult, r.id) for r in ctx["rounds"]}
+    ctx["closed"] = {r.id: contests.round_result(db, r) for r in ctx["rounds"]}
     ctx["lists"] = prize_lists.lists_of(db, ctx["contest"].id)
     return render(request, "committee/index.html", ctx)
 
@@ -74,7 +73,7 @@ def close(
     db: Session = Depends(get_db),
     principal: Principal = Depends(require_staff(*COMMITTEE)),
 ):
-    results.close_round(db, actor_for(request, principal), results.get_round(db, slug, number))
+    results.close_round(db, actor_for(request, principal), contests.get_round(db, slug, number))
     return RedirectResponse(f"/committee/{slug}/rounds/{number}/flags", status_code=303)
 
 
@@ -148,7 +147,7 @@ def decide(
     db: Session = Depends(get_db),
     principal: Principal = Depends(require_staff(*COMMITTEE)),
 ):
-    round_ = results.get_round(db, slug, number)
+    round_ = contests.get_round(db, slug, number)
     # subject_ids + subject_kind: the form of earlier versions, still accepted from scripts.
     people_ids = list(participant_ids) + (subject_ids if subject_kind == "participant" else [])
     entry_ids = list(attempt_ids) + (subject_ids if subject_kind != "participant" else [])
@@ -271,7 +270,7 @@ def allocate(
         if not target.isdigit():
             raise ContestError("Chưa chọn đợt thi.", "No round chosen.", field="target")
         pl = prizes.allocate(
-            db, actor, results.get_round(db, slug, int(target)), correction_note=note
+            db, actor, contests.get_round(db, slug, int(target)), correction_note=note
         ).prize_list
     return RedirectResponse(f"/committee/{slug}/prizes/{pl.id}", status_code=303)
 
@@ -370,7 +369,7 @@ def export(
     principal: Principal = Depends(require_staff(*OFFICE)),
 ) -> Response:
     contest = contests.get_by_slug(db, slug)
-    r = results.get_round(db, slug, round) if round is not None else None
+    r = contests.get_round(db, slug, round) if round is not None else None
     if kind == "ranking" and r is not None:
         data, name = exports.ranking_xlsx(db, r), f"xep-hang-dot-{round}"
     elif kind == "prizes" and list_id is not None:

@@ -442,7 +442,7 @@ def round_edit_page(
     principal: Principal = Depends(require_staff(*OFFICE)),
 ):
     contest = contests.get_by_slug(db, slug)
-    rnd = rounds.get_round(db, contest, number)
+    rnd = contests.get_round(db, contest, number)
     return _round_page(
         request,
         db,
@@ -467,7 +467,7 @@ async def round_save(
 def _round_save(request: Request, slug: str, form, db: Session, principal: Principal):
     contest = contests.get_by_slug(db, slug)
     current = str(form.get("current") or "")
-    rnd = rounds.get_round(db, contest, int(current)) if current.isdigit() else None
+    rnd = contests.get_round(db, contest, int(current)) if current.isdigit() else None
     text = lambda name, default="": str(form.get(name, default))  # noqa: E731
     data = rounds.RoundInput(
         number=text("number"),

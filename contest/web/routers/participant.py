@@ -7,8 +7,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from contest.domain.errors import NotFound
-from contest.models import Unit
-from contest.services import accounts, contests
+from contest.services import accounts, contests, units
 from contest.services.sessions import Principal
 from contest.web.deps import client_ip, get_db, require_participant
 from contest.web.templating import render
@@ -32,7 +31,7 @@ def my_page(
     principal: Principal = Depends(require_participant),
 ):
     contest = _own_contest(db, slug, principal)
-    unit = db.get(Unit, principal.participant.unit_id) if principal.participant.unit_id else None
+    unit = units.get_unit(db, principal.participant.unit_id)
     info = contests.overview(db, contest)
     return render(
         request,

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from fastapi import APIRouter, Depends, Request
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from contest.domain.masking import mask_citizen_id, mask_name
-from contest.models import Contest, Participant, Unit
+from contest.models import Contest
 from contest.services import contests, exports, prize_lists, prizes, results_cache
+from contest.services import units as unit_service
 from contest.web.deps import get_db
 from contest.web.templating import format_number, render
 
@@ -54,9 +54,7 @@ class Titled:
 
 def _public_data(db: Session, contest: Contest) -> dict:
     latest = prize_lists.final_lists(db, contest.id, published_only=True)
-    units = {
-        u.id: u for u in db.execute(select(Unit).where(Unit.contest_id == contest.id)).scalars()
-    }
+    units = unit_service.units_by_id(db, contest.id)
     rounds = {r.id: r for r in contest.rounds}
     people = prizes.participant_names(
         db, {e.participant_id for pl in latest.values() for e in pl.entries if e.participant_id}
@@ -93,9 +91,7 @@ def _public_data(db: Session, contest: Contest) -> dict:
     by_unit = [(u.name, n) for u, n, _ in exports.participation_by_unit(db, contest)]
     by_unit.sort(key=lambda item: -item[1])
     by_day = [(d.strftime("%d/%m"), n) for d, n in exports.participation_by_day(db, contest)]
-    registered = db.execute(
-        select(func.count()).select_from(Participant).where(Participant.contest_id == contest.id)
-    ).scalar_one()
+    registered = contests.participant_count(db, contest)
     return {
         "sections": sections,
         "unit_bars": bars(by_unit[:12]),

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from contest.domain.errors import ContestError, NotFound
-from contest.models import Contest, Round
+from contest.models import Contest
 from contest.services import contests, taking
 from contest.services.sessions import Principal
 from contest.web import csrf
@@ -28,7 +27,7 @@ router = APIRouter()
 
 
 def _contest_of(db: Session, principal: Principal) -> Contest:
-    return db.get(Contest, principal.participant.contest_id)
+    return contests.get(db, principal.participant.contest_id)
 
 
 @router.get("/c/{slug}/rounds")
@@ -57,11 +56,7 @@ def start(
     principal: Principal = Depends(require_participant),
 ) -> Response:
     contest = contests.get_by_slug(db, slug)
-    rnd = db.execute(
-        select(Round).where(Round.contest_id == contest.id, Round.number == number)
-    ).scalar_one_or_none()
-    if rnd is None:
-        raise NotFound("Không có đợt thi này.", "No such round.")
+    rnd = contests.get_round(db, contest, number)
     attempt = taking.start_attempt(
         db, principal.participant, rnd, client_ip(request), known_device(request)
     )

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from contest.domain.errors import ContestError, NotFound, PermissionDenied
 from contest.domain.permissions import COMMITTEE, JUDGES, OFFICE, ORGANISERS
 from contest.domain.works import CATEGORY_LABELS, FILE_TYPES
-from contest.models import Contest, Unit, Work
+from contest.models import Contest, Work
 from contest.services import contests, jury, prize_lists, screening, works, works_exports
+from contest.services import units as unit_service
 from contest.services.ratelimit import hit_address
 from contest.services.sessions import Principal
 from contest.web.deps import (
@@ -353,12 +353,9 @@ def download(
 ) -> Response:
     """Served only to the work's authors, its assigned judges and the committee, always as an
     attachment with the sniffed type, so a browser never renders an uploaded file in our origin."""
-    from contest.models import WorkFile
-
-    row = db.get(WorkFile, file_id)
-    work = db.get(Work, row.work_id) if row else None
-    if work is None or row is None or principal is None:
+    if principal is None:
         raise NotFound("Không tìm thấy tệp.", "File not found.")
+    row, work = works.get_file(db, file_id)
     if principal.participant is not None:
         allowed = works.is_author(work, principal.participant)
     else:
@@ -399,7 +396,7 @@ def _jury_ctx(
     a = jury.assignment(db, principal.staff.id, work.id)
     if a.conflict:
         raise Forbidden()
-    contest = db.get(Contest, work.contest_id)
+    contest = contests.get(db, work.contest_id)
     return {
         "work": work,
         "assignment": a,
@@ -435,7 +432,7 @@ async def score(
 
 def _score(request: Request, work_id: int, form, db: Session, principal: Principal):
     work = works.get_work(db, work_id)
-    contest = db.get(Contest, work.contest_id)
+    contest = contests.get(db, work.contest_id)
     values = {k[2:]: str(v) for k, v in form.items() if k.startswith("c_")}
     try:
         jury.save_score(
@@ -474,9 +471,7 @@ def conflict(
 def _committee_ctx(db: Session, slug: str, **extra: object) -> dict:
     contest = contests.get_by_slug(db, slug)
     rows = jury.jury_table(db, contest)
-    units = {
-        u.id: u for u in db.execute(select(Unit).where(Unit.contest_id == contest.id)).scalars()
-    }
+    units = unit_service.units_by_id(db, contest.id)
     return {
         "contest": contest,
         "rows": rows,

@@ -1,0 +1,47 @@
+"""Reading contests and their rounds."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from contest.models import Contest, Participant, Round, RoundResult
+
+
+def contest(db: Session, contest_id: int) -> Contest | None:
+    return db.get(Contest, contest_id)
+
+
+def by_slug(db: Session, slug: str) -> Contest | None:
+    return db.execute(select(Contest).where(Contest.slug == slug)).scalar_one_or_none()
+
+
+def all_contests(db: Session) -> list[Contest]:
+    """Newest first."""
+    return list(db.execute(select(Contest).order_by(Contest.created_at.desc())).scalars())
+
+
+def rounds_of(db: Session, contest_id: int) -> list[Round]:
+    """In round-number order."""
+    return list(
+        db.execute(
+            select(Round).where(Round.contest_id == contest_id).order_by(Round.number)
+        ).scalars()
+    )
+
+
+def round_by_number(db: Session, contest_id: int, number: int) -> Round | None:
+    return db.execute(
+        select(Round).where(Round.contest_id == contest_id, Round.number == number)
+    ).scalar_one_or_none()
+
+
+def round_result(db: Session, round_id: int) -> RoundResult | None:
+    """What closing the round fixed (None while it is not closed)."""
+    return db.get(RoundResult, round_id)
+
+
+def participant_count(db: Session, contest_id: int) -> int:
+    return db.execute(
+        select(func.count()).select_from(Participant).where(Participant.contest_id == contest_id)
+    ).scalar_one()
