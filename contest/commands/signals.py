@@ -18,10 +18,10 @@ RoundOpt = Annotated[
 
 
 def _rounds(db, slug: str, number: int | None):
-    from contest.services import contests, results
+    from contest.services import contests
 
     if number is not None:
-        return [results.get_round(db, slug, number)]
+        return [contests.get_round(db, slug, number)]
     return list(contests.get_by_slug(db, slug).rounds)
 
 
