@@ -11,6 +11,7 @@ import typer
 
 from contest.commands.bank import bank_app
 from contest.commands.certificates import certificates_app
+from contest.commands.jobs import jobs_app, worker
 from contest.commands.output import JsonFlag, emit, error_dict, fail
 from contest.commands.plans import plans_app
 from contest.commands.results import prizes_app, results_app
@@ -37,6 +38,8 @@ app.add_typer(prizes_app, name="prizes")
 app.add_typer(plans_app, name="plans")
 app.add_typer(certificates_app, name="certificates")
 app.add_typer(signals_app, name="signals")
+app.add_typer(jobs_app, name="jobs")
+app.command()(worker)
 
 
 @app.command()
@@ -102,13 +105,47 @@ def serve(
     forwarded_allow_ips: Annotated[
         str, typer.Option(help="Proxies trusted for X-Forwarded-For.")
     ] = "127.0.0.1",
+    worker: Annotated[
+        bool | None,
+        typer.Option(
+            "--worker/--no-worker",
+            help="Start a job worker beside the server (default: only with the SQLite queue).",
+        ),
+    ] = None,
 ) -> None:
-    """Serve the web application with uvicorn."""
+    """Serve the web application with uvicorn (and, on one machine, a job worker beside it)."""
+    import subprocess
+
     import uvicorn
 
     if reload:
         os.environ["CONTEST_TEMPLATE_AUTO_RELOAD"] = "true"
+    settings = get_settings()
+    if worker is None:
+        worker = (
+            settings.serve_worker if settings.serve_worker is not None else not settings.queue_url
+        )
+    beside = None
+    if worker:
+        # One machine (`make run`): the queue is a SQLite file and this worker serves it, so no
+        # second command is needed. Production runs `contest worker` under systemd instead.
+        beside = subprocess.Popen(
+            [sys.executable, "-m", "contest", "worker", "--workers", "1"],
+            env={**os.environ, "CONTEST_WORKER_PARENT_PID": str(os.getpid())},
+        )
     typer.echo(f"Đang phục vụ tại / serving at http://{host}:{port}")
+    try:
+        _run_uvicorn(uvicorn, host, port, workers, reload, forwarded_allow_ips, access_log)
+    finally:
+        if beside is not None:
+            beside.terminate()
+            try:
+                beside.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                beside.kill()
+
+
+def _run_uvicorn(uvicorn, host, port, workers, reload, forwarded_allow_ips, access_log) -> None:
     uvicorn.run(
         "contest.web.app:create_app",
         factory=True,

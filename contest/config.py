@@ -57,6 +57,21 @@ class Settings(BaseSettings):
     # How often each server process chains queued audit entries (starts, submits, sign-ins);
     # 0 turns it off. Until sealed, a queued entry is not yet covered by the hash chain.
     audit_seal_interval_seconds: int = 2
+    # The job queue (Huey). Empty: a SQLite file beside the database, served by a worker that
+    # `contest serve` starts beside itself. redis://host:6379/0 when workers run on other hosts.
+    queue_url: str = ""
+    queue_name: str = "contest"
+    # A running job renews its lease with every step; one whose lease ran out (its worker was
+    # killed) is queued again, up to job_max_attempts runs in all.
+    job_lease_seconds: int = 60
+    job_max_attempts: int = 3
+    # How often a worker looks for jobs left behind by a dead worker or a lost queue message.
+    job_recover_interval_seconds: int = 15
+    # Whether `contest serve` starts a worker beside itself; empty: only with the SQLite queue.
+    serve_worker: bool | None = None
+
+    def resolved_queue_url(self) -> str:
+        return self.queue_url or f"sqlite:///{PROJECT_DIR / 'var' / 'queue.db'}"
 
     def resolved_secret_key(self) -> str:
         if not self.secret_key:

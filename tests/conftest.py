@@ -13,6 +13,8 @@ os.environ.setdefault("CONTEST_SECRET_KEY", "test-secret-" + "x" * 32)
 os.environ.setdefault("CONTEST_RATE_LIMIT_STORAGE", "memory://")
 os.environ.setdefault("CONTEST_SWEEP_INTERVAL_SECONDS", "0")
 os.environ.setdefault("CONTEST_AUDIT_SEAL_INTERVAL_SECONDS", "0")
+# Queue messages stay in the test process; tests run jobs themselves (`jobs.run`).
+os.environ.setdefault("CONTEST_QUEUE_URL", "memory://")
 
 import pytest
 import scratch_db

@@ -27,6 +27,8 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "decide_results": COMMITTEE,
     "approve_prizes": CHAIR,
     "issue_certificates": COMMITTEE,
+    # Stop or rerun a background job: those who may start one, and the administrators.
+    "operate_jobs": (*ADMINS, *COMMITTEE),
     "revoke_certificates": CHAIR,
     "edit_certificate_template": TEMPLATE_EDITORS,
     "assign_jury": (*ORGANISERS, *COMMITTEE),

@@ -16,10 +16,10 @@ from contest.models.certificates import (
     Certificate,
     CertificateCounter,
     CertificateImage,
-    CertificateJob,
     CertificateTemplateRow,
 )
 from contest.models.contest import Contest, Round, Unit
+from contest.models.jobs import Job
 from contest.models.results import (
     EligibilityDecision,
     KeyCorrection,
@@ -54,6 +54,7 @@ __all__ = [
     "AuditPending",
     "Base",
     "Contest",
+    "Job",
     "LoginFailure",
     "Participant",
     "Round",

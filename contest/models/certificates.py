@@ -1,4 +1,4 @@
-"""Certificates: per-contest templates, issued certificates, their numbering and bulk-issue jobs."""
+"""Certificates: per-contest templates, issued certificates and their numbering."""
 
 from __future__ import annotations
 
@@ -151,28 +151,3 @@ class Certificate(Base):
         if self.revoked_at is not None:
             return "revoked"
         return "valid"
-
-
-class CertificateJob(Base):
-    """A bulk issue started from the committee page; a worker thread updates its progress."""
-
-    __tablename__ = "certificate_jobs"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    contest_id: Mapped[int] = mapped_column(
-        ForeignKey("contests.id", ondelete="CASCADE"), index=True
-    )
-    round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id"), nullable=True)
-    kind: Mapped[str] = mapped_column(String(16), default="prize")
-    status: Mapped[str] = mapped_column(
-        String(16), default="queued"
-    )  # queued | running | done | failed
-    total: Mapped[int] = mapped_column(Integer, default=0)
-    done: Mapped[int] = mapped_column(Integer, default=0)
-    issued: Mapped[int] = mapped_column(Integer, default=0)
-    skipped: Mapped[int] = mapped_column(Integer, default=0)
-    message_vi: Mapped[str] = mapped_column(Text, default="")
-    message_en: Mapped[str] = mapped_column(Text, default="")
-    created_by: Mapped[str] = mapped_column(String(120))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

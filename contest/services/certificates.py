@@ -15,7 +15,6 @@ import dataclasses
 import hashlib
 import io
 import re
-import threading
 import tomllib
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
@@ -42,7 +41,7 @@ from contest.certificates import (
     zip_pdfs,
 )
 from contest.config import get_settings
-from contest.db import transactional
+from contest.db import transaction, transactional
 from contest.domain.awards import AwardRecord
 from contest.domain.errors import ContestError, InvalidInput, NotFound
 from contest.domain.masking import mask_name
@@ -50,12 +49,12 @@ from contest.models import (
     Certificate,
     CertificateCounter,
     CertificateImage,
-    CertificateJob,
     CertificateTemplateRow,
     Contest,
+    Job,
     Round,
 )
-from contest.services import audit
+from contest.services import audit, jobs
 from contest.services.context import SYSTEM, Actor
 
 TITLES = ("GIẤY CHỨNG NHẬN", "GIẤY KHEN")
@@ -488,11 +487,13 @@ def issue_certificates(
     template_id: int | None = None,
     *,
     issued_on: date | None = None,
+    before_commit: Callable[[IssueReport], None] | None = None,
 ) -> IssueReport:
     """Issue a certificate for every award that has none yet; one transaction, audited.
 
     Idempotent by `award_key`: an award that already has a live certificate (even a revoked
     one: revocation is the committee's decision and a rerun must not undo it) is skipped.
+    `before_commit(report)` joins the transaction (a job records its progress with the batch).
     """
     report = IssueReport()
     if not awards:
@@ -584,6 +585,8 @@ def issue_certificates(
                 "codes": [c.code for c in report.issued],
             },
         )
+    if before_commit is not None:
+        before_commit(report)
     db.commit()
     return report
 
@@ -1015,116 +1018,83 @@ def awards_for(
 # --- bulk issue jobs -----------------------------------------------------------------------
 
 JOB_BATCH = 200
+ISSUE_JOB = "certificates.issue"
 
 
-@transactional
 def start_issue_job(
     db: Session, actor: Actor, contest: Contest, *, round_id: int | None = None, kind: str = "prize"
-) -> CertificateJob:
-    if kind not in ("prize", "participation"):
-        raise ContestError(
-            "Loại giấy chứng nhận không hợp lệ.", "Unknown certificate kind.", field="kind"
+) -> Job:
+    """Queue a bulk issue of the approved list; a worker issues it in batches."""
+    with transaction(db):
+        if kind not in ("prize", "participation"):
+            raise ContestError(
+                "Loại giấy chứng nhận không hợp lệ.", "Unknown certificate kind.", field="kind"
+            )
+        if round_id is not None:
+            round_ = db.get(Round, round_id)
+            if round_ is None or round_.contest_id != contest.id:
+                raise NotFound("Không có đợt thi này.", "There is no such round.")
+        if jobs.active_job(db, ISSUE_JOB, contest.id) is not None:
+            raise ContestError(
+                "Đang có một đợt cấp giấy chứng nhận chạy cho cuộc thi này.",
+                "A certificate issue is already running for this contest.",
+            )
+        job = jobs.create(
+            db,
+            actor,
+            ISSUE_JOB,
+            contest_id=contest.id,
+            params={"round_id": round_id, "kind": kind},
         )
-    if round_id is not None:
-        round_ = db.get(Round, round_id)
-        if round_ is None or round_.contest_id != contest.id:
-            raise NotFound("Không có đợt thi này.", "There is no such round.")
-    running = db.execute(
-        select(CertificateJob.id).where(
-            CertificateJob.contest_id == contest.id,
-            CertificateJob.status.in_(("queued", "running")),
+        audit.record(
+            db,
+            actor,
+            "certificates.job",
+            "job",
+            job.id,
+            {"contest": contest.id, "round": round_id, "kind": kind},
         )
-    ).first()
-    if running:
-        raise ContestError(
-            "Đang có một đợt cấp giấy chứng nhận chạy cho cuộc thi này.",
-            "A certificate issue is already running for this contest.",
-        )
-    job = CertificateJob(
-        contest_id=contest.id,
-        round_id=round_id,
-        kind=kind,
-        status="queued",
-        created_by=actor.audit_name[:120],
-        created_at=clock.now(),
-    )
-    db.add(job)
-    db.flush()
-    audit.record(
-        db,
-        actor,
-        "certificates.job",
-        "certificate_job",
-        job.id,
-        {"contest": contest.id, "round": round_id, "kind": kind},
-    )
+    jobs.dispatch(job.id)  # after the commit: a worker must find the row
     return job
 
 
-def run_issue_job(db: Session, actor: Actor, job_id: int) -> CertificateJob:
-    """Issue a job's list in batches, committing progress after each so a page can show it."""
-    job = db.get(CertificateJob, job_id)
-    if job is None:
-        raise NotFound("Không có công việc này.", "There is no such job.")
-    job.status = "running"
-    db.commit()
-    try:
-        awards = awards_for(db, job.contest_id, job.round_id, job.kind)
-        job.total = len(awards)
-        db.commit()
-        for batch in _chunks(awards, JOB_BATCH):
-            report = issue_certificates(db, actor, list(batch))
-            job.done += len(batch)
-            job.issued += len(report.issued)
-            job.skipped += len(report.existing)
-            db.commit()
-        job.status = "done"
-        job.message_vi = f"Đã cấp {job.issued} giấy chứng nhận mới, {job.skipped} đã có từ trước."
-        job.message_en = f"Issued {job.issued} new certificates; {job.skipped} already existed."
-    except ContestError as exc:
-        db.rollback()
-        job = db.get(CertificateJob, job_id)
-        job.status, job.message_vi, job.message_en = "failed", exc.message_vi, exc.message_en
-    except Exception as exc:  # noqa: BLE001 - the page must say the job stopped, whatever stopped it
-        db.rollback()
-        job = db.get(CertificateJob, job_id)
-        job.status = "failed"
-        job.message_vi = f"Lỗi hệ thống: {type(exc).__name__}."
-        job.message_en = f"System error: {type(exc).__name__}."
-    job.finished_at = clock.now()
-    db.commit()
-    return job
+def run_issue(db: Session, job: Job, progress: jobs.Progress) -> jobs.Outcome:
+    """The issue job: batches of the approved list, each committed with the job's progress.
 
+    A rerun (the worker was killed) resumes after the last committed batch; issuing is
+    idempotent by award anyway, so numbers stay gapless and unique however often it runs."""
+    awards = awards_for(db, job.contest_id, job.params.get("round_id"), job.params.get("kind"))
+    done = job.done if job.total == len(awards) else 0
+    counts = {"issued": 0, "skipped": 0, **((job.counts or {}) if done else {})}
+    progress.commit(total=len(awards), done=done, counts=counts)
+    actor = jobs.actor_of(job)
+    for start in range(done, len(awards), JOB_BATCH):
+        batch = list(awards[start : start + JOB_BATCH])
 
-def run_job_in_background(actor: Actor, job_id: int) -> threading.Thread:
-    """Run a job on a thread with its own session; the request that started it returns at once."""
-    from contest import db as database
+        def record(report: IssueReport, end: int = start + len(batch)) -> None:
+            counts["issued"] += len(report.issued)
+            counts["skipped"] += len(report.existing)
+            progress.report(done=end, counts=counts)
 
-    def work() -> None:
-        with database.session_scope() as session:
-            run_issue_job(session, actor, job_id)
-
-    thread = threading.Thread(target=work, name=f"certificate-job-{job_id}", daemon=True)
-    thread.start()
-    return thread
-
-
-def get_job(db: Session, contest: Contest, job_id: int) -> CertificateJob:
-    job = db.get(CertificateJob, job_id)
-    if job is None or job.contest_id != contest.id:
-        raise NotFound("Không có công việc này.", "There is no such job.")
-    return job
-
-
-def list_jobs(db: Session, contest_id: int, limit: int = 10) -> list[CertificateJob]:
-    return list(
-        db.execute(
-            select(CertificateJob)
-            .where(CertificateJob.contest_id == contest_id)
-            .order_by(CertificateJob.id.desc())
-            .limit(limit)
-        ).scalars()
+        issue_certificates(db, actor, batch, before_commit=record)
+    return jobs.Outcome(
+        f"Đã cấp {counts['issued']} giấy chứng nhận mới, {counts['skipped']} đã có từ trước.",
+        f"Issued {counts['issued']} new certificates; {counts['skipped']} already existed.",
     )
+
+
+def run_issue_job(db: Session, actor: Actor, job_id: int) -> Job:
+    """Run an issue job here and now (the CLI and tests); the web hands it to the queue."""
+    return jobs.run(db, job_id) or jobs.get(db, job_id)
+
+
+def get_job(db: Session, contest: Contest, job_id: int) -> Job:
+    """A job of this contest, read afresh (a worker commits its progress elsewhere)."""
+    return jobs.get(db, job_id, contest.id)
+
+
+def list_jobs(db: Session, contest_id: int, limit: int = 10) -> list[Job]:
+    return jobs.list_jobs(db, contest_id=contest_id, limit=limit)
 
 
 # --- demo ----------------------------------------------------------------------------------

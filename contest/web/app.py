@@ -37,6 +37,7 @@ from contest.web.routers import (
     taking,
 )
 from contest.web.routers import certificates as certificate_pages
+from contest.web.routers import jobs as job_pages
 from contest.web.routers import works as works_pages
 from contest.web.static import STATIC_DIR, CachedStaticFiles, static_url
 from contest.web.templating import env, render
@@ -50,6 +51,7 @@ ROUTERS = (
     participant.router,
     admin.router,
     certificate_pages.router,
+    job_pages.router,
     committee.router,
     results_public.router,
     organiser.router,

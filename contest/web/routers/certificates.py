@@ -15,7 +15,6 @@ from contest.domain.permissions import CHAIR, COMMITTEE, OFFICE, TEMPLATE_EDITOR
 from contest.models import Contest, Round
 from contest.services import certificates as service
 from contest.services import contests
-from contest.services.context import Actor
 from contest.services.ratelimit import hit_address
 from contest.services.sessions import Principal
 from contest.web.deps import (
@@ -197,11 +196,6 @@ def zip_download(
     )
 
 
-def _start_job(actor: Actor, job_id: int) -> None:
-    """Hands a job to a worker thread; tests replace this to run the job in their transaction."""
-    service.run_job_in_background(actor, job_id)
-
-
 @router.post("/admin/contests/{slug}/certificates/issue")
 def issue(
     request: Request,
@@ -221,7 +215,6 @@ def issue(
         ctx = _list_context(db, contest, "", "")
         ctx.update(rounds=_rounds(db, contest), jobs=service.list_jobs(db, contest.id), error=exc)
         return render(request, "certificates/list.html", ctx, status_code=422)
-    _start_job(actor, job.id)
     return RedirectResponse(
         f"/admin/contests/{contest.slug}/certificates/jobs/{job.id}", status_code=303
     )
@@ -236,8 +229,7 @@ def job_page(
     principal: Principal = Depends(require_staff(*OFFICE)),
 ):
     contest = _contest(db, slug)
-    db.expire_all()  # the worker thread commits progress through another session
-    job = service.get_job(db, contest, job_id)
+    job = service.get_job(db, contest, job_id)  # read afresh: a worker commits its progress
     ctx = {"contest": contest, "job": job}
     if is_htmx(request):
         return render(request, "certificates/_job.html", ctx)

@@ -143,15 +143,13 @@ def test_committee_lists_revokes_and_reissues(client, db):
 
 
 def test_bulk_issue_runs_as_a_job_with_a_progress_page(client, db, monkeypatch):
-    from contest.web.routers import certificates as pages
+    from contest.services import jobs
 
     contest = make_contest(db)
     make_staff(db, "member", ["committee_member"])
     awards = [make_award(contest, f"prize:{i}") for i in range(3)]
     monkeypatch.setattr(service, "awards_for", lambda *a, **k: awards)
-    monkeypatch.setattr(
-        pages, "_start_job", lambda actor, job_id: service.run_issue_job(db, actor, job_id)
-    )
+    monkeypatch.setattr(jobs, "dispatcher", lambda job_id: jobs.run(db, job_id))
     _sign_in_staff(client, "member")
     token = csrf_from(client.get(f"/admin/contests/{contest.slug}/certificates").text)
     r = client.post(

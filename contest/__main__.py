@@ -1,0 +1,5 @@
+"""`python -m contest`: the same as the `contest` command."""
+
+from contest.cli import app
+
+app()

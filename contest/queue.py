@@ -1,0 +1,123 @@
+"""The job queue (Huey): carries job ids from the web processes to `contest worker`, and runs
+the periodic job recovery in the workers.
+
+`CONTEST_QUEUE_URL` picks the storage: a SQLite file (the default, one machine, `make run`)
+or Redis (`redis://host:6379/0`, workers on any host). What a job is and how far it got lives
+in the database (`contest.services.jobs`); a queue message lost with a crashed worker costs
+nothing, because recovery finds the job by its lease and sends it again.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
+from huey.consumer import Consumer, Scheduler
+from huey.exceptions import TaskLockedException
+
+from contest.config import get_settings
+
+log = logging.getLogger("contest.queue")
+
+
+def make_huey(url: str, name: str) -> Huey:
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return RedisHuey(name, url=url, utc=True)
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return SqliteHuey(name, filename=str(path), utc=True)
+    if url == "memory://":  # tests: messages stay in this process
+        return MemoryHuey(name, utc=True)
+    raise ValueError(f"CONTEST_QUEUE_URL: unsupported queue {url!r} (sqlite:///…, redis://…)")
+
+
+_settings = get_settings()
+huey = make_huey(_settings.resolved_queue_url(), _settings.queue_name)
+
+
+def describe() -> str:
+    """Where the queue lives, without a password."""
+    url = _settings.resolved_queue_url()
+    if "@" in url:
+        scheme, rest = url.split("://", 1)
+        url = f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return f"{url} ({_settings.queue_name})"
+
+
+@huey.task(retries=max(0, _settings.job_max_attempts - 1), retry_delay=5)
+def run_job(job_id: int) -> None:
+    """Run one job; an unexpected error leaves it queued and the queue retries it later."""
+    from contest.db import session_scope
+    from contest.services import jobs
+
+    with session_scope() as db:
+        jobs.run(db, job_id)
+
+
+def every(seconds: int):
+    """A periodic-task schedule: true on the seconds of the day that `seconds` divides; never for 0."""
+
+    def due(moment) -> bool:
+        return (
+            seconds > 0 and (moment.hour * 3600 + moment.minute * 60 + moment.second) % seconds == 0
+        )
+
+    return due
+
+
+def _housekeeping(name: str, fn, *, exclusive: bool) -> None:
+    from contest.db import session_scope
+
+    try:
+        if exclusive:
+            # One at a time across every worker host; a crashed holder's lock expires.
+            with huey.lock_task(f"contest-{name}", ttl=600):
+                with session_scope() as db:
+                    fn(db)
+        else:
+            with session_scope() as db:
+                fn(db)
+    except TaskLockedException:
+        log.debug("%s already running elsewhere", name)
+
+
+@huey.periodic_task(every(_settings.job_recover_interval_seconds), name="contest.recover_jobs")
+def recover_jobs() -> None:
+    """Queue again the jobs a dead worker left behind."""
+    from contest.services import jobs
+
+    _housekeeping("recover-jobs", jobs.recover, exclusive=True)
+
+
+class _SecondScheduler(Scheduler):
+    # Huey checks periodic tasks once a minute; the audit seal is due every few seconds.
+    periodic_task_seconds = 1
+
+
+class WorkerConsumer(Consumer):
+    scheduler_class = _SecondScheduler
+
+
+def consumer(workers: int = 2, *, processes: bool = True, periodic: bool = True) -> Consumer:
+    """A consumer of the queue. Processes by default: rendering PDFs is CPU work under the GIL."""
+    from contest import db as database
+    from contest.db import session_scope
+    from contest.services import jobs
+
+    # Jobs left behind by a worker that died are due again at once, not in a recovery interval.
+    with session_scope() as db:
+        jobs.recover(db)
+    # Forked workers must not share this process's database connections.
+    database.get_engine().dispose()
+    database.use_engine(None)
+    return WorkerConsumer(
+        huey,
+        workers=workers,
+        worker_type="process" if processes else "thread",
+        periodic=periodic,
+        check_worker_health=True,
+        initial_delay=0.05,
+        max_delay=1.0,
+    )
