@@ -28,6 +28,16 @@ app = typer.Typer(
 units_app = typer.Typer(help="Đơn vị / units", no_args_is_help=True)
 audit_app = typer.Typer(help="Nhật ký kiểm toán / audit log", no_args_is_help=True)
 users_app = typer.Typer(help="Tài khoản nhân sự / staff accounts", no_args_is_help=True)
+
+
+@app.callback()
+def _main() -> None:
+    """contest — cuộc thi trắc nghiệm trực tuyến / online quiz contests"""
+    from contest import queue
+
+    queue.connect()  # jobs started from the command line go to the workers' queue
+
+
 app.add_typer(units_app, name="units")
 app.add_typer(audit_app, name="audit")
 app.add_typer(users_app, name="users")

@@ -56,6 +56,18 @@ def run_job(job_id: int) -> None:
         jobs.run(db, job_id)
 
 
+def enqueue(job_id: int) -> None:
+    """Send a committed job to the workers."""
+    run_job(job_id)
+
+
+def connect() -> None:
+    """Make the services in this process send their jobs through this queue."""
+    from contest.services import jobs
+
+    jobs.dispatcher = enqueue
+
+
 def every(seconds: int):
     """A periodic-task schedule: true on the seconds of the day that `seconds` divides; never for 0."""
 
@@ -106,6 +118,7 @@ def consumer(workers: int = 2, *, processes: bool = True, periodic: bool = True)
     from contest.db import session_scope
     from contest.services import jobs
 
+    connect()
     # Jobs left behind by a worker that died are due again at once, not in a recovery interval.
     with session_scope() as db:
         jobs.recover(db)

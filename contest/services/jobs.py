@@ -19,8 +19,9 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import cast
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import CursorResult, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from contest import clock
@@ -105,14 +106,13 @@ def create(
     return job
 
 
-def _enqueue(job_id: int) -> None:
-    from contest import queue
-
-    queue.run_job(job_id)
+def _not_configured(job_id: int) -> None:
+    log.warning("job %s committed but no queue is configured in this process", job_id)
 
 
-# Replaced by tests that run a job inside their own transaction.
-dispatcher: Callable[[int], None] = _enqueue
+# Set by the process that owns the transport (the web app, the CLI, the worker: the queue's
+# `enqueue`); services do not know how jobs travel. Tests run a job in their own transaction.
+dispatcher: Callable[[int], None] = _not_configured
 
 
 def dispatch(job_id: int) -> None:
@@ -146,11 +146,12 @@ class Progress:
             values["total"] = total
         if counts is not None:
             values["counts"] = dict(counts)
-        result = self.db.execute(
+        result = _execute(
+            self.db,
             update(Job)
             .where(Job.id == self.job.id, Job.claim_token == self.token, Job.status == "running")
             .values(**values)
-            .execution_options(synchronize_session=False)
+            .execution_options(synchronize_session=False),
         )
         if result.rowcount != 1:
             raise JobInterrupted(self.job.id)
@@ -162,6 +163,11 @@ class Progress:
         self.db.commit()
 
 
+def _execute(db: Session, statement) -> CursorResult:
+    """An UPDATE whose row count tells whether its guard held."""
+    return cast(CursorResult, db.execute(statement))
+
+
 def _lease() -> timedelta:
     return timedelta(seconds=max(1, get_settings().job_lease_seconds))
 
@@ -170,7 +176,8 @@ def claim(db: Session, job_id: int, worker: str | None = None) -> tuple[Job, str
     """Take the job if it is queued, or running on a lease that ran out; None otherwise."""
     now = clock.now()
     token = secrets.token_hex(16)
-    result = db.execute(
+    result = _execute(
+        db,
         update(Job)
         .where(
             Job.id == job_id,
@@ -186,7 +193,7 @@ def claim(db: Session, job_id: int, worker: str | None = None) -> tuple[Job, str
             started_at=now,
             finished_at=None,
         )
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
     db.commit()
     if result.rowcount != 1:
@@ -198,11 +205,12 @@ def claim(db: Session, job_id: int, worker: str | None = None) -> tuple[Job, str
 
 
 def _close(db: Session, job_id: int, token: str, status: str, **values) -> bool:
-    result = db.execute(
+    result = _execute(
+        db,
         update(Job)
         .where(Job.id == job_id, Job.claim_token == token, Job.status == "running")
         .values(status=status, claim_token=None, lease_until=None, **values)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
     db.commit()
     return result.rowcount == 1
@@ -303,8 +311,9 @@ def recover(db: Session) -> list[int]:
                 message_vi=f"Tiến trình xử lý đã dừng {attempts} lần; công việc dừng lại. Có thể chạy lại.",
                 message_en=f"The worker stopped {attempts} times; the job was given up. It can be retried.",
             )
-        result = db.execute(
-            update(Job).where(guard).values(**values).execution_options(synchronize_session=False)
+        result = _execute(
+            db,
+            update(Job).where(guard).values(**values).execution_options(synchronize_session=False),
         )
         if result.rowcount == 1 and values["status"] == "queued":
             resend.append(job_id)

@@ -17,7 +17,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
-from contest import __version__
+from contest import __version__, queue
 from contest.config import get_settings
 from contest.domain.errors import ContestError, NotFound, PermissionDenied
 from contest.services.ratelimit import RateLimited
@@ -164,6 +164,7 @@ def create_app() -> FastAPI:
         openapi_url=None,
     )
     env.globals["static_url"] = static_url
+    queue.connect()
     # Innermost: answer saves it can serve skip the router; everything else passes through it.
     app.add_middleware(AnswerSaveLane)
     app.add_middleware(GZipMiddleware, minimum_size=500)
