@@ -41,7 +41,7 @@ def _job_page(request: Request, db: Session, job_id: int, error: ContestError | 
     return render(request, "jobs/job.html", ctx, status_code=422 if error else 200)
 
 
-@router.get("/{job_id:int}")
+@router.get("/{job_id}")
 def job_page(
     request: Request,
     job_id: int,
@@ -51,7 +51,7 @@ def job_page(
     return _job_page(request, db, job_id)
 
 
-@router.post("/{job_id:int}/cancel")
+@router.post("/{job_id}/cancel")
 def cancel(
     request: Request,
     job_id: int,
@@ -68,7 +68,7 @@ def cancel(
     return RedirectResponse(f"/admin/jobs/{job_id}", status_code=303)
 
 
-@router.post("/{job_id:int}/retry")
+@router.post("/{job_id}/retry")
 def retry(
     request: Request,
     job_id: int,
