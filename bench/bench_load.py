@@ -84,6 +84,7 @@ PASSWORD = "mat-khau-ngay-thi"
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 OPTION_RE = re.compile(r'name="q(\d+)" value="(\d+)"')
+PAGE_RE = re.compile(r'name="page" value="(\d+)"')
 
 
 # ---------------------------------------------------------------------------- database and server
@@ -336,6 +337,7 @@ class Participant:
         self.cookie = {"Cookie": f"contest_session={token}"}
         self.csrf = ""
         self.seq = 0
+        self.page = 0
 
     async def _call(self, phase: str, kind: str, method: str, path: str, expect: int, **kw):
         headers = dict(self.cookie)
@@ -373,6 +375,9 @@ class Participant:
         attempt_id = int(location.rsplit("/", 1)[1])
         self.stats.attempts += 1
         body, _, _ = await self._call(phase, "page", "GET", f"/attempts/{attempt_id}", 200)
+        # The page number the server issued this rendering: every save from it carries it.
+        self.page = int(PAGE_RE.search(body.decode()).group(1))
+        self.seq = 0
         options: dict[int, int] = {}
         for pos, idx in OPTION_RE.findall(body.decode()):
             options[int(pos)] = max(options.get(int(pos), 0), int(idx) + 1)
@@ -397,9 +402,7 @@ class Participant:
 
     async def save(self, phase: str, attempt_id: int, pos: int, shown: int) -> None:
         self.seq += 1
-        seq = (
-            int(time.time() * 1000) * 1000 + self.seq % 1000
-        )  # grows like the browser's Date.now() stamps
+        seq = (self.page << 20) | self.seq  # the order the server stores (domain.attempts)
         self.stats.sent.setdefault((attempt_id, pos), {})[seq] = shown
         await self._call(
             phase,
@@ -407,7 +410,7 @@ class Participant:
             "POST",
             f"/attempts/{attempt_id}/answers/{pos}",
             200,
-            data={f"q{pos}": str(shown), "seq": str(seq)},
+            data={f"q{pos}": str(shown), "page": str(self.page), "seq": str(self.seq)},
             headers={"HX-Request": "true"},
         )
         previous = self.stats.acked.get((attempt_id, pos))

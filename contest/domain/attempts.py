@@ -208,3 +208,56 @@ def validate_visibility(visibility: ResultVisibility, max_attempts: int) -> None
             "one attempt's key would answer the next",
             field="show_key",
         )
+
+
+# ---------------------------------------------------------------------------- the order of saves
+#
+# Every save of an answer carries an order the server decided, so whichever path carried a choice
+# (one question at a time from the page's script, the whole page as a form, a retry from the
+# phone's queue) the newest choice is the one kept. The server issues each rendering of the
+# attempt page a page number, later than every page whose answers are stored; a save's order is
+# that page number followed by the page's own count of changes (its `seq`, which only orders the
+# saves of one page among themselves). The phone's clock plays no part. Stored answers keep the
+# order they were saved with; a save with a lower order than the stored one changes nothing.
+
+SEQ_BITS = 20
+MAX_SEQ = (1 << SEQ_BITS) - 1  # a million changes on one page
+MAX_PAGE_AHEAD = timedelta(minutes=10)  # page numbers come from the server's clocks
+
+
+def _ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def page_of(order: int) -> int:
+    return order >> SEQ_BITS
+
+
+def issue_page(now: datetime, stored_orders: list[int] | tuple[int, ...]) -> int:
+    """A page number for a rendering of the attempt page: the server's time in milliseconds, or
+    one past the latest page with a stored answer when a clock (another host's) is behind."""
+    latest = max((page_of(o) for o in stored_orders), default=0)
+    return max(_ms(now), latest + 1)
+
+
+def save_order(page: int | None, seq: int, now: datetime) -> int:
+    """The order of a save sent by page `page` as its change number `seq`.
+
+    A save without a page number (a page rendered before page numbers existed) is ordered by
+    its arrival at the server.
+    """
+    if page is None:
+        return _ms(now) << SEQ_BITS
+    if not 0 < page <= _ms(now + MAX_PAGE_AHEAD):
+        raise ContestError(
+            "Số trang không hợp lệ; hãy tải lại trang bài thi.",
+            "The page number is not valid; reload the attempt page.",
+            field="page",
+        )
+    if not 0 <= seq <= MAX_SEQ:
+        raise ContestError(
+            f"Số thứ tự lần lưu phải từ 0 đến {MAX_SEQ}; hãy tải lại trang bài thi.",
+            f"The save number must be from 0 to {MAX_SEQ}; reload the attempt page.",
+            field="seq",
+        )
+    return (page << SEQ_BITS) | seq

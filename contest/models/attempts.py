@@ -59,6 +59,8 @@ class Answer(Base):
     )
     position: Mapped[int] = mapped_column(Integer, primary_key=True)  # index in the paper
     chosen: Mapped[list] = mapped_column(JSON)  # option ids
-    # Increasing per browser tab; a late retry with a smaller number never overwrites a newer answer.
+    # The save's order, decided by the server (domain.attempts.save_order: the page number the
+    # server issued, then the page's own change count); a save with a smaller one never
+    # overwrites. The column keeps its first name.
     client_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     saved_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -22,6 +22,7 @@ from contest.domain.attempts import (
     ResultVisibility,
     RoundWindow,
     can_start,
+    issue_page,
     may_show_key,
     may_show_score,
 )
@@ -285,7 +286,11 @@ class SaveResult:
     position: int
     saved_at: datetime
     remaining_seconds: int
-    applied: bool  # False when a newer answer for this question was already stored
+    # True when what is stored now is what this save sent (written now, or already there).
+    # False when a newer choice was stored first: `stored` then says what that is, as display
+    # indexes (0 = A), so the page can show it instead of claiming this save.
+    applied: bool
+    stored: tuple[int, ...] = ()
 
 
 def _load_for_write(
@@ -333,18 +338,50 @@ def save_answer(
     attempt_id: int,
     position: int,
     shown: list[int],
-    client_seq: int,
+    order: int,
 ) -> SaveResult:
-    """Store the options chosen for one question. `shown` are display indexes (0 = A).
+    """Store the options chosen for one question. `shown` are display indexes (0 = A); `order`
+    is the save's server-decided order (`domain.attempts.save_order`).
 
-    Idempotent: the same save twice changes nothing; an older retry never replaces a newer
-    answer (client_seq grows with every change in the browser).
+    Idempotent: the same save twice changes nothing; a save ordered before the stored answer
+    (an old retry, a page older than the one that saved) changes nothing and says what is stored.
     """
     # The few columns a save needs as a plain row, no ORM object in the identity map.
     attempt = db.execute(select(*_SAVE_COLUMNS).where(Attempt.id == attempt_id)).one_or_none()
     if attempt is None or attempt.participant_id != participant_id:
         raise NotFound("Không tìm thấy bài thi.", "Attempt not found.")
-    return _save(db, attempt, position, shown, client_seq, clock.now())
+    result = _save(db, attempt, position, shown, order, clock.now())
+    db.commit()
+    return result
+
+
+def save_paper(
+    db: Session,
+    participant_id: int,
+    attempt_id: int,
+    choices: dict[int, list[int]],
+    order: int,
+    prediction: int | None | str = "",
+) -> list[SaveResult]:
+    """The whole page sent as one form (the Save button, the review before submitting): every
+    question with a choice on the page, or with one stored, in one transaction, all with the
+    page's order. `prediction` "" leaves the prediction as it is."""
+    attempt = db.execute(select(*_SAVE_COLUMNS).where(Attempt.id == attempt_id)).one_or_none()
+    if attempt is None or attempt.participant_id != participant_id:
+        raise NotFound("Không tìm thấy bài thi.", "Attempt not found.")
+    now = clock.now()
+    stored = set(
+        db.execute(select(Answer.position).where(Answer.attempt_id == attempt_id)).scalars()
+    )
+    results = [
+        _save(db, attempt, pos, choices.get(pos, []), order, now)
+        for pos in range(len(attempt.paper))
+        if choices.get(pos) or pos in stored
+    ]
+    if prediction != "":
+        _set_prediction(db, attempt_id, prediction)  # type: ignore[arg-type]
+    db.commit()
+    return results
 
 
 class NoSession(Exception):
@@ -444,20 +481,20 @@ def save_answer_for_session(
     attempt_id: int,
     position: int,
     shown: list[int],
-    client_seq: int,
+    order: int,
 ) -> SaveResult:
     """`save_answer` for the web's hottest path: the fast path when it applies, else the full one,
     which tells the reasons apart (signed out, not yours, submitted, time up, a newer answer
     already stored) and answers as `save_answer` does."""
     if not raw_token or len(raw_token) > 100:
         raise NoSession()
-    return try_fast_save(db, raw_token, attempt_id, position, shown, client_seq) or _save_checked(
-        db, raw_token, attempt_id, position, shown, client_seq
+    return try_fast_save(db, raw_token, attempt_id, position, shown, order) or _save_checked(
+        db, raw_token, attempt_id, position, shown, order
     )
 
 
 def try_fast_save(
-    db: Session, raw_token: str, attempt_id: int, position: int, shown: list[int], client_seq: int
+    db: Session, raw_token: str, attempt_id: int, position: int, shown: list[int], order: int
 ) -> SaveResult | None:
     """One self-committing statement, once this process has checked the session and the attempt
     (a ticket). None, with nothing written, whenever it does not apply: no ticket yet, a refusal
@@ -480,7 +517,7 @@ def try_fast_save(
         "participant_id": ticket.participant_id,
         "position": position,
         "chosen": chosen,
-        "client_seq": client_seq,
+        "client_seq": order,
         "saved_at": now,
         "token_hash": hashed,
         "started_at": ticket.started_at,
@@ -522,7 +559,7 @@ def _chosen_ids(
 
 
 def _save_checked(
-    db: Session, raw_token: str, attempt_id: int, position: int, shown: list[int], client_seq: int
+    db: Session, raw_token: str, attempt_id: int, position: int, shown: list[int], order: int
 ) -> SaveResult:
     """The full path: the session, its participant's attempt and the checks in one SELECT, then
     the upsert and the commit; a success leaves this process a ticket for the fast path."""
@@ -557,23 +594,26 @@ def _save_checked(
         db.execute(
             update(WebSession).where(WebSession.id == row.session_id).values(last_seen_at=now)
         )
-    result = _save(db, row, position, shown, client_seq, now)
+    result = _save(db, row, position, shown, order, now)
+    db.commit()
     _remember(attempt_id, hashed, row, now)
     return result
 
 
 def _save(
-    db: Session, attempt: Row, position: int, shown: list[int], client_seq: int, now: datetime
+    db: Session, attempt: Row, position: int, shown: list[int], order: int, now: datetime
 ) -> SaveResult:
+    """The guarded upsert of one answer inside the caller's transaction (the caller commits)."""
     ac = _refuse_if_closed(attempt, now)
     if not 0 <= position < len(attempt.paper):
         raise ContestError(
             "Câu hỏi không có trong đề.", "That question is not on this paper.", field="position"
         )
-    chosen = _chosen_ids((tuple(attempt.paper[position]["o"]),), 0, shown)
+    order_ids = tuple(attempt.paper[position]["o"])
+    chosen = _chosen_ids((order_ids,), 0, shown)
     if chosen is None:
         raise ContestError("Phương án không hợp lệ.", "That option is not valid.", field="chosen")
-    applied = (
+    written = (
         db.execute(
             _upsert_statement(db, with_session=False),
             {
@@ -581,7 +621,7 @@ def _save(
                 "participant_id": attempt.participant_id,
                 "position": position,
                 "chosen": chosen,
-                "client_seq": client_seq,
+                "client_seq": order,
                 "saved_at": now,
                 "started_at": attempt.started_at,
                 "deadline_at": attempt.deadline_at,
@@ -589,17 +629,27 @@ def _save(
         ).rowcount
         or 0
     ) > 0
-    if not applied:
-        # Either a newer answer is stored (fine: nothing to do), or the attempt became final
-        # between the check above and the upsert (a submit in another tab, the scorer).
-        latest = db.execute(
-            select(Attempt.submitted_at, Attempt.finalised_at).where(Attempt.id == attempt.id)
-        ).one()
-        if latest.submitted_at is not None or latest.finalised_at is not None:
-            db.rollback()
-            raise _closed(submitted=latest.submitted_at is not None)
-    db.commit()
-    return SaveResult(position, now, ac.remaining(now), applied)
+    if written:
+        return SaveResult(position, now, ac.remaining(now), True)
+    # Either a save ordered after this one is stored, or the attempt became final between the
+    # check above and the upsert (a submit in another tab, the scorer).
+    latest = db.execute(
+        select(Attempt.submitted_at, Attempt.finalised_at).where(Attempt.id == attempt.id)
+    ).one()
+    if latest.submitted_at is not None or latest.finalised_at is not None:
+        db.rollback()
+        raise _closed(submitted=latest.submitted_at is not None)
+    kept = db.execute(
+        select(Answer.chosen, Answer.saved_at).where(
+            Answer.attempt_id == attempt.id, Answer.position == position
+        )
+    ).one_or_none()
+    if kept is None:  # nothing stored and nothing written: the attempt is no longer open
+        db.rollback()
+        raise _closed(submitted=False)
+    stored = tuple(i for i, oid in enumerate(order_ids) if oid in set(kept.chosen or []))
+    same = sorted(kept.chosen or []) == chosen
+    return SaveResult(position, kept.saved_at, ac.remaining(now), same, stored)
 
 
 def save_prediction(
@@ -608,21 +658,27 @@ def save_prediction(
     now = clock.now()
     attempt = _load_for_write(db, participant_id, attempt_id)
     ac = _refuse_if_closed(attempt, now)
+    _set_prediction(db, attempt.id, prediction)
+    db.commit()
+    return SaveResult(-1, now, ac.remaining(now), True)
+
+
+def _set_prediction(db: Session, attempt_id: int, prediction: int | None) -> None:
     # Guarded like an answer: a submit from another tab between the check and this write wins.
     changed = db.execute(
         update(Attempt)
         .where(
-            Attempt.id == attempt.id, Attempt.submitted_at.is_(None), Attempt.finalised_at.is_(None)
+            Attempt.id == attempt_id, Attempt.submitted_at.is_(None), Attempt.finalised_at.is_(None)
         )
         .values(prediction=_valid_prediction(prediction))
         .execution_options(synchronize_session=False)
     ).rowcount
     if not changed:
         db.rollback()
-        db.refresh(attempt)
-        raise _closed(submitted=attempt.submitted_at is not None)
-    db.commit()
-    return SaveResult(-1, now, ac.remaining(now), True)
+        submitted = db.execute(
+            select(Attempt.submitted_at).where(Attempt.id == attempt_id)
+        ).scalar_one()
+        raise _closed(submitted=submitted is not None)
 
 
 def _valid_prediction(value: int | None) -> int | None:
@@ -748,6 +804,8 @@ class AttemptView:
     questions: tuple[QuestionView, ...]
     show_score: bool
     show_key: bool
+    # This rendering's page number: the saves it sends are ordered after every stored answer.
+    page: int = 0
 
     @property
     def answered(self) -> int:
@@ -855,6 +913,7 @@ def attempt_view(db: Session, participant_id: int, attempt_id: int) -> AttemptVi
         tuple(questions),
         show_score,
         show_key,
+        issue_page(now, [a.client_seq or 0 for a in answers.values()]),
     )
 
 

@@ -22,12 +22,16 @@ import anyio.to_thread
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from contest import clock
+from contest.domain import attempts
+from contest.domain.errors import ContestError
 from contest.services import taking
 from contest.web import csrf
 from contest.web.deps import get_db
+from contest.web.numbers import ascii_int
 
 SAVE_PATH = re.compile(r"/attempts/([0-9]{1,18})/answers/([0-9]{1,4})")
-MAX_BODY = 4096  # a save is a few dozen bytes: q3=1&seq=1732345678901
+MAX_BODY = 4096  # a save is a few dozen bytes: q3=1&page=1732345678901&seq=7
 
 
 class AnswerSaveLane:
@@ -64,13 +68,11 @@ class AnswerSaveLane:
         body, more = await _read_body(receive)
         attempt_id, position = int(match.group(1)), int(match.group(2))
         result = None
-        if not more:
-            form = parse_qs(body.decode("utf-8", "replace"), max_num_fields=40)
-            shown = [int(v) for v in form.get(f"q{position}", []) if v.isdigit()]
-            seq_raw = (form.get("seq") or ["0"])[0]
-            seq = int(seq_raw) if seq_raw.isdigit() else 0
+        save = None if more else _fast_form(body, position)
+        if save is not None:
+            shown, order = save
             result = await _with_session(
-                scope, taking.try_fast_save, token, attempt_id, position, shown, seq
+                scope, taking.try_fast_save, token, attempt_id, position, shown, order
             )
         if result is None:
             await self.app(scope, _replaying(body, more, receive), send)
@@ -78,6 +80,26 @@ class AnswerSaveLane:
         from contest.web.routers.taking import saved_response
 
         await saved_response(request, result, position)(scope, receive, send)
+
+
+def _fast_form(body: bytes, position: int) -> tuple[list[int], int] | None:
+    """The choice and the server-decided order of a save as the page's script sends it, or None
+    for anything else (too many fields, a value that is not plain digits, no page number): the
+    routed endpoint then answers it, with a clear 400 where it is malformed."""
+    try:
+        form = parse_qs(body.decode("utf-8", "replace"), max_num_fields=40, strict_parsing=False)
+    except ValueError:
+        return None
+    shown = [ascii_int(v, 99) for v in form.get(f"q{position}", [])]
+    page = ascii_int((form.get("page") or [""])[0])
+    seq = ascii_int((form.get("seq") or [""])[0], attempts.MAX_SEQ)
+    if page is None or seq is None or None in shown:
+        return None
+    try:
+        order = attempts.save_order(page, seq, clock.now())
+    except ContestError:
+        return None
+    return [i for i in shown if i is not None], order
 
 
 async def _read_body(receive: Receive) -> tuple[bytes, bool]:

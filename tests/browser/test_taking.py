@@ -208,3 +208,81 @@ def test_attempt_page_is_usable_quickly_on_throttled_3g(live_server, phone, reco
     )
     assert transferred <= 40 * 1024
     assert usable < 5
+
+
+def test_offline_save_and_submit_stay_on_the_page_and_say_so(live_server, phone, artifacts):
+    # From the throttled-phone walk: offline, "Lưu bài làm" landed on the browser's offline page
+    # (and Back failed), "Nộp bài…" did nothing and said nothing.
+    page = phone
+    _open_round(time_limit_seconds=15 * 60)
+    _sign_in(page, live_server, *_participant("lang-son-2023"))
+    attempt_id = _start(page, live_server)
+    url = page.url
+    _choose(page, 0, 1)
+    page.locator("#s0").filter(has_text="Đã lưu").wait_for()
+
+    page.context.set_offline(True)
+    _choose(page, 1, 2)
+    page.get_by_role("button", name="Lưu bài làm").click()
+    state = page.locator("#save-all-state")
+    state.filter(has_text="Mất kết nối").wait_for()
+    assert page.url == url and "sẽ được gửi khi có mạng" in state.inner_text()
+    page.get_by_role("button", name="Nộp bài…").click()
+    state.filter(has_text="bài thi chưa được nộp").wait_for()
+    assert page.url == url
+    state.scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts / "attempt-offline-save-360x640.png"))
+    assert set(_answers(attempt_id)) == {0}
+
+    page.context.set_offline(False)
+    page.locator("#s1").filter(has_text="Đã lưu").wait_for(timeout=15000)
+    page.get_by_role("button", name="Lưu bài làm").click()
+    state.filter(has_text="Đã lưu bài làm").wait_for()
+    page.get_by_role("button", name="Nộp bài…").click()
+    submit_now = page.get_by_role("button", name="Nộp bài ngay")
+    submit_now.wait_for()
+    if page.locator("#confirm-prediction").count():
+        page.locator("#confirm-prediction").fill("1.886")
+    page.context.set_offline(True)
+    submit_now.click()
+    page.get_by_role("alert").filter(has_text="bài thi chưa được nộp").wait_for()
+    assert page.url.endswith("#submit-area") or page.url == url
+    page.context.set_offline(False)
+    submit_now.click()
+    page.get_by_text("Bài thi đã được nộp").wait_for(timeout=15000)
+    with session_scope() as db:
+        attempt = db.get(Attempt, attempt_id)
+        assert attempt.submitted_at is not None
+        paper = attempt.paper
+    saved = _answers(attempt_id)
+    assert saved[0] == [paper[0]["o"][1]] and saved[1] == [paper[1]["o"][2]]
+
+
+def test_without_javascript_the_page_says_how_answers_are_saved_and_when_it_ends(
+    live_server, browser, artifacts
+):
+    _open_round(time_limit_seconds=15 * 60)
+    context = browser.new_context(
+        viewport={"width": 360, "height": 640}, java_script_enabled=False, locale="vi-VN"
+    )
+    page = context.new_page()
+    login, password = _participant("lang-son-2023")
+    _sign_in(page, live_server, login, password)
+    page.goto(live_server + "/c/lang-son-2023/rounds")
+    page.get_by_role("button", name="Bắt đầu làm bài").first.click()
+    page.wait_for_url(re.compile(r".*/attempts/\d+$"))
+    attempt_id = int(page.url.rsplit("/", 1)[1])
+    text = page.locator("main").inner_text()
+    assert "chỉ được lưu khi bạn bấm “Lưu bài làm”" in text
+    assert "ngay khi bạn chọn" not in text  # the promise the script keeps is not made
+    assert page.locator("#countdown").is_hidden()  # no frozen countdown
+    with session_scope() as db:
+        deadline = db.get(Attempt, attempt_id).deadline_at
+    assert clock.to_local(deadline).strftime("%H:%M %d/%m/%Y") in page.locator("#ends").inner_text()
+    assert "giờ Việt Nam" in page.locator("#ends").inner_text()
+    page.screenshot(path=str(artifacts / "attempt-no-javascript-360x640.png"))
+    page.locator("#q0 label.option").nth(2).click()
+    page.get_by_role("button", name="Lưu bài làm").click()
+    page.get_by_text("Đã lưu bài làm.").wait_for()
+    assert 0 in _answers(attempt_id)
+    context.close()

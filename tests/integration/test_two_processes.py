@@ -248,13 +248,14 @@ def test_an_attempt_continues_when_each_request_reaches_the_other_process(
         assert page.status_code == 200
         positions = sorted({int(p) for p, _ in OPTION_RE.findall(page.text)})
         assert positions == list(range(6))
+        number = re.search(r'name="page" value="(\d+)"', page.text)[1]  # issued by A
 
         chosen = {}
         for n, pos in enumerate(positions):
             server = (a, b)[n % 2]
             r = http.post(
                 f"{server}{attempt_path}/answers/{pos}",
-                data={f"q{pos}": str(n % 4), "seq": str(100 + n)},
+                data={f"q{pos}": str(n % 4), "page": number, "seq": str(100 + n)},
                 headers={**csrf, "HX-Request": "true"},
             )
             assert r.status_code == 200, r.text
@@ -263,10 +264,10 @@ def test_an_attempt_continues_when_each_request_reaches_the_other_process(
         # An older retry reaching the other process does not replace the newer answer.
         r = http.post(
             f"{b}{attempt_path}/answers/0",
-            data={"q0": "3", "seq": "1"},
+            data={"q0": "3", "page": number, "seq": "1"},
             headers={**csrf, "HX-Request": "true"},
         )
-        assert r.status_code == 200
+        assert r.status_code == 200 and r.headers["X-Stored"] == "0"
 
         resumed = http.get(b + attempt_path, headers=cookie)  # B shows what A and B saved
         checked = {
@@ -281,7 +282,7 @@ def test_an_attempt_continues_when_each_request_reaches_the_other_process(
         assert r.status_code == 200 and r.headers["HX-Redirect"] == attempt_path
         late = http.post(
             f"{b}{attempt_path}/answers/0",
-            data={"q0": "2", "seq": "999"},
+            data={"q0": "2", "page": number, "seq": "999"},
             headers={**csrf, "HX-Request": "true"},
         )
         assert late.status_code == 409  # B knows A's submit at once

@@ -7,6 +7,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from contest import clock
+from contest.domain import attempts
 from contest.domain.errors import ContestError, NotFound
 from contest.models import Contest
 from contest.services import contests, taking
@@ -20,6 +22,7 @@ from contest.web.deps import (
     participant_cookie,
     require_participant,
 )
+from contest.web.numbers import ascii_int, whole_number
 from contest.web.routers.auth import known_device
 from contest.web.templating import render
 
@@ -68,6 +71,7 @@ def attempt_page(
     request: Request,
     attempt_id: int,
     saved: int = 0,
+    kept: int = 0,
     db: Session = Depends(get_db),
     principal: Principal = Depends(require_participant),
 ):
@@ -77,15 +81,30 @@ def attempt_page(
         return render(request, "taking/result.html", {"contest": contest, "view": view})
     taking.prepare_fast_saves(request.cookies.get(csrf.SESSION_COOKIE), view.attempt)
     return render(
-        request, "taking/attempt.html", {"contest": contest, "view": view, "saved": bool(saved)}
+        request,
+        "taking/attempt.html",
+        {"contest": contest, "view": view, "saved": bool(saved), "kept": bool(kept)},
     )
 
 
 def saved_response(request: Request, result: taking.SaveResult, position: int) -> HTMLResponse:
-    """The save-state partial; the answer lane in front of the router answers with it too."""
+    """The save-state partial; the answer lane in front of the router answers with it too.
+
+    A save that was not applied never says "saved": it says which answer is stored (a newer
+    choice, from this page or a later one), and X-Stored tells the page's script which options
+    to show as chosen."""
     response = render(
-        request, "taking/_save_state.html", {"saved_at": result.saved_at, "position": position}
+        request,
+        "taking/_save_state.html",
+        {
+            "saved_at": result.saved_at,
+            "position": position,
+            "applied": result.applied,
+            "stored": [taking.LETTERS[i] for i in result.stored],
+        },
     )
+    if not result.applied:
+        response.headers["X-Stored"] = ",".join(str(i) for i in result.stored)
     # The countdown in the page re-synchronises from this on every save.
     response.headers["X-Remaining"] = str(result.remaining_seconds)
     return response
@@ -109,22 +128,48 @@ async def save_answer(
 ):
     # A text path parameter: the session is checked (by the service) before the position, so a
     # caller who is not a participant gets 403 whatever the URL holds; a bad position is a 400.
-    position = int(position) if position.isdigit() else -1
+    pos = ascii_int(position, 9999)
     form = await request.form()
-    shown = [int(v) for v in form.getlist(f"q{position}") if str(v).isdigit()]
-    seq_raw = str(form.get("seq", "0"))
-    seq = int(seq_raw) if seq_raw.isdigit() else 0
+    shown = chosen_indexes(form.getlist(f"q{pos}"))
+    order = save_order(form.get("page"), form.get("seq"), clock.now())
     try:
         # Database work never runs on the event loop: a blocked loop cannot run the teardown
         # that returns other requests' connections, and under load the pool deadlocks.
         result = await run_in_threadpool(
-            taking.save_answer_for_session, db, token, attempt_id, position, shown, seq
+            taking.save_answer_for_session,
+            db,
+            token,
+            attempt_id,
+            -1 if pos is None else pos,
+            shown,
+            order,
         )
     except taking.NoSession:
         raise NotSignedIn("participant") from None
     except taking.AttemptClosed as exc:
         return _closed(request, exc, attempt_id)
-    return saved_response(request, result, position)
+    return saved_response(request, result, -1 if pos is None else pos)
+
+
+def chosen_indexes(values: list) -> list[int]:
+    """Display indexes (0 = A) as sent by the page; anything else is a clear 400."""
+    out = []
+    for raw in values:
+        value = ascii_int(raw, 99)
+        if value is None:
+            raise ContestError(
+                "Phương án không hợp lệ.", "That option is not valid.", field="chosen"
+            )
+        out.append(value)
+    return out
+
+
+def save_order(page_raw, seq_raw, now) -> int:
+    """The server-decided order of a save from the page's `page` and `seq` fields."""
+    page = None if page_raw in (None, "") else whole_number(page_raw, "page")
+    # Pages rendered before page numbers existed sent the phone's clock as seq: read, not used.
+    seq = 0 if seq_raw in (None, "") else whole_number(seq_raw, "seq")
+    return attempts.save_order(page, seq if page is not None else 0, now)
 
 
 @router.post("/attempts/{attempt_id}/prediction")
@@ -148,36 +193,33 @@ def _parse_prediction(raw: str) -> int | None:
     cleaned = (raw or "").strip().replace(".", "").replace(",", "").replace(" ", "")
     if not cleaned:
         return None
-    if not cleaned.isdigit():
+    value = ascii_int(cleaned, taking.MAX_PREDICTION)
+    if value is None:
         raise ContestError(
-            "Số dự đoán phải là số nguyên không âm.",
-            "The prediction must be a whole number.",
+            f"Số dự đoán phải là số nguyên từ 0 đến {taking.MAX_PREDICTION:,}.".replace(",", "."),
+            f"The prediction must be a whole number from 0 to {taking.MAX_PREDICTION:,}.",
             field="prediction",
         )
-    return int(cleaned)
+    return value
 
 
 async def _save_everything(
     request: Request, db: Session, principal: Principal, attempt_id: int
-) -> taking.AttemptView:
-    """The no-JavaScript path: the whole page is one form."""
+) -> bool:
+    """The whole page as one form (no JavaScript, or the Save and Submit buttons). True when
+    every answer on it is what is stored now; False when a newer choice was kept somewhere."""
     form = await request.form()
-    return await run_in_threadpool(_save_form, form, db, principal, attempt_id)
-
-
-def _save_form(form, db: Session, principal: Principal, attempt_id: int) -> taking.AttemptView:
-    view = taking.attempt_view(db, principal.participant.id, attempt_id)
-    seq_raw = str(form.get("seq", "0"))
-    seq = int(seq_raw) if seq_raw.isdigit() else 0
-    for q in view.questions:
-        shown = [int(v) for v in form.getlist(f"q{q.position}") if str(v).isdigit()]
-        if shown or any(o.chosen for o in q.options):
-            taking.save_answer(db, principal.participant.id, attempt_id, q.position, shown, seq)
-    if "prediction" in form:
-        taking.save_prediction(
-            db, principal.participant.id, attempt_id, _parse_prediction(str(form["prediction"]))
-        )
-    return view
+    choices = {}
+    for key in form:
+        pos = ascii_int(key[1:], 9999) if key.startswith("q") else None
+        if pos is not None:
+            choices[pos] = chosen_indexes(form.getlist(key))
+    order = save_order(form.get("page"), form.get("seq"), clock.now())
+    prediction = _parse_prediction(str(form["prediction"])) if "prediction" in form else ""
+    results = await run_in_threadpool(
+        taking.save_paper, db, principal.participant.id, attempt_id, choices, order, prediction
+    )
+    return all(r.applied for r in results)
 
 
 @router.post("/attempts/{attempt_id}/save")
@@ -188,10 +230,15 @@ async def save_all(
     principal: Principal = Depends(require_participant),
 ):
     try:
-        await _save_everything(request, db, principal, attempt_id)
+        all_applied = await _save_everything(request, db, principal, attempt_id)
     except taking.AttemptClosed:
         return RedirectResponse(f"/attempts/{attempt_id}", status_code=303)
-    return RedirectResponse(f"/attempts/{attempt_id}?saved=1#submit-area", status_code=303)
+    if is_htmx(request):  # the Save button with the page's script: stay on the page
+        response = render(request, "taking/_saved_all.html", {"applied": all_applied})
+        response.headers["X-Save-Applied"] = "1" if all_applied else "0"
+        return response
+    outcome = "saved=1" if all_applied else "kept=1"
+    return RedirectResponse(f"/attempts/{attempt_id}?{outcome}#submit-area", status_code=303)
 
 
 @router.post("/attempts/{attempt_id}/review")
@@ -202,23 +249,26 @@ async def review(
     principal: Principal = Depends(require_participant),
 ):
     try:
-        await _save_everything(request, db, principal, attempt_id)
+        all_applied = await _save_everything(request, db, principal, attempt_id)
     except taking.AttemptClosed:
         return RedirectResponse(f"/attempts/{attempt_id}", status_code=303)
-    return await run_in_threadpool(confirm, request, attempt_id, db, principal)
+    return await run_in_threadpool(
+        confirm, request, attempt_id, 0 if all_applied else 1, db, principal
+    )
 
 
 @router.get("/attempts/{attempt_id}/confirm")
 def confirm(
     request: Request,
     attempt_id: int,
+    kept: int = 0,
     db: Session = Depends(get_db),
     principal: Principal = Depends(require_participant),
 ):
     view = taking.attempt_view(db, principal.participant.id, attempt_id)
     if view.final:
         return RedirectResponse(f"/attempts/{attempt_id}", status_code=303)
-    ctx = {"contest": _contest_of(db, principal), "view": view, "error": None}
+    ctx = {"contest": _contest_of(db, principal), "view": view, "error": None, "kept": bool(kept)}
     if is_htmx(request):
         return render(request, "taking/_confirm.html", ctx)
     return render(request, "taking/confirm.html", ctx)

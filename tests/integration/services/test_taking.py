@@ -45,9 +45,9 @@ def test_start_draws_a_paper_of_distinct_questions_and_resume_returns_it(db, set
 def test_saves_are_idempotent_and_an_older_retry_never_overwrites_a_newer_answer(db, setup):
     _, rnd, participant = setup
     attempt = taking.start_attempt(db, participant, rnd)
-    taking.save_answer(db, participant.id, attempt.id, 0, [2], client_seq=100)
-    taking.save_answer(db, participant.id, attempt.id, 0, [2], client_seq=100)
-    late = taking.save_answer(db, participant.id, attempt.id, 0, [1], client_seq=50)
+    taking.save_answer(db, participant.id, attempt.id, 0, [2], order=100)
+    taking.save_answer(db, participant.id, attempt.id, 0, [2], order=100)
+    late = taking.save_answer(db, participant.id, attempt.id, 0, [1], order=50)
     assert late.applied is False
     rows = db.execute(select(Answer).where(Answer.attempt_id == attempt.id)).scalars().all()
     assert len(rows) == 1 and rows[0].chosen == [attempt.paper[0]["o"][2]]

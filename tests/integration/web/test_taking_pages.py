@@ -172,13 +172,20 @@ def attempt_page(client, db, signed_in):
         f"/c/{contest.slug}/rounds/1/start", data={"csrf_token": csrf_from(lobby.text)}
     )
     attempt = db.execute(select(Attempt)).scalar_one()
-    return attempt, csrf_from(page.text)
+    return attempt, csrf_from(page.text), int(PAGE_RE.search(page.text).group(1))
 
 
-def save(client, attempt, token, pos, shown, seq, **headers):
+PAGE_RE = re.compile(r'name="page" value="([0-9]+)"')
+
+
+def order(page, seq):
+    return (page << 20) | seq
+
+
+def save(client, attempt, token, page, pos, shown, seq, **headers):
     return client.post(
         f"/attempts/{attempt.id}/answers/{pos}",
-        data={f"q{pos}": str(shown), "seq": str(seq)},
+        data={f"q{pos}": str(shown), "page": str(page), "seq": str(seq)},
         headers={"HX-Request": "true", "X-CSRF-Token": token, **headers},
     )
 
@@ -195,50 +202,50 @@ def stored(db, attempt, pos):
 def test_a_warm_save_is_answered_by_the_lane_without_the_router(
     client, db, attempt_page, monkeypatch
 ):
-    attempt, token = attempt_page
+    attempt, token, page = attempt_page
     assert (
-        save(client, attempt, token, 0, 1, 1).status_code == 200
+        save(client, attempt, token, page, 0, 1, 1).status_code == 200
     )  # the first one leaves the ticket
 
     def routed(*args, **kwargs):
         raise AssertionError("the routed endpoint ran")
 
     monkeypatch.setattr(taking, "save_answer_for_session", routed)
-    r = save(client, attempt, token, 1, 2, 2)
+    r = save(client, attempt, token, page, 1, 2, 2)
     assert r.status_code == 200 and "Đã lưu" in r.text and 0 < int(r.headers["X-Remaining"])
     assert r.headers["Content-Security-Policy"] and r.headers["Cache-Control"] == "no-store"
-    assert stored(db, attempt, 1) == ([attempt.paper[1]["o"][2]], 2)
+    assert stored(db, attempt, 1) == ([attempt.paper[1]["o"][2]], order(page, 2))
 
 
 def test_an_older_retry_goes_to_the_router_and_changes_nothing(client, db, attempt_page):
-    attempt, token = attempt_page
-    save(client, attempt, token, 0, 1, 10)
-    save(client, attempt, token, 0, 3, 20)
-    late = save(client, attempt, token, 0, 2, 15)
+    attempt, token, page = attempt_page
+    save(client, attempt, token, page, 0, 1, 10)
+    save(client, attempt, token, page, 0, 3, 20)
+    late = save(client, attempt, token, page, 0, 2, 15)
     assert late.status_code == 200
-    assert stored(db, attempt, 0) == ([attempt.paper[0]["o"][3]], 20)
+    assert stored(db, attempt, 0) == ([attempt.paper[0]["o"][3]], order(page, 20))
 
 
 def test_after_submit_the_routed_endpoint_explains_with_the_body_handed_on(
     client, db, attempt_page
 ):
-    attempt, token = attempt_page
-    save(client, attempt, token, 0, 1, 1)
+    attempt, token, page = attempt_page
+    save(client, attempt, token, page, 0, 1, 1)
     db.execute(
         Attempt.__table__.update().where(Attempt.id == attempt.id).values(submitted_at=clock.now())
     )
     db.commit()
-    r = save(client, attempt, token, 1, 1, 2)
+    r = save(client, attempt, token, page, 1, 1, 2)
     assert r.status_code == 409 and r.headers["X-Attempt-Closed"] == "1"
     assert stored(db, attempt, 1) is None
 
 
 def test_an_ended_session_is_refused_even_when_warm(client, db, attempt_page):
-    attempt, token = attempt_page
-    save(client, attempt, token, 0, 1, 1)
+    attempt, token, page = attempt_page
+    save(client, attempt, token, page, 0, 1, 1)
     db.execute(WebSession.__table__.update().values(ended_at=clock.now()))
     db.commit()
-    assert save(client, attempt, token, 1, 1, 2).status_code == 403
+    assert save(client, attempt, token, page, 1, 1, 2).status_code == 403
     assert stored(db, attempt, 1) is None
 
 
@@ -251,11 +258,11 @@ def test_an_ended_session_is_refused_even_when_warm(client, db, attempt_page):
     ],
 )
 def test_a_forged_or_cross_site_save_is_refused_even_when_warm(client, db, attempt_page, headers):
-    attempt, token = attempt_page
-    save(client, attempt, token, 0, 1, 1)
+    attempt, token, page = attempt_page
+    save(client, attempt, token, page, 0, 1, 1)
     r = client.post(
         f"/attempts/{attempt.id}/answers/1",
-        data={"q1": "1", "seq": "2"},
+        data={"q1": "1", "page": str(page), "seq": "2"},
         headers={"HX-Request": "true", "X-CSRF-Token": token, **headers},
     )
     assert r.status_code == 403
@@ -263,21 +270,21 @@ def test_a_forged_or_cross_site_save_is_refused_even_when_warm(client, db, attem
 
 
 def test_a_bad_option_gets_the_routed_error(client, db, attempt_page):
-    attempt, token = attempt_page
-    save(client, attempt, token, 0, 1, 1)
-    assert save(client, attempt, token, 0, 9, 2).status_code == 400
-    assert stored(db, attempt, 0) == ([attempt.paper[0]["o"][1]], 1)
+    attempt, token, page = attempt_page
+    save(client, attempt, token, page, 0, 1, 1)
+    assert save(client, attempt, token, page, 0, 9, 2).status_code == 400
+    assert stored(db, attempt, 0) == ([attempt.paper[0]["o"][1]], order(page, 1))
 
 
 def test_the_first_save_after_the_attempt_page_takes_the_lane(
     client, db, attempt_page, monkeypatch
 ):
-    attempt, token = attempt_page
+    attempt, token, page = attempt_page
     assert client.get(f"/attempts/{attempt.id}").status_code == 200  # the page leaves the ticket
 
     def routed(*args, **kwargs):
         raise AssertionError("the routed endpoint ran")
 
     monkeypatch.setattr(taking, "save_answer_for_session", routed)
-    assert save(client, attempt, token, 0, 1, 1).status_code == 200
-    assert stored(db, attempt, 0) == ([attempt.paper[0]["o"][1]], 1)
+    assert save(client, attempt, token, page, 0, 1, 1).status_code == 200
+    assert stored(db, attempt, 0) == ([attempt.paper[0]["o"][1]], order(page, 1))
