@@ -26,7 +26,17 @@ class Settings(BaseSettings):
     default_language: str = "vi"
     # memory:// is per process; production with several workers uses redis://127.0.0.1:6379
     rate_limit_storage: str = "memory://"
-    login_limit_per_account: str = "10/15 minutes"
+    # Sign-in delays (domain/login_throttle.py): never a lock. A few free failures per
+    # (account, address), then 1, 2, 4 ... seconds up to the cap; the same across all
+    # addresses after more failures; a browser where the account signed in before (device
+    # cookie) is not slowed by failures made elsewhere.
+    login_window_minutes: int = 15
+    login_free_per_address: int = 5
+    login_free_per_account: int = 20
+    login_max_delay_seconds: int = 300
+    login_device_failures: int = 10
+    login_alert_at: int = 20
+    device_cookie_days: int = 365
     # A school lab or a commune office shares one address: keep the address limit generous.
     login_limit_per_address: str = "300/5 minutes"
     # OWASP minimum for argon2id (t=2, m=19 MiB, p=1): ~25 ms a hash on one core.

@@ -6,6 +6,7 @@ from contest.models.accounts import (
     Participant,
     StaffRole,
     StaffUser,
+    TrustedDevice,
     WebSession,
 )
 from contest.models.attempts import Answer, Attempt
@@ -60,6 +61,7 @@ __all__ = [
     "Round",
     "StaffRole",
     "StaffUser",
+    "TrustedDevice",
     "Unit",
     "WebSession",
 ]

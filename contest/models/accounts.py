@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from contest.domain.permissions import ROLES as ROLES  # the roles are defined with their groups
@@ -91,7 +91,7 @@ class WebSession(Base):
 
 
 class LoginFailure(Base):
-    """Failed sign-ins, kept for the account lockout and for the audit of attacks."""
+    """Failed sign-ins, kept for the sign-in delays (domain/login_throttle.py) and the alerts."""
 
     __tablename__ = "login_failures"
 
@@ -99,3 +99,20 @@ class LoginFailure(Base):
     account_key: Mapped[str] = mapped_column(String(120), index=True)
     ip: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # Made through a device where the account signed in before (its cookie's SHA-256).
+    trusted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    device_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class TrustedDevice(Base):
+    """A browser where an account signed in (OWASP device cookie): its owner's way in while
+    the account is being guessed from elsewhere. The cookie holds a random id; this its SHA-256."""
+
+    __tablename__ = "trusted_devices"
+    __table_args__ = (UniqueConstraint("account_key", "device_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_key: Mapped[str] = mapped_column(String(120))
+    device_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

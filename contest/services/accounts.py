@@ -89,28 +89,41 @@ def create_staff_user(
     return user
 
 
+def _typed(text: str) -> str:
+    """A short digest of what was typed for an unknown account: people sometimes type their
+    password into the username box, so the text itself is never stored or logged."""
+    return "?" + hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
 def staff_sign_in(
-    db: Session, *, username: str, password: str, ip: str, user_agent: str
+    db: Session,
+    *,
+    username: str,
+    password: str,
+    ip: str,
+    user_agent: str,
+    device: str = "",
 ) -> tuple[StaffUser, str]:
-    """Check the password and open a session; returns the user and the raw session token."""
+    """Check the password and open a session; returns the user and the raw session token.
+
+    `device` is the browser's device cookie: where this account signed in before, failures
+    made elsewhere do not slow it (services/ratelimit.gate)."""
     username = (username or "").strip().lower()
-    key = f"staff:{username}"
-    ratelimit.hit_address(ip, "login")
-    ratelimit.check_account(db, key)
     user = db.execute(select(StaffUser).where(StaffUser.username == username)).scalar_one_or_none()
+    who = str(user.id) if user else _typed(username)
+    signin = ratelimit.gate(db, f"staff:{who}", ip, device or None)
     ok = verify_password(user.password_hash if user else None, password or "")
     if not ok or user is None or not user.is_active:
-        ratelimit.record_failure(db, key, ip)
-        # People sometimes type their password into the username box: log only a known
-        # account's id, or a short digest of what was typed.
-        who = str(user.id) if user else "?" + hashlib.sha256(username.encode()).hexdigest()[:12]
+        ratelimit.record_failure(db, signin)
         audit.record(db, Actor("anonymous", ip=ip), "staff.sign_in_failed", "staff_user", who)
         db.commit()
         raise BAD_LOGIN
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    ratelimit.clear_failures(db, key)
-    token = sessions.open_session(db, staff_user_id=user.id, ip=ip, user_agent=user_agent)
+    ratelimit.record_success(db, signin)
+    token = sessions.open_session(
+        db, staff_user_id=user.id, ip=ip, user_agent=user_agent, device=device
+    )
     audit.record(
         db, Actor("staff", user.id, user.username, ip), "staff.sign_in", "staff_user", user.id
     )
@@ -235,7 +248,6 @@ def participant_sign_in(
     login = (login or "").strip()
     citizen_id = normalise_citizen_id(login)
     phone = normalise_phone(login)
-    ratelimit.hit_address(ip, "login")
     participant = db.execute(
         select(Participant).where(
             Participant.contest_id == contest.id,
@@ -244,20 +256,20 @@ def participant_sign_in(
     ).scalar_one_or_none()
     # One counter per person, whether they type the CCCD or the phone number.
     key = f"participant:{contest.id}:" + (
-        str(participant.id) if participant else citizen_id or phone
+        str(participant.id) if participant else _typed(citizen_id or phone or login)
     )
-    ratelimit.check_account(db, key)
+    signin = ratelimit.gate(db, key, ip, device or None)
     if (
         not verify_password(participant.password_hash if participant else None, password or "")
         or participant is None
     ):
-        ratelimit.record_failure(db, key, ip)
+        ratelimit.record_failure(db, signin)
         db.commit()
         raise ContestError(
             "Số CCCD/số điện thoại hoặc mật khẩu không đúng.",
             "The citizen ID/phone number or password is not correct.",
         )
-    ratelimit.clear_failures(db, key)
+    ratelimit.record_success(db, signin)
     token = sessions.open_session(
         db, participant_id=participant.id, ip=ip, user_agent=user_agent, device=device
     )

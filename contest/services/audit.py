@@ -197,3 +197,15 @@ def recent(db: Session, limit: int = 100) -> list[AuditEntry]:
     return list(
         db.execute(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(limit)).scalars()
     )
+
+
+def recent_actions(db: Session, action: str, since, limit: int = 50) -> list[AuditEntry]:
+    """Chained entries of one kind since a time, newest first (e.g. sign-in guessing alerts)."""
+    return list(
+        db.execute(
+            select(AuditEntry)
+            .where(AuditEntry.action == action, AuditEntry.at >= since)
+            .order_by(AuditEntry.seq.desc())
+            .limit(limit)
+        ).scalars()
+    )

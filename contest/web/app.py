@@ -130,9 +130,14 @@ async def lifespan(app: FastAPI):
 
 
 def _housekeeping_jobs(sweep_every: int, seal_every: int) -> list[tuple[str, int, Callable]]:
-    from contest.services import audit, taking
+    from contest.services import audit, ratelimit, taking
 
-    jobs = [("sweep", sweep_every, taking.sweep), ("audit seal", seal_every, audit.seal_pending)]
+    jobs = [
+        ("sweep", sweep_every, taking.sweep),
+        ("audit seal", seal_every, audit.seal_pending),
+        # Old sign-in failures and devices unused for the cookie's lifetime.
+        ("login purge", sweep_every, ratelimit.purge_old_failures),
+    ]
     return [job for job in jobs if job[1] > 0]
 
 

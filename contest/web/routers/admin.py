@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
+from datetime import timedelta
+
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from contest import clock
 from contest.domain.errors import ContestError
 from contest.domain.permissions import ADMINS, COMMITTEE, ORGANISERS
 from contest.models import ROLES
-from contest.services import accounts, audit, contests, sessions, units
+from contest.services import accounts, audit, contests, ratelimit, sessions, units
 from contest.services.sessions import Principal
 from contest.web.deps import actor_for, get_db, is_htmx, require_staff
 from contest.web.templating import render
@@ -168,6 +172,14 @@ def audit_page(
     db: Session = Depends(get_db),
     principal: Principal = Depends(require_staff(*ADMINS)),
 ):
+    since = clock.now() - timedelta(days=1)
+    staff = {f"staff:{u.id}": u.username for u in accounts.list_staff(db)}
+    alerts = [
+        (entry, json.loads(entry.details), staff.get(entry.object_id, entry.object_id))
+        for entry in audit.recent_actions(db, ratelimit.GUESSING_ALERT, since)
+    ]
     return render(
-        request, "admin/audit.html", {"entries": audit.recent(db, 200), "check": audit.verify(db)}
+        request,
+        "admin/audit.html",
+        {"entries": audit.recent(db, 200), "check": audit.verify(db), "alerts": alerts},
     )

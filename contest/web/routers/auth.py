@@ -27,8 +27,10 @@ _DEVICE = re.compile(r"[A-Za-z0-9_\-]{16,40}")
 
 
 def device_of(request: Request) -> str:
-    """The browser's device cookie, or a new one. Random and kept two years; screening uses it
-    to see two accounts signed in from one browser (a likely second account)."""
+    """The browser's device cookie, or a new one. Random and kept two years; set at each sign-in.
+    Screening uses it to see two accounts signed in from one browser (a likely second account);
+    sign-in uses it as OWASP's device cookie: where an account signed in before, guessing
+    from elsewhere does not slow its owner (services/ratelimit.gate)."""
     if not hasattr(request.state, "device"):
         raw = request.cookies.get(DEVICE_COOKIE, "")
         request.state.device = raw if _DEVICE.fullmatch(raw) else secrets.token_urlsafe(18)
@@ -74,6 +76,7 @@ def staff_login(
             password=password,
             ip=client_ip(request),
             user_agent=request.headers.get("user-agent", ""),
+            device=device_of(request),
         )
     except ContestError as exc:
         status = 429 if isinstance(exc, RateLimited) else 400

@@ -276,3 +276,34 @@ def test_origin_null_is_not_the_same_origin(client, db):
         headers={"Origin": "null"},
     )
     assert response.status_code == 403 and "CSRF" in response.text
+
+
+def test_the_audit_page_alerts_admins_to_an_account_being_guessed(client, db):
+    from datetime import timedelta
+
+    from contest import clock
+    from contest.domain.errors import ContestError
+    from contest.services import accounts
+
+    make_staff(db, "quantri", ["admin"])
+    for i in range(20):
+        try:
+            accounts.staff_sign_in(
+                db, username="quantri", password=f"doan-{i}", ip=f"198.51.100.{i}", user_agent="ua"
+            )
+        except ContestError:
+            pass
+        clock.shift(timedelta(seconds=3))
+    page = client.get("/staff/login").text
+    client.post(
+        "/staff/login",
+        data={
+            "csrf_token": csrf_from(page),
+            "username": "quantri",
+            "password": "correct-horse-battery",
+        },
+    )
+    audit_page = client.get("/admin/audit").text
+    assert 'id="guessing-alerts"' in audit_page
+    assert "Tài khoản đang bị dò mật khẩu" in audit_page and "quantri" in audit_page
+    assert "20 mật khẩu sai từ 20 địa chỉ" in audit_page
