@@ -1,7 +1,7 @@
 """sign-in throttling: trusted devices (OWASP device cookies) and failures marked trusted or not
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-11-27 12:00:00.000000
 """
 from __future__ import annotations
@@ -12,8 +12,8 @@ from alembic import op
 import contest.models.base
 
 
-revision = '0012'
-down_revision = '0011'
+revision = '0014'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
