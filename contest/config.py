@@ -46,8 +46,6 @@ class Settings(BaseSettings):
     max_concurrent_hashes: int = 2
     demo_dir: Path = PROJECT_DIR / "question_banks" / "lang-son-2023"
     upload_max_bytes: int = 20 * 1024 * 1024
-    # Uploads waiting for a confirm step (services/staging.py): private to this app, 0700.
-    staging_dir: Path = PROJECT_DIR / "var" / "staging"
     # Worker threads per process for the synchronous endpoints, and the connections they
     # share: the pool covers every thread, so a thread never waits for a connection. Few: a
     # request holds its thread for a millisecond or two, and more threads than that only take
@@ -79,6 +77,10 @@ class Settings(BaseSettings):
     job_recover_interval_seconds: int = 15
     # Whether `contest serve` starts a worker beside itself; empty: only with the SQLite queue.
     serve_worker: bool | None = None
+
+    # Where uploads and built files live so that every host reads them: "database" (the
+    # default: chunks in the database). Object storage would be a second FileStore backend.
+    storage_url: str = "database"
 
     def resolved_queue_url(self) -> str:
         return self.queue_url or f"sqlite:///{PROJECT_DIR / 'var' / 'queue.db'}"

@@ -20,6 +20,7 @@ from contest.models.certificates import (
     CertificateTemplateRow,
 )
 from contest.models.contest import Contest, Round, Unit
+from contest.models.files import StoredFile, StoredFileChunk
 from contest.models.jobs import Job
 from contest.models.results import (
     EligibilityDecision,

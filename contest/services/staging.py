@@ -1,26 +1,25 @@
 """Uploaded files waiting for a confirm step: stage, take back (by their owner only), discard.
 
-A 20 MB workbook does not belong in the database, so the files wait in a folder of this app
-(`CONTEST_STAGING_DIR`, default var/staging), private to the account the app runs as (0700),
-keyed by a random token; a stale batch is swept on the next stage. Never the machine's shared
-temporary folder, where another local user could read the files or plant the folder first.
-One host only: several hosts need a shared folder or storage behind these three functions.
+The files wait in the file store (`contest.storage`: the database by default) under a random
+token, so the confirm step may reach any app host, and nothing lands in a folder another local
+user could read. A batch older than the TTL is refused and swept (on the next stage and by
+the workers' housekeeping).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import secrets
-import shutil
-import stat
-import time
-from pathlib import Path
+from datetime import timedelta
 
-from contest.config import get_settings
+from sqlalchemy.orm import Session
+
+from contest import clock, storage
+from contest.db import transaction
 from contest.domain.errors import ContestError
 
 TTL_SECONDS = 3600
+PREFIX = "staged/"
 
 EXPIRED = ContestError(
     "Phiên tải tệp đã hết hạn hoặc không tồn tại; hãy tải tệp lên lại.",
@@ -29,63 +28,58 @@ EXPIRED = ContestError(
 )
 
 
-def staging_dir() -> Path:
-    """The private folder, created 0700 and tightened to 0700 if someone widened it."""
-    root = get_settings().staging_dir
-    root.mkdir(parents=True, exist_ok=True, mode=0o700)
-    info = root.stat()
-    if stat.S_IMODE(info.st_mode) != 0o700:
-        os.chmod(root, 0o700)
-    if info.st_uid != os.getuid():
-        raise RuntimeError(f"{root} belongs to another user; set CONTEST_STAGING_DIR")
-    return root
-
-
-def stage(files: list[tuple[str, bytes]], owner: str, meta: dict) -> str:
+def stage(db: Session, files: list[tuple[str, bytes]], owner: str, meta: dict) -> str:
     """Keep (name, bytes) pairs and `meta` for `owner`; returns the token to take them back."""
-    root = staging_dir()
-    _sweep(root)
+    store = storage.get_store()
     token = secrets.token_urlsafe(24)
-    folder = root / token
-    folder.mkdir(mode=0o700)
-    for n, (_, data) in enumerate(files):
-        (folder / f"{n}.bin").write_bytes(data)
-    manifest = {"owner": owner, "meta": meta, "names": [name for name, _ in files]}
-    (folder / "manifest.json").write_text(json.dumps(manifest))
+    with transaction(db):
+        sweep(db)
+        for n, (_, data) in enumerate(files):
+            store.put(db, f"{PREFIX}{token}/{n}", [data])
+        manifest = {"owner": owner, "meta": meta, "names": [name for name, _ in files]}
+        store.put(
+            db, f"{PREFIX}{token}/manifest", [json.dumps(manifest).encode()], "application/json"
+        )
     return token
 
 
-def take(token: str, owner: str) -> tuple[dict, list[tuple[str, bytes]]]:
+def take(db: Session, token: str, owner: str) -> tuple[dict, list[tuple[str, bytes]]]:
     """The meta and files staged under `token` by `owner`; anyone else gets EXPIRED."""
-    folder = _folder(token)
-    if folder is None:
+    if not _well_formed(token):
         raise EXPIRED
-    manifest_file = folder / "manifest.json"
-    if not manifest_file.exists() or time.time() - manifest_file.stat().st_mtime > TTL_SECONDS:
+    store = storage.get_store()
+    info = store.info(db, f"{PREFIX}{token}/manifest")
+    if info is None or clock.now() - info.created_at > timedelta(seconds=TTL_SECONDS):
         raise EXPIRED
-    manifest = json.loads(manifest_file.read_text())
+    manifest = json.loads(store.read_bytes(db, f"{PREFIX}{token}/manifest"))
     if manifest["owner"] != owner:
         raise EXPIRED
-    files = [(name, (folder / f"{n}.bin").read_bytes()) for n, name in enumerate(manifest["names"])]
+    files = [
+        (name, store.read_bytes(db, f"{PREFIX}{token}/{n}"))
+        for n, name in enumerate(manifest["names"])
+    ]
     return manifest["meta"], files
 
 
-def discard(token: str) -> None:
-    folder = _folder(token)
-    if folder is not None:
-        shutil.rmtree(folder, ignore_errors=True)
+def discard(db: Session, token: str) -> None:
+    if not _well_formed(token):
+        return
+    with transaction(db):
+        store = storage.get_store()
+        info = store.info(db, f"{PREFIX}{token}/manifest")
+        if info is None:
+            return
+        for n in range(len(json.loads(store.read_bytes(db, f"{PREFIX}{token}/manifest"))["names"])):
+            store.delete(db, f"{PREFIX}{token}/{n}")
+        store.delete(db, f"{PREFIX}{token}/manifest")
 
 
-def _folder(token: str) -> Path | None:
-    if not token or not token.replace("-", "").replace("_", "").isalnum() or len(token) > 64:
-        return None
-    return staging_dir() / token
+def sweep(db: Session) -> int:
+    """Remove staged files older than the TTL; returns how many files went."""
+    with transaction(db):
+        before = clock.now() - timedelta(seconds=TTL_SECONDS)
+        return storage.get_store().delete_older(db, PREFIX, before)
 
 
-def _sweep(root: Path) -> None:
-    for folder in root.iterdir():
-        try:
-            if time.time() - folder.stat().st_mtime > TTL_SECONDS:
-                shutil.rmtree(folder, ignore_errors=True)
-        except FileNotFoundError:  # another worker swept it first
-            continue
+def _well_formed(token: str) -> bool:
+    return bool(token) and token.replace("-", "").replace("_", "").isalnum() and len(token) <= 64

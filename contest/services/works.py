@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import hashlib
-import os
+import io
 import secrets
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from contest import clock
-from contest.config import PROJECT_DIR
+from contest import clock, storage
 from contest.db import transaction, transactional
 from contest.domain.awards import AwardRecord
 from contest.domain.eligibility import Decision, Verdict, verdicts_for
@@ -87,11 +86,6 @@ DEFAULT_RUBRIC = (
         "weight": 10,
     },
 )
-
-
-def upload_root() -> Path:
-    """Uploads live under var/, never under static/, so nothing uploaded can be served or run as code."""
-    return Path(os.environ.get("CONTEST_UPLOAD_DIR") or PROJECT_DIR / "var" / "uploads")
 
 
 def _nfc(value: str | None) -> str:
@@ -506,24 +500,23 @@ def save_draft(
     return work
 
 
-def _reject(path: Path, vi: str, en: str) -> ContestError:
-    path.unlink(missing_ok=True)
+def _reject(vi: str, en: str) -> ContestError:
     return ContestError(vi, en, field="file")
 
 
 def _store(
-    settings: WorksSettings, contest: Contest, stream: BinaryIO
-) -> tuple[Path, int, str, str]:
-    """Stream to a random name in the contest's upload folder, checking type and size as the
-    bytes arrive so an oversized upload is cut off rather than stored whole."""
-    folder = upload_root() / str(contest.id)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / secrets.token_hex(16)
+    db: Session, settings: WorksSettings, contest: Contest, stream: BinaryIO
+) -> tuple[str, int, str, str]:
+    """Check type and size as the bytes arrive (an oversized upload is cut off, not kept
+    whole), then put the file in the file store under a random key, in the caller's
+    transaction: the file and its row commit together, on every host at once."""
+    import tempfile
+
     digest = hashlib.sha256()
     size = 0
     kind: str | None = None
     limit = max(settings.max_bytes.values())
-    with open(path, "wb") as out:
+    with tempfile.SpooledTemporaryFile(max_size=4 * MB) as spool:
         while True:
             chunk = stream.read(CHUNK)
             if not chunk:
@@ -534,9 +527,7 @@ def _store(
                     {"zip"} if "docx" in settings.allowed_types else set()
                 )
                 if kind not in allowed:
-                    out.close()
                     raise _reject(
-                        path,
                         "Loại tệp không được chấp nhận (chỉ nhận "
                         + ", ".join(t.upper() for t in settings.allowed_types)
                         + ").",
@@ -547,25 +538,26 @@ def _store(
                 limit = settings.max_bytes["docx" if kind == "zip" else kind]
             size += len(chunk)
             if size > limit:
-                out.close()
                 raise _reject(
-                    path,
                     f"Tệp vượt quá dung lượng cho phép ({limit / MB:g} MB).".replace(".", ","),
                     f"The file is larger than allowed ({limit / MB:g} MB).",
                 )
             digest.update(chunk)
-            out.write(chunk)
-    if kind is None:
-        raise _reject(path, "Tệp rỗng.", "The file is empty.")
-    if kind == "zip":
-        if not is_docx(str(path)):
-            raise _reject(
-                path,
-                "Tệp nén không phải văn bản Word (.docx).",
-                "The zip file is not a Word document (.docx).",
-            )
-        kind = "docx"
-    return path, size, digest.hexdigest(), kind
+            spool.write(chunk)
+        if kind is None:
+            raise _reject("Tệp rỗng.", "The file is empty.")
+        spool.seek(0)
+        if kind == "zip":
+            if not is_docx(cast(io.BufferedIOBase, spool)):
+                raise _reject(
+                    "Tệp nén không phải văn bản Word (.docx).",
+                    "The zip file is not a Word document (.docx).",
+                )
+            kind = "docx"
+            spool.seek(0)
+        key = f"works/{contest.id}/{secrets.token_hex(16)}"
+        storage.get_store().put(db, key, iter(lambda: spool.read(storage.CHUNK_BYTES), b""))
+    return key, size, digest.hexdigest(), kind
 
 
 def upload_file(
@@ -585,33 +577,30 @@ def upload_file(
             f"At most {settings.max_files} files per work.",
             field="file",
         )
-    path, size, sha, kind = _store(settings, contest, stream)
+    key, size, sha, kind = _store(db, settings, contest, stream)
     name = _nfc(Path(filename or "tep").name)[:255] or "tep"
-    try:
-        with transaction(db):
-            row = WorkFile(
-                work_id=work.id,
-                original_name=name,
-                stored_path=str(path.relative_to(upload_root())),
-                size=size,
-                sha256=sha,
-                sniffed_type=kind,
-                uploaded_at=clock.now(),
-            )
-            work.files.append(row)
-            work.updated_at = clock.now()
-            db.flush()
-            audit.record(
-                db,
-                actor,
-                "works.upload",
-                "work",
-                work.id,
-                {"file_id": row.id, "name": name, "size": size, "sha256": sha, "type": kind},
-            )
-    except Exception:
-        path.unlink(missing_ok=True)
-        raise
+    # The stored file is part of this transaction: a failure below rolls it back too.
+    with transaction(db):
+        row = WorkFile(
+            work_id=work.id,
+            original_name=name,
+            stored_path=key,
+            size=size,
+            sha256=sha,
+            sniffed_type=kind,
+            uploaded_at=clock.now(),
+        )
+        work.files.append(row)
+        work.updated_at = clock.now()
+        db.flush()
+        audit.record(
+            db,
+            actor,
+            "works.upload",
+            "work",
+            work.id,
+            {"file_id": row.id, "name": name, "size": size, "sha256": sha, "type": kind},
+        )
     return row
 
 
@@ -625,6 +614,7 @@ def remove_file(
     with transaction(db):
         work.files.remove(row)
         db.flush()
+        storage.get_store().delete(db, row.stored_path)  # with the row, in one transaction
         audit.record(
             db,
             actor,
@@ -633,8 +623,6 @@ def remove_file(
             work.id,
             {"file_id": file_id, "sha256": row.sha256},
         )
-    # The file goes once the row is gone for good, never before.
-    (upload_root() / row.stored_path).unlink(missing_ok=True)
 
 
 @transactional
@@ -749,7 +737,6 @@ def register_received(
             "Có tác giả chưa đăng ký dự thi.", "An author is not registered for the contest."
         )
     now = clock.now()
-    stored: list[Path] = []
     out: list[Work] = []
     try:
         for item in items:
@@ -794,12 +781,11 @@ def register_received(
                 submitted_at=now,
             )
             for name, data in item.files:
-                path, size, sha, kind = _store(settings, contest, io.BytesIO(data))
-                stored.append(path)
+                key, size, sha, kind = _store(db, settings, contest, io.BytesIO(data))
                 work.files.append(
                     WorkFile(
                         original_name=_nfc(Path(name).name)[:255] or "tep",
-                        stored_path=str(path.relative_to(upload_root())),
+                        stored_path=key,
                         size=size,
                         sha256=sha,
                         sniffed_type=kind,
@@ -820,8 +806,6 @@ def register_received(
         db.commit()
     except Exception:
         db.rollback()
-        for path in stored:
-            path.unlink(missing_ok=True)
         raise
     return out
 
@@ -840,8 +824,13 @@ def works_of(db: Session, participant: Participant) -> list[Work]:
     return list(db.execute(q.order_by(Work.id)).scalars())
 
 
-def file_path(row: WorkFile) -> Path:
-    return upload_root() / row.stored_path
+def file_info(db: Session, row: WorkFile) -> storage.FileInfo | None:
+    return storage.get_store().info(db, row.stored_path)
+
+
+def file_chunks(db: Session, row: WorkFile) -> Iterator[bytes]:
+    """The file's bytes from the file store, a chunk at a time (for a streamed download)."""
+    return storage.get_store().read(db, row.stored_path)
 
 
 # --- screening -------------------------------------------------------------------------------
@@ -857,12 +846,9 @@ def submitted_works(db: Session, contest: Contest) -> list[Work]:
     )
 
 
-def _readable(row: WorkFile) -> bool:
-    path = file_path(row)
-    try:
-        return path.is_file() and path.stat().st_size == row.size
-    except OSError:
-        return False
+def _readable(db: Session, row: WorkFile) -> bool:
+    info = file_info(db, row)
+    return info is not None and info.size == row.size
 
 
 def people_of(db: Session, works: Sequence[Work]) -> dict[int, Participant]:
@@ -901,7 +887,7 @@ def work_verdicts(
                 file_hashes=tuple(f.sha256 for f in w.files),
                 links=tuple(w.links or ()),
                 unreadable_files=tuple(
-                    f.original_name for f in w.files if check_files and not _readable(f)
+                    f.original_name for f in w.files if check_files and not _readable(db, f)
                 ),
                 author_ids=tuple(str(a) for a in authors),
                 author_citizen_ids=tuple(people[a].citizen_id for a in authors if a in people),

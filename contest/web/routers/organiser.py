@@ -101,6 +101,7 @@ async def bank_preview(
             return _banks_page(request, db, error=exc, form=form, status=422)
         token = (
             staging.stage(
+                db,
                 payload,
                 f"staff:{principal.staff.id}",
                 {"bank": preview.bank_code, "title": title},
@@ -126,7 +127,7 @@ def bank_confirm(
     principal: Principal = Depends(require_staff(*ORGANISERS)),
 ):
     try:
-        manifest, files = staging.take(token, f"staff:{principal.staff.id}")
+        manifest, files = staging.take(db, token, f"staff:{principal.staff.id}")
         report = banks.import_questions(
             db,
             actor_for(request, principal),
@@ -144,7 +145,7 @@ def bank_confirm(
             {"preview": preview, "token": "", "form": manifest},
             status_code=422,
         )
-    staging.discard(token)
+    staging.discard(db, token)
     return RedirectResponse(
         f"/organiser/banks/{report.bank}?imported={report.imported}", status_code=303
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -15,6 +15,7 @@ from contest.services import contests, jury, prize_lists, screening, works, work
 from contest.services import units as unit_service
 from contest.services.ratelimit import hit_address
 from contest.services.sessions import Principal
+from contest.web import downloads
 from contest.web.deps import (
     Forbidden,
     actor_for,
@@ -366,12 +367,16 @@ def download(
     if not allowed:
         raise Forbidden()
     content_type, ext = FILE_TYPES[row.sniffed_type]
-    return FileResponse(
-        works.file_path(row),
+    info = works.file_info(db, row)
+    if info is None:
+        raise NotFound("Không tìm thấy tệp.", "File not found.")
+    # From the file store, so any app host serves a file uploaded through any other.
+    return downloads.stream(
+        works.file_chunks(db, row),
+        size=info.size,
         media_type=content_type,
         filename=f"tac-pham-{work.id}-{row.id}.{ext}",
-        content_disposition_type="attachment",
-        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"},
+        headers={"X-Content-Type-Options": "nosniff"},
     )
 
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from contest import clock
+from contest import clock, storage
 from contest.domain.errors import ContestError, NotFound, PermissionDenied
 from contest.models import AuditEntry, EligibilityDecision, Unit, WorkScore
 from contest.services import certificates, jury, prize_lists, prize_plans, prizes, screening, works
@@ -120,9 +120,8 @@ def test_files_are_sniffed_from_content_and_size_limits_hold(db, uploads):
         with zipfile.ZipFile(zipped, "w") as z:
             z.writestr("virus.exe", "MZ")
         works.upload_file(db, _as(p), contest, p, w, "van-ban.docx", io.BytesIO(zipped.getvalue()))
-    assert list(uploads.rglob("*")) == [
-        uploads / str(contest.id)
-    ]  # refused uploads leave nothing behind
+    # Refused uploads leave nothing behind.
+    assert storage.get_store().total_bytes(db, f"works/{contest.id}/") == 0
     docx = works.upload_file(db, _as(p), contest, p, w, "ban-thuyet-minh.pdf", io.BytesIO(_docx()))
     png = works.upload_file(
         db, _as(p), contest, p, w, "anh.jpg", io.BytesIO(b"\x89PNG\r\n\x1a\n" + b"1" * 50)
@@ -131,9 +130,12 @@ def test_files_are_sniffed_from_content_and_size_limits_hold(db, uploads):
         db, _as(p), contest, p, w, "clip.bin", io.BytesIO(b"\x00\x00\x00\x18ftypmp42" + b"2" * 40)
     )
     assert (docx.sniffed_type, png.sniffed_type, mp4.sniffed_type) == ("docx", "png", "mp4")
-    stored = works.file_path(docx)
-    assert stored.parent == uploads / str(contest.id) and len(stored.name) == 32
-    assert "static" not in stored.parts and stored.read_bytes() == _docx()
+    # In the file store every host reads, under a random key; nothing on this host's disk.
+    prefix, contest_id, name = docx.stored_path.split("/")
+    assert (prefix, contest_id, len(name)) == ("works", str(contest.id), 32)
+    assert b"".join(works.file_chunks(db, docx)) == _docx()
+    assert list(uploads.iterdir()) == []
+    assert storage.get_store().total_bytes(db, f"works/{contest.id}/") == len(_docx()) + 58 + 52
 
 
 def test_groups_need_registered_members(db, uploads):
@@ -229,7 +231,7 @@ def test_screening_flags_feed_the_shared_decision_table(db, uploads):
         "staff",
     )
     gone = _submitted(db, contest, make_entrant(db, contest), "gone")
-    works.file_path(gone.files[0]).unlink()
+    storage.get_store().delete(db, gone.files[0].stored_path)
     copier = make_entrant(db, contest)
     copy = _draft(db, contest, copier)
     works.upload_file(db, _as(copier), contest, copier, copy, "sao.pdf", io.BytesIO(pdf_file("ok")))

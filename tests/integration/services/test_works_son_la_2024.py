@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+from contest import storage
 from contest.services import jury, prize_lists, prize_plans, screening, works
 from contest.services.context import Actor
 from contest.services.results import approved_awards
@@ -95,7 +96,7 @@ def test_son_la_2024_works_contest_end_to_end(db, tmp_path, monkeypatch):
 
     # Three works whose file went missing from storage.
     for w in submitted[20:23]:
-        works.file_path(w.files[0]).unlink()
+        storage.get_store().delete(db, w.files[0].stored_path)
     verdicts = works.work_verdicts(db, contest)
     flagged = sorted(wid for wid, v in verdicts.items() if v.flags)
     copies = [submitted[300].id, submitted[301].id]

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import pytest
 from conftest import csrf_from
 from factories import make_contest, make_participant, make_staff
 from sqlalchemy import func, select
@@ -244,32 +245,39 @@ def test_committee_may_read_banks_but_not_upload(client, db):
     assert response.status_code == 403
 
 
-def test_staged_uploads_wait_in_a_private_folder_of_the_app_not_the_shared_temp(
-    client, db, tmp_path, monkeypatch
-):
-    """Issue 13, finding 10: staged uploads sat in the machine's shared temporary folder."""
-    import stat
+def test_staged_uploads_wait_in_the_file_store_for_their_owner_on_any_host(client, db):
+    """Issue 13, finding 10: staged uploads sat in the machine's shared temporary folder; issue
+    16: then in a folder of one host. Now in the file store every host reads, for the owner only."""
     import tempfile
+    from datetime import timedelta
     from pathlib import Path
 
-    from contest.config import get_settings
+    from sqlalchemy import select
 
-    private = tmp_path / "var" / "staging"
-    monkeypatch.setattr(get_settings(), "staging_dir", private)
+    from contest import clock, storage
+    from contest.domain.errors import ContestError
+    from contest.models import StaffUser
+    from contest.services import staging
+
     token = _sign_in(client, db)
+    workbook = export_xlsx(_drafts(2))
     response = client.post(
         "/organiser/banks/preview",
         data={"csrf_token": token, "bank": "rieng"},
-        files=[("files", ("tot.xlsx", export_xlsx(_drafts(2)), "application/octet-stream"))],
+        files=[("files", ("tot.xlsx", workbook, "application/octet-stream"))],
     )
     upload = response.text.split('name="token" value="')[1].split('"')[0]
     assert not (Path(tempfile.gettempdir()) / "contest-bank-uploads" / upload).exists()
-    assert (private / upload / "manifest.json").exists()
-    assert stat.S_IMODE(private.stat().st_mode) == 0o700
-    assert stat.S_IMODE((private / upload).stat().st_mode) == 0o700
-    # Widened by someone, the folder is made private again on the next use.
-    private.chmod(0o777)
+    store = storage.get_store()
+    assert store.read_bytes(db, f"staged/{upload}/0") == workbook
     other = _sign_in(client, db, "org2")
     response = client.post("/organiser/banks/confirm", data={"csrf_token": other, "token": upload})
     assert response.status_code == 422  # another organiser cannot take it
-    assert stat.S_IMODE(private.stat().st_mode) == 0o700
+    org = db.execute(select(StaffUser.id).where(StaffUser.username == "org")).scalar_one()
+    assert staging.take(db, upload, f"staff:{org}")[0]["bank"] == "rieng"
+    # An hour later the batch has expired, and the sweep (next upload, housekeeping) removes it.
+    clock.shift(timedelta(hours=1, seconds=1))
+    with pytest.raises(ContestError):
+        staging.take(db, upload, f"staff:{org}")
+    assert staging.sweep(db) == 2
+    assert store.info(db, f"staged/{upload}/0") is None
