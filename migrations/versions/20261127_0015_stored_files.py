@@ -3,8 +3,8 @@
 Works uploads under var/uploads (one host's disk) are copied in; work_files.stored_path then
 holds the file's key in the store.
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-11-27 12:20:00.000000
 """
 from __future__ import annotations
@@ -18,8 +18,8 @@ from alembic import op
 
 from contest.models.base import UTCDateTime
 
-revision = '0014'
-down_revision = '0013'
+revision = '0015'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
