@@ -1,5 +1,6 @@
 """The job queue (Huey): carries job ids from the web processes to `contest worker`, and runs
-the periodic job recovery in the workers.
+the periodic housekeeping (sweeper, audit seal, purges, job recovery) in the workers, not in
+every web process.
 
 `CONTEST_QUEUE_URL` picks the storage: a SQLite file (the default, one machine, `make run`)
 or Redis (`redis://host:6379/0`, workers on any host). What a job is and how far it got lives
@@ -93,6 +94,31 @@ def _housekeeping(name: str, fn, *, exclusive: bool) -> None:
                 fn(db)
     except TaskLockedException:
         log.debug("%s already running elsewhere", name)
+
+
+@huey.periodic_task(every(_settings.sweep_interval_seconds), name="contest.sweep")
+def sweep() -> None:
+    """Score attempts whose time ran out without a submit."""
+    from contest.services import taking
+
+    _housekeeping("sweep", taking.sweep, exclusive=True)
+
+
+@huey.periodic_task(every(_settings.sweep_interval_seconds), name="contest.purge")
+def purge() -> None:
+    """Old sign-in failures and devices, and staged uploads past their hour."""
+    from contest.services import ratelimit, staging
+
+    _housekeeping("login-purge", ratelimit.purge_old_failures, exclusive=True)
+    _housekeeping("staging-sweep", staging.sweep, exclusive=True)
+
+
+@huey.periodic_task(every(_settings.audit_seal_interval_seconds), name="contest.audit_seal")
+def audit_seal() -> None:
+    """Chain queued audit entries; sealers take turns on the chain's head row."""
+    from contest.services import audit
+
+    _housekeeping("audit-seal", audit.seal_pending, exclusive=False)
 
 
 @huey.periodic_task(every(_settings.job_recover_interval_seconds), name="contest.recover_jobs")

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import gc
-import logging
-import threading
-import time
-from collections.abc import Callable
 from contextlib import asynccontextmanager
 from urllib.parse import quote
 
@@ -100,7 +96,7 @@ _gc_tuned = False
 
 @asynccontextmanager
 async def lifespan(app: FastAPI):
-    """Run the housekeeping thread in every process; each of its jobs is safe on every host at once."""
+    """Per-process start-up. Housekeeping (sweeper, audit seal) runs in the job workers."""
     import anyio.to_thread
 
     from contest.services import ratelimit
@@ -118,44 +114,7 @@ async def lifespan(app: FastAPI):
         gc.freeze()
         gc.set_threshold(50_000, 20, 20)
         _gc_tuned = True
-    stop = threading.Event()
-    settings = get_settings()
-    jobs = _housekeeping_jobs(settings.sweep_interval_seconds, settings.audit_seal_interval_seconds)
-    if jobs:
-        threading.Thread(
-            target=_housekeeping_forever, args=(stop, jobs), daemon=True, name="housekeeping"
-        ).start()
     yield
-    stop.set()
-
-
-def _housekeeping_jobs(sweep_every: int, seal_every: int) -> list[tuple[str, int, Callable]]:
-    from contest.services import audit, ratelimit, taking
-
-    jobs = [
-        ("sweep", sweep_every, taking.sweep),
-        ("audit seal", seal_every, audit.seal_pending),
-        # Old sign-in failures and devices unused for the cookie's lifetime.
-        ("login purge", sweep_every, ratelimit.purge_old_failures),
-    ]
-    return [job for job in jobs if job[1] > 0]
-
-
-def _housekeeping_forever(stop: threading.Event, jobs: list[tuple[str, int, Callable]]) -> None:
-    """Score abandoned attempts and seal queued audit entries, each on its own interval."""
-    from contest.db import session_scope
-
-    due = {name: time.monotonic() + every for name, every, _ in jobs}
-    while not stop.wait(max(0.0, min(due.values()) - time.monotonic())):
-        for name, every, job in jobs:
-            if time.monotonic() < due[name]:
-                continue
-            due[name] = time.monotonic() + every
-            try:
-                with session_scope() as db:
-                    job(db)
-            except Exception:
-                logging.getLogger("contest.housekeeping").exception("%s failed", name)
 
 
 def create_app() -> FastAPI:
