@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, Row, and_, bindparam, func, select, text, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from contest import clock
@@ -265,7 +266,20 @@ def start_attempt(
         start_device=device[:40],
     )
     db.add(attempt)
-    db.flush()
+    try:
+        db.flush()
+    except IntegrityError:
+        # Another tap of the same person won the race for this attempt number (the unique
+        # constraint waited for it to commit): answer the attempt it started.
+        db.rollback()
+        for a in db.execute(
+            select(Attempt)
+            .where(Attempt.round_id == rnd.id, Attempt.participant_id == participant.id)
+            .order_by(Attempt.number)
+        ).scalars():
+            if not is_final(a, now):
+                return a
+        raise
     audit.queue(
         db,
         Actor("participant", participant.id, "", ip),

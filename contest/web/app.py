@@ -9,6 +9,7 @@ from urllib.parse import quote
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
+from sqlalchemy.exc import DataError
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
@@ -17,7 +18,7 @@ from contest import __version__, queue
 from contest.config import get_settings
 from contest.domain.errors import ContestError, NotFound, PermissionDenied
 from contest.services.ratelimit import RateLimited
-from contest.web import csrf
+from contest.web import csrf, numbers
 from contest.web.answer_lane import AnswerSaveLane
 from contest.web.deps import Forbidden, NotSignedIn, is_htmx
 from contest.web.limits import BodySizeLimit
@@ -122,7 +123,7 @@ def create_app() -> FastAPI:
         lifespan=lifespan,
         title="contest",
         version=__version__,
-        dependencies=[Depends(csrf.verify)],
+        dependencies=[Depends(numbers.ids_in_range), Depends(csrf.verify)],
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
@@ -219,6 +220,30 @@ def _install_error_handlers(app: FastAPI) -> None:
         if exc.status_code == 405:
             return _refusal(request, 405, "Phương thức không được hỗ trợ.", "Method not allowed.")
         return _refusal(request, exc.status_code, str(exc.detail), str(exc.detail))
+
+    # A number past what the database stores (a 20-digit id in a form or query string) names
+    # nothing: the database driver refuses to bind it (SQLite) or to compare it (PostgreSQL).
+    @app.exception_handler(OverflowError)
+    async def number_too_large(request: Request, exc: Exception):
+        return _refusal(
+            request,
+            400,
+            "Một số trong yêu cầu quá lớn.",
+            "A number in the request is too large.",
+        )
+
+    @app.exception_handler(DataError)
+    async def data_refused(request: Request, exc: DataError):
+        if "too long" in str(exc.orig):  # PostgreSQL's varchar limits (SQLite keeps anything)
+            return _refusal(
+                request,
+                400,
+                "Một giá trị trong yêu cầu quá dài.",
+                "A value in the request is too long.",
+            )
+        if "out of range" not in str(exc.orig):
+            raise exc
+        return await number_too_large(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError):

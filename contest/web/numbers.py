@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 
-from contest.domain.errors import ContestError
+from starlette.requests import Request
+
+from contest.domain.errors import ContestError, NotFound
 
 _ASCII_DIGITS = re.compile(r"[0-9]{1,19}")
 MAX_ID = (1 << 63) - 1  # BIGINT
@@ -33,3 +35,15 @@ def whole_number(raw: object, field: str, max_value: int = MAX_ID) -> int:
             field=field,
         )
     return value
+
+
+def ids_in_range(request: Request) -> None:
+    """A path id longer than any stored one (twenty digits, or past BIGINT) names nothing: 404,
+    before it reaches the database, which would refuse the number itself."""
+    for value in request.path_params.values():
+        text = str(value)
+        if _LONG_DIGITS.fullmatch(text) and int(text) > MAX_ID:
+            raise NotFound("Không tìm thấy.", "Not found.")
+
+
+_LONG_DIGITS = re.compile(r"[0-9]{19,}")

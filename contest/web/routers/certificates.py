@@ -25,6 +25,7 @@ from contest.web.deps import (
     require_participant,
     require_staff,
 )
+from contest.web.numbers import ascii_int
 from contest.web.templating import render
 
 router = APIRouter()
@@ -208,9 +209,7 @@ def issue(
     contest = _contest(db, slug)
     actor = actor_for(request, principal)
     try:
-        job = service.start_issue_job(
-            db, actor, contest, round_id=int(round_id) if round_id.isdigit() else None, kind=kind
-        )
+        job = service.start_issue_job(db, actor, contest, round_id=ascii_int(round_id), kind=kind)
     except ContestError as exc:
         ctx = _list_context(db, contest, "", "")
         ctx.update(rounds=_rounds(db, contest), jobs=service.list_jobs(db, contest.id), error=exc)

@@ -24,6 +24,7 @@ from contest.services import (
 from contest.services.sessions import Principal
 from contest.services.units import unit_tree
 from contest.web.deps import Forbidden, actor_for, get_db, is_htmx, require_staff
+from contest.web.numbers import ascii_int
 from contest.web.templating import language, render
 
 router = APIRouter(prefix="/committee")
@@ -122,9 +123,7 @@ def flags(
     db: Session = Depends(get_db),
     principal: Principal = Depends(require_staff(*OFFICE)),
 ):
-    ctx = _flags_ctx(
-        request, db, slug, number, code, state, q, int(unit) if unit.isdigit() else None
-    )
+    ctx = _flags_ctx(request, db, slug, number, code, state, q, ascii_int(unit))
     ctx["done"] = done
     return render(request, "committee/flags.html", ctx)
 
@@ -171,9 +170,7 @@ def decide(
             f"/committee/{slug}/rounds/{number}/flags?{query}&done={len(recorded)}",
             status_code=303,
         )
-    ctx = _flags_ctx(
-        request, db, slug, number, code, state, q, int(unit) if unit.isdigit() else None
-    )
+    ctx = _flags_ctx(request, db, slug, number, code, state, q, ascii_int(unit))
     ctx["error"] = error
     ctx["done"] = len(recorded)
     name = "committee/_flag_rows.html" if is_htmx(request) else "committee/flags.html"
@@ -258,8 +255,9 @@ def allocate(
     contest = contests.get_by_slug(db, slug)
     actor = actor_for(request, principal)
     note = correction.strip() or None
-    if target == "collective" or target.isdigit():
-        missing = plans.missing_plan(db, contest, None if target == "collective" else int(target))
+    round_number = ascii_int(target, 1_000_000)
+    if target == "collective" or round_number is not None:
+        missing = plans.missing_plan(db, contest, round_number)
         if missing:
             return _needs_plan(
                 request, contest, missing, None if target == "collective" else target
@@ -267,10 +265,10 @@ def allocate(
     if target == "collective":
         pl = prizes.allocate_collectives(db, actor, contest, correction_note=note)
     else:
-        if not target.isdigit():
+        if round_number is None:
             raise ContestError("Chưa chọn đợt thi.", "No round chosen.", field="target")
         pl = prizes.allocate(
-            db, actor, contests.get_round(db, slug, int(target)), correction_note=note
+            db, actor, contests.get_round(db, slug, round_number), correction_note=note
         ).prize_list
     return RedirectResponse(f"/committee/{slug}/prizes/{pl.id}", status_code=303)
 

@@ -16,6 +16,7 @@ from contest.models import Contest
 from contest.services import banks, contests, rounds, staging
 from contest.services.sessions import Principal
 from contest.web.deps import actor_for, get_db, require_staff
+from contest.web.numbers import ascii_int
 from contest.web.templating import render
 
 router = APIRouter(prefix="/organiser")
@@ -467,8 +468,8 @@ async def round_save(
 
 def _round_save(request: Request, slug: str, form, db: Session, principal: Principal):
     contest = contests.get_by_slug(db, slug)
-    current = str(form.get("current") or "")
-    rnd = contests.get_round(db, contest, int(current)) if current.isdigit() else None
+    current = ascii_int(form.get("current") or "", 1_000_000)
+    rnd = contests.get_round(db, contest, current) if current is not None else None
     text = lambda name, default="": str(form.get(name, default))  # noqa: E731
     data = rounds.RoundInput(
         number=text("number"),

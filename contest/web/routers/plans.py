@@ -17,6 +17,7 @@ from contest.models import Contest
 from contest.services import contests, plans, units
 from contest.services.sessions import Principal
 from contest.web.deps import actor_for, get_db, require_staff
+from contest.web.numbers import ascii_int
 from contest.web.templating import render
 
 router = APIRouter(prefix="/organiser/contests/{slug}/plans")
@@ -206,8 +207,7 @@ def _page(
 
 
 def _round_arg(value: object) -> int | None:
-    text = str(value or "")
-    return int(text) if text.isdigit() else None
+    return ascii_int(value or "", 1_000_000)
 
 
 @router.get("")

@@ -24,6 +24,7 @@ from contest.web.deps import (
     require_participant,
     require_staff,
 )
+from contest.web.numbers import ascii_int
 from contest.web.templating import render
 
 router = APIRouter()
@@ -139,7 +140,7 @@ def _input(
         description=description,
         links=links,
         note=note,
-        group_id=int(group_id) if group_id.isdigit() else None,
+        group_id=ascii_int(group_id),
     )
 
 
