@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     job_max_attempts: int = 3
     # How often a worker looks for jobs left behind by a dead worker or a lost queue message.
     job_recover_interval_seconds: int = 15
+    # Certificates issued per committed step of an issue job (the unit a killed job resumes from).
+    certificate_job_batch: int = 200
     # Whether `contest serve` starts a worker beside itself; empty: only with the SQLite queue.
     serve_worker: bool | None = None
 

@@ -1017,7 +1017,7 @@ def awards_for(
 
 # --- bulk issue jobs -----------------------------------------------------------------------
 
-JOB_BATCH = 200
+JOB_BATCH: int | None = None  # tests set it; otherwise CONTEST_CERTIFICATE_JOB_BATCH
 ISSUE_JOB = "certificates.issue"
 
 
@@ -1068,8 +1068,9 @@ def run_issue(db: Session, job: Job, progress: jobs.Progress) -> jobs.Outcome:
     counts = {"issued": 0, "skipped": 0, **((job.counts or {}) if done else {})}
     progress.commit(total=len(awards), done=done, counts=counts)
     actor = jobs.actor_of(job)
-    for start in range(done, len(awards), JOB_BATCH):
-        batch = list(awards[start : start + JOB_BATCH])
+    step = max(1, JOB_BATCH or get_settings().certificate_job_batch)
+    for start in range(done, len(awards), step):
+        batch = list(awards[start : start + step])
 
         def record(report: IssueReport, end: int = start + len(batch)) -> None:
             counts["issued"] += len(report.issued)
