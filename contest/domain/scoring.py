@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from contest.domain.errors import ContestError
+from contest.domain.ranking import DEFAULT_ORDER, Entry, TieBreak, sort_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,18 +91,35 @@ class ScoredAttempt:
         return self.submitted_at - timedelta(seconds=self.duration_seconds)
 
 
-def _best_key(a: ScoredAttempt) -> tuple:
-    return (-a.correct, a.duration_seconds, a.submitted_at, a.attempt_id)
+def as_entry(a: ScoredAttempt, true_figure: int | None = None) -> Entry:
+    """An attempt as the ranking sees it; without a true figure no prediction is closer."""
+    return Entry(
+        entry_id=a.attempt_id,
+        owner_id=a.participant_id,
+        score=float(a.correct),
+        prediction_error=None
+        if true_figure is None
+        else prediction_error(a.prediction, true_figure),
+        duration_seconds=a.duration_seconds,
+        submitted_at=a.submitted_at,
+        eligible=a.eligible,
+    )
 
 
 def counting_attempt(
-    attempts: Iterable[ScoredAttempt], policy: CountingPolicy = CountingPolicy.BEST
+    attempts: Iterable[ScoredAttempt],
+    policy: CountingPolicy = CountingPolicy.BEST,
+    *,
+    order: Sequence[str | TieBreak] = DEFAULT_ORDER,
+    true_figure: int | None = None,
 ) -> ScoredAttempt | None:
     """The one attempt that counts for one participant, or None when there is none.
 
-    Best means most correct, then shorter duration, then earlier submission; first and last
-    go by when the attempt started. The attempt id only settles attempts identical on those
-    keys, so the answer never depends on input order.
+    Best is the attempt the round's own ranking order puts first (by default more correct,
+    then the closer prediction, then shorter time, then earlier submission), so counting and
+    ranking never disagree; the prediction takes part once the true figure is known. First
+    and last go by when the attempt started. The attempt id only settles attempts identical
+    on every key, so the answer never depends on input order.
     """
     attempts = list(attempts)
     if not attempts:
@@ -113,21 +131,26 @@ def counting_attempt(
             field="participant_id",
         )
     if policy is CountingPolicy.BEST:
-        return min(attempts, key=_best_key)
+        key = sort_key(order)
+        return min(attempts, key=lambda a: (key(as_entry(a, true_figure)), a.attempt_id))
     if policy is CountingPolicy.FIRST:
         return min(attempts, key=lambda a: (a.started_at, a.attempt_id))
     return max(attempts, key=lambda a: (a.started_at, a.attempt_id))
 
 
 def counting_attempts(
-    attempts: Iterable[ScoredAttempt], policy: CountingPolicy = CountingPolicy.BEST
+    attempts: Iterable[ScoredAttempt],
+    policy: CountingPolicy = CountingPolicy.BEST,
+    *,
+    order: Sequence[str | TieBreak] = DEFAULT_ORDER,
+    true_figure: int | None = None,
 ) -> dict[str, ScoredAttempt]:
     """The counting attempt of every participant in a round, keyed by participant id."""
     by_participant: dict[str, list[ScoredAttempt]] = {}
     for attempt in attempts:
         by_participant.setdefault(attempt.participant_id, []).append(attempt)
     return {
-        pid: counting_attempt(group, policy)  # type: ignore[misc]
+        pid: counting_attempt(group, policy, order=order, true_figure=true_figure)  # type: ignore[misc]
         for pid, group in by_participant.items()
     }
 

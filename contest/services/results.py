@@ -27,6 +27,7 @@ from contest.domain.ranking import DEFAULT_ORDER, Entry, TieBreak, rank_entries
 from contest.domain.scoring import (
     CountingPolicy,
     PredictionTarget,
+    ScoredAttempt,
     counting_attempt,
     prediction_error,
     prediction_true_figure,
@@ -282,31 +283,37 @@ def load_round(db: Session, round_: Round, *, order: Sequence[TieBreak] | None =
     by_key = screen_round(profiles, facts, rules, domain_decisions, caught)
     verdicts = {a.id: by_key[f"a:{a.id}"] for a in attempts}
 
+    if order is None:
+        plan = prize_plans.plan_for(db, contest.id, round_.id, required=False)
+        order = plan.order if plan is not None else DEFAULT_ORDER
     policy = CountingPolicy(round_.counting or "best")
-    grouped: dict[int, list[Attempt]] = {}
+    grouped: dict[int, list[ScoredAttempt]] = {}
     for a in attempts:
-        grouped.setdefault(a.participant_id, []).append(a)
-    counting: dict[int, Attempt] = {}
+        grouped.setdefault(a.participant_id, []).append(scored_attempt(a, verdicts[a.id].eligible))
+    # A participant's eligible attempts compete first: one flagged attempt does not void a clean one.
+    pools = {pid: [s for s in group if s.eligible] or group for pid, group in grouped.items()}
     by_id = {a.id: a for a in attempts}
-    for pid, group in grouped.items():
-        pool = [a for a in group if verdicts[a.id].eligible] or group
-        chosen = counting_attempt(
-            [scored_attempt(a, verdicts[a.id].eligible) for a in pool], policy
-        )
-        counting[pid] = by_id[int(chosen.attempt_id)]  # type: ignore[union-attr]
-    used = {pid: len(group) for pid, group in grouped.items()}
+
+    def choose(figure: int | None) -> dict[int, Attempt]:
+        chosen = {
+            pid: counting_attempt(pool, policy, order=order, true_figure=figure)
+            for pid, pool in pools.items()
+        }
+        return {pid: by_id[int(c.attempt_id)] for pid, c in chosen.items() if c is not None}
 
     closed = db.get(RoundResult, round_.id)
     if closed is not None:
         true_figure = closed.true_figure
     else:
+        # The true figure comes from counting attempts, and the closer prediction may choose
+        # among them: without it first (whether someone answered all correctly does not
+        # depend on it), then with it.
         true_figure = prediction_true_figure(
-            [scored_attempt(a, verdicts[a.id].eligible) for a in counting.values()],
+            [scored_attempt(a, verdicts[a.id].eligible) for a in choose(None).values()],
             PredictionTarget(round_.prediction_target or "all_correct"),
         )
-    if order is None:
-        plan = prize_plans.plan_for(db, contest.id, round_.id, required=False)
-        order = plan.order if plan is not None else DEFAULT_ORDER
+    counting = choose(true_figure)
+    used = {pid: len(group) for pid, group in grouped.items()}
     data = RoundData(
         contest,
         round_,

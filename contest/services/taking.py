@@ -29,6 +29,7 @@ from contest.domain.attempts import (
 )
 from contest.domain.draw import DrawSettings, PoolQuestion, PreparedPool, Quota, draw_paper
 from contest.domain.errors import ContestError, NotFound
+from contest.domain.ranking import DEFAULT_ORDER
 from contest.domain.scoring import CountingPolicy, ScoredAttempt, counting_attempt
 from contest.models import (
     Answer,
@@ -39,9 +40,10 @@ from contest.models import (
     QuestionVersion,
     Round,
     RoundBank,
+    RoundResult,
     WebSession,
 )
-from contest.services import audit, sessions
+from contest.services import audit, prize_plans, sessions
 from contest.services.attempt_scoring import attempt_clock, materialise, settled_at, version_keys
 from contest.services.context import Actor
 
@@ -180,9 +182,11 @@ def lobby(db: Session, participant: Participant) -> list[RoundStatus]:
         )
         counted = (
             counting_attempt(
-                [scored_attempt(a) for a in mine if a.finalised_at], CountingPolicy(rnd.counting)
+                [scored_attempt(a) for a in mine if a.finalised_at],
+                CountingPolicy(rnd.counting),
+                **_ranking_of(db, rnd),
             )
-            if scores_visible
+            if scores_visible and mine
             else None
         )
         out.append(
@@ -211,6 +215,16 @@ def lobby(db: Session, participant: Participant) -> list[RoundStatus]:
         )
     )
     return out
+
+
+def _ranking_of(db: Session, rnd: Round) -> dict:
+    """The round's ranking order and, once closed, its true figure: what chooses the best attempt."""
+    plan = prize_plans.plan_for(db, rnd.contest_id, rnd.id, required=False)
+    closed = db.get(RoundResult, rnd.id)
+    return {
+        "order": plan.order if plan is not None else DEFAULT_ORDER,
+        "true_figure": closed.true_figure if closed is not None else None,
+    }
 
 
 def scored_attempt(a: Attempt, eligible: bool = True) -> ScoredAttempt:

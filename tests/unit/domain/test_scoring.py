@@ -3,11 +3,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from contest.domain.errors import ContestError
+from contest.domain.ranking import DEFAULT_ORDER, rank_entries
 from contest.domain.scoring import (
     CountingPolicy,
     PredictionTarget,
     QuestionKey,
     ScoredAttempt,
+    as_entry,
     attempts_used,
     counting_attempt,
     counting_attempts,
@@ -139,3 +141,48 @@ def test_true_figure_counts_only_eligible_participants(target, figure):
 )
 def test_prediction_error_is_the_absolute_difference(prediction, true_figure, error):
     assert prediction_error(prediction, true_figure) == error
+
+
+# The counting attempt follows the round's own ranking order -------------------------------
+
+# (aid, correct, seconds, minute submitted, prediction)
+SAME_SCORE = [
+    ("slow-close", 18, 500, 10, 41),
+    ("fast-far", 18, 300, 20, 90),
+    ("fewer", 17, 100, 30, 40),
+]
+TIME_FIRST = ("correct", "duration", "prediction_error", "submitted_at")
+
+
+@pytest.mark.parametrize(
+    ("order", "true_figure", "expected"),
+    [
+        pytest.param(DEFAULT_ORDER, 40, "slow-close", id="closer-prediction-wins-the-tie"),
+        pytest.param(DEFAULT_ORDER, 88, "fast-far", id="the-other-prediction-is-closer"),
+        pytest.param(DEFAULT_ORDER, None, "fast-far", id="no-true-figure-time-decides"),
+        pytest.param(TIME_FIRST, 40, "fast-far", id="time-before-prediction-in-this-round"),
+        pytest.param(("correct", "submitted_at"), 40, "slow-close", id="earlier-submission"),
+    ],
+)
+def test_the_best_attempt_is_the_one_the_rounds_ranking_order_puts_first(
+    order, true_figure, expected
+):
+    attempts = [attempt(aid, c, s, m, prediction=p) for aid, c, s, m, p in SAME_SCORE]
+    chosen = counting_attempt(attempts, CountingPolicy.BEST, order=order, true_figure=true_figure)
+    assert chosen.attempt_id == expected
+    again = counting_attempt(
+        list(reversed(attempts)), CountingPolicy.BEST, order=order, true_figure=true_figure
+    )
+    assert again.attempt_id == expected
+
+
+def test_counting_and_ranking_agree_on_which_attempt_is_best():
+    attempts = [attempt(aid, c, s, m, prediction=p) for aid, c, s, m, p in SAME_SCORE]
+    ranked = rank_entries([as_entry(a, 40) for a in attempts], DEFAULT_ORDER)
+    chosen = counting_attempt(attempts, order=DEFAULT_ORDER, true_figure=40)
+    assert ranked.rows[0].entry.entry_id == chosen.attempt_id
+
+
+def test_a_missing_prediction_never_counts_as_closer():
+    silent, guessed = attempt("silent", 18, 100, 1), attempt("guess", 18, 900, 2, prediction=75)
+    assert counting_attempt([silent, guessed], true_figure=40).attempt_id == "guess"
