@@ -43,6 +43,8 @@ class Contest(Base):
         Float, nullable=True, default=1.0, server_default="1.0"
     )
     require_all_answered: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # Four eyes: whoever allocated or proposed a prize list version may not approve it.
+    four_eyes: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # draft: only staff see it (a preview); published: the public does. New contests are drafts.
     status: Mapped[str] = mapped_column(String(16), default="draft", server_default="published")

@@ -87,8 +87,9 @@ class RoundResult(Base):
 class PrizeList(Base):
     """One version of a prize list: draft → proposed → approved (frozen) → published.
 
-    A correction of an approved list is a new version; the old one stays as it was, marked
-    superseded, so the decision that was signed can always be shown again."""
+    A correction of an approved list is a new version; the old one stays as it was, so the
+    decision that was signed can always be shown again. ``services.prize_lists`` owns the
+    states and their transitions."""
 
     __tablename__ = "prize_lists"
     __table_args__ = (Index("ix_prize_lists_scope", "contest_id", "kind", "round_id"),)
@@ -100,15 +101,18 @@ class PrizeList(Base):
     )
     kind: Mapped[str] = mapped_column(String(16))  # individual | collective
     version: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(
-        String(16)
-    )  # draft | proposed | approved | published | superseded
+    status: Mapped[str] = mapped_column(String(16))  # prize_lists.ListStatus
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("prize_lists.id"), nullable=True)
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by: Mapped[str] = mapped_column(String(120))
+    # Who filled the current lines (an allocation refills a draft) and who proposed them,
+    # by staff id too: four eyes keeps both from approving.
+    allocated_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    allocated_by_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     proposed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     proposed_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    proposed_by_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     approved_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -215,7 +215,8 @@ def open_draft(
     now = clock.now()
     if current is not None and status_of(current).editable:
         current.entries.clear()
-        current.status, current.proposed_at, current.proposed_by = ListStatus.DRAFT, None, None
+        _back_to_draft(current)
+        _allocated(current, actor)
         db.flush()
         return current
     supersedes = None
@@ -253,9 +254,23 @@ def open_draft(
         created_at=now,
         created_by=actor.audit_name[:120],
     )
+    _allocated(pl, actor)
     db.add(pl)
     db.flush()
     return pl
+
+
+def _staff_id(actor: Actor) -> int | None:
+    return actor.id if actor.kind == "staff" else None
+
+
+def _allocated(pl: PrizeList, actor: Actor) -> None:
+    pl.allocated_by, pl.allocated_by_id = actor.audit_name[:120], _staff_id(actor)
+
+
+def _back_to_draft(pl: PrizeList) -> None:
+    pl.status = ListStatus.DRAFT
+    pl.proposed_at, pl.proposed_by, pl.proposed_by_id = None, None, None
 
 
 def line(
@@ -324,7 +339,7 @@ def set_line_tier(
         entry.tier_code = tier.code
         entry.tier_label_vi, entry.tier_label_en = tier.label_vi, tier.label_en
         entry.reason_vi, entry.reason_en = reason.strip(), reason.strip()
-    pl.status, pl.proposed_at, pl.proposed_by = ListStatus.DRAFT, None, None
+    _back_to_draft(pl)
     db.flush()
     audit.record(
         db,
@@ -356,12 +371,34 @@ def _require_role(db: Session, actor: Actor, *roles: str) -> StaffUser:
     return staff
 
 
+def hands_of(pl: PrizeList) -> set[int]:
+    """Staff who allocated or proposed this version: under four eyes none of them approves it."""
+    return {i for i in (pl.allocated_by_id, pl.proposed_by_id) if i is not None}
+
+
+def four_eyes_applies(db: Session, pl: PrizeList) -> bool:
+    contest = db.get(Contest, pl.contest_id)
+    return contest is None or contest.four_eyes
+
+
+def may_approve(db: Session, staff_id: int | None, pl: PrizeList) -> bool:
+    """Whether this staff member is not barred by four eyes from approving this version."""
+    return not (four_eyes_applies(db, pl) and staff_id in hands_of(pl))
+
+
 def _check(db: Session, actor: Actor, pl: PrizeList, target: ListStatus) -> None:
     if target is ListStatus.PROPOSED and undecided_lines(pl):
         raise ContestError(
             "Còn trường hợp đồng hạng chờ Ban Tổ chức quyết định.",
             "Ties still wait for a committee decision.",
             field="status",
+        )
+    if target is ListStatus.APPROVED and not may_approve(db, _staff_id(actor), pl):
+        raise PermissionDenied(
+            "Người đã phân bổ hoặc đề xuất danh sách giải này không được tự phê duyệt "
+            "(nguyên tắc bốn mắt); cần một thành viên khác có quyền phê duyệt.",
+            "Whoever allocated or proposed this prize list may not approve it (four eyes); "
+            "another member with the right to approve must do it.",
         )
 
 
@@ -378,11 +415,12 @@ def transition(db: Session, actor: Actor, pl: PrizeList, target: ListStatus | st
     now, who = clock.now(), actor.audit_name[:120]
     details: dict = {"version": pl.version}
     if target is ListStatus.PROPOSED:
-        pl.proposed_at, pl.proposed_by = now, who
+        pl.proposed_at, pl.proposed_by, pl.proposed_by_id = now, who, _staff_id(actor)
         details["lines"] = len(pl.entries)
     elif target is ListStatus.APPROVED:
         pl.approved_at, pl.approved_by = now, who
         details["lines"] = [[e.participant_id or e.unit_id, e.tier_code] for e in pl.entries]
+        details["allocated_by"], details["proposed_by"] = pl.allocated_by, pl.proposed_by
     elif target is ListStatus.PUBLISHED:
         pl.published_at, pl.published_by = now, who
     pl.status = target

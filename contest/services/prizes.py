@@ -19,6 +19,7 @@ from contest.models import (
     PrizeListEntry,
     Round,
     RoundResult,
+    StaffUser,
     Unit,
     Work,
 )
@@ -271,6 +272,9 @@ class ListView:
     units: dict[int, Unit]
     items: dict[int, Work]
     versions: list[PrizeList]
+    allocated_name: str
+    proposed_name: str
+    four_eyes: bool
 
 
 def list_view(db: Session, contest: Contest, pl: PrizeList) -> ListView:
@@ -293,4 +297,13 @@ def list_view(db: Session, contest: Contest, pl: PrizeList) -> ListView:
         units=units,
         items=items,
         versions=prize_lists.versions_of(db, pl),
+        allocated_name=_staff_name(db, pl.allocated_by_id, pl.allocated_by or pl.created_by),
+        proposed_name=_staff_name(db, pl.proposed_by_id, pl.proposed_by or ""),
+        four_eyes=contest.four_eyes,
     )
+
+
+def _staff_name(db: Session, staff_id: int | None, fallback: str) -> str:
+    """A staff member by name, as the chair reads it; the audit name where none is known."""
+    staff = db.get(StaffUser, staff_id) if staff_id else None
+    return f"{staff.full_name} ({staff.username})" if staff else fallback

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from contest.domain.eligibility import flag_codes_for, flag_words
 from contest.domain.errors import ContestError, NotFound
-from contest.domain.permissions import COMMITTEE, OFFICE
+from contest.domain.permissions import COMMITTEE, OFFICE, can
 from contest.services import (
     contests,
     exports,
@@ -307,7 +307,13 @@ def prize_list(
     return render(
         request,
         "committee/prize_list.html",
-        {"view": view, "contest": contest, "round": view.round},
+        {
+            "view": view,
+            "contest": contest,
+            "round": view.round,
+            "may_approve": can(principal, "approve_prizes")
+            and prize_lists.may_approve(db, principal.staff.id, pl),
+        },
     )
 
 

@@ -1,6 +1,7 @@
 """Rules that decide winners, end to end on a real database: the counting attempt, one prize
 per person across rounds, ties kept to the list, four eyes and the states of a list."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -107,3 +108,111 @@ def test_the_closer_prediction_chooses_the_counting_attempt_when_scores_tie(db, 
     assert data.counting[an.id].id == slow_close.id != fast_far.id
     row = results.individual_ranking(db, round_, data)[0]
     assert row.attempt.id == slow_close.id and row.entry.prediction_error == 0
+
+
+# --- four eyes and the states of a list --------------------------------------------------------
+
+
+@pytest.fixture
+def closed_round(db, committee):
+    member, _, _ = committee
+    contest = make_rounds_contest(db, "bon-mat")
+    round_ = contest.rounds[0]
+    versions = make_bank(db, "bm-bank", 5)
+    for name, correct in (("Nguyễn Văn An", 5), ("Trần Thị Bình", 4)):
+        make_final_attempt(
+            db, round_, make_entrant(db, contest, name, unit_code="LS-TP"), versions, correct
+        )
+    prize_plans.save_plan(db, member, contest, {"tiers": [tier("first", "Giải Nhất", 1, 1)]})
+    close(db, member, round_)
+    return contest, round_
+
+
+def test_whoever_allocated_a_list_cannot_approve_it(db, committee, closed_round):
+    _, member, chair = committee
+    contest, round_ = closed_round
+    pl = prizes.allocate(db, chair, round_).prize_list
+    prize_lists.propose(db, member, pl)
+    with pytest.raises(PermissionDenied) as refused:
+        prize_lists.approve(db, chair, pl)
+    assert "bốn mắt" in refused.value.message_vi and "four eyes" in refused.value.message_en
+    assert pl.status == "proposed"
+
+
+def test_whoever_proposed_a_list_cannot_approve_it_but_another_chair_can(
+    db, committee, closed_round
+):
+    member, _, chair = committee
+    contest, round_ = closed_round
+    other_chair = actor(make_staff(db, "phochutich", ["committee_chair"]))
+    pl = prizes.allocate(db, member, round_).prize_list
+    prize_lists.propose(db, chair, pl)
+    with pytest.raises(PermissionDenied):
+        prize_lists.approve(db, chair, pl)
+    prize_lists.approve(db, other_chair, pl)
+    assert pl.status == "approved"
+    approval = db.execute(
+        select(AuditEntry).where(AuditEntry.action == "prizes.approve")
+    ).scalar_one()
+    assert json.loads(approval.details)["proposed_by"].endswith("chutich")
+
+
+def test_a_contest_without_four_eyes_lets_the_chair_do_everything(db, committee, closed_round):
+    _, _, chair = committee
+    contest, round_ = closed_round
+    contest.four_eyes = False
+    db.commit()
+    pl = prizes.allocate(db, chair, round_).prize_list
+    prize_lists.propose(db, chair, pl)
+    prize_lists.approve(db, chair, pl)
+    assert pl.status == "approved"
+
+
+def test_refilling_a_draft_makes_the_new_allocator_the_one_who_may_not_approve(
+    db, committee, closed_round
+):
+    member, _, chair = committee
+    contest, round_ = closed_round
+    pl = prizes.allocate(db, chair, round_).prize_list
+    again = prizes.allocate(db, member, round_).prize_list
+    assert again.id == pl.id and again.allocated_by_id == member.id
+    prize_lists.propose(db, member, again)
+    prize_lists.approve(db, chair, again)
+    assert again.status == "approved"
+
+
+@pytest.mark.parametrize(
+    ("moves", "refused"),
+    [
+        pytest.param(["approved"], "approved", id="a-draft-cannot-be-approved"),
+        pytest.param(["published"], "published", id="a-draft-cannot-be-published"),
+        pytest.param(
+            ["proposed", "proposed"], "proposed", id="a-proposal-cannot-be-proposed-again"
+        ),
+        pytest.param(["proposed", "published"], "published", id="a-proposal-cannot-be-published"),
+        pytest.param(
+            ["proposed", "approved", "draft"], "draft", id="an-approved-list-never-goes-back"
+        ),
+    ],
+)
+def test_only_the_allowed_moves_of_a_list_are_made(db, committee, closed_round, moves, refused):
+    member, _, chair = committee
+    contest, round_ = closed_round
+    pl = prizes.allocate(db, member, round_).prize_list
+    *allowed, last = moves
+    for target in allowed:
+        prize_lists.transition(db, chair if target == "approved" else member, pl, target)
+    before = pl.status
+    with pytest.raises((ContestError, PermissionDenied)):
+        prize_lists.transition(db, chair, pl, last)
+    assert pl.status == before and last == refused
+
+
+def test_the_allowed_moves_are_what_the_page_may_offer(db, committee, closed_round):
+    member, _, chair = committee
+    contest, round_ = closed_round
+    pl = prizes.allocate(db, member, round_).prize_list
+    assert prize_lists.allowed_next(pl) == (prize_lists.ListStatus.PROPOSED,)
+    prize_lists.propose(db, member, pl)
+    assert prize_lists.allowed_next(pl) == (prize_lists.ListStatus.APPROVED,)
+    assert prize_lists.roles_for("approved") == ("committee_chair",)

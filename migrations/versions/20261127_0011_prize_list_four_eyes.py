@@ -1,0 +1,33 @@
+"""four eyes on prize lists: who allocated and proposed each version, and the contest setting
+
+Revision ID: 0011
+Revises: 0010
+Create Date: 2026-11-27 12:00:00.000000
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0011'
+down_revision = '0010'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('contests', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('four_eyes', sa.Boolean(), server_default=sa.true(), nullable=False))
+    with op.batch_alter_table('prize_lists', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('allocated_by', sa.String(length=120), nullable=True))
+        batch_op.add_column(sa.Column('allocated_by_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('proposed_by_id', sa.Integer(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('prize_lists', schema=None) as batch_op:
+        batch_op.drop_column('proposed_by_id')
+        batch_op.drop_column('allocated_by_id')
+        batch_op.drop_column('allocated_by')
+    with op.batch_alter_table('contests', schema=None) as batch_op:
+        batch_op.drop_column('four_eyes')
