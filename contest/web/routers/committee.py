@@ -312,7 +312,7 @@ def prize_list(
             "contest": contest,
             "round": view.round,
             "may_approve": can(principal, "approve_prizes")
-            and prize_lists.may_approve(db, principal.staff.id, pl),
+            and prize_lists.may_approve(db, principal.staff.id if principal.staff else None, pl),
         },
     )
 
