@@ -58,6 +58,41 @@ class PlanScope(StrEnum):
     CONTEST = "contest"
 
 
+class OnePrizeScope(StrEnum):
+    """How "one prize per person" reads across rounds, as the contest's rules state it.
+
+    CONTEST: one prize in the whole contest, the highest kept; a lower prize held elsewhere
+    goes to the next in line of that round. ROUND: one prize per round, each round on its own.
+    """
+
+    CONTEST = "contest"
+    ROUND = "round"
+
+
+class LineRule(StrEnum):
+    """Which one-prize rule applied to a line of a prize list, said on the page and the annex."""
+
+    CONTEST_HIGHEST = "contest_highest"
+    PER_ROUND = "per_round"
+    NONE = "none"
+
+
+LINE_RULE_WORDS: dict[LineRule, tuple[str, str]] = {
+    LineRule.CONTEST_HIGHEST: (
+        "Mỗi người một giải trong cả cuộc thi, giữ giải cao nhất",
+        "One prize per person in the whole contest, the highest kept",
+    ),
+    LineRule.PER_ROUND: (
+        "Mỗi người một giải trong từng đợt, các đợt xét độc lập",
+        "One prize per person in each round, rounds independent",
+    ),
+    LineRule.NONE: (
+        "Không giới hạn số giải của mỗi người",
+        "No limit on prizes per person",
+    ),
+}
+
+
 @dataclass(frozen=True)
 class PrizePlan:
     """The cơ cấu giải. ``cap_percent`` caps prizes at that share of the eligible owners,
@@ -71,6 +106,7 @@ class PrizePlan:
     one_prize_per_person: bool = True
     groups: tuple[str, ...] | None = None
     scope: PlanScope = PlanScope.ROUND
+    one_prize_scope: OnePrizeScope = OnePrizeScope.CONTEST
 
     def __post_init__(self) -> None:
         codes = [t.code for t in self.tiers]
@@ -103,6 +139,7 @@ class PrizePlan:
         try:
             object.__setattr__(self, "tie_rule", TieRule(self.tie_rule))
             object.__setattr__(self, "scope", PlanScope(self.scope))
+            object.__setattr__(self, "one_prize_scope", OnePrizeScope(self.one_prize_scope))
         except ValueError as error:
             raise ContestError(
                 f"Cơ cấu giải có giá trị không hợp lệ: {error}.",
@@ -113,6 +150,15 @@ class PrizePlan:
     @property
     def tiers_in_order(self) -> tuple[PrizeTier, ...]:
         return tuple(sorted(self.tiers, key=lambda t: t.rank_order))
+
+    @property
+    def line_rule(self) -> LineRule:
+        """The one-prize rule the lines of a round allocated from this plan follow."""
+        if not self.one_prize_per_person:
+            return LineRule.NONE
+        if self.one_prize_scope is OnePrizeScope.CONTEST:
+            return LineRule.CONTEST_HIGHEST
+        return LineRule.PER_ROUND
 
     def tier(self, code: str) -> PrizeTier:
         for tier in self.tiers:
@@ -636,45 +682,83 @@ def allocate_rounds(
     plan: PrizePlan,
     *,
     tie_decisions: Sequence[TieDecision] = (),
+    plans: Sequence[PrizePlan] | None = None,
 ) -> tuple[Allocation, ...]:
     """Allocate every round with one prize per person across rounds, the highest kept.
 
-    A winner who holds a higher prize elsewhere is left out of the lower round and that
-    round is allocated again, so the freed place goes to the next in line. Conflicts are
-    settled from the highest tier down, because a place freed in a round can lift someone
-    there to a better prize than the one they hold elsewhere. Exclusions only grow, so
-    the loop ends.
+    The one cross-round rule, for the service and the tests alike: ``keep_best_prize_per_owner``
+    says which prize each owner keeps; every other round is then allocated again without
+    that owner, so the freed place goes to the next in line. Conflicts are settled from the
+    highest tier down, because a place freed in a round can lift someone there to a better
+    prize than the one they hold elsewhere. Exclusions only grow, so the loop ends.
+    ``plans`` gives each round its own plan (same order as ``rounds``); tiers compare by
+    their rank order.
     """
+    round_plans = list(plans) if plans is not None else [plan] * len(rounds)
+    if len(round_plans) != len(rounds):
+        raise ValueError("one plan per round")
     exclusions: list[dict[str, Note]] = [{} for _ in rounds]
     allocations = [
-        allocate_prizes(entries, plan, tie_decisions=tie_decisions, round_id=round_id)
-        for round_id, entries in rounds
+        allocate_prizes(entries, p, tie_decisions=tie_decisions, round_id=round_id)
+        for (round_id, entries), p in zip(rounds, round_plans, strict=True)
     ]
     while True:
+        kept = keep_best_prize_per_owner(allocations)
         best = _best_holdings(allocations)
-        held: dict[str, list[int]] = {}
-        for index, allocation in enumerate(allocations):
-            for r in allocation.awarded():
-                held.setdefault(r.entry.owner_id, []).append(index)
-        conflicts = [owner for owner, where in held.items() if len(where) > 1]
-        if not conflicts:
+        freed = [
+            (index, r.entry.owner_id, r)
+            for index, allocation in enumerate(kept)
+            for r in allocation.decided.values()
+            # Owners left out before sit in ``unranked``; these are freed only now.
+            if r.outcome is Outcome.HAS_HIGHER_PRIZE
+        ]
+        if not freed:
             return tuple(allocations)
-        level = min(best[owner][0] for owner in conflicts)
+        level = min(best[owner][0] for _, owner, _ in freed)
         stale: set[int] = set()
-        for owner in conflicts:
-            order, held_at = best[owner]
-            if order != level:
-                continue
-            for index in held[owner]:
-                if index != held_at:
-                    exclusions[index][owner] = _holding_note(allocations, order, held_at)
-                    stale.add(index)
+        for index, owner, r in freed:
+            if best[owner][0] == level:
+                exclusions[index][owner] = Note(r.note_vi, r.note_en)
+                stale.add(index)
         for index in sorted(stale):
             round_id, entries = rounds[index]
             allocations[index] = allocate_prizes(
                 entries,
-                plan,
+                round_plans[index],
                 tie_decisions=tie_decisions,
                 exclude_owners=exclusions[index],
                 round_id=round_id,
             )
+
+
+def allocate_contest(
+    rounds: Sequence[tuple[str, Sequence[Entry]]],
+    plans: Sequence[PrizePlan],
+    *,
+    tie_decisions: Sequence[TieDecision] = (),
+) -> tuple[Allocation, ...]:
+    """Every round under its own plan's one-prize rule, in the order given.
+
+    Rounds whose plan keeps one prize in the whole contest are allocated together
+    (``allocate_rounds``, the highest kept); a round read "per round" or without the rule is
+    allocated on its own, so one person may win in several rounds only where the plan says so.
+    """
+    if len(plans) != len(rounds):
+        raise ValueError("one plan per round")
+    out: list[Allocation | None] = [None] * len(rounds)
+    together = [i for i, p in enumerate(plans) if p.line_rule is LineRule.CONTEST_HIGHEST]
+    if together:
+        joint = allocate_rounds(
+            [rounds[i] for i in together],
+            plans[together[0]],
+            tie_decisions=tie_decisions,
+            plans=[plans[i] for i in together],
+        )
+        for i, allocation in zip(together, joint, strict=True):
+            out[i] = allocation
+    for i, (round_id, entries) in enumerate(rounds):
+        if out[i] is None:
+            out[i] = allocate_prizes(
+                entries, plans[i], tie_decisions=tie_decisions, round_id=round_id
+            )
+    return tuple(a for a in out if a is not None)

@@ -144,6 +144,8 @@ class PrizeListEntry(Base):
     score: Mapped[float | None] = mapped_column(Float, nullable=True)
     reason_vi: Mapped[str] = mapped_column(Text, default="")
     reason_en: Mapped[str] = mapped_column(Text, default="")
+    # The one-prize rule the allocation followed for this line (domain.prizes.LineRule).
+    rule: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
 
 class KeyCorrection(Base):

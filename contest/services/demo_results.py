@@ -368,6 +368,10 @@ def load_demo_results(db: Session, contest: Contest, demo_dir: Path) -> None:
         )  # the decisions change who counts for the true figure
     if prize_lists.latest_list(db, contest.id, round_.id, "individual") is None:
         report = prizes.allocate(db, member, round_)
+        # One prize in the whole contest: an earlier winner of a higher prize here makes a
+        # correction of that round's list, approved before this one.
+        for correction in report.corrections:
+            _lifecycle(db, member, chair, correction)
         _lifecycle(db, member, chair, report.prize_list)
     if prize_lists.latest_list(db, contest.id, None, "collective") is None:
         _lifecycle(db, member, chair, prizes.allocate_collectives(db, member, contest))
@@ -414,6 +418,7 @@ def _decide_flags(db: Session, member: Actor, chair: Actor, round_: Round) -> No
 def _lifecycle(db: Session, member: Actor, chair: Actor, pl: PrizeList) -> None:
     if any(e.tier_code == "undecided" for e in pl.entries):
         return  # a tie at a boundary waits for the committee, as in a real round
-    prize_lists.propose(db, member, pl)
+    if pl.status == "draft":
+        prize_lists.propose(db, member, pl)
     prize_lists.approve(db, chair, pl)
     prize_lists.publish(db, chair, pl)

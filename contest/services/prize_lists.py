@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from contest import clock
 from contest.domain.errors import ContestError, NotFound, PermissionDenied
 from contest.domain.permissions import CHAIR, COMMITTEE
-from contest.domain.prizes import EntryResult, Outcome, PrizeTier
+from contest.domain.prizes import EntryResult, LineRule, Outcome, PrizeTier
 from contest.models import Contest, PrizeList, PrizeListEntry, StaffUser
 from contest.services import audit
 from contest.services.context import Actor
@@ -279,6 +279,7 @@ def line(
     position: int,
     *,
     reason: tuple[str, str] | None = None,
+    rule: str | None = None,
     **ids: int | None,
 ) -> PrizeListEntry:
     """One line of a list from an allocation result: an awarded tier or an undecided tie.
@@ -301,6 +302,7 @@ def line(
         score=result.entry.score,
         reason_vi=reason_vi,
         reason_en=reason_en,
+        rule=rule,
         **ids,
     )
 
@@ -386,6 +388,37 @@ def may_approve(db: Session, staff_id: int | None, pl: PrizeList) -> bool:
     return not (four_eyes_applies(db, pl) and staff_id in hands_of(pl))
 
 
+def _check_one_prize(db: Session, pl: PrizeList) -> None:
+    """Under "one prize in the whole contest" nobody holds two approved prizes: a list that
+    gives one to someone another round's approved list also rewards waits for that round's
+    correction to be approved first."""
+    mine = {
+        e.participant_id
+        for e in pl.entries
+        if e.participant_id and e.rule == LineRule.CONTEST_HIGHEST and e.tier_code != UNDECIDED
+    }
+    if not mine or pl.kind != "individual":
+        return
+    for (round_id, kind), other in final_lists(db, pl.contest_id).items():
+        if kind != "individual" or round_id == pl.round_id:
+            continue
+        both = [
+            e
+            for e in other.entries
+            if e.participant_id in mine and e.rule == LineRule.CONTEST_HIGHEST
+        ]
+        if both:
+            raise ContestError(
+                f"{len(both)} người trong danh sách này đang giữ giải trong danh sách đã phê "
+                f"duyệt của đợt khác (phiên bản {other.version}); theo quy tắc mỗi người một "
+                "giải, hãy phê duyệt bản đính chính của đợt đó trước.",
+                f"{len(both)} people on this list hold a prize on another round's approved list "
+                f"(version {other.version}); under one prize per person, approve that round's "
+                "correction first.",
+                field="status",
+            )
+
+
 def _check(db: Session, actor: Actor, pl: PrizeList, target: ListStatus) -> None:
     if target is ListStatus.PROPOSED and undecided_lines(pl):
         raise ContestError(
@@ -393,6 +426,8 @@ def _check(db: Session, actor: Actor, pl: PrizeList, target: ListStatus) -> None
             "Ties still wait for a committee decision.",
             field="status",
         )
+    if target is ListStatus.APPROVED:
+        _check_one_prize(db, pl)
     if target is ListStatus.APPROVED and not may_approve(db, _staff_id(actor), pl):
         raise PermissionDenied(
             "Người đã phân bổ hoặc đề xuất danh sách giải này không được tự phê duyệt "
@@ -402,8 +437,12 @@ def _check(db: Session, actor: Actor, pl: PrizeList, target: ListStatus) -> None
         )
 
 
-def transition(db: Session, actor: Actor, pl: PrizeList, target: ListStatus | str) -> PrizeList:
-    """Move a list to ``target`` if the move is allowed, by someone allowed to make it; audited."""
+def transition(
+    db: Session, actor: Actor, pl: PrizeList, target: ListStatus | str, *, commit: bool = True
+) -> PrizeList:
+    """Move a list to ``target`` if the move is allowed, by someone allowed to make it; audited.
+
+    ``commit=False`` leaves the commit to a caller whose one transaction includes the move."""
     target = ListStatus(target)
     move = TRANSITIONS.get((status_of(pl), target))
     # The role is checked first: someone without it learns nothing about the list's state.
@@ -425,6 +464,8 @@ def transition(db: Session, actor: Actor, pl: PrizeList, target: ListStatus | st
         pl.published_at, pl.published_by = now, who
     pl.status = target
     audit.record(db, actor, move.action, "prize_list", pl.id, details)
+    if not commit:
+        return pl
     db.commit()
     if target is ListStatus.PUBLISHED:
         from contest.services import results_cache
@@ -433,8 +474,8 @@ def transition(db: Session, actor: Actor, pl: PrizeList, target: ListStatus | st
     return pl
 
 
-def propose(db: Session, actor: Actor, pl: PrizeList) -> PrizeList:
-    return transition(db, actor, pl, ListStatus.PROPOSED)
+def propose(db: Session, actor: Actor, pl: PrizeList, *, commit: bool = True) -> PrizeList:
+    return transition(db, actor, pl, ListStatus.PROPOSED, commit=commit)
 
 
 def approve(db: Session, actor: Actor, pl: PrizeList) -> PrizeList:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from contest import clock
 from contest.domain.collectives import CollectiveCriterion, CollectivePlan, SizeBand
 from contest.domain.errors import ContestError
-from contest.domain.prizes import PlanScope, PrizePlan, PrizeTier, TieRule
+from contest.domain.prizes import OnePrizeScope, PlanScope, PrizePlan, PrizeTier, TieRule
 from contest.models import Contest, PrizePlanRecord
 from contest.services import audit
 from contest.services.context import Actor
@@ -48,6 +48,7 @@ def plan_from_spec(spec: Mapping) -> PrizePlan:
             one_prize_per_person=bool(spec.get("one_prize_per_person", True)),
             groups=tuple(spec["groups"]) if spec.get("groups") else None,
             scope=PlanScope(spec.get("scope", "round")),
+            one_prize_scope=OnePrizeScope(spec.get("one_prize_scope") or "contest"),
         )
     except ContestError:
         raise

@@ -3,6 +3,7 @@ into versioned prize lists (``prize_lists`` owns their states)."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -10,8 +11,15 @@ from sqlalchemy.orm import Session
 
 from contest.domain.collectives import CollectiveResult, Participation, rank_units
 from contest.domain.collectives import Unit as UnitNode
-from contest.domain.errors import ContestError, NotFound
-from contest.domain.prizes import Note, Outcome, PrizePlan, allocate_prizes
+from contest.domain.errors import ContestError, NotFound, PermissionDenied
+from contest.domain.prizes import (
+    LINE_RULE_WORDS,
+    Allocation,
+    LineRule,
+    Outcome,
+    PrizePlan,
+    allocate_contest,
+)
 from contest.models import (
     Contest,
     Participant,
@@ -32,25 +40,9 @@ from contest.services.prize_plans import (
     plan_for,
     tiers_for,
 )
-from contest.services.results import load_round
+from contest.services.results import RoundData, load_round
 
 # --- lists -------------------------------------------------------------------------------------
-
-
-def _held_elsewhere(db: Session, contest_id: int, round_id: int, plan: PrizePlan) -> dict[str, int]:
-    """Each person's best prize (tier order) in the approved lists of the contest's other rounds."""
-    held: dict[str, int] = {}
-    orders = {t.code: t.rank_order for t in plan.tiers}
-    rounds = db.execute(
-        select(Round.id).where(Round.contest_id == contest_id, Round.id != round_id)
-    ).scalars()
-    for rid in rounds:
-        pl = prize_lists.latest_final(db, contest_id, rid, "individual")
-        for e in pl.entries if pl else ():
-            if e.participant_id and e.tier_code in orders:
-                key = str(e.participant_id)
-                held[key] = min(held.get(key, 99), orders[e.tier_code])
-    return held
 
 
 @dataclass(frozen=True)
@@ -60,43 +52,36 @@ class AllocationReport:
     undecided: int
     cap: int | None
     notes: tuple[str, ...]
+    # Earlier rounds' approved lists that the one-prize rule changes: a correction version
+    # of each, proposed with the reason filled in (a draft when it holds an undecided tie).
+    corrections: tuple[PrizeList, ...] = ()
 
 
-def allocate(
-    db: Session, actor: Actor, round_: Round, *, correction_note: str | None = None
-) -> AllocationReport:
-    """Allocate the round's prizes from its plan into a draft list (or a correction version).
+@dataclass(frozen=True)
+class _RoundInput:
+    round: Round
+    plan: PrizePlan
+    data: RoundData
 
-    One prize per person across rounds: someone who already holds an equal or higher prize
-    in another round's approved list is passed over here, so the place goes to the next in line."""
-    if db.get(RoundResult, round_.id) is None:
-        raise ContestError(
-            "Đợt thi chưa được chốt kết quả.", "The round has not been closed yet.", field="round"
-        )
-    plan = plan_for(db, round_.contest_id, round_.id)
-    data = load_round(db, round_, order=plan.order)  # type: ignore[union-attr]
-    held = (
-        _held_elsewhere(db, round_.contest_id, round_.id, plan) if plan.one_prize_per_person else {}
-    )  # type: ignore[union-attr]
-    exclude: dict[str, Note] = {}
-    while True:
-        allocation = allocate_prizes(
-            data.entries, plan, exclude_owners=exclude, round_id=str(round_.number)
-        )  # type: ignore[arg-type]
-        grown = False
-        for r in allocation.awarded():
-            owner = r.entry.owner_id
-            if owner in held and held[owner] <= (r.tier_order or 99) and owner not in exclude:
-                exclude[owner] = Note(
-                    "Đã nhận giải bằng hoặc cao hơn ở đợt khác; mỗi người chỉ nhận một giải.",
-                    "Already holds an equal or higher prize in another round; one prize per person.",
-                )
-                grown = True
-        if not grown:
-            break
-    pl = prize_lists.open_draft(
-        db, actor, round_.contest_id, round_.id, "individual", correction_note
-    )
+
+def _contest_rounds(db: Session, round_: Round, plan: PrizePlan) -> list[_RoundInput]:
+    """The closed rounds that share "one prize in the whole contest", in the order held.
+
+    A round whose own plan allows several prizes or reads the rule per round stays out."""
+    out: list[_RoundInput] = []
+    for r in db.execute(
+        select(Round).where(Round.contest_id == round_.contest_id).order_by(Round.number)
+    ).scalars():
+        if r.id != round_.id and db.get(RoundResult, r.id) is None:
+            continue
+        p = plan if r.id == round_.id else plan_for(db, r.contest_id, r.id, required=False)
+        if p is None or p.line_rule is not LineRule.CONTEST_HIGHEST:
+            continue
+        out.append(_RoundInput(r, p, load_round(db, r, order=p.order)))
+    return out
+
+
+def _fill(pl: PrizeList, allocation: Allocation, plan: PrizePlan, data: RoundData) -> None:
     position = 0
     for r in allocation.results:
         if r.outcome not in (Outcome.AWARDED, Outcome.UNDECIDED):
@@ -105,9 +90,135 @@ def allocate(
         a = data.counting[int(r.entry.owner_id)]
         pl.entries.append(
             prize_lists.line(
-                r, plan.tiers, position, participant_id=a.participant_id, attempt_id=a.id
+                r,
+                plan.tiers,
+                position,
+                rule=plan.line_rule.value,
+                participant_id=a.participant_id,
+                attempt_id=a.id,
             )
         )
+
+
+def _correction_reason(
+    db: Session, final: PrizeList, moved: list[tuple[int, str, str]], rounds: dict[str, Round]
+) -> str:
+    """The reason of a correction the one-prize rule makes, in both languages."""
+    people = participant_names(db, {pid for pid, _, _ in moved})
+    vi, en = [], []
+    for pid, label_here, held_at in moved:
+        name = people[pid].full_name if pid in people else str(pid)
+        where = rounds.get(held_at)
+        where_vi = where.title_vi if where else f"đợt {held_at}"
+        where_en = (where.title_en or where.title_vi) if where else f"round {held_at}"
+        vi.append(f"{name} giữ giải cao hơn ở {where_vi}, trả lại {label_here} của đợt này")
+        en.append(f"{name} keeps a higher prize in {where_en} and gives back {label_here} here")
+    return (
+        f"Đính chính phiên bản {final.version} theo quy tắc mỗi người một giải trong cả cuộc thi, "
+        f"giữ giải cao nhất; giải trả lại chuyển cho người kế tiếp: {'; '.join(vi)}. / "
+        f"Correction of version {final.version} under one prize per person in the whole contest, "
+        f"the highest kept; a prize given back goes to the next in line: {'; '.join(en)}."
+    )
+
+
+def _correct_earlier(
+    db: Session,
+    actor: Actor,
+    inputs: list[_RoundInput],
+    allocations: tuple[Allocation, ...],
+    current: Round,
+) -> list[PrizeList]:
+    """A correction version of every other round's approved list that gives a prize to
+    someone who now keeps a higher one elsewhere; proposed unless a tie waits in it."""
+    rounds = {str(i.round.number): i.round for i in inputs}
+    corrections: list[PrizeList] = []
+    for item, allocation in zip(inputs, allocations, strict=True):
+        if item.round.id == current.id:
+            continue
+        final = prize_lists.latest_final(db, current.contest_id, item.round.id, "individual")
+        if final is None:
+            continue
+        freed = {
+            r.entry.owner_id: r
+            for r in allocation.unranked
+            if r.outcome is Outcome.HAS_HIGHER_PRIZE
+        }
+        moved: list[tuple[int, str, str]] = []
+        for e in final.entries:
+            owner = str(e.participant_id)
+            if e.participant_id and e.tier_code != prize_lists.UNDECIDED and owner in freed:
+                held_at = _held_round(allocations, inputs, owner)
+                moved.append((e.participant_id, e.tier_label_vi, held_at))
+        if not moved:
+            continue
+        reason = _correction_reason(db, final, moved, rounds)
+        pl = prize_lists.open_draft(
+            db, actor, current.contest_id, item.round.id, "individual", reason
+        )
+        pl.note = reason
+        _fill(pl, allocation, item.plan, item.data)
+        db.flush()
+        audit.record(
+            db,
+            actor,
+            "prizes.allocate",
+            "prize_list",
+            pl.id,
+            {
+                "round_id": item.round.id,
+                "version": pl.version,
+                "by_tier": allocation.count_by_tier(),
+                "undecided": len(allocation.undecided),
+                "correction": True,
+                "one_prize_rule": True,
+            },
+        )
+        if not prize_lists.undecided_lines(pl):
+            try:
+                prize_lists.propose(db, actor, pl, commit=False)
+            except PermissionDenied:
+                pass  # an allocation run without a committee member leaves it a draft
+        corrections.append(pl)
+    return corrections
+
+
+def _held_round(allocations: tuple[Allocation, ...], inputs: list[_RoundInput], owner: str) -> str:
+    for item, allocation in zip(inputs, allocations, strict=True):
+        if any(r.entry.owner_id == owner for r in allocation.awarded()):
+            return str(item.round.number)
+    return ""
+
+
+def allocate(
+    db: Session, actor: Actor, round_: Round, *, correction_note: str | None = None
+) -> AllocationReport:
+    """Allocate the round's prizes from its plan into a draft list (or a correction version).
+
+    One prize per person, as the plan states it: in the whole contest, the highest kept
+    (the domain's ``allocate_rounds`` over every closed round: a freed place goes to the next
+    in line, and an earlier round's approved list that changes gets a proposed correction
+    version), or in each round on its own."""
+    if db.get(RoundResult, round_.id) is None:
+        raise ContestError(
+            "Đợt thi chưa được chốt kết quả.", "The round has not been closed yet.", field="round"
+        )
+    plan = plan_for(db, round_.contest_id, round_.id)
+    assert plan is not None  # required=True raises instead
+    corrections: list[PrizeList] = []
+    # Only a contest-wide rule needs the other closed rounds.
+    if plan.line_rule is LineRule.CONTEST_HIGHEST:
+        inputs = _contest_rounds(db, round_, plan)
+    else:
+        inputs = [_RoundInput(round_, plan, load_round(db, round_, order=plan.order))]
+    allocations = allocate_contest(
+        [(str(i.round.number), i.data.entries) for i in inputs], [i.plan for i in inputs]
+    )
+    index = next(n for n, i in enumerate(inputs) if i.round.id == round_.id)
+    allocation, data = allocations[index], inputs[index].data
+    pl = prize_lists.open_draft(
+        db, actor, round_.contest_id, round_.id, "individual", correction_note
+    )
+    _fill(pl, allocation, plan, data)
     db.flush()
     report = AllocationReport(
         pl,
@@ -128,10 +239,13 @@ def allocate(
             "by_tier": report.by_tier,
             "undecided": report.undecided,
             "correction": bool(correction_note),
+            "one_prize_rule": plan.line_rule.value,
         },
     )
+    if plan.line_rule is LineRule.CONTEST_HIGHEST:
+        corrections = _correct_earlier(db, actor, inputs, allocations, round_)
     db.commit()
-    return report
+    return dataclasses.replace(report, corrections=tuple(corrections))
 
 
 # --- collectives ---------------------------------------------------------------------------------
@@ -275,6 +389,9 @@ class ListView:
     allocated_name: str
     proposed_name: str
     four_eyes: bool
+    rule_words: dict[str, tuple[str, str]] = dataclasses.field(
+        default_factory=lambda: {k.value: v for k, v in LINE_RULE_WORDS.items()}
+    )
 
 
 def list_view(db: Session, contest: Contest, pl: PrizeList) -> ListView:

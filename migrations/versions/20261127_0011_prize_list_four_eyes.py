@@ -1,4 +1,5 @@
-"""four eyes on prize lists: who allocated and proposed each version, and the contest setting
+"""four eyes on prize lists (who allocated and proposed each version, the contest setting) and
+the one-prize rule each line followed
 
 Revision ID: 0011
 Revises: 0010
@@ -22,9 +23,13 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('allocated_by', sa.String(length=120), nullable=True))
         batch_op.add_column(sa.Column('allocated_by_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('proposed_by_id', sa.Integer(), nullable=True))
+    with op.batch_alter_table('prize_list_entries', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('rule', sa.String(length=32), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('prize_list_entries', schema=None) as batch_op:
+        batch_op.drop_column('rule')
     with op.batch_alter_table('prize_lists', schema=None) as batch_op:
         batch_op.drop_column('proposed_by_id')
         batch_op.drop_column('allocated_by_id')

@@ -216,3 +216,85 @@ def test_the_allowed_moves_are_what_the_page_may_offer(db, committee, closed_rou
     prize_lists.propose(db, member, pl)
     assert prize_lists.allowed_next(pl) == (prize_lists.ListStatus.APPROVED,)
     assert prize_lists.roles_for("approved") == ("committee_chair",)
+
+
+# --- one prize per person across rounds ---------------------------------------------------------
+
+THREE_TIERS = [
+    tier("first", "Giải Nhất", 1, 1),
+    tier("second", "Giải Nhì", 2, 1),
+    tier("third", "Giải Ba", 3, 1),
+]
+
+
+def two_weeks(db, committee, slug, scope):
+    member, _, chair = committee
+    contest = make_rounds_contest(db, slug, rounds=2)
+    week1, week2 = contest.rounds
+    versions = make_bank(db, f"{slug}-bank", 10)
+    people = {
+        name: make_entrant(db, contest, name, unit_code="LS-TP")
+        for name in ("An", "Bình", "Chi", "Dung", "Em", "Giang")
+    }
+    for name, correct in (("An", 10), ("Chi", 9), ("Bình", 8), ("Dung", 7)):
+        make_final_attempt(db, week1, people[name], versions, correct)
+    prize_plans.save_plan(db, member, contest, {"tiers": THREE_TIERS, "one_prize_scope": scope})
+    close(db, member, week1)
+    first = prizes.allocate(db, member, week1).prize_list
+    prize_lists.propose(db, member, first)
+    prize_lists.approve(db, chair, first)
+    # Bình won third in week 1 and now wins first in week 2.
+    for name, correct in (("Bình", 10), ("Em", 9), ("Giang", 8)):
+        make_final_attempt(db, week2, people[name], versions, correct)
+    close(db, member, week2)
+    return contest, week1, week2, people, first
+
+
+def tiers_by_name(pl, people):
+    names = {p.id: n for n, p in people.items()}
+    return {names[e.participant_id]: e.tier_code for e in pl.entries}
+
+
+def test_a_later_higher_prize_makes_a_proposed_correction_of_the_earlier_list(db, committee):
+    member, _, chair = committee
+    contest, week1, week2, people, first = two_weeks(db, committee, "mot-giai", "contest")
+    report = prizes.allocate(db, member, week2)
+    assert tiers_by_name(report.prize_list, people) == {
+        "Bình": "first",
+        "Em": "second",
+        "Giang": "third",
+    }
+    (correction,) = report.corrections
+    assert (correction.round_id, correction.version, correction.status) == (week1.id, 2, "proposed")
+    assert correction.supersedes_id == first.id
+    assert tiers_by_name(correction, people) == {"An": "first", "Chi": "second", "Dung": "third"}
+    assert "Bình giữ giải cao hơn ở Tuần 2, trả lại Giải Ba" in correction.note
+    assert "one prize per person in the whole contest" in correction.note
+    assert {e.rule for e in correction.entries} == {"contest_highest"}
+    # Until the correction is approved, approving week 2 would give Bình two prizes.
+    prize_lists.propose(db, member, report.prize_list)
+    with pytest.raises(ContestError) as blocked:
+        prize_lists.approve(db, chair, report.prize_list)
+    assert "bản đính chính" in blocked.value.message_vi
+    prize_lists.approve(db, chair, correction)
+    prize_lists.approve(db, chair, report.prize_list)
+    awards = results.approved_awards(db, contest.id)
+    holders = [a.participant_id for a in awards]
+    assert len(holders) == len(set(holders)) == 6
+
+
+def test_per_round_independently_leaves_the_earlier_list_alone(db, committee):
+    member, _, chair = committee
+    contest, week1, week2, people, first = two_weeks(db, committee, "tung-dot", "round")
+    report = prizes.allocate(db, member, week2)
+    assert report.corrections == ()
+    assert tiers_by_name(report.prize_list, people) == {
+        "Bình": "first",
+        "Em": "second",
+        "Giang": "third",
+    }
+    assert {e.rule for e in report.prize_list.entries} == {"per_round"}
+    prize_lists.propose(db, member, report.prize_list)
+    prize_lists.approve(db, chair, report.prize_list)
+    holders = [a.recipient_name for a in results.approved_awards(db, contest.id)]
+    assert holders.count("Bình") == 2
