@@ -4,6 +4,7 @@ into versioned prize lists (``prize_lists`` owns their states)."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -18,6 +19,7 @@ from contest.domain.prizes import (
     LineRule,
     Outcome,
     PrizePlan,
+    PrizeTier,
     allocate_contest,
 )
 from contest.models import (
@@ -311,24 +313,36 @@ def allocate_collectives(
     result = collective_ranking(db, contest)
     pl = prize_lists.open_draft(db, actor, contest.id, None, "collective", correction_note)
     tiers = {t.code: t for t in result.allocation.plan.tiers}
-    for position, s in enumerate(result.winners(), start=1):
-        tier = tiers[s.tier_code]  # type: ignore[index]
+    # A tie at a quota boundary stays on the list as an undecided line: it blocks proposing
+    # until the committee settles it, instead of the list silently holding fewer prizes.
+    kept = [s for s in result.standings if s.outcome in (Outcome.AWARDED, Outcome.UNDECIDED)]
+    for position, s in enumerate(kept, start=1):
+        if s.outcome is Outcome.AWARDED:
+            tier = tiers[s.tier_code]  # type: ignore[index]
+            code, label_vi, label_en = tier.code, tier.label_vi, tier.label_en
+        else:
+            code, label_vi, label_en = prize_lists.UNDECIDED, "Chờ quyết định", "Undecided"
         rate = (
             f"{s.participation_rate * 100:.2f}%".replace(".", ",")
             if s.participation_rate is not None
             else "—"
         )
+        why_vi = f"{s.participants} người dự thi hợp lệ, tỷ lệ tham gia {rate}"
+        why_en = f"{s.participants} eligible participants, participation {rate.replace(',', '.')}"
+        if s.outcome is Outcome.UNDECIDED:
+            why_vi += "; đồng hạng tại ranh giới giải, chờ Ban Tổ chức quyết định"
+            why_en += "; tied at a prize boundary, needs a committee decision"
         pl.entries.append(
             PrizeListEntry(
                 position=position,
                 unit_id=int(s.unit.unit_id),
-                tier_code=tier.code,
-                tier_label_vi=tier.label_vi,
-                tier_label_en=tier.label_en,
+                tier_code=code,
+                tier_label_vi=label_vi,
+                tier_label_en=label_en,
                 rank=s.rank,
                 score=s.value,
-                reason_vi=f"{s.participants} người dự thi hợp lệ, tỷ lệ tham gia {rate}",
-                reason_en=f"{s.participants} eligible participants, participation {rate.replace(',', '.')}",
+                reason_vi=why_vi,
+                reason_en=why_en,
             )
         )
     db.flush()
@@ -389,6 +403,7 @@ class ListView:
     allocated_name: str
     proposed_name: str
     four_eyes: bool
+    warnings: tuple[tuple[str, str], ...] = ()
     rule_words: dict[str, tuple[str, str]] = dataclasses.field(
         default_factory=lambda: {k.value: v for k, v in LINE_RULE_WORDS.items()}
     )
@@ -404,12 +419,13 @@ def list_view(db: Session, contest: Contest, pl: PrizeList) -> ListView:
     else:
         people = participant_names(db, {e.participant_id for e in pl.entries if e.participant_id})
     units = unit_rows.units_by_id(db, contest.id)
+    tiers = tiers_for(db, contest.id, pl.round_id, pl.kind)
     return ListView(
         contest=contest,
         pl=pl,
         status=prize_lists.status_of(pl),
         round=db.get(Round, pl.round_id) if pl.round_id else None,
-        tiers=tiers_for(db, contest.id, pl.round_id, pl.kind),
+        tiers=tiers,
         people=people,
         units=units,
         items=items,
@@ -417,7 +433,29 @@ def list_view(db: Session, contest: Contest, pl: PrizeList) -> ListView:
         allocated_name=_staff_name(db, pl.allocated_by_id, pl.allocated_by or pl.created_by),
         proposed_name=_staff_name(db, pl.proposed_by_id, pl.proposed_by or ""),
         four_eyes=contest.four_eyes,
+        warnings=zero_score_warnings(pl, tiers),
     )
+
+
+def zero_score_warnings(pl: PrizeList, tiers: Sequence[PrizeTier]) -> tuple[tuple[str, str], ...]:
+    """A tier with no minimum score that reaches entries with 0 correct answers: said on the
+    draft, so nobody approves prizes for empty papers without noticing."""
+    if pl.kind != "individual":
+        return ()
+    open_tiers = {t.code: t for t in tiers if t.min_score is None}
+    out = []
+    for code, t in open_tiers.items():
+        zero = sum(1 for e in pl.entries if e.tier_code == code and (e.score or 0) <= 0)
+        if zero:
+            out.append(
+                (
+                    f"{t.label_vi} không có điểm tối thiểu và đang trao cho {zero} bài 0 câu đúng; "
+                    "hãy đặt điểm tối thiểu trong cơ cấu giải hoặc rút các dòng này kèm lý do.",
+                    f"{t.label_en} has no minimum score and goes to {zero} entries with 0 correct "
+                    "answers; set a minimum in the prize plan or withdraw these lines with a reason.",
+                )
+            )
+    return tuple(out)
 
 
 def _staff_name(db: Session, staff_id: int | None, fallback: str) -> str:

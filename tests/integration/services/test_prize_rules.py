@@ -298,3 +298,100 @@ def test_per_round_independently_leaves_the_earlier_list_alone(db, committee):
     prize_lists.approve(db, chair, report.prize_list)
     holders = [a.recipient_name for a in results.approved_awards(db, contest.id)]
     assert holders.count("Bình") == 2
+
+
+# --- collective ties at a quota boundary --------------------------------------------------------
+
+
+def test_units_tied_at_the_collective_quota_boundary_stay_on_the_list_and_block_proposing(
+    db, committee
+):
+    member, _, _ = committee
+    contest = make_rounds_contest(db, "tap-the-dong-hang")
+    round_ = contest.rounds[0]
+    versions = make_bank(db, "tt-bank", 5)
+    # Thành phố 30 %; Tràng Định and Văn Lãng exactly 10,00 % each; two prizes to give.
+    for code, count in (("LS-TP", 30), ("LS-TD", 10), ("LS-VL", 10)):
+        for k in range(count):
+            name = f"Người dự thi {code[3:].lower()} {chr(97 + k % 26)}{chr(97 + k // 26)}"
+            p = make_entrant(db, contest, name, unit_code=code)
+            make_final_attempt(db, round_, p, versions, 4)
+    prize_plans.save_plan(db, member, contest, {"tiers": [tier("first", "Giải Nhất", 1, 1)]})
+    prize_plans.save_plan(
+        db,
+        member,
+        contest,
+        {
+            "criterion": "participation_rate",
+            "tiers": [tier("collective", "Giải tập thể", 1, 0, group_quotas={"districts": 2})],
+            "pools": ["districts"],
+            "unit_pools": {"LS-TP": "districts", "LS-TD": "districts", "LS-VL": "districts"},
+            "tie_rule": "committee",
+        },
+        kind="collective",
+    )
+    close(db, member, round_)
+    pl = prizes.allocate_collectives(db, member, contest)
+    lines = {e.unit_id: e for e in pl.entries}
+    assert len(pl.entries) == 3  # one prize and two undecided lines, none dropped
+    undecided = [e for e in pl.entries if e.tier_code == "undecided"]
+    assert len(undecided) == 2 and all("10,00%" in e.reason_vi for e in undecided)
+    with pytest.raises(ContestError):
+        prize_lists.propose(db, member, pl)
+    first, second = undecided
+    prizes.set_entry_tier(db, member, first.id, "collective", "Bốc thăm công khai ngày 2/8")
+    prizes.set_entry_tier(db, member, second.id, None, "Bốc thăm công khai ngày 2/8")
+    prize_lists.propose(db, member, pl)
+    assert [e.tier_label_vi for e in pl.entries] == ["Giải tập thể", "Giải tập thể"]
+    assert len(lines) == 3
+    edits = (
+        db.execute(select(AuditEntry).where(AuditEntry.action == "prizes.edit_line"))
+        .scalars()
+        .all()
+    )
+    assert len(edits) == 2
+
+
+# --- prizes for empty papers ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("min_score", "warned"),
+    [
+        pytest.param(None, True, id="a-tier-without-minimum-reaching-zero-is-flagged"),
+        pytest.param(1, False, id="a-minimum-keeps-zero-out-and-nothing-is-flagged"),
+    ],
+)
+def test_a_tier_without_minimum_that_reaches_zero_correct_is_flagged(
+    db, committee, min_score, warned
+):
+    member, _, _ = committee
+    contest = make_rounds_contest(db, f"khong-diem-{min_score}")
+    round_ = contest.rounds[0]
+    versions = make_bank(db, f"kd-bank-{min_score}", 5)
+    for name, correct in (("Nguyễn Văn An", 3), ("Trần Thị Bình", 0)):
+        p = make_entrant(db, contest, name, unit_code="LS-TP")
+        make_final_attempt(db, round_, p, versions, correct)
+    extra = {} if min_score is None else {"min_score": min_score}
+    prize_plans.save_plan(
+        db,
+        member,
+        contest,
+        {
+            "tiers": [
+                tier("first", "Giải Nhất", 1, 1),
+                tier("kk", "Giải Khuyến khích", 2, 1, **extra),
+            ]
+        },
+    )
+    close(db, member, round_)
+    pl = prizes.allocate(db, member, round_).prize_list
+    warnings = prizes.list_view(db, contest, pl).warnings
+    if warned:
+        ((vi, en),) = warnings
+        assert (
+            vi.startswith("Giải Khuyến khích không có điểm tối thiểu") and "1 bài 0 câu đúng" in vi
+        )
+        assert "0 correct answers" in en
+    else:
+        assert warnings == () and len(pl.entries) == 1
