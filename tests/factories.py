@@ -319,3 +319,52 @@ PDF_BYTES = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 def pdf_file(tag: str = "") -> bytes:
     """A small PDF-looking file; ``tag`` makes its SHA-256 differ from other files."""
     return PDF_BYTES + f"% {tag}\n".encode()
+
+
+WEEKLY_UNITS_CSV = (
+    "code,name,parent_code,headcount\n"
+    "LS,Tỉnh Lạng Sơn,,\n"
+    "LS-TP,Thành phố Lạng Sơn,LS,100\n"
+    "LS-TD,Huyện Tràng Định,LS,100\n"
+    "LS-VL,Huyện Văn Lãng,LS,100\n"
+    "LS-SNV,Sở Nội vụ,LS,20\n"
+).encode()
+
+
+def plan_tier(code, label, order, quota, **extra):
+    return {
+        "code": code,
+        "label_vi": label,
+        "label_en": code,
+        "rank_order": order,
+        "quota": quota,
+        **extra,
+    }
+
+
+def make_weekly_contest(db: Session, slug: str, rounds: int = 1) -> Contest:
+    """A contest of weekly rounds, the first open now, over a small unit tree of districts."""
+    now = clock.now()
+    spec = contests.ContestSpec(
+        slug=slug,
+        title_vi="Cuộc thi trắc nghiệm trực tuyến tìm hiểu về chuyển đổi số tỉnh Lạng Sơn",
+        title_en="Digital transformation contest",
+        organiser_vi="BAN TỔ CHỨC",
+        place_vi="Lạng Sơn",
+        rules_vi="",
+        rules_en="",
+        min_age=12,
+        rounds=tuple(
+            contests.RoundSpec(
+                n,
+                f"Tuần {n}",
+                f"Week {n}",
+                now - timedelta(days=1) + timedelta(days=7 * (n - 1)),
+                now + timedelta(days=6) + timedelta(days=7 * (n - 1)),
+            )
+            for n in range(1, rounds + 1)
+        ),
+    )
+    contest = contests.create_contest(db, SYSTEM, spec)
+    assert units.import_units(db, SYSTEM, contest, WEEKLY_UNITS_CSV, "units.csv").ok
+    return contest

@@ -91,6 +91,12 @@ LINE_RULE_WORDS: dict[LineRule, tuple[str, str]] = {
         "No limit on prizes per person",
     ),
 }
+# What an annex's narrow "Ghi chú" column prints; the section note spells the rule out.
+LINE_RULE_SHORT: dict[LineRule, str] = {
+    LineRule.CONTEST_HIGHEST: "1 giải/cuộc thi",
+    LineRule.PER_ROUND: "1 giải/đợt",
+    LineRule.NONE: "Không giới hạn",
+}
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Question-bank exporters: drafts out to files that the importers read back without loss."""
+"""Exporters: question banks out to files the importers read back without loss, and the
+decision annex of a prize list (``exporters.annex``)."""
 
 from contest.exporters.gift import export_gift
 from contest.exporters.xlsx import export_xlsx

@@ -12,6 +12,7 @@ from contest.domain.eligibility import flag_codes_for, flag_words
 from contest.domain.errors import ContestError, NotFound
 from contest.domain.permissions import COMMITTEE, OFFICE, can
 from contest.services import (
+    annex,
     contests,
     exports,
     plans,
@@ -360,6 +361,41 @@ def prize_list_transition(
     _, pl = _list_in(db, slug, list_id)
     prize_lists.transition(db, actor_for(request, principal), pl, ACTIONS[action])
     return RedirectResponse(f"/committee/{slug}/prizes/{list_id}", status_code=303)
+
+
+@router.get("/{slug}/annex.{fmt}")
+def contest_annex(
+    slug: str,
+    fmt: str,
+    number: str = "",
+    date: str = "",
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff(*OFFICE)),
+) -> Response:
+    """The annex of the decision: every approved list of the contest, as .xlsx or .pdf."""
+    contest = contests.get_by_slug(db, slug)
+    return _annex_response(*annex.document(db, contest, fmt, number=number, on=date))
+
+
+@router.get("/{slug}/prizes/{list_id}/annex.{fmt}")
+def list_annex(
+    slug: str,
+    list_id: int,
+    fmt: str,
+    number: str = "",
+    date: str = "",
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff(*OFFICE)),
+) -> Response:
+    """The annex of one list version; a version not yet approved is marked as a draft."""
+    contest, pl = _list_in(db, slug, list_id)
+    return _annex_response(*annex.document(db, contest, fmt, pl=pl, number=number, on=date))
+
+
+def _annex_response(data: bytes, media: str, name: str) -> Response:
+    return Response(
+        data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
 
 
 @router.get("/{slug}/export/{kind}.xlsx")

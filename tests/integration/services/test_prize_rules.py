@@ -5,65 +5,25 @@ import json
 from datetime import timedelta
 
 import pytest
-from factories import make_bank, make_entrant, make_final_attempt, make_staff
+from factories import (
+    make_bank,
+    make_entrant,
+    make_final_attempt,
+    make_staff,
+    make_weekly_contest,
+    plan_tier,
+)
 from sqlalchemy import select
 
 from contest import clock
 from contest.domain.errors import ContestError, PermissionDenied
 from contest.models import AuditEntry
-from contest.services import contests, prize_lists, prize_plans, prizes, results, units
-from contest.services.context import SYSTEM, Actor
-
-UNITS_CSV = (
-    "code,name,parent_code,headcount\n"
-    "LS,Tỉnh Lạng Sơn,,\n"
-    "LS-TP,Thành phố Lạng Sơn,LS,100\n"
-    "LS-TD,Huyện Tràng Định,LS,100\n"
-    "LS-VL,Huyện Văn Lãng,LS,100\n"
-    "LS-SNV,Sở Nội vụ,LS,20\n"
-).encode()
-
-
-def tier(code, label, order, quota, **extra):
-    return {
-        "code": code,
-        "label_vi": label,
-        "label_en": code,
-        "rank_order": order,
-        "quota": quota,
-        **extra,
-    }
+from contest.services import prize_lists, prize_plans, prizes, results
+from contest.services.context import Actor
 
 
 def actor(user) -> Actor:
     return Actor("staff", user.id, user.username)
-
-
-def make_rounds_contest(db, slug: str, rounds: int = 1):
-    now = clock.now()
-    spec = contests.ContestSpec(
-        slug=slug,
-        title_vi="Cuộc thi trắc nghiệm trực tuyến tìm hiểu về chuyển đổi số tỉnh Lạng Sơn",
-        title_en="Digital transformation contest",
-        organiser_vi="BAN TỔ CHỨC",
-        place_vi="Lạng Sơn",
-        rules_vi="",
-        rules_en="",
-        min_age=12,
-        rounds=tuple(
-            contests.RoundSpec(
-                n,
-                f"Tuần {n}",
-                f"Week {n}",
-                now - timedelta(days=1) + timedelta(days=7 * (n - 1)),
-                now + timedelta(days=6) + timedelta(days=7 * (n - 1)),
-            )
-            for n in range(1, rounds + 1)
-        ),
-    )
-    contest = contests.create_contest(db, SYSTEM, spec)
-    assert units.import_units(db, SYSTEM, contest, UNITS_CSV, "units.csv").ok
-    return contest
 
 
 @pytest.fixture
@@ -84,7 +44,7 @@ def close(db, who, round_):
 
 def test_the_closer_prediction_chooses_the_counting_attempt_when_scores_tie(db, committee):
     member, _, _ = committee
-    contest = make_rounds_contest(db, "dem-du-doan")
+    contest = make_weekly_contest(db, "dem-du-doan")
     round_ = contest.rounds[0]
     versions = make_bank(db, "dd-bank", 10)
     an = make_entrant(db, contest, "Nguyễn Văn An", unit_code="LS-TP")
@@ -101,7 +61,7 @@ def test_the_closer_prediction_chooses_the_counting_attempt_when_scores_tie(db, 
         number=2,
         start_offset=timedelta(hours=2),
     )
-    prize_plans.save_plan(db, member, contest, {"tiers": [tier("first", "Giải Nhất", 1, 1)]})
+    prize_plans.save_plan(db, member, contest, {"tiers": [plan_tier("first", "Giải Nhất", 1, 1)]})
     report = close(db, member, round_)
     assert report.true_figure == 1
     data = results.load_round(db, round_)
@@ -116,14 +76,14 @@ def test_the_closer_prediction_chooses_the_counting_attempt_when_scores_tie(db, 
 @pytest.fixture
 def closed_round(db, committee):
     member, _, _ = committee
-    contest = make_rounds_contest(db, "bon-mat")
+    contest = make_weekly_contest(db, "bon-mat")
     round_ = contest.rounds[0]
     versions = make_bank(db, "bm-bank", 5)
     for name, correct in (("Nguyễn Văn An", 5), ("Trần Thị Bình", 4)):
         make_final_attempt(
             db, round_, make_entrant(db, contest, name, unit_code="LS-TP"), versions, correct
         )
-    prize_plans.save_plan(db, member, contest, {"tiers": [tier("first", "Giải Nhất", 1, 1)]})
+    prize_plans.save_plan(db, member, contest, {"tiers": [plan_tier("first", "Giải Nhất", 1, 1)]})
     close(db, member, round_)
     return contest, round_
 
@@ -221,15 +181,15 @@ def test_the_allowed_moves_are_what_the_page_may_offer(db, committee, closed_rou
 # --- one prize per person across rounds ---------------------------------------------------------
 
 THREE_TIERS = [
-    tier("first", "Giải Nhất", 1, 1),
-    tier("second", "Giải Nhì", 2, 1),
-    tier("third", "Giải Ba", 3, 1),
+    plan_tier("first", "Giải Nhất", 1, 1),
+    plan_tier("second", "Giải Nhì", 2, 1),
+    plan_tier("third", "Giải Ba", 3, 1),
 ]
 
 
 def two_weeks(db, committee, slug, scope):
     member, _, chair = committee
-    contest = make_rounds_contest(db, slug, rounds=2)
+    contest = make_weekly_contest(db, slug, rounds=2)
     week1, week2 = contest.rounds
     versions = make_bank(db, f"{slug}-bank", 10)
     people = {
@@ -307,7 +267,7 @@ def test_units_tied_at_the_collective_quota_boundary_stay_on_the_list_and_block_
     db, committee
 ):
     member, _, _ = committee
-    contest = make_rounds_contest(db, "tap-the-dong-hang")
+    contest = make_weekly_contest(db, "tap-the-dong-hang")
     round_ = contest.rounds[0]
     versions = make_bank(db, "tt-bank", 5)
     # Thành phố 30 %; Tràng Định and Văn Lãng exactly 10,00 % each; two prizes to give.
@@ -316,14 +276,14 @@ def test_units_tied_at_the_collective_quota_boundary_stay_on_the_list_and_block_
             name = f"Người dự thi {code[3:].lower()} {chr(97 + k % 26)}{chr(97 + k // 26)}"
             p = make_entrant(db, contest, name, unit_code=code)
             make_final_attempt(db, round_, p, versions, 4)
-    prize_plans.save_plan(db, member, contest, {"tiers": [tier("first", "Giải Nhất", 1, 1)]})
+    prize_plans.save_plan(db, member, contest, {"tiers": [plan_tier("first", "Giải Nhất", 1, 1)]})
     prize_plans.save_plan(
         db,
         member,
         contest,
         {
             "criterion": "participation_rate",
-            "tiers": [tier("collective", "Giải tập thể", 1, 0, group_quotas={"districts": 2})],
+            "tiers": [plan_tier("collective", "Giải tập thể", 1, 0, group_quotas={"districts": 2})],
             "pools": ["districts"],
             "unit_pools": {"LS-TP": "districts", "LS-TD": "districts", "LS-VL": "districts"},
             "tie_rule": "committee",
@@ -366,7 +326,7 @@ def test_a_tier_without_minimum_that_reaches_zero_correct_is_flagged(
     db, committee, min_score, warned
 ):
     member, _, _ = committee
-    contest = make_rounds_contest(db, f"khong-diem-{min_score}")
+    contest = make_weekly_contest(db, f"khong-diem-{min_score}")
     round_ = contest.rounds[0]
     versions = make_bank(db, f"kd-bank-{min_score}", 5)
     for name, correct in (("Nguyễn Văn An", 3), ("Trần Thị Bình", 0)):
@@ -379,8 +339,8 @@ def test_a_tier_without_minimum_that_reaches_zero_correct_is_flagged(
         contest,
         {
             "tiers": [
-                tier("first", "Giải Nhất", 1, 1),
-                tier("kk", "Giải Khuyến khích", 2, 1, **extra),
+                plan_tier("first", "Giải Nhất", 1, 1),
+                plan_tier("kk", "Giải Khuyến khích", 2, 1, **extra),
             ]
         },
     )

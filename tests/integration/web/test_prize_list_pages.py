@@ -47,3 +47,18 @@ def test_the_chair_who_proposed_is_told_why_there_is_no_approve_button(client, d
     )
     assert refused.status_code in (400, 403) and "bốn mắt" in refused.text
     assert prize_lists.get_list(db, pl.id).status == "proposed"
+
+
+def test_the_annex_downloads_as_pdf_and_xlsx_for_the_office_only(client, db):
+    contest = make_contest(db, "phu-luc-web")
+    make_staff(db, "gk-pl", ["committee_member"])
+    anonymous = client.get(f"/committee/{contest.slug}/annex.pdf", follow_redirects=False)
+    assert anonymous.status_code in (303, 401, 403)
+    _sign_in(client, "gk-pl")
+    pdf = client.get(f"/committee/{contest.slug}/annex.pdf?number=15/QĐ-BTC&date=31/07/2023")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert pdf.headers["content-type"] == "application/pdf"
+    xlsx = client.get(f"/committee/{contest.slug}/annex.xlsx")
+    assert xlsx.status_code == 200 and xlsx.content.startswith(b"PK")
+    bad = client.get(f"/committee/{contest.slug}/annex.pdf?date=32/01/2023")
+    assert bad.status_code in (400, 422) and "dd/mm/yyyy" in bad.text
