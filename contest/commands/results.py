@@ -165,6 +165,31 @@ def export(
     emit(as_json, {"ok": True, "file": str(out), "bytes": len(data)}, f"Đã ghi / written: {out}")
 
 
+@results_app.command("annex")
+def annex_command(
+    contest: ContestOpt,
+    out: Annotated[Path, typer.Option("--out", help="Where to write the .pdf or .xlsx file.")],
+    number: Annotated[str, typer.Option("--number", help="Decision number, e.g. 15/QĐ-BTC.")] = "",
+    on: Annotated[str, typer.Option("--date", help="Decision date, dd/mm/yyyy.")] = "",
+    list_id: Annotated[
+        int | None, typer.Option("--list", help="One list version instead of every approved list.")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """The annex of the prize decision (PDF or .xlsx, by the file's suffix)."""
+    from contest.services import annex, contests, prize_lists
+
+    def work(db):
+        c = contests.get_by_slug(db, contest)
+        pl = prize_lists.list_in_contest(db, c, list_id) if list_id is not None else None
+        fmt = out.suffix.lstrip(".").lower()
+        return annex.document(db, c, fmt, pl=pl, number=number, on=on)[0]
+
+    data = _run(as_json, work)
+    out.write_bytes(data)
+    emit(as_json, {"ok": True, "file": str(out), "bytes": len(data)}, f"Đã ghi / written: {out}")
+
+
 def _list_dict(pl, report=None) -> dict:
     d = {
         "id": pl.id,

@@ -145,3 +145,41 @@ def test_a_decision_date_that_is_not_a_date_is_refused_in_both_languages(db, sig
         annex.document(db, contest, "pdf", on="31/13/2023")
     assert "dd/mm/yyyy" in refused.value.message_vi and "dd/mm/yyyy" in refused.value.message_en
     assert date(2023, 7, 31) == annex.parse_decision_date("31/07/2023")
+
+
+def test_the_cli_writes_the_annex_by_the_files_suffix(db, signed, monkeypatch, tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from contest import db as database
+    from contest.cli import app
+
+    contest, _ = signed
+    monkeypatch.setattr(database, "session_factory", lambda: lambda: db)
+    monkeypatch.setattr(db, "close", lambda: None)
+    target = tmp_path / "phu-luc.pdf"
+    out = CliRunner().invoke(
+        app,
+        [
+            "results",
+            "annex",
+            "--contest",
+            contest.slug,
+            "--out",
+            str(target),
+            "--number",
+            "15/QĐ-BTC",
+            "--date",
+            "31/07/2023",
+            "--json",
+        ],
+    )
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.output)["ok"] and target.read_bytes().startswith(b"%PDF")
+    assert "Quyết định số 15/QĐ-BTC ngày 31 tháng 07 năm 2023" in pdf_text(target.read_bytes())
+    refused = CliRunner().invoke(
+        app,
+        ["results", "annex", "--contest", contest.slug, "--out", str(tmp_path / "x.doc"), "--json"],
+    )
+    assert refused.exit_code == 1 and json.loads(refused.output)["errors"][0]["message_vi"]
