@@ -402,6 +402,7 @@ class ListView:
     versions: list[PrizeList]
     allocated_name: str
     proposed_name: str
+    approved_name: str
     four_eyes: bool
     warnings: tuple[tuple[str, str], ...] = ()
     rule_words: dict[str, tuple[str, str]] = dataclasses.field(
@@ -432,6 +433,7 @@ def list_view(db: Session, contest: Contest, pl: PrizeList) -> ListView:
         versions=prize_lists.versions_of(db, pl),
         allocated_name=_staff_name(db, pl.allocated_by_id, pl.allocated_by or pl.created_by),
         proposed_name=_staff_name(db, pl.proposed_by_id, pl.proposed_by or ""),
+        approved_name=_staff_name(db, _audit_staff_id(pl.approved_by), pl.approved_by or ""),
         four_eyes=contest.four_eyes,
         warnings=zero_score_warnings(pl, tiers),
     )
@@ -456,6 +458,12 @@ def zero_score_warnings(pl: PrizeList, tiers: Sequence[PrizeTier]) -> tuple[tupl
                 )
             )
     return tuple(out)
+
+
+def _audit_staff_id(audit_name: str | None) -> int | None:
+    """The staff id inside an audit name ("staff:4:truongban"), where there is one."""
+    parts = (audit_name or "").split(":")
+    return int(parts[1]) if len(parts) > 1 and parts[0] == "staff" and parts[1].isdigit() else None
 
 
 def _staff_name(db: Session, staff_id: int | None, fallback: str) -> str:
