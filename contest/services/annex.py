@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from contest.domain.annex import (
@@ -24,7 +23,8 @@ from contest.domain.annex import (
 from contest.domain.errors import ContestError
 from contest.domain.prizes import LINE_RULE_SHORT, LINE_RULE_WORDS, LineRule
 from contest.exporters.annex import annex_pdf, annex_xlsx
-from contest.models import Contest, PrizeList, Round, Unit
+from contest.models import Contest, PrizeList, Round
+from contest.repositories import units as unit_rows
 from contest.services import prize_lists, prizes, results
 from contest.services.prize_plans import collective_plan_spec, tiers_for
 
@@ -49,9 +49,7 @@ def _round_section(db: Session, number: int, round_: Round, pl: PrizeList) -> Se
     people = prizes.participant_names(
         db, {e.participant_id for e in pl.entries if e.participant_id}
     )
-    units = {
-        u.id: u for u in db.execute(select(Unit).where(Unit.contest_id == pl.contest_id)).scalars()
-    }
+    units = unit_rows.units_by_id(db, pl.contest_id)
     tables = []
     for i, (label, lines) in enumerate(_grouped(db, pl)):
         rows = []
@@ -89,9 +87,7 @@ def _collective_section(db: Session, contest: Contest, pl: PrizeList) -> Section
         pools: dict = collective_plan_spec(db, contest.id).get("pool_names") or {}
     except ContestError:  # without a collective plan the pool codes stay as they are
         pools = {}
-    units = {
-        u.id: u for u in db.execute(select(Unit).where(Unit.contest_id == contest.id)).scalars()
-    }
+    units = unit_rows.units_by_id(db, contest.id)
     by_pool: dict[str, list] = {}
     for e in pl.entries:
         s = standings.get(e.unit_id or 0)
