@@ -468,6 +468,12 @@ def test_allocation_approval_and_certificates_for_an_author_and_a_group(db, jury
         (s["gw"].id, "third"),
     ]
     assert approved_awards(db, contest.id) == []  # nothing before approval
+    # A works list is one more kind of list: the same owner finds it and the same page shows it.
+    assert prize_lists.list_in_contest(db, contest, pl.id, "works") is pl
+    with pytest.raises(NotFound):
+        prize_lists.list_in_contest(db, contest, pl.id, "individual")
+    view = prizes.list_view(db, contest, pl)
+    assert set(view.items) == {s["w"].id, s["gw"].id} and view.status.editable
     prize_lists.propose(db, _staff(s["member"]), pl)
     prize_lists.approve(db, _staff(s["chair"]), pl)
     awards = approved_awards(db, contest.id)
