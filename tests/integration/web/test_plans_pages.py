@@ -139,3 +139,50 @@ def test_allocating_without_a_collective_plan_leads_to_the_plans_page(client, db
     assert 'class="tabs"' in response.text  # inside the staff layout, not a bare error page
     page = client.get("/committee/chua-co/collectives")
     assert page.status_code == 409 and "Mở trang cơ cấu giải" in page.text
+
+
+def test_collective_preview_ranks_units_by_the_plan_on_the_page(client, db):
+    contest = make_contest(db, "tap-the")
+    round_ = contest.rounds[0]
+    versions = make_bank(db, "tt-bank", 10)
+    for name in ("Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường"):
+        make_final_attempt(db, round_, make_entrant(db, contest, name, "LS-TP-CL"), versions, 8)
+    make_final_attempt(db, round_, make_entrant(db, contest, "Hoàng Văn Đức", "LS-TD"), versions, 9)
+    clock.freeze(round_.closes_at + timedelta(minutes=5))
+    sign_in(client, db, "giamkhao-t", ["committee_member"])
+    token = csrf_from(client.get("/committee/tap-the").text)
+    assert (
+        client.post("/committee/tap-the/rounds/1/close", data={"csrf_token": token}).status_code
+        == 200
+    )
+    client.cookies.clear()
+    sign_in(client, db, "bantochuc-t", ["organiser"])
+    token = csrf_from(client.get("/organiser/contests/tap-the/plans").text)
+    form = {
+        "csrf_token": token,
+        "action": "preview",
+        "criterion": "participation_rate",
+        "key2": "participants",
+        "pools": "wards, districts",
+        "ctier_code": ["first", ""],
+        "ctier_label_vi": ["Giải Nhất", ""],
+        "ctier_label_en": ["First prize", ""],
+        "ctier_group_quotas": ["wards=1, districts=1", ""],
+        "pool:LS-TP-CL": "wards",
+        "pool:LS-TD": "districts",
+        "band_max_headcount": ["49", ""],
+        "band_min_percent": ["5", ""],
+        "min_participants": "1",
+        "tie_rule": "committee",
+    }
+    response = client.post("/organiser/contests/tap-the/plans/collective", data=form)
+    assert response.status_code == 200, response.text
+    preview = response.text.split('id="collective-preview"')[1]
+    assert "Phường Chi Lăng" in preview and "6,67%" in preview and "Giải Nhất" in preview
+    assert "Huyện Tràng Định" in preview  # 1 of 640 is 0,16 %, but no band above 49 staff
+    assert db.execute(select(func.count()).select_from(PrizePlanRecord)).scalar_one() == 0
+
+    form["pool:LS-KHONG"] = "wards"
+    form["action"] = "save"
+    response = client.post("/organiser/contests/tap-the/plans/collective", data=form)
+    assert response.status_code == 422 and "LS-KHONG" in response.text
