@@ -54,6 +54,53 @@ class _Problems:
             raise InvalidInput(self.errors)
 
 
+PRIZE_KEYS = frozenset(
+    {
+        "tiers",
+        "order",
+        "tie_rule",
+        "cap_percent",
+        "carry_over_vacancies",
+        "one_prize_per_person",
+        "one_prize_scope",
+        "groups",
+        "scope",
+    }
+)
+COLLECTIVE_KEYS = frozenset(
+    {
+        "criterion",
+        "keys",
+        "pools",
+        "roll_up",
+        "min_participants",
+        "tie_rule",
+        "tiers",
+        "unit_pools",
+        "size_bands",
+        "prize_points",
+        "points_per_participation_percent",
+    }
+)
+SCREENING_KEYS = frozenset({"min_seconds_per_question", "require_all_answered"})
+TIER_KEYS = frozenset(
+    {"code", "label_vi", "label_en", "rank_order", "quota", "min_score", "group_quotas"}
+)
+BAND_KEYS = frozenset({"max_headcount", "min_rate"})
+
+
+def _unknown(p: _Problems, raw: Mapping, allowed: frozenset[str], where: str) -> None:
+    """A misspelt key would otherwise be ignored without a word."""
+    for key in raw:
+        if key not in allowed:
+            field = f"{where}.{key}" if where else str(key)
+            p.add(
+                field,
+                f"Mục '{key}' không có trong mẫu; các mục: {', '.join(sorted(allowed))}.",
+                f"'{key}' is not a known setting; known: {', '.join(sorted(allowed))}.",
+            )
+
+
 def _text(value: object) -> str:
     return unicodedata.normalize("NFC", "" if value is None else str(value)).strip()
 
@@ -183,6 +230,9 @@ def _tiers(
         return []
     out: list[dict] = []
     seen: dict[str, int] = {}
+    if all(isinstance(t, Mapping) and isinstance(t.get("rank_order"), int) for t in raw_tiers):
+        # A stored plan names each tier's place; a form or a file lists them best first.
+        raw_tiers = sorted(raw_tiers, key=lambda t: t["rank_order"])
     for raw in raw_tiers:
         if not isinstance(raw, Mapping):
             p.add("tiers", "Mỗi giải phải là một bảng.", "Each tier must be a table.")
@@ -191,6 +241,7 @@ def _tiers(
             continue
         n = len(out) + 1
         field = f"tiers.{n}"
+        _unknown(p, raw, TIER_KEYS, field)
         word = (f"Giải thứ {n}", f"Tier {n}")
         code = _text(raw.get("code")).lower()
         label_vi = _text(raw.get("label_vi"))
@@ -289,6 +340,7 @@ def _tier_objects(tiers: list[dict]) -> tuple[PrizeTier, ...]:
 def check_prize_plan(raw: Mapping) -> tuple[PrizePlan, dict]:
     """An individual prize plan (cơ cấu giải cá nhân) and its canonical spec."""
     p = _Problems()
+    _unknown(p, raw, PRIZE_KEYS, "")
     groups_list = _names(raw.get("groups"))
     if len(set(groups_list)) != len(groups_list):
         p.add("groups", "Nhóm đối tượng bị lặp.", "A participant group repeats.")
@@ -396,6 +448,7 @@ def check_collective_plan(raw: Mapping, unit_codes: Collection[str]) -> tuple[Co
     ``unit_pools`` maps unit codes of the contest's tree to a pool; ``keys`` are the second
     and third ranking criteria used when the first ties."""
     p = _Problems()
+    _unknown(p, raw, COLLECTIVE_KEYS, "")
     criteria = [c.value for c in CollectiveCriterion]
     criterion = _choice(
         p, raw.get("criterion"), "criterion", ("Tiêu chí xếp hạng", "Criterion"), criteria
@@ -468,6 +521,7 @@ def check_collective_plan(raw: Mapping, unit_codes: Collection[str]) -> tuple[Co
         if not isinstance(band, Mapping) or all(_blank(v) for v in band.values()):
             continue
         n = len(bands) + 1
+        _unknown(p, band, BAND_KEYS, f"size_bands.{n}")
         word = (f"Mức quy mô {n}", f"Size band {n}")
         upto = _number(
             p,
@@ -581,6 +635,7 @@ def check_collective_plan(raw: Mapping, unit_codes: Collection[str]) -> tuple[Co
 def check_screening(raw: Mapping) -> tuple[ScreeningThresholds, dict]:
     """Screening thresholds; a blank or zero speed threshold turns the speed flag off."""
     p = _Problems()
+    _unknown(p, raw, SCREENING_KEYS, "")
     seconds = _number(
         p,
         raw.get("min_seconds_per_question"),

@@ -15,3 +15,14 @@ def excluded_citizen_ids(db: Session, contest_id: int) -> frozenset[str]:
             select(ExcludedPerson.citizen_id).where(ExcludedPerson.contest_id == contest_id)
         ).scalars()
     )
+
+
+def excluded_people(db: Session, contest_id: int) -> list[ExcludedPerson]:
+    """The list in the order of the file it came from."""
+    return list(
+        db.execute(
+            select(ExcludedPerson)
+            .where(ExcludedPerson.contest_id == contest_id)
+            .order_by(ExcludedPerson.row, ExcludedPerson.id)
+        ).scalars()
+    )

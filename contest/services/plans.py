@@ -53,13 +53,7 @@ def thresholds_of(contest: Contest) -> ScreeningThresholds:
 
 
 def excluded_people(db: Session, contest_id: int) -> list[ExcludedPerson]:
-    return list(
-        db.execute(
-            select(ExcludedPerson)
-            .where(ExcludedPerson.contest_id == contest_id)
-            .order_by(ExcludedPerson.row, ExcludedPerson.id)
-        ).scalars()
-    )
+    return excluded.excluded_people(db, contest_id)
 
 
 def excluded_citizen_ids(db: Session, contest_id: int) -> frozenset[str]:
@@ -515,6 +509,15 @@ def preview_collective(db: Session, contest: Contest, spec: dict) -> CollectiveR
 # --------------------------------------------------------------------------- the plans file
 
 
+def _canonical(spec: dict, check) -> dict:
+    """A stored plan as this page would write it; one stored by older code is kept as it is
+    if it no longer passes today's checks, so the file still shows what was used."""
+    try:
+        return check(spec)[1]
+    except ContestError:
+        return spec
+
+
 def export_document(db: Session, contest: Contest) -> dict:
     """Everything on the plans page as one document (written out as TOML)."""
     v = view(db, contest)
@@ -527,13 +530,16 @@ def export_document(db: Session, contest: Contest) -> dict:
         },
     }
     if v.prize_spec is not None:
-        doc["prize_plan"] = v.prize_spec
-    if v.round_specs:
-        doc["round_plans"] = [
-            {"round": number, **spec} for number, spec in sorted(v.round_specs.items())
-        ]
+        doc["prize_plan"] = _canonical(v.prize_spec, check_prize_plan)
+    doc["round_plans"] = [
+        {"round": number, **_canonical(spec, check_prize_plan)}
+        for number, spec in sorted(v.round_specs.items())
+    ]
     if v.collective_spec is not None:
-        doc["collective_plan"] = v.collective_spec
+        codes = v.unit_codes
+        doc["collective_plan"] = _canonical(
+            v.collective_spec, lambda spec: check_collective_plan(spec, codes)
+        )
     doc["excluded"] = [
         {"citizen_id": p.citizen_id, "full_name": p.full_name, "note": p.note} for p in v.excluded
     ]

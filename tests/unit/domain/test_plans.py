@@ -19,9 +19,7 @@ def problems(excinfo) -> dict[str, tuple[str, str]]:
 
 
 def test_a_form_plan_becomes_the_domain_plan_and_a_canonical_spec():
-    plan, spec = check_prize_plan(
-        {"tiers": TIERS, "tie_rule": "committee", "cap_percent": "50", "min_score": ""}
-    )
+    plan, spec = check_prize_plan({"tiers": TIERS, "tie_rule": "committee", "cap_percent": "50"})
     assert [t.code for t in plan.tiers_in_order] == ["first", "second"]
     assert plan.tie_rule is TieRule.COMMITTEE and plan.cap_percent == 50
     assert spec["tiers"][1] == {
@@ -160,3 +158,22 @@ def test_screening_thresholds_blank_speed_means_no_speed_flag():
         check_screening({"min_seconds_per_question": "nhanh"})
     vi, en = problems(excinfo)["min_seconds_per_question"]
     assert "Số giây tối thiểu" in vi and "Minimum seconds" in en
+
+
+def test_a_misspelt_setting_is_named_not_ignored():
+    with pytest.raises(InvalidInput) as excinfo:
+        check_prize_plan({"tiers": [{"code": "a", "label_vi": "A", "quotas": 3}], "cap": 50})
+    found = problems(excinfo)
+    assert {"tiers.1.quotas", "cap"} <= set(found)
+    assert "'quotas'" in found["tiers.1.quotas"][0] and "'cap'" in found["cap"][1]
+
+
+def test_a_stored_plan_keeps_the_order_its_rank_orders_give():
+    stored = {
+        "tiers": [
+            {"code": "b", "label_vi": "B", "rank_order": 2, "quota": 1},
+            {"code": "a", "label_vi": "A", "rank_order": 1, "quota": 1},
+        ]
+    }
+    _, spec = check_prize_plan(stored)
+    assert [t["code"] for t in spec["tiers"]] == ["a", "b"]
