@@ -17,10 +17,10 @@ from dataclasses import dataclass
 
 from contest.domain.collectives import CollectiveCriterion, CollectivePlan, SizeBand
 from contest.domain.errors import ContestError, InvalidInput
-from contest.domain.prizes import PlanScope, PrizePlan, PrizeTier, TieRule
+from contest.domain.prizes import OnePrizeScope, PlanScope, PrizePlan, PrizeTier, TieRule
 from contest.domain.ranking import DEFAULT_ORDER, TieBreak
 
-ONE_PRIZE_SCOPES = ("contest", "round")
+ONE_PRIZE_SCOPES = tuple(s.value for s in OnePrizeScope)
 _CODE = re.compile(r"[a-z0-9][a-z0-9_\-]{0,31}")
 
 CRITERION_WORDS: dict[str, tuple[str, str]] = {
@@ -436,6 +436,7 @@ def check_prize_plan(raw: Mapping) -> tuple[PrizePlan, dict]:
         cap_percent=cap,
         carry_over_vacancies=carry,
         one_prize_per_person=one,
+        one_prize_scope=OnePrizeScope(str(one_scope)),
         groups=tuple(groups) if groups else None,
         scope=PlanScope(str(scope)),
     )

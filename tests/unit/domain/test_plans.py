@@ -85,8 +85,8 @@ def test_the_ranking_order_must_start_with_the_number_correct():
 
 
 def test_one_prize_scope_is_contest_or_round():
-    _, spec = check_prize_plan({"tiers": TIERS[:1], "one_prize_scope": "round"})
-    assert spec["one_prize_scope"] == "round"
+    plan, spec = check_prize_plan({"tiers": TIERS[:1], "one_prize_scope": "round"})
+    assert spec["one_prize_scope"] == "round" and plan.one_prize_scope.value == "round"
     with pytest.raises(InvalidInput) as excinfo:
         check_prize_plan({"tiers": TIERS[:1], "one_prize_scope": "week"})
     assert "one_prize_scope" in problems(excinfo)
