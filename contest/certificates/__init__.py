@@ -2,7 +2,13 @@
 
 from contest.certificates.codes import format_code, is_valid, new_code, normalise
 from contest.certificates.layout import CertificateData, CertificateTemplate, vietnamese_date
-from contest.certificates.render import render_certificate, render_many, render_pages, zip_pdfs
+from contest.certificates.render import (
+    render_certificate,
+    render_many,
+    render_pages,
+    write_zip,
+    zip_pdfs,
+)
 
 __all__ = [
     "CertificateData",
@@ -15,5 +21,6 @@ __all__ = [
     "render_many",
     "render_pages",
     "vietnamese_date",
+    "write_zip",
     "zip_pdfs",
 ]

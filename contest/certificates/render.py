@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import IO
 
 import segno
 from reportlab import rl_config
@@ -117,8 +118,14 @@ def render_many(
 def zip_pdfs(named_pdfs: Iterable[tuple[str, bytes]]) -> bytes:
     """A ZIP archive of (file name, PDF bytes); same inputs, same archive bytes."""
     buffer = io.BytesIO()
+    write_zip(buffer, named_pdfs)
+    return buffer.getvalue()
+
+
+def write_zip(out: IO[bytes], named_pdfs: Iterable[tuple[str, bytes]]) -> None:
+    """The archive of `zip_pdfs` written to `out` as it goes (a worker's spool file)."""
     seen: set[str] = set()
-    with zipfile.ZipFile(buffer, "w") as archive:
+    with zipfile.ZipFile(out, "w") as archive:
         for name, pdf in named_pdfs:
             name = unicodedata.normalize("NFC", name)
             if not name or name.startswith("/") or ".." in Path(name).parts or "\\" in name:
@@ -131,7 +138,6 @@ def zip_pdfs(named_pdfs: Iterable[tuple[str, bytes]]) -> bytes:
             info.compress_type = zipfile.ZIP_STORED
             info.external_attr = 0o644 << 16
             archive.writestr(info, pdf)
-    return buffer.getvalue()
 
 
 def _render_to_file(job: tuple[CertificateData, CertificateTemplate, str]) -> str:

@@ -15,6 +15,7 @@ import dataclasses
 import hashlib
 import io
 import re
+import tempfile
 import tomllib
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
@@ -38,6 +39,7 @@ from contest.certificates import (
     render_certificate,
     render_many,
     render_pages,
+    write_zip,
     zip_pdfs,
 )
 from contest.config import get_settings
@@ -1087,6 +1089,94 @@ def run_issue(db: Session, job: Job, progress: jobs.Progress) -> jobs.Outcome:
 def run_issue_job(db: Session, actor: Actor, job_id: int) -> Job:
     """Run an issue job here and now (the CLI and tests); the web hands it to the queue."""
     return jobs.run(db, job_id) or jobs.get(db, job_id)
+
+
+# --- bundles: many certificates in one download, built by a worker ---------------------------
+
+BUNDLE_JOB = "certificates.bundle"
+# Up to this many, a ZIP or merged PDF is drawn inside the request (about a second); more go
+# to a worker, so no request holds an app process for minutes (10,000 take ~4 minutes).
+BUNDLE_INLINE_MAX = 50
+BUNDLE_FORMATS = {"zip": "application/zip", "pdf": "application/pdf"}
+_BUNDLE_STEP = 50
+
+
+def start_bundle_job(
+    db: Session, actor: Actor, contest: Contest, certificates: Sequence[Certificate], fmt: str
+) -> Job:
+    """Queue a ZIP or merged PDF of `certificates` (the selection as it stands now)."""
+    if fmt not in BUNDLE_FORMATS:
+        raise ContestError("Định dạng không hợp lệ.", "Unknown format.", field="format")
+    with transaction(db):
+        job = jobs.create(
+            db,
+            actor,
+            BUNDLE_JOB,
+            contest_id=contest.id,
+            params={"format": fmt, "ids": [c.id for c in certificates]},
+        )
+        audit.record(
+            db,
+            actor,
+            "certificates.bundle",
+            "job",
+            job.id,
+            {"contest": contest.id, "format": fmt, "count": len(certificates)},
+        )
+    jobs.dispatch(job.id)
+    return job
+
+
+def run_bundle(db: Session, job: Job, progress: jobs.Progress) -> jobs.Outcome:
+    """The bundle job: draw every certificate, keep the file in the file store. A rerun starts
+    the file again (it is one file); the certificates themselves are only read."""
+    from contest import storage
+
+    fmt = job.params["format"]
+    ids = list(job.params["ids"])
+    rows: list[Certificate] = []
+    for chunk in _chunks(ids, 500):
+        rows.extend(db.execute(select(Certificate).where(Certificate.id.in_(chunk))).scalars())
+    rows.sort(key=lambda c: c.serial)
+    progress.commit(total=len(rows), done=0)
+    cache: dict[str, bytes] = {}
+
+    def counted(items: Iterable) -> Iterable:
+        for n, item in enumerate(items, start=1):
+            yield item
+            if n % _BUNDLE_STEP == 0:
+                progress.commit(done=n)
+
+    contest = db.get(Contest, job.contest_id)
+    name = f"{contest.slug if contest else 'giay-chung-nhan'}-giay-chung-nhan-{job.id}.{fmt}"
+    with tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024) as spool:
+        if fmt == "zip":
+            write_zip(
+                spool,
+                counted(
+                    (
+                        f"{c.serial:05d}-{file_name(c)}",
+                        render_certificate(*certificate_item(db, c, cache)),
+                    )
+                    for c in rows
+                ),
+            )
+        else:
+            spool.write(render_pages(counted(certificate_item(db, c, cache) for c in rows)))
+        spool.seek(0)
+        key = f"jobs/{job.id}/{name}"
+        info = storage.get_store().put(
+            db, key, iter(lambda: spool.read(storage.CHUNK_BYTES), b""), BUNDLE_FORMATS[fmt]
+        )
+    progress.report(done=len(rows))
+    return jobs.Outcome(
+        f"Đã tạo tệp {name} gồm {len(rows)} giấy chứng nhận.",
+        f"Built {name} with {len(rows)} certificates.",
+        result_key=key,
+        result_name=name,
+        result_type=BUNDLE_FORMATS[fmt],
+        result_size=info.size,
+    )
 
 
 def get_job(db: Session, contest: Contest, job_id: int) -> Job:

@@ -16,7 +16,7 @@ import logging
 import os
 import secrets
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import cast
@@ -38,6 +38,7 @@ log = logging.getLogger("contest.jobs")
 # a job of that kind runs, so this module imports none of the services that create jobs.
 HANDLERS = {
     "certificates.issue": "contest.services.certificates:run_issue",
+    "certificates.bundle": "contest.services.certificates:run_bundle",
 }
 # A queued job nobody picked up for this many leases lost its queue message: send it again.
 _STALE_QUEUED_LEASES = 5
@@ -421,3 +422,16 @@ def retry(db: Session, actor: Actor, job_id: int) -> Job:
     db.commit()
     dispatch(job.id)
     return job
+
+
+def result_file(db: Session, job: Job) -> tuple[Iterator[bytes], int] | None:
+    """The chunks and size of the file a finished job built, or None."""
+    from contest import storage
+
+    if job.status != "done" or not job.result_key:
+        return None
+    store = storage.get_store()
+    info = store.info(db, job.result_key)
+    if info is None:
+        return None
+    return store.read(db, job.result_key), info.size

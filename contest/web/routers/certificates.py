@@ -169,8 +169,11 @@ def merged_download(
     principal: Principal = Depends(require_staff(*OFFICE)),
 ):
     contest = _contest(db, slug)
+    selection = _selection(db, contest, q, status)
+    if len(selection) > service.BUNDLE_INLINE_MAX:
+        return _bundle_job(request, db, principal, contest, selection, "pdf")
     return _pdf(
-        service.render_merged(db, _selection(db, contest, q, status)),
+        service.render_merged(db, selection),
         f"{contest.slug}-giay-chung-nhan.pdf",
         inline=False,
     )
@@ -186,7 +189,10 @@ def zip_download(
     principal: Principal = Depends(require_staff(*OFFICE)),
 ):
     contest = _contest(db, slug)
-    data = service.render_zip(db, _selection(db, contest, q, status))
+    selection = _selection(db, contest, q, status)
+    if len(selection) > service.BUNDLE_INLINE_MAX:
+        return _bundle_job(request, db, principal, contest, selection, "zip")
+    data = service.render_zip(db, selection)
     return Response(
         data,
         media_type="application/zip",
@@ -195,6 +201,12 @@ def zip_download(
             "Cache-Control": "private, no-store",
         },
     )
+
+
+def _bundle_job(request: Request, db: Session, principal: Principal, contest, selection, fmt: str):
+    """Too many to draw in a request: a worker builds the file; its page offers the download."""
+    job = service.start_bundle_job(db, actor_for(request, principal), contest, selection, fmt)
+    return RedirectResponse(f"/admin/jobs/{job.id}", status_code=303)
 
 
 @router.post("/admin/contests/{slug}/certificates/issue")

@@ -1,4 +1,4 @@
-"""Background job pages: the list, one job's progress, cancel and retry."""
+"""Background job pages: the list, one job's progress, cancel and retry, the file a job built."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from contest.domain.errors import ContestError, NotFound
 from contest.domain.permissions import OFFICE, roles_for
 from contest.services import contests, jobs
 from contest.services.sessions import Principal
+from contest.web import downloads
 from contest.web.deps import actor_for, get_db, is_htmx, require_staff
 from contest.web.templating import render
 
@@ -83,3 +84,23 @@ def retry(
         db.rollback()
         return _job_page(request, db, job_id, exc)
     return RedirectResponse(f"/admin/jobs/{job_id}", status_code=303)
+
+
+@router.get("/{job_id}/file")
+def job_file(
+    job_id: int,
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff(*VIEWERS)),
+):
+    """The file a finished job built, streamed from the file store (any host serves it)."""
+    job = jobs.get(db, job_id)
+    found = jobs.result_file(db, job)
+    if found is None:
+        raise NotFound("Công việc này chưa tạo tệp nào.", "This job has not built a file.")
+    chunks, size = found
+    return downloads.stream(
+        chunks,
+        size=size,
+        media_type=job.result_type or "application/octet-stream",
+        filename=job.result_name or f"job-{job.id}",
+    )

@@ -207,3 +207,57 @@ def test_a_queued_job_whose_message_was_lost_is_sent_again(db, awards):
     clock.shift(timedelta(minutes=6))
     assert jobs.recover(db) == [job.id] and sent == [job.id]
     assert jobs.recover(db) == []  # sent once per interval, not on every pass
+
+
+def test_a_bundle_job_builds_the_zip_or_pdf_into_the_file_store(db, awards):
+    import io
+    import zipfile
+
+    from pypdf import PdfReader
+
+    from contest import storage
+    from contest.certificates import format_code
+
+    contest, items, _ = awards
+    issued = service.issue_certificates(db, CHAIR, items[:3]).certificates
+    for fmt in ("zip", "pdf"):
+        job = service.start_bundle_job(db, CHAIR, contest, list(reversed(issued)), fmt)
+        done = jobs.run(db, job.id)
+        assert (done.status, done.done, done.total) == ("done", 3, 3)
+        data = storage.get_store().read_bytes(db, done.result_key)
+        assert done.result_size == len(data) and done.result_name.endswith(f".{fmt}")
+        if fmt == "zip":
+            names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+            assert names == [f"{c.serial:05d}-{format_code(c.code)}.pdf" for c in issued]
+        else:
+            assert len(PdfReader(io.BytesIO(data)).pages) == 3
+        chunks, size = jobs.result_file(db, done)
+        assert b"".join(chunks) == data and size == len(data)
+
+
+def test_a_bundle_job_cut_off_starts_its_file_again(db, awards, monkeypatch):
+    from contest import storage
+
+    contest, items, _ = awards
+    issued = service.issue_certificates(db, CHAIR, items).certificates
+    monkeypatch.setattr(service, "_BUNDLE_STEP", 2)
+    job = service.start_bundle_job(db, CHAIR, contest, issued, "zip")
+    real = service.render_certificate
+    calls = {"n": 0}
+
+    def render(*args):
+        calls["n"] += 1
+        if calls["n"] == 5:
+            raise WorkerKilled
+        return real(*args)
+
+    monkeypatch.setattr(service, "render_certificate", render)
+    with pytest.raises(WorkerKilled):
+        jobs.run(db, job.id)
+    db.rollback()
+    assert jobs.get(db, job.id).done == 4  # progress committed, no file
+    clock.shift(timedelta(seconds=61))
+    jobs.recover(db)
+    done = jobs.run(db, job.id)
+    assert (done.status, done.done, done.attempts) == ("done", 7, 2)
+    assert storage.get_store().info(db, done.result_key).size == done.result_size

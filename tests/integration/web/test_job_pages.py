@@ -80,3 +80,32 @@ def test_a_queued_job_polls_and_can_be_cancelled_but_not_by_a_judge(client, db, 
     )
     assert r.status_code == 303 and jobs.get(db, job.id).status == "cancelled"
     assert client.get("/admin/jobs/999999").status_code == 404
+
+
+def test_a_large_selection_is_built_by_a_worker_and_downloaded_from_the_job(
+    client, db, monkeypatch
+):
+    import io
+    import zipfile
+
+    contest = make_contest(db)
+    awards = [make_award(contest, f"prize:{i}") for i in range(3)]
+    service.issue_certificates(db, CHAIR, awards)
+    make_staff(db, "org", ["organiser"])
+    _sign_in(client, "org")
+    monkeypatch.setattr(service, "BUNDLE_INLINE_MAX", 2)
+    monkeypatch.setattr(jobs, "dispatcher", lambda job_id: jobs.run(db, job_id))
+    token = csrf_from(client.get(f"/admin/contests/{contest.slug}/certificates").text)
+    r = client.post(
+        f"/admin/contests/{contest.slug}/certificates/all.zip",
+        data={"csrf_token": token},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"].startswith("/admin/jobs/")
+    page = client.get(r.headers["location"]).text
+    assert "Đã xong" in page and "/file" in page
+    got = client.get(r.headers["location"] + "/file")
+    assert got.status_code == 200 and got.headers["content-type"] == "application/zip"
+    assert got.headers["content-disposition"].startswith("attachment")
+    assert len(zipfile.ZipFile(io.BytesIO(got.content)).namelist()) == 3
+    assert client.get("/admin/jobs/999999/file").status_code == 404
