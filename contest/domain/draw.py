@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from itertools import accumulate
 
 from contest.domain.errors import ContestError
+from contest.domain.paper import Paper, PaperItem
 
 Cell = tuple[str | None, str | None]  # (topic, difficulty)
 
@@ -56,16 +57,6 @@ class DrawSettings:
     def __post_init__(self) -> None:
         # A list would make the settings unhashable, and PreparedPool caches plans by settings.
         object.__setattr__(self, "quotas", tuple(self.quotas))
-
-
-@dataclass(frozen=True, slots=True)
-class PaperItem:
-    question_id: int
-    version_id: int
-    option_order: tuple[int, ...]
-
-
-Paper = tuple[PaperItem, ...]
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from contest.domain.paper import Paper, read_paper
 from contest.models.base import Base, UTCDateTime
 
 
@@ -36,7 +37,7 @@ class Attempt(Base):
     finish_reason: Mapped[str | None] = mapped_column(
         String(16), nullable=True
     )  # submitted | expired
-    # [{"q": question_id, "v": version_id, "o": [option ids in the order shown]}]
+    # Stored in the shape contest.domain.paper reads; code that handles one attempt uses `items`.
     paper: Mapped[list] = mapped_column(JSON)
     question_count: Mapped[int] = mapped_column(Integer)
     correct: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -47,6 +48,15 @@ class Attempt(Base):
     # Where the attempt was started from, for the cheating signals (bursts of starts).
     start_ip: Mapped[str] = mapped_column(String(64), default="", server_default="")
     start_device: Mapped[str] = mapped_column(String(40), default="", server_default="")
+
+    @property
+    def items(self) -> Paper:
+        """The paper as PaperItems, read once per loaded row."""
+        cached = self.__dict__.get("_paper_items")
+        if cached is None or cached[0] is not self.paper:
+            cached = (self.paper, read_paper(self.paper))
+            self.__dict__["_paper_items"] = cached
+        return cached[1]
 
 
 class Answer(Base):

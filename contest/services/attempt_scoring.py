@@ -10,6 +10,7 @@ from sqlalchemy import Row, func, select, update
 from sqlalchemy.orm import Session
 
 from contest.domain.attempts import AttemptClock
+from contest.domain.paper import Paper, bank_key, version_ids
 from contest.domain.scoring import AttemptScore, QuestionKey, score_attempt
 from contest.models import Answer, Attempt, QuestionVersion, Round
 from contest.models.results import KeyCorrection
@@ -34,26 +35,37 @@ def version_keys(
     ids = set(version_ids)
     if not ids:
         return {}
-    keys: dict[int, frozenset[str]] = {}
-    for vid, options in db.execute(
-        select(QuestionVersion.id, QuestionVersion.options).where(QuestionVersion.id.in_(ids))
-    ):
-        keys[vid] = frozenset(str(o["id"]) for o in options if o.get("correct"))
+    bank_keys = {
+        vid: bank_key(options)
+        for vid, options in db.execute(
+            select(QuestionVersion.id, QuestionVersion.options).where(QuestionVersion.id.in_(ids))
+        )
+    }
+    return effective_keys(db, bank_keys, round_id)
+
+
+def effective_keys(
+    db: Session, bank_keys: dict[int, frozenset[str]], round_id: int
+) -> dict[int, frozenset[str]]:
+    """The bank's keys with the round's key corrections applied (the latest one wins)."""
+    keys = dict(bank_keys)
+    if not keys:
+        return keys
     for vid, correct in db.execute(
         select(KeyCorrection.question_version_id, KeyCorrection.correct_options)
-        .where(KeyCorrection.question_version_id.in_(ids), KeyCorrection.round_id == round_id)
+        .where(KeyCorrection.question_version_id.in_(keys), KeyCorrection.round_id == round_id)
         .order_by(KeyCorrection.id)
     ):
         keys[vid] = frozenset(str(o) for o in correct)
     return keys
 
 
-def paper_keys(paper: Sequence[dict], keys: dict[int, frozenset[str]]) -> list[QuestionKey]:
+def paper_keys(paper: Paper, keys: dict[int, frozenset[str]]) -> list[QuestionKey]:
     # Keyed by position on the paper, as answers are stored.
-    return [QuestionKey(str(pos), keys[item["v"]]) for pos, item in enumerate(paper)]
+    return [QuestionKey(str(pos), keys[item.version_id]) for pos, item in enumerate(paper)]
 
 
-def answers_by_question(paper: Sequence[dict], answers: Iterable[Answer]) -> dict[str, list[str]]:
+def answers_by_question(paper: Sequence[object], answers: Iterable[Answer]) -> dict[str, list[str]]:
     return {
         str(a.position): [str(o) for o in (a.chosen or [])]
         for a in answers
@@ -65,7 +77,7 @@ def score_of(
     attempt: Attempt, answers: Iterable[Answer], keys: dict[int, frozenset[str]]
 ) -> AttemptScore:
     return score_attempt(
-        paper_keys(attempt.paper, keys), answers_by_question(attempt.paper, answers)
+        paper_keys(attempt.items, keys), answers_by_question(attempt.paper, answers)
     )
 
 
@@ -105,7 +117,7 @@ def materialise(db: Session, attempts: Sequence[Attempt], now: datetime) -> int:
         return 0
     keys = {
         round_id: version_keys(
-            db, {item["v"] for a in due if a.round_id == round_id for item in a.paper}, round_id
+            db, version_ids(a.paper for a in due if a.round_id == round_id), round_id
         )
         for round_id in {a.round_id for a in due}
     }

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from contest import clock
 from contest.db import transactional
 from contest.domain.errors import ContestError, InvalidInput, NotFound
+from contest.domain.paper import read_options
 from contest.exporters import export_gift, export_xlsx
 from contest.importers import (
     Duplicate,
@@ -554,7 +555,7 @@ def bank_drafts(db: Session, bank: QuestionBank) -> list[QuestionDraft]:
     return [
         QuestionDraft(
             stem=v.stem,
-            options=tuple(OptionDraft(o["text"], bool(o["correct"])) for o in v.options),
+            options=tuple(OptionDraft(o.text, o.correct) for o in read_options(v.options)),
             location=Location(bank.code),
             text_format=v.text_format,
             topic=v.topic,

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from contest import clock
+from contest.domain.paper import PaperItem, read_options
 from contest.domain.registration import CONSENT_VERSION
 from contest.models import (
     Answer,
@@ -296,10 +297,11 @@ def _attempts(
             paper = []
             chosen_rows = []
             for pos, v in enumerate(paper_versions):
-                ids = [o["id"] for o in v.options]
+                options = read_options(v.options)
+                ids = [o.id for o in options]
                 rng.shuffle(ids)
-                paper.append({"q": v.question_id, "v": v.id, "o": ids})
-                keyed = [o["id"] for o in v.options if o.get("correct")]
+                paper.append(PaperItem(v.question_id, v.id, tuple(ids)).to_json())
+                keyed = [o.id for o in options if o.correct]
                 if index % 53 == 5 and pos >= per_paper - 2:
                     continue  # left unanswered: a flag the committee sees
                 right = rng.random() < ability

@@ -23,6 +23,7 @@ from contest.domain.eligibility import (
 )
 from contest.domain.eligibility import decide as decide_verdict
 from contest.domain.errors import ContestError, NotFound
+from contest.domain.paper import version_ids
 from contest.domain.ranking import DEFAULT_ORDER, Entry, TieBreak, rank_entries
 from contest.domain.scoring import (
     CountingPolicy,
@@ -84,9 +85,9 @@ def regrade_corrected(db: Session, round_: Round) -> int:
         for a in db.execute(
             select(Attempt).where(Attempt.round_id == round_.id, Attempt.finalised_at.is_not(None))
         ).scalars()
-        if any(item["v"] in corrected for item in a.paper)
+        if not corrected.isdisjoint(version_ids([a.paper]))
     ]
-    keys = version_keys(db, {item["v"] for a in attempts for item in a.paper}, round_.id)
+    keys = version_keys(db, version_ids(a.paper for a in attempts), round_.id)
     answers = answers_of(db, [a.id for a in attempts])
     changed = 0
     for a in attempts:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from contest import clock
 from contest.db import transactional
 from contest.domain.masking import mask_citizen_id
+from contest.domain.paper import question_at, version_at, version_ids
 from contest.domain.signals import (
     KIND_WORDS,
     AccountFacts,
@@ -99,7 +100,7 @@ def load_inputs(db: Session, round_: Round) -> RoundInputs:
         )
     )
     papers = {a.id: a.paper for a in attempts}
-    keys = version_keys(db, {item["v"] for a in attempts for item in a.paper}, round_.id)
+    keys = version_keys(db, version_ids(a.paper for a in attempts), round_.id)
     chosen: dict[int, list[tuple[int, str, bool]]] = defaultdict(list)
     saved: dict[int, list[datetime]] = defaultdict(list)
     rows = db.execute(
@@ -112,10 +113,13 @@ def load_inputs(db: Session, round_: Round) -> RoundInputs:
         paper = papers[attempt_id]
         if not options or position >= len(paper):
             continue
-        item = paper[position]
         picked = frozenset(str(o) for o in options)
         chosen[attempt_id].append(
-            (int(item["q"]), ",".join(sorted(picked)), picked == keys.get(item["v"]))
+            (
+                question_at(paper, position),
+                ",".join(sorted(picked)),
+                picked == keys.get(version_at(paper, position)),
+            )
         )
         saved[attempt_id].append(saved_at)
     sheets = [AnswerSheet(a.id, a.participant_id, tuple(chosen[a.id])) for a in attempts]

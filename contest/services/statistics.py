@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from contest import clock
 from contest.domain.errors import ContestError, NotFound
+from contest.domain.paper import version_ids
 from contest.models import (
     Answer,
     Attempt,
@@ -70,7 +71,7 @@ def question_statistics(db: Session, round_: Round) -> list[QuestionStat]:
     )
     if not attempts:
         return []
-    keys = version_keys(db, {item["v"] for a in attempts for item in a.paper}, round_.id)
+    keys = version_keys(db, version_ids(a.paper for a in attempts), round_.id)
     answers: dict[int, dict[int, list[str]]] = {}
     for ans in db.execute(
         select(Answer).where(Answer.attempt_id.in_([a.id for a in attempts]))
@@ -84,11 +85,11 @@ def question_statistics(db: Session, round_: Round) -> list[QuestionStat]:
     for a in attempts:
         chosen_by_pos = answers.get(a.id, {})
         total = 0
-        for pos, item in enumerate(a.paper):
+        for pos, item in enumerate(a.items):
             chosen = chosen_by_pos.get(pos, [])
-            right = int(bool(chosen) and frozenset(chosen) == keys[item["v"]])
+            right = int(bool(chosen) and frozenset(chosen) == keys[item.version_id])
             total += right
-            items.setdefault(item["v"], []).append((a.id, right, chosen))
+            items.setdefault(item.version_id, []).append((a.id, right, chosen))
         totals[a.id] = total
     ordered = sorted(totals.values(), reverse=True)
     strong_cut = ordered[max(0, math.ceil(len(ordered) * 0.27) - 1)]
@@ -195,7 +196,7 @@ def correct_key(
     on_papers = [
         a
         for a in db.execute(select(Attempt).where(Attempt.round_id == round_.id)).scalars()
-        if any(item["v"] == version_id for item in a.paper)
+        if version_id in version_ids([a.paper])
     ]
     if not on_papers:
         raise ContestError(
@@ -219,7 +220,7 @@ def correct_key(
     )
     db.add(correction)
     db.flush()
-    keys = version_keys(db, {item["v"] for a in attempts for item in a.paper}, round_.id)
+    keys = version_keys(db, version_ids(a.paper for a in attempts), round_.id)
     answers: dict[int, list[Answer]] = {}
     if attempts:
         for ans in db.execute(

@@ -29,6 +29,7 @@ from contest.domain.attempts import (
 )
 from contest.domain.draw import DrawSettings, PoolQuestion, PreparedPool, Quota, draw_paper
 from contest.domain.errors import ContestError, NotFound
+from contest.domain.paper import QuestionKind, bank_key, read_options, write_paper
 from contest.domain.ranking import DEFAULT_ORDER
 from contest.domain.scoring import CountingPolicy, ScoredAttempt, counting_attempt
 from contest.models import (
@@ -44,7 +45,12 @@ from contest.models import (
     WebSession,
 )
 from contest.services import audit, prize_plans, sessions
-from contest.services.attempt_scoring import attempt_clock, materialise, settled_at, version_keys
+from contest.services.attempt_scoring import (
+    attempt_clock,
+    effective_keys,
+    materialise,
+    settled_at,
+)
 from contest.services.context import Actor
 
 MAX_PREDICTION = 10**12
@@ -271,10 +277,7 @@ def start_attempt(
         started_at=now,
         deadline_at=min(now + timedelta(seconds=rnd.time_limit_seconds), rnd.closes_at),
         grace_seconds=rnd.grace_seconds,
-        paper=[
-            {"q": item.question_id, "v": item.version_id, "o": list(item.option_order)}
-            for item in paper
-        ],
+        paper=write_paper(paper),
         question_count=len(paper),
         start_ip=ip[:64],
         start_device=device[:40],
@@ -899,28 +902,32 @@ def attempt_view(db: Session, participant_id: int, attempt_id: int) -> AttemptVi
     visibility = ResultVisibility(show_score=rnd.show_score, show_key=rnd.show_key)
     show_key = may_show_key(visibility, final, round_closed)
     show_score = may_show_score(visibility, final, round_closed)
-    versions = question_texts(db, [i["v"] for i in attempt.paper])
+    items = attempt.items
+    versions = question_texts(db, [item.version_id for item in items])
     # The key as scoring sees it: a committee's key correction takes precedence over the bank's.
-    keys = version_keys(db, versions, rnd.id) if show_key else {}
+    # The kind of question follows it too, so a corrected key with two right options is offered
+    # with check boxes, shown or not.
+    keys = effective_keys(db, {vid: bank_key(t.options) for vid, t in versions.items()}, rnd.id)
     answers = {
         a.position: a
         for a in db.execute(select(Answer).where(Answer.attempt_id == attempt.id)).scalars()
     }
     questions = []
-    for pos, item in enumerate(attempt.paper):
-        version = versions[item["v"]]
-        by_id = {int(o["id"]): o for o in version.options}
+    for pos, item in enumerate(items):
+        version = versions[item.version_id]
+        key = keys[item.version_id]
+        by_id = {o.id: o for o in read_options(version.options)}
         chosen = set(answers[pos].chosen) if pos in answers else set()
-        multiple = sum(1 for o in version.options if o.get("correct")) > 1
+        multiple = QuestionKind.of_key(key) is QuestionKind.MULTIPLE
         options = tuple(
             OptionView(
                 i,
                 LETTERS[i],
-                by_id[oid]["text"],
+                by_id[oid].text,
                 oid in chosen,
-                str(oid) in keys[item["v"]] if show_key else None,
+                str(oid) in key if show_key else None,
             )
-            for i, oid in enumerate(item["o"])
+            for i, oid in enumerate(item.option_order)
         )
         questions.append(
             QuestionView(

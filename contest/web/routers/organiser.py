@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from contest.config import get_settings
 from contest.domain.errors import ContestError, InvalidInput
+from contest.domain.paper import read_options
 from contest.domain.permissions import OFFICE, ORGANISERS
 from contest.models import Contest
 from contest.services import banks, contests, rounds, staging
@@ -188,7 +189,7 @@ def bank_export(
 
 
 def _question_form(question, version) -> dict:
-    options = [{"text": o["text"], "correct": o["correct"]} for o in version.options]
+    options = [{"text": o.text, "correct": o.correct} for o in read_options(version.options)]
     options += [{"text": "", "correct": False}] * max(0, 6 - len(options))
     return {
         "stem": version.stem,

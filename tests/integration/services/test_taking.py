@@ -201,6 +201,31 @@ def test_the_key_shown_after_the_round_is_the_corrected_one(db, setup):
     assert shown == [oid == new_key for oid in first["o"]]
 
 
+def test_a_corrected_key_with_two_right_options_turns_the_question_into_check_boxes(db, setup):
+    # The kind of question follows the key scoring uses, not the bank's, and the key stays hidden.
+    from contest.services import statistics
+    from contest.services.context import Actor
+
+    _, rnd, participant = setup
+    attempt = taking.start_attempt(db, participant, rnd)
+    first = attempt.items[0]
+    bank_key = {o["id"] for o in db.get(QuestionVersion, first.version_id).options if o["correct"]}
+    assert len(bank_key) == 1
+    assert not taking.attempt_view(db, participant.id, attempt.id).questions[0].multiple
+    other = next(oid for oid in first.option_order if oid not in bank_key)
+    statistics.correct_key(
+        db,
+        Actor("staff", 1, "giamkhao"),
+        rnd,
+        first.version_id,
+        [str(oid) for oid in (*bank_key, other)],
+        "Hai phương án đều đúng",
+    )
+    question = taking.attempt_view(db, participant.id, attempt.id).questions[0]
+    assert question.multiple
+    assert all(o.correct is None for o in question.options)
+
+
 def test_which_attempt_counts_is_not_shown_while_scores_are_hidden(db, setup):
     _, rnd, participant = setup
     rnd.show_score = "after_close"
