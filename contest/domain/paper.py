@@ -57,6 +57,15 @@ def question_at(paper: RawPaper, position: int) -> int:
     return int(paper[position]["q"])
 
 
+def option_order_at(paper: RawPaper, position: int) -> tuple[int, ...]:
+    """The option ids of one question in the order shown (the answer save's one lookup)."""
+    return tuple(paper[position]["o"])
+
+
+def option_orders(paper: RawPaper) -> tuple[tuple[int, ...], ...]:
+    return tuple(tuple(item["o"]) for item in paper)
+
+
 @dataclass(frozen=True, slots=True)
 class Option:
     """One option of a question version as the bank wrote it (``correct`` is the bank's key)."""

@@ -29,7 +29,14 @@ from contest.domain.attempts import (
 )
 from contest.domain.draw import DrawSettings, PoolQuestion, PreparedPool, Quota, draw_paper
 from contest.domain.errors import ContestError, NotFound
-from contest.domain.paper import QuestionKind, bank_key, read_options, write_paper
+from contest.domain.paper import (
+    QuestionKind,
+    bank_key,
+    option_order_at,
+    option_orders,
+    read_options,
+    write_paper,
+)
 from contest.domain.ranking import DEFAULT_ORDER
 from contest.domain.scoring import CountingPolicy, ScoredAttempt, counting_attempt
 from contest.models import (
@@ -450,7 +457,7 @@ def _remember(attempt_id: int, token_hash: str, row: Row | Attempt, now: datetim
         row.started_at,
         row.deadline_at,
         row.grace_seconds or 0,
-        tuple(tuple(item["o"]) for item in row.paper),
+        option_orders(row.paper),
     )
 
 
@@ -640,7 +647,7 @@ def _save(
         raise ContestError(
             "Câu hỏi không có trong đề.", "That question is not on this paper.", field="position"
         )
-    order_ids = tuple(attempt.paper[position]["o"])
+    order_ids = option_order_at(attempt.paper, position)
     chosen = _chosen_ids((order_ids,), 0, shown)
     if chosen is None:
         raise ContestError("Phương án không hợp lệ.", "That option is not valid.", field="chosen")

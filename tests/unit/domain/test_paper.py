@@ -3,6 +3,8 @@ from contest.domain.paper import (
     PaperItem,
     QuestionKind,
     bank_key,
+    option_order_at,
+    option_orders,
     question_at,
     read_options,
     read_paper,
@@ -23,6 +25,7 @@ def test_a_stored_paper_reads_into_items_and_writes_back_unchanged():
 def test_round_wide_readers_get_versions_and_questions_without_items():
     assert version_ids([STORED, [{"q": 9, "v": 90, "o": [1]}]]) == {70, 81, 90}
     assert version_at(STORED, 1) == 81 and question_at(STORED, 0) == 7
+    assert option_order_at(STORED, 0) == (3, 1, 2) and option_orders(STORED) == ((3, 1, 2), (5, 4))
 
 
 def test_options_and_the_bank_key():
