@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     # Whether `contest serve` starts a worker beside itself; empty: only with the SQLite queue.
     serve_worker: bool | None = None
 
+    # redis://… shares cache invalidation (the public results page) between app processes and
+    # hosts; empty: each process invalidates only its own copy (one process, make run).
+    cache_url: str = ""
     # Where uploads and built files live so that every host reads them: "database" (the
     # default: chunks in the database). Object storage would be a second FileStore backend.
     storage_url: str = "database"

@@ -245,6 +245,7 @@ class Hosts:
             CONTEST_SECRET_KEY="every-host-shares-this-secret-key-0123456789",
             CONTEST_COOKIE_SECURE="false",
             CONTEST_RATE_LIMIT_STORAGE=f"redis://{REDIS[0]}:{REDIS[1]}",
+            CONTEST_CACHE_URL=f"redis://{REDIS[0]}:{REDIS[1]}/0",
             CONTEST_QUEUE_URL=f"redis://{REDIS[0]}:{REDIS[1]}/0",
             CONTEST_QUEUE_NAME=f"contest-hosts-{secrets.token_hex(4)}",
             CONTEST_SERVE_WORKER="false",

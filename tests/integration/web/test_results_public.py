@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+import pytest
 from sqlalchemy import select
 
 from contest import clock
@@ -76,3 +77,42 @@ def test_the_cache_expires(monkeypatch):
     assert results_cache.get_or_build("k", 1, build) == 2
     results_cache.invalidate(1)
     assert results_cache.get_or_build("k", 1, build) == 3
+
+
+def test_a_publication_on_another_host_refreshes_this_hosts_copy_through_redis(monkeypatch):
+    """Issue 16: the cache was per process; a publication showed on other hosts a minute late."""
+    import secrets
+    import socket
+
+    from contest.config import get_settings
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+    except OSError as exc:
+        pytest.skip(f"needs Redis at 127.0.0.1:6379: {exc}")
+    monkeypatch.setattr(get_settings(), "cache_url", "redis://127.0.0.1:6379/0")
+    monkeypatch.setattr(get_settings(), "queue_name", f"test-{secrets.token_hex(4)}")
+    results_cache.clear()
+    calls = []
+    build = lambda: calls.append(1) or len(calls)  # noqa: E731
+    assert results_cache.get_or_build("k", 7, build) == 1
+    assert results_cache.get_or_build("k", 7, build) == 1  # this host's copy
+    # Another host publishes: its invalidate bumps the contest's generation in Redis only.
+    results_cache._redis().incr(results_cache._generation_key(7))
+    assert results_cache.get_or_build("k", 7, build) == 2
+    assert results_cache.get_or_build("k8", 8, build) == 3  # another contest is not affected
+    assert results_cache.get_or_build("k", 7, build) == 2
+    results_cache._redis().delete(results_cache._generation_key(7))
+
+
+def test_without_redis_the_cache_still_serves_when_the_url_is_unreachable(monkeypatch):
+    from contest.config import get_settings
+
+    monkeypatch.setattr(get_settings(), "cache_url", "redis://127.0.0.1:1/0")
+    results_cache.clear()
+    calls = []
+    build = lambda: calls.append(1) or len(calls)  # noqa: E731
+    assert results_cache.get_or_build("k", 9, build) == 1
+    assert results_cache.get_or_build("k", 9, build) == 1
+    results_cache.invalidate(9)  # logged, not raised
+    assert results_cache.get_or_build("k", 9, build) == 2
