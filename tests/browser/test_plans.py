@@ -61,6 +61,37 @@ def test_organiser_writes_previews_and_saves_a_round_plan(live_server, browser, 
             assert [t["quota"] for t in record.spec["tiers"]] == [1, 2, 3]
             assert record.spec["tiers"][0]["min_score"] == 8 and record.spec["cap_percent"] == 50
         page.screenshot(path=str(artifacts / "plans-saved-1366.png"))
+
+        # A member allocates round 2 from the new plan and proposes it; four eyes: only a
+        # chair who had no hand in it approves.
+        page.context.clear_cookies()
+        _sign_in(page, live_server, "giamkhao", "demo-committee-2023")
+        page.goto(f"{live_server}/committee/lang-son-2023")
+        page.click("form[action$='/rounds/2/close'] button")
+        page.goto(f"{live_server}/committee/lang-son-2023")
+        page.select_option("#target", "2")
+        page.click("text=Phân bổ giải theo cơ cấu")
+        page.wait_for_url("**/prizes/*")
+        list_url = page.url
+        page.click("text=Đề xuất phê duyệt")
+        assert "Đang chờ Trưởng ban phê duyệt." in page.content()
+        assert page.locator("form[action$='/approve']").count() == 0
+        page.screenshot(path=str(artifacts / "plans-proposed-1366.png"))
+
+        page.context.clear_cookies()
+        _sign_in(page, live_server, "truongban", "demo-chair-2023")
+        page.goto(list_url)
+        page.click("text=Phê duyệt (Trưởng ban)")
+        assert "Đã phê duyệt" in page.content()
+
+        # The plan the approved list was built from is now locked.
+        page.context.clear_cookies()
+        _sign_in(page, live_server, "bantochuc", "demo-organiser-2023")
+        page.goto(f"{live_server}/organiser/contests/lang-son-2023/plans?round=2")
+        assert "Danh sách giải đợt 2 phiên bản 1 đã được phê duyệt" in page.content()
+        page.fill("#p-cap", "40")
+        page.click("#prize button[value=save]")
+        assert "Chưa lưu gì." in page.content() and "Lý do đính chính" in page.content()
     finally:
         context.close()
 
