@@ -17,7 +17,7 @@ from contest.commands.plans import plans_app
 from contest.commands.results import prizes_app, results_app
 from contest.commands.rounds import rounds_app
 from contest.commands.signals import signals_app
-from contest.config import get_settings
+from contest.config import follow_served_address, get_settings
 from contest.domain.errors import ContestError
 
 app = typer.Typer(
@@ -130,6 +130,7 @@ def serve(
 
     if reload:
         os.environ["CONTEST_TEMPLATE_AUTO_RELOAD"] = "true"
+    follow_served_address(host, port)
     settings = get_settings()
     if worker is None:
         worker = (

@@ -119,3 +119,19 @@ def _key_from_file(key_file: Path) -> str:
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def follow_served_address(host: str, port: int) -> str:
+    """The public address when CONTEST_BASE_URL is not set (environment or .env): the one
+    `contest serve` listens on, so certificates' QR codes and links point at this server
+    (`make run PORT=8101` → http://127.0.0.1:8101). Set in the environment, so the server's
+    processes and the job worker started beside it agree. Returns the address in force."""
+    settings = get_settings()
+    if "base_url" in settings.model_fields_set:
+        return settings.base_url
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    if ":" in shown:
+        shown = f"[{shown}]"
+    os.environ["CONTEST_BASE_URL"] = f"http://{shown}:{port}"
+    get_settings.cache_clear()
+    return get_settings().base_url
