@@ -81,19 +81,27 @@ def every(seconds: int):
 
 
 def _housekeeping(name: str, fn, *, exclusive: bool) -> None:
+    """Run `fn` in its own session; `exclusive`: one worker at a time, where the queue's storage
+    can give a lock that expires (Redis 7.4+), so a crashed holder cannot block it for good.
+    Elsewhere (the SQLite queue, older Redis) it simply runs: every one of these tasks is safe
+    on every host at once, the lock only saves duplicate work."""
     from contest.db import session_scope
 
+    lock = huey.lock_task(f"contest-{name}", ttl=600) if exclusive else None
     try:
-        if exclusive:
-            # One at a time across every worker host; a crashed holder's lock expires.
-            with huey.lock_task(f"contest-{name}", ttl=600):
-                with session_scope() as db:
-                    fn(db)
-        else:
-            with session_scope() as db:
-                fn(db)
+        if lock is not None:
+            lock.acquire()
     except TaskLockedException:
         log.debug("%s already running elsewhere", name)
+        return
+    except NotImplementedError:  # this storage has no expiring keys
+        lock = None
+    try:
+        with session_scope() as db:
+            fn(db)
+    finally:
+        if lock is not None:
+            lock.release()
 
 
 @huey.periodic_task(every(_settings.sweep_interval_seconds), name="contest.sweep")

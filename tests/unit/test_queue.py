@@ -19,3 +19,33 @@ def test_the_workers_run_the_housekeeping_and_the_web_app_runs_none():
     import contest.web.app as web
 
     assert not hasattr(web, "_housekeeping_forever")
+
+
+def test_housekeeping_runs_where_the_storage_has_no_expiring_locks(tmp_path, monkeypatch):
+    """The SQLite queue of make run cannot expire a lock: the task runs without one."""
+    huey = queue.make_huey(f"sqlite:///{tmp_path / 'queue.db'}", "test")
+    monkeypatch.setattr(queue, "huey", huey)
+    monkeypatch.setattr("contest.db.session_scope", _no_session)
+    ran = []
+    queue._housekeeping("sweep", ran.append, exclusive=True)
+    assert ran == [None]
+
+
+def test_an_exclusive_task_held_elsewhere_is_skipped(monkeypatch):
+    huey = queue.make_huey("memory://", "test")
+    monkeypatch.setattr(queue, "huey", huey)
+    monkeypatch.setattr("contest.db.session_scope", _no_session)
+    ran = []
+    with huey.lock_task("contest-sweep"):
+        queue._housekeeping("sweep", ran.append, exclusive=True)
+    assert ran == []
+    queue._housekeeping("sweep", ran.append, exclusive=True)
+    assert ran == [None]
+
+
+class _no_session:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
