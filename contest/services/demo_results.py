@@ -163,6 +163,8 @@ def _collective_plan(units: list[Unit]) -> dict:
     }
     return {
         "criterion": "participation_rate",
+        # The demo rules: equal rates go to more participants, then the higher mean score.
+        "keys": ["participants", "mean_score"],
         "pools": ["agencies", "districts"],
         "roll_up": True,
         "tiers": [
