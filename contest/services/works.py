@@ -198,6 +198,11 @@ def _require_open(settings: WorksSettings) -> None:
 # --- author groups -------------------------------------------------------------------------------
 
 
+# An author group is a handful of people. A cap per request keeps the form from being used to
+# test thousands of CCCDs at once (3,007 in one request showed which were registered).
+MAX_INVITATIONS = 10
+
+
 def _participant_by_cid(db: Session, contest: Contest, citizen_id: str) -> Participant | None:
     digits = "".join(ch for ch in citizen_id if ch.isdigit())
     return db.execute(
@@ -236,6 +241,16 @@ def create_group(
             ContestError(
                 "Hãy nhập số CCCD của ít nhất một thành viên khác.",
                 "Enter the CCCD number of at least one other member.",
+                field="members",
+            )
+        )
+    if len(entered) > MAX_INVITATIONS:
+        errors.append(
+            ContestError(
+                f"Mỗi lần chỉ mời được tối đa {MAX_INVITATIONS} thành viên "
+                f"(bạn đã nhập {len(entered)} số CCCD).",
+                f"At most {MAX_INVITATIONS} members can be invited at a time "
+                f"({len(entered)} CCCD numbers were entered).",
                 field="members",
             )
         )

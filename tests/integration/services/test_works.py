@@ -492,3 +492,18 @@ def test_allocation_approval_and_certificates_for_an_author_and_a_group(db, jury
         prizes.set_entry_tier(
             db, _staff(s["member"]), pl.entries[0].id, "first", "Sửa sau phê duyệt"
         )
+
+
+def test_one_request_cannot_invite_thousands_of_citizen_ids(db, uploads):
+    """Issue 13, finding 6: 3,007 CCCDs in one request showed which were registered."""
+    from contest.domain.errors import ContestError
+
+    contest = make_works_contest(db)
+    a = make_entrant(db, contest, "Lò Thị Mai")
+    many = [f"0140990{n:05d}" for n in range(3007)]
+    with pytest.raises(ContestError) as exc:
+        works.create_group(db, _as(a), contest, a, "Nhóm Dò", many)
+    assert "At most 10 members" in exc.value.message_en and "3007" in exc.value.message_vi
+    assert works.groups_of(db, a) == []
+    group = works.create_group(db, _as(a), contest, a, "Nhóm Nhỏ", many[: works.MAX_INVITATIONS])
+    assert [m.participant_id for m in group.members] == [a.id]
