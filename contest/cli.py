@@ -210,13 +210,52 @@ def units_import(
 
 
 @audit_app.command("verify")
-def audit_verify(as_json: JsonFlag = False) -> None:
-    """Check the audit log's hash chain; name the first broken row."""
-    from contest.db import session_scope
-    from contest.services import audit
+def audit_verify(
+    checkpoints: Annotated[
+        Path | None,
+        typer.Option(
+            "--checkpoints",
+            help="Tệp điểm kiểm tra đã xuất trước đó / checkpoints exported earlier (JSON)",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Check the audit log's hash chain; name the first broken row. With --checkpoints, also
+    check it against signed checkpoints exported earlier, which catches a rewritten chain."""
+    import json
 
+    from contest.db import session_scope
+    from contest.services import audit, audit_checkpoints
+
+    report = None
     with session_scope() as db:
         result = audit.verify(db)
+        if checkpoints is not None:
+            try:
+                report = audit_checkpoints.verify_against(
+                    db, json.loads(checkpoints.read_text(encoding="utf-8"))
+                )
+            except ValueError as exc:
+                fail(
+                    as_json,
+                    [{"message_vi": "Tệp không phải JSON.", "message_en": f"Not JSON: {exc}"}],
+                    f"Tệp điểm kiểm tra không phải JSON / the checkpoint file is not JSON: {exc}",
+                )
+            except ContestError as exc:
+                fail(as_json, [error_dict(exc)], f"{exc.message_vi}\n{exc.message_en}")
+    if report is not None and not report.ok:
+        first = report.problems[0]
+        fail(
+            as_json,
+            [
+                {"row": p.seq, "message_vi": p.reason_vi, "message_en": p.reason_en}
+                for p in report.problems
+            ],
+            f"Nhật ký không khớp điểm kiểm tra đã ký / the log does not match its signed "
+            f"checkpoints ({len(report.problems)}):\n{first.reason_vi}\n{first.reason_en}",
+        )
     if result.ok:
         waiting = (
             (
@@ -226,10 +265,20 @@ def audit_verify(as_json: JsonFlag = False) -> None:
             if result.pending
             else ""
         )
+        signed = (
+            f"\n{report.checkpoints} điểm kiểm tra đã ký khớp / signed checkpoints match "
+            f"(+{report.database_checkpoints} in the database)"
+            if report is not None
+            else ""
+        )
+        payload: dict = {"ok": True, "checked": result.checked, "pending": result.pending}
+        if report is not None:
+            payload["checkpoints"] = report.checkpoints
+            payload["database_checkpoints"] = report.database_checkpoints
         emit(
             as_json,
-            {"ok": True, "checked": result.checked, "pending": result.pending},
-            f"Chuỗi nhật ký nguyên vẹn / audit chain intact: {result.checked} rows{waiting}",
+            payload,
+            f"Chuỗi nhật ký nguyên vẹn / audit chain intact: {result.checked} rows{waiting}{signed}",
         )
         return
     b = result.broken
@@ -237,6 +286,39 @@ def audit_verify(as_json: JsonFlag = False) -> None:
         as_json,
         [{"row": b.seq, "message_vi": b.reason_vi, "message_en": b.reason_en}],
         f"Chuỗi nhật ký bị phá vỡ tại dòng / audit chain broken at row {b.seq}\n{b.reason_vi}\n{b.reason_en}",
+    )
+
+
+checkpoints_app = typer.Typer(
+    help="Điểm kiểm tra đã ký của nhật ký / signed audit checkpoints", no_args_is_help=True
+)
+audit_app.add_typer(checkpoints_app, name="checkpoints")
+
+
+@checkpoints_app.command("export")
+def checkpoints_export(
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Tệp JSON / JSON file (mặc định: stdout)")
+    ] = None,
+    last: Annotated[int, typer.Option("--last", help="Chỉ N điểm gần nhất / only the last N")] = 0,
+) -> None:
+    """Write the signed checkpoints and their public key as JSON. Keep the file where the
+    database's administrators cannot write; `contest audit verify --checkpoints FILE` uses it."""
+    import json
+
+    from contest.db import session_scope
+    from contest.services import audit, audit_checkpoints
+
+    with session_scope() as db:
+        audit.seal_pending(db)  # the head as it is now is signed too
+        data = audit_checkpoints.export(db, limit=last or None)
+    text = json.dumps(data, ensure_ascii=False, indent=1)
+    if out is None:
+        typer.echo(text)
+        return
+    out.write_text(text + "\n", encoding="utf-8")
+    typer.echo(
+        f"Đã ghi / written: {len(data['checkpoints'])} checkpoints, key {data['key_id']} → {out}"
     )
 
 

@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     # How often each server process chains queued audit entries (starts, submits, sign-ins);
     # 0 turns it off. Until sealed, a queued entry is not yet covered by the hash chain.
     audit_seal_interval_seconds: int = 2
+    # The Ed25519 key that signs the audit chain's head at every seal. Keep it outside the
+    # database (and off the database's backups); generated here for `make run`.
+    audit_signing_key_file: Path = PROJECT_DIR / "var" / "audit_signing_key.pem"
     # The job queue (Huey). Empty: a SQLite file beside the database, served by a worker that
     # `contest serve` starts beside itself. redis://host:6379/0 when workers run on other hosts.
     queue_url: str = ""

@@ -10,7 +10,7 @@ from contest.models.accounts import (
     WebSession,
 )
 from contest.models.attempts import Answer, Attempt
-from contest.models.audit import AuditEntry, AuditHead, AuditPending
+from contest.models.audit import AuditCheckpoint, AuditEntry, AuditHead, AuditPending
 from contest.models.banks import Question, QuestionBank, QuestionVersion, RoundBank
 from contest.models.base import Base
 from contest.models.certificates import (
@@ -51,6 +51,7 @@ __all__ = [
     "QuestionBank",
     "QuestionVersion",
     "RoundBank",
+    "AuditCheckpoint",
     "AuditEntry",
     "AuditHead",
     "AuditPending",

@@ -54,3 +54,18 @@ class AuditPending(Base):
     object_id: Mapped[str] = mapped_column(String(60), default="")
     ip: Mapped[str] = mapped_column(String(64), default="")
     details: Mapped[str] = mapped_column(Text, default="{}")
+
+
+class AuditCheckpoint(Base):
+    """The chain's head at a seal, signed with an Ed25519 key the database never holds
+    (services/audit_checkpoints.py)."""
+
+    __tablename__ = "audit_checkpoints"
+
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
+    )
+    hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    signature: Mapped[str] = mapped_column(String(128))  # hex
+    key_id: Mapped[str] = mapped_column(String(16))  # first 16 hex of the public key's SHA-256

@@ -25,7 +25,8 @@ from contest.domain.audit_chain import (
     record_hash,
     verify_chain,
 )
-from contest.models import AuditEntry, AuditHead, AuditPending
+from contest.models import AuditCheckpoint, AuditEntry, AuditHead, AuditPending
+from contest.services import audit_checkpoints
 from contest.services.context import Actor
 
 
@@ -64,12 +65,22 @@ def queue(
 def seal_pending(db: Session, batch: int = 5000) -> int:
     """Chain queued entries (committed ones, oldest first); returns how many. Safe on every host
     at once: sealers take turns on the head row."""
-    if db.execute(select(AuditPending.id).limit(1)).first() is None:
+    if db.execute(select(AuditPending.id).limit(1)).first() is None and not _unsigned_head(db):
         db.rollback()
-        return 0  # nothing queued: no need to take the head's lock
+        return 0  # nothing queued and the head signed: no need to take the head's lock
     sealed = _chain_pending(db, _locked_head(db), batch)
+    db.flush()
+    audit_checkpoints.checkpoint(db)
     db.commit()
     return sealed
+
+
+def _unsigned_head(db: Session) -> bool:
+    """Entries chained by `record` since the last signed checkpoint."""
+    last_signed = db.execute(select(func.max(AuditCheckpoint.seq))).scalar_one() or 0
+    return (
+        db.execute(select(AuditHead.last_seq).where(AuditHead.id == 1)).scalar_one() > last_signed
+    )
 
 
 def pending_count(db: Session) -> int:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from urllib.parse import unquote
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from markdown_it import MarkdownIt
 from sqlalchemy.orm import Session
 
 from contest import clock
-from contest.services import contests
+from contest.services import audit_checkpoints, contests
 from contest.web.deps import get_db, get_principal
 from contest.web.i18n import LANGUAGES
 from contest.web.templating import render, set_cookie
@@ -78,3 +78,33 @@ def switch_language(request: Request, code: str, next: str | None = None):  # no
     if code in LANGUAGES:
         set_cookie(response, "lang", code, max_age=60 * 60 * 24 * 365)
     return response
+
+
+@router.get("/audit/checkpoints")
+def audit_checkpoints_page(
+    request: Request, db: Session = Depends(get_db), principal=Depends(get_principal)
+):
+    """Anyone may see and keep the signed checkpoints: published, a rewrite cannot hide."""
+    return render(
+        request,
+        "audit_checkpoints.html",
+        {
+            "checkpoints": audit_checkpoints.recent(db, 50),
+            "public_key": _public_key_or_none(),
+        },
+    )
+
+
+@router.get("/audit/checkpoints.json")
+def audit_checkpoints_json(db: Session = Depends(get_db)):
+    return JSONResponse(
+        audit_checkpoints.export(db, limit=1000),
+        headers={"Content-Disposition": 'attachment; filename="audit-checkpoints.json"'},
+    )
+
+
+def _public_key_or_none() -> str | None:
+    try:
+        return audit_checkpoints.public_key_hex()
+    except (OSError, ValueError, RuntimeError):
+        return None

@@ -131,3 +131,55 @@ def test_audit_verify_names_the_first_tampered_row(env):
     broken = run(env, "audit", "verify")
     assert broken.returncode == 1
     assert "3" in broken.stderr and "edited" in broken.stderr
+
+
+def test_audit_verify_with_exported_checkpoints_catches_a_recomputed_chain(tmp_path):
+    """`contest audit checkpoints export`, then a rewrite with every hash recomputed: `contest
+    audit verify` alone passes, `--checkpoints FILE` fails and names the row."""
+    from datetime import datetime
+
+    from contest.domain.audit_chain import AuditRecord, record_hash
+
+    db_file = tmp_path / "contest.db"
+    env = {
+        **os.environ,
+        "CONTEST_DATABASE_URL": f"sqlite:///{db_file}",
+        "CONTEST_SECRET_KEY": "cli-test-key",
+        "CONTEST_AUDIT_SIGNING_KEY_FILE": str(tmp_path / "keys" / "audit.pem"),
+    }
+    assert run((env,), "migrate").returncode == 0
+    with sqlite3.connect(db_file) as conn:
+        for n in range(4):
+            conn.execute(
+                "INSERT INTO audit_pending (at, actor, action, object_type, object_id, ip, details) "
+                f"VALUES ('2026-11-23 07:0{n}:00.000000', 'staff:1:admin', 'test.{n}', 'x', '{n}', '', '{{}}')"
+            )
+    exported = tmp_path / "checkpoints.json"
+    done = run((env,), "audit", "checkpoints", "export", "--out", str(exported))
+    assert done.returncode == 0, done.stderr
+    assert json.loads(exported.read_text())["checkpoints"]
+    assert (tmp_path / "keys" / "audit.pem").exists()
+    ok = run((env,), "audit", "verify", "--checkpoints", str(exported), "--json")
+    assert ok.returncode == 0 and json.loads(ok.stdout)["checkpoints"] >= 1
+
+    with sqlite3.connect(db_file) as conn:
+        rows = conn.execute(
+            "SELECT seq, at, actor, action, object_type, object_id, ip, details, prev_hash "
+            "FROM audit_log ORDER BY seq"
+        ).fetchall()
+        prev = "0" * 64
+        for seq, at, actor, action, otype, oid, ip, details, _ in rows:
+            if seq == 2:
+                actor = "staff:2:someone-else"
+            when = datetime.fromisoformat(at).replace(tzinfo=__import__("datetime").UTC)
+            h = record_hash(AuditRecord(seq, when, actor, action, otype, oid, ip, details, prev))
+            conn.execute(
+                "UPDATE audit_log SET actor = ?, prev_hash = ?, hash = ? WHERE seq = ?",
+                (actor, prev, h, seq),
+            )
+            prev = h
+        conn.execute("UPDATE audit_head SET last_hash = ? WHERE id = 1", (prev,))
+    assert run((env,), "audit", "verify").returncode == 0  # the chain alone cannot tell
+    caught = run((env,), "audit", "verify", "--checkpoints", str(exported))
+    assert caught.returncode == 1
+    assert "rewritten" in caught.stderr and "viết lại" in caught.stderr

@@ -307,3 +307,24 @@ def test_the_audit_page_alerts_admins_to_an_account_being_guessed(client, db):
     assert 'id="guessing-alerts"' in audit_page
     assert "Tài khoản đang bị dò mật khẩu" in audit_page and "quantri" in audit_page
     assert "20 mật khẩu sai từ 20 địa chỉ" in audit_page
+
+
+def test_anyone_can_read_and_download_the_signed_audit_checkpoints(
+    client, db, tmp_path, monkeypatch
+):
+    import json
+
+    from contest.config import get_settings
+    from contest.services import audit
+    from contest.services.context import Actor
+
+    monkeypatch.setattr(get_settings(), "audit_signing_key_file", tmp_path / "k.pem")
+    audit.record(db, Actor("system"), "test.public")
+    db.commit()
+    audit.seal_pending(db)
+    page = client.get("/audit/checkpoints")
+    assert page.status_code == 200 and "Điểm kiểm tra đã ký" not in page.text
+    assert "Các điểm kiểm tra đã ký của nhật ký kiểm toán" in page.text
+    data = json.loads(client.get("/audit/checkpoints.json").content)
+    assert data["checkpoints"] and data["public_key"] in page.text
+    assert str(data["checkpoints"][-1]["seq"]) in page.text
