@@ -22,6 +22,7 @@ from contest.models.certificates import (
 from contest.models.contest import Contest, Round, Unit
 from contest.models.files import StoredFile, StoredFileChunk
 from contest.models.jobs import Job
+from contest.models.notices import CitizenIdClaim, CitizenIdClaimDecision, Notice
 from contest.models.results import (
     EligibilityDecision,
     KeyCorrection,
@@ -59,6 +60,7 @@ __all__ = [
     "Contest",
     "Job",
     "LoginFailure",
+    "Notice",
     "Participant",
     "Round",
     "StaffRole",

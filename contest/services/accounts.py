@@ -22,7 +22,7 @@ from contest.domain.registration import (
     normalise_phone,
     validate_registration,
 )
-from contest.models import ROLES, Contest, Participant, StaffRole, StaffUser, Unit
+from contest.models import ROLES, Contest, Notice, Participant, StaffRole, StaffUser, Unit
 from contest.repositories import accounts as account_rows
 from contest.repositories import units as unit_rows
 from contest.services import audit, ratelimit, sessions
@@ -141,10 +141,15 @@ def register_participant(
     data: RegistrationInput,
     *,
     ip: str,
-    user_agent: str,
+    user_agent: str = "",
     device: str = "",
-) -> tuple[Participant, str]:
-    """Validate, store the participant with their consent, and sign them in."""
+) -> Participant | None:
+    """Validate and store the participant with their consent; they then sign in.
+
+    Whether the CCCD or phone number is already registered is never said: the page answers
+    the same either way. When it is, no account is made and the existing account's owner is
+    told on their phone (and email) by a notice (models/notices.py); returns None.
+    """
     ratelimit.hit_address(ip, "register")
     if not contest.registration_open:
         raise ContestError("Cuộc thi đã đóng đăng ký.", "Registration for this contest is closed.")
@@ -155,39 +160,30 @@ def register_participant(
         is_common_password=is_common,
     )
     unit = unit_rows.by_code(db, contest.id, valid.unit_code)
-    problems: list[ContestError] = []
     if unit is None:
-        problems.append(
-            ContestError(
-                "Đơn vị đã chọn không thuộc cuộc thi này.",
-                "The unit chosen does not belong to this contest.",
-                field="unit_code",
+        raise InvalidInput(
+            [
+                ContestError(
+                    "Đơn vị đã chọn không thuộc cuộc thi này.",
+                    "The unit chosen does not belong to this contest.",
+                    field="unit_code",
+                )
+            ]
+        )
+    # Hashed whether or not an account is made, so the time taken tells nothing either.
+    password_hash = hash_password(valid.password)
+    holders = list(
+        db.execute(
+            select(Participant).where(
+                Participant.contest_id == contest.id,
+                or_(Participant.citizen_id == valid.citizen_id, Participant.phone == valid.phone),
             )
-        )
-    taken = db.execute(
-        select(Participant.citizen_id, Participant.phone).where(
-            Participant.contest_id == contest.id,
-            or_(Participant.citizen_id == valid.citizen_id, Participant.phone == valid.phone),
-        )
-    ).all()
-    if any(row.citizen_id == valid.citizen_id for row in taken):
-        problems.append(
-            ContestError(
-                "Số CCCD này đã đăng ký dự thi. Mỗi người chỉ được đăng ký một tài khoản; hãy đăng nhập.",
-                "This citizen ID is already registered. One account per person: please sign in.",
-                field="citizen_id",
-            )
-        )
-    if any(row.phone == valid.phone for row in taken):
-        problems.append(
-            ContestError(
-                "Số điện thoại này đã được dùng để đăng ký.",
-                "This phone number is already registered.",
-                field="phone",
-            )
-        )
-    if problems:
-        raise InvalidInput(problems)
+        ).scalars()
+    )
+    if holders:
+        _tell_holders(db, contest, holders, ip)
+        db.commit()
+        return None
     now = clock.now()
     participant = Participant(
         contest_id=contest.id,
@@ -198,7 +194,7 @@ def register_participant(
         phone=valid.phone,
         email=valid.email,
         unit_id=unit.id,
-        password_hash=hash_password(valid.password),
+        password_hash=password_hash,
         consent_version=CONSENT_VERSION,
         consent_at=now,
         registered_at=now,
@@ -207,17 +203,10 @@ def register_participant(
     try:
         db.flush()
     except IntegrityError:
-        # Two registrations with the same CCCD raced; the unique constraint decided.
+        # Two registrations with the same CCCD raced; the unique constraint decided, and the
+        # answer is the same as for any registered number.
         db.rollback()
-        raise InvalidInput(
-            [
-                ContestError(
-                    "Số CCCD hoặc số điện thoại này đã đăng ký dự thi.",
-                    "This citizen ID or phone number is already registered.",
-                    field="citizen_id",
-                )
-            ]
-        ) from None
+        return None
     actor = Actor("participant", participant.id, "", ip)
     audit.record(
         db,
@@ -227,11 +216,46 @@ def register_participant(
         participant.id,
         {"contest": contest.slug, "unit": unit.code, "consent_version": CONSENT_VERSION},
     )
-    token = sessions.open_session(
-        db, participant_id=participant.id, ip=ip, user_agent=user_agent, device=device
-    )
     db.commit()
-    return participant, token
+    return participant
+
+
+def _tell_holders(db: Session, contest: Contest, holders: list[Participant], ip: str) -> None:
+    """A registration named someone's CCCD or phone: tell them, and keep a trace for staff."""
+    now = clock.now()
+    vi = (
+        f'Cuộc thi "{contest.title_vi}": vừa có người đăng ký bằng số CCCD hoặc số điện thoại '
+        "của bạn. Không có tài khoản mới nào được tạo. Nếu đó không phải bạn, hãy giữ kín mật khẩu; "
+        f"nếu bạn chưa từng đăng ký, hãy gửi yêu cầu xác minh tại /c/{contest.slug}/claim."
+    )
+    en = (
+        f'Contest "{contest.title_en or contest.title_vi}": someone just tried to register with '
+        "your citizen ID or phone number. No new account was made. If it was not you, keep your "
+        f"password to yourself; if you never registered, file a claim at /c/{contest.slug}/claim."
+    )
+    for holder in holders:
+        channels = [("sms", holder.phone)] + ([("email", holder.email)] if holder.email else [])
+        for channel, address in channels:
+            db.add(
+                Notice(
+                    contest_id=contest.id,
+                    participant_id=holder.id,
+                    channel=channel,
+                    address=address,
+                    kind="registration_attempt",
+                    message_vi=vi,
+                    message_en=en,
+                    created_at=now,
+                )
+            )
+        audit.queue(
+            db,
+            Actor("anonymous", ip=ip),
+            "participant.register_taken",
+            "participant",
+            holder.id,
+            {"contest": contest.slug},
+        )
 
 
 def participant_sign_in(

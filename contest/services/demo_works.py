@@ -122,7 +122,7 @@ def load_demo_works(db: Session) -> None:
     )
     people: list[Participant] = []
     for name, gender, born, cid, phone, unit in AUTHORS:
-        p, _ = accounts.register_participant(
+        p = accounts.register_participant(
             db,
             contest,
             accounts.RegistrationInput(
@@ -139,6 +139,7 @@ def load_demo_works(db: Session) -> None:
             ip="127.0.0.1",
             user_agent="demo",
         )
+        assert p is not None, cid  # a fresh contest: every demo CCCD is new
         people.append(p)
     organiser, member, chair = (
         _staff(db, "bantochuc"),

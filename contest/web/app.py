@@ -25,6 +25,7 @@ from contest.web.limits import BodySizeLimit
 from contest.web.routers import (
     admin,
     auth,
+    claims,
     committee,
     organiser,
     participant,
@@ -45,6 +46,7 @@ ROUTERS = (
     taking.router,
     public.router,
     auth.router,
+    claims.router,
     participant.router,
     admin.router,
     certificate_pages.router,

@@ -31,6 +31,12 @@ def test_participant_registers_in_chromium(live_server, phone, artifacts):
     page.get_by_label("Số CCCD (12 chữ số)").fill("020090012345")
     page.get_by_label("Mật khẩu (ít nhất 8 ký tự)").fill("mat-khau-bi-mat")
     page.get_by_role("button", name="Đăng ký").click()
+    # The same page whether or not the CCCD was known; the person then signs in.
+    page.wait_for_url(re.compile(r".*/registered$"))
+    page.screenshot(path=str(artifacts / "registration-received-360x640.png"), full_page=True)
+    page.get_by_label("Số CCCD hoặc số điện thoại").fill("020090012345")
+    page.get_by_label("Mật khẩu").fill("mat-khau-bi-mat")
+    page.get_by_role("button", name="Đăng nhập").last.click()
     page.wait_for_url(re.compile(r".*/me\?welcome=1$"))
     assert page.get_by_role("heading", level=1).inner_text() == "Hoàng Đức Thắng"
     assert "****2345" in page.content()

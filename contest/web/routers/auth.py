@@ -149,7 +149,7 @@ def register(
         consent == "yes",
     )
     try:
-        _, token = accounts.register_participant(
+        accounts.register_participant(
             db,
             contest,
             data,
@@ -163,7 +163,24 @@ def register(
         ctx = _register_context(db, contest, form, errors)
         template = "_register_form.html" if is_htmx(request) else "register.html"
         return render(request, template, ctx, status_code=200 if is_htmx(request) else 422)
-    return _signed_in(f"/c/{slug}/me?welcome=1", token, request)
+    # The same answer whether an account was made or the CCCD/phone was already registered
+    # (its owner is told): no page, cookie or timing says which. The person then signs in.
+    target = f"/c/{slug}/registered"
+    if is_htmx(request):
+        return Response(status_code=200, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
+
+
+@router.get("/c/{slug}/registered")
+def registered_page(
+    request: Request, slug: str, db: Session = Depends(get_db), principal=Depends(get_principal)
+):
+    contest = contests.get_by_slug(db, slug)
+    return render(
+        request,
+        "registered.html",
+        {"contest": contest, "error": None, "next": f"/c/{slug}/me?welcome=1"},
+    )
 
 
 @router.get("/c/{slug}/login")

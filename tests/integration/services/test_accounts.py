@@ -11,9 +11,9 @@ from contest.services import accounts, sessions
 from contest.services.ratelimit import RateLimited
 
 
-def test_registration_stores_the_participant_with_consent_and_signs_in(db):
+def test_registration_stores_the_participant_with_consent_who_then_signs_in(db):
     contest = make_contest(db)
-    participant, token = accounts.register_participant(
+    participant = accounts.register_participant(
         db, contest, registration(), ip="10.1.1.1", user_agent="ua"
     )
     stored = db.get(Participant, participant.id)
@@ -21,10 +21,17 @@ def test_registration_stores_the_participant_with_consent_and_signs_in(db):
     assert stored.citizen_id == "020190012345"
     assert stored.consent_version and stored.consent_at is not None
     assert stored.password_hash.startswith("$argon2id$")
-    principal = sessions.resolve(db, token)
-    assert principal.participant.id == participant.id
     actions = db.execute(select(AuditEntry.action).order_by(AuditEntry.seq)).scalars().all()
     assert actions[-1] == "participant.register"
+    _, token = accounts.participant_sign_in(
+        db,
+        contest,
+        login="020190012345",
+        password="mat-khau-bi-mat",
+        ip="10.1.1.1",
+        user_agent="ua",
+    )
+    assert sessions.resolve(db, token).participant.id == participant.id
 
 
 def test_one_registration_per_citizen_id(db):
@@ -34,6 +41,30 @@ def test_one_registration_per_citizen_id(db):
         make_participant(db, contest, phone="0987654321")
     assert "citizen_id" in exc.value.by_field()
     assert db.execute(select(func.count()).select_from(Participant)).scalar_one() == 1
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [{"phone": "0987654321"}, {"citizen_id": "020190054321", "full_name": "Lê Thị Hoa"}],
+)
+def test_a_taken_citizen_id_or_phone_gets_the_same_answer_and_its_owner_is_told(db, overrides):
+    """Issue 13, finding 6: registration said "already registered" for a known CCCD or phone,
+    an oracle anyone could use to test numbers."""
+    from contest.models import Notice
+
+    contest = make_contest(db)
+    owner = make_participant(db, contest, email="binh@example.vn")
+    again = accounts.register_participant(
+        db, contest, registration(**overrides), ip="203.0.113.9", user_agent="ua"
+    )
+    assert again is None  # no error, no account: the page answers as for a new number
+    assert db.execute(select(func.count()).select_from(Participant)).scalar_one() == 1
+    notices = db.execute(select(Notice).where(Notice.participant_id == owner.id)).scalars().all()
+    assert {(n.channel, n.address) for n in notices} == {
+        ("sms", "0912345678"),
+        ("email", "binh@example.vn"),
+    }
+    assert all(n.sent_at is None and "claim" in n.message_en for n in notices)
 
 
 def test_unit_outside_the_contest_is_refused(db):

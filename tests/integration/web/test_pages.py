@@ -40,7 +40,7 @@ def test_rules_render_markdown_without_raw_html(client, db):
     assert "<h2>Đối tượng</h2>" in page and "<script>alert(1)</script>" not in page
 
 
-def test_registration_through_the_form_signs_the_participant_in(client, db):
+def test_registration_through_the_form_then_sign_in(client, db):
     contest = make_contest(db)
     form = client.get(f"/c/{contest.slug}/register").text
     assert "Phường Chi Lăng" in form
@@ -58,14 +58,55 @@ def test_registration_through_the_form_signs_the_participant_in(client, db):
             "consent": "yes",
         },
     )
-    assert response.status_code == 200
-    assert "Lường Văn Ước" in response.text and "****0001" in response.text
+    assert response.status_code == 200 and response.url.path.endswith("/registered")
+    assert "Đã nhận đăng ký" in response.text and "contest_session" not in str(client.cookies)
     stored = db.execute(
         select(Participant).where(Participant.citizen_id == "014085000001")
     ).scalar_one()
     assert stored.full_name == "Lường Văn Ước"
+    response = client.post(
+        f"/c/{contest.slug}/login",
+        data={
+            "csrf_token": csrf_from(response.text),
+            "login": "014085000001",
+            "password": "mat-khau-bi-mat",
+            "next": f"/c/{contest.slug}/me?welcome=1",
+        },
+    )
+    assert "Lường Văn Ước" in response.text and "****0001" in response.text
     cookie = response.history[0].headers["set-cookie"]
     assert "HttpOnly" in cookie and "Secure" in cookie and "SameSite=lax" in cookie
+
+
+def test_registering_a_taken_citizen_id_answers_exactly_as_a_new_one(client, db):
+    contest = make_contest(db)
+    make_participant(db, contest)
+
+    def register(citizen_id: str, phone: str):
+        form = client.get(f"/c/{contest.slug}/register").text
+        return client.post(
+            f"/c/{contest.slug}/register",
+            data={
+                "csrf_token": csrf_from(form),
+                "full_name": "Hoàng Thị Lan",
+                "date_of_birth": "15/08/1990",
+                "gender": "female",
+                "citizen_id": citizen_id,
+                "phone": phone,
+                "unit_code": "LS-TD",
+                "password": "mat-khau-bi-mat",
+                "consent": "yes",
+            },
+            follow_redirects=False,
+        )
+
+    taken = register("020190012345", "0977777777")  # the CCCD make_participant used
+    fresh = register("020190099999", "0966666666")
+    assert taken.status_code == fresh.status_code == 303
+    assert taken.headers["location"] == fresh.headers["location"]
+    assert "set-cookie" not in taken.headers and "set-cookie" not in fresh.headers
+    page = client.get(taken.headers["location"]).text
+    assert "không có tài khoản mới nào được tạo" in page and "/claim" in page
 
 
 def test_registration_errors_come_back_per_field_in_vietnamese(client, db):

@@ -8,8 +8,14 @@ from conftest import csrf_from
 from factories import make_contest, make_participant, make_staff
 from fastapi.routing import APIRoute
 
-# Routes anyone may post to (with a valid token): signing in, registering, signing out.
-PUBLIC_POSTS = {"/staff/login", "/logout", "/c/{slug}/register", "/c/{slug}/login"}
+# Routes anyone may post to (with a valid token): signing in, registering, signing out, claiming.
+PUBLIC_POSTS = {
+    "/staff/login",
+    "/logout",
+    "/c/{slug}/register",
+    "/c/{slug}/login",
+    "/c/{slug}/claim",  # the real owner of a squatted CCCD has no account to sign in with
+}
 
 
 def required_roles(route: APIRoute) -> tuple[str, ...] | None:

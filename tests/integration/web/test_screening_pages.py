@@ -103,7 +103,7 @@ def test_a_decision_after_approval_says_it_needs_a_correction_version(client, db
     assert "cần một phiên bản đính chính" in done.text
 
 
-def test_registering_and_signing_in_leave_a_device_cookie_that_screening_reads(client, db):
+def test_signing_in_after_registering_leaves_a_device_cookie_that_screening_reads(client, db):
     contest = make_contest(db, "thiet-bi")
     page = client.get(f"/c/{contest.slug}/register").text
     for cid, phone, name in (
@@ -122,6 +122,14 @@ def test_registering_and_signing_in_leave_a_device_cookie_that_screening_reads(c
                 "unit_code": "LS-TP-CL",
                 "password": "mat-khau-bi-mat",
                 "consent": "yes",
+            },
+        )
+        client.post(
+            f"/c/{contest.slug}/login",
+            data={
+                "csrf_token": csrf_from(client.get(f"/c/{contest.slug}/login").text),
+                "login": cid,
+                "password": "mat-khau-bi-mat",
             },
         )
         assert client.cookies.get("contest_device")
