@@ -1,7 +1,7 @@
 """notices (messages owed to participants) and claims on a CCCD someone else registered
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-11-27 12:50:00.000000
 """
 from __future__ import annotations
@@ -12,8 +12,8 @@ from alembic import op
 import contest.models.base
 
 
-revision = '0016'
-down_revision = '0015'
+revision = '0018'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """audit_checkpoints: the chain's head signed with Ed25519 by every seal
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-11-27 12:30:00.000000
 """
 from __future__ import annotations
@@ -12,8 +12,8 @@ from alembic import op
 import contest.models.base
 
 
-revision = '0015'
-down_revision = '0014'
+revision = '0017'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 
