@@ -209,6 +209,11 @@ def _list_dict(pl, report=None) -> dict:
     }
     if report is not None:
         d["by_tier"], d["undecided"], d["cap"] = report.by_tier, report.undecided, report.cap
+        # Versions of earlier rounds' approved lists that the one-prize rule corrected.
+        d["corrections"] = [
+            {"id": c.id, "round_id": c.round_id, "version": c.version, "status": c.status}
+            for c in report.corrections
+        ]
     return d
 
 

@@ -280,6 +280,7 @@ def test_cli_allocates_proposes_approves_publishes_and_exports(db, setup, monkey
     out = run(app, ["prizes", "allocate", *base])
     assert out.exit_code == 0, out.output
     list_id = json.loads(out.output)["id"]
+    assert json.loads(out.output)["corrections"] == []
     refused = run(
         app, ["prizes", "approve", "--list", str(list_id), "--by", member.username, "--json"]
     )
