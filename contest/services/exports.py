@@ -261,3 +261,68 @@ def decisions_xlsx(db: Session, contest: Contest, round_: Round | None = None) -
             )
         )
     return _book("Quyết định xét hợp lệ", DECISION_HEADERS, rows)
+
+
+# --- exports built by a worker ---------------------------------------------------------------
+
+EXPORT_JOB = "exports.xlsx"
+EXPORT_KINDS = {
+    "ranking": "xep-hang-dot",
+    "collectives": "tap-the",
+    "participation": "tham-gia-theo-don-vi",
+    "decisions": "quyet-dinh-xet-hop-le",
+}
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def start_export_job(db: Session, actor, contest: Contest, kind: str, round_: Round | None = None):
+    """Queue an export too large to build inside a request (a ranking of 300,000 attempts)."""
+    from contest.db import transaction
+    from contest.domain.errors import ContestError
+    from contest.services import audit, jobs
+
+    if kind not in EXPORT_KINDS or (kind == "ranking" and round_ is None):
+        raise ContestError("Không có tệp xuất này.", "No such export.", field="kind")
+    with transaction(db):
+        job = jobs.create(
+            db,
+            actor,
+            EXPORT_JOB,
+            contest_id=contest.id,
+            params={"kind": kind, "round_id": round_.id if round_ else None},
+        )
+        audit.record(db, actor, "exports.job", "job", job.id, {"kind": kind})
+    jobs.dispatch(job.id)
+    return job
+
+
+def run_export(db: Session, job, progress):
+    """The export job: the same workbook as the download, kept in the file store."""
+    from contest import storage
+    from contest.services import jobs
+
+    kind = job.params["kind"]
+    contest = db.get_one(Contest, job.contest_id)
+    round_ = db.get(Round, job.params["round_id"]) if job.params.get("round_id") else None
+    progress.commit(total=1, done=0)
+    if kind == "ranking" and round_ is not None:
+        data = ranking_xlsx(db, round_)
+    elif kind == "collectives":
+        data = collectives_xlsx(db, contest)
+    elif kind == "participation":
+        data = participation_xlsx(db, contest)
+    else:
+        data = decisions_xlsx(db, contest, round_)
+    suffix = f"-{round_.number}" if kind == "ranking" and round_ else ""
+    name = f"{contest.slug}-{EXPORT_KINDS[kind]}{suffix}.xlsx"
+    key = f"jobs/{job.id}/{name}"
+    info = storage.get_store().put(db, key, [data], XLSX_TYPE)
+    progress.report(done=1)
+    return jobs.Outcome(
+        f"Đã tạo tệp {name}.",
+        f"Built {name}.",
+        result_key=key,
+        result_name=name,
+        result_type=XLSX_TYPE,
+        result_size=info.size,
+    )

@@ -398,6 +398,22 @@ def _annex_response(data: bytes, media: str, name: str) -> Response:
     )
 
 
+@router.post("/{slug}/export/{kind}.xlsx")
+def export_in_background(
+    request: Request,
+    slug: str,
+    kind: str,
+    round: int | None = None,  # noqa: A002 — the query parameter is named "round"
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff(*OFFICE)),
+) -> Response:
+    """A large export (the ranking of a big round) built by a worker; its job page offers it."""
+    contest = contests.get_by_slug(db, slug)
+    r = contests.get_round(db, slug, round) if round is not None else None
+    job = exports.start_export_job(db, actor_for(request, principal), contest, kind, r)
+    return RedirectResponse(f"/admin/jobs/{job.id}", status_code=303)
+
+
 @router.get("/{slug}/export/{kind}.xlsx")
 def export(
     request: Request,

@@ -109,3 +109,26 @@ def test_a_large_selection_is_built_by_a_worker_and_downloaded_from_the_job(
     assert got.headers["content-disposition"].startswith("attachment")
     assert len(zipfile.ZipFile(io.BytesIO(got.content)).namelist()) == 3
     assert client.get("/admin/jobs/999999/file").status_code == 404
+
+
+def test_an_export_built_in_the_background_is_downloaded_from_its_job(client, db, monkeypatch):
+    import io
+
+    from openpyxl import load_workbook
+
+    contest = make_contest(db)
+    make_staff(db, "member", ["committee_member"])
+    _sign_in(client, "member")
+    monkeypatch.setattr(jobs, "dispatcher", lambda job_id: jobs.run(db, job_id))
+    token = csrf_from(client.get(f"/committee/{contest.slug}").text)
+    r = client.post(
+        f"/committee/{contest.slug}/export/participation.xlsx",
+        data={"csrf_token": token},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"].startswith("/admin/jobs/")
+    got = client.get(r.headers["location"] + "/file")
+    assert got.status_code == 200 and got.content[:2] == b"PK"
+    assert load_workbook(io.BytesIO(got.content)).sheetnames
+    bad = client.post(f"/committee/{contest.slug}/export/nothing.xlsx", data={"csrf_token": token})
+    assert bad.status_code == 400
