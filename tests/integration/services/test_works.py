@@ -122,7 +122,11 @@ def test_files_are_sniffed_from_content_and_size_limits_hold(db, uploads):
         works.upload_file(db, _as(p), contest, p, w, "van-ban.docx", io.BytesIO(zipped.getvalue()))
     # Refused uploads leave nothing behind.
     assert storage.get_store().total_bytes(db, f"works/{contest.id}/") == 0
-    docx = works.upload_file(db, _as(p), contest, p, w, "ban-thuyet-minh.pdf", io.BytesIO(_docx()))
+    # Built once: two .docx built a second apart differ in their zip timestamps.
+    docx_bytes = _docx()
+    docx = works.upload_file(
+        db, _as(p), contest, p, w, "ban-thuyet-minh.pdf", io.BytesIO(docx_bytes)
+    )
     png = works.upload_file(
         db, _as(p), contest, p, w, "anh.jpg", io.BytesIO(b"\x89PNG\r\n\x1a\n" + b"1" * 50)
     )
@@ -133,9 +137,9 @@ def test_files_are_sniffed_from_content_and_size_limits_hold(db, uploads):
     # In the file store every host reads, under a random key; nothing on this host's disk.
     prefix, contest_id, name = docx.stored_path.split("/")
     assert (prefix, contest_id, len(name)) == ("works", str(contest.id), 32)
-    assert b"".join(works.file_chunks(db, docx)) == _docx()
+    assert b"".join(works.file_chunks(db, docx)) == docx_bytes
     assert list(uploads.iterdir()) == []
-    assert storage.get_store().total_bytes(db, f"works/{contest.id}/") == len(_docx()) + 58 + 52
+    assert storage.get_store().total_bytes(db, f"works/{contest.id}/") == len(docx_bytes) + 58 + 52
 
 
 def test_groups_need_registered_members(db, uploads):
