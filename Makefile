@@ -59,7 +59,7 @@ bench: $(VENV)/.installed-bench
 # Refresh the Vietnamese catalog after changing user-visible strings.
 i18n: install
 	$(BIN)/pybabel extract -F babel.cfg -k _ --no-location --omit-header -o var/messages.pot .
-	$(BIN)/pybabel update -i var/messages.pot -d contest/translations -D messages --no-location --width 100
+	$(BIN)/pybabel update -i var/messages.pot -d contest/translations -D messages --width 100
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
