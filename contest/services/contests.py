@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
 from contest import clock
-from contest.domain.errors import ContestError, NotFound
+from contest.db import transactional
+from contest.domain.errors import ContestError, InvalidInput, NotFound
 from contest.models import Contest, Round, RoundResult
 from contest.repositories import contests as contest_rows
 from contest.repositories import units as unit_rows
@@ -45,6 +47,8 @@ class ContestSpec:
     min_age: int = 0
     age_cutoff: date | None = None
     rounds: tuple[RoundSpec, ...] = ()
+    registration_open: bool = True
+    cheating_voids_all: bool = False
 
 
 def get_by_slug(db: Session, slug: str) -> Contest:
@@ -99,20 +103,59 @@ def participant_count(db: Session, contest: Contest) -> int:
     return contest_rows.participant_count(db, contest.id)
 
 
-def create_contest(db: Session, actor: Actor, spec: ContestSpec) -> Contest:
-    if find_by_slug(db, spec.slug):
-        raise ContestError(
-            f"Đã có cuộc thi mã '{spec.slug}'.",
-            f"A contest with slug '{spec.slug}' exists.",
-            field="slug",
-        )
-    for r in spec.rounds:
-        if r.closes_at <= r.opens_at:
-            raise ContestError(
-                f"Đợt {r.number}: thời điểm đóng phải sau thời điểm mở.",
-                f"Round {r.number}: it must close after it opens.",
-                field="closes_at",
+_SLUG = re.compile(r"[a-z0-9][a-z0-9\-]{1,78}[a-z0-9]")
+_TITLES = (
+    ("title_vi", "Tên cuộc thi (tiếng Việt)", "Title (Vietnamese)"),
+    ("title_en", "Tên cuộc thi (tiếng Anh)", "Title (English)"),
+)
+
+
+def slug_problems(db: Session, slug: str) -> list[ContestError]:
+    """A contest's slug is 3–80 lower-case letters, digits and hyphens, and not taken."""
+    if not _SLUG.fullmatch(slug):
+        return [
+            ContestError(
+                "Mã cuộc thi gồm 3–80 ký tự: chữ thường không dấu, số, gạch ngang.",
+                "A contest slug is 3–80 characters: lower-case letters, digits, hyphens.",
+                field="slug",
             )
+        ]
+    if find_by_slug(db, slug):
+        return [
+            ContestError(
+                f"Đã có cuộc thi mã '{slug}'.",
+                f"A contest with slug '{slug}' exists.",
+                field="slug",
+            )
+        ]
+    return []
+
+
+def title_problems(title_vi: str, title_en: str) -> list[ContestError]:
+    """Both titles are needed (certificates and pages show one or the other)."""
+    return [
+        ContestError(f"{vi} không được để trống.", f"{en} is required.", field=name)
+        for (name, vi, en), value in zip(_TITLES, (title_vi, title_en))
+        if not value
+    ]
+
+
+@transactional
+def create_contest(db: Session, actor: Actor, spec: ContestSpec) -> Contest:
+    """The one way a contest is made: from the organisers' form (rounds.contest_spec), the demo,
+    the test factories and the benchmarks alike. Every problem is reported at once."""
+    problems = [*slug_problems(db, spec.slug), *title_problems(spec.title_vi, spec.title_en)]
+    problems += [
+        ContestError(
+            f"Đợt {r.number}: thời điểm đóng phải sau thời điểm mở.",
+            f"Round {r.number}: it must close after it opens.",
+            field="closes_at",
+        )
+        for r in spec.rounds
+        if r.closes_at <= r.opens_at
+    ]
+    if problems:
+        raise InvalidInput(problems)
     contest = Contest(
         slug=spec.slug,
         title_vi=spec.title_vi,
@@ -124,6 +167,8 @@ def create_contest(db: Session, actor: Actor, spec: ContestSpec) -> Contest:
         time_zone=spec.time_zone,
         min_age=spec.min_age,
         age_cutoff=spec.age_cutoff,
+        registration_open=spec.registration_open,
+        cheating_voids_all=spec.cheating_voids_all,
         created_at=clock.now(),
         rounds=[
             Round(
@@ -153,7 +198,6 @@ def create_contest(db: Session, actor: Actor, spec: ContestSpec) -> Contest:
         contest.id,
         {"slug": spec.slug, "rounds": len(spec.rounds)},
     )
-    db.commit()
     return contest
 
 

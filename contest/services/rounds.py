@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,7 +23,7 @@ from contest.models import (
     Round,
     RoundBank,
 )
-from contest.services import audit
+from contest.services import audit, contests
 from contest.services.context import Actor
 
 LOCAL_FORMAT = "%d/%m/%Y %H:%M"
@@ -43,7 +42,6 @@ LOCKED_FIELDS = (
     "show_key",
     "prediction_target",
 )
-_SLUG = re.compile(r"[a-z0-9][a-z0-9\-]{1,78}[a-z0-9]")
 
 LOCKED = ContestError(
     "Đợt thi đã có lượt thi nên không thể đổi các thiết lập ảnh hưởng đến việc chấm điểm hoặc rút câu hỏi "
@@ -128,15 +126,9 @@ class ContestInput:
 def _check_contest(data: ContestInput) -> dict:
     problems: list[ContestError] = []
     values: dict = {}
-    for name, vi, en in (
-        ("title_vi", "Tên cuộc thi (tiếng Việt)", "Title (Vietnamese)"),
-        ("title_en", "Tên cuộc thi (tiếng Anh)", "Title (English)"),
-    ):
+    for name in ("title_vi", "title_en"):
         values[name] = _text(getattr(data, name))
-        if not values[name]:
-            problems.append(
-                ContestError(f"{vi} không được để trống.", f"{en} is required.", field=name)
-            )
+    problems += contests.title_problems(values["title_vi"], values["title_en"])
     for name in ("organiser_vi", "place_vi"):
         values[name] = _text(getattr(data, name))[:300]
     values["rules_vi"] = unicodedata.normalize("NFC", data.rules_vi or "")
@@ -166,37 +158,18 @@ def _check_contest(data: ContestInput) -> dict:
     return values
 
 
-@transactional
-def create_contest(db: Session, actor: Actor, data: ContestInput) -> Contest:
+def contest_spec(db: Session, data: ContestInput) -> contests.ContestSpec:
+    """The organisers' form as the specification contests.create_contest takes; every problem of
+    the form (slug, titles, age) is reported at once."""
     slug = _text(data.slug).lower()
-    problems = []
-    if not _SLUG.fullmatch(slug):
-        problems.append(
-            ContestError(
-                "Mã cuộc thi gồm 3–80 ký tự: chữ thường không dấu, số, gạch ngang.",
-                "A contest slug is 3–80 characters: lower-case letters, digits, hyphens.",
-                field="slug",
-            )
-        )
-    elif db.execute(select(Contest.id).where(Contest.slug == slug)).first():
-        problems.append(
-            ContestError(
-                f"Đã có cuộc thi mã '{slug}'.",
-                f"A contest with slug '{slug}' exists.",
-                field="slug",
-            )
-        )
+    problems = contests.slug_problems(db, slug)
     try:
         values = _check_contest(data)
     except InvalidInput as exc:
         problems.extend(exc.errors)
     if problems:
         raise InvalidInput(problems)
-    contest = Contest(slug=slug, created_at=clock.now(), **values)
-    db.add(contest)
-    db.flush()
-    audit.record(db, actor, "contest.create", "contest", contest.id, {"slug": slug})
-    return contest
+    return contests.ContestSpec(slug=slug, **values)
 
 
 @transactional

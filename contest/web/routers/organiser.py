@@ -368,7 +368,9 @@ def contest_save(
     contest: Contest | None = contests.get_by_slug(db, current) if current else None
     try:
         if contest is None:
-            contest = rounds.create_contest(db, actor_for(request, principal), data)
+            contest = contests.create_contest(
+                db, actor_for(request, principal), rounds.contest_spec(db, data)
+            )
         else:
             rounds.update_contest(db, actor_for(request, principal), contest, data)
     except ContestError as exc:

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from contest import clock
 from contest.exporters import export_xlsx
 from contest.importers import Location, OptionDraft, QuestionDraft
-from contest.models import Attempt, Question, QuestionBank, Round
+from contest.models import Attempt, Contest, Question, QuestionBank, Round
 from contest.services import banks
 from contest.services.context import SYSTEM
 
@@ -281,3 +281,17 @@ def test_staged_uploads_wait_in_the_file_store_for_their_owner_on_any_host(clien
         staging.take(db, upload, f"staff:{org}")
     assert staging.sweep(db) == 2
     assert store.info(db, f"staged/{upload}/0") is None
+
+
+def test_organiser_creates_a_contest_and_a_bad_form_names_every_field(client, db):
+    token = _sign_in(client, db)
+    form = {"csrf_token": token, "slug": "x", "title_vi": "", "title_en": "Contest", "min_age": "0"}
+    refused = client.post("/organiser/contests", data=form, follow_redirects=False)
+    assert refused.status_code == 422
+    assert "Mã cuộc thi gồm 3–80 ký tự" in refused.text and "không được để trống" in refused.text
+    form.update(slug="thi-moi", title_vi="Cuộc thi mới", cheating_voids_all="yes")
+    made = client.post("/organiser/contests", data=form, follow_redirects=False)
+    assert made.status_code == 303
+    assert made.headers["location"] == "/organiser/contests/thi-moi/rounds"
+    contest = db.execute(select(Contest).where(Contest.slug == "thi-moi")).scalar_one()
+    assert contest.title_vi == "Cuộc thi mới" and contest.cheating_voids_all
