@@ -352,3 +352,57 @@ def find_cluster(db: Session, round_: Round, cluster_id: int) -> SignalCluster |
         return None
     run = db.get(SignalRun, cluster.run_id)
     return cluster if run is not None and run.round_id == round_.id else None
+
+
+# --- export --------------------------------------------------------------------------------
+
+SIGNAL_HEADERS = (
+    "Cụm",
+    "Độ mạnh",
+    "Lý do",
+    "Reason",
+    "Mã thí sinh",
+    "Họ và tên",
+    "Số CCCD",
+    "Đơn vị",
+    "Bài thi trong đợt",
+    "Bằng chứng",
+    "Kết luận của Ban Giám khảo",
+    "Lý do kết luận",
+    "Người quyết định",
+    "Thời điểm",
+)
+
+
+def clusters_xlsx(db: Session, round_: Round) -> bytes:
+    """The latest run's clusters for the committee's file: one row per member, with the
+    evidence and the decision on the person as it stands."""
+    from contest.services import exports
+
+    run = latest_run(db, round_)
+    views = cluster_views(db, round_, clusters_of(db, run)) if run else []
+    rows = []
+    for view in views:
+        c = view.cluster
+        evidence = "\n".join(e["message_vi"] for e in c.evidence)
+        for m in view.members:
+            d = m.decision
+            rows.append(
+                (
+                    c.position,
+                    c.score,
+                    c.reason_vi,
+                    c.reason_en,
+                    m.participant.id,
+                    m.participant.full_name,
+                    m.masked_citizen_id,
+                    m.unit.name if m.unit else "",
+                    ", ".join(f"#{a}" for a in m.attempt_ids),
+                    evidence,
+                    "Chờ quyết định" if d is None else ("Hợp lệ" if d.eligible else "Không hợp lệ"),
+                    d.reason if d else "",
+                    d.decided_by if d else "",
+                    clock.to_local(d.decided_at).strftime("%d/%m/%Y %H:%M") if d else "",
+                )
+            )
+    return exports._book("Dấu hiệu gian lận", SIGNAL_HEADERS, rows)

@@ -32,6 +32,7 @@ from contest.web.routers import (
     plans,
     public,
     results_public,
+    signals,
     taking,
 )
 from contest.web.routers import certificates as certificate_pages
@@ -55,6 +56,7 @@ ROUTERS = (
     results_public.router,
     organiser.router,
     plans.router,
+    signals.router,
     works_pages.router,
 )
 
