@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from contest import clock
 from contest.config import get_settings
+from contest.db import transactional
 from contest.domain.errors import ContestError, NotFound
 from contest.models import Job
 from contest.models.jobs import ACTIVE_STATES
@@ -379,6 +380,7 @@ def active_job(db: Session, kind: str, contest_id: int) -> Job | None:
     ).scalar_one_or_none()
 
 
+@transactional
 def cancel(db: Session, actor: Actor, job_id: int) -> Job:
     """Stop a queued or running job; a running worker stops at its next step, writing nothing more."""
     job = get(db, job_id)
@@ -395,11 +397,11 @@ def cancel(db: Session, actor: Actor, job_id: int) -> Job:
     job.message_en = "Cancelled."
     db.flush()
     audit.record(db, actor, "jobs.cancel", "job", job.id, {"kind": job.kind})
-    db.commit()
     return job
 
 
-def retry(db: Session, actor: Actor, job_id: int) -> Job:
+@transactional
+def _requeue(db: Session, actor: Actor, job_id: int) -> Job:
     """Queue a failed or cancelled job again; it resumes from its last committed step."""
     job = get(db, job_id)
     if job.status not in ("failed", "cancelled"):
@@ -420,8 +422,13 @@ def retry(db: Session, actor: Actor, job_id: int) -> Job:
     job.message_en = ""
     db.flush()
     audit.record(db, actor, "jobs.retry", "job", job.id, {"kind": job.kind})
-    db.commit()
-    dispatch(job.id)
+    return job
+
+
+def retry(db: Session, actor: Actor, job_id: int) -> Job:
+    """Queue a failed or cancelled job again; it resumes from its last committed step."""
+    job = _requeue(db, actor, job_id)
+    dispatch(job.id)  # once the job is committed as queued
     return job
 
 

@@ -40,6 +40,7 @@ from contest.models import (
     Unit,
     WebSession,
 )
+from contest.repositories import units as unit_rows
 from contest.services import audit
 from contest.services.attempt_scoring import version_keys
 from contest.services.context import Actor
@@ -304,10 +305,7 @@ def cluster_views(
     people = {
         p.id: p for p in db.execute(select(Participant).where(Participant.id.in_(ids))).scalars()
     }
-    units = {
-        u.id: u
-        for u in db.execute(select(Unit).where(Unit.contest_id == round_.contest_id)).scalars()
-    }
+    units = unit_rows.units_by_id(db, round_.contest_id)
     decided: dict[int, list[EligibilityDecision]] = defaultdict(list)
     for d in db.execute(
         select(EligibilityDecision)

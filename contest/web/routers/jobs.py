@@ -64,7 +64,6 @@ def cancel(
     except NotFound:
         raise
     except ContestError as exc:
-        db.rollback()
         return _job_page(request, db, job_id, exc)
     return RedirectResponse(f"/admin/jobs/{job_id}", status_code=303)
 
@@ -81,7 +80,6 @@ def retry(
     except NotFound:
         raise
     except ContestError as exc:
-        db.rollback()
         return _job_page(request, db, job_id, exc)
     return RedirectResponse(f"/admin/jobs/{job_id}", status_code=303)
 
