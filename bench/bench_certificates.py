@@ -76,6 +76,7 @@ def issue_seconds(count: int = COUNT) -> float:
                 db,
                 SYSTEM,
                 contests.ContestSpec(
+                    status="published",
                     slug="bench",
                     title_vi="Cuộc thi tìm hiểu về chuyển đổi số",
                     title_en="Bench contest",

@@ -140,6 +140,7 @@ def prepare(url: str, count: int, answering: int = 0) -> Prepared:
             db,
             SYSTEM,
             contests.ContestSpec(
+                status="published",
                 slug=SLUG,
                 title_vi="Cuộc thi tìm hiểu về chuyển đổi số tỉnh Lạng Sơn",
                 title_en="Digital transformation contest",

@@ -48,6 +48,7 @@ def run() -> list[Figure]:
                 db,
                 SYSTEM,
                 contests.ContestSpec(
+                    status="published",
                     slug="can-nang",
                     title_vi="Cuộc thi tìm hiểu về chuyển đổi số tỉnh Lạng Sơn",
                     title_en="Contest",

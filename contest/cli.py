@@ -11,6 +11,7 @@ import typer
 
 from contest.commands.bank import bank_app
 from contest.commands.certificates import certificates_app
+from contest.commands.contests import contests_app
 from contest.commands.jobs import jobs_app, worker
 from contest.commands.output import JsonFlag, emit, error_dict, fail
 from contest.commands.plans import plans_app
@@ -50,6 +51,7 @@ app.add_typer(certificates_app, name="certificates")
 app.add_typer(signals_app, name="signals")
 app.add_typer(jobs_app, name="jobs")
 app.command()(worker)
+app.add_typer(contests_app, name="contests")
 
 
 @app.command()

@@ -27,6 +27,7 @@ def make_contest(
 ) -> Contest:
     now = clock.now()
     spec = contests.ContestSpec(
+        status="published",
         slug=slug,
         title_vi="Cuộc thi tìm hiểu về chuyển đổi số tỉnh Lạng Sơn",
         title_en="Digital transformation contest of Lạng Sơn province",

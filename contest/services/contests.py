@@ -3,19 +3,34 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from contest import clock
 from contest.db import transactional
 from contest.domain.errors import ContestError, InvalidInput, NotFound
-from contest.models import Contest, Round, RoundResult
+from contest.models import (
+    CertificateTemplateRow,
+    Contest,
+    ExcludedPerson,
+    PrizePlanRecord,
+    Round,
+    RoundBank,
+    RoundResult,
+    Unit,
+    WorksSettings,
+)
 from contest.repositories import contests as contest_rows
 from contest.repositories import units as unit_rows
 from contest.services import audit
 from contest.services.context import Actor
+
+DRAFT, PUBLISHED = "draft", "published"
+_SLUG = re.compile(r"[a-z0-9][a-z0-9\-]{2,79}")
 
 
 @dataclass(frozen=True)
@@ -49,6 +64,7 @@ class ContestSpec:
     rounds: tuple[RoundSpec, ...] = ()
     registration_open: bool = True
     cheating_voids_all: bool = False
+    status: str = DRAFT  # a new contest is a draft until an organiser publishes it
 
 
 def get_by_slug(db: Session, slug: str) -> Contest:
@@ -73,8 +89,187 @@ def get(db: Session, contest_id: int) -> Contest:
     return contest
 
 
-def list_contests(db: Session) -> list[Contest]:
-    return contest_rows.all_contests(db)
+def list_contests(db: Session, *, public: bool = False) -> list[Contest]:
+    """Every contest, newest first; ``public``: only those published (what anyone may see)."""
+    found = contest_rows.all_contests(db)
+    return [c for c in found if c.status == PUBLISHED] if public else found
+
+
+def is_visible(contest: Contest, *, staff: bool, participant_contest_id: int | None = None) -> bool:
+    """A published contest is public; a draft is seen by staff (a preview) and by the people
+    registered in it during a rehearsal."""
+    return contest.status != DRAFT or staff or participant_contest_id == contest.id
+
+
+@transactional
+def publish(db: Session, actor: Actor, contest: Contest) -> Contest:
+    """Make a draft contest public: its pages, registration and rounds open to everyone."""
+    if contest.status != DRAFT:
+        raise ContestError(
+            "Cuộc thi đã được công bố.", "The contest is already published.", field="status"
+        )
+    contest.status = PUBLISHED
+    contest.published_at = clock.now()
+    audit.record(db, actor, "contest.publish", "contest", contest.id, {"slug": contest.slug})
+    return contest
+
+
+def _values(row: Any, *skip: str) -> dict:
+    return {
+        c.key: getattr(row, c.key)
+        for c in row.__table__.columns
+        if c.key not in skip and not c.primary_key
+    }
+
+
+@dataclass
+class CopyReport:
+    source: str
+    slug: str
+    shift_days: int
+    rounds: int = 0
+    units: int = 0
+    bank_links: int = 0
+    plans: int = 0
+    excluded: int = 0
+    extras: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@transactional
+def copy_contest(
+    db: Session,
+    actor: Actor,
+    source: Contest,
+    slug: str,
+    *,
+    shift_days: int = 0,
+    title_vi: str | None = None,
+    title_en: str | None = None,
+) -> tuple[Contest, CopyReport]:
+    """A new draft contest with the source's settings, unit tree, rounds moved by
+    ``shift_days``, their question banks, prize and collective plans, screening thresholds,
+    excluded list, works settings and certificate template; no participant, attempt, decision
+    or prize list is copied. For a rehearsal, or next year's edition of the same contest."""
+    slug = (slug or "").strip().lower()
+    if not _SLUG.fullmatch(slug):
+        raise ContestError(
+            "Mã cuộc thi gồm 3–80 ký tự: chữ thường không dấu, số, gạch ngang.",
+            "A contest slug is 3–80 characters: lower-case letters, digits, hyphens.",
+            field="slug",
+        )
+    if find_by_slug(db, slug):
+        raise ContestError(
+            f"Đã có cuộc thi mã '{slug}'.", f"A contest with slug '{slug}' exists.", field="slug"
+        )
+    if abs(shift_days) > 3660:
+        raise ContestError(
+            "Số ngày dời lịch phải trong khoảng ±3660.",
+            "The shift must be within ±3660 days.",
+            field="shift_days",
+        )
+    shift = timedelta(days=shift_days)
+    report = CopyReport(source.slug, slug, shift_days)
+    values = _values(source, "slug", "status", "published_at", "created_at")
+    values.update(slug=slug, status=DRAFT, published_at=None, created_at=clock.now())
+    if title_vi:
+        values["title_vi"] = title_vi.strip()
+    if title_en:
+        values["title_en"] = title_en.strip()
+    if source.age_cutoff is not None and shift_days:
+        values["age_cutoff"] = source.age_cutoff + shift
+    target = Contest(**values)
+    db.add(target)
+    db.flush()
+
+    units = list(
+        db.execute(
+            select(Unit)
+            .where(Unit.contest_id == source.id)
+            .order_by(Unit.parent_id.is_not(None), Unit.id)
+        ).scalars()
+    )
+    unit_ids: dict[int, int] = {}
+    pending = list(units)
+    while pending:  # parents before children, whatever the ids
+        rest = []
+        for u in pending:
+            if u.parent_id is not None and u.parent_id not in unit_ids:
+                rest.append(u)
+                continue
+            copy = Unit(
+                **_values(u, "contest_id", "parent_id"),
+                contest_id=target.id,
+                parent_id=unit_ids.get(u.parent_id) if u.parent_id else None,
+            )
+            db.add(copy)
+            db.flush()
+            unit_ids[u.id] = copy.id
+        if len(rest) == len(pending):
+            break  # a cycle cannot be copied; the import never makes one
+        pending = rest
+    report.units = len(unit_ids)
+
+    round_ids: dict[int, int] = {}
+    for r in db.execute(select(Round).where(Round.contest_id == source.id)).scalars():
+        copy = Round(
+            **_values(r, "contest_id", "opens_at", "closes_at"),
+            contest_id=target.id,
+            opens_at=r.opens_at + shift,
+            closes_at=r.closes_at + shift,
+        )
+        db.add(copy)
+        db.flush()
+        round_ids[r.id] = copy.id
+    report.rounds = len(round_ids)
+    if round_ids:
+        for link in db.execute(
+            select(RoundBank).where(RoundBank.round_id.in_(list(round_ids)))
+        ).scalars():
+            db.add(RoundBank(round_id=round_ids[link.round_id], bank_id=link.bank_id))
+            report.bank_links += 1
+
+    for plan in db.execute(
+        select(PrizePlanRecord).where(PrizePlanRecord.contest_id == source.id)
+    ).scalars():
+        db.add(
+            PrizePlanRecord(
+                **_values(plan, "contest_id", "round_id", "updated_at", "updated_by"),
+                contest_id=target.id,
+                round_id=round_ids.get(plan.round_id) if plan.round_id else None,
+                updated_at=clock.now(),
+                updated_by=actor.audit_name[:120],
+            )
+        )
+        report.plans += 1
+    for person in db.execute(
+        select(ExcludedPerson).where(ExcludedPerson.contest_id == source.id)
+    ).scalars():
+        db.add(ExcludedPerson(**_values(person, "contest_id"), contest_id=target.id))
+        report.excluded += 1
+    works = db.get(WorksSettings, source.id)
+    if works is not None:
+        db.add(
+            WorksSettings(
+                **_values(works, "contest_id", "round_id", "opens_at", "deadline"),
+                contest_id=target.id,
+                round_id=round_ids.get(works.round_id) if works.round_id else None,
+                opens_at=works.opens_at + shift if works.opens_at else None,
+                deadline=works.deadline + shift,
+            )
+        )
+        report.extras.append("works_settings")
+    template = db.execute(
+        select(CertificateTemplateRow).where(CertificateTemplateRow.contest_id == source.id)
+    ).scalar_one_or_none()
+    if template is not None:
+        db.add(CertificateTemplateRow(**_values(template, "contest_id"), contest_id=target.id))
+        report.extras.append("certificate_template")
+    db.flush()
+    audit.record(db, actor, "contest.copy", "contest", target.id, report.as_dict())
+    return target, report
 
 
 def get_round(db: Session, contest: Contest | str, number: int) -> Round:
@@ -170,6 +365,8 @@ def create_contest(db: Session, actor: Actor, spec: ContestSpec) -> Contest:
         registration_open=spec.registration_open,
         cheating_voids_all=spec.cheating_voids_all,
         created_at=clock.now(),
+        status=spec.status,
+        published_at=clock.now() if spec.status == PUBLISHED else None,
         rounds=[
             Round(
                 number=r.number,

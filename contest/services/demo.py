@@ -79,6 +79,7 @@ def read_spec(demo_dir: Path, now: datetime) -> contests.ContestSpec:
         )
     cutoff = raw.get("age_cutoff")
     return contests.ContestSpec(
+        status="published",
         slug=raw["slug"],
         title_vi=raw["title_vi"],
         title_en=raw["title_en"],

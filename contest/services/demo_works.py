@@ -103,6 +103,7 @@ def load_demo_works(db: Session) -> None:
         db,
         SYSTEM,
         contests.ContestSpec(
+            status="published",
             slug=SLUG,
             title_vi="Cuộc thi “Tìm hiểu và tuyên truyền về chuyển đổi số tỉnh Sơn La năm 2024”",
             title_en="Learning about and promoting digital transformation in Sơn La province 2024",

@@ -83,6 +83,7 @@ def contest_data(database):
             db,
             SYSTEM,
             contests.ContestSpec(
+                status="published",
                 slug="hai-may",
                 title_vi="Cuộc thi tìm hiểu về chuyển đổi số",
                 title_en="Contest",

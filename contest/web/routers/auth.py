@@ -16,7 +16,7 @@ from contest.services.ratelimit import RateLimited
 from contest.services.units import unit_tree
 from contest.web import csrf
 from contest.web.deps import client_ip, get_db, get_principal, is_htmx
-from contest.web.routers.public import safe_next
+from contest.web.routers.public import safe_next, visible_contest
 from contest.web.templating import render, set_cookie
 
 router = APIRouter()
@@ -117,7 +117,7 @@ def _register_context(
 def register_page(
     request: Request, slug: str, db: Session = Depends(get_db), principal=Depends(get_principal)
 ):
-    contest = contests.get_by_slug(db, slug)
+    contest = visible_contest(db, slug, principal)
     return render(request, "register.html", _register_context(db, contest))
 
 
@@ -135,8 +135,10 @@ def register(
     password: str = Form(""),
     consent: str = Form(""),
     db: Session = Depends(get_db),
+    principal=Depends(get_principal),
 ):
-    contest = contests.get_by_slug(db, slug)
+    # In a draft only staff register (test participants of a rehearsal); the public gets 404.
+    contest = visible_contest(db, slug, principal)
     data = RegistrationInput(
         full_name,
         date_of_birth,
@@ -191,7 +193,7 @@ def participant_login_page(
     db: Session = Depends(get_db),
     principal=Depends(get_principal),
 ):
-    contest = contests.get_by_slug(db, slug)
+    contest = visible_contest(db, slug, principal)
     return render(
         request,
         "participant_login.html",

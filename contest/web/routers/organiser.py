@@ -530,3 +530,74 @@ def _round_save(request: Request, slug: str, form, db: Session, principal: Princ
     except ContestError as exc:
         return _round_page(request, db, contest, rnd, data, _errors(exc), status=422)
     return RedirectResponse(f"/organiser/contests/{contest.slug}/rounds", status_code=303)
+
+
+# --------------------------------------------------------------------------- drafts and copies
+
+
+@router.post("/contests/{slug}/publish")
+def contest_publish(
+    request: Request,
+    slug: str,
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff(*ORGANISERS)),
+):
+    contests.publish(db, actor_for(request, principal), contests.get_by_slug(db, slug))
+    return RedirectResponse(f"/organiser/contests/{slug}", status_code=303)
+
+
+@router.get("/contests/{slug}/copy")
+def contest_copy_page(
+    request: Request,
+    slug: str,
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff(*ORGANISERS)),
+):
+    source = contests.get_by_slug(db, slug)
+    form = {"slug": f"{slug}-dien-tap", "shift_days": "0", "title_vi": "", "title_en": ""}
+    return render(
+        request, "organiser/contest_copy.html", {"contest": source, "form": form, "errors": []}
+    )
+
+
+@router.post("/contests/{slug}/copy")
+def contest_copy(
+    request: Request,
+    slug: str,
+    new_slug: str = Form(""),
+    shift_days: str = Form("0"),
+    title_vi: str = Form(""),
+    title_en: str = Form(""),
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff(*ORGANISERS)),
+):
+    source = contests.get_by_slug(db, slug)
+    form = {"slug": new_slug, "shift_days": shift_days, "title_vi": title_vi, "title_en": title_en}
+    try:
+        days = int(shift_days.strip() or "0")
+    except ValueError:
+        days = None
+    try:
+        if days is None:
+            raise ContestError(
+                f"'{shift_days}' không phải là số ngày.",
+                f"'{shift_days}' is not a number of days.",
+                field="shift_days",
+            )
+        target, _ = contests.copy_contest(
+            db,
+            actor_for(request, principal),
+            source,
+            new_slug,
+            shift_days=days,
+            title_vi=title_vi or None,
+            title_en=title_en or None,
+        )
+    except ContestError as exc:
+        return render(
+            request,
+            "organiser/contest_copy.html",
+            {"contest": source, "form": form, "errors": _errors(exc)},
+            status_code=422,
+        )
+    return RedirectResponse(f"/organiser/contests/{target.slug}", status_code=303)

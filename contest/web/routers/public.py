@@ -10,6 +10,8 @@ from markdown_it import MarkdownIt
 from sqlalchemy.orm import Session
 
 from contest import clock
+from contest.domain.errors import NotFound
+from contest.models import Contest
 from contest.services import audit_checkpoints, contests
 from contest.web.deps import get_db, get_principal
 from contest.web.i18n import LANGUAGES
@@ -36,19 +38,32 @@ def safe_next(target: str | None, default: str = "/") -> str:
     return default
 
 
+def _is_staff(principal) -> bool:
+    return principal is not None and principal.staff is not None
+
+
+def visible_contest(db: Session, slug: str, principal) -> Contest:
+    """The contest at ``slug`` as this visitor may see it: a draft is not found by the public."""
+    contest = contests.get_by_slug(db, slug)
+    own = principal.participant.contest_id if principal and principal.participant else None
+    if not contests.is_visible(contest, staff=_is_staff(principal), participant_contest_id=own):
+        raise NotFound(f"Không có cuộc thi '{slug}'.", f"There is no contest '{slug}'.")
+    return contest
+
+
 @router.get("/")
 def home(request: Request, db: Session = Depends(get_db), principal=Depends(get_principal)):
-    all_contests = contests.list_contests(db)
-    if len(all_contests) == 1:
-        return contest_home(request, all_contests[0].slug, db, principal)
-    return render(request, "contest_list.html", {"contests": all_contests})
+    shown = contests.list_contests(db, public=not _is_staff(principal))
+    if len(shown) == 1:
+        return contest_home(request, shown[0].slug, db, principal)
+    return render(request, "contest_list.html", {"contests": shown})
 
 
 @router.get("/c/{slug}")
 def contest_home(
     request: Request, slug: str, db: Session = Depends(get_db), principal=Depends(get_principal)
 ):
-    contest = contests.get_by_slug(db, slug)
+    contest = visible_contest(db, slug, principal)
     info = contests.overview(db, contest)
     now = clock.now()
     return render(
@@ -66,7 +81,7 @@ def contest_home(
 def contest_rules(
     request: Request, slug: str, db: Session = Depends(get_db), principal=Depends(get_principal)
 ):
-    contest = contests.get_by_slug(db, slug)
+    contest = visible_contest(db, slug, principal)
     lang = request.cookies.get("lang", "vi")
     text = contest.rules_en if lang == "en" and contest.rules_en else contest.rules_vi
     return render(request, "rules.html", {"contest": contest, "rules_html": _markdown.render(text)})

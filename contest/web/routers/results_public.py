@@ -12,7 +12,8 @@ from contest.domain.masking import mask_citizen_id, mask_name
 from contest.models import Contest
 from contest.services import contests, exports, prize_lists, prizes, results_cache
 from contest.services import units as unit_service
-from contest.web.deps import get_db
+from contest.web.deps import get_db, get_principal
+from contest.web.routers.public import visible_contest
 from contest.web.templating import format_number, render
 
 router = APIRouter()
@@ -105,8 +106,10 @@ def _public_data(db: Session, contest: Contest) -> dict:
 
 
 @router.get("/c/{slug}/results")
-def results_page(request: Request, slug: str, db: Session = Depends(get_db)):
-    contest = contests.get_by_slug(db, slug)
+def results_page(
+    request: Request, slug: str, db: Session = Depends(get_db), principal=Depends(get_principal)
+):
+    contest = visible_contest(db, slug, principal)
     # Anyone can reload this page; the figures are computed at most once a minute per contest
     # (and afresh when a list is published). created_at tells apart contests that reuse an id.
     key = (str(db.get_bind().engine.url), contest.id, contest.created_at)
