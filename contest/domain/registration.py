@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -182,3 +182,12 @@ def validate_registration(
     return ValidRegistration(
         full_name, dob, gender, citizen_id, phone, email, data.unit_code, data.password
     )
+
+
+def registrable_units(units: Iterable[tuple[str, str | None, bool]]) -> frozenset[str]:
+    """The units a participant may register in, from (key, parent key, marked selectable):
+    the leaves of the tree, and any inner unit the organiser marked selectable (an agency
+    whose staff are not split into its sub-units)."""
+    units = list(units)
+    parents = {parent for _, parent, _ in units if parent is not None}
+    return frozenset(key for key, _, marked in units if marked or key not in parents)

@@ -20,6 +20,7 @@ class UnitDraft:
     parent_code: str | None
     headcount: int | None
     row: int
+    selectable: bool | None = None  # None: the file has no such column; keep what is stored
 
 
 @dataclass(frozen=True)
@@ -59,15 +60,27 @@ HEADERS = {
         "donvicha",
     },
     "headcount": {"headcount", "soluong", "socanbo", "bienche", "songuoi", "quymo", "tongso"},
+    "selectable": {
+        "selectable",
+        "chondangky",
+        "chochon",
+        "chochonkhidangky",
+        "duocchon",
+        "dangkyvao",
+        "nhanthisinh",
+    },
 }
 # The columns' sizes (models.Unit): longer text is an error here, not a database failure.
 MAX_CODE, MAX_NAME = 64, 300
+YES = {"yes", "y", "x", "1", "true", "co", "c", "dung"}
+NO = {"no", "n", "0", "false", "khong", "k", "sai", ""}
 
 FIELD_LABELS = {
     "code": ("Mã", "Code"),
     "name": ("Tên", "Name"),
     "parent_code": ("Mã cấp trên", "Parent code"),
     "headcount": ("Số người", "Headcount"),
+    "selectable": ("Cho chọn khi đăng ký", "Selectable"),
 }
 
 
@@ -167,8 +180,8 @@ def parse_units(
     for number, row in enumerate(rows[1:], start=2):
         if not any((c or "").strip() for c in row):
             continue
-        code, name, parent, head = (
-            cell(row, f) for f in ("code", "name", "parent_code", "headcount")
+        code, name, parent, head, marked = (
+            cell(row, f) for f in ("code", "name", "parent_code", "headcount", "selectable")
         )
         if not code:
             issue(number, "code", "mã đơn vị bị trống.", "the unit code is empty.")
@@ -209,7 +222,20 @@ def parse_units(
                     f"'{head}' không phải là số nguyên không âm.",
                     f"'{head}' is not a whole number of zero or more.",
                 )
-        drafts.append(UnitDraft(code, name, parent or None, headcount, number))
+        selectable: bool | None = None
+        if "selectable" in columns:
+            if _fold(marked) in YES:
+                selectable = True
+            elif _fold(marked) in NO:
+                selectable = False
+            else:
+                issue(
+                    number,
+                    "selectable",
+                    f"'{marked}' không phải là có/không.",
+                    f"'{marked}' is not yes/no.",
+                )
+        drafts.append(UnitDraft(code, name, parent or None, headcount, number, selectable))
     codes = set(seen) | set(known_codes)
     for d in drafts:
         if d.parent_code and d.parent_code not in codes:

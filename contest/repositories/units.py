@@ -39,3 +39,12 @@ def by_code(db: Session, contest_id: int, code: str) -> Unit | None:
     return db.execute(
         select(Unit).where(Unit.contest_id == contest_id, Unit.code == code)
     ).scalar_one_or_none()
+
+
+def has_children(db: Session, contest_id: int, unit_id: int) -> bool:
+    return (
+        db.execute(
+            select(Unit.id).where(Unit.contest_id == contest_id, Unit.parent_id == unit_id).limit(1)
+        ).first()
+        is not None
+    )

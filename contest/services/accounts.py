@@ -25,7 +25,7 @@ from contest.domain.registration import (
 from contest.models import ROLES, Contest, Notice, Participant, StaffRole, StaffUser, Unit
 from contest.repositories import accounts as account_rows
 from contest.repositories import units as unit_rows
-from contest.services import audit, ratelimit, sessions
+from contest.services import audit, ratelimit, sessions, units
 from contest.services.context import Actor
 from contest.services.passwords import hash_password, is_common, needs_rehash, verify_password
 
@@ -166,6 +166,18 @@ def register_participant(
                 ContestError(
                     "Đơn vị đã chọn không thuộc cuộc thi này.",
                     "The unit chosen does not belong to this contest.",
+                    field="unit_code",
+                )
+            ]
+        )
+    if not units.registrable(db, contest.id, unit):
+        raise InvalidInput(
+            [
+                ContestError(
+                    f"'{unit.name}' gồm nhiều đơn vị; hãy chọn đơn vị cụ thể nơi bạn học tập, "
+                    "công tác hoặc cư trú.",
+                    f"'{unit.name}' is made of several units: choose the one where you study, "
+                    "work or live.",
                     field="unit_code",
                 )
             ]

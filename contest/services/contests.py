@@ -214,15 +214,15 @@ def copy_contest(
 
     round_ids: dict[int, int] = {}
     for r in db.execute(select(Round).where(Round.contest_id == source.id)).scalars():
-        copy = Round(
+        round_copy = Round(
             **_values(r, "contest_id", "opens_at", "closes_at"),
             contest_id=target.id,
             opens_at=r.opens_at + shift,
             closes_at=r.closes_at + shift,
         )
-        db.add(copy)
+        db.add(round_copy)
         db.flush()
-        round_ids[r.id] = copy.id
+        round_ids[r.id] = round_copy.id
     report.rounds = len(round_ids)
     if round_ids:
         for link in db.execute(

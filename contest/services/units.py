@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
+from contest.domain.registration import registrable_units
 from contest.importers.units import UnitIssue, parse_units
 from contest.models import Contest, Unit
 from contest.repositories import units as unit_rows
@@ -56,12 +57,15 @@ def import_units(
                 name=d.name,
                 headcount=d.headcount,
                 position=position,
+                selectable=bool(d.selectable),
             )
             db.add(unit)
             by_code[d.code] = unit
             result.created += 1
         else:
             unit.name, unit.headcount, unit.position = d.name, d.headcount, position
+            if d.selectable is not None:
+                unit.selectable = d.selectable
             result.updated += 1
     db.flush()
     for d in drafts:
@@ -86,6 +90,7 @@ class UnitNode:
     unit: Unit
     depth: int
     participants: int = 0
+    registrable: bool = True  # a participant may choose it at registration
 
 
 def unit_tree(db: Session, contest_id: int) -> list[UnitNode]:
@@ -94,11 +99,14 @@ def unit_tree(db: Session, contest_id: int) -> list[UnitNode]:
     children: dict[int | None, list[Unit]] = {}
     for u in units:
         children.setdefault(u.parent_id, []).append(u)
+    allowed = registrable_units(
+        (str(u.id), str(u.parent_id) if u.parent_id else None, u.selectable) for u in units
+    )
     out: list[UnitNode] = []
 
     def walk(parent_id: int | None, depth: int) -> None:
         for u in children.get(parent_id, []):
-            out.append(UnitNode(u, depth))
+            out.append(UnitNode(u, depth, registrable=str(u.id) in allowed))
             walk(u.id, depth + 1)
 
     walk(None, 0)
@@ -111,3 +119,8 @@ def units_by_id(db: Session, contest_id: int) -> dict[int, Unit]:
 
 def get_unit(db: Session, unit_id: int | None) -> Unit | None:
     return unit_rows.unit(db, unit_id)
+
+
+def registrable(db: Session, contest_id: int, unit: Unit) -> bool:
+    """Whether participants may register in ``unit``: a leaf, or marked selectable."""
+    return unit.selectable or not unit_rows.has_children(db, contest_id, unit.id)

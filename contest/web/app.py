@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 from contextlib import asynccontextmanager
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -38,6 +38,7 @@ from contest.web.routers import (
 from contest.web.routers import certificates as certificate_pages
 from contest.web.routers import jobs as job_pages
 from contest.web.routers import works as works_pages
+from contest.web.routers.public import safe_next
 from contest.web.static import STATIC_DIR, CachedStaticFiles, static_url
 from contest.web.templating import env, render
 
@@ -155,7 +156,40 @@ def create_app() -> FastAPI:
     return app
 
 
+STAFF_AREAS = ("/admin", "/organiser", "/committee", "/jury")
+
+
+def _back_link(request: Request) -> str:
+    """Where a refused staff action returns to: the page the form was on (a same-site
+    Referer), else the page the action belongs to."""
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.path and referer.netloc == request.url.netloc and referer.path != request.url.path:
+        return safe_next(referer.path + (f"?{referer.query}" if referer.query else ""), "/admin")
+    parts = request.url.path.strip("/").split("/")
+    if parts[0] == "committee" and len(parts) > 1:
+        return safe_next(f"/committee/{parts[1]}", "/admin")
+    if parts[:2] == ["organiser", "contests"] and len(parts) > 2:
+        return safe_next(f"/organiser/contests/{parts[2]}", "/admin")
+    return f"/{parts[0]}" if parts[0] in ("organiser", "jury") else "/admin"
+
+
 def _refusal(request: Request, status: int, message_vi: str, message_en: str) -> HTMLResponse:
+    """An error page. Signed-in staff in their own area see it inside the staff layout, with
+    the reason and a way back to where they were, never a bare error page."""
+    principal = getattr(request.state, "principal", None)
+    staff = principal is not None and principal.staff is not None
+    if staff and request.url.path.startswith(STAFF_AREAS) and not is_htmx(request):
+        return render(
+            request,
+            "admin/refused.html",
+            {
+                "status": status,
+                "message_vi": message_vi,
+                "message_en": message_en,
+                "back": _back_link(request),
+            },
+            status_code=status,
+        )
     return render(
         request,
         "error.html",

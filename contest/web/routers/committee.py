@@ -63,6 +63,7 @@ def index(
 ):
     ctx = _ctx(db, slug)
     ctx["closed"] = {r.id: contests.round_result(db, r) for r in ctx["rounds"]}
+    ctx["frozen"] = {r.id for r in ctx["rounds"] if prize_lists.has_final(db, round_id=r.id)}
     ctx["lists"] = prize_lists.lists_of(db, ctx["contest"].id)
     return render(request, "committee/index.html", ctx)
 

@@ -55,3 +55,16 @@ def test_dry_run_writes_nothing(db):
     result = units.import_units(db, SYSTEM, contest, GOOD, "units.csv", dry_run=True)
     assert result.ok and result.created == 2
     assert counts(db) == before
+
+
+def test_selectable_is_imported_kept_without_the_column_and_read_by_the_tree(db):
+    contest = make_contest(db, "cho-chon")
+    marked = "code,name,parent_code,selectable\nLS-TP,Thành phố Lạng Sơn,LS,có\n".encode()
+    assert units.import_units(db, SYSTEM, contest, marked, "u.csv").ok
+    tree = {n.unit.code: n for n in units.unit_tree(db, contest.id)}
+    assert tree["LS-TP"].unit.selectable and tree["LS-TP"].registrable
+    assert not tree["LS"].registrable and tree["LS-TP-CL"].registrable
+    # A later file without the column leaves the mark alone.
+    plain = "code,name,parent_code\nLS-TP,Thành phố Lạng Sơn,LS\n".encode()
+    assert units.import_units(db, SYSTEM, contest, plain, "u2.csv").ok
+    assert {n.unit.code: n for n in units.unit_tree(db, contest.id)}["LS-TP"].registrable

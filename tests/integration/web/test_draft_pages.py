@@ -72,3 +72,28 @@ def test_an_organiser_copies_a_contest_on_the_page(client, db):
     )
     assert done.status_code == 200 and str(done.url).endswith("/organiser/contests/goc-2025")
     assert contests.get_by_slug(db, "goc-2025").is_draft
+
+
+def test_registration_offers_only_units_that_hold_participants(client, db):
+    from factories import make_contest
+
+    contest = make_contest(db, "chon-don-vi")
+    page = client.get(f"/c/{contest.slug}/register").text
+    assert '<option value="LS-TP-CL"' in page and '<option value="LS-TD"' in page
+    assert '<option value="LS-TP"' not in page and '<option value="LS"' not in page
+    assert "<option disabled>" in page and "Thành phố Lạng Sơn" in page
+    refused = client.post(
+        f"/c/{contest.slug}/register",
+        data={
+            "csrf_token": csrf_from(page),
+            "full_name": "Nguyễn Thị Hoà Bình",
+            "date_of_birth": "15/08/1990",
+            "gender": "female",
+            "citizen_id": "020190012345",
+            "phone": "0912345678",
+            "unit_code": "LS-TP",
+            "password": "mat-khau-bi-mat",
+            "consent": "yes",
+        },
+    )
+    assert refused.status_code == 422 and "gồm nhiều đơn vị" in refused.text

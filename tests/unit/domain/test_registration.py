@@ -8,6 +8,7 @@ from contest.domain.registration import (
     RegistrationInput,
     normalise_phone,
     parse_date,
+    registrable_units,
     validate_registration,
 )
 
@@ -102,3 +103,24 @@ def test_dates_are_read_as_written_in_vietnam(raw, expected):
 )
 def test_phone_numbers_are_normalised(raw, expected):
     assert normalise_phone(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "units", "expected"),
+    [
+        ("a flat list: every unit", [("a", None, False), ("b", None, False)], {"a", "b"}),
+        (
+            "a tree: only the leaves",
+            [("ls", None, False), ("tp", "ls", False), ("cl", "tp", False), ("td", "ls", False)],
+            {"cl", "td"},
+        ),
+        (
+            "an inner unit marked selectable is offered too",
+            [("ls", None, False), ("tp", "ls", True), ("cl", "tp", False)],
+            {"tp", "cl"},
+        ),
+        ("no units", [], set()),
+    ],
+)
+def test_registration_offers_leaves_and_units_marked_selectable(name, units, expected):
+    assert registrable_units(units) == expected, name

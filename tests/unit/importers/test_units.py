@@ -63,3 +63,23 @@ def test_parent_may_be_an_existing_unit():
 def test_non_utf8_file_is_refused_with_a_clear_message():
     _, issues = parse_units("code,name\nA,Sơn La\n".encode("cp1258"), "u.csv")
     assert issues and "UTF-8" in issues[0].message_en
+
+
+def test_a_selectable_column_marks_inner_units_and_a_bad_value_is_named():
+    data = (
+        "Mã,Tên,Mã cấp trên,Cho chọn khi đăng ký\n"
+        "LS,Tỉnh Lạng Sơn,,\n"
+        "LS-TP,Thành phố Lạng Sơn,LS,Có\n"
+        "LS-TP-CL,Phường Chi Lăng,LS-TP,không\n"
+    ).encode()
+    drafts, issues = parse_units(data, "don-vi.csv")
+    assert issues == []
+    assert [d.selectable for d in drafts] == [False, True, False]
+    _, issues = parse_units(data.replace("Có".encode(), b"maybe"), "don-vi.csv")
+    assert [(i.row, i.field) for i in issues] == [(3, "selectable")]
+    assert "maybe" in issues[0].message_vi and "yes/no" in issues[0].message_en
+
+
+def test_without_the_column_selectable_is_left_unknown():
+    drafts, _ = parse_units("code,name\nA,Đơn vị A\n".encode(), "a.csv")
+    assert drafts[0].selectable is None
