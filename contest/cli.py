@@ -18,6 +18,7 @@ from contest.commands.plans import plans_app
 from contest.commands.results import prizes_app, results_app
 from contest.commands.rounds import rounds_app
 from contest.commands.signals import signals_app
+from contest.commands.works import works_app
 from contest.config import follow_served_address, get_settings
 from contest.domain.errors import ContestError
 
@@ -52,6 +53,7 @@ app.add_typer(signals_app, name="signals")
 app.add_typer(jobs_app, name="jobs")
 app.command()(worker)
 app.add_typer(contests_app, name="contests")
+app.add_typer(works_app, name="works")
 
 
 @app.command()

@@ -7,8 +7,8 @@ import io
 import secrets
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO, cast
 
@@ -95,6 +95,7 @@ def _nfc(value: str | None) -> str:
 # --- settings ------------------------------------------------------------------------------------
 
 
+@transactional
 def save_settings(
     db: Session,
     actor: Actor,
@@ -161,8 +162,299 @@ def save_settings(
             "rubric": [c["code"] for c in rubric],
         },
     )
-    db.commit()
     return row
+
+
+LOCAL_FORMAT = "%d/%m/%Y %H:%M"
+
+
+@dataclass
+class CriterionInput:
+    code: str = ""
+    label_vi: str = ""
+    label_en: str = ""
+    max_points: str = ""
+    weight: str = ""
+
+    @property
+    def blank(self) -> bool:
+        return not any(v.strip() for v in self.__dict__.values())
+
+
+@dataclass
+class SettingsInput:
+    """The works settings as typed on the page or in a file: strings until checked, so a form
+    with mistakes can be shown again as it was typed."""
+
+    opens: str = ""
+    deadline: str = ""
+    allowed_types: list[str] = field(default_factory=lambda: list(FILE_TYPES))
+    max_mb: dict[str, str] = field(default_factory=dict)
+    max_files: str = "5"
+    trim: str = "0"
+    theme_vi: str = ""
+    excluded: str = ""
+    rubric: list[CriterionInput] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, row: WorksSettings | None) -> SettingsInput:
+        if row is None:
+            return cls(
+                max_mb={t: str(DEFAULT_MAX_BYTES[t] // MB) for t in FILE_TYPES},
+                rubric=[CriterionInput(**_criterion_strings(c)) for c in DEFAULT_RUBRIC],
+            )
+        return cls(
+            opens=_local(row.opens_at),
+            deadline=_local(row.deadline),
+            allowed_types=list(row.allowed_types),
+            max_mb={
+                t: f"{(row.max_bytes or {}).get(t, DEFAULT_MAX_BYTES[t]) / MB:g}"
+                for t in FILE_TYPES
+            },
+            max_files=str(row.max_files),
+            trim=str(row.trim),
+            theme_vi=row.theme_vi or "",
+            excluded="\n".join(row.excluded_citizen_ids or []),
+            rubric=[CriterionInput(**_criterion_strings(c)) for c in row.rubric],
+        )
+
+
+def _criterion_strings(c: dict) -> dict:
+    return {
+        "code": str(c.get("code", "")),
+        "label_vi": str(c.get("label_vi", "")),
+        "label_en": str(c.get("label_en", "")),
+        "max_points": f"{float(c.get('max_points', 0)):g}",
+        "weight": f"{float(c.get('weight', 1)):g}",
+    }
+
+
+def _local(moment: datetime | None) -> str:
+    return clock.to_local(moment).strftime(LOCAL_FORMAT) if moment else ""
+
+
+def _parse_local(value: str, name: str, vi: str, en: str) -> datetime:
+    try:
+        naive = datetime.strptime(" ".join((value or "").split()), LOCAL_FORMAT)
+    except ValueError:
+        raise ContestError(
+            f"{vi}: '{value}' không đúng dạng dd/mm/yyyy HH:MM (giờ Việt Nam).",
+            f"{en}: '{value}' is not a date and time as dd/mm/yyyy HH:MM (Vietnam time).",
+            field=name,
+        ) from None
+    return naive.replace(tzinfo=clock.VIETNAM).astimezone(UTC)
+
+
+def _number(value: str, name: str, vi: str, en: str, *, low: float, whole: bool = False) -> float:
+    text = (value or "").strip().replace(",", ".")
+    try:
+        number = float(text)
+    except ValueError:
+        number = None
+    if number is None or number < low or (whole and not number.is_integer()):
+        kind_vi, kind_en = ("số nguyên", "a whole number") if whole else ("số", "a number")
+        raise ContestError(
+            f"{vi}: '{value}' phải là {kind_vi} từ {low:g} trở lên.",
+            f"{en}: '{value}' must be {kind_en} of {low:g} or more.",
+            field=name,
+        )
+    return number
+
+
+def check_settings(data: SettingsInput) -> dict:
+    """Every problem of a settings form at once (InvalidInput), or the values to save."""
+    problems: list[ContestError] = []
+    values: dict = {}
+
+    def attempt(key: str, step) -> None:
+        try:
+            values[key] = step()
+        except ContestError as exc:
+            problems.append(exc)
+
+    attempt("deadline", lambda: _parse_local(data.deadline, "deadline", "Hạn nộp", "Deadline"))
+    values["opens_at"] = None
+    if (data.opens or "").strip():
+        attempt("opens_at", lambda: _parse_local(data.opens, "opens", "Bắt đầu nhận", "Opening"))
+    if (
+        values.get("opens_at")
+        and values.get("deadline")
+        and values["opens_at"] >= values["deadline"]
+    ):
+        problems.append(
+            ContestError(
+                "Hạn nộp phải sau thời điểm bắt đầu nhận tác phẩm.",
+                "The deadline must come after the opening.",
+                field="deadline",
+            )
+        )
+    types = [t for t in data.allowed_types if t]
+    unknown = [t for t in types if t not in FILE_TYPES]
+    if unknown or not types:
+        problems.append(
+            ContestError(
+                "Chọn ít nhất một loại tệp được nhận"
+                + (f" (không hỗ trợ: {', '.join(unknown)})." if unknown else "."),
+                "Choose at least one accepted file type"
+                + (f" (unsupported: {', '.join(unknown)})." if unknown else "."),
+                field="allowed_types",
+            )
+        )
+    values["allowed_types"] = types
+    limits: dict[str, int] = {}
+    for t in types:
+        if t in FILE_TYPES and (data.max_mb.get(t) or "").strip():
+            try:
+                mb = _number(
+                    data.max_mb[t],
+                    f"max_mb_{t}",
+                    f"Dung lượng tối đa {t}",
+                    f"Largest {t}",
+                    low=0.01,
+                )
+                limits[t] = int(mb * MB)
+            except ContestError as exc:
+                problems.append(exc)
+    values["max_bytes"] = limits
+    attempt(
+        "max_files",
+        lambda: int(
+            _number(data.max_files, "max_files", "Số tệp tối đa", "Most files", low=1, whole=True)
+        ),
+    )
+    attempt(
+        "trim",
+        lambda: int(
+            _number(
+                data.trim,
+                "trim",
+                "Số điểm cao/thấp nhất bỏ đi",
+                "Totals trimmed",
+                low=0,
+                whole=True,
+            )
+        ),
+    )
+    values["theme_vi"] = data.theme_vi or ""
+    excluded = [c.strip() for c in (data.excluded or "").replace(",", "\n").splitlines()]
+    bad = [c for c in excluded if c and not (c.isdigit() and len(c) in (9, 12))]
+    if bad:
+        problems.append(
+            ContestError(
+                f"Số CCCD không hợp lệ trong danh sách không được dự thi: {', '.join(bad)}.",
+                f"Not a citizen ID in the excluded list: {', '.join(bad)}.",
+                field="excluded",
+            )
+        )
+    values["excluded_citizen_ids"] = [c for c in excluded if c]
+    rubric = []
+    for n, c in enumerate((c for c in data.rubric if not c.blank), start=1):
+        where_vi, where_en = f"Tiêu chí {n}", f"Criterion {n}"
+        try:
+            if not c.code.strip() or not c.label_vi.strip():
+                raise ContestError(
+                    f"{where_vi}: cần mã và tên tiếng Việt.",
+                    f"{where_en}: a code and a Vietnamese label are needed.",
+                    field="rubric",
+                )
+            rubric.append(
+                {
+                    "code": c.code.strip(),
+                    "label_vi": _nfc(c.label_vi),
+                    "label_en": _nfc(c.label_en) or _nfc(c.label_vi),
+                    "max_points": _number(
+                        c.max_points,
+                        "rubric",
+                        f"{where_vi}, điểm tối đa",
+                        f"{where_en}, maximum",
+                        low=0.5,
+                    ),
+                    "weight": _number(
+                        c.weight or "1",
+                        "rubric",
+                        f"{where_vi}, trọng số",
+                        f"{where_en}, weight",
+                        low=0.01,
+                    ),
+                }
+            )
+        except ContestError as exc:
+            problems.append(exc)
+    if not rubric and not any(p.field == "rubric" for p in problems):
+        problems.append(
+            ContestError(
+                "Thang điểm cần ít nhất một tiêu chí.",
+                "A rubric needs at least one criterion.",
+                field="rubric",
+            )
+        )
+    if rubric and not any(p.field == "rubric" for p in problems):
+        try:
+            Rubric.from_spec(rubric)
+        except ContestError as exc:
+            problems.append(exc)
+    values["rubric"] = rubric
+    if problems:
+        raise InvalidInput(problems)
+    return values
+
+
+def rubric_in_use(db: Session, contest: Contest) -> bool:
+    """Whether a judge has scored a work of the contest: the rubric is then fixed."""
+    from contest.models import WorkScore
+
+    return (
+        db.execute(
+            select(WorkScore.id)
+            .join(Work, Work.id == WorkScore.work_id)
+            .where(Work.contest_id == contest.id)
+            .limit(1)
+        ).first()
+        is not None
+    )
+
+
+@transactional
+def save_settings_input(
+    db: Session, actor: Actor, contest: Contest, data: SettingsInput
+) -> WorksSettings:
+    """The settings page and file: check everything, then save through ``save_settings``. Once
+    a judge has scored, the rubric can no longer change (every sheet is on that scale)."""
+    values = check_settings(data)
+    current = db.get(WorksSettings, contest.id)
+    if (
+        current is not None
+        and list(current.rubric) != values["rubric"]
+        and rubric_in_use(db, contest)
+    ):
+        raise InvalidInput(
+            [
+                ContestError(
+                    "Giám khảo đã chấm điểm theo thang điểm này; không thể thay đổi thang điểm.",
+                    "Judges have scored on this rubric; it can no longer change.",
+                    field="rubric",
+                )
+            ]
+        )
+    return save_settings(
+        db,
+        actor,
+        contest,
+        deadline=values["deadline"],
+        opens_at=values["opens_at"],
+        allowed_types=values["allowed_types"],
+        max_bytes=values["max_bytes"],
+        trim=values["trim"],
+        rubric=values["rubric"],
+        theme_vi=values["theme_vi"],
+        max_files=values["max_files"],
+        round_id=current.round_id if current else None,
+        excluded_citizen_ids=values["excluded_citizen_ids"],
+    )
+
+
+def find_settings(db: Session, contest: Contest) -> WorksSettings | None:
+    return db.get(WorksSettings, contest.id)
 
 
 def settings_for(db: Session, contest: Contest) -> WorksSettings:

@@ -7,7 +7,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from contest.domain.errors import ContestError, NotFound, PermissionDenied
+from contest.domain.errors import ContestError, InvalidInput, NotFound, PermissionDenied
 from contest.domain.permissions import COMMITTEE, JUDGES, OFFICE, ORGANISERS
 from contest.domain.works import CATEGORY_LABELS, FILE_TYPES
 from contest.models import Contest, Work
@@ -649,3 +649,104 @@ def export(
         media_type=XLSX,
         headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
     )
+
+
+# --- settings and rubric (organisers) ------------------------------------------------------------
+
+EXTRA_CRITERIA = 2
+
+
+def _settings_ctx(db: Session, contest: Contest, data: works.SettingsInput, errors=()) -> dict:
+    rows = list(data.rubric) + [works.CriterionInput() for _ in range(EXTRA_CRITERIA)]
+    return {
+        "contest": contest,
+        "form": data,
+        "rubric_rows": rows,
+        "file_types": list(FILE_TYPES),
+        "errors": list(errors),
+        "rubric_locked": works.rubric_in_use(db, contest),
+        "is_works": contest.kind == "works",
+    }
+
+
+@router.get("/organiser/contests/{slug}/works")
+def works_settings_page(
+    request: Request,
+    slug: str,
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff(*OFFICE)),
+):
+    contest = contests.get_by_slug(db, slug)
+    data = works.SettingsInput.of(works.find_settings(db, contest))
+    return render(request, "organiser/works_settings.html", _settings_ctx(db, contest, data))
+
+
+@router.post("/organiser/contests/{slug}/works")
+def works_settings_save(
+    request: Request,
+    slug: str,
+    opens: str = Form(""),
+    deadline: str = Form(""),
+    allowed_types: list[str] = Form([]),
+    max_mb_pdf: str = Form(""),
+    max_mb_docx: str = Form(""),
+    max_mb_png: str = Form(""),
+    max_mb_jpeg: str = Form(""),
+    max_mb_mp4: str = Form(""),
+    max_files: str = Form("5"),
+    trim: str = Form("0"),
+    theme_vi: str = Form(""),
+    excluded: str = Form(""),
+    rubric_code: list[str] = Form([]),
+    rubric_label_vi: list[str] = Form([]),
+    rubric_label_en: list[str] = Form([]),
+    rubric_max: list[str] = Form([]),
+    rubric_weight: list[str] = Form([]),
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff(*ORGANISERS)),
+):
+    contest = contests.get_by_slug(db, slug)
+    width = max(
+        map(len, (rubric_code, rubric_label_vi, rubric_label_en, rubric_max, rubric_weight))
+    )
+
+    def at(values: list[str], i: int) -> str:
+        return values[i] if i < len(values) else ""
+
+    data = works.SettingsInput(
+        opens=opens,
+        deadline=deadline,
+        allowed_types=allowed_types,
+        max_mb={
+            "pdf": max_mb_pdf,
+            "docx": max_mb_docx,
+            "png": max_mb_png,
+            "jpeg": max_mb_jpeg,
+            "mp4": max_mb_mp4,
+        },
+        max_files=max_files,
+        trim=trim,
+        theme_vi=theme_vi,
+        excluded=excluded,
+        rubric=[
+            works.CriterionInput(
+                at(rubric_code, i),
+                at(rubric_label_vi, i),
+                at(rubric_label_en, i),
+                at(rubric_max, i),
+                at(rubric_weight, i),
+            )
+            for i in range(width)
+        ],
+    )
+    try:
+        works.save_settings_input(db, actor_for(request, principal), contest, data)
+    except ContestError as exc:
+        errors = exc.errors if isinstance(exc, InvalidInput) else [exc]
+        return render(
+            request,
+            "organiser/works_settings.html",
+            _settings_ctx(db, contest, data, errors),
+            status_code=422,
+        )
+    return RedirectResponse(f"/organiser/contests/{slug}/works?saved=1", status_code=303)

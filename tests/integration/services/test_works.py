@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from contest import clock, storage
-from contest.domain.errors import ContestError, NotFound, PermissionDenied
+from contest.domain.errors import ContestError, InvalidInput, NotFound, PermissionDenied
 from contest.models import AuditEntry, EligibilityDecision, Unit, WorkScore
 from contest.services import certificates, jury, prize_lists, prize_plans, prizes, screening, works
 from contest.services.context import Actor
@@ -33,10 +33,15 @@ def _staff(s) -> Actor:
 
 
 def _docx() -> bytes:
+    # Fixed entry times: writestr(name) stamps the current second, and two calls a second
+    # apart would build different bytes.
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
-        z.writestr("[Content_Types].xml", "<Types/>")
-        z.writestr("word/document.xml", "<w:document/>")
+        for name, text in (
+            ("[Content_Types].xml", "<Types/>"),
+            ("word/document.xml", "<w:document/>"),
+        ):
+            z.writestr(zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0)), text)
     return buf.getvalue()
 
 
@@ -511,3 +516,41 @@ def test_one_request_cannot_invite_thousands_of_citizen_ids(db, uploads):
     assert works.groups_of(db, a) == []
     group = works.create_group(db, _as(a), contest, a, "Nhóm Nhỏ", many[: works.MAX_INVITATIONS])
     assert [m.participant_id for m in group.members] == [a.id]
+
+
+def test_settings_from_a_form_check_every_field_and_lock_the_rubric_once_scored(db, jury_setup):
+    s = jury_setup
+    contest, a, w = s["contest"], s["a"], s["w"]
+    organiser = _staff(s["organiser"])
+    data = works.SettingsInput.of(works.settings_for(db, contest))
+    assert [c.code for c in data.rubric] == ["content", "creativity", "impact", "form"]
+    bad = works.SettingsInput(
+        deadline="31/02/2024",
+        allowed_types=["exe"],
+        max_files="0",
+        trim="-1",
+        excluded="12345",
+        rubric=[works.CriterionInput("x", "", "", "abc", "")],
+    )
+    with pytest.raises(InvalidInput) as refused:
+        works.save_settings_input(db, organiser, contest, bad)
+    fields = {e.field for e in refused.value.errors}
+    assert fields == {"deadline", "allowed_types", "max_files", "trim", "excluded", "rubric"}
+    assert all(e.message_vi and e.message_en for e in refused.value.errors)
+
+    data.rubric.append(works.CriterionInput("reach", "Lan tỏa", "", "10", "5"))
+    data.max_mb["pdf"] = "5"
+    saved = works.save_settings_input(db, organiser, contest, data)
+    assert [c["code"] for c in saved.rubric][-1] == "reach" and saved.max_bytes["pdf"] == 5 * 2**20
+    assert saved.rubric[-1]["label_en"] == "Lan tỏa"  # no English label: the Vietnamese one
+
+    jury.assign(db, organiser, contest, a.id, [w.id])
+    jury.save_score(db, _staff(a), contest, w, {"content": 30})
+    assert works.rubric_in_use(db, contest)
+    data.rubric.pop()
+    with pytest.raises(InvalidInput) as locked:
+        works.save_settings_input(db, organiser, contest, data)
+    assert locked.value.errors[0].field == "rubric"
+    data = works.SettingsInput.of(works.settings_for(db, contest))
+    data.theme_vi = "Chuyển đổi số ở Lạng Sơn"  # other settings still change
+    assert works.save_settings_input(db, organiser, contest, data).theme_vi.startswith("Chuyển")
