@@ -50,6 +50,7 @@ def _drive(count: int) -> dict:
             db,
             SYSTEM,
             contests.ContestSpec(
+                status="published",
                 slug="bench-queue",
                 title_vi="Cuộc thi tìm hiểu về chuyển đổi số",
                 title_en="Bench contest",

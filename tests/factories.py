@@ -356,6 +356,7 @@ def make_weekly_contest(db: Session, slug: str, rounds: int = 1) -> Contest:
     """A contest of weekly rounds, the first open now, over a small unit tree of districts."""
     now = clock.now()
     spec = contests.ContestSpec(
+        status="published",
         slug=slug,
         title_vi="Cuộc thi trắc nghiệm trực tuyến tìm hiểu về chuyển đổi số tỉnh Lạng Sơn",
         title_en="Digital transformation contest",

@@ -109,6 +109,7 @@ def data(database):
             db,
             SYSTEM,
             contests.ContestSpec(
+                status="published",
                 slug=SLUG,
                 title_vi="Cuộc thi tìm hiểu về chuyển đổi số",
                 title_en="Contest",
@@ -193,6 +194,7 @@ def data(database):
             db,
             SYSTEM,
             contests.ContestSpec(
+                status="published",
                 slug=WORKS_SLUG,
                 title_vi="Cuộc thi tác phẩm",
                 title_en="Works",
