@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from contest import clock
+from contest.db import transactional
 from contest.domain.citizen_id import normalise as normalise_citizen_id
 from contest.domain.citizen_id_claims import (
     MAX_EVIDENCE,
@@ -131,6 +132,7 @@ def holder_of(db: Session, claim: CitizenIdClaim) -> Participant | None:
     return db.get(Participant, claim.holder_participant_id) if claim.holder_participant_id else None
 
 
+@transactional
 def decide(
     db: Session, actor: Actor, contest: Contest, claim_id: int, decision: str, reason: str
 ) -> CitizenIdClaimDecision:
@@ -188,5 +190,4 @@ def decide(
             "holder": claim.holder_participant_id,
         },
     )
-    db.commit()
     return row

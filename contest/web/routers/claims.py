@@ -104,7 +104,6 @@ def claim_decide(
     try:
         claims.decide(db, actor_for(request, principal), contest, claim_id, decision, reason)
     except ContestError as exc:
-        db.rollback()
         return render(
             request,
             "committee/claim.html",
