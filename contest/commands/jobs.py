@@ -109,6 +109,9 @@ def worker(
     from contest import queue
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    # The audit seal runs every few seconds: huey's line per task would drown the console.
+    # Jobs report their progress and errors in the jobs table and contest.jobs; huey still logs failures.
+    logging.getLogger("huey").setLevel(logging.WARNING)
     typer.echo(
         f"Đang chạy hàng đợi / running the queue: {queue.describe()}, {workers} "
         f"{'luồng / threads' if threads else 'tiến trình / processes'}"
