@@ -326,7 +326,8 @@ def test_a_tier_without_minimum_that_reaches_zero_correct_is_flagged(
     db, committee, min_score, warned
 ):
     member, _, _ = committee
-    contest = make_weekly_contest(db, f"khong-diem-{min_score}")
+    # A slug is lower-case: "None" would not be one.
+    contest = make_weekly_contest(db, f"khong-diem-{min_score or 'khong'}")
     round_ = contest.rounds[0]
     versions = make_bank(db, f"kd-bank-{min_score}", 5)
     for name, correct in (("Nguyễn Văn An", 3), ("Trần Thị Bình", 0)):
