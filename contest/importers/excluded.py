@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import io
 import unicodedata
 from dataclasses import dataclass
 
 from contest.domain.citizen_id import normalise, parse_citizen_id
 from contest.domain.errors import ContestError
-from contest.importers.units import UnitIssue, _fold, _rows
+from contest.importers.units import UnitIssue, find_columns, read_table
 
 # The same record as the unit import: file, row, field and the message in both languages.
 ExcludedIssue = UnitIssue
@@ -46,24 +45,13 @@ FIELD_LABELS = {
 MAX_ROWS = 5000
 
 
-def _xlsx_rows(data: bytes) -> list[list[str]]:
-    """Rows as text; a CCCD typed as a number lost its leading zero, so numbers get it back."""
-    from openpyxl import load_workbook
-
-    wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    rows = []
-    for row in wb.worksheets[0].iter_rows(values_only=True):
-        cells = []
-        for v in row:
-            if v is None:
-                cells.append("")
-            elif isinstance(v, int | float) and float(v).is_integer() and 0 <= v < 10**12:
-                cells.append(str(int(v)).zfill(12))
-            else:
-                cells.append(str(v))
-        rows.append(cells)
-    wb.close()
-    return rows
+def _excluded_cell(value: object) -> str:
+    """A CCCD typed as a number lost its leading zero: numbers get it back."""
+    if value is None:
+        return ""
+    if isinstance(value, int | float) and float(value).is_integer() and 0 <= value < 10**12:
+        return str(int(value)).zfill(12)
+    return str(value)
 
 
 def parse_excluded(data: bytes, filename: str) -> tuple[list[ExcludedDraft], list[ExcludedIssue]]:
@@ -76,33 +64,10 @@ def parse_excluded(data: bytes, filename: str) -> tuple[list[ExcludedDraft], lis
             vi, en = f"Dòng {row}, cột '{label_vi}': {vi}", f"Row {row}, column '{label_en}': {en}"
         issues.append(ExcludedIssue(filename, row, field, vi, en))
 
-    try:
-        rows = _xlsx_rows(data) if filename.lower().endswith(".xlsx") else _rows(data, filename)
-    except ContestError as exc:
-        return [], [ExcludedIssue(filename, None, None, exc.message_vi, exc.message_en)]
-    except Exception as exc:  # noqa: BLE001 — a corrupt workbook must be an error message, not a crash
-        return [], [
-            ExcludedIssue(
-                filename,
-                None,
-                None,
-                f"{filename}: không đọc được tệp ({type(exc).__name__}).",
-                f"{filename}: the file cannot be read ({type(exc).__name__}).",
-            )
-        ]
-    if not rows:
-        return [], [
-            ExcludedIssue(
-                filename, None, None, f"{filename}: tệp trống.", f"{filename}: the file is empty."
-            )
-        ]
-    header = [_fold(h) for h in rows[0]]
-    columns: dict[str, int] = {}
-    for name, accepted in HEADERS.items():
-        for i, h in enumerate(header):
-            if h in accepted:
-                columns[name] = i
-                break
+    rows = read_table(data, filename, _excluded_cell)
+    if isinstance(rows, UnitIssue):
+        return [], [rows]
+    columns = find_columns(rows[0], HEADERS)
     if "citizen_id" not in columns:
         issue(
             1,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from contest.domain.errors import ContestError
@@ -84,7 +85,52 @@ FIELD_LABELS = {
 }
 
 
-def _rows(data: bytes, filename: str) -> list[list[str]]:
+def _unit_cell(value: object) -> str:
+    """A workbook number as its digits (a headcount of 1.0 reads "1")."""
+    if value is None:
+        return ""
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+
+def read_table(
+    data: bytes, filename: str, xlsx_cell: Callable[[object], str] = _unit_cell
+) -> list[list[str]] | UnitIssue:
+    """A CSV or XLSX file's rows as text, or the one problem that makes the file unreadable.
+
+    Shared by the unit and the excluded-list imports; `xlsx_cell` turns a workbook value into
+    text (each list reads numbers its own way)."""
+    try:
+        rows = _rows(data, filename, xlsx_cell)
+    except (ContestError, FileRefused) as exc:
+        return UnitIssue(filename, None, None, exc.message_vi, exc.message_en)
+    except Exception as exc:  # noqa: BLE001 — a corrupt workbook must be an error message, not a crash
+        return UnitIssue(
+            filename,
+            None,
+            None,
+            f"{filename}: không đọc được tệp ({type(exc).__name__}).",
+            f"{filename}: the file cannot be read ({type(exc).__name__}).",
+        )
+    if not rows:
+        return UnitIssue(
+            filename, None, None, f"{filename}: tệp trống.", f"{filename}: the file is empty."
+        )
+    return rows
+
+
+def find_columns(header: list[str], headers: dict[str, set[str]]) -> dict[str, int]:
+    """Each known field's column, by the first header cell that names it."""
+    folded = [_fold(h) for h in header]
+    columns: dict[str, int] = {}
+    for field, names in headers.items():
+        for i, h in enumerate(folded):
+            if h in names:
+                columns[field] = i
+                break
+    return columns
+
+
+def _rows(data: bytes, filename: str, xlsx_cell: Callable[[object], str]) -> list[list[str]]:
     if filename.lower().endswith(".xlsx"):
         from openpyxl import load_workbook
 
@@ -93,15 +139,7 @@ def _rows(data: bytes, filename: str) -> list[list[str]]:
 
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         ws = wb.worksheets[0]
-        rows = [
-            [
-                ""
-                if v is None
-                else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
-                for v in row
-            ]
-            for row in ws.iter_rows(values_only=True)
-        ]
+        rows = [[xlsx_cell(v) for v in row] for row in ws.iter_rows(values_only=True)]
         wb.close()
         return rows
     if data.startswith(b"\xff\xfe") or data.startswith(b"\xfe\xff"):
@@ -131,33 +169,10 @@ def parse_units(
             vi, en = f"Dòng {row}, cột '{label_vi}': {vi}", f"Row {row}, column '{label_en}': {en}"
         issues.append(UnitIssue(filename, row, field, vi, en))
 
-    try:
-        rows = _rows(data, filename)
-    except (ContestError, FileRefused) as exc:
-        return [], [UnitIssue(filename, None, None, exc.message_vi, exc.message_en)]
-    except Exception as exc:  # noqa: BLE001 — a corrupt workbook must be an error message, not a crash
-        return [], [
-            UnitIssue(
-                filename,
-                None,
-                None,
-                f"{filename}: không đọc được tệp ({type(exc).__name__}).",
-                f"{filename}: the file cannot be read ({type(exc).__name__}).",
-            )
-        ]
-    if not rows:
-        return [], [
-            UnitIssue(
-                filename, None, None, f"{filename}: tệp trống.", f"{filename}: the file is empty."
-            )
-        ]
-    header = [_fold(h) for h in rows[0]]
-    columns: dict[str, int] = {}
-    for field, names in HEADERS.items():
-        for i, h in enumerate(header):
-            if h in names:
-                columns[field] = i
-                break
+    rows = read_table(data, filename)
+    if isinstance(rows, UnitIssue):
+        return [], [rows]
+    columns = find_columns(rows[0], HEADERS)
     for required in ("code", "name"):
         if required not in columns:
             label_vi, label_en = FIELD_LABELS[required]
