@@ -1,5 +1,7 @@
 """An organiser writes a round's prize plan on the plans page, previews it, then saves it."""
 
+from playwright.sync_api import expect
+
 from contest import db as database
 
 
@@ -55,7 +57,7 @@ def test_organiser_writes_previews_and_saves_a_round_plan(live_server, browser, 
 
         page.click("#prize button[value=save]")
         page.wait_for_url("**/plans?round=2&saved=prize*")
-        assert "Đã lưu." in page.content()
+        expect(page.locator("body")).to_contain_text("Đã lưu.")
         with database.session_scope() as db:
             record = db.query(PrizePlanRecord).filter_by(round_id=round_2.id).one()
             assert [t["quota"] for t in record.spec["tiers"]] == [1, 2, 3]
@@ -74,7 +76,7 @@ def test_organiser_writes_previews_and_saves_a_round_plan(live_server, browser, 
         page.wait_for_url("**/prizes/*")
         list_url = page.url
         page.click("text=Đề xuất phê duyệt")
-        assert "Đang chờ Trưởng ban phê duyệt." in page.content()
+        expect(page.locator("body")).to_contain_text("Đang chờ Trưởng ban phê duyệt.")
         assert page.locator("form[action$='/approve']").count() == 0
         page.screenshot(path=str(artifacts / "plans-proposed-1366.png"))
 
@@ -82,7 +84,7 @@ def test_organiser_writes_previews_and_saves_a_round_plan(live_server, browser, 
         _sign_in(page, live_server, "truongban", "demo-chair-2023")
         page.goto(list_url)
         page.click("text=Phê duyệt (Trưởng ban)")
-        assert "Đã phê duyệt" in page.content()
+        expect(page.locator("body")).to_contain_text("Đã phê duyệt")
 
         # The plan the approved list was built from is now locked.
         page.context.clear_cookies()
@@ -91,7 +93,8 @@ def test_organiser_writes_previews_and_saves_a_round_plan(live_server, browser, 
         assert "Danh sách giải đợt 2 phiên bản 1 đã được phê duyệt" in page.content()
         page.fill("#p-cap", "40")
         page.click("#prize button[value=save]")
-        assert "Chưa lưu gì." in page.content() and "Lý do đính chính" in page.content()
+        expect(page.locator("body")).to_contain_text("Chưa lưu gì.")
+        expect(page.locator("body")).to_contain_text("Lý do đính chính")
     finally:
         context.close()
 

@@ -1,5 +1,7 @@
 """A group submits a work with a file on a phone; the organiser assigns it; a judge scores it."""
 
+from playwright.sync_api import expect
+
 from contest import db as database
 from contest.services.demo_works import AUTHORS, PASSWORD, SLUG
 
@@ -27,18 +29,20 @@ def test_a_group_submits_a_work_and_a_judge_scores_it(live_server, phone, artifa
     phone.fill("#group-name", "Nhóm Bản Hụm số")
     phone.fill("#members", member[3])
     phone.get_by_role("button", name="Tạo nhóm", exact=True).click()
-    assert "Nhóm Bản Hụm số" in phone.content() and "chờ xác nhận" in phone.content()
-    assert member[0] not in phone.content()
+    body = phone.locator("body")
+    expect(body).to_contain_text("Nhóm Bản Hụm số")
+    expect(body).to_contain_text("chờ xác nhận")
+    expect(body).not_to_contain_text(member[0])
     phone.screenshot(path=str(artifacts / "works-group-invited-360.png"), full_page=True)
     phone.context.clear_cookies()
 
     # The invited member joins only by accepting on their own page.
     _participant_sign_in(phone, live_server, member[3])
     phone.goto(f"{live_server}/c/{SLUG}/works")
-    assert "Lời mời tham gia nhóm tác giả" in phone.content()
+    expect(phone.locator("body")).to_contain_text("Lời mời tham gia nhóm tác giả")
     phone.screenshot(path=str(artifacts / "works-invitation-360.png"), full_page=True)
     phone.get_by_role("button", name="Chấp nhận", exact=True).click()
-    assert "Lời mời tham gia nhóm tác giả" not in phone.content()
+    expect(phone.locator("body")).not_to_contain_text("Lời mời tham gia nhóm tác giả")
     phone.context.clear_cookies()
 
     _participant_sign_in(phone, live_server, contact[3])
@@ -51,11 +55,11 @@ def test_a_group_submits_a_work_and_a_judge_scores_it(live_server, phone, artifa
     pdf.write_bytes(b"%PDF-1.4\n% browser test\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n")
     phone.set_input_files("#file", str(pdf))
     phone.get_by_role("button", name="Tải lên", exact=True).click()
-    assert "phong-su.pdf" in phone.content()
+    expect(phone.locator("body")).to_contain_text("phong-su.pdf")
     phone.screenshot(path=str(artifacts / "works-draft-360.png"), full_page=True)
     phone.check("input[name=declaration]")
     phone.get_by_role("button", name="Nộp tác phẩm", exact=True).click()
-    assert "Bài đã nộp là chính thức." in phone.content()
+    expect(phone.locator("body")).to_contain_text("Bài đã nộp là chính thức.")
     phone.screenshot(path=str(artifacts / "works-submitted-360.png"), full_page=True)
     with database.session_scope() as db:
         work_id = db.query(Work).filter(Work.title == "Bản Hụm học kỹ năng số").one().id
@@ -72,11 +76,13 @@ def test_a_group_submits_a_work_and_a_judge_scores_it(live_server, phone, artifa
     _sign_in(phone, live_server, "chamthi1", "demo-judge-2024")
     phone.goto(f"{live_server}/jury")
     phone.click("text=Bản Hụm học kỹ năng số")
-    assert "Chỉ hiện sau khi bạn đã nộp phiếu chấm của mình." in phone.content()
+    expect(phone.locator("body")).to_contain_text(
+        "Chỉ hiện sau khi bạn đã nộp phiếu chấm của mình."
+    )
     for code, value in (("content", "34"), ("creativity", "24,5"), ("impact", "16"), ("form", "8")):
         phone.fill(f"#c_{code}", value)
     phone.screenshot(path=str(artifacts / "works-score-form-360.png"), full_page=True)
     phone.get_by_role("button", name="Nộp phiếu chấm", exact=True).click()
-    content = phone.content()
-    assert "Điểm của bạn" in content and "82,50" in content
+    expect(phone.locator("body")).to_contain_text("Điểm của bạn")
+    expect(phone.locator("body")).to_contain_text("82,50")
     phone.screenshot(path=str(artifacts / "works-scored-360.png"), full_page=True)
