@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from typing import Protocol
 
-ROLES = ("admin", "organiser", "committee_member", "committee_chair", "judge")
+ROLES = ("admin", "organiser", "committee_member", "committee_chair", "judge", "support")
 
 ADMINS = ("admin",)
 ORGANISERS = ("admin", "organiser")
 COMMITTEE = ("committee_member", "committee_chair")
 CHAIR = ("committee_chair",)
 JUDGES = ("judge",)
+# The helpdesk: verifies a person who lost their password and gives them a one-time code.
+HELPDESK = ("admin", "support")
 # The contest's office: everyone who may read rankings, flags, prize lists and certificates.
 OFFICE = (*ORGANISERS, *COMMITTEE)
 TEMPLATE_EDITORS = (*ORGANISERS, "committee_chair")
@@ -34,6 +36,9 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "assign_jury": (*ORGANISERS, *COMMITTEE),
     "declare_jury_units": ORGANISERS,
     "score_works": JUDGES,
+    "help_accounts": HELPDESK,
+    # The outbox: every message owed to people and each try to deliver it.
+    "read_outbox": (*ADMINS, "support"),
 }
 
 

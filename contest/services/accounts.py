@@ -27,9 +27,9 @@ from contest.repositories import accounts as account_rows
 from contest.repositories import units as unit_rows
 from contest.services import audit, ratelimit, sessions, units
 from contest.services.context import Actor
+from contest.services.credentials import STAFF_MIN_PASSWORD_LENGTH
 from contest.services.passwords import hash_password, is_common, needs_rehash, verify_password
 
-STAFF_MIN_PASSWORD_LENGTH = 10
 _USERNAME = re.compile(r"[a-z0-9_.\-]{3,64}")
 
 BAD_LOGIN = ContestError(

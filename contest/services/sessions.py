@@ -129,6 +129,31 @@ def end_session(db: Session, actor: Actor, session_id: int) -> None:
     db.commit()
 
 
+def end_sessions_of(
+    db: Session,
+    *,
+    staff_user_id: int | None = None,
+    participant_id: int | None = None,
+    keep_session_id: int | None = None,
+) -> int:
+    """End one person's live sessions in the caller's transaction, except `keep_session_id`
+    (the browser that changed the password). Returns how many ended."""
+    if (staff_user_id is None) == (participant_id is None):
+        raise ValueError("one of staff_user_id and participant_id")
+    owner = (
+        WebSession.staff_user_id == staff_user_id
+        if staff_user_id is not None
+        else WebSession.participant_id == participant_id
+    )
+    statement = update(WebSession).where(owner, WebSession.ended_at.is_(None))
+    if keep_session_id is not None:
+        statement = statement.where(WebSession.id != keep_session_id)
+    result = db.execute(
+        statement.values(ended_at=clock.now()).execution_options(synchronize_session=False)
+    )
+    return getattr(result, "rowcount", 0) or 0
+
+
 def end_all_for_staff(db: Session, actor: Actor, staff_user_id: int) -> int:
     result = db.execute(
         update(WebSession)

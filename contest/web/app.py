@@ -23,6 +23,7 @@ from contest.web.answer_lane import AnswerSaveLane
 from contest.web.deps import Forbidden, NotSignedIn, is_htmx
 from contest.web.limits import BodySizeLimit
 from contest.web.routers import (
+    account,
     admin,
     auth,
     claims,
@@ -50,6 +51,7 @@ ROUTERS = (
     auth.router,
     claims.router,
     participant.router,
+    account.router,
     admin.router,
     certificate_pages.router,
     job_pages.router,

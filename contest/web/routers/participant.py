@@ -15,7 +15,7 @@ from contest.web.templating import render
 router = APIRouter()
 
 
-def _own_contest(db: Session, slug: str, principal: Principal):
+def own_contest(db: Session, slug: str, principal: Principal):
     contest = contests.get_by_slug(db, slug)
     if principal.participant.contest_id != contest.id:
         raise NotFound("Bạn chưa đăng ký cuộc thi này.", "You are not registered for this contest.")
@@ -30,7 +30,7 @@ def my_page(
     db: Session = Depends(get_db),
     principal: Principal = Depends(require_participant),
 ):
-    contest = _own_contest(db, slug, principal)
+    contest = own_contest(db, slug, principal)
     unit = units.get_unit(db, principal.participant.unit_id)
     info = contests.overview(db, contest)
     return render(
@@ -55,7 +55,7 @@ def my_data(
     db: Session = Depends(get_db),
     principal: Principal = Depends(require_participant),
 ):
-    _own_contest(db, slug, principal)
+    own_contest(db, slug, principal)
     data = accounts.export_personal_data(db, principal.participant, client_ip(request))
     return JSONResponse(
         data,
