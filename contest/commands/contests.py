@@ -1,13 +1,14 @@
-"""`contest contests …`: list, publish and copy contests (a rehearsal, or next year's edition)."""
+"""`contest contests …`: create from a file, export, list, publish and copy contests (a rehearsal, or next year's edition)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from contest.commands.output import JsonFlag, emit, error_dict, fail
-from contest.domain.errors import ContestError
+from contest.domain.errors import ContestError, InvalidInput
 
 contests_app = typer.Typer(help="Cuộc thi / contests", no_args_is_help=True)
 
@@ -97,4 +98,127 @@ def copy_command(
         f"{report.rounds} đợt / rounds, {report.units} đơn vị / units, "
         f"{report.plans} cơ cấu / plans, {report.excluded} người không được dự thi / excluded; "
         f"lịch dời / dates moved {shift_days} ngày / days",
+    )
+
+
+def _read_toml(as_json: bool, file: Path) -> dict:
+    import tomllib
+
+    try:
+        return tomllib.loads(file.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        fail(
+            as_json,
+            [
+                {
+                    "file": str(file),
+                    "field": None,
+                    "message_vi": f"Tệp TOML không đọc được: {exc}",
+                    "message_en": f"The TOML file cannot be read: {exc}",
+                }
+            ],
+            f"{file}: Tệp TOML không đọc được / the TOML file cannot be read: {exc}",
+        )
+
+
+def _fail_in_file(as_json: bool, file: str, exc: ContestError) -> None:
+    errors = exc.errors if isinstance(exc, InvalidInput) else [exc]
+    fail(
+        as_json,
+        [{"file": file, **error_dict(e)} for e in errors],
+        "\n".join(f"{file}: {e.field or '-'}: {e.message_vi}\n    {e.message_en}" for e in errors),
+    )
+
+
+FileArg = Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)]
+
+
+@contests_app.command("create")
+def create_command(
+    file: FileArg,
+    units: Annotated[
+        Path | None,
+        typer.Option(
+            "--units",
+            exists=True,
+            dir_okay=False,
+            help="Unit tree (CSV/XLSX); default: the file's 'units' entry, beside the file.",
+        ),
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check only; write nothing.")] = False,
+    by: ByOpt = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Create a contest (a draft), its rounds and units from a TOML file; all or nothing.
+
+    [contest] has the contest form's fields (slug, title_vi, title_en, organiser_vi, place_vi,
+    rules_vi, rules_en, min_age, age_cutoff, registration_open, cheating_voids_all); each
+    [[rounds]] the round form's (number, title_vi, title_en, opens, closes as dd/mm/yyyy HH:MM
+    Vietnam time, banks, questions_per_attempt, quotas, time_limit_minutes, max_attempts,
+    counting, prediction_vi, …). 'contest contests export' writes one."""
+    from contest.db import session_scope
+    from contest.services import rounds
+
+    doc = _read_toml(as_json, file)
+    units_path = units
+    named = doc.get("units") or doc.get("units_file")
+    if units_path is None and isinstance(named, str):
+        units_path = file.parent / named
+        if not units_path.is_file():
+            _fail_in_file(
+                as_json,
+                str(file),
+                ContestError(
+                    f"Không có tệp đơn vị '{units_path}'.",
+                    f"There is no units file '{units_path}'.",
+                    field="units",
+                ),
+            )
+    units_file = (units_path.name, units_path.read_bytes()) if units_path else None
+    try:
+        with session_scope() as db:
+            setup = rounds.create_from_document(
+                db, _actor(db, by), doc, units_file=units_file, dry_run=dry_run
+            )
+    except ContestError as exc:
+        _fail_in_file(as_json, str(file), exc)
+    emit(
+        as_json,
+        {"ok": True, **setup.as_dict()},
+        f"{'(thử / dry run) ' if dry_run else ''}Đã tạo / created {setup.slug} "
+        f"(bản nháp / draft): {len(setup.rounds)} đợt / rounds, "
+        f"{setup.units_created} đơn vị / units",
+    )
+
+
+@contests_app.command("export")
+def export_command(
+    slug: str,
+    file: Annotated[Path, typer.Argument(dir_okay=False, help="TOML file to write ('-': print).")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Write the contest and its rounds as a file 'contest contests create' reads."""
+    import tomli_w
+
+    from contest.db import session_scope
+    from contest.services import contests, rounds
+
+    try:
+        with session_scope() as db:
+            doc = rounds.export_document(db, contests.get_by_slug(db, slug))
+    except ContestError as exc:
+        _failed(as_json, exc)
+    text = (
+        "# Cuộc thi và các đợt thi / a contest and its rounds\n"
+        "# contest contests create FILE [--units units.csv]\n\n"
+        + tomli_w.dumps(doc, multiline_strings=True)
+    )
+    if str(file) == "-":
+        typer.echo(text, nl=False)
+        return
+    file.write_text(text, encoding="utf-8")
+    emit(
+        as_json,
+        {"ok": True, "file": str(file), "rounds": len(doc["rounds"])},
+        f"Đã ghi / written {file}: {len(doc['rounds'])} đợt / rounds",
     )

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import unicodedata
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from datetime import UTC, date, datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from contest import clock
-from contest.db import transactional
+from contest.db import transaction, transactional
 from contest.domain.attempts import ResultVisibility, validate_visibility
 from contest.domain.draw import DrawSettings, PoolQuestion, PreparedPool, Quota, validate_settings
 from contest.domain.errors import ContestError, InvalidInput
@@ -23,7 +25,8 @@ from contest.models import (
     Round,
     RoundBank,
 )
-from contest.services import audit, contests
+from contest.repositories import contests as contest_rows
+from contest.services import audit, contests, units
 from contest.services.context import Actor
 
 LOCAL_FORMAT = "%d/%m/%Y %H:%M"
@@ -538,3 +541,275 @@ def update_round(db: Session, actor: Actor, rnd: Round, data: RoundInput) -> Rou
 def next_round_input(contest: Contest) -> RoundInput:
     number = max((r.number for r in contest.rounds), default=0) + 1
     return RoundInput(number=str(number), title_vi=f"Đợt {number}", title_en=f"Round {number}")
+
+
+# --------------------------------------------------------------------------- contest files
+
+# A contest file (TOML) uses the organisers' form field names, so a page and a file say the
+# same thing the same way: [contest] as the contest form, [[rounds]] as the round form.
+CONTEST_FILE_KEYS = ("format", "contest", "rounds", "units")
+_CONTEST_FIELDS = tuple(f.name for f in fields(ContestInput))
+_ROUND_FIELDS = tuple(f.name for f in fields(RoundInput))
+_FLAGS = frozenset(
+    {
+        "registration_open",
+        "cheating_voids_all",
+        "shuffle_questions",
+        "shuffle_options",
+        "prediction_required",
+    }
+)
+
+
+def _unknown(where: str, table: Mapping, allowed: tuple[str, ...]) -> list[ContestError]:
+    return [
+        ContestError(
+            f"{where}: không có mục '{key}' (các mục dùng được: {', '.join(allowed)}).",
+            f"{where}: there is no key '{key}' (known keys: {', '.join(allowed)}).",
+            field=f"{where}.{key}",
+        )
+        for key in table
+        if key not in allowed
+    ]
+
+
+def _as_text(value: object) -> str:
+    if isinstance(value, datetime):  # a TOML date-time, read as Vietnam time if it has no zone
+        if value.tzinfo is not None:
+            value = clock.to_local(value)
+        return value.strftime(LOCAL_FORMAT)
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    return str(value)
+
+
+def _filled(target: object, table: Mapping, names: tuple[str, ...], where: str) -> list:
+    """Copy a file's table onto a form object, field by field; the checks are the form's."""
+    problems: list[ContestError] = _unknown(where, table, names)
+    for key, value in table.items():
+        if key not in names:
+            continue
+        if key in _FLAGS:
+            if not isinstance(value, bool):
+                problems.append(
+                    ContestError(
+                        f"{where}.{key}: cần true hoặc false.",
+                        f"{where}.{key}: true or false is needed.",
+                        field=f"{where}.{key}",
+                    )
+                )
+                continue
+            setattr(target, key, value)
+        elif key == "banks":
+            codes = [value] if isinstance(value, str) else value
+            setattr(target, key, [str(c) for c in codes or []])
+        elif key == "quotas":
+            setattr(
+                target,
+                key,
+                [
+                    QuotaRow(
+                        str(q.get("topic", "")),
+                        str(q.get("difficulty", "")),
+                        str(q.get("count", "")),
+                    )
+                    for q in value or []
+                    if isinstance(q, Mapping)
+                ],
+            )
+        else:
+            setattr(target, key, _as_text(value))
+    return problems
+
+
+def round_input_from(
+    table: Mapping, base: RoundInput | None = None, where: str = "round"
+) -> RoundInput:
+    """A round of a contest file (or `contest rounds set`'s options) as the round form; raises
+    InvalidInput for a key the form does not have. ``base``: the round as it is now."""
+    data = dataclasses.replace(base) if base is not None else RoundInput()
+    if base is None and "number" in table:
+        number = _as_text(table["number"])
+        data.title_vi, data.title_en = f"Đợt {number}", f"Round {number}"
+    problems = _filled(data, table, _ROUND_FIELDS, where)
+    if problems:
+        raise InvalidInput(problems)
+    return data
+
+
+def _in_round(number: object, exc: ContestError, where: str) -> list[ContestError]:
+    errors = exc.errors if isinstance(exc, InvalidInput) else [exc]
+    return [
+        ContestError(
+            f"Đợt {number}: {e.message_vi}",
+            f"Round {number}: {e.message_en}",
+            field=f"{where}.{e.field}" if e.field else where,
+        )
+        for e in errors
+    ]
+
+
+@dataclass
+class ContestSetup:
+    slug: str
+    rounds: list[int] = field(default_factory=list)
+    units_created: int = 0
+    dry_run: bool = False
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+class _DryRun(Exception):
+    pass
+
+
+_ROUND_ALIASES = {"opens_local": "opens", "closes_local": "closes", "bank_code": "banks"}
+# Where a round's bank comes from: said in the file for people, imported by `contest bank import`.
+_ROUND_NOTES = ("bank_file", "bank_title_vi")
+
+
+def _normalised(doc: Mapping) -> tuple[dict, list[ContestError]]:
+    """The demo's flat file (question_banks/*/contest.toml: contest keys at the top, ISO local
+    times, one bank code) read as a contest file, so last year's file needs no rewriting."""
+    problems: list[ContestError] = []
+    if "contest" in doc or "slug" not in doc:
+        return dict(doc), problems
+    flat = {
+        k: v for k, v in doc.items() if k not in ("rounds", "units_file", "time_zone", "format")
+    }
+    if isinstance(flat.get("age_cutoff"), str):
+        try:
+            flat["age_cutoff"] = date.fromisoformat(flat["age_cutoff"])
+        except ValueError:
+            pass  # the contest form names the bad value
+    zone = doc.get("time_zone", str(clock.VIETNAM))
+    if zone != str(clock.VIETNAM):
+        problems.append(
+            ContestError(
+                f"Múi giờ '{zone}' chưa được hỗ trợ; cuộc thi dùng giờ Việt Nam (Asia/Ho_Chi_Minh).",
+                f"The time zone '{zone}' is not supported; contests use Vietnam time "
+                "(Asia/Ho_Chi_Minh).",
+                field="time_zone",
+            )
+        )
+    out: dict = {"contest": flat, "rounds": []}
+    if "units_file" in doc:
+        out["units"] = doc["units_file"]
+    for table in doc.get("rounds") or []:
+        row = {}
+        for key, value in table.items() if isinstance(table, Mapping) else ():
+            if key in _ROUND_NOTES:
+                continue
+            if key in ("opens_local", "closes_local") and isinstance(value, str):
+                try:
+                    value = datetime.fromisoformat(value)
+                except ValueError:
+                    pass  # the round form names the bad value
+            row[_ROUND_ALIASES.get(key, key)] = value
+        out["rounds"].append(row)
+    return out, problems
+
+
+def create_from_document(
+    db: Session,
+    actor: Actor,
+    doc: Mapping,
+    *,
+    units_file: tuple[str, bytes] | None = None,
+    dry_run: bool = False,
+) -> ContestSetup:
+    """A whole contest from a file, as the organisers' pages make it: the contest form, then a
+    round form per round, then the unit tree; one transaction, every problem named with where
+    it is (``InvalidInput``; a field is a path in the file, e.g. ``rounds[2].closes``)."""
+    doc, problems = _normalised(doc)
+    problems += _unknown("(tệp / file)", doc, CONTEST_FILE_KEYS)
+    head = doc.get("contest")
+    if not isinstance(head, Mapping):
+        head = {}
+        problems.append(
+            ContestError(
+                "Tệp cần có bảng [contest] (slug, title_vi, title_en, …).",
+                "The file needs a [contest] table (slug, title_vi, title_en, …).",
+                field="contest",
+            )
+        )
+    data = ContestInput()
+    problems += _filled(data, head, _CONTEST_FIELDS, "contest")
+    tables = doc.get("rounds") or []
+    round_inputs: list[tuple[object, RoundInput]] = []
+    for i, table in enumerate(tables if isinstance(tables, list) else []):
+        where = f"rounds[{i + 1}]"
+        number = table.get("number", i + 1) if isinstance(table, Mapping) else i + 1
+        try:
+            table = {"number": number, **(table if isinstance(table, Mapping) else {})}
+            round_inputs.append((number, round_input_from(table, where=where)))
+        except ContestError as exc:
+            problems += _in_round(number, exc, where)
+    setup = ContestSetup(_text(data.slug).lower(), dry_run=dry_run)
+    try:
+        with transaction(db):
+            try:
+                contest = contests.create_contest(db, actor, contest_spec(db, data))
+            except InvalidInput as exc:
+                raise InvalidInput(problems + exc.errors) from None
+            if units_file is not None:
+                name, content = units_file
+                imported = units.import_units(db, actor, contest, content, name)
+                problems += [
+                    ContestError(
+                        f"{e.file}, dòng {e.row or '-'}: {e.message_vi}",
+                        f"{e.file}, row {e.row or '-'}: {e.message_en}",
+                        field=f"units[{e.row or 0}].{e.field or ''}",
+                    )
+                    for e in imported.errors
+                ]
+                setup.units_created = imported.created
+            for n, (number, rnd) in enumerate(round_inputs):
+                try:
+                    setup.rounds.append(create_round(db, actor, contest, rnd).number)
+                except ContestError as exc:
+                    problems += _in_round(number, exc, f"rounds[{n + 1}]")
+            if problems:
+                raise InvalidInput(problems)
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        return setup
+    return setup
+
+
+def export_document(db: Session, contest: Contest) -> dict:
+    """The contest and its rounds as a contest file (what create_from_document reads)."""
+    head = ContestInput.of(contest)
+    doc: dict = {"format": 1, "contest": {k: getattr(head, k) for k in _CONTEST_FIELDS}}
+    rows = []
+    for rnd in sorted(contest.rounds, key=lambda r: r.number):
+        form = RoundInput.of(rnd, round_bank_codes(db, rnd.id))
+        row = {k: getattr(form, k) for k in _ROUND_FIELDS if k != "quotas"}
+        row["number"] = rnd.number
+        for key in ("questions_per_attempt", "time_limit_minutes", "max_attempts", "grace_seconds"):
+            row[key] = int(float(row[key]))
+        if form.quotas:
+            row["quotas"] = [
+                {k: v for k, v in (("topic", q.topic), ("difficulty", q.difficulty)) if v}
+                | {"count": int(q.count)}
+                for q in form.quotas
+            ]
+        rows.append(row)
+    doc["contest"]["min_age"] = int(head.min_age or 0)
+    doc["rounds"] = rows
+    return doc
+
+
+def set_round(
+    db: Session, actor: Actor, contest: Contest, number: int, changes: Mapping
+) -> tuple[Round, bool]:
+    """`contest rounds set`: change the given settings of round ``number`` (the round form with
+    only those fields changed), or create the round when it does not exist yet."""
+    current = contest_rows.round_by_number(db, contest.id, number)
+    if current is None:
+        data = round_input_from({"number": number, **changes})
+        return create_round(db, actor, contest, data), True
+    base = RoundInput.of(current, round_bank_codes(db, current.id))
+    return update_round(db, actor, current, round_input_from(changes, base)), False

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
+from contest.db import transaction
 from contest.domain.registration import registrable_units
 from contest.importers.units import UnitIssue, parse_units
 from contest.models import Contest, Unit
@@ -41,47 +42,49 @@ def import_units(
     *,
     dry_run: bool = False,
 ) -> UnitImportResult:
-    """Create or update units by code. Any error: nothing is written."""
+    """Create or update units by code. Any error: nothing is written. One transaction, so it
+    also runs inside another (a contest created from a file with its units)."""
     existing = {u.code: u for u in unit_rows.units_of(db, contest.id)}
     drafts, issues = parse_units(data, filename, frozenset(existing))
     result = UnitImportResult(errors=issues)
     if issues:
         return result
-    by_code = dict(existing)
-    for position, d in enumerate(drafts):
-        unit = by_code.get(d.code)
-        if unit is None:
-            unit = Unit(
-                contest_id=contest.id,
-                code=d.code,
-                name=d.name,
-                headcount=d.headcount,
-                position=position,
-                selectable=bool(d.selectable),
-            )
-            db.add(unit)
-            by_code[d.code] = unit
-            result.created += 1
-        else:
-            unit.name, unit.headcount, unit.position = d.name, d.headcount, position
-            if d.selectable is not None:
-                unit.selectable = d.selectable
-            result.updated += 1
-    db.flush()
-    for d in drafts:
-        by_code[d.code].parent_id = by_code[d.parent_code].id if d.parent_code else None
     if dry_run:
-        db.rollback()
+        result.created = sum(1 for d in drafts if d.code not in existing)
+        result.updated = len(drafts) - result.created
         return result
-    audit.record(
-        db,
-        actor,
-        "units.import",
-        "contest",
-        contest.id,
-        {"file": filename, "created": result.created, "updated": result.updated},
-    )
-    db.commit()
+    with transaction(db):
+        by_code = dict(existing)
+        for position, d in enumerate(drafts):
+            unit = by_code.get(d.code)
+            if unit is None:
+                unit = Unit(
+                    contest_id=contest.id,
+                    code=d.code,
+                    name=d.name,
+                    headcount=d.headcount,
+                    position=position,
+                    selectable=bool(d.selectable),
+                )
+                db.add(unit)
+                by_code[d.code] = unit
+                result.created += 1
+            else:
+                unit.name, unit.headcount, unit.position = d.name, d.headcount, position
+                if d.selectable is not None:
+                    unit.selectable = d.selectable
+                result.updated += 1
+        db.flush()
+        for d in drafts:
+            by_code[d.code].parent_id = by_code[d.parent_code].id if d.parent_code else None
+        audit.record(
+            db,
+            actor,
+            "units.import",
+            "contest",
+            contest.id,
+            {"file": filename, "created": result.created, "updated": result.updated},
+        )
     return result
 
 

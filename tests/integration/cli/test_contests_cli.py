@@ -67,3 +67,33 @@ def test_a_taken_slug_exits_1_with_both_languages(env):
     done = run(env, "contests", "copy", "lang-son-2023", "--to", "lang-son-2023")
     assert done.returncode == 1
     assert "Đã có cuộc thi" in done.stderr and "exists" in done.stderr
+
+
+def test_create_a_contest_from_last_years_file_then_set_a_round(env, tmp_path):
+    demo = Path(__file__).resolve().parents[3] / "question_banks" / "lang-son-2023"
+    for n, ext in ((1, "xlsx"), (2, "docx"), (3, "gift"), (4, "csv")):
+        done = run(
+            env, "bank", "import", str(demo / f"tuan-{n}.{ext}"), "--bank", f"ls2023-tuan-{n}"
+        )
+        assert done.returncode == 0, done.stderr
+    file = tmp_path / "cuoc-thi.toml"
+    text = (demo / "contest.toml").read_text(encoding="utf-8")
+    file.write_text(text.replace('slug = "lang-son-2023"', 'slug = "ls-2023-tu-tep"'), "utf-8")
+    (tmp_path / "units.csv").write_bytes((demo / "units.csv").read_bytes())  # the file names it
+    made = run(env, "contests", "create", str(file), "--json")
+    assert made.returncode == 0, made.stdout + made.stderr
+    assert (json.loads(made.stdout)["rounds"], json.loads(made.stdout)["units_created"]) == (
+        [1, 2, 3, 4],
+        29,
+    )
+    again = run(env, "contests", "create", str(file), "--json")
+    assert again.returncode == 1
+    assert json.loads(again.stdout)["errors"][0]["field"] == "slug"
+    changed = run(
+        env, "rounds", "set", "--contest", "ls-2023-tu-tep", "--round", "1",
+        "--questions", "5", "--minutes", "10", "--json",
+    )  # fmt: skip
+    assert changed.returncode == 0, changed.stdout
+    assert json.loads(changed.stdout)["time_limit_minutes"] == 10
+    exported = run(env, "contests", "export", "ls-2023-tu-tep", "-")
+    assert "questions_per_attempt = 5" in exported.stdout and "[[rounds]]" in exported.stdout
