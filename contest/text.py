@@ -45,6 +45,16 @@ def looks_like_html(text: str) -> bool:
     return bool(_HTML_TAG.search(text))
 
 
+_TAG_NAME = re.compile(r"<\s*([A-Za-z][A-Za-z0-9]*)\b")
+
+
+def removed_tags(text: str) -> list[str]:
+    """Names of the HTML elements in ``text`` that ``sanitize_html`` drops, sorted."""
+    if "<" not in text:
+        return []
+    return sorted({name.lower() for name in _TAG_NAME.findall(text)} - ALLOWED_TAGS)
+
+
 def sanitize_html(text: str) -> str:
     """Keep only the small set of harmless formatting tags, without attributes; NFC and collapsed."""
     cleaned = nh3.clean(

@@ -14,7 +14,7 @@ from contest.drafts import (
     QuestionDraft,
     letter,
 )
-from contest.text import difficulty_code, unknown_difficulty
+from contest.text import ALLOWED_TAGS, difficulty_code, removed_tags, unknown_difficulty
 
 __all__ = [
     "DIFFICULTIES",
@@ -53,6 +53,9 @@ class ParseResult:
     questions: list[QuestionDraft] = dc_field(default_factory=list)
     errors: list[ImportIssue] = dc_field(default_factory=list)
     skipped: list[ImportIssue] = dc_field(default_factory=list)
+    # What was read but changed or left out of an imported question (HTML removed,
+    # partial credit, feedback), and lines that hold no question (categories, titles).
+    warnings: list[ImportIssue] = dc_field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -220,3 +223,47 @@ def read_difficulty(label: object, location: Location, problems: list[ImportIssu
         vi, en = unknown_difficulty(str(exc))
         problems.append(make_issue(location, "difficulty", vi, en))
         return None
+
+
+def html_removed(raw: str, location: Location, field: str | None) -> ImportIssue | None:
+    """A warning naming the HTML tags that sanitising drops from ``raw``, or None."""
+    tags = removed_tags(raw)
+    if not tags:
+        return None
+    named = ", ".join(f"<{tag}>" for tag in tags)
+    kept = ", ".join(sorted(ALLOWED_TAGS))
+    return make_issue(
+        location,
+        field,
+        f"đã bỏ thẻ HTML {named} (chỉ giữ {kept})",
+        f"HTML removed: {named} (only {kept} are kept)",
+    )
+
+
+def partial_credit(location: Location, field: str, weight: float) -> ImportIssue:
+    shown = f"{weight:g}"
+    return make_issue(
+        location,
+        field,
+        f"phương án được {shown}% điểm được tính là sai: cuộc thi không chấm điểm từng phần",
+        f"the option worth {shown}% is counted as wrong: the contest gives no partial credit",
+    )
+
+
+def feedback_dropped(location: Location, count: int) -> ImportIssue:
+    return make_issue(
+        location,
+        "options",
+        f"bỏ phản hồi riêng của {count} phương án: cuộc thi chỉ giữ phần giải thích chung",
+        f"the feedback of {count} option(s) is not kept: the contest keeps only the general explanation",
+    )
+
+
+def category_note(where: Location, topic: str | None) -> ImportIssue:
+    shown = topic or "-"
+    return make_issue(
+        where,
+        "topic",
+        f"dòng danh mục ('$CATEGORY:') không phải câu hỏi: các câu hỏi sau nó thuộc chủ đề '{shown}'",
+        f"the category ('$CATEGORY:') is not a question: the questions after it get the topic '{shown}'",
+    )

@@ -269,6 +269,7 @@ def _read_paragraphs(
     current: _Question | None = None
     default_topic: str | None = None
     count = 0
+    preamble: list[int] = []
     for number, paragraph in paragraphs:
         for line in _lines(paragraph, number, style_bold):
             text = normalize_text(line.text)
@@ -296,6 +297,7 @@ def _read_paragraphs(
                         current.last = "option"
                     continue
                 if current is None:
+                    preamble.append(line.number)
                     continue
                 current.meta[name] = value
                 current.last = name
@@ -306,7 +308,8 @@ def _read_paragraphs(
                 current.last = "option"
                 continue
             if current is None:
-                continue  # titles and instructions before the first question
+                preamble.append(line.number)  # titles and instructions before the first question
+                continue
             if current.last == "stem":
                 current.stem.append(text)
             elif current.last == "option":
@@ -322,6 +325,19 @@ def _read_paragraphs(
                 current.meta[current.last] = normalize_text(f"{current.meta[current.last]} {text}")
     if current:
         _finish(current, file, result)
+    if preamble:
+        first, last = preamble[0], preamble[-1]
+        span = f"{first}–{last}" if last != first else str(first)
+        result.warnings.append(
+            make_issue(
+                Location(file, line=first),
+                None,
+                f"đoạn {span} đứng trước câu hỏi đầu tiên nên không được đọc (tiêu đề, hướng dẫn); "
+                "mỗi câu hỏi bắt đầu bằng 'Câu 1:' hoặc '1.'",
+                f"paragraph(s) {span} come before the first question and are not read (title, "
+                "instructions); each question starts with 'Câu 1:' or '1.'",
+            )
+        )
 
 
 def _table_rows(table: Table) -> list[tuple[int, list[str]]]:

@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 from contest.drafts import category_topic
 from contest.importers.base import (
     TEXT_HTML,
     TEXT_PLAIN,
     FileRefused,
+    ImportIssue,
     ImportLimits,
     Location,
     OptionDraft,
     ParseResult,
     QuestionDraft,
+    category_note,
     check_question,
+    feedback_dropped,
+    html_removed,
+    letter,
     make_issue,
+    partial_credit,
     read_difficulty,
     skipped_kind,
     too_many_questions,
@@ -45,6 +52,7 @@ _ESCAPES = [
 ]
 _UNESCAPE = {placeholder: raw[1] for raw, placeholder in _ESCAPES}
 _FORMAT = re.compile(r"^\s*\[(html|plain|moodle|markdown)\]", re.IGNORECASE)
+_NAME_LINE = re.compile(r"(?m)^[ \t]*::")
 _WEIGHT = re.compile(r"^\s*%(-?\d+(?:[.,]\d+)?)%")
 _COMMENT_LABELS = {
     "mucdo": "difficulty",
@@ -73,27 +81,54 @@ def _split_format(text: str) -> tuple[str | None, str]:
     return match.group(1).lower(), text[match.end() :]
 
 
-def _blocks(text: str) -> list[tuple[int, list[str], list[tuple[int, str]]]]:
-    """Questions are separated by blank lines; comments are kept apart for metadata."""
-    blocks = []
-    comments: list[str] = []
-    lines: list[tuple[int, str]] = []
+@dataclass
+class _Block:
+    """Lines between blank lines, as Moodle's importer splits a GIFT file."""
+
+    comments: list[str] = field(default_factory=list)
+    lines: list[tuple[int, str]] = field(default_factory=list)
+    category: tuple[int, str] | None = None
+
+
+def _blocks(text: str) -> list[_Block]:
+    """Blocks separated by blank lines; ``//`` comment lines are kept apart for metadata.
+
+    A ``$CATEGORY:`` line is a block of its own even when no blank line follows it
+    (Moodle would read the questions below it as part of the category's name).
+    """
+    blocks: list[_Block] = []
+    current = _Block()
     for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            if lines or comments:
-                blocks.append((lines[0][0] if lines else number, comments, lines))
-            comments, lines = [], []
-        elif line.lstrip().startswith("//"):
-            comments.append(line.lstrip()[2:])
+        stripped = line.strip()
+        if not stripped:
+            if current.lines or current.comments:
+                blocks.append(current)
+            current = _Block()
+        elif stripped.startswith("//"):
+            current.comments.append(stripped[2:])
+        elif stripped.startswith("$CATEGORY:"):
+            if current.lines:
+                blocks.append(current)
+                current = _Block()
+            blocks.append(_Block(current.comments, [], (number, stripped)))
+            current = _Block()
         else:
-            lines.append((number, line))
-    if lines or comments:
-        blocks.append((lines[0][0] if lines else 0, comments, lines))
+            current.lines.append((number, line))
+    if current.lines or current.comments:
+        blocks.append(current)
     return blocks
 
 
-def _answers(body: str) -> list[tuple[float, str, str | None]]:
-    """(weight, text, per-answer format) of each "=" or "~" answer, feedback removed."""
+@dataclass(frozen=True)
+class _Answer:
+    weight: float
+    text: str
+    fmt: str | None
+    feedback: bool
+
+
+def _answers(body: str) -> list[_Answer]:
+    """Each "=" or "~" answer with its weight, text, format and whether it had feedback."""
     answers = []
     for piece in body.replace("=", "~=").split("~")[1:]:
         weight = 0.0
@@ -104,9 +139,9 @@ def _answers(body: str) -> list[tuple[float, str, str | None]]:
         if match:
             weight = float(match.group(1).replace(",", "."))
             piece = piece[match.end() :]
-        text = piece.split("#", 1)[0]
+        text, hash_, feedback = piece.partition("#")
         fmt, text = _split_format(text.strip())
-        answers.append((weight, text.strip(), fmt))
+        answers.append(_Answer(weight, text.strip(), fmt, bool(hash_ and feedback.strip())))
     return answers
 
 
@@ -115,32 +150,50 @@ def parse(data: bytes, filename: str, limits: ImportLimits) -> ParseResult:
     try:
         text = decode_text(data, kind="GIFT").lstrip("\ufeff")
         topic: str | None = None
-        for first_line, comments, lines in _blocks(text):
+        for block in _blocks(text):
             meta: dict[str, str] = {}
-            for comment in comments:
+            for comment in block.comments:
                 head, colon, value = comment.partition(":")
                 name = _COMMENT_LABELS.get(fold(head)) if colon else None
                 if name:
                     meta[name] = normalize_text(value)
-            if not lines:
+            if block.category is not None:
+                number, line = block.category
+                topic = category_topic(line[len("$CATEGORY:") :])
+                result.warnings.append(category_note(Location(filename, line=number), topic))
                 continue
-            where = Location(filename, line=first_line)
-            raw = "\n".join(line for _, line in lines).strip()
-            if raw.startswith("$CATEGORY:"):
-                topic = category_topic((raw[len("$CATEGORY:") :].splitlines() or [""])[0])
+            if not block.lines:
                 continue
             if len(result.questions) + len(result.skipped) >= limits.max_questions:
                 raise too_many_questions(limits)
-            _question(raw, where, meta.get("topic") or topic, meta, result)
+            _question(block.lines, filename, meta.get("topic") or topic, meta, result)
     except FileRefused as refused:
         return refused.result(filename)
     return result
 
 
 def _question(
-    raw: str, where: Location, topic: str | None, meta: dict[str, str], result: ParseResult
+    lines: list[tuple[int, str]],
+    filename: str,
+    topic: str | None,
+    meta: dict[str, str],
+    result: ParseResult,
 ) -> None:
-    text = _escape_placeholders(raw)
+    escaped = [_escape_placeholders(line) for _, line in lines]
+    starts = []
+    offset = 0
+    for line in escaped:
+        starts.append(offset)
+        offset += len(line) + 1
+
+    def line_at(position: int) -> int:
+        index = max(i for i, begin in enumerate(starts) if begin <= position)
+        return lines[index][0]
+
+    where = Location(filename, line=lines[0][0])
+    full = "\n".join(escaped)
+    lead = len(full) - len(full.lstrip())
+    text = full.strip()
     name = None
     if text.startswith("::"):
         end = text.find("::", 2)
@@ -155,6 +208,7 @@ def _question(
             )
             return
         name = normalize_text(_unescape(text[2:end])) or None
+        lead += end + 2
         text = text[end + 2 :]
     start = text.find("{")
     if start < 0:
@@ -177,9 +231,41 @@ def _question(
         return
     body = text[start + 1 : finish].strip()
     before, after = text[:start], text[finish + 1 :]
+    # A second answer set or question name after the first answers: two questions run
+    # together with no blank line between them. Moodle would read one garbled question.
+    named = _NAME_LINE.search(after)
+    second = min(
+        (i for i in (after.find("{"), named.start() if named else -1) if i >= 0), default=-1
+    )
+    if second >= 0:
+        rest = lead + finish + 1
+        begins = rest + len(after) - len(after.lstrip())
+        result.errors.append(
+            make_issue(
+                where,
+                None,
+                f"khối này có hai câu hỏi liền nhau (câu thứ hai bắt đầu ở dòng {line_at(begins)}, "
+                f"có hai phần trả lời '{{…}}'): hãy thêm một dòng trống giữa hai câu hỏi",
+                f"this block holds two questions run together (the second starts on line "
+                f"{line_at(begins)}, with a second '{{…}}' answer set): add a blank line between them",
+            )
+        )
+        return
     # Text after the answers makes a missing-word question, except a stray '";' that
     # Moodle's own fixtures carry (copied from PHP strings) and Moodle tolerates.
     if after.strip().strip("\"';"):
+        if "\n" in after.rstrip() and after.split("\n", 1)[1].strip():
+            later = lead + finish + 1 + after.index("\n") + 1
+            result.warnings.append(
+                make_issue(
+                    where,
+                    "stem",
+                    f"chữ sau phần trả lời ở dòng {line_at(later)} được đọc là phần cuối của câu hỏi "
+                    "điền từ; nếu đó là một câu hỏi mới, hãy thêm một dòng trống trước nó",
+                    f"the text after the answers on line {line_at(later)} is read as the end of a "
+                    "missing-word question; if it is a new question, add a blank line before it",
+                )
+            )
         before = f"{before}_____{after}"
     stem_format, stem = _split_format(before)
 
@@ -193,24 +279,34 @@ def _question(
     if body.startswith("#"):
         result.skipped.append(skipped_kind(where, "số (numerical)", "numerical", name))
         return
+    notes: list[ImportIssue] = []
     if "~" in body:
         answers = _answers(body)
         # Partial credit does not exist in the contest: a single-answer question keeps
         # only its full-credit options, a multiple-response one every positive weight.
         single = "=" in body
-        best = max((weight for weight, _, _ in answers), default=0.0)
+        best = max((a.weight for a in answers), default=0.0)
         options = [
-            (answer, fmt, weight > 0 and (weight >= best if single else True))
-            for weight, answer, fmt in answers
+            (a.text, a.fmt, a.weight > 0 and (a.weight >= best if single else True))
+            for a in answers
         ]
+        for i, a in enumerate(answers):
+            if single and 0 < a.weight < best:
+                notes.append(partial_credit(where, f"option_{letter(i)}", a.weight))
+        with_feedback = sum(1 for a in answers if a.feedback)
+        if with_feedback:
+            notes.append(feedback_dropped(where, with_feedback))
     elif "=" in body and "->" in body:
         result.skipped.append(skipped_kind(where, "ghép cặp (matching)", "matching", name))
         return
     else:
-        check = body.split("#", 1)[0].strip()
+        check, _, feedback = body.partition("#")
+        check = check.strip()
         if check in ("T", "TRUE", "F", "FALSE"):
             truth = check in ("T", "TRUE")
             options = [(TRUE_TEXT, "plain", truth), (FALSE_TEXT, "plain", not truth)]
+            if feedback.strip("# \n"):
+                notes.append(feedback_dropped(where, 1 + feedback.strip("# \n").count("#")))
         else:
             result.skipped.append(
                 skipped_kind(where, "trả lời ngắn (short answer)", "short answer", name)
@@ -227,21 +323,28 @@ def _question(
             TEXT_HTML if any(looks_like_html(_unescape(p)) for p in pieces) else TEXT_PLAIN
         )
 
-    def clean(value: str, fmt: str | None = None) -> str:
+    def clean(value: str, field: str, fmt: str | None = None) -> str:
         value = _unescape(value)
         if text_format == TEXT_PLAIN:
             return normalize_text(value)
         if fmt == "plain":
             return plain_to_html(normalize_text(value))
+        removed = html_removed(value, where, field)
+        if removed:
+            notes.append(removed)
         return sanitize_html(value)
 
-    stem_text = clean(stem)
-    cleaned = [(clean(answer, fmt), correct) for answer, fmt, correct in options]
+    stem_text = clean(stem, "stem")
+    cleaned = [
+        (clean(answer, f"option_{letter(i)}", fmt), correct)
+        for i, (answer, fmt, correct) in enumerate(options)
+    ]
     problems = check_question(stem_text, cleaned, where)
     difficulty = read_difficulty(meta.get("difficulty"), where, problems)
     if problems:
         result.errors.extend(problems)
         return
+    result.warnings.extend(notes)
     result.questions.append(
         QuestionDraft(
             stem=stem_text,
@@ -250,7 +353,9 @@ def _question(
             text_format=text_format,
             topic=topic,
             difficulty=difficulty,
-            explanation=clean(explanation) or None if explanation is not None else None,
+            explanation=clean(explanation, "explanation") or None
+            if explanation is not None
+            else None,
             source=meta.get("source") or None,
             number=name,
         )

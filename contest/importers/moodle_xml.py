@@ -12,12 +12,18 @@ from contest.importers.base import (
     TEXT_HTML,
     TEXT_PLAIN,
     FileRefused,
+    ImportIssue,
     ImportLimits,
     Location,
     OptionDraft,
     ParseResult,
     QuestionDraft,
+    category_note,
     check_question,
+    feedback_dropped,
+    html_removed,
+    letter,
+    partial_credit,
     skipped_kind,
     too_many_questions,
 )
@@ -99,6 +105,10 @@ def parse(data: bytes, filename: str, limits: ImportLimits) -> ParseResult:
             kind = element.get("type", "")
             if kind == "category":
                 topic = category_topic(_text(element.find("category"))[0])
+                line = element.get("_line")
+                result.warnings.append(
+                    category_note(Location(filename, line=int(line) if line else None), topic)
+                )
                 continue
             if len(result.questions) + len(result.skipped) >= limits.max_questions:
                 raise too_many_questions(limits)
@@ -126,12 +136,16 @@ def _question(
     stem_raw, stem_format = _text(element.find("questiontext"))
     feedback_raw, _ = _text(element.find("generalfeedback"))
     answers = []
+    notes: list[ImportIssue] = []
+    with_feedback = 0
     for answer in element.findall("answer"):
         try:
             fraction = float(answer.get("fraction", "0"))
         except ValueError:
             fraction = 0.0
         answers.append((fraction, _text(answer)[0]))
+        if normalize_text(_text(answer.find("feedback"))[0]):
+            with_feedback += 1
     if kind == "truefalse":
         truth = any(
             fraction > 0 and normalize_text(text).lower() == "true" for fraction, text in answers
@@ -144,15 +158,33 @@ def _question(
             (text, fraction > 0 and (fraction >= best if single else True))
             for fraction, text in answers
         ]
+        for i, (fraction, _) in enumerate(answers):
+            if single and 0 < fraction < best:
+                notes.append(partial_credit(where, f"option_{letter(i)}", fraction))
+    if with_feedback:
+        notes.append(feedback_dropped(where, with_feedback))
     pieces = [stem_raw, feedback_raw] + [text for text, _ in raw_options]
     html = stem_format not in ("plain_text", "markdown") and any(looks_like_html(p) for p in pieces)
-    clean = sanitize_html if html else normalize_text
-    stem = clean(stem_raw)
-    options = [(clean(text), correct) for text, correct in raw_options]
+
+    def clean(value: str, field: str) -> str:
+        if not html:
+            return normalize_text(value)
+        removed = html_removed(value, where, field)
+        if removed:
+            notes.append(removed)
+        return sanitize_html(value)
+
+    stem = clean(stem_raw, "stem")
+    options = [
+        (clean(text, f"option_{letter(i)}"), correct)
+        for i, (text, correct) in enumerate(raw_options)
+    ]
+    explanation = clean(feedback_raw, "explanation") or None
     problems = check_question(stem, options, where)
     if problems:
         result.errors.extend(problems)
         return
+    result.warnings.extend(notes)
     result.questions.append(
         QuestionDraft(
             stem=stem,
@@ -160,7 +192,7 @@ def _question(
             location=where,
             text_format=TEXT_HTML if html else TEXT_PLAIN,
             topic=topic,
-            explanation=clean(feedback_raw) or None,
+            explanation=explanation,
             number=name,
         )
     )

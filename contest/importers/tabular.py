@@ -10,12 +10,14 @@ from dataclasses import dataclass
 from contest.importers.base import (
     TEXT_HTML,
     TEXT_PLAIN,
+    ImportIssue,
     ImportLimits,
     Location,
     OptionDraft,
     ParseResult,
     QuestionDraft,
     check_question,
+    html_removed,
     letter,
     make_issue,
     read_difficulty,
@@ -204,6 +206,18 @@ def read_table(
     rows = list(rows)
     found = _find_header(rows)
     if found is None:
+        filled = [number for number, values in rows if any(cell_text(v) for v in values)]
+        if filled and not required_header:
+            result.warnings.append(
+                make_issue(
+                    Location(file, sheet, row=filled[0]),
+                    None,
+                    f"không đọc {len(filled)} dòng có chữ ở đây vì không có dòng tiêu đề "
+                    "('Câu hỏi', 'Phương án A', …, 'Đáp án đúng'); nếu là hướng dẫn thì không sao",
+                    f"{len(filled)} filled row(s) here are not read: there is no header row "
+                    "('Question', 'Option A', …, 'Correct'); fine if they are instructions",
+                )
+            )
         if required_header:
             result.errors.append(
                 make_issue(
@@ -216,6 +230,23 @@ def read_table(
         return False
     index, columns = found
     header_row = rows[index][0]
+    used = set(columns.fields.values())
+    for col, value in enumerate(rows[index][1]):
+        label = cell_text(value)
+        if col in used or not label:
+            continue
+        if columns.header_rows == 2 and fold(label) in _OPTION_GROUP:
+            continue  # the group label ("Phương án") over the letters row
+        result.warnings.append(
+            make_issue(
+                Location(file, sheet, row=header_row),
+                None,
+                f"không đọc cột '{label}': tên cột không thuộc mẫu (STT, Câu hỏi, Phương án A…, "
+                "Đáp án đúng, Chủ đề, Mức độ, Giải thích, Nguồn, Định dạng)",
+                f"the column '{label}' is not read: it is not one of the template's columns (No, "
+                "Question, Option A…, Correct, Topic, Difficulty, Explanation, Source, Format)",
+            )
+        )
     missing = [field for field in REQUIRED if field not in columns.fields]
     if missing:
         for field in missing:
@@ -263,13 +294,26 @@ def read_table(
                 )
             )
 
-        def clean(value: object, text_format: str = text_format) -> str:
-            text = cell_text(value)
-            return sanitize_html(text) if text_format == TEXT_HTML else text
+        notes: list[ImportIssue] = []
 
-        stem = clean(get(values, "stem"))
+        def clean(
+            value: object,
+            field: str,
+            text_format: str = text_format,
+            where: Location = where,
+            notes: list[ImportIssue] = notes,
+        ) -> str:
+            text = cell_text(value)
+            if text_format != TEXT_HTML:
+                return text
+            removed = html_removed(text, where, field)
+            if removed:
+                notes.append(removed)
+            return sanitize_html(text)
+
+        stem = clean(get(values, "stem"), "stem")
         texts = [
-            clean(values[option_cols[ltr]])
+            clean(values[option_cols[ltr]], f"option_{ltr}")
             if ltr in option_cols and option_cols[ltr] < len(values)
             else ""
             for ltr in letters
@@ -318,7 +362,8 @@ def read_table(
             result.errors.extend(problems)
             continue
         topic = cell_text(get(values, "topic")) or default_topic
-        explanation = clean(get(values, "explanation")) or None
+        explanation = clean(get(values, "explanation"), "explanation") or None
+        result.warnings.extend(notes)
         result.questions.append(
             QuestionDraft(
                 stem=stem,

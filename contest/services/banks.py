@@ -91,6 +91,7 @@ class FileSummary:
     questions: int
     errors: int
     skipped: int
+    warnings: int = 0
 
 
 @dataclass
@@ -101,6 +102,7 @@ class ImportPreview:
     items: list[PreviewItem] = field(default_factory=list)
     errors: list[ImportIssue] = field(default_factory=list)
     skipped: list[ImportIssue] = field(default_factory=list)
+    warnings: list[ImportIssue] = field(default_factory=list)
     near: list[NearDuplicate] = field(default_factory=list)
 
     @property
@@ -168,8 +170,15 @@ def preview_import(
         drafts.extend(parsed.questions)
         preview.errors.extend(parsed.errors)
         preview.skipped.extend(parsed.skipped)
+        preview.warnings.extend(parsed.warnings)
         preview.files.append(
-            FileSummary(filename, len(parsed.questions), len(parsed.errors), len(parsed.skipped))
+            FileSummary(
+                filename,
+                len(parsed.questions),
+                len(parsed.errors),
+                len(parsed.skipped),
+                len(parsed.warnings),
+            )
         )
     if not files:
         preview.errors.append(
@@ -217,6 +226,7 @@ class ImportReport:
     duplicates: int = 0
     errors: list[ImportIssue] = field(default_factory=list)
     skipped_items: list[ImportIssue] = field(default_factory=list)
+    warnings: list[ImportIssue] = field(default_factory=list)
     duplicate_items: list[ImportIssue] = field(default_factory=list)
     near_duplicates: list[dict] = field(default_factory=list)
     bank_created: bool = False
@@ -231,6 +241,7 @@ class ImportReport:
             "duplicates": self.duplicates,
             "errors": [e.as_dict() for e in self.errors],
             "skipped_items": [e.as_dict() for e in self.skipped_items],
+            "warnings": [e.as_dict() for e in self.warnings],
             "duplicate_items": [e.as_dict() for e in self.duplicate_items],
             "near_duplicates": self.near_duplicates,
         }
@@ -265,6 +276,7 @@ def import_questions(
         duplicates=len(preview.duplicates),
         errors=preview.errors,
         skipped_items=preview.skipped,
+        warnings=preview.warnings,
         duplicate_items=[item.duplicate for item in preview.duplicates if item.duplicate],
         near_duplicates=preview.near_dicts(),
     )
@@ -298,6 +310,7 @@ def import_questions(
             "imported": report.imported,
             "skipped": report.skipped,
             "duplicates": report.duplicates,
+            "warnings": len(report.warnings),
             "created": report.bank_created,
         },
     )

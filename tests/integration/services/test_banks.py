@@ -174,6 +174,17 @@ def test_cli_import_exit_codes_and_json_shape(tmp_path, monkeypatch):
         assert (
             payload["errors"] == [] and "near_duplicates" in payload and "skipped_items" in payload
         )
+        assert payload["warnings"] == []
+        category = tmp_path / "danh-muc.gift"
+        category.write_text("$CATEGORY: $course$/top/Số\nCâu?{=A ~B}\n", encoding="utf-8")
+        result = runner.invoke(app, ["bank", "import", str(category), "--bank", "cli2", "--json"])
+        assert result.exit_code == 0, result.output
+        payload = json.loads(result.output)
+        assert payload["imported"] == 1
+        assert [(w["file"], w["line"], w["field"]) for w in payload["warnings"]] == [
+            ("danh-muc.gift", 1, "topic")
+        ]
+        assert payload["warnings"][0]["message_vi"] and payload["warnings"][0]["message_en"]
         listing = json.loads(runner.invoke(app, ["bank", "list", "--json"]).output)
         assert listing["banks"][0]["code"] == "cli" and listing["banks"][0]["questions"] == 2
         out = tmp_path / "out.xlsx"
