@@ -60,6 +60,16 @@ class Settings(BaseSettings):
     # Re-read changed templates (development, `contest serve --reload`); in production each
     # render would otherwise stat its template files.
     template_auto_reload: bool = False
+    # The waiting room for starts (domain/admission.py): each process lets starts through at a
+    # rate that adapts to the p95 of start and save latency against these targets; people beyond
+    # it wait on a light page, first come first served across processes (services/admission.py).
+    admission_enabled: bool = True
+    admission_initial_rate: float = 20.0
+    admission_max_rate: float = 400.0
+    admission_start_target_ms: float = 250.0
+    admission_save_target_ms: float = 60.0
+    admission_max_concurrent: int = 3
+    admission_ticket_ttl_seconds: float = 30.0
     # How often each server process scores abandoned attempts; 0 turns it off.
     sweep_interval_seconds: int = 60
     # How often each server process chains queued audit entries (starts, submits, sign-ins);

@@ -71,6 +71,7 @@ def db(engine: Engine) -> Iterator[Session]:
 
 @pytest.fixture(autouse=True)
 def _fresh_clock_and_limits() -> Iterator[None]:
+    from contest.services.admission import reset as reset_admission
     from contest.services.ratelimit import reset_limits
     from contest.services.taking import clear_process_caches
 
@@ -78,6 +79,7 @@ def _fresh_clock_and_limits() -> Iterator[None]:
     reset_limits()
     # Rolled-back tests let SQLite hand the same ids to other rows.
     clear_process_caches()
+    reset_admission()
     yield
     clock.reset()
 

@@ -9,6 +9,7 @@ from contest.models.accounts import (
     TrustedDevice,
     WebSession,
 )
+from contest.models.admission import StartTicket
 from contest.models.attempts import Answer, Attempt
 from contest.models.audit import AuditCheckpoint, AuditEntry, AuditHead, AuditPending
 from contest.models.banks import Question, QuestionBank, QuestionVersion, RoundBank
@@ -48,6 +49,7 @@ __all__ = [
     "ROLES",
     "Answer",
     "Attempt",
+    "StartTicket",
     "Question",
     "QuestionBank",
     "QuestionVersion",

@@ -261,9 +261,18 @@ def start_attempt(
     db: Session, participant: Participant, rnd: Round, ip: str = "", device: str = ""
 ) -> Attempt:
     """Resume the open attempt of this round, or draw a new paper and start one."""
+    now = clock.now()
+    found = open_or_next(db, participant, rnd, now)
+    if isinstance(found, Attempt):
+        return found
+    return begin_attempt(db, participant, rnd, found, now, ip, device)
+
+
+def open_or_next(db: Session, participant: Participant, rnd: Round, now: datetime) -> Attempt | int:
+    """The open attempt of this round, or the number a new one would get; refuses (a
+    ContestError) when the rules do not let this person start one now."""
     if rnd.contest_id != participant.contest_id:
         raise NotFound("Không có đợt thi này.", "No such round.")
-    now = clock.now()
     mine = list(
         db.execute(
             select(Attempt)
@@ -275,12 +284,29 @@ def start_attempt(
         if not is_final(a, now):
             return a
     can_start(len(mine), rnd.max_attempts, round_window(rnd), now).raise_if_refused()
+    return len(mine) + 1
+
+
+def begin_attempt(
+    db: Session,
+    participant: Participant,
+    rnd: Round,
+    number: int,
+    now: datetime,
+    ip: str = "",
+    device: str = "",
+    *,
+    details: dict | None = None,
+    commit: bool = True,
+) -> Attempt:
+    """Draw a paper and start attempt `number` at `now` (the clock starts when the paper is
+    served). With commit=False the caller adds its own writes to the same transaction."""
     pool = round_pool(db, rnd.id)
     paper = draw_paper(pool, draw_settings(rnd), random.Random(secrets.randbits(64)))
     attempt = Attempt(
         round_id=rnd.id,
         participant_id=participant.id,
-        number=len(mine) + 1,
+        number=number,
         started_at=now,
         deadline_at=min(now + timedelta(seconds=rnd.time_limit_seconds), rnd.closes_at),
         grace_seconds=rnd.grace_seconds,
@@ -310,9 +336,10 @@ def start_attempt(
         "attempt.start",
         "attempt",
         attempt.id,
-        {"round": rnd.id, "number": attempt.number},
+        {"round": rnd.id, "number": attempt.number, **(details or {})},
     )
-    db.commit()
+    if commit:
+        db.commit()
     return attempt
 
 

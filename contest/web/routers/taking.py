@@ -9,9 +9,10 @@ from starlette.concurrency import run_in_threadpool
 
 from contest import clock
 from contest.domain import attempts
+from contest.domain.admission import rounded_wait
 from contest.domain.errors import ContestError, NotFound
 from contest.models import Contest
-from contest.services import contests, taking
+from contest.services import admission, contests, taking
 from contest.services.sessions import Principal
 from contest.web import csrf
 from contest.web.deps import (
@@ -60,10 +61,47 @@ def start(
 ) -> Response:
     contest = contests.get_by_slug(db, slug)
     rnd = contests.get_round(db, contest, number)
-    attempt = taking.start_attempt(
+    found = admission.start_or_wait(
         db, principal.participant, rnd, client_ip(request), known_device(request)
     )
-    return RedirectResponse(f"/attempts/{attempt.id}", status_code=303)
+    if isinstance(found, admission.Waiting):
+        return RedirectResponse(f"/c/{slug}/rounds/{number}/wait", status_code=303)
+    return RedirectResponse(f"/attempts/{found.id}", status_code=303)
+
+
+@router.get("/c/{slug}/rounds/{number}/wait")
+def waiting_room(
+    request: Request,
+    slug: str,
+    number: int,
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_participant),
+) -> Response:
+    """The waiting page, and the partial it polls. When the turn comes, the paper: the person
+    asked for it with the (CSRF-checked) Start button; this only completes that request."""
+    contest = contests.get_by_slug(db, slug)
+    rnd = contests.get_round(db, contest, number)
+    participant = principal.participant
+    assert participant is not None  # require_participant
+    found = admission.wait_turn(db, participant, rnd, client_ip(request), known_device(request))
+    if found is None:
+        target = f"/c/{slug}/rounds"
+    elif isinstance(found, admission.Waiting):
+        ctx = {
+            "contest": contest,
+            "round": rnd,
+            "w": found,
+            "wait": rounded_wait(found.wait_seconds),
+        }
+        template = "taking/_waiting.html" if is_htmx(request) else "taking/waiting.html"
+        response = render(request, template, ctx)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    else:
+        target = f"/attempts/{found.id}"
+    if is_htmx(request):
+        return Response(status_code=200, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
 
 
 @router.get("/attempts/{attempt_id}")

@@ -1,0 +1,173 @@
+"""Admission to start a round when the machine is busy: how many starts to let through (a rate
+that adapts to measured latency, additive increase and multiplicative decrease), which people in
+the waiting room may go now, and what they are told about their wait.
+
+Pure: the caller passes the time (monotonic seconds) and the measurements; the service layer
+keeps one controller per process and the queue itself in the database.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class AdmissionSettings:
+    # Starts a second one process lets through before it has measured anything.
+    initial_rate: float = 20.0
+    min_rate: float = 1.0
+    max_rate: float = 400.0
+    # AIMD: when the latencies are within their targets and people are waiting (or starts were
+    # refused a token), add `increase` starts/s each adjustment; when a p95 is over its target,
+    # multiply the rate by `decrease`.
+    increase: float = 2.0
+    decrease: float = 0.7
+    adjust_every: float = 1.0  # seconds
+    min_samples: int = 5
+    # Start latency (the start request's own service time) and answer-save latency, p95, ms.
+    # Saves are watched too: they must never be slowed by starts, so a slow save backs off starts.
+    start_target_ms: float = 250.0
+    save_target_ms: float = 60.0
+    # Starts running at once in one process: the rest of its threads stay free for saves.
+    max_concurrent: int = 3
+    # A token bucket holds at most this many seconds of the rate (a short burst is fine).
+    burst_seconds: float = 0.5
+    # The waiting page asks again after this many seconds at least / at most.
+    poll_min: float = 1.0
+    poll_max: float = 8.0
+    # A ticket whose page has not asked for this long is given up (the person left).
+    ticket_ttl: float = 30.0
+
+
+def next_rate(
+    rate: float, start_p95: float | None, save_p95: float | None, demand: bool, s: AdmissionSettings
+) -> float:
+    """One AIMD step. `demand` is True when more people wanted to start than were let through
+    (a refused token or somebody waiting): without demand a good latency says nothing about
+    whether the machine could take more, so the rate stays."""
+    over = (start_p95 is not None and start_p95 > s.start_target_ms) or (
+        save_p95 is not None and save_p95 > s.save_target_ms
+    )
+    if over:
+        return max(s.min_rate, rate * s.decrease)
+    if demand:
+        return min(s.max_rate, rate + s.increase)
+    return rate
+
+
+def p95(values: list[float]) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, math.ceil(0.95 * len(ordered)) - 1)]
+
+
+@dataclass
+class StartController:
+    """One process's admission of starts: a token bucket filled at the adaptive rate, a cap on
+    starts running at once, and the latency samples that move the rate. Not thread-safe by
+    itself: the service holds a lock around each call (each call is a few microseconds)."""
+
+    settings: AdmissionSettings = field(default_factory=AdmissionSettings)
+    rate: float = 0.0
+    tokens: float = 0.0
+    running: int = 0
+    refused: int = 0
+    last_fill: float | None = None
+    last_adjust: float | None = None
+    start_ms: list[float] = field(default_factory=list)
+    save_ms: list[float] = field(default_factory=list)
+    served: int = 0
+
+    def __post_init__(self) -> None:
+        if not self.rate:
+            self.rate = self.settings.initial_rate
+        self.tokens = min(1.0, self.rate * self.settings.burst_seconds)
+
+    def _fill(self, now: float) -> None:
+        if self.last_fill is not None:
+            cap = max(1.0, self.rate * self.settings.burst_seconds)
+            self.tokens = min(cap, self.tokens + (now - self.last_fill) * self.rate)
+        self.last_fill = now
+
+    def try_admit(self, now: float) -> bool:
+        """True: start now (call `finished` afterwards). False: the person waits."""
+        self._fill(now)
+        self._adjust(now, waiting=False)
+        if self.running >= self.settings.max_concurrent or self.tokens < 1.0:
+            self.refused += 1
+            return False
+        self.tokens -= 1.0
+        self.running += 1
+        return True
+
+    def finished(self, now: float, elapsed_ms: float) -> None:
+        self.running = max(0, self.running - 1)
+        self.served += 1
+        self.start_ms.append(elapsed_ms)
+        self._adjust(now, waiting=False)
+
+    def note_save(self, elapsed_ms: float) -> None:
+        if len(self.save_ms) < 10_000:  # a bound: adjustments empty it every second or so
+            self.save_ms.append(elapsed_ms)
+
+    def note_waiting(self, now: float) -> None:
+        """Somebody is in the waiting room: demand exceeds what is let through."""
+        self._adjust(now, waiting=True)
+
+    def _adjust(self, now: float, waiting: bool) -> None:
+        if self.last_adjust is None:
+            self.last_adjust = now
+            return
+        if waiting:
+            self.refused += 1
+        if now - self.last_adjust < self.settings.adjust_every:
+            return
+        enough = self.settings.min_samples
+        start = p95(self.start_ms) if len(self.start_ms) >= enough else None
+        save = p95(self.save_ms) if len(self.save_ms) >= enough else None
+        self.rate = next_rate(self.rate, start, save, self.refused > 0, self.settings)
+        self.start_ms.clear()
+        self.save_ms.clear()
+        self.refused = 0
+        self.last_adjust = now
+
+
+# ---------------------------------------------------------------------------- the waiting room
+
+
+def admission_window(rate: float, s: AdmissionSettings) -> int:
+    """How many people at the head of the queue may be let in when their page next asks: the
+    starts that fit in two of the head's polling intervals. Within the window the order is that
+    of the polls (a second or so); outside it, strictly first come first served."""
+    return max(1, math.ceil(rate * s.poll_min * 2))
+
+
+def may_go(place: int, window: int) -> bool:
+    """`place` counts the live tickets ahead (0: first in line)."""
+    return place < window
+
+
+def estimated_wait(place: int, rate: float) -> float:
+    """Seconds until this person's turn at the measured rate of starts."""
+    return (place + 1) / max(rate, 0.1)
+
+
+def poll_after(wait: float, s: AdmissionSettings) -> float:
+    """When the waiting page asks again: often near the head, rarely far back (each ask costs)."""
+    return min(s.poll_max, max(s.poll_min, wait / 4))
+
+
+def is_live(seen_age: float, s: AdmissionSettings) -> bool:
+    """A ticket counts in the queue while its page keeps asking."""
+    return seen_age <= s.ticket_ttl
+
+
+def rounded_wait(seconds: float) -> tuple[int, str]:
+    """A wait as people read it: (number, unit) with unit "seconds" under a minute (by 5 s),
+    else "minutes" (rounded up)."""
+    by_five = max(5, int(math.ceil(seconds / 5) * 5))
+    if by_five < 60:
+        return by_five, "seconds"
+    return int(math.ceil(seconds / 60)), "minutes"

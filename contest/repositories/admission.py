@@ -1,0 +1,55 @@
+"""Queries on the waiting room for starts (start_tickets)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from contest.models import StartTicket
+
+
+def anyone_waiting(db: Session, live_since: datetime) -> bool:
+    return (
+        db.execute(
+            select(StartTicket.id)
+            .where(StartTicket.state == "waiting", StartTicket.seen_at >= live_since)
+            .limit(1)
+        ).first()
+        is not None
+    )
+
+
+def latest_ticket(
+    db: Session, participant_id: int, round_id: int, state: str | None = None
+) -> StartTicket | None:
+    """This person's newest ticket for this round (in `state`, when given)."""
+    query = select(StartTicket).where(
+        StartTicket.participant_id == participant_id, StartTicket.round_id == round_id
+    )
+    if state is not None:
+        query = query.where(StartTicket.state == state)
+    return db.execute(query.order_by(StartTicket.id.desc()).limit(1)).scalar_one_or_none()
+
+
+def ahead_of(db: Session, ticket_id: int, live_since: datetime) -> int:
+    """Live tickets waiting ahead of this one, across every round and contest: the machine is
+    one queue."""
+    return db.execute(
+        select(func.count())
+        .select_from(StartTicket)
+        .where(
+            StartTicket.state == "waiting",
+            StartTicket.id < ticket_id,
+            StartTicket.seen_at >= live_since,
+        )
+    ).scalar_one()
+
+
+def served_since(db: Session, since: datetime) -> tuple[int, datetime | None]:
+    """(tickets served since `since`, the first of those times): the site's measured rate."""
+    count, first = db.execute(
+        select(func.count(), func.min(StartTicket.served_at)).where(StartTicket.served_at >= since)
+    ).one()
+    return count, first

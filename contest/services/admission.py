@@ -1,0 +1,304 @@
+"""The waiting room for starts: let a start through at once while the machine keeps up, else give
+the person a ticket and a place in one queue shared by every process and host (the database), and
+serve their paper when their turn comes. Saves never come here: they have their own lane.
+
+Each process keeps one `StartController` (domain/admission.py); the queue's order is the ticket
+id; the site's rate, for the estimate, is measured from the tickets served in the last seconds.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import cast
+
+from sqlalchemy import CursorResult, update
+from sqlalchemy.orm import Session
+
+from contest import clock
+from contest.config import get_settings
+from contest.domain.admission import (
+    AdmissionSettings,
+    StartController,
+    admission_window,
+    estimated_wait,
+    is_live,
+    may_go,
+    poll_after,
+)
+from contest.models import Attempt, Participant, Round, StartTicket
+from contest.repositories import admission as tickets
+from contest.services import audit, taking
+from contest.services.context import SYSTEM, Actor
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """What the waiting page shows: the person's place (1 = next), the estimated wait, and
+    when the page should ask again."""
+
+    round_id: int
+    place: int
+    wait_seconds: float
+    poll_seconds: int
+    rate: float
+
+
+def _settings() -> AdmissionSettings:
+    cfg = get_settings()
+    return AdmissionSettings(
+        initial_rate=cfg.admission_initial_rate,
+        max_rate=cfg.admission_max_rate,
+        start_target_ms=cfg.admission_start_target_ms,
+        save_target_ms=cfg.admission_save_target_ms,
+        max_concurrent=cfg.admission_max_concurrent,
+        ticket_ttl=cfg.admission_ticket_ttl_seconds,
+    )
+
+
+_lock = threading.Lock()
+_controller: StartController | None = None
+# Per-process memory of two site-wide facts, each re-read at most every REFRESH seconds: whether
+# anyone is waiting (a newcomer then queues behind them) and the site's measured rate.
+REFRESH = 0.25
+_seen: dict[str, tuple[float, object]] = {}
+_last_tidy = 0.0
+TIDY_EVERY = 10.0
+
+
+def controller() -> StartController:
+    global _controller
+    if _controller is None:
+        with _lock:
+            if _controller is None:
+                _controller = StartController(_settings())
+    return _controller
+
+
+def reset() -> None:
+    """Forget this process's controller and memory (tests; a settings change)."""
+    global _controller, _last_tidy
+    with _lock:
+        _controller = None
+        _seen.clear()
+        _last_tidy = 0.0
+
+
+def note_save(elapsed_ms: float) -> None:
+    """A save's service time in this process: slow saves make starts back off."""
+    c = controller()
+    with _lock:
+        c.note_save(elapsed_ms)
+
+
+def _admit() -> bool:
+    c = controller()
+    with _lock:
+        return c.try_admit(time.monotonic())
+
+
+def _finished(t0: float) -> None:
+    c = controller()
+    now = time.monotonic()
+    with _lock:
+        c.finished(now, (now - t0) * 1000)
+
+
+def _live_since(now: datetime) -> datetime:
+    return now - timedelta(seconds=controller().settings.ticket_ttl)
+
+
+def _remembered(key: str, fresh):
+    now = time.monotonic()
+    hit = _seen.get(key)
+    if hit is not None and now - hit[0] < REFRESH:
+        return hit[1]
+    value = fresh()
+    _seen[key] = (now, value)
+    return value
+
+
+def _anyone_waiting(db: Session, now: datetime) -> bool:
+    return bool(_remembered("waiting", lambda: tickets.anyone_waiting(db, _live_since(now))))
+
+
+def site_rate(db: Session, now: datetime) -> float:
+    """Starts a second the site serves from its queue (the last 10 s), or this process's own
+    rate before anyone has been served from it."""
+
+    def measure() -> float:
+        count, first = tickets.served_since(db, now - timedelta(seconds=10))
+        if not count or first is None:
+            return 0.0
+        return count / max(1.0, (now - first).total_seconds())
+
+    return max(float(_remembered("rate", measure)), controller().rate)  # type: ignore[arg-type]
+
+
+def start_or_wait(
+    db: Session, participant: Participant, rnd: Round, ip: str = "", device: str = ""
+) -> Attempt | Waiting:
+    """The Start button: the open attempt, a new one when the machine has room and nobody is
+    waiting, or a place in the queue. Refusals (round closed, no attempts left) come first, so
+    nobody waits only to be refused."""
+    now = clock.now()
+    found = taking.open_or_next(db, participant, rnd, now)
+    if isinstance(found, Attempt):
+        return found
+    if not get_settings().admission_enabled:
+        return taking.begin_attempt(db, participant, rnd, found, now, ip, device)
+    ticket = tickets.latest_ticket(db, participant.id, rnd.id, "waiting")
+    if ticket is None and not _anyone_waiting(db, now) and _admit():
+        t0 = time.monotonic()
+        try:
+            return taking.begin_attempt(db, participant, rnd, found, now, ip, device)
+        finally:
+            _finished(t0)
+    if ticket is None or not _live(ticket, now):
+        ticket = _join(db, participant, rnd, ip, ticket)
+    return _waiting(db, ticket, now)
+
+
+def wait_turn(
+    db: Session, participant: Participant, rnd: Round, ip: str = "", device: str = ""
+) -> Attempt | Waiting | None:
+    """The waiting page asks: the attempt when it is this person's turn (the paper is drawn and
+    the clock starts now), else their place. None: no ticket and no open attempt (back to the
+    lobby). A ticket whose page stopped asking for longer than its lifetime goes to the back."""
+    now = clock.now()
+    ticket = tickets.latest_ticket(db, participant.id, rnd.id)
+    if ticket is None or ticket.state == "served":
+        found = taking.open_or_next(db, participant, rnd, now)
+        return found if isinstance(found, Attempt) else None
+    _tidy(db, now)
+    if ticket.state != "waiting" or not _live(ticket, now):
+        ticket = _join(db, participant, rnd, ip, ticket)
+    place = tickets.ahead_of(db, ticket.id, _live_since(now))
+    window = admission_window(site_rate(db, now), controller().settings)
+    if may_go(place, window) and _admit():
+        t0 = time.monotonic()
+        try:
+            return _serve(db, participant, rnd, ticket, now, ip, device)
+        finally:
+            _finished(t0)
+    c = controller()
+    with _lock:
+        c.note_waiting(time.monotonic())
+    if (now - ticket.seen_at).total_seconds() >= 3:
+        ticket.seen_at = now
+        db.commit()
+    return _waiting(db, ticket, now, place)
+
+
+def _live(ticket: StartTicket, now: datetime) -> bool:
+    return is_live((now - ticket.seen_at).total_seconds(), controller().settings)
+
+
+def _join(
+    db: Session, participant: Participant, rnd: Round, ip: str, old: StartTicket | None
+) -> StartTicket:
+    """A new ticket at the back of the queue (and the old one, given up, marked so)."""
+    now = clock.now()
+    if old is not None:
+        old.state = "left"
+    ticket = StartTicket(
+        round_id=rnd.id, participant_id=participant.id, state="waiting", created_at=now, seen_at=now
+    )
+    db.add(ticket)
+    db.flush()
+    audit.queue(
+        db,
+        Actor("participant", participant.id, "", ip),
+        "attempt.wait",
+        "round",
+        rnd.id,
+        {"ticket": ticket.id, **({"rejoined": old.id} if old is not None else {})},
+    )
+    db.commit()
+    return ticket
+
+
+def _serve(
+    db: Session,
+    participant: Participant,
+    rnd: Round,
+    ticket: StartTicket,
+    now: datetime,
+    ip: str,
+    device: str,
+) -> Attempt:
+    """The paper, the attempt and the ticket marked served: one transaction. A second tab that
+    served the same ticket first wins; this one answers its attempt."""
+    ticket_id = ticket.id
+    try:
+        found = taking.open_or_next(db, participant, rnd, now)
+    except Exception:
+        db.rollback()
+        db.execute(update(StartTicket).where(StartTicket.id == ticket_id).values(state="left"))
+        db.commit()
+        raise
+    if isinstance(found, Attempt):
+        attempt = found
+    else:
+        attempt = taking.begin_attempt(
+            db,
+            participant,
+            rnd,
+            found,
+            now,
+            ip,
+            device,
+            details={"ticket": ticket_id},
+            commit=False,
+        )
+    won = _count(
+        db,
+        update(StartTicket)
+        .where(StartTicket.id == ticket_id, StartTicket.state == "waiting")
+        .values(state="served", served_at=now, attempt_id=attempt.id)
+        .execution_options(synchronize_session=False),
+    )
+    if not won:
+        db.rollback()
+        found = taking.open_or_next(db, participant, rnd, clock.now())
+        if isinstance(found, Attempt):
+            return found
+        raise RuntimeError("a served ticket without an open attempt")
+    db.commit()
+    return attempt
+
+
+def _waiting(db: Session, ticket: StartTicket, now: datetime, place: int | None = None) -> Waiting:
+    s = controller().settings
+    if place is None:
+        place = tickets.ahead_of(db, ticket.id, _live_since(now))
+    rate = site_rate(db, now)
+    wait = estimated_wait(place, rate)
+    return Waiting(ticket.round_id, place + 1, wait, int(round(poll_after(wait, s))), rate)
+
+
+def _tidy(db: Session, now: datetime) -> None:
+    """Mark tickets whose page stopped asking as left (at most every TIDY_EVERY s per process),
+    so the queue's queries do not walk them; one audit entry says how many."""
+    global _last_tidy
+    mono = time.monotonic()
+    if mono - _last_tidy < TIDY_EVERY:
+        return
+    _last_tidy = mono
+    gone = _count(
+        db,
+        update(StartTicket)
+        .where(StartTicket.state == "waiting", StartTicket.seen_at < _live_since(now))
+        .values(state="left")
+        .execution_options(synchronize_session=False),
+    )
+    if gone:
+        audit.queue(db, SYSTEM, "attempt.wait_expired", "start_tickets", "", {"tickets": gone})
+    db.commit()
+
+
+def _count(db: Session, statement) -> int:
+    """Rows an UPDATE changed."""
+    return cast(CursorResult, db.execute(statement)).rowcount or 0

@@ -1,0 +1,140 @@
+"""The waiting room for starts on both databases: who waits, in what order, when the paper is
+served, what expires, and what is audited."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from factories import make_contest, make_participant, make_round_bank
+from sqlalchemy import select
+
+from contest import clock
+from contest.domain.admission import AdmissionSettings, StartController
+from contest.domain.errors import ContestError
+from contest.models import Attempt, AuditPending, StartTicket
+from contest.services import admission
+
+
+@pytest.fixture
+def full_site():
+    """A controller that lets nobody through until the test opens it."""
+    admission.reset()
+    admission._controller = StartController(
+        AdmissionSettings(initial_rate=0.0001, increase=0.0, max_concurrent=3)
+    )
+    return admission._controller
+
+
+def _later(seconds: float) -> None:
+    clock.freeze(clock.now() + timedelta(seconds=seconds))
+
+
+def _people(db, n):
+    contest = make_contest(db)
+    rnd = contest.rounds[0]
+    rnd.questions_per_attempt = 5
+    db.commit()
+    make_round_bank(db, rnd, count=10)
+    people = [
+        make_participant(db, contest, citizen_id=f"020190{i + 100:06d}", phone=f"09{i:08d}")
+        for i in range(n)
+    ]
+    return contest, rnd, people
+
+
+def test_with_room_and_nobody_waiting_the_paper_comes_at_once(db):
+    _, rnd, (person,) = _people(db, 1)
+    found = admission.start_or_wait(db, person, rnd)
+    assert isinstance(found, Attempt)
+    assert db.execute(select(StartTicket)).first() is None
+
+
+def test_a_full_site_queues_people_in_order_of_arrival(db, full_site):
+    _, rnd, people = _people(db, 3)
+    places = [admission.start_or_wait(db, p, rnd) for p in people]
+    assert [w.place for w in places] == [1, 2, 3]
+    assert all(isinstance(w, admission.Waiting) and w.wait_seconds > 0 for w in places)
+    # Tapping Start again keeps the place.
+    again = admission.start_or_wait(db, people[1], rnd)
+    assert isinstance(again, admission.Waiting) and again.place == 2
+    assert db.execute(select(AuditPending).where(AuditPending.action == "attempt.wait")).all()
+
+
+def test_the_paper_is_served_when_the_turn_comes_and_the_clock_starts_then(db, full_site):
+    _, rnd, people = _people(db, 2)
+    clock.freeze(clock.now())
+    for p in people:
+        admission.start_or_wait(db, p, rnd)
+    _later(20)
+    still = admission.wait_turn(db, people[0], rnd)
+    assert isinstance(still, admission.Waiting) and still.place == 1
+    full_site.tokens = 1.0  # one start's room
+    served = admission.wait_turn(db, people[0], rnd)
+    assert isinstance(served, Attempt)
+    assert served.started_at == clock.now()  # not when the person tapped Start
+    assert served.deadline_at == clock.now() + timedelta(seconds=rnd.time_limit_seconds)
+    ticket = db.execute(
+        select(StartTicket).where(StartTicket.participant_id == people[0].id)
+    ).scalar_one()
+    assert ticket.state == "served" and ticket.attempt_id == served.id
+    # The next one moves up; asking again after being served answers the same attempt.
+    nxt = admission.wait_turn(db, people[1], rnd)
+    assert isinstance(nxt, admission.Waiting) and nxt.place == 1
+    assert admission.wait_turn(db, people[0], rnd).id == served.id
+    audit = (
+        db.execute(select(AuditPending.details).where(AuditPending.action == "attempt.start"))
+        .scalars()
+        .all()
+    )
+    assert any(json.loads(d).get("ticket") == ticket.id for d in audit)
+
+
+def test_only_the_head_of_the_queue_goes_first(db, full_site):
+    _, rnd, people = _people(db, 5)
+    for p in people:
+        admission.start_or_wait(db, p, rnd)
+    full_site.tokens = 1.0
+    # The window at this rate is one person: the last in line may not pass the first.
+    assert isinstance(admission.wait_turn(db, people[4], rnd), admission.Waiting)
+    assert isinstance(admission.wait_turn(db, people[0], rnd), Attempt)
+
+
+def test_a_ticket_whose_page_stopped_asking_expires_and_rejoins_at_the_back(db, full_site):
+    _, rnd, people = _people(db, 3)
+    clock.freeze(clock.now())
+    admission.start_or_wait(db, people[0], rnd)
+    _later(5)
+    admission.start_or_wait(db, people[1], rnd)
+    admission.start_or_wait(db, people[2], rnd)
+    _later(27)  # the first is 32 s old: gone; the others 27 s: live
+    assert admission.wait_turn(db, people[1], rnd).place == 1
+    back = admission.wait_turn(db, people[0], rnd)
+    assert isinstance(back, admission.Waiting) and back.place == 3
+    states = dict(
+        db.execute(
+            select(StartTicket.id, StartTicket.state).where(
+                StartTicket.participant_id == people[0].id
+            )
+        ).all()
+    )
+    assert sorted(states.values()) == ["left", "waiting"]
+
+
+def test_people_who_may_not_start_are_refused_and_never_queued(db, full_site):
+    _, rnd, (person,) = _people(db, 1)
+    rnd.closes_at = clock.now() - timedelta(minutes=1)
+    db.commit()
+    with pytest.raises(ContestError):
+        admission.start_or_wait(db, person, rnd)
+    assert db.execute(select(StartTicket)).first() is None
+
+
+def test_someone_waiting_means_newcomers_queue_even_with_room(db, full_site):
+    _, rnd, people = _people(db, 2)
+    admission.start_or_wait(db, people[0], rnd)
+    full_site.tokens = 5.0
+    admission._seen.clear()
+    found = admission.start_or_wait(db, people[1], rnd)
+    assert isinstance(found, admission.Waiting) and found.place == 2
