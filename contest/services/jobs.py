@@ -41,6 +41,7 @@ HANDLERS = {
     "certificates.issue": "contest.services.certificates:run_issue",
     "certificates.bundle": "contest.services.certificates:run_bundle",
     "exports.xlsx": "contest.services.exports:run_export",
+    "signals.compute": "contest.services.signals:run_compute",
 }
 # A queued job nobody picked up for this many leases lost its queue message: send it again.
 _STALE_QUEUED_LEASES = 5

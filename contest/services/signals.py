@@ -13,7 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from contest import clock
-from contest.db import transactional
+from contest.db import transaction, transactional
+from contest.domain.errors import ContestError, NotFound
 from contest.domain.masking import mask_citizen_id
 from contest.domain.paper import question_at, version_at, version_ids
 from contest.domain.signals import (
@@ -247,6 +248,45 @@ def compute(db: Session, actor: Actor, round_: Round) -> SignalRun:
     )
     audit.record(db, actor, "signals.compute", "round", round_.id, {"run": run.id, **run.stats})
     return run
+
+
+COMPUTE_JOB = "signals.compute"
+
+
+def start_compute_job(db: Session, actor: Actor, round_: Round):
+    """Queue the computation from the committee's page: minutes for a large round, so a worker
+    does it and the job page shows its progress."""
+    from contest.services import jobs
+
+    with transaction(db):
+        running = jobs.active_job(db, COMPUTE_JOB, round_.contest_id)
+        if running is not None and running.params.get("round_id") == round_.id:
+            raise ContestError(
+                "Dấu hiệu của đợt này đang được tính.",
+                "The signals of this round are already being computed.",
+            )
+        job = jobs.create(
+            db, actor, COMPUTE_JOB, contest_id=round_.contest_id, params={"round_id": round_.id}
+        )
+        audit.record(db, actor, "signals.job", "job", job.id, {"round": round_.id})
+    jobs.dispatch(job.id)  # after the commit: a worker must find the row
+    return job
+
+
+def run_compute(db: Session, job, progress):
+    """The compute job: one run, stored in one transaction like the command's."""
+    from contest.services import jobs
+
+    round_ = db.get(Round, job.params["round_id"])
+    if round_ is None:
+        raise NotFound("Không có đợt thi này.", "There is no such round.")
+    progress.commit(total=1, done=0)
+    run = compute(db, jobs.actor_of(job), round_)
+    progress.report(done=1)
+    return jobs.Outcome(
+        f"Đã tính: {run.stats['entries']} bài, {run.stats['clusters']} cụm.",
+        f"Computed: {run.stats['entries']} entries, {run.stats['clusters']} clusters.",
+    )
 
 
 # --- reading -------------------------------------------------------------------------------

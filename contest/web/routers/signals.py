@@ -122,6 +122,20 @@ def decide(
     return render(request, "committee/signals.html", ctx, status_code=422)
 
 
+@router.post("/{slug}/rounds/{number}/signals/compute")
+def compute_in_background(
+    request: Request,
+    slug: str,
+    number: int,
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff(*OFFICE)),
+) -> Response:
+    """Computing is minutes for a large round: a worker does it; its job page shows progress."""
+    round_ = contests.get_round(db, slug, number)
+    job = signals.start_compute_job(db, actor_for(request, principal), round_)
+    return RedirectResponse(f"/admin/jobs/{job.id}", status_code=303)
+
+
 @router.get("/{slug}/rounds/{number}/signals.xlsx")
 def export(
     slug: str,

@@ -176,3 +176,32 @@ def test_a_committee_member_may_not_change_the_thresholds(client, db):
     url = f"/committee/{contest.slug}/signals/settings"
     assert "Lưu các ngưỡng" not in client.get(url).text
     assert client.post(url, data={"csrf_token": token, "device_accounts": "3"}).status_code == 403
+
+
+def test_the_committee_computes_a_round_s_signals_from_the_page_through_a_job(
+    client, db, monkeypatch
+):
+    from contest.services import jobs
+
+    contest, family, _ = _one_device_round(db, "tin-hieu-nen")
+    round_ = contest.rounds[0]
+    first = signals.latest_run(db, round_)
+    make_staff(db, "gk-nen", ["committee_member"])
+    token = _sign_in(client, "gk-nen")
+    url = f"/committee/{contest.slug}/rounds/1/signals"
+    assert f"{url}/compute" in client.get(url).text
+    monkeypatch.setattr(jobs, "dispatcher", lambda job_id: jobs.run(db, job_id))
+
+    r = client.post(f"{url}/compute", data={"csrf_token": token}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/admin/jobs/")
+    assert "Đã tính: 4 bài" in client.get(r.headers["location"]).text
+    db.expire_all()
+    latest = signals.latest_run(db, round_)
+    assert latest.id != first.id and latest.computed_by.endswith("gk-nen")
+    assert latest.stats["clusters"] == first.stats["clusters"] == 1
+    # Unauthenticated or forged posts start nothing.
+    client.cookies.clear()
+    refused = client.post(f"{url}/compute", data={"csrf_token": token}, follow_redirects=False)
+    assert refused.status_code in (303, 403)
+    db.expire_all()
+    assert signals.latest_run(db, round_).id == latest.id
