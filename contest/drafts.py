@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from contest.pictures import EncodedPicture
 from contest.text import normalize_text
 
 TEXT_PLAIN = "plain"
@@ -23,9 +24,18 @@ class Location:
 
 
 @dataclass(frozen=True)
+class PictureDraft:
+    """A picture of a stem or an option, encoded for phones; ``alt`` is "" when the file had none."""
+
+    picture: EncodedPicture
+    alt: str = ""
+
+
+@dataclass(frozen=True)
 class OptionDraft:
     text: str
     correct: bool
+    pictures: tuple[PictureDraft, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -47,6 +57,11 @@ class QuestionDraft:
     explanation: str | None = None
     source: str | None = None
     number: str | None = None
+    pictures: tuple[PictureDraft, ...] = ()  # shown under the stem, in the file's order
+
+    @property
+    def all_pictures(self) -> tuple[PictureDraft, ...]:
+        return self.pictures + tuple(p for o in self.options for p in o.pictures)
 
     @property
     def multiple_answers(self) -> bool:

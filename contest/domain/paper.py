@@ -1,7 +1,11 @@
 """The paper of an attempt and the questions on it: items, options and the kind of a question.
 
 An attempt's paper is stored as JSON (``[{"q": question id, "v": version id, "o": [option ids
-in the order shown]}]``) and a question version's options as ``[{"id", "text", "correct"}]``.
+in the order shown]}]``) and a question version's options as ``[{"id", "text", "correct"}]``,
+with ``"pictures"`` on an option that has any. A picture is referred to as ``{"sha", "w", "h",
+"alt", "x2"}`` (its content hash, size on screen, alt text, whether a 2x copy exists); the
+stem's pictures are a list of those in ``QuestionVersion.pictures``. A picture reference says
+nothing of the key, so it may reach a browser with the option it belongs to.
 Only this module knows those shapes: code that handles one attempt reads its paper once into
 ``PaperItem``s; code that sweeps a whole round (hundreds of thousands of papers) asks
 ``version_ids`` for what it needs without building an object per item.
@@ -67,16 +71,66 @@ def option_orders(paper: RawPaper) -> tuple[tuple[int, ...], ...]:
 
 
 @dataclass(frozen=True, slots=True)
+class PictureRef:
+    """A stored picture as a stem or an option shows it (``sha`` names its files)."""
+
+    sha: str
+    width: int
+    height: int
+    alt: str
+    has_2x: bool = False
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> PictureRef:
+        return cls(
+            str(raw["sha"]),
+            int(raw["w"]),
+            int(raw["h"]),
+            str(raw.get("alt") or ""),
+            bool(raw.get("x2")),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"sha": self.sha, "w": self.width, "h": self.height, "alt": self.alt}
+        if self.has_2x:
+            out["x2"] = True
+        return out
+
+
+def read_pictures(raw: Iterable[Mapping[str, Any]] | None) -> tuple[PictureRef, ...]:
+    return tuple(PictureRef.from_json(p) for p in raw or ())
+
+
+def write_pictures(pictures: Iterable[PictureRef]) -> list[dict[str, Any]]:
+    return [p.to_json() for p in pictures]
+
+
+@dataclass(frozen=True, slots=True)
 class Option:
     """One option of a question version as the bank wrote it (``correct`` is the bank's key)."""
 
     id: int
     text: str
     correct: bool
+    pictures: tuple[PictureRef, ...] = ()
 
     @classmethod
     def from_json(cls, raw: Mapping[str, Any]) -> Option:
-        return cls(int(raw["id"]), raw["text"], bool(raw.get("correct")))
+        return cls(
+            int(raw["id"]),
+            raw["text"],
+            bool(raw.get("correct")),
+            read_pictures(raw.get("pictures")),
+        )
+
+
+def write_option(
+    option_id: int, text: str, correct: bool, pictures: Sequence[PictureRef] = ()
+) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": option_id, "text": text, "correct": correct}
+    if pictures:
+        out["pictures"] = write_pictures(pictures)
+    return out
 
 
 def read_options(raw: Iterable[Mapping[str, Any]]) -> tuple[Option, ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 
@@ -148,10 +149,17 @@ def check_question(
     location: Location,
     *,
     correct_field: str = "correct",
+    stem_pictured: bool = False,
+    option_pictures: Sequence[str] = (),
 ) -> list[ImportIssue]:
-    """The problems every format shares: empty stem, < 2 options, no right option, repeated option."""
+    """The problems every format shares: empty stem, < 2 options, no right option, repeated option.
+
+    A stem or an option may be a picture alone: ``stem_pictured`` and ``option_pictures`` (per
+    option, the names of its pictures, "" for none) say so; two options are the same only when
+    their texts and their pictures are.
+    """
     problems: list[ImportIssue] = []
-    if not stem:
+    if not stem and not stem_pictured:
         problems.append(
             make_issue(location, "stem", "câu hỏi không có nội dung", "the question has no text")
         )
@@ -170,9 +178,10 @@ def check_question(
                 location, correct_field, "không có phương án đúng", "no option is marked as correct"
             )
         )
-    seen: dict[str, int] = {}
+    seen: dict[tuple[str, str], int] = {}
     for i, (text, _) in enumerate(options):
-        if not text:
+        pictured = option_pictures[i] if i < len(option_pictures) else ""
+        if not text and not pictured:
             problems.append(
                 make_issue(
                     location,
@@ -181,17 +190,18 @@ def check_question(
                     f"option {letter(i)} has no text",
                 )
             )
-        elif text in seen:
+        elif (text, pictured) in seen:
+            first = seen[(text, pictured)]
             problems.append(
                 make_issue(
                     location,
                     f"option_{letter(i)}",
-                    f"phương án {letter(i)} trùng với phương án {letter(seen[text])}",
-                    f"option {letter(i)} repeats option {letter(seen[text])}",
+                    f"phương án {letter(i)} trùng với phương án {letter(first)}",
+                    f"option {letter(i)} repeats option {letter(first)}",
                 )
             )
         else:
-            seen[text] = i
+            seen[(text, pictured)] = i
     return problems
 
 

@@ -36,9 +36,17 @@ def fingerprint(q: QuestionDraft) -> str:
     Case and diacritics are kept. HTML tags are ignored, so the same question typed in
     Excel and in GIFT with <b> gets the same fingerprint. Which options are right does
     not count: the same question with another key is still a duplicate to look at.
+    Pictures count (by their content hash): "What does this sign mean?" over two different
+    road signs is two questions.
     """
     stem = _squash(_plain(q.stem, q.text_format))
-    options = sorted(_squash(_plain(o.text, q.text_format)) for o in q.options)
+    if q.pictures:
+        stem += "\x1f" + ",".join(p.picture.sha256 for p in q.pictures)
+    options = sorted(
+        _squash(_plain(o.text, q.text_format))
+        + ("\x1f" + ",".join(p.picture.sha256 for p in o.pictures) if o.pictures else "")
+        for o in q.options
+    )
     canonical = "\x1e".join([stem, *options])
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 

@@ -12,7 +12,7 @@ from contest.models.accounts import (
 from contest.models.admission import StartTicket
 from contest.models.attempts import Answer, Attempt
 from contest.models.audit import AuditCheckpoint, AuditEntry, AuditHead, AuditPending
-from contest.models.banks import Question, QuestionBank, QuestionVersion, RoundBank
+from contest.models.banks import Picture, Question, QuestionBank, QuestionVersion, RoundBank
 from contest.models.base import Base
 from contest.models.certificates import (
     Certificate,
@@ -50,6 +50,7 @@ __all__ = [
     "Answer",
     "Attempt",
     "StartTicket",
+    "Picture",
     "Question",
     "QuestionBank",
     "QuestionVersion",

@@ -60,6 +60,24 @@ class QuestionVersion(Base):
     explanation: Mapped[str | None] = mapped_column(Text, nullable=True)
     source: Mapped[str | None] = mapped_column(Text, nullable=True)
     number: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    # The stem's pictures as [{"sha", "w", "h", "alt", "x2"}] (contest/domain/paper.py); [] for none.
+    pictures: Mapped[list | None] = mapped_column(JSON, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Picture(Base):
+    """A question picture, named by the SHA-256 of its WebP bytes; its files are in the file store
+    as ``pictures/<sha>.webp``, ``.jpg`` and, when there is one, ``.2x.webp``. Never changed once
+    written: a picture replaced on a question is a new picture, and papers keep the old one."""
+
+    __tablename__ = "pictures"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    webp_bytes: Mapped[int] = mapped_column(Integer)
+    jpeg_bytes: Mapped[int] = mapped_column(Integer)
+    webp_2x_bytes: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from contest import clock
 from contest.db import transactional
 from contest.domain.errors import ContestError, InvalidInput, NotFound
-from contest.domain.paper import read_options
+from contest.domain.paper import read_options, read_pictures, write_option, write_pictures
+from contest.drafts import PictureDraft
 from contest.exporters import export_gift, export_xlsx
 from contest.importers import (
     Duplicate,
@@ -27,8 +28,10 @@ from contest.importers import (
     parse_file,
 )
 from contest.importers.base import DIFFICULTIES, TEXT_HTML, check_question, letter
+from contest.importers.pictures import picture_names
 from contest.models import Question, QuestionBank, QuestionVersion, Round, RoundBank
-from contest.services import audit
+from contest.pictures import PictureRefused, clean_alt, encode_picture
+from contest.services import audit, pictures
 from contest.services.context import Actor
 from contest.text import normalize_text, optional_text, sanitize_html
 
@@ -230,6 +233,7 @@ class ImportReport:
     duplicate_items: list[ImportIssue] = field(default_factory=list)
     near_duplicates: list[dict] = field(default_factory=list)
     bank_created: bool = False
+    pictures: int = 0  # pictures stored that the file store did not have yet
 
     def as_dict(self) -> dict:
         return {
@@ -244,12 +248,20 @@ class ImportReport:
             "warnings": [e.as_dict() for e in self.warnings],
             "duplicate_items": [e.as_dict() for e in self.duplicate_items],
             "near_duplicates": self.near_duplicates,
+            "pictures": self.pictures,
         }
 
 
 def _options_json(options: Sequence[OptionDraft]) -> list[dict]:
     # Ids are stable within a version; papers store the ids in the order they were shown.
-    return [{"id": i, "text": o.text, "correct": o.correct} for i, o in enumerate(options, start=1)]
+    return [
+        write_option(i, o.text, o.correct, [pictures.ref_of(p) for p in o.pictures])
+        for i, o in enumerate(options, start=1)
+    ]
+
+
+def _stem_pictures_json(draft: QuestionDraft) -> list[dict] | None:
+    return write_pictures(pictures.ref_of(p) for p in draft.pictures) or None
 
 
 def import_questions(
@@ -296,6 +308,9 @@ def import_questions(
         db.add(bank)
         db.flush()
     if new:
+        report.pictures = pictures.store_pictures(
+            db, (p.picture for item in new for p in item.draft.all_pictures)
+        )
         _insert_questions(db, bank.id, [item for item in new], now)
     bank.revision += 1
     audit.record(
@@ -312,6 +327,7 @@ def import_questions(
             "duplicates": report.duplicates,
             "warnings": len(report.warnings),
             "created": report.bank_created,
+            "pictures": report.pictures,
         },
     )
     db.commit()
@@ -359,6 +375,7 @@ def _insert_questions(db: Session, bank_id: int, items: list[PreviewItem], now) 
                 "explanation": d.explanation,
                 "source": d.source,
                 "number": d.number[:40] if d.number else None,
+                "pictures": _stem_pictures_json(d),
                 "created_at": now,
             }
             for n, d in enumerate((item.draft for item in items), start=1)
@@ -402,13 +419,32 @@ def edit_question(
     current = db.get(QuestionVersion, question.current_version_id)
     text_format = current.text_format if current else "plain"
     stem = _clean(stem, text_format)
-    cleaned = [(_clean(text, text_format), bool(correct)) for text, correct in options]
-    cleaned = [(text, correct) for text, correct in cleaned if text]
+    # An option keeps its pictures by its place on the form; one with neither text nor picture goes.
+    old = read_options(current.options) if current else ()
+    stem_pictures = tuple(
+        pictures.stored_draft(r) for r in read_pictures(current.pictures if current else None)
+    )
+    rows = [
+        (
+            _clean(text, text_format),
+            bool(correct),
+            tuple(pictures.stored_draft(r) for r in old[i].pictures) if i < len(old) else (),
+        )
+        for i, (text, correct) in enumerate(options)
+    ]
+    rows = [row for row in rows if row[0] or row[2]]
+    cleaned = [(text, correct) for text, correct, _ in rows]
     topic = optional_text(topic)
     difficulty = optional_text(difficulty)
     problems = [
         ContestError(i.message_vi, i.message_en, field=i.field)
-        for i in check_question(stem, cleaned, Location("form"))
+        for i in check_question(
+            stem,
+            cleaned,
+            Location("form"),
+            stem_pictured=bool(stem_pictures),
+            option_pictures=[picture_names(pics) for _, _, pics in rows],
+        )
     ]
     if difficulty is not None and difficulty not in DIFFICULTIES:
         problems.append(
@@ -422,7 +458,8 @@ def edit_question(
         raise InvalidInput(problems)
     draft = QuestionDraft(
         stem=stem,
-        options=tuple(OptionDraft(t, c) for t, c in cleaned),
+        options=tuple(OptionDraft(t, c, pics) for t, c, pics in rows),
+        pictures=stem_pictures,
         location=Location("form"),
         text_format=text_format,
         topic=topic,
@@ -445,6 +482,13 @@ def edit_question(
         draft.explanation,
     ):
         return current
+    return _add_version(db, actor, question, draft, "bank.question_edit", {})
+
+
+def _add_version(
+    db: Session, actor: Actor, question: Question, draft: QuestionDraft, action: str, detail: dict
+) -> QuestionVersion:
+    """The question's next version from ``draft``; earlier versions stay as papers saw them."""
     last = db.execute(
         select(func.max(QuestionVersion.version)).where(QuestionVersion.question_id == question.id)
     ).scalar_one()
@@ -452,10 +496,11 @@ def edit_question(
         question_id=question.id,
         version=(last or 0) + 1,
         stem=draft.stem,
-        text_format=text_format,
+        text_format=draft.text_format,
         options=_options_json(draft.options),
-        topic=topic,
-        difficulty=difficulty,
+        pictures=_stem_pictures_json(draft),
+        topic=draft.topic,
+        difficulty=draft.difficulty,
         explanation=draft.explanation,
         source=draft.source,
         number=draft.number,
@@ -465,19 +510,140 @@ def edit_question(
     db.flush()
     question.current_version_id = version.id
     question.fingerprint = fingerprint(draft)
-    question.topic = topic
-    question.difficulty = difficulty
-    bank = db.get(QuestionBank, question.bank_id)
+    question.topic = draft.topic
+    question.difficulty = draft.difficulty
+    bank = db.get_one(QuestionBank, question.bank_id)
     bank.revision += 1
     audit.record(
         db,
         actor,
-        "bank.question_edit",
+        action,
         "question",
         question.id,
-        {"bank": bank.code, "version": version.version},
+        {"bank": bank.code, "version": version.version, **detail},
     )
     return version
+
+
+def _draft_of(version: QuestionVersion, location: Location) -> QuestionDraft:
+    return QuestionDraft(
+        stem=version.stem,
+        options=tuple(
+            OptionDraft(
+                o.text,
+                o.correct,
+                tuple(pictures.stored_draft(r) for r in o.pictures),
+            )
+            for o in read_options(version.options)
+        ),
+        pictures=tuple(pictures.stored_draft(r) for r in read_pictures(version.pictures)),
+        location=location,
+        text_format=version.text_format,
+        topic=version.topic,
+        difficulty=version.difficulty,
+        explanation=version.explanation,
+        source=version.source,
+        number=version.number,
+    )
+
+
+PICTURE_PLACES = ("stem",)  # and "option_1", "option_2"… by option id
+
+
+@transactional
+def edit_picture(
+    db: Session,
+    actor: Actor,
+    question_id: int,
+    *,
+    place: str,
+    index: int | None = None,
+    data: bytes | None = None,
+    alt: str | None = None,
+    remove: bool = False,
+) -> QuestionVersion:
+    """Add (``index`` None), replace (``data``), re-describe (``alt``) or remove one picture of a
+    stem or an option, as the question's next version. ``place`` is "stem" or "option_<id>"."""
+    question, current, _bank = question_with_version(db, question_id)
+    draft = _draft_of(current, Location("form"))
+    if place == "stem":
+        pics = list(draft.pictures)
+    else:
+        option_index = next(
+            (i for i, o in enumerate(read_options(current.options)) if place == f"option_{o.id}"),
+            None,
+        )
+        if option_index is None:
+            raise ContestError("Không có phương án này.", "There is no such option.", field="place")
+        pics = list(draft.options[option_index].pictures)
+    if index is not None and not 0 <= index < len(pics):
+        raise ContestError("Không có hình này.", "There is no such picture.", field="picture")
+    text = clean_alt(alt) if alt is not None else None
+    if remove:
+        if index is None:
+            raise ContestError("Không có hình này.", "There is no such picture.", field="picture")
+        del pics[index]
+        what = "remove"
+    else:
+        if data is not None:
+            try:
+                encoded = encode_picture(data)
+            except PictureRefused as refused:
+                raise ContestError(
+                    f"Hình: {refused.message_vi}", f"Picture: {refused.message_en}", field="file"
+                ) from refused
+        if index is None:
+            if data is None:
+                raise ContestError(
+                    "Chưa chọn tệp hình.", "No picture file was chosen.", field="file"
+                )
+            if not text:
+                raise ContestError(
+                    "Hãy nhập mô tả (alt) cho hình: người không xem được hình sẽ nghe mô tả này.",
+                    "Give the picture an alt text: people who cannot see it hear this text.",
+                    field="alt",
+                )
+            pics.append(PictureDraft(encoded, text))
+            what = "add"
+        else:
+            old = pics[index]
+            new_alt = text if text is not None else old.alt
+            if not new_alt:
+                raise ContestError(
+                    "Hãy nhập mô tả (alt) cho hình: người không xem được hình sẽ nghe mô tả này.",
+                    "Give the picture an alt text: people who cannot see it hear this text.",
+                    field="alt",
+                )
+            pics[index] = PictureDraft(encoded if data is not None else old.picture, new_alt)
+            what = "replace" if data is not None else "describe"
+    if place == "stem":
+        draft = replace(draft, pictures=tuple(pics))
+    else:
+        options = list(draft.options)
+        options[option_index] = replace(options[option_index], pictures=tuple(pics))
+        draft = replace(draft, options=tuple(options))
+    option_pictures = [picture_names(o.pictures) for o in draft.options]
+    problems = check_question(
+        draft.stem,
+        [(o.text, o.correct) for o in draft.options],
+        Location("form"),
+        stem_pictured=bool(draft.pictures),
+        option_pictures=option_pictures,
+    )
+    if problems:
+        raise InvalidInput(
+            [ContestError(i.message_vi, i.message_en, field=i.field) for i in problems]
+        )
+    if data is not None:
+        pictures.store_pictures(db, [encoded])
+    return _add_version(
+        db,
+        actor,
+        question,
+        draft,
+        "bank.question_picture",
+        {"picture": what, "place": place, "index": index},
+    )
 
 
 @dataclass(frozen=True)
@@ -558,27 +724,21 @@ def question_with_version(
     )
 
 
-def bank_drafts(db: Session, bank: QuestionBank) -> list[QuestionDraft]:
+def bank_drafts(
+    db: Session, bank: QuestionBank, *, with_pictures: bool = False
+) -> list[QuestionDraft]:
+    """The bank's current questions as drafts; ``with_pictures`` reads the pictures' bytes too
+    (for an export that embeds them)."""
     rows = db.execute(
         select(QuestionVersion)
         .join(Question, Question.current_version_id == QuestionVersion.id)
         .where(Question.bank_id == bank.id, Question.retired_at.is_(None))
         .order_by(Question.position, Question.id)
     ).scalars()
-    return [
-        QuestionDraft(
-            stem=v.stem,
-            options=tuple(OptionDraft(o.text, o.correct) for o in read_options(v.options)),
-            location=Location(bank.code),
-            text_format=v.text_format,
-            topic=v.topic,
-            difficulty=v.difficulty,
-            explanation=v.explanation,
-            source=v.source,
-            number=v.number,
-        )
-        for v in rows
-    ]
+    drafts = [_draft_of(v, Location(bank.code)) for v in rows]
+    if with_pictures:
+        drafts = pictures.with_bytes(db, drafts)
+    return drafts
 
 
 def export_bank(db: Session, bank_code: str, fmt: str) -> bytes:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from contest import clock
 from contest.domain.errors import ContestError, NotFound
-from contest.domain.paper import version_ids
+from contest.domain.paper import PictureRef, read_pictures, version_ids
 from contest.models import (
     Answer,
     Attempt,
@@ -33,6 +33,7 @@ class OptionStat:
     keyed: bool
     chosen: int = 0
     chosen_by_strong: int = 0
+    pictures: tuple[PictureRef, ...] = ()
 
 
 @dataclass
@@ -46,6 +47,7 @@ class QuestionStat:
     options: list[OptionStat] = field(default_factory=list)
     flags_vi: list[str] = field(default_factory=list)
     flags_en: list[str] = field(default_factory=list)
+    pictures: tuple[PictureRef, ...] = ()
 
 
 def _pearson(xs: list[float], ys: list[float]) -> float | None:
@@ -101,7 +103,12 @@ def question_statistics(db: Session, round_: Round) -> list[QuestionStat]:
     for vid, rows in items.items():
         v = versions[vid]
         opts = {
-            str(o["id"]): OptionStat(str(o["id"]), o["text"], str(o["id"]) in keys[vid])
+            str(o["id"]): OptionStat(
+                str(o["id"]),
+                o["text"],
+                str(o["id"]) in keys[vid],
+                pictures=read_pictures(o.get("pictures")),
+            )
             for o in v.options
         }
         for aid, _, chosen in rows:
@@ -117,7 +124,16 @@ def question_statistics(db: Session, round_: Round) -> list[QuestionStat]:
             if n >= MIN_RESPONSES
             else None
         )
-        s = QuestionStat(vid, v.question_id, v.stem, n, facility, disc, list(opts.values()))
+        s = QuestionStat(
+            vid,
+            v.question_id,
+            v.stem,
+            n,
+            facility,
+            disc,
+            list(opts.values()),
+            pictures=read_pictures(v.pictures),
+        )
         if disc is not None and disc < 0:
             s.flags_vi.append("Độ phân biệt âm: người làm tốt lại hay sai câu này.")
             s.flags_en.append(
@@ -258,6 +274,7 @@ def correct_key(
         explanation=version.explanation,
         source=version.source,
         number=version.number,
+        pictures=version.pictures,
         created_at=now,
         options=[{**o, "correct": str(o["id"]) in chosen} for o in version.options],
     )

@@ -30,11 +30,13 @@ from contest.domain.attempts import (
 from contest.domain.draw import DrawSettings, PoolQuestion, PreparedPool, Quota, draw_paper
 from contest.domain.errors import ContestError, NotFound
 from contest.domain.paper import (
+    PictureRef,
     QuestionKind,
     bank_key,
     option_order_at,
     option_orders,
     read_options,
+    read_pictures,
     write_paper,
 )
 from contest.domain.ranking import DEFAULT_ORDER
@@ -847,6 +849,7 @@ class OptionView:
     text: str
     chosen: bool
     correct: bool | None  # None unless the key may be shown
+    pictures: tuple[PictureRef, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -858,6 +861,7 @@ class QuestionView:
     options: tuple[OptionView, ...]
     saved_at: datetime | None
     explanation: str | None  # only when the key may be shown
+    pictures: tuple[PictureRef, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -886,6 +890,7 @@ class QuestionText:
     text_format: str
     options: tuple[dict, ...]
     explanation: str | None
+    pictures: tuple[PictureRef, ...] = ()
 
 
 _texts: dict[int, QuestionText] = {}
@@ -901,16 +906,19 @@ def question_texts(db: Session, version_ids: list[int]) -> dict[int, QuestionTex
     if missing:
         if len(_texts) + len(missing) > _TEXTS_MAX:
             _texts.clear()
-        for vid, stem, text_format, options, explanation in db.execute(
+        for vid, stem, text_format, options, explanation, pictures in db.execute(
             select(
                 QuestionVersion.id,
                 QuestionVersion.stem,
                 QuestionVersion.text_format,
                 QuestionVersion.options,
                 QuestionVersion.explanation,
+                QuestionVersion.pictures,
             ).where(QuestionVersion.id.in_(missing))
         ):
-            found[vid] = _texts[vid] = QuestionText(stem, text_format, tuple(options), explanation)
+            found[vid] = _texts[vid] = QuestionText(
+                stem, text_format, tuple(options), explanation, read_pictures(pictures)
+            )
     return found
 
 
@@ -960,6 +968,7 @@ def attempt_view(db: Session, participant_id: int, attempt_id: int) -> AttemptVi
                 by_id[oid].text,
                 oid in chosen,
                 str(oid) in key if show_key else None,
+                by_id[oid].pictures,
             )
             for i, oid in enumerate(item.option_order)
         )
@@ -972,6 +981,7 @@ def attempt_view(db: Session, participant_id: int, attempt_id: int) -> AttemptVi
                 options,
                 answers[pos].saved_at if pos in answers else None,
                 version.explanation if show_key else None,
+                version.pictures,
             )
         )
     return AttemptView(

@@ -30,6 +30,7 @@ from contest.web.routers import (
     committee,
     organiser,
     participant,
+    pictures,
     plans,
     public,
     results_public,
@@ -48,6 +49,7 @@ from contest.web.templating import env, render
 ROUTERS = (
     taking.router,
     public.router,
+    pictures.router,
     auth.router,
     claims.router,
     participant.router,

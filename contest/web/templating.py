@@ -12,6 +12,7 @@ from fastapi.templating import Jinja2Templates
 from contest import __version__, clock
 from contest.config import PROJECT_DIR, get_settings
 from contest.domain.masking import mask_citizen_id, mask_name, mask_phone
+from contest.domain.paper import read_pictures
 from contest.domain.permissions import can
 from contest.web import csrf
 from contest.web.i18n import catalog, pick_language
@@ -47,6 +48,7 @@ env.filters["mask_phone"] = mask_phone
 env.filters["mask_name"] = mask_name
 env.globals["version"] = __version__
 env.globals["can"] = can
+env.globals["picture_refs"] = read_pictures
 
 
 def language(request: Request) -> str:

@@ -23,6 +23,7 @@ from contest.web.templating import render
 router = APIRouter(prefix="/organiser")
 
 MAX_FILES = 20
+MAX_PICTURE_UPLOAD = 10 * 1024 * 1024
 QUOTA_ROWS = 4
 
 
@@ -189,7 +190,10 @@ def bank_export(
 
 
 def _question_form(question, version) -> dict:
-    options = [{"text": o.text, "correct": o.correct} for o in read_options(version.options)]
+    options = [
+        {"text": o.text, "correct": o.correct, "id": o.id, "pictures": o.pictures}
+        for o in read_options(version.options)
+    ]
     options += [{"text": "", "correct": False}] * max(0, 6 - len(options))
     return {
         "stem": version.stem,
@@ -268,6 +272,62 @@ def question_edit(
             status_code=422,
         )
     return RedirectResponse(f"/organiser/banks/{bank.code}", status_code=303)
+
+
+@router.post("/questions/{question_id}/pictures")
+async def question_picture(
+    request: Request,
+    question_id: int,
+    file: UploadFile | None = None,
+    place: str = Form("stem"),
+    index: str = Form(""),
+    alt: str | None = Form(None),
+    remove: str = Form(""),
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff(*ORGANISERS)),
+):
+    """Add, replace, describe or remove one picture of the stem or of an option."""
+    data = None
+    if file is not None and file.filename:
+        data = await file.read(MAX_PICTURE_UPLOAD + 1)
+    position = ascii_int(index) if index.strip() else None
+
+    def apply():
+        question, version, bank = banks.question_with_version(db, question_id)
+        try:
+            if data is not None and len(data) > MAX_PICTURE_UPLOAD:
+                raise ContestError(
+                    f"Tệp hình lớn hơn {MAX_PICTURE_UPLOAD // (1024 * 1024)} MB.",
+                    f"The picture file is larger than {MAX_PICTURE_UPLOAD // (1024 * 1024)} MB.",
+                    field="file",
+                )
+            banks.edit_picture(
+                db,
+                actor_for(request, principal),
+                question_id,
+                place=place,
+                index=position,
+                data=data,
+                alt=alt,
+                remove=bool(remove),
+            )
+        except ContestError as exc:
+            return render(
+                request,
+                "organiser/question.html",
+                {
+                    "question": question,
+                    "version": version,
+                    "bank": bank,
+                    "form": _question_form(question, version),
+                    "errors": _errors(exc),
+                },
+                status_code=422,
+            )
+        return RedirectResponse(f"/organiser/questions/{question_id}", status_code=303)
+
+    # Decoding and encoding a picture takes a CPU moment: never on the event loop.
+    return await run_in_threadpool(apply)
 
 
 # --------------------------------------------------------------------------- contests
