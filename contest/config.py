@@ -99,6 +99,9 @@ class Settings(BaseSettings):
     # Where uploads and built files live so that every host reads them: "database" (the
     # default: chunks in the database). Object storage would be a second FileStore backend.
     storage_url: str = "database"
+    # Client secrets of the contests' OpenID providers, one file per secret name (the database
+    # holds only the name); CONTEST_OIDC_SECRET_<NAME> in the environment wins over the file.
+    oidc_secrets_dir: Path = PROJECT_DIR / "var" / "oidc-secrets"
 
     def resolved_queue_url(self) -> str:
         return self.queue_url or f"sqlite:///{PROJECT_DIR / 'var' / 'queue.db'}"

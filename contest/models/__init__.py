@@ -22,6 +22,7 @@ from contest.models.certificates import (
 )
 from contest.models.contest import Contest, Round, Unit
 from contest.models.files import StoredFile, StoredFileChunk
+from contest.models.identity import IdentityProvider, OidcSignIn, ParticipantIdentity
 from contest.models.jobs import Job
 from contest.models.notices import CitizenIdClaim, CitizenIdClaimDecision, Notice
 from contest.models.results import (
@@ -61,10 +62,13 @@ __all__ = [
     "AuditPending",
     "Base",
     "Contest",
+    "IdentityProvider",
     "Job",
     "LoginFailure",
     "Notice",
+    "OidcSignIn",
     "Participant",
+    "ParticipantIdentity",
     "Round",
     "StaffRole",
     "StaffUser",

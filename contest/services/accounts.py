@@ -159,29 +159,7 @@ def register_participant(
         clock.today_local(),
         is_common_password=is_common,
     )
-    unit = unit_rows.by_code(db, contest.id, valid.unit_code)
-    if unit is None:
-        raise InvalidInput(
-            [
-                ContestError(
-                    "Đơn vị đã chọn không thuộc cuộc thi này.",
-                    "The unit chosen does not belong to this contest.",
-                    field="unit_code",
-                )
-            ]
-        )
-    if not units.registrable(db, contest.id, unit):
-        raise InvalidInput(
-            [
-                ContestError(
-                    f"'{unit.name}' gồm nhiều đơn vị; hãy chọn đơn vị cụ thể nơi bạn học tập, "
-                    "công tác hoặc cư trú.",
-                    f"'{unit.name}' is made of several units: choose the one where you study, "
-                    "work or live.",
-                    field="unit_code",
-                )
-            ]
-        )
+    unit = registration_unit(db, contest, valid.unit_code)
     # Hashed whether or not an account is made, so the time taken tells nothing either.
     password_hash = hash_password(valid.password)
     holders = list(
@@ -230,6 +208,34 @@ def register_participant(
     )
     db.commit()
     return participant
+
+
+def registration_unit(db: Session, contest: Contest, unit_code: str) -> Unit:
+    """The unit a registration names, if a participant may register in it."""
+    unit = unit_rows.by_code(db, contest.id, unit_code)
+    if unit is None:
+        raise InvalidInput(
+            [
+                ContestError(
+                    "Đơn vị đã chọn không thuộc cuộc thi này.",
+                    "The unit chosen does not belong to this contest.",
+                    field="unit_code",
+                )
+            ]
+        )
+    if not units.registrable(db, contest.id, unit):
+        raise InvalidInput(
+            [
+                ContestError(
+                    f"'{unit.name}' gồm nhiều đơn vị; hãy chọn đơn vị cụ thể nơi bạn học tập, "
+                    "công tác hoặc cư trú.",
+                    f"'{unit.name}' is made of several units: choose the one where you study, "
+                    "work or live.",
+                    field="unit_code",
+                )
+            ]
+        )
+    return unit
 
 
 def _tell_holders(db: Session, contest: Contest, holders: list[Participant], ip: str) -> None:

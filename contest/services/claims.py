@@ -191,3 +191,54 @@ def decide(
         },
     )
     return row
+
+
+@transactional
+def uphold_for_verified_identity(
+    db: Session,
+    actor: Actor,
+    contest: Contest,
+    holder: Participant,
+    *,
+    full_name: str,
+    phone: str,
+    email: str | None,
+    evidence: str,
+) -> CitizenIdClaim:
+    """The CCCD's owner proved it through the contest's identity provider while another
+    person's account holds it: a claim is filed in their name and upheld at once (the
+    verified identity wins). It is listed with the committee's claims, decided as any
+    upheld claim is (the holder loses the CCCD, its sessions end); a later committee
+    decision is recorded as usual."""
+    claim = CitizenIdClaim(
+        contest_id=contest.id,
+        citizen_id=holder.citizen_id,
+        full_name=full_name,
+        phone=phone,
+        email=email,
+        evidence=evidence[:MAX_EVIDENCE],
+        holder_participant_id=holder.id,
+        status="open",
+        filed_at=clock.now(),
+        ip=actor.ip[:64],
+    )
+    db.add(claim)
+    db.flush()
+    audit.record(
+        db,
+        actor,
+        "claim.file",
+        "citizen_id_claim",
+        claim.id,
+        {"contest": contest.slug, "verified": True},
+    )
+    decide(
+        db,
+        actor,
+        contest,
+        claim.id,
+        UPHELD,
+        "Chủ số CCCD đã xác thực qua nhà cung cấp định danh / "
+        "the CCCD's owner was verified by the identity provider",
+    )
+    return claim

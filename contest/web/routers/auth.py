@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from contest.domain.errors import ContestError, InvalidInput
 from contest.domain.registration import RegistrationInput
-from contest.services import accounts, contests, sessions
+from contest.services import accounts, contests, oidc, sessions
 from contest.services.ratelimit import RateLimited
 from contest.services.units import unit_tree
 from contest.web import csrf
@@ -108,6 +108,7 @@ def _register_context(
     return {
         "contest": contest,
         "units": unit_tree(db, contest.id),
+        "provider": oidc.enabled_provider(db, contest),
         "form": form or {},
         "errors": errors or {},
     }
@@ -197,7 +198,12 @@ def participant_login_page(
     return render(
         request,
         "participant_login.html",
-        {"contest": contest, "error": None, "next": safe_next(next, f"/c/{slug}/me")},
+        {
+            "contest": contest,
+            "error": None,
+            "next": safe_next(next, f"/c/{slug}/me"),
+            "provider": oidc.enabled_provider(db, contest),
+        },
     )
 
 
@@ -227,7 +233,13 @@ def participant_login(
         return render(
             request,
             "participant_login.html",
-            {"contest": contest, "error": exc, "login": login, "next": target},
+            {
+                "contest": contest,
+                "error": exc,
+                "login": login,
+                "next": target,
+                "provider": oidc.enabled_provider(db, contest),
+            },
             status_code=status,
         )
     return _signed_in(target, token, request)

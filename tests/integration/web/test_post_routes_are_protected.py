@@ -15,6 +15,7 @@ PUBLIC_POSTS = {
     "/c/{slug}/register",
     "/c/{slug}/login",
     "/c/{slug}/claim",  # the real owner of a squatted CCCD has no account to sign in with
+    "/c/{slug}/oidc/complete",  # verified by the identity provider, no account yet
 }
 
 
