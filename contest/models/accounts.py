@@ -64,6 +64,10 @@ class Participant(Base):
     consent_version: Mapped[str] = mapped_column(String(32))
     consent_at: Mapped[datetime] = mapped_column(UTCDateTime)
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Where the registration came from (address, device cookie): screening ties second accounts
+    # made on one phone even when they never signed in there.
+    registered_ip: Mapped[str] = mapped_column(String(45), default="", server_default="")
+    registered_device: Mapped[str] = mapped_column(String(40), default="", server_default="")
 
 
 class WebSession(Base):

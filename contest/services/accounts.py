@@ -188,6 +188,8 @@ def register_participant(
         consent_version=CONSENT_VERSION,
         consent_at=now,
         registered_at=now,
+        registered_ip=ip[:45],
+        registered_device=device[:40],
     )
     db.add(participant)
     try:

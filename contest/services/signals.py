@@ -170,11 +170,18 @@ def _accounts(
                 Participant.phone,
                 Participant.email,
                 Participant.registered_at,
+                Participant.registered_ip,
+                Participant.registered_device,
             ).where(Participant.id.in_(ids[lo : lo + 5000]))
         ):
             created, ip, device = first.get(p.id, (p.registered_at, "", ""))
-            # Only a session opened at registration tells where the account was registered.
+            # The registration's own record, else (accounts older than it) a session opened at
+            # registration: only those tell where the account was registered.
             at_registration = abs((created - p.registered_at).total_seconds()) < 60
+            if p.registered_ip or p.registered_device:
+                ip, device, at_registration = p.registered_ip, p.registered_device, True
+            if p.registered_device:
+                devices[p.id].add(p.registered_device)
             accounts.append(
                 AccountFacts(
                     participant_id=p.id,

@@ -169,9 +169,14 @@ def register(
     # The same answer whether an account was made or the CCCD/phone was already registered
     # (its owner is told): no page, cookie or timing says which. The person then signs in.
     target = f"/c/{slug}/registered"
+    response: Response
     if is_htmx(request):
-        return Response(status_code=200, headers={"HX-Redirect": target})
-    return RedirectResponse(target, status_code=303)
+        response = Response(status_code=200, headers={"HX-Redirect": target})
+    else:
+        response = RedirectResponse(target, status_code=303)
+    # The device the registration was recorded with is the one later sign-ins report.
+    set_cookie(response, DEVICE_COOKIE, device_of(request), max_age=2 * 365 * 24 * 3600)
+    return response
 
 
 @router.get("/c/{slug}/registered")

@@ -146,3 +146,48 @@ def test_signing_in_after_registering_leaves_a_device_cookie_that_screening_read
     }
     assert len(devices) == 1 and "" not in devices  # one browser, two accounts
     assert len(results.devices_of(db, contest.id)) == 2
+
+
+def test_accounts_registered_on_one_phone_are_tied_even_if_they_never_sign_in(client, db):
+    from factories import make_bank, make_final_attempt
+
+    from contest.services import signals
+    from contest.services.context import SYSTEM
+
+    contest = make_contest(db, "dang-ky-mot-may")
+    for cid, phone, name in (
+        ("020190012346", "0912345679", "Nguyễn Thị Hoà"),
+        ("020190054322", "0987654322", "Lê Thị Hoa"),
+        ("020190054323", "0987654323", "Trần Văn Hùng"),
+    ):
+        page = client.get(f"/c/{contest.slug}/register").text
+        client.post(
+            f"/c/{contest.slug}/register",
+            data={
+                "csrf_token": csrf_from(page),
+                "full_name": name,
+                "date_of_birth": "15/08/1990",
+                "gender": "female",
+                "citizen_id": cid,
+                "phone": phone,
+                "unit_code": "LS-TP-CL",
+                "password": "mat-khau-bi-mat",
+                "consent": "yes",
+            },
+        )
+        assert client.cookies.get("contest_device")  # set by the registration itself
+    people = list(
+        db.execute(select(Participant).where(Participant.contest_id == contest.id)).scalars()
+    )
+    assert len(people) == 3
+    assert {p.registered_device for p in people} == {client.cookies.get("contest_device")}
+    assert all(p.registered_ip for p in people)
+    assert not db.execute(
+        select(WebSession).where(WebSession.participant_id.in_([p.id for p in people]))
+    ).first()  # nobody signed in
+    versions = make_bank(db, "dang-ky-mot-may-bank", 10)
+    for i, p in enumerate(people):
+        make_final_attempt(db, contest.rounds[0], p, versions, 6 + i, seconds=400 + 7 * i)
+    run = signals.compute(db, SYSTEM, contest.rounds[0])
+    clusters = signals.clusters_of(db, run)
+    assert [sorted(c.participant_ids) for c in clusters] == [sorted(p.id for p in people)]
