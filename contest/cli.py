@@ -134,6 +134,16 @@ def serve(
 
     if reload:
         os.environ["CONTEST_TEMPLATE_AUTO_RELOAD"] = "true"
+    made_metrics_dir = None
+    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Each worker process writes its metrics here and /metrics adds them up; a fresh
+        # folder per start, as prometheus-client requires.
+        import tempfile
+
+        made_metrics_dir = tempfile.mkdtemp(prefix="contest-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = made_metrics_dir
+    elif os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        _empty_metrics_dir(Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]))
     follow_served_address(host, port)
     settings = get_settings()
     if worker is None:
@@ -152,6 +162,10 @@ def serve(
     try:
         _run_uvicorn(uvicorn, host, port, workers, reload, forwarded_allow_ips, access_log)
     finally:
+        if made_metrics_dir is not None:
+            import shutil
+
+            shutil.rmtree(made_metrics_dir, ignore_errors=True)
         if beside is not None:
             beside.terminate()
             try:
@@ -160,7 +174,19 @@ def serve(
                 beside.kill()
 
 
+def _empty_metrics_dir(folder: Path) -> None:
+    """Values left by an earlier run would be added to this one's."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.db"):
+        old.unlink()
+
+
 def _run_uvicorn(uvicorn, host, port, workers, reload, forwarded_allow_ips, access_log) -> None:
+    from contest import logs
+
+    log_config = logs.config()
+    # The access line is written by the app (with the request id, route kind and duration).
+    log_config["loggers"]["contest.access"] = {"level": "INFO" if access_log else "WARNING"}
     uvicorn.run(
         "contest.web.app:create_app",
         factory=True,
@@ -170,7 +196,8 @@ def _run_uvicorn(uvicorn, host, port, workers, reload, forwarded_allow_ips, acce
         reload=reload,
         proxy_headers=True,
         forwarded_allow_ips=forwarded_allow_ips,
-        access_log=access_log,
+        access_log=False,
+        log_config=log_config,
         # Phones on slow links keep connections idle between answers; reuse them.
         timeout_keep_alive=30,
         log_level="info",

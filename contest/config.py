@@ -103,6 +103,18 @@ class Settings(BaseSettings):
     # holds only the name); CONTEST_OIDC_SECRET_<NAME> in the environment wins over the file.
     oidc_secrets_dir: Path = PROJECT_DIR / "var" / "oidc-secrets"
 
+    # Who may read /metrics: addresses or networks (comma-separated), or anyone sending
+    # `Authorization: Bearer <metrics_token>`. Behind a proxy the address is the proxy's unless
+    # it is in --forwarded-allow-ips, so a token is the safer choice there.
+    metrics_allow: str = "127.0.0.1,::1"
+    metrics_token: str = ""
+    # Log lines: "json" (one object a line, with the request id), "text" (readable), or "auto":
+    # JSON unless the output is a terminal.
+    log_format: str = "auto"
+    # How often each web process adds its live counters (saves, requests, errors) to the
+    # database for the organisers' live page; 0: only when the page is read (tests).
+    live_flush_seconds: float = 5.0
+
     def resolved_queue_url(self) -> str:
         return self.queue_url or f"sqlite:///{PROJECT_DIR / 'var' / 'queue.db'}"
 

@@ -10,6 +10,7 @@ from typing import Concatenate, ParamSpec, TypeVar
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from contest import metrics
 from contest.config import get_settings
 
 
@@ -23,16 +24,19 @@ def make_engine(url: str | None = None, *, pool_size: int | None = None) -> Engi
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         _configure_sqlite(engine)
+        metrics.watch_pool(engine)
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(
+    engine = create_engine(
         url,
         pool_size=pool_size or settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_pre_ping=settings.db_pre_ping,
         pool_recycle=1800,
     )
+    metrics.watch_pool(engine)
+    return engine
 
 
 def _configure_sqlite(engine: Engine) -> None:

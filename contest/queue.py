@@ -114,11 +114,12 @@ def sweep() -> None:
 
 @huey.periodic_task(every(_settings.sweep_interval_seconds), name="contest.purge")
 def purge() -> None:
-    """Old sign-in failures and devices, and staged uploads past their hour."""
-    from contest.services import ratelimit, staging
+    """Old sign-in failures and devices, staged uploads past their hour, old live counters."""
+    from contest.services import live, ratelimit, staging
 
     _housekeeping("login-purge", ratelimit.purge_old_failures, exclusive=True)
     _housekeeping("staging-sweep", staging.sweep, exclusive=True)
+    _housekeeping("live-counts-purge", live.purge, exclusive=True)
 
 
 @huey.periodic_task(every(_settings.audit_seal_interval_seconds), name="contest.audit_seal")

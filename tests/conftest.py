@@ -15,6 +15,8 @@ os.environ.setdefault("CONTEST_SWEEP_INTERVAL_SECONDS", "0")
 os.environ.setdefault("CONTEST_AUDIT_SEAL_INTERVAL_SECONDS", "0")
 # Queue messages stay in the test process; tests run jobs themselves (`jobs.run`).
 os.environ.setdefault("CONTEST_QUEUE_URL", "memory://")
+# The live page's counters are written when the page is read, inside the test's transaction.
+os.environ.setdefault("CONTEST_LIVE_FLUSH_SECONDS", "0")
 
 import pytest
 import scratch_db
@@ -71,12 +73,14 @@ def db(engine: Engine) -> Iterator[Session]:
 
 @pytest.fixture(autouse=True)
 def _fresh_clock_and_limits() -> Iterator[None]:
+    from contest.services import live
     from contest.services.admission import reset as reset_admission
     from contest.services.ratelimit import reset_limits
     from contest.services.taking import clear_process_caches
 
     clock.reset()
     reset_limits()
+    live.reset()
     # Rolled-back tests let SQLite hand the same ids to other rows.
     clear_process_caches()
     reset_admission()

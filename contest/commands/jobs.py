@@ -104,14 +104,12 @@ def worker(
     ] = True,
 ) -> None:
     """Run the job queue: certificate issues, downloads being built, housekeeping."""
-    import logging
+    from contest import logs, queue
 
-    from contest import queue
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    # The audit seal runs every few seconds: huey's line per task would drown the console.
-    # Jobs report their progress and errors in the jobs table and contest.jobs; huey still logs failures.
-    logging.getLogger("huey").setLevel(logging.WARNING)
+    # JSON lines or readable text (CONTEST_LOG_FORMAT). Huey is kept to warnings: the audit seal
+    # runs every few seconds and its line per task would drown the rest; jobs report their
+    # progress and errors in the jobs table and contest.jobs, and huey still logs failures.
+    logs.configure()
     typer.echo(
         f"Đang chạy hàng đợi / running the queue: {queue.describe()}, {workers} "
         f"{'luồng / threads' if threads else 'tiến trình / processes'}"

@@ -24,6 +24,7 @@ from contest.models.contest import Contest, Round, Unit
 from contest.models.files import StoredFile, StoredFileChunk
 from contest.models.identity import IdentityProvider, OidcSignIn, ParticipantIdentity
 from contest.models.jobs import Job
+from contest.models.live import LiveCount
 from contest.models.notices import CitizenIdClaim, CitizenIdClaimDecision, Notice
 from contest.models.results import (
     EligibilityDecision,
@@ -64,6 +65,7 @@ __all__ = [
     "Contest",
     "IdentityProvider",
     "Job",
+    "LiveCount",
     "LoginFailure",
     "Notice",
     "OidcSignIn",

@@ -19,6 +19,8 @@ class Attempt(Base):
         # settled_at reads the longest grace in a round on every lobby and attempt page: an index
         # lookup, not a scan of the round's attempts (100,000 in a provincial week).
         Index("ix_attempts_round_grace", "round_id", "grace_seconds"),
+        # The live page counts a round's starts of the last hour by minute: a range on the index.
+        Index("ix_attempts_round_started", "round_id", "started_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -18,7 +18,7 @@ from sqlalchemy import Engine, Row, and_, bindparam, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from contest import clock
+from contest import clock, metrics
 from contest.domain.attempts import (
     ResultVisibility,
     RoundWindow,
@@ -53,7 +53,7 @@ from contest.models import (
     RoundResult,
     WebSession,
 )
-from contest.services import audit, prize_plans, sessions
+from contest.services import audit, live, prize_plans, sessions
 from contest.services.attempt_scoring import (
     attempt_clock,
     effective_keys,
@@ -342,6 +342,7 @@ def begin_attempt(
     )
     if commit:
         db.commit()
+    metrics.STARTS.inc()
     return attempt
 
 
@@ -390,6 +391,7 @@ def _closed(*, submitted: bool) -> AttemptClosed:
 
 _SAVE_COLUMNS = (
     Attempt.id,
+    Attempt.round_id,
     Attempt.participant_id,
     Attempt.started_at,
     Attempt.deadline_at,
@@ -417,8 +419,10 @@ def save_answer(
     attempt = db.execute(select(*_SAVE_COLUMNS).where(Attempt.id == attempt_id)).one_or_none()
     if attempt is None or attempt.participant_id != participant_id:
         raise NotFound("Không tìm thấy bài thi.", "Attempt not found.")
-    result = _save(db, attempt, position, shown, order, clock.now())
+    now = clock.now()
+    result = _save(db, attempt, position, shown, order, now)
     db.commit()
+    _saved(attempt.round_id, 1, now)
     return result
 
 
@@ -448,6 +452,8 @@ def save_paper(
     if prediction != "":
         _set_prediction(db, attempt_id, prediction)  # type: ignore[arg-type]
     db.commit()
+    if results:
+        _saved(attempt.round_id, len(results), now)
     return results
 
 
@@ -463,6 +469,7 @@ class _SaveTicket:
 
     token_hash: str
     checked_at: datetime
+    round_id: int
     participant_id: int
     started_at: datetime
     deadline_at: datetime
@@ -482,6 +489,7 @@ def _remember(attempt_id: int, token_hash: str, row: Row | Attempt, now: datetim
     _tickets[attempt_id] = _SaveTicket(
         token_hash,
         now,
+        row.round_id,
         row.participant_id,
         row.started_at,
         row.deadline_at,
@@ -592,7 +600,14 @@ def try_fast_save(
     }
     if _execute_alone(db, _upsert_statement(db, with_session=True), params) != 1:
         return None
+    _saved(ticket.round_id, 1, now)
     return SaveResult(position, now, ac.remaining(now), True)
+
+
+def _saved(round_id: int, n: int, now: datetime) -> None:
+    """Count stored saves for the operators (metrics) and the organisers' live page."""
+    metrics.SAVES.inc(n)
+    live.count(round_id, "save", n, now)
 
 
 def _execute_alone(db: Session, statement, params: dict) -> int:
@@ -663,6 +678,7 @@ def _save_checked(
         )
     result = _save(db, row, position, shown, order, now)
     db.commit()
+    _saved(row.round_id, 1, now)
     _remember(attempt_id, hashed, row, now)
     return result
 
@@ -809,6 +825,8 @@ def submit(
             {"auto": auto, "correct": attempt.correct},
         )
     db.commit()
+    if won:
+        metrics.FINISHED.labels("submitted").inc()
     return attempt
 
 
@@ -836,6 +854,8 @@ def sweep(db: Session, limit: int = 1000) -> int:
     )
     done = materialise(db, candidates, now)
     db.commit()
+    if done:
+        metrics.FINISHED.labels("expired").inc(done)
     return done
 
 

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import gc
+import os
 from contextlib import asynccontextmanager
 from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.exc import DataError
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
-from contest import __version__, queue
+from contest import __version__, metrics, queue
 from contest.config import get_settings
 from contest.domain.errors import ContestError, NotFound, PermissionDenied
 from contest.services.ratelimit import RateLimited
@@ -22,6 +23,7 @@ from contest.web import csrf, numbers
 from contest.web.answer_lane import AnswerSaveLane
 from contest.web.deps import Forbidden, NotSignedIn, is_htmx
 from contest.web.limits import BodySizeLimit
+from contest.web.observability import Observed
 from contest.web.routers import (
     account,
     admin,
@@ -29,6 +31,7 @@ from contest.web.routers import (
     claims,
     committee,
     oidc,
+    ops,
     organiser,
     participant,
     pictures,
@@ -49,6 +52,7 @@ from contest.web.templating import env, render
 # requests are not compared with every other route before they find their own.
 ROUTERS = (
     taking.router,
+    ops.router,
     public.router,
     pictures.router,
     auth.router,
@@ -111,7 +115,7 @@ async def lifespan(app: FastAPI):
     """Per-process start-up. Housekeeping (sweeper, audit seal) runs in the job workers."""
     import anyio.to_thread
 
-    from contest.services import ratelimit
+    from contest.services import live, ratelimit
 
     # Once, before any request: built by concurrent first requests, it raced (see ratelimit).
     ratelimit.start()
@@ -126,7 +130,11 @@ async def lifespan(app: FastAPI):
         gc.freeze()
         gc.set_threshold(50_000, 20, 20)
         _gc_tuned = True
+    live.start_flusher(get_settings().live_flush_seconds)
     yield
+    if get_settings().live_flush_seconds > 0:
+        live.stop_flusher()
+    metrics.process_exited(os.getpid())
 
 
 def create_app() -> FastAPI:
@@ -149,14 +157,11 @@ def create_app() -> FastAPI:
     app.mount("/static", CachedStaticFiles(directory=STATIC_DIR), name="static")
 
     app.add_middleware(SecurityHeaders)
+    # Outermost: the request id and the timing cover everything the server does.
+    app.add_middleware(Observed)
 
     for router in ROUTERS:
         app.include_router(router)
-
-    # No database and no thread hop: the ceiling the bench compares saves with.
-    @app.get("/healthz", include_in_schema=False)
-    async def healthz() -> PlainTextResponse:
-        return PlainTextResponse("ok")
 
     _install_error_handlers(app)
     return app
@@ -207,6 +212,7 @@ def _refusal(request: Request, status: int, message_vi: str, message_en: str) ->
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(csrf.CsrfRefused)
     async def csrf_refused(request: Request, exc: csrf.CsrfRefused):
+        metrics.refused("csrf")
         return _refusal(
             request,
             403,
@@ -216,6 +222,7 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(NotSignedIn)
     async def not_signed_in(request: Request, exc: NotSignedIn):
+        metrics.refused("signed_out")
         if request.method == "GET" and not is_htmx(request):
             path = request.url.path
             if exc.audience == "staff":
@@ -231,6 +238,7 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Forbidden)
     async def forbidden(request: Request, exc: Forbidden):
+        metrics.refused("forbidden")
         return _refusal(
             request,
             403,
@@ -240,25 +248,30 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(PermissionDenied)
     async def permission_denied(request: Request, exc: PermissionDenied):
+        metrics.refused("forbidden")
         # A service's refusal is a refusal like a missing role: 403, with the service's reason.
         return _refusal(request, 403, exc.message_vi, exc.message_en)
 
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound):
+        metrics.refused("not_found")
         return _refusal(request, 404, exc.message_vi, exc.message_en)
 
     @app.exception_handler(RateLimited)
     async def rate_limited(request: Request, exc: RateLimited):
+        metrics.refused("rate_limited")
         response = _refusal(request, 429, exc.message_vi, exc.message_en)
         response.headers["Retry-After"] = "60"
         return response
 
     @app.exception_handler(ContestError)
     async def contest_error(request: Request, exc: ContestError):
+        metrics.refused("invalid")
         return _refusal(request, 400, exc.message_vi, exc.message_en)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
+        metrics.refused("not_found" if exc.status_code == 404 else "other")
         if exc.status_code == 404:
             return _refusal(request, 404, "Không tìm thấy trang.", "Page not found.")
         if exc.status_code == 405:
@@ -269,6 +282,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     # nothing: the database driver refuses to bind it (SQLite) or to compare it (PostgreSQL).
     @app.exception_handler(OverflowError)
     async def number_too_large(request: Request, exc: Exception):
+        metrics.refused("invalid")
         return _refusal(
             request,
             400,
@@ -291,6 +305,7 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError):
+        metrics.refused("invalid")
         fields = ", ".join(str(e["loc"][-1]) for e in exc.errors())
         return _refusal(
             request,

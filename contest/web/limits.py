@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from contest import metrics
+
 # Room for the form fields that travel with the largest allowed file.
 ENVELOPE = 64 * 1024
 
@@ -58,6 +60,7 @@ class BodySizeLimit:
 
     @staticmethod
     async def _refuse(send: Send) -> None:
+        metrics.refused("too_large")
         await send(
             {
                 "type": "http.response.start",

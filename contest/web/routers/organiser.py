@@ -14,9 +14,9 @@ from contest.domain.errors import ContestError, InvalidInput
 from contest.domain.paper import read_options
 from contest.domain.permissions import OFFICE, ORGANISERS
 from contest.models import Contest
-from contest.services import banks, contests, rounds, staging
+from contest.services import banks, contests, live, rounds, staging
 from contest.services.sessions import Principal
-from contest.web.deps import actor_for, get_db, require_staff
+from contest.web.deps import actor_for, get_db, is_htmx, require_staff
 from contest.web.numbers import ascii_int
 from contest.web.templating import render
 
@@ -661,3 +661,22 @@ def contest_copy(
             status_code=422,
         )
     return RedirectResponse(f"/organiser/contests/{target.slug}", status_code=303)
+
+
+# --------------------------------------------------------------------------- live
+
+
+@router.get("/contests/{slug}/live")
+def live_page(
+    request: Request,
+    slug: str,
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff(*OFFICE)),
+):
+    """The contest as it runs; the section polls itself (HTMX) and the figures are at most a
+    few seconds old, however many staff watch (services.live)."""
+    contest = contests.get_by_slug(db, slug)
+    ctx = {"contest": contest, "view": live.live_view(db, contest)}
+    if is_htmx(request):
+        return render(request, "organiser/_live.html", ctx)
+    return render(request, "organiser/live.html", ctx)

@@ -7,7 +7,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from contest import clock
+from contest import clock, metrics
 from contest.domain import attempts
 from contest.domain.admission import rounded_wait
 from contest.domain.errors import ContestError, NotFound
@@ -149,6 +149,7 @@ def saved_response(request: Request, result: taking.SaveResult, position: int) -
 
 
 def _closed(request: Request, exc: ContestError, attempt_id: int) -> Response:
+    metrics.refused("attempt_closed")
     response = render(
         request, "taking/_closed.html", {"error": exc, "attempt_id": attempt_id}, status_code=409
     )

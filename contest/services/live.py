@@ -1,0 +1,305 @@
+"""The organisers' live page: who is taking part now, how fast, and from which units.
+
+Cheap at contest-day load by construction:
+- saves and requests are counted in each web process's memory (a dictionary step under a lock,
+  no database work on the hot path) and added to `live_counts` in 10-second buckets every few
+  seconds by a background thread (`start_flusher`), so every process and host adds up;
+- the figures that come from the attempts themselves are a handful of indexed aggregates,
+  built at most once per `TTL_SECONDS` per contest and process however many organisers watch.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from contest import clock
+from contest.db import transaction
+from contest.domain.collectives import Unit as UnitNode
+from contest.domain.errors import ContestError
+from contest.domain.live import UnitParticipation, error_rate, participation_by_unit
+from contest.models import Contest
+from contest.repositories import live as rows
+from contest.repositories import units as unit_rows
+
+log = logging.getLogger("contest.live")
+
+BUCKET_SECONDS = 10
+SITE = 0  # the scope of site-wide counters (requests, errors, refusals)
+TTL_SECONDS = 5.0
+KEEP_COUNTS = timedelta(days=2)
+RATE_WINDOW = timedelta(minutes=5)  # saves per second and error rates are over this
+MINUTES_SHOWN = 60
+SAVE_BUCKETS_SHOWN = 90  # 15 minutes of 10-second buckets
+
+_lock = threading.Lock()
+_pending: dict[tuple[int, str, int], int] = {}
+
+
+def _bucket(at: datetime) -> int:
+    return int(at.timestamp()) // BUCKET_SECONDS * BUCKET_SECONDS
+
+
+def count(scope: int, kind: str, n: int = 1, at: datetime | None = None) -> None:
+    """Add n events of a kind (save, request, error, refused) to this process's counters."""
+    key = (scope, kind, _bucket(at or clock.now()))
+    with _lock:
+        _pending[key] = _pending.get(key, 0) + n
+
+
+def count_request(status: int) -> None:
+    """A request answered (static files and operator endpoints are not counted)."""
+    bucket = _bucket(clock.now())
+    with _lock:
+        key = (SITE, "request", bucket)
+        _pending[key] = _pending.get(key, 0) + 1
+        if status >= 500:
+            key = (SITE, "error", bucket)
+            _pending[key] = _pending.get(key, 0) + 1
+        elif status >= 400:
+            key = (SITE, "refused", bucket)
+            _pending[key] = _pending.get(key, 0) + 1
+
+
+def flush(db: Session) -> int:
+    """Add this process's counters to the database; they stay pending if that fails."""
+    global _pending
+    with _lock:
+        taken, _pending = _pending, {}
+    if not taken:
+        return 0
+    try:
+        with transaction(db):
+            rows.add_counts(
+                db,
+                [
+                    {"scope": s, "kind": k, "bucket": b, "count": n}
+                    for (s, k, b), n in sorted(taken.items())
+                ],
+            )
+    except Exception:
+        with _lock:
+            for key, n in taken.items():
+                _pending[key] = _pending.get(key, 0) + n
+        raise
+    return len(taken)
+
+
+def purge(db: Session) -> int:
+    """Forget counters older than two days (run by the job workers' housekeeping)."""
+    with transaction(db):
+        return rows.purge_counts(db, _bucket(clock.now() - KEEP_COUNTS))
+
+
+_flusher: threading.Thread | None = None
+_stop = threading.Event()
+
+
+def start_flusher(interval: float) -> None:
+    """Flush this process's counters every `interval` seconds on a daemon thread."""
+    global _flusher
+    if interval <= 0 or (_flusher is not None and _flusher.is_alive()):
+        return
+    from contest.db import session_scope
+
+    def run() -> None:
+        while not _stop.wait(interval):
+            try:
+                with session_scope() as db:
+                    flush(db)
+            except Exception:  # noqa: BLE001 - kept pending; the next round tries again
+                log.warning("live counters: could not write them; kept for the next try")
+
+    _stop.clear()
+    _flusher = threading.Thread(target=run, name="live-counters", daemon=True)
+    _flusher.start()
+
+
+def stop_flusher() -> None:
+    global _flusher
+    _stop.set()
+    if _flusher is not None:
+        _flusher.join(timeout=5)
+        _flusher = None
+    try:
+        from contest.db import session_scope
+
+        with session_scope() as db:
+            flush(db)
+    except Exception:  # noqa: BLE001 - the process is ending; a few seconds of counts are lost
+        log.warning("live counters: the last ones could not be written")
+
+
+# ---------------------------------------------------------------------------- the page
+
+
+@dataclass(frozen=True)
+class Series:
+    """Values per interval, oldest first, with the labels shown under the chart."""
+
+    labels: tuple[str, ...]
+    values: tuple[float, ...]
+
+    @property
+    def peak(self) -> float:
+        return max(self.values, default=0.0)
+
+    @property
+    def total(self) -> float:
+        return sum(self.values)
+
+
+@dataclass(frozen=True)
+class LiveView:
+    built_at: datetime
+    registered: int
+    active_participants: int
+    active_attempts: int
+    attempts_started: int
+    attempts_final: int
+    saves_per_second: float
+    requests: int
+    errors: int
+    refused: int
+    error_rate: float | None
+    refusal_rate: float | None
+    started_per_minute: Series
+    finished_per_minute: Series
+    saves_per_second_series: Series
+    by_day: Series
+    by_hour: Series
+    units: list[UnitParticipation] = field(default_factory=list)
+    unit_criterion: str = "participation_rate"
+    build_ms: float = 0.0
+
+
+_cache_lock = threading.Lock()
+_cache: dict[Hashable, tuple[float, LiveView]] = {}
+
+
+def reset() -> None:
+    """Forget the cached views and the counters not yet written (tests)."""
+    with _cache_lock:
+        _cache.clear()
+    with _lock:
+        _pending.clear()
+
+
+def live_view(db: Session, contest: Contest) -> LiveView:
+    """The page's figures, at most TTL_SECONDS old."""
+    key = (contest.id, db.get_bind().dialect.name)
+    now_mono = time.monotonic()
+    with _cache_lock:
+        hit = _cache.get(key)
+    if hit is not None and now_mono - hit[0] < TTL_SECONDS:
+        return hit[1]
+    view = build(db, contest)
+    with _cache_lock:
+        _cache[key] = (now_mono, view)
+    return view
+
+
+def _minutes(now: datetime, n: int, step: timedelta, fmt: str) -> list[str]:
+    local = clock.to_local(now)
+    return [(local - step * i).strftime(fmt) for i in range(n - 1, -1, -1)]
+
+
+def build(db: Session, contest: Contest) -> LiveView:
+    started = time.perf_counter()
+    flush(db)  # this process's own counts, so the page is never behind what it served
+    now = clock.now()
+    rounds = rows.round_ids(db, contest.id)
+    active_people, active_attempts = rows.active(db, rounds, now)
+    total, final = rows.attempts_total(db, rounds)
+
+    since = now - timedelta(minutes=MINUTES_SHOWN - 1)
+    since = since.replace(second=0, microsecond=0)
+    minute_labels = _minutes(now, MINUTES_SHOWN, timedelta(minutes=1), "%Y-%m-%d %H:%M")
+    starts = rows.started_by(db, rounds, "minute", since)
+    finished = rows.finished_by(db, rounds, "minute", since)
+
+    first_bucket = _bucket(now) - BUCKET_SECONDS * (SAVE_BUCKETS_SHOWN - 1)
+    counts = rows.counts_since(db, rounds, first_bucket)
+    site = rows.counts_since(db, [SITE], _bucket(now - RATE_WINDOW) + BUCKET_SECONDS)
+    buckets = [first_bucket + BUCKET_SECONDS * i for i in range(SAVE_BUCKETS_SHOWN)]
+    saves = [counts.get(("save", b), 0) / BUCKET_SECONDS for b in buckets]
+    window_start = _bucket(now - RATE_WINDOW) + BUCKET_SECONDS
+    saved_in_window = sum(n for (k, b), n in counts.items() if k == "save" and b >= window_start)
+    # The window's seconds so far: the current bucket is not over yet.
+    window_seconds = (now.timestamp() - window_start) or 1.0
+    requests = sum(n for (k, _), n in site.items() if k == "request")
+    errors = sum(n for (k, _), n in site.items() if k == "error")
+    refused = sum(n for (k, _), n in site.items() if k == "refused")
+
+    by_day = rows.started_by(db, rounds, "day")
+    day_labels = sorted(by_day)
+    hours = _minutes(now, 24, timedelta(hours=1), "%Y-%m-%d %H")
+    by_hour = rows.started_by(db, rounds, "hour", now - timedelta(hours=24))
+
+    units, criterion = _units(db, contest, rounds)
+    return LiveView(
+        built_at=now,
+        registered=rows.registered(db, contest.id),
+        active_participants=active_people,
+        active_attempts=active_attempts,
+        attempts_started=total,
+        attempts_final=final,
+        saves_per_second=saved_in_window / window_seconds,
+        requests=requests,
+        errors=errors,
+        refused=refused,
+        error_rate=error_rate(errors, requests),
+        refusal_rate=error_rate(refused, requests),
+        started_per_minute=Series(
+            tuple(m[-5:] for m in minute_labels), tuple(starts.get(m, 0) for m in minute_labels)
+        ),
+        finished_per_minute=Series(
+            tuple(m[-5:] for m in minute_labels),
+            tuple(finished.get(m, 0) for m in minute_labels),
+        ),
+        saves_per_second_series=Series(
+            tuple(
+                clock.to_local(datetime.fromtimestamp(b, UTC)).strftime("%H:%M:%S") for b in buckets
+            ),
+            tuple(saves),
+        ),
+        by_day=Series(
+            tuple(f"{d[8:10]}/{d[5:7]}" for d in day_labels),
+            tuple(by_day[d] for d in day_labels),
+        ),
+        by_hour=Series(tuple(h[-2:] + "h" for h in hours), tuple(by_hour.get(h, 0) for h in hours)),
+        units=units,
+        unit_criterion=criterion,
+        build_ms=(time.perf_counter() - started) * 1000,
+    )
+
+
+def _units(db: Session, contest: Contest, rounds: list[int]) -> tuple[list[UnitParticipation], str]:
+    """Participation by unit as the collective plan counts it (its pools, its roll-up), or by
+    the top of the unit tree, rolled up, where the contest has no collective plan yet."""
+    from contest.services.prize_plans import collective_plan_spec
+
+    try:
+        spec = collective_plan_spec(db, contest.id)
+    except ContestError:
+        spec = {}
+    pools = spec.get("unit_pools") or {}
+    units = unit_rows.units_of(db, contest.id)
+    nodes = [
+        UnitNode(str(u.id), u.name, str(u.parent_id) if u.parent_id else None, u.headcount)
+        for u in units
+    ]
+    pooled = {str(u.id) for u in units if u.code in pools}
+    counts = {str(k): n for k, n in rows.participants_by_unit(db, contest.id, rounds).items() if k}
+    return (
+        participation_by_unit(
+            nodes, counts, pooled=pooled, roll_up=bool(spec.get("roll_up", True)) if spec else True
+        ),
+        str(spec.get("criterion") or "participation_rate"),
+    )
