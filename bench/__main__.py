@@ -72,7 +72,13 @@ def main() -> int:
         figures.extend(module.run())
     print(table(figures))
     if not args.no_record:
-        record(figures, "make bench" if not args.only else f"python -m bench {' '.join(args.only)}")
+        settings = " ".join(
+            f"{k}={v}"
+            for k, v in sorted(os.environ.items())
+            if k.startswith(("BENCH_", "CONTEST_BENCH_"))
+        )
+        command = "make bench" if not args.only else f"python -m bench {' '.join(args.only)}"
+        record(figures, f"{settings} {command}".strip())
     return 0 if all(f.ok is not False for f in figures) else 1
 
 

@@ -5,11 +5,16 @@ afterwards; a temporary SQLite file), a contest with an open round and the Lạn
 bank, and N participants who are already signed in (a sample signs in through the real login
 endpoint, so its cost is measured too). Then:
 
-1. spike: N participants start within one minute; each opens the lobby, starts an attempt,
-   loads the attempt page, answers every question with a pause between answers, submits;
-2. sustained: a fixed population keeps taking attempts back to back for a fixed time;
-3. ceiling: closed loops with no pauses against GET /healthz and against the save endpoint,
-   so save throughput can be read as a fraction of what the stack itself can serve.
+0. the machine first: a fixed CPU probe in the client, and GET /healthz in closed loops (the
+   ceiling every other figure is also given as a ratio to, since this machine's speed varies);
+1. start capacity: closed loops of lobby → Start (→ waiting room) → attempt page, with the CPU
+   time the server processes and the database's backends spent per paper served;
+2. spikes at 1×, 2× and 4× that capacity: people tap Start evenly over BENCH_LOAD_SPIKE_SECONDS,
+   wait in the waiting room when the site is full (polling as its page does), answer every
+   question with a pause between answers and submit; bars: everyone gets a paper, no error or
+   client timeout, waiting page p99 ≤ 200 ms, saves p99 ≤ 150 ms;
+3. sustained: people already mid-attempt keep answering for a fixed time;
+4. save ceiling: closed loops of saves with no pauses, as a fraction of /healthz.
 
 Every save the server acknowledged (200) is recorded as (attempt, position) → (option, seq)
 and compared with the database at the end: an acknowledged answer that is missing or
@@ -48,17 +53,25 @@ BANK_CSV = ROOT / "question_banks" / "lang-son-2023" / "tuan-4.csv"
 PG_ADMIN_URL = scratch_db.ADMIN_URL
 SLUG = "ngay-thi-thu"
 
-PARTICIPANTS = int(os.environ.get("BENCH_LOAD_PARTICIPANTS", "5000"))
-SPIKE_SECONDS = float(
-    os.environ.get("BENCH_LOAD_SPIKE_SECONDS", "60")
-)  # every participant starts within it
+# Signed-in people prepared for the capacity probe and the three spikes (each person starts once).
+PARTICIPANTS = int(os.environ.get("BENCH_LOAD_PARTICIPANTS", "12000"))
+# Each spike offers a multiple of the start capacity measured in the same run, for this long.
+SPIKE_SECONDS = float(os.environ.get("BENCH_LOAD_SPIKE_SECONDS", "60"))
+SPIKE_MULTIPLES = (1, 2, 4)
+# Start capacity: closed loops of lobby → start (→ waiting room) → attempt page, no pauses.
+CAPACITY_SECONDS = float(os.environ.get("BENCH_LOAD_CAPACITY_SECONDS", "10"))
+CAPACITY_LOOPS = 8
+# A fixed piece of pure-Python work in the client, timed before the server starts: how fast
+# one core of this machine is right now (wall and CPU time; wall > CPU when others share it).
+CPU_PROBE_ITERATIONS = 3_000_000
 _SCALE = float(os.environ.get("BENCH_LOAD_PAUSE_SCALE", "1"))
 # Seconds between two answers. Reading a question and four options and tapping one takes a
 # person 10-30 s; 5-10 s keeps the spike's save traffic on the heavy side of real.
 SPIKE_PAUSE = (5.0 * _SCALE, 10.0 * _SCALE)
-# Hard stop for the spike phase: the last to start (at 60 s) answer 22 times at 7.5 s on average
-# and submit by about 230 s when the server keeps up, the slowest of 5,000 by about 270 s.
-SPIKE_LIMIT = 300.0
+# A spike at k× the capacity needs about k × SPIKE_SECONDS to serve everyone's paper; the phase
+# ends SPIKE_TAIL seconds after that (people keep answering until then) and whoever is still
+# without a paper at the end counts against the bar.
+SPIKE_TAIL = float(os.environ.get("BENCH_LOAD_SPIKE_TAIL", "30"))
 SUSTAINED_USERS = int(os.environ.get("BENCH_LOAD_SUSTAINED_USERS", "2000"))
 # 2,000 people answering every 1.4-2.2 s offer about 1,100 saves/s: the bar plus a tenth.
 SUSTAINED_PAUSE = (1.4 * _SCALE, 2.2 * _SCALE)
@@ -70,7 +83,7 @@ SUSTAINED_WARMUP = 20.0
 SUSTAINED_SECONDS = SUSTAINED_WARMUP + float(os.environ.get("BENCH_LOAD_SUSTAINED_SECONDS", "25"))
 # Three runs, the median reported: on a machine shared by client, server and database one run's
 # p99 moved between about 100 and 350 ms from one minute to the next.
-SUSTAINED_RUNS = 3
+SUSTAINED_RUNS = int(os.environ.get("BENCH_LOAD_SUSTAINED_RUNS", "3"))
 CEILING_SECONDS = 5.0
 CEILING_CONCURRENCY = 64
 LOGIN_SAMPLE = 100
@@ -80,11 +93,15 @@ CONNECTIONS = 0  # aiohttp: no limit
 REQUEST_TIMEOUT = 30.0
 BAR_SAVES = 1000.0
 BAR_P99_MS = 150.0
+BAR_WAIT_P99_MS = 200.0
+BAR_START_CPU_MS = 8.0
+BAR_SAVE_CEILING = 70.0  # % of /healthz
 PASSWORD = "mat-khau-ngay-thi"
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 OPTION_RE = re.compile(r'name="q(\d+)" value="(\d+)"')
 PAGE_RE = re.compile(r'name="page" value="(\d+)"')
+DELAY_RE = re.compile(r"delay:(\d+)s")
 
 
 # ---------------------------------------------------------------------------- database and server
@@ -312,6 +329,10 @@ class Stats:
     attempts: int = 0
     submitted: int = 0
     drained: float = 0.0
+    tapped: Counter = field(default_factory=Counter)  # phase → people who tapped Start
+    papers: Counter = field(default_factory=Counter)  # phase → people who got their paper
+    waited: Counter = field(default_factory=Counter)  # phase → of them, through the waiting room
+    to_paper: dict[str, list[float]] = field(default_factory=dict)  # phase → tap → paper, ms
 
     def note(self, phase: str, kind: str, ms: float, at: float) -> None:
         self.latencies.setdefault((phase, kind), []).append(ms)
@@ -340,7 +361,9 @@ class Participant:
         self.seq = 0
         self.page = 0
 
-    async def _call(self, phase: str, kind: str, method: str, path: str, expect: int, **kw):
+    async def _call(
+        self, phase: str, kind: str, method: str, path: str, expect: int | tuple[int, ...], **kw
+    ):
         headers = dict(self.cookie)
         if method == "POST":
             headers["X-CSRF-Token"] = self.csrf
@@ -360,22 +383,54 @@ class Participant:
             self.stats.errors[(phase, kind, type(exc).__name__)] += 1
             raise Failed from exc
         t1 = time.perf_counter()
-        if status != expect:
+        if status not in (expect if isinstance(expect, tuple) else (expect,)):
             self.stats.errors[(phase, kind, str(status))] += 1
             raise Failed
         self.stats.note(phase, kind, (t1 - t0) * 1000, t1)
         return body, location, hx
 
-    async def take(self, phase: str, pause: tuple[float, float], stop_at: float) -> None:
-        """Lobby, start, attempt page, every answer with a pause (some changed once), submit."""
+    async def get_paper(self, phase: str, stop_at: float) -> tuple[int, bytes] | None:
+        """Lobby, Start, the waiting room when the site is full (polled as the page's HTMX does,
+        at the interval the page says), the attempt page. None: no paper by `stop_at`."""
         body, _, _ = await self._call(phase, "page", "GET", f"/c/{SLUG}/rounds", 200)
         self.csrf = CSRF_RE.search(body.decode()).group(1)
+        tapped = time.perf_counter()
+        self.stats.tapped[phase] += 1
         _, location, _ = await self._call(
             phase, "start", "POST", f"/c/{SLUG}/rounds/1/start", 303, data={"csrf_token": self.csrf}
         )
+        if location.endswith("/wait"):
+            self.stats.waited[phase] += 1
+            # The turn may come with this very request: the page then redirects to the paper.
+            body, paper, _ = await self._call(phase, "wait", "GET", location, (200, 303))
+            while not paper:
+                found = DELAY_RE.search(body.decode())
+                await asyncio.sleep(int(found.group(1)) if found else 1)
+                if time.perf_counter() > stop_at:
+                    self.stats.errors[(phase, "start", "no paper by the end of the phase")] += 1
+                    return None
+                body, _, hx = await self._call(
+                    phase, "wait", "GET", location, 200, headers={"HX-Request": "true"}
+                )
+                paper = hx
+            location = paper
+        if "/attempts/" not in location:
+            self.stats.errors[(phase, "start", f"sent to {location}")] += 1
+            return None
         attempt_id = int(location.rsplit("/", 1)[1])
         self.stats.attempts += 1
         body, _, _ = await self._call(phase, "page", "GET", f"/attempts/{attempt_id}", 200)
+        self.stats.papers[phase] += 1
+        self.stats.to_paper.setdefault(phase, []).append((time.perf_counter() - tapped) * 1000)
+        return attempt_id, body
+
+    async def take(self, phase: str, pause: tuple[float, float], stop_at: float) -> None:
+        """Get the paper, every answer with a pause (some changed once), submit; stop at
+        `stop_at` (the phase's end) wherever the person is."""
+        got = await self.get_paper(phase, stop_at)
+        if got is None:
+            return
+        attempt_id, body = got
         # The page number the server issued this rendering: every save from it carries it.
         self.page = int(PAGE_RE.search(body.decode()).group(1))
         self.seq = 0
@@ -390,6 +445,8 @@ class Participant:
                 return
             await self.save(phase, attempt_id, pos, self.rng.randrange(options[pos]))
         await asyncio.sleep(self.rng.uniform(*pause))
+        if time.perf_counter() > stop_at:
+            return
         await self._call(
             phase,
             "submit",
@@ -433,29 +490,139 @@ async def _guarded(coro) -> None:
         await coro
 
 
-async def spike(base: str, tokens: list[str], stats: Stats) -> float:
+async def spike(
+    base: str, tokens: list[str], stats: Stats, phase: str, multiple: float, seconds: float
+) -> float:
+    """`len(tokens)` people tap Start evenly over `seconds` (`multiple` × the measured start
+    capacity), then take the round; the phase ends when the site, serving at its capacity, has
+    had time for everyone's paper (a quarter more for the saves it serves meanwhile) plus
+    SPIKE_TAIL."""
     async with _session() as http:
         rng = random.Random(8)
         t0 = time.perf_counter()
-        stop_at = t0 + SPIKE_LIMIT
+        stop_at = t0 + seconds * multiple * 1.25 + SPIKE_TAIL
 
         async def one(token: str, delay: float) -> None:
             await asyncio.sleep(delay)
             await Participant(http, base, token, stats, random.Random(rng.random())).take(
-                "spike", SPIKE_PAUSE, stop_at
+                phase, SPIKE_PAUSE, stop_at
             )
 
         tasks = [
-            asyncio.ensure_future(_guarded(one(t, i * SPIKE_SECONDS / len(tokens))))
+            asyncio.ensure_future(_guarded(one(t, i * seconds / max(1, len(tokens)))))
             for i, t in enumerate(tokens)
         ]
-        # A participant still pausing at the limit stops at the next answer (not submitted, as the
-        # note says); one still waiting for the server after a pause more is an error.
-        _, pending = await asyncio.wait(tasks, timeout=SPIKE_LIMIT + SPIKE_PAUSE[1] + 5)
+        # At the end everyone stops at their next step; one still waiting for the server a
+        # request timeout later is an error.
+        _, pending = await asyncio.wait(
+            tasks, timeout=stop_at - time.perf_counter() + SPIKE_PAUSE[1] + REQUEST_TIMEOUT + 1
+        )
         for task in pending:
             task.cancel()
-            stats.errors[("spike", "request", "unanswered at the time limit")] += 1
+            stats.errors[(phase, "request", "unanswered at the time limit")] += 1
         return time.perf_counter() - t0
+
+
+async def capacity(base: str, tokens: list[str], stats: Stats, seconds: float) -> tuple[float, int]:
+    """Papers served per second by CAPACITY_LOOPS closed loops (a fresh person each time)."""
+    async with _session() as http:
+        stop = time.perf_counter() + seconds
+        queue = tokens  # people are taken from its end, so the caller's list shrinks
+        served = 0
+
+        async def loop(i: int) -> None:
+            nonlocal served
+            rng = random.Random(i)
+            while queue and time.perf_counter() < stop:
+                person = Participant(http, base, queue.pop(), stats, rng)
+                if await person.get_paper("capacity", stop + REQUEST_TIMEOUT) is not None:
+                    served += 1
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(_guarded(loop(i)) for i in range(CAPACITY_LOOPS)))
+        return served / (time.perf_counter() - t0), served
+
+
+def cpu_probe() -> tuple[float, float]:
+    """(wall ms, CPU ms) of a fixed pure-Python loop in this process."""
+    w0, c0 = time.perf_counter(), time.process_time()
+    total = 0
+    for i in range(CPU_PROBE_ITERATIONS):
+        total += i * i % 7
+    return (time.perf_counter() - w0) * 1000, (time.process_time() - c0) * 1000
+
+
+def _descendants(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                ppid = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo.extend(children.get(pid, []))
+    return out
+
+
+def _cpu_seconds(pids: list[int]) -> dict[int, float]:
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[pid] = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+    return out
+
+
+def _database_backends(url: str) -> list[int]:
+    """The PostgreSQL server processes serving this bench's database (same machine)."""
+    if not url.startswith("postgresql"):
+        return []
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        pids = [
+            int(p)
+            for p in conn.execute(
+                text(
+                    "select pid from pg_stat_activity where datname = current_database()"
+                    " and pid <> pg_backend_pid()"
+                )
+            ).scalars()
+        ]
+    engine.dispose()
+    return pids
+
+
+class MachineTime:
+    """CPU seconds used by the server's processes and, on PostgreSQL, the database's backends
+    serving it, between two readings (all on this machine)."""
+
+    def __init__(self, server: Server, url: str) -> None:
+        self.server, self.url = server, url
+
+    def read(self) -> tuple[dict[int, float], dict[int, float]]:
+        return (
+            _cpu_seconds(_descendants(self.server.proc.pid)),
+            _cpu_seconds(_database_backends(self.url)),
+        )
+
+    @staticmethod
+    def used(before: tuple, after: tuple) -> tuple[float, float]:
+        """(server CPU s, database CPU s) between two readings; a process that started in
+        between counts from zero."""
+        return tuple(  # type: ignore[return-value]
+            sum(cpu - b.get(pid, 0.0) for pid, cpu in a.items())
+            for b, a in zip(before, after, strict=True)
+        )
 
 
 async def drain(base: str, token: str, limit: float = 45.0) -> float:
@@ -489,8 +656,10 @@ async def sustained(
         async def answer(token: str, attempt_id: int, delay: float) -> None:
             await asyncio.sleep(delay)
             person = Participant(http, base, token, stats, random.Random(rng.random()))
-            # Their page is already open in the browser: the token is the one it holds.
+            # Their page is already open in the browser: the token is the one it holds, and the
+            # page number the server issued it (a time in ms).
             person.csrf = csrf_token(token)
+            person.page = int(time.time() * 1000) - 60_000
             positions = list(range(20))
             while True:
                 await asyncio.sleep(person.rng.uniform(*SUSTAINED_PAUSE))
@@ -553,17 +722,11 @@ async def closed_loop(
         ]
         attempts = []
         for person in people:  # start one attempt each, then save as fast as the server answers
-            body, _, _ = await person._call("ceiling", "page", "GET", f"/c/{SLUG}/rounds", 200)
-            person.csrf = CSRF_RE.search(body.decode()).group(1)
-            _, location, _ = await person._call(
-                "ceiling",
-                "start",
-                "POST",
-                f"/c/{SLUG}/rounds/1/start",
-                303,
-                data={"csrf_token": person.csrf},
-            )
-            attempts.append(int(location.rsplit("/", 1)[1]))
+            got = await person.get_paper("ceiling", time.perf_counter() + 120)
+            if got is None:
+                raise Failed
+            attempts.append(got[0])
+            person.page = int(PAGE_RE.search(got[1].decode()).group(1))
         stop = time.perf_counter() + CEILING_SECONDS
 
         async def saver(person: Participant, attempt_id: int) -> None:
@@ -655,15 +818,20 @@ def lost_answers(url: str, stats: Stats) -> tuple[int, int]:
 class Outcome:
     label: str
     stats: Stats
-    spike_seconds: float
+    probe: tuple[float, float]  # CPU probe (wall ms, CPU ms)
+    healthz_rps: float  # measured first
+    healthz_after: float
+    healthz_cpu_ms: float  # server CPU per /healthz request
+    capacity: float  # papers/s
+    start_cpu_ms: tuple[float, float]  # per paper: server, database
+    spikes: list[tuple[int, int, float, float]]  # (multiple, people, seconds offered, phase s)
     windows: list[tuple[float, float]]
-    healthz_rps: float
     save_ceiling: float
+    save_cpu_ms: tuple[float, float]
     login_rate: float
     checked: int
     lost: int
     setup_seconds: float
-    clients: dict[str, float]
 
 
 def _say(text: str) -> None:
@@ -671,18 +839,29 @@ def _say(text: str) -> None:
 
 
 def run_one(label: str, url: str, count: int) -> Outcome:
+    probe = cpu_probe()
     _say(f"{label}: preparing {count:,} participants")
     t0 = time.perf_counter()
     prepared = prepare(url, count, SUSTAINED_USERS)
     setup = time.perf_counter() - t0
     stats = Stats()
     server = Server(url)
+    meter = MachineTime(server, url)
+    pool = list(prepared.tokens)
+
+    def take(n: int) -> list[str]:
+        taken = pool[:n]
+        del pool[:n]
+        return taken
+
+    ceiling_people = take(CEILING_CONCURRENCY)
     # The client's own garbage collector, not the server, made the late runs' latencies: its heap
     # grows with every acknowledged save it keeps for the loss check (over 100,000 after the
     # spike), and a full collection of it stalls the event loop that times the responses. As
     # timeit does, collect between phases and not during them.
     gc.collect()
     gc.disable()
+    spikes = []
     try:
         import uvloop
 
@@ -692,27 +871,42 @@ def run_one(label: str, url: str, count: int) -> Outcome:
             gc.collect()
             return runner.run(coro)
 
+        def metered(coro):
+            before = meter.read()
+            result = phase(coro)
+            return result, MachineTime.used(before, meter.read())
+
         with runner:
-            clients = {
-                "aiohttp": phase(closed_loop(server.base, [], stats, "healthz", "aiohttp-probe")),
-                "httpx": phase(closed_loop(server.base, [], stats, "healthz", "httpx")),
-            }
+            _say(f"{label}: the machine first (GET /healthz)")
+            healthz, (h_server, _) = metered(closed_loop(server.base, [], stats, "healthz"))
+            healthz_cpu = h_server * 1000 / max(1.0, healthz * CEILING_SECONDS)
+            _say(f"{label}: start capacity")
+            (cap, served), (s_server, s_db) = metered(
+                capacity(server.base, pool, stats, CAPACITY_SECONDS)
+            )
+            start_cpu = (s_server * 1000 / max(1, served), s_db * 1000 / max(1, served))
             _say(f"{label}: sign-ins")
             login_rate = phase(logins(server.base, prepared, stats))
-            _say(f"{label}: spike")
-            spike_seconds = phase(spike(server.base, prepared.tokens, stats))
-            _say(f"{label}: draining the spike's backlog")
-            stats.drained = phase(drain(server.base, prepared.tokens[-1]))
+            for k in SPIKE_MULTIPLES:
+                people = take(max(1, round(k * cap * SPIKE_SECONDS)))
+                _say(f"{label}: spike {k}× ({len(people):,} people in {SPIKE_SECONDS:.0f} s)")
+                seconds = phase(spike(server.base, people, stats, f"spike{k}x", k, SPIKE_SECONDS))
+                spikes.append((k, len(people), SPIKE_SECONDS, seconds))
+                phase(drain(server.base, ceiling_people[0]))
             _say(f"{label}: sustained")
             windows = [
                 phase(sustained(server.base, prepared.answering, stats))
                 for _ in range(SUSTAINED_RUNS)
             ]
-            _say(f"{label}: ceilings")
-            healthz = phase(closed_loop(server.base, [], stats, "healthz"))
-            ceiling = phase(
-                closed_loop(server.base, prepared.tokens[-CEILING_CONCURRENCY:], stats, "save")
+            _say(f"{label}: save ceiling")
+            ceiling, (v_server, v_db) = metered(
+                closed_loop(server.base, ceiling_people, stats, "save")
             )
+            save_cpu = (
+                v_server * 1000 / max(1.0, ceiling * CEILING_SECONDS),
+                v_db * 1000 / max(1.0, ceiling * CEILING_SECONDS),
+            )
+            healthz_after = phase(closed_loop(server.base, [], stats, "healthz"))
     finally:
         gc.enable()
         server.stop()
@@ -721,21 +915,26 @@ def run_one(label: str, url: str, count: int) -> Outcome:
     return Outcome(
         label,
         stats,
-        spike_seconds,
-        windows,
+        probe,
         healthz,
+        healthz_after,
+        healthz_cpu,
+        cap,
+        start_cpu,
+        spikes,
+        windows,
         ceiling,
+        save_cpu,
         login_rate,
         checked,
         lost,
         setup,
-        clients,
     )
 
 
 def _latency_note(stats: Stats, phase: str) -> str:
     parts = []
-    for kind in ("start", "save", "submit", "page"):
+    for kind in ("start", "wait", "save", "submit", "page"):
         values = stats.latencies.get((phase, kind), [])
         if values:
             parts.append(
@@ -744,9 +943,92 @@ def _latency_note(stats: Stats, phase: str) -> str:
     return "; ".join(parts)
 
 
+def _errors_of(s: Stats, phase: str) -> tuple[int, str]:
+    mine = Counter({key: n for key, n in s.errors.items() if key[0] == phase})
+    text = ", ".join(f"{k}: {w} ×{n}" for (_, k, w), n in mine.most_common(4)) or "none"
+    return sum(mine.values()), text
+
+
 def figures(o: Outcome, with_bars: bool) -> list[Figure]:
     s = o.stats
-    errors = sum(s.errors.values())
+    tag = o.label
+    h = o.healthz_rps
+    out = [
+        Figure(
+            f"load [{tag}] machine: GET /healthz, {CEILING_CONCURRENCY} loops, measured first",
+            h,
+            "req/s",
+            "",
+            None,
+            f"the ceiling every ratio below is taken against; {o.healthz_after:,.0f} req/s at the end; "
+            f"{o.healthz_cpu_ms:.2f} ms of server CPU a request; CPU probe ({CPU_PROBE_ITERATIONS:,} "
+            f"Python loop steps in the client): {o.probe[0]:,.0f} ms wall, {o.probe[1]:,.0f} ms CPU",
+        ),
+        Figure(
+            f"load [{tag}] start capacity (lobby → start → attempt page, {CAPACITY_LOOPS} loops)",
+            o.capacity,
+            "starts/s",
+            "",
+            None,
+            f"{o.capacity / h * 100:.1f} % of /healthz; through the waiting room when it is full; "
+            + _latency_note(s, "capacity"),
+        ),
+        Figure(
+            f"load [{tag}] machine time per start (CPU, not wall)",
+            sum(o.start_cpu_ms),
+            "ms",
+            f"≤ {BAR_START_CPU_MS:.0f} ms" if with_bars else "",
+            (sum(o.start_cpu_ms) <= BAR_START_CPU_MS) if with_bars else None,
+            f"server processes {o.start_cpu_ms[0]:.1f} ms + database {o.start_cpu_ms[1]:.1f} ms per paper "
+            f"served in the capacity phase; = {sum(o.start_cpu_ms) / max(o.healthz_cpu_ms, 1e-6):.0f}× "
+            f"the server CPU of one /healthz request",
+        ),
+    ]
+    for k, people, seconds, took in o.spikes:
+        phase = f"spike{k}x"
+        tapped, papers, waited = s.tapped[phase], s.papers[phase], s.waited[phase]
+        errors, error_text = _errors_of(s, phase)
+        waits = s.latencies.get((phase, "wait"), [])
+        saves = s.latencies.get((phase, "save"), [])
+        to_paper = s.to_paper.get(phase, [])
+        out += [
+            Figure(
+                f"load [{tag}] spike {k}×: {people:,} people tap Start within {seconds:.0f} s",
+                papers / max(1, tapped) * 100,
+                "% got their paper",
+                "100 %",
+                papers == tapped and tapped == people,
+                f"offered {people / seconds:,.1f} starts/s = {people / seconds / max(o.capacity, 1e-6):.1f}× the "
+                f"capacity; {papers:,} of {tapped:,} got "
+                f"their paper, {waited:,} through the waiting room; tap → paper p50/p99 "
+                f"{pct(to_paper, 0.5):,.0f}/{pct(to_paper, 0.99):,.0f} ms; phase {took:.0f} s; "
+                + _latency_note(s, phase),
+            ),
+            Figure(
+                f"load [{tag}] spike {k}×: waiting page p99",
+                pct(waits, 0.99) if waits else 0.0,
+                "ms",
+                f"≤ {BAR_WAIT_P99_MS:.0f} ms",
+                (pct(waits, 0.99) <= BAR_WAIT_P99_MS) if waits else True,
+                f"{len(waits):,} waiting-page requests" if waits else "nobody waited",
+            ),
+            Figure(
+                f"load [{tag}] spike {k}×: save p99 of people answering",
+                pct(saves, 0.99),
+                "ms",
+                f"≤ {BAR_P99_MS:.0f} ms",
+                pct(saves, 0.99) <= BAR_P99_MS,
+                f"{len(saves):,} saves, p50 {pct(saves, 0.5):.0f} ms",
+            ),
+            Figure(
+                f"load [{tag}] spike {k}×: errors and client timeouts ({REQUEST_TIMEOUT:.0f} s)",
+                errors,
+                "",
+                "0",
+                errors == 0,
+                error_text,
+            ),
+        ]
     saves = list(
         zip(
             s.latencies.get(("sustained", "save"), []),
@@ -760,55 +1042,50 @@ def figures(o: Outcome, with_bars: bool) -> list[Figure]:
         runs.append((pct(window_lat, 0.99), len(window_lat) / (until - since), window_lat))
     p99, saves_per_s, window_lat = sorted(runs, key=lambda run: run[0])[len(runs) // 2]
     since, until = o.windows[0]
-    warmup_lat = [ms for ms, t in saves if t < since]
     each_run = "; ".join(f"{rate:,.0f} saves/s, p99 {q:,.0f} ms" for q, rate, _ in runs)
-    spike_saves = s.count("spike", "save")
-    spike_starts = s.count("spike", "start")
-    start_times = s.done_at.get(("spike", "start"), [])
-    start_span = (max(start_times) - min(start_times)) if len(start_times) > 1 else 1.0
-    # The busiest second of the spike, from completion times.
-    per_second = Counter(int(t) for t in s.done_at.get(("spike", "save"), []))
-    peak = max(per_second.values(), default=0)
-    error_text = (
-        ", ".join(f"{p}/{k}: {w} ×{n}" for (p, k, w), n in s.errors.most_common(6)) or "none"
-    )
+    errors, error_text = _errors_of(s, "sustained")
+    c_errors, c_text = _errors_of(s, "ceiling")
+    k_errors, k_text = _errors_of(s, "capacity")
     logins = s.latencies.get(("login", "login"), [])
-    tag = o.label
-    bar_saves = f"≥ {BAR_SAVES:,.0f} saves/s" if with_bars else ""
-    bar_p99 = f"≤ {BAR_P99_MS:.0f} ms" if with_bars else ""
-    return [
-        Figure(
-            f"load [{tag}] spike: {spike_starts:,} starts within {SPIKE_SECONDS:.0f} s",
-            spike_starts / start_span,
-            "starts/s",
-            "",
-            None,
-            f"{spike_saves:,} saves in {o.spike_seconds:.0f} s ({spike_saves / o.spike_seconds:,.0f}/s average, "
-            f"busiest second {peak:,}); {s.submitted:,} of {s.attempts:,} attempts submitted; "
-            + _latency_note(s, "spike"),
-        ),
+    offered = SUSTAINED_USERS / ((SUSTAINED_PAUSE[0] + SUSTAINED_PAUSE[1]) / 2)
+    out += [
         Figure(
             f"load [{tag}] sustained saves ({SUSTAINED_USERS:,} participants mid-attempt, pauses "
             f"{SUSTAINED_PAUSE[0]:g}–{SUSTAINED_PAUSE[1]:g} s)",
             saves_per_s,
             "saves/s",
-            bar_saves,
+            f"≥ {BAR_SAVES:,.0f} saves/s" if with_bars else "",
             (saves_per_s >= BAR_SAVES) if with_bars else None,
-            f"offered ≈ {SUSTAINED_USERS / ((SUSTAINED_PAUSE[0] + SUSTAINED_PAUSE[1]) / 2):,.0f} saves/s; "
-            f"median of {len(runs)} runs ({each_run}), each measured over {until - since:.0f} s after a "
-            f"{SUSTAINED_WARMUP:.0f} s warm-up; the first started {s.drained:.0f} s after the spike, its "
-            f"warm-up save p99 {pct(warmup_lat, 0.99):,.0f} ms",
+            f"{saves_per_s / h * 100:.0f} % of /healthz; offered ≈ {offered:,.0f} saves/s; median of "
+            f"{len(runs)} runs ({each_run}), each over {until - since:.0f} s after a "
+            f"{SUSTAINED_WARMUP:.0f} s warm-up",
         ),
         Figure(
             f"load [{tag}] sustained save latency p99",
             p99,
             "ms",
-            bar_p99,
-            (p99 <= BAR_P99_MS) if with_bars else None,
+            f"≤ {BAR_P99_MS:.0f} ms",
+            p99 <= BAR_P99_MS if with_bars else None,
             f"the median run: p50 {pct(window_lat, 0.5):.0f} ms, p95 {pct(window_lat, 0.95):.0f} ms over "
             f"{len(window_lat):,} saves",
         ),
-        Figure(f"load [{tag}] errors", errors, "", "0", errors == 0, error_text),
+        Figure(
+            f"load [{tag}] save ceiling as a fraction of /healthz",
+            o.save_ceiling / h * 100,
+            "%",
+            f"≥ {BAR_SAVE_CEILING:.0f} %",
+            o.save_ceiling / h * 100 >= BAR_SAVE_CEILING,
+            f"saves without pauses: {o.save_ceiling:,.0f}/s, {CEILING_CONCURRENCY} loops; machine time per "
+            f"save: server {o.save_cpu_ms[0]:.2f} ms + database {o.save_cpu_ms[1]:.2f} ms",
+        ),
+        Figure(
+            f"load [{tag}] errors outside the spikes (capacity, sustained, ceiling)",
+            errors + c_errors + k_errors,
+            "",
+            "0",
+            errors + c_errors + k_errors == 0,
+            "; ".join(t for t in (k_text, error_text, c_text) if t != "none") or "none",
+        ),
         Figure(
             f"load [{tag}] acknowledged answers lost",
             o.lost,
@@ -818,31 +1095,16 @@ def figures(o: Outcome, with_bars: bool) -> list[Figure]:
             f"{o.checked:,} acknowledged (attempt, question) answers compared with the database",
         ),
         Figure(
-            f"load [{tag}] ceiling: GET /healthz, {CEILING_CONCURRENCY} loops",
-            o.healthz_rps,
-            "req/s",
-            "",
-            None,
-            f"client probe: aiohttp {o.clients['aiohttp']:,.0f} req/s vs httpx {o.clients['httpx']:,.0f} req/s",
-        ),
-        Figure(
-            f"load [{tag}] save ceiling as a fraction of /healthz",
-            o.save_ceiling / o.healthz_rps * 100,
-            "%",
-            "",
-            None,
-            f"saves without pauses: {o.save_ceiling:,.0f}/s, {CEILING_CONCURRENCY} loops",
-        ),
-        Figure(
             f"load [{tag}] sign-in through the login endpoint",
             o.login_rate,
             "logins/s",
             "",
             None,
             f"{len(logins)} sign-ins, p50 {pct(logins, 0.5):.0f} ms, p99 {pct(logins, 0.99):.0f} ms "
-            f"(argon2id verify, 8 at a time)",
+            f"(argon2id verify, 8 at a time); {o.login_rate / h * 100:.1f} % of /healthz",
         ),
     ]
+    return out
 
 
 def _load_average() -> str:
@@ -876,13 +1138,14 @@ def run() -> list[Figure]:
     reason = _postgres_reason() if "postgresql" in which else "left out by BENCH_LOAD_DATABASES"
     before = _load_average()
     if reason:
+        left_out = "postgresql" not in which
         out.append(
             Figure(
                 "load [PostgreSQL]",
                 0,
                 "",
-                f"≥ {BAR_SAVES:,.0f} saves/s",
-                False,
+                "" if left_out else f"≥ {BAR_SAVES:,.0f} saves/s",
+                None if left_out else False,
                 f"not run: {reason}",
             )
         )

@@ -1,6 +1,7 @@
 """Admission to start a round when the machine is busy: how many starts to let through (a rate
 that adapts to measured latency, additive increase and multiplicative decrease), which people in
-the waiting room may go now, and what they are told about their wait.
+the waiting room are called (always the head of the queue), and what they are told about their
+wait.
 
 Pure: the caller passes the time (monotonic seconds) and the measurements; the service layer
 keeps one controller per process and the queue itself in the database.
@@ -95,12 +96,29 @@ class StartController:
         """True: start now (call `finished` afterwards). False: the person waits."""
         self._fill(now)
         self._adjust(now, waiting=False)
-        if self.running >= self.settings.max_concurrent or self.tokens < 1.0:
+        if self.running >= self.settings.max_concurrent or self.tokens < 1.0 - 1e-9:
             self.refused += 1
             return False
         self.tokens -= 1.0
         self.running += 1
         return True
+
+    def grant(self, now: float, wanted: int) -> int:
+        """Whole tokens handed to the people at the head of the queue (at most `wanted`); each
+        of them is then served on their page's next ask, whichever process it reaches."""
+        self._fill(now)
+        self._adjust(now, waiting=True)
+        given = max(0, min(int(self.tokens + 1e-9), wanted))
+        self.tokens -= given
+        return given
+
+    def give_back(self, tokens: int) -> None:
+        """Tokens granted to nobody (fewer were waiting, or another process called them)."""
+        self.tokens += tokens
+
+    def begin_granted(self) -> None:
+        """A called person's start begins (its token was taken when they were called)."""
+        self.running += 1
 
     def finished(self, now: float, elapsed_ms: float) -> None:
         self.running = max(0, self.running - 1)
@@ -135,18 +153,6 @@ class StartController:
 
 
 # ---------------------------------------------------------------------------- the waiting room
-
-
-def admission_window(rate: float, s: AdmissionSettings) -> int:
-    """How many people at the head of the queue may be let in when their page next asks: the
-    starts that fit in two of the head's polling intervals. Within the window the order is that
-    of the polls (a second or so); outside it, strictly first come first served."""
-    return max(1, math.ceil(rate * s.poll_min * 2))
-
-
-def may_go(place: int, window: int) -> bool:
-    """`place` counts the live tickets ahead (0: first in line)."""
-    return place < window
 
 
 def estimated_wait(place: int, rate: float) -> float:

@@ -9,12 +9,15 @@ from sqlalchemy.orm import Session
 
 from contest.models import StartTicket
 
+# In the queue: waiting to be called, or called (served on their page's next ask).
+QUEUED = ("waiting", "called")
+
 
 def anyone_waiting(db: Session, live_since: datetime) -> bool:
     return (
         db.execute(
             select(StartTicket.id)
-            .where(StartTicket.state == "waiting", StartTicket.seen_at >= live_since)
+            .where(StartTicket.state.in_(QUEUED), StartTicket.seen_at >= live_since)
             .limit(1)
         ).first()
         is not None
@@ -40,11 +43,23 @@ def ahead_of(db: Session, ticket_id: int, live_since: datetime) -> int:
         select(func.count())
         .select_from(StartTicket)
         .where(
-            StartTicket.state == "waiting",
+            StartTicket.state.in_(QUEUED),
             StartTicket.id < ticket_id,
             StartTicket.seen_at >= live_since,
         )
     ).scalar_one()
+
+
+def head_of_queue(db: Session, live_since: datetime, count: int) -> list[int]:
+    """The first `count` live tickets still waiting to be called, oldest first."""
+    return list(
+        db.execute(
+            select(StartTicket.id)
+            .where(StartTicket.state == "waiting", StartTicket.seen_at >= live_since)
+            .order_by(StartTicket.id)
+            .limit(count)
+        ).scalars()
+    )
 
 
 def served_since(db: Session, since: datetime) -> tuple[int, datetime | None]:

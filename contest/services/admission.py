@@ -3,7 +3,10 @@ the person a ticket and a place in one queue shared by every process and host (t
 serve their paper when their turn comes. Saves never come here: they have their own lane.
 
 Each process keeps one `StartController` (domain/admission.py); the queue's order is the ticket
-id; the site's rate, for the estimate, is measured from the tickets served in the last seconds.
+id. A process with room calls the people at the head of the queue (state "called"), whoever's
+page asked, and each called person is served on their page's next ask at any process: strictly
+first come, first served. The site's rate, for the estimate, is measured from the tickets served
+in the last seconds.
 """
 
 from __future__ import annotations
@@ -22,10 +25,8 @@ from contest.config import get_settings
 from contest.domain.admission import (
     AdmissionSettings,
     StartController,
-    admission_window,
     estimated_wait,
     is_live,
-    may_go,
     poll_after,
 )
 from contest.models import Attempt, Participant, Round, StartTicket
@@ -141,55 +142,102 @@ def start_or_wait(
     db: Session, participant: Participant, rnd: Round, ip: str = "", device: str = ""
 ) -> Attempt | Waiting:
     """The Start button: the open attempt, a new one when the machine has room and nobody is
-    waiting, or a place in the queue. Refusals (round closed, no attempts left) come first, so
-    nobody waits only to be refused."""
+    waiting, or a place in the queue (the same place when they tap again). Refusals (round
+    closed, no attempts left) come first, so nobody waits only to be refused."""
     now = clock.now()
     found = taking.open_or_next(db, participant, rnd, now)
     if isinstance(found, Attempt):
         return found
     if not get_settings().admission_enabled:
         return taking.begin_attempt(db, participant, rnd, found, now, ip, device)
-    ticket = tickets.latest_ticket(db, participant.id, rnd.id, "waiting")
-    if ticket is None and not _anyone_waiting(db, now) and _admit():
+    ticket = tickets.latest_ticket(db, participant.id, rnd.id)
+    queued = ticket is not None and ticket.state in tickets.QUEUED and _live(ticket, now)
+    if not queued and not _anyone_waiting(db, now) and _admit():
         t0 = time.monotonic()
         try:
             return taking.begin_attempt(db, participant, rnd, found, now, ip, device)
         finally:
             _finished(t0)
-    if ticket is None or not _live(ticket, now):
+    if not queued:
         ticket = _join(db, participant, rnd, ip, ticket)
+    assert ticket is not None
+    if ticket.state == "called":
+        return _serve_called(db, participant, rnd, ticket, now, ip, device)
     return _waiting(db, ticket, now)
 
 
 def wait_turn(
     db: Session, participant: Participant, rnd: Round, ip: str = "", device: str = ""
 ) -> Attempt | Waiting | None:
-    """The waiting page asks: the attempt when it is this person's turn (the paper is drawn and
-    the clock starts now), else their place. None: no ticket and no open attempt (back to the
-    lobby). A ticket whose page stopped asking for longer than its lifetime goes to the back."""
+    """The waiting page asks: the attempt when this person has been called (the paper is drawn
+    and the clock starts now), else their place. Each ask hands the tokens this process has to
+    the head of the queue, whoever asks: first come, first served across processes. None: no
+    ticket and no open attempt (back to the lobby). A ticket whose page stopped asking for longer
+    than its lifetime goes to the back."""
     now = clock.now()
     ticket = tickets.latest_ticket(db, participant.id, rnd.id)
     if ticket is None or ticket.state == "served":
         found = taking.open_or_next(db, participant, rnd, now)
         return found if isinstance(found, Attempt) else None
     _tidy(db, now)
-    if ticket.state != "waiting" or not _live(ticket, now):
+    if ticket.state not in tickets.QUEUED or not _live(ticket, now):
         ticket = _join(db, participant, rnd, ip, ticket)
-    place = tickets.ahead_of(db, ticket.id, _live_since(now))
-    window = admission_window(site_rate(db, now), controller().settings)
-    if may_go(place, window) and _admit():
-        t0 = time.monotonic()
-        try:
-            return _serve(db, participant, rnd, ticket, now, ip, device)
-        finally:
-            _finished(t0)
-    c = controller()
-    with _lock:
-        c.note_waiting(time.monotonic())
+    if ticket.state == "waiting" and ticket.id in _call_heads(db, now):
+        ticket.state = "called"
+    if ticket.state == "called":
+        return _serve_called(db, participant, rnd, ticket, now, ip, device)
     if (now - ticket.seen_at).total_seconds() >= 3:
         ticket.seen_at = now
         db.commit()
-    return _waiting(db, ticket, now, place)
+    return _waiting(db, ticket, now)
+
+
+GRANT_MAX = 100
+
+
+def _call_heads(db: Session, now: datetime) -> set[int]:
+    """Call as many people at the head of the queue as this process has tokens for."""
+    c = controller()
+    with _lock:
+        granted = c.grant(time.monotonic(), GRANT_MAX)
+    if not granted:
+        return set()
+    heads = tickets.head_of_queue(db, _live_since(now), granted)
+    called = set()
+    if heads:
+        # Guarded: another process may call the same people at the same moment.
+        if _count(
+            db,
+            update(StartTicket)
+            .where(StartTicket.id.in_(heads), StartTicket.state == "waiting")
+            .values(state="called", seen_at=now)
+            .execution_options(synchronize_session=False),
+        ):
+            called = set(heads)
+        db.commit()
+    if granted > len(called):
+        with _lock:
+            c.give_back(granted - len(called))
+    return called
+
+
+def _serve_called(
+    db: Session,
+    participant: Participant,
+    rnd: Round,
+    ticket: StartTicket,
+    now: datetime,
+    ip: str,
+    device: str,
+) -> Attempt:
+    c = controller()
+    with _lock:
+        c.begin_granted()
+    t0 = time.monotonic()
+    try:
+        return _serve(db, participant, rnd, ticket, now, ip, device)
+    finally:
+        _finished(t0)
 
 
 def _live(ticket: StartTicket, now: datetime) -> bool:
@@ -256,7 +304,7 @@ def _serve(
     won = _count(
         db,
         update(StartTicket)
-        .where(StartTicket.id == ticket_id, StartTicket.state == "waiting")
+        .where(StartTicket.id == ticket_id, StartTicket.state.in_(tickets.QUEUED))
         .values(state="served", served_at=now, attempt_id=attempt.id)
         .execution_options(synchronize_session=False),
     )
@@ -270,10 +318,9 @@ def _serve(
     return attempt
 
 
-def _waiting(db: Session, ticket: StartTicket, now: datetime, place: int | None = None) -> Waiting:
+def _waiting(db: Session, ticket: StartTicket, now: datetime) -> Waiting:
     s = controller().settings
-    if place is None:
-        place = tickets.ahead_of(db, ticket.id, _live_since(now))
+    place = tickets.ahead_of(db, ticket.id, _live_since(now))
     rate = site_rate(db, now)
     wait = estimated_wait(place, rate)
     return Waiting(ticket.round_id, place + 1, wait, int(round(poll_after(wait, s))), rate)
@@ -290,7 +337,7 @@ def _tidy(db: Session, now: datetime) -> None:
     gone = _count(
         db,
         update(StartTicket)
-        .where(StartTicket.state == "waiting", StartTicket.seen_at < _live_since(now))
+        .where(StartTicket.state.in_(tickets.QUEUED), StartTicket.seen_at < _live_since(now))
         .values(state="left")
         .execution_options(synchronize_session=False),
     )

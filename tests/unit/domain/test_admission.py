@@ -8,10 +8,8 @@ import pytest
 from contest.domain.admission import (
     AdmissionSettings,
     StartController,
-    admission_window,
     estimated_wait,
     is_live,
-    may_go,
     next_rate,
     p95,
     poll_after,
@@ -89,15 +87,19 @@ def test_slow_saves_alone_lower_the_rate():
     assert c.rate == 10.0
 
 
-def test_the_window_follows_the_rate_and_is_never_empty():
-    s = AdmissionSettings(poll_min=1.0)
-    assert admission_window(0.0, s) == 1
-    assert admission_window(25.0, s) == 50
-
-
-@pytest.mark.parametrize("place, window, goes", [(0, 1, True), (4, 5, True), (5, 5, False)])
-def test_first_come_first_served_within_the_window(place, window, goes):
-    assert may_go(place, window) is goes
+def test_tokens_are_granted_to_the_head_of_the_queue_at_the_rate():
+    c = StartController(AdmissionSettings(initial_rate=10.0, increase=0.0, burst_seconds=1.0))
+    c.grant(0.0, 100)  # the first call starts the clock
+    assert c.grant(0.5, 100) == 5  # half a second at 10 a second
+    assert c.grant(0.6, 100) == 1
+    assert c.grant(0.6, 100) == 0
+    # More waiting than tokens: never more than the bucket holds (1 s of the rate).
+    assert c.grant(5.0, 100) == 10
+    # Fewer waiting than tokens: the rest is kept for the next ask.
+    c.tokens = 3.0
+    assert c.grant(5.0, 1) == 1 and c.tokens == 2.0
+    c.give_back(1)
+    assert c.tokens == 3.0
 
 
 def test_the_estimate_and_the_polling_interval():
