@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 
+from contest import formulas
 from contest.importers import aiken, csvfile, docx, gift, moodle_xml, xlsx
 from contest.importers.base import (
     FileRefused,
@@ -23,6 +24,7 @@ from contest.importers.base import (
     OptionDraft,
     ParseResult,
     QuestionDraft,
+    make_issue,
 )
 from contest.importers.duplicates import (
     Duplicate,
@@ -42,6 +44,7 @@ __all__ = [
     "OptionDraft",
     "ParseResult",
     "QuestionDraft",
+    "check_formulas",
     "SUPPORTED_EXTENSIONS",
     "find_duplicates",
     "fingerprint",
@@ -97,7 +100,7 @@ def parse_file(data: bytes, filename: str, limits: ImportLimits = ImportLimits()
         ).result(filename)
     try:
         check_size(data, limits)
-        return parser(data, filename, limits)
+        return check_formulas(parser(data, filename, limits))
     except FileRefused as refused:
         return refused.result(filename)
     except Exception:  # a file must never take the import page down; the bug is logged
@@ -107,3 +110,53 @@ def parse_file(data: bytes, filename: str, limits: ImportLimits = ImportLimits()
             "Không đọc được tệp do lỗi không mong đợi; hãy kiểm tra tệp hoặc báo cho quản trị viên",
             "The file could not be read because of an unexpected error; check the file or tell the administrator",
         ).result(filename)
+
+
+def _formula_issues(draft: QuestionDraft) -> list[ImportIssue]:
+    texts = [("stem", draft.stem)]
+    texts += [(f"option_{chr(ord('A') + i)}", o.text) for i, o in enumerate(draft.options)]
+    texts.append(("explanation", draft.explanation or ""))
+    issues = []
+    for field, text in texts:
+        for problem in formulas.problems(text, draft.text_format):
+            shown = problem.latex if len(problem.latex) <= 60 else problem.latex[:57] + "…"
+            issues.append(
+                make_issue(
+                    draft.location,
+                    field,
+                    f"công thức '{shown}': {problem.message_vi}",
+                    f"formula '{shown}': {problem.message_en}",
+                )
+            )
+    return issues
+
+
+def check_formulas(result: ParseResult) -> ParseResult:
+    """Every formula ($…$, $$…$$, \\(…\\), \\[…\\]) of every question can be shown, or its
+    question becomes errors naming the field and the formula.
+
+    One check for every format, after the format's own parser: a formula is text in any
+    of them. Only text with a "$" or a backslash can hold one, so most banks pay nothing.
+    """
+    kept = []
+    added = False
+    for draft in result.questions:
+        pieces = [draft.stem, draft.explanation or "", *(o.text for o in draft.options)]
+        if not any("$" in p or "\\" in p for p in pieces):
+            kept.append(draft)
+            continue
+        issues = _formula_issues(draft)
+        if issues:
+            result.errors.extend(issues)
+            added = True
+        else:
+            kept.append(draft)
+    result.questions = kept
+    if added:
+        result.errors.sort(key=_place)
+    return result
+
+
+def _place(issue: ImportIssue) -> tuple[str, int]:
+    at = issue.location.row if issue.location.row is not None else issue.location.line
+    return (issue.location.sheet or "", at if at is not None else 0)

@@ -52,6 +52,8 @@ _ESCAPES = [
 ]
 _UNESCAPE = {placeholder: raw[1] for raw, placeholder in _ESCAPES}
 _FORMAT = re.compile(r"^\s*\[(html|plain|moodle|markdown)\]", re.IGNORECASE)
+# "\n" is a line break in GIFT (as in Moodle), which eats LaTeX's \neq, \nabla, \ne…
+_NEWLINE_COMMAND = re.compile(r"\\n[a-z]+")
 _NAME_LINE = re.compile(r"(?m)^[ \t]*::")
 _WEIGHT = re.compile(r"^\s*%(-?\d+(?:[.,]\d+)?)%")
 _COMMENT_LABELS = {
@@ -191,6 +193,19 @@ def _question(
         return lines[index][0]
 
     where = Location(filename, line=lines[0][0])
+    for number, line in lines:
+        command = _NEWLINE_COMMAND.search(line.replace("\\\\", "  "))
+        if command:
+            result.warnings.append(
+                make_issue(
+                    Location(filename, line=number),
+                    None,
+                    f"'\\n' là dấu xuống dòng trong GIFT nên '{command.group()}' không còn là lệnh "
+                    f"LaTeX; hãy viết '\\{command.group()}'",
+                    f"'\\n' is a line break in GIFT, so '{command.group()}' is no LaTeX command; "
+                    f"write '\\{command.group()}'",
+                )
+            )
     full = "\n".join(escaped)
     lead = len(full) - len(full.lstrip())
     text = full.strip()

@@ -22,7 +22,9 @@ from contest.importers import (
     Location,
     NearDuplicate,
     OptionDraft,
+    ParseResult,
     QuestionDraft,
+    check_formulas,
     fingerprint,
     near_duplicates,
     parse_file,
@@ -454,6 +456,23 @@ def edit_question(
                 field="difficulty",
             )
         )
+    if not problems:
+        formula_check = check_formulas(
+            ParseResult(
+                questions=[
+                    QuestionDraft(
+                        stem,
+                        tuple(OptionDraft(t, c) for t, c in cleaned),
+                        Location("form"),
+                        text_format,
+                        explanation=_clean(explanation, text_format) or None,
+                    )
+                ]
+            )
+        )
+        problems = [
+            ContestError(i.message_vi, i.message_en, field=i.field) for i in formula_check.errors
+        ]
     if problems:
         raise InvalidInput(problems)
     draft = QuestionDraft(

@@ -8,8 +8,9 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
-from contest import __version__, clock
+from contest import __version__, clock, formulas
 from contest.config import PROJECT_DIR, get_settings
 from contest.domain.masking import mask_citizen_id, mask_name, mask_phone
 from contest.domain.paper import read_pictures
@@ -40,7 +41,13 @@ def format_date(value: date | None) -> str:
     return value.strftime("%d/%m/%Y") if value else ""
 
 
+def question_text(value: str | None, text_format: str) -> Markup:
+    """A stem, option or explanation as HTML: plain text escaped, formulas as MathML."""
+    return Markup(formulas.render(value or "", text_format))
+
+
 env.filters["number"] = format_number
+env.filters["question_text"] = question_text
 env.filters["local_dt"] = format_datetime
 env.filters["vn_date"] = format_date
 env.filters["mask_cid"] = mask_citizen_id
