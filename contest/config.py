@@ -115,6 +115,15 @@ class Settings(BaseSettings):
     # database for the organisers' live page; 0: only when the page is read (tests).
     live_flush_seconds: float = 5.0
 
+    # The public API (/api/v1) and its downloads: requests per address, and the licence that
+    # every open-data response and file states (attribution: empty means the contest's organiser).
+    api_limit_per_address: str = "120/minute"
+    open_data_licence: str = "CC BY 4.0"
+    open_data_licence_url: str = "https://creativecommons.org/licenses/by/4.0/"
+    open_data_attribution: str = ""
+    # Results export tokens for province systems: the longest lifetime an administrator may set.
+    api_token_max_days: int = 366
+
     def resolved_queue_url(self) -> str:
         return self.queue_url or f"sqlite:///{PROJECT_DIR / 'var' / 'queue.db'}"
 

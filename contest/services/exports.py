@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Sequence
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from contest import clock
 from contest.models import Contest, Participant, PrizeList, Round, Unit
+from contest.repositories import participation
 from contest.repositories import units as unit_rows
 from contest.services import prizes, results, screening
 
@@ -92,54 +94,120 @@ def _local(moment) -> str:
     return clock.to_local(moment).strftime("%d/%m/%Y %H:%M:%S") if moment else ""
 
 
-def ranking_xlsx(db: Session, round_: Round) -> bytes:
-    rows = []
-    for r in results.individual_ranking(db, round_):
-        a = r.attempt
-        rows.append(
-            (
-                r.rank,
-                r.participant.id,
-                r.participant.full_name,
-                r.unit.name if r.unit else "",
-                a.correct,
-                a.prediction,
-                r.entry.prediction_error,
-                (a.duration_ms or 0) / 1000,
-                _local(results.finished_at(a)),
-                "Có" if r.verdict.eligible else "Không",
-                r.verdict.reason_vi,
-                r.prize_vi,
-            )
+@dataclass(frozen=True)
+class RankingLine:
+    """One line of a round's ranking as the committee exports it (workbook and staff API)."""
+
+    rank: int | None
+    participant_id: int
+    full_name: str
+    unit: str
+    correct: int | None
+    prediction: int | None
+    prediction_error: float | None
+    seconds: float
+    submitted_at: datetime | None
+    eligible: bool
+    reason_vi: str
+    prize_vi: str
+
+
+def ranking_lines(db: Session, round_: Round) -> list[RankingLine]:
+    return [
+        RankingLine(
+            rank=r.rank,
+            participant_id=r.participant.id,
+            full_name=r.participant.full_name,
+            unit=r.unit.name if r.unit else "",
+            correct=r.attempt.correct,
+            prediction=r.attempt.prediction,
+            prediction_error=r.entry.prediction_error,
+            seconds=(r.attempt.duration_ms or 0) / 1000,
+            submitted_at=results.finished_at(r.attempt),
+            eligible=r.verdict.eligible,
+            reason_vi=r.verdict.reason_vi,
+            prize_vi=r.prize_vi,
         )
+        for r in results.individual_ranking(db, round_)
+    ]
+
+
+def ranking_xlsx(db: Session, round_: Round) -> bytes:
+    rows = [
+        (
+            line.rank,
+            line.participant_id,
+            line.full_name,
+            line.unit,
+            line.correct,
+            line.prediction,
+            line.prediction_error,
+            line.seconds,
+            _local(line.submitted_at),
+            "Có" if line.eligible else "Không",
+            line.reason_vi,
+            line.prize_vi,
+        )
+        for line in ranking_lines(db, round_)
+    ]
     return _book("Xếp hạng", RANKING_HEADERS, rows)
 
 
-def prize_list_xlsx(db: Session, pl: PrizeList) -> bytes:
-    """The shape of a decision's annex: STT, Họ và tên, Ngày sinh, Đơn vị, Giải."""
+@dataclass(frozen=True)
+class PrizeLine:
+    """One line of an approved prize list with full details, as in a decision's annex."""
+
+    position: int
+    recipient_kind: str  # individual | collective
+    name: str
+    date_of_birth: date | None
+    unit: str
+    tier_code: str
+    tier_label_vi: str
+    tier_label_en: str
+
+
+def prize_lines(db: Session, pl: PrizeList) -> list[PrizeLine]:
     units = unit_rows.units_by_id(db, pl.contest_id)
     people = prizes.participant_names(
         db, {e.participant_id for e in pl.entries if e.participant_id}
     )
-    rows = []
+    lines = []
     for i, e in enumerate(pl.entries, start=1):
         if e.participant_id:
             p = people[e.participant_id]
             unit = units.get(p.unit_id) if p.unit_id else None
-            rows.append(
-                (
-                    i,
-                    p.full_name,
-                    p.date_of_birth.strftime("%d/%m/%Y"),
-                    unit.name if unit else "",
-                    e.tier_label_vi,
-                )
-            )
+            kind, name, born = "individual", p.full_name, p.date_of_birth
         else:
-            unit = units.get(e.unit_id)
-            rows.append(
-                (i, unit.name if unit else "", "", unit.name if unit else "", e.tier_label_vi)
+            unit = units.get(e.unit_id) if e.unit_id else None
+            kind, name, born = "collective", unit.name if unit else "", None
+        lines.append(
+            PrizeLine(
+                i,
+                kind,
+                name,
+                born,
+                unit.name if unit else "",
+                e.tier_code,
+                e.tier_label_vi,
+                e.tier_label_en,
             )
+        )
+    return lines
+
+
+def prize_list_xlsx(db: Session, pl: PrizeList) -> bytes:
+    """The shape of a decision's annex: STT, Họ và tên, Ngày sinh, Đơn vị, Giải."""
+    rows = [
+        (
+            line.position,
+            line.name,
+            line.date_of_birth.strftime("%d/%m/%Y") if line.date_of_birth else "",
+            line.unit,
+            line.tier_label_vi,
+        )
+        for line in prize_lines(db, pl)
+    ]
     return _book(f"Danh sách giải v{pl.version}", PRIZE_HEADERS, rows)
 
 
@@ -183,27 +251,12 @@ def participation_xlsx(db: Session, contest: Contest) -> bytes:
 
 def participation_by_unit(db: Session, contest: Contest) -> list[tuple[Unit, int, int]]:
     """Participants and attempts per unit (the participant's own unit, not rolled up)."""
-    from sqlalchemy import func
-
-    from contest.models import Attempt
-
-    people = dict(
-        db.execute(
-            select(Participant.unit_id, func.count())
-            .where(Participant.contest_id == contest.id)
-            .group_by(Participant.unit_id)
-        ).all()
-    )
-    attempts = dict(
-        db.execute(
-            select(Participant.unit_id, func.count(Attempt.id))
-            .join(Attempt, Attempt.participant_id == Participant.id)
-            .where(Participant.contest_id == contest.id)
-            .group_by(Participant.unit_id)
-        ).all()
-    )
+    people = participation.registered_by_unit(db, contest.id)
+    attempts = participation.attempts_by_unit(db, contest.id)
     units = unit_rows.units_of(db, contest.id)
-    return [(u, people.get(u.id, 0), attempts.get(u.id, 0)) for u in units if people.get(u.id)]
+    return [
+        (u, people.get(u.id, 0), attempts.get(u.id, (0, 0))[1]) for u in units if people.get(u.id)
+    ]
 
 
 def local_day(db: Session, column):

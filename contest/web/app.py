@@ -21,6 +21,8 @@ from contest.domain.errors import ContestError, NotFound, PermissionDenied
 from contest.services.ratelimit import RateLimited
 from contest.web import csrf, numbers
 from contest.web.answer_lane import AnswerSaveLane
+from contest.web.api import docs as api_docs
+from contest.web.api import errors as api_errors
 from contest.web.deps import Forbidden, NotSignedIn, is_htmx
 from contest.web.limits import BodySizeLimit
 from contest.web.observability import Observed
@@ -69,6 +71,8 @@ ROUTERS = (
     plans.router,
     signals.router,
     works_pages.router,
+    *api_docs.ROUTERS,
+    api_docs.router,
 )
 
 CSP = (
@@ -186,7 +190,9 @@ def _back_link(request: Request) -> str:
 
 def _refusal(request: Request, status: int, message_vi: str, message_en: str) -> HTMLResponse:
     """An error page. Signed-in staff in their own area see it inside the staff layout, with
-    the reason and a way back to where they were, never a bare error page."""
+    the reason and a way back to where they were, never a bare error page. The API answers JSON."""
+    if api_errors.is_api(request):
+        return api_errors.json_error(status, message_vi, message_en)
     principal = getattr(request.state, "principal", None)
     staff = principal is not None and principal.staff is not None
     if staff and request.url.path.startswith(STAFF_AREAS) and not is_htmx(request):
@@ -210,6 +216,10 @@ def _refusal(request: Request, status: int, message_vi: str, message_en: str) ->
 
 
 def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(api_errors.ApiError)
+    async def api_refused(request: Request, exc: api_errors.ApiError):
+        return api_errors.api_error_response(exc)
+
     @app.exception_handler(csrf.CsrfRefused)
     async def csrf_refused(request: Request, exc: csrf.CsrfRefused):
         metrics.refused("csrf")
@@ -306,7 +316,15 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError):
         metrics.refused("invalid")
-        fields = ", ".join(str(e["loc"][-1]) for e in exc.errors())
+        names = [str(e["loc"][-1]) for e in exc.errors()]
+        fields = ", ".join(names)
+        if api_errors.is_api(request):
+            return api_errors.json_error(
+                422,
+                f"Tham số không hợp lệ: {fields}.",
+                f"A parameter is not valid: {fields}.",
+                fields=names,
+            )
         return _refusal(
             request,
             422,

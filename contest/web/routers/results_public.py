@@ -8,10 +8,8 @@ from datetime import datetime
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy.orm import Session
 
-from contest.domain.masking import mask_citizen_id, mask_name
 from contest.models import Contest
-from contest.services import contests, exports, prize_lists, prizes, results_cache
-from contest.services import units as unit_service
+from contest.services import contests, exports, open_data, results_cache
 from contest.web.deps import get_db, get_principal
 from contest.web.routers.public import visible_contest
 from contest.web.templating import format_number, render
@@ -54,41 +52,15 @@ class Titled:
 
 
 def _public_data(db: Session, contest: Contest) -> dict:
-    latest = prize_lists.final_lists(db, contest.id, published_only=True)
-    units = unit_service.units_by_id(db, contest.id)
-    rounds = {r.id: r for r in contest.rounds}
-    people = prizes.participant_names(
-        db, {e.participant_id for pl in latest.values() for e in pl.entries if e.participant_id}
-    )
-    sections = []
-    for (rid, kind), pl in sorted(
-        latest.items(), key=lambda kv: (kv[0][1] == "collective", kv[0][0] or 0)
-    ):
-        rows = []
-        for e in pl.entries:
-            if e.participant_id:
-                p = people[e.participant_id]
-                unit = units.get(p.unit_id) if p.unit_id else None
-                rows.append(
-                    Winner(
-                        mask_name(p.full_name),
-                        mask_citizen_id(p.citizen_id),
-                        unit.name if unit else "",
-                        e.tier_label_vi,
-                    )
-                )
-            else:
-                unit = units.get(e.unit_id)
-                rows.append(Winner(unit.name if unit else "", "", "", e.tier_label_vi))
-        r = rounds.get(rid)
-        sections.append(
-            {
-                "kind": kind,
-                "round": Titled(r.title_vi, r.title_en or "") if r else Titled(),
-                "list": Titled(approved_at=pl.approved_at, version=pl.version),
-                "rows": rows,
-            }
-        )
+    sections = [
+        {
+            "kind": pl.kind,
+            "round": Titled(pl.round_title_vi, pl.round_title_en),
+            "list": Titled(approved_at=pl.approved_at, version=pl.version),
+            "rows": [Winner(w.name, w.citizen_id, w.unit, w.tier_label_vi) for w in pl.winners],
+        }
+        for pl in open_data.published_lists(db, contest)
+    ]
     by_unit = [(u.name, n) for u, n, _ in exports.participation_by_unit(db, contest)]
     by_unit.sort(key=lambda item: -item[1])
     by_day = [(d.strftime("%d/%m"), n) for d, n in exports.participation_by_day(db, contest)]
