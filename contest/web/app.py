@@ -9,7 +9,7 @@ from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.exc import DataError
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -188,7 +188,7 @@ def _back_link(request: Request) -> str:
     return f"/{parts[0]}" if parts[0] in ("organiser", "jury") else "/admin"
 
 
-def _refusal(request: Request, status: int, message_vi: str, message_en: str) -> HTMLResponse:
+def _refusal(request: Request, status: int, message_vi: str, message_en: str) -> Response:
     """An error page. Signed-in staff in their own area see it inside the staff layout, with
     the reason and a way back to where they were, never a bare error page. The API answers JSON."""
     if api_errors.is_api(request):
