@@ -13,6 +13,7 @@ from contest.commands.bank import bank_app
 from contest.commands.certificates import certificates_app
 from contest.commands.contests import contests_app
 from contest.commands.jobs import jobs_app, worker
+from contest.commands.oidc import oidc_app
 from contest.commands.output import JsonFlag, emit, error_dict, fail
 from contest.commands.plans import plans_app
 from contest.commands.results import prizes_app, results_app
@@ -54,6 +55,7 @@ app.add_typer(jobs_app, name="jobs")
 app.command()(worker)
 app.add_typer(contests_app, name="contests")
 app.add_typer(works_app, name="works")
+app.add_typer(oidc_app, name="oidc")
 
 
 @app.command()

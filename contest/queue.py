@@ -114,10 +114,12 @@ def sweep() -> None:
 
 @huey.periodic_task(every(_settings.sweep_interval_seconds), name="contest.purge")
 def purge() -> None:
-    """Old sign-in failures and devices, staged uploads past their hour, old live counters."""
-    from contest.services import live, ratelimit, staging
+    """Old sign-in failures and devices, finished or abandoned provider sign-ins (with the
+    verified details they held), staged uploads past their hour, old live counters."""
+    from contest.services import live, oidc, ratelimit, staging
 
     _housekeeping("login-purge", ratelimit.purge_old_failures, exclusive=True)
+    _housekeeping("oidc-purge", oidc.purge_old_sign_ins, exclusive=True)
     _housekeeping("staging-sweep", staging.sweep, exclusive=True)
     _housekeeping("live-counts-purge", live.purge, exclusive=True)
 

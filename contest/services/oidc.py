@@ -31,7 +31,7 @@ from joserfc.errors import (
     JoseError,
 )
 from joserfc.jwk import KeySet
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.orm import Session
 
 from contest import clock
@@ -132,6 +132,18 @@ def read_secret(secret_name: str) -> str | None:
         return path.read_text().strip() or None
     except OSError:
         return None
+
+
+def store_secret(secret_name: str, value: str) -> None:
+    """Write a client secret into the secrets folder, readable by its owner only (`contest
+    oidc set --secret-file`). Every app host needs the same file, or the environment variable."""
+    folder = get_settings().oidc_secrets_dir
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = secret_file(secret_name)
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(value.strip() + "\n")
+    os.chmod(path, 0o600)
 
 
 def secret_status(provider: IdentityProvider) -> str:
@@ -810,6 +822,17 @@ def complete_registration(
         )
         token = _open(db, participant, ip, user_agent, device, {"registered": True})
     return SignedIn(participant, token, row.next_url)
+
+
+@transactional
+def purge_old_sign_ins(db: Session) -> int:
+    """Sign-ins older than the follow-up form's time, with the verified details an abandoned
+    one still holds (housekeeping: personal data kept no longer than needed)."""
+    cutoff = clock.now() - COMPLETION_TTL - REQUEST_TTL
+    result = cast(
+        CursorResult, db.execute(delete(OidcSignIn).where(OidcSignIn.created_at < cutoff))
+    )
+    return result.rowcount or 0
 
 
 def is_linked(db: Session, participant: Participant) -> bool:

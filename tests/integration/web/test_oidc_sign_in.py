@@ -399,3 +399,31 @@ def test_organisers_configure_the_provider_on_a_page_and_others_may_not(client, 
         f"/organiser/contests/{contest.slug}/sign-in", data={**form, "csrf_token": token}
     )
     assert forbidden.status_code == 403
+
+
+def test_abandoned_sign_ins_and_the_details_they_hold_are_purged(client, db, contest, provider):
+    from datetime import timedelta
+
+    from contest import clock
+    from contest.models import OidcSignIn
+
+    sign_in(client, contest.slug)  # verified, follow-up form never sent
+    assert oidc.purge_old_sign_ins(db) == 0
+    clock.shift(timedelta(hours=1))
+    assert oidc.purge_old_sign_ins(db) == 1
+    assert db.execute(select(OidcSignIn)).first() is None
+
+
+def test_a_sign_in_left_at_the_provider_for_over_ten_minutes_is_refused(
+    client, db, contest, provider
+):
+    from datetime import timedelta
+
+    from contest import clock
+
+    callback = go_to_provider(client, contest.slug)
+    clock.shift(timedelta(minutes=11))
+    late = client.get(callback, follow_redirects=False)
+    assert late.status_code == 400
+    assert "quá hạn" in late.text
+    assert len(refusals(db, "request_expired")) == 1
