@@ -199,10 +199,15 @@ def _list_dict(pl, report=None) -> dict:
         "status": pl.status,
         "lines": [
             {
+                "id": e.id,
                 "participant_id": e.participant_id,
                 "unit_id": e.unit_id,
                 "tier": e.tier_code,
                 "rank": e.rank,
+                "reason_vi": e.reason_vi,
+                "reason_en": e.reason_en,
+                "rule": e.rule,
+                "tie_decision_id": e.tie_decision_id,
             }
             for e in pl.entries
         ],
@@ -256,6 +261,49 @@ def allocate(
         as_json,
         {"ok": True, **d},
         f"Danh sách / list #{d['id']} v{d['version']} ({d['status']}): {len(d['lines'])} dòng / lines",
+    )
+
+
+@prizes_app.command("decide-tie")
+def decide_tie(
+    list_id: Annotated[int, typer.Option("--list", help="Prize list id.")],
+    lines: Annotated[
+        list[int],
+        typer.Option("--line", help="A tied line's id; repeat for each, best first."),
+    ],
+    criterion: Annotated[
+        str,
+        typer.Option(
+            "--criterion",
+            help="lots, more_participants, earlier_registration, fewer_attempts, "
+            "committee_judgement or share.",
+        ),
+    ],
+    reason_vi: Annotated[str, typer.Option("--reason-vi", help="Reason, in Vietnamese.")],
+    by: ByOpt,
+    reason_en: Annotated[str, typer.Option("--reason-en", help="Reason, in English.")] = "",
+    as_json: JsonFlag = False,
+) -> None:
+    """Settle a tie at a prize boundary (committee): stored, so later versions keep it."""
+    from contest.services import prize_lists, prizes
+
+    def work(db):
+        pl = prizes.decide_tie(
+            db,
+            _staff_actor(db, by),
+            prize_lists.get_list(db, list_id),
+            lines,
+            criterion,
+            reason_vi,
+            reason_en,
+        )
+        return _list_dict(pl)
+
+    d = _run(as_json, work)
+    emit(
+        as_json,
+        {"ok": True, **d},
+        f"Danh sách / list #{d['id']} v{d['version']}: {len(d['lines'])} dòng / lines",
     )
 
 

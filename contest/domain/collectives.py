@@ -108,6 +108,7 @@ class UnitStanding:
     tie_group: int | None = None
     tier_code: str | None = None
     outcome: Outcome | None = None
+    decision: TieDecision | None = None  # the committee's decision that placed this unit
 
 
 @dataclass(frozen=True)
@@ -282,6 +283,7 @@ def rank_units(
                 tie_group=result.tie_group,
                 tier_code=result.tier_code,
                 outcome=result.outcome,
+                decision=result.decision,
             )
         )
     ordered.sort(

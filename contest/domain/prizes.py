@@ -11,6 +11,7 @@ from enum import StrEnum
 from functools import cached_property
 from operator import attrgetter
 from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
 from contest.domain.errors import ContestError
 from contest.domain.ranking import (
@@ -173,18 +174,84 @@ class PrizePlan:
         raise KeyError(code)
 
 
+_VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")  # dates on a prize list are Vietnam dates
+
+
+class TieCriterion(StrEnum):
+    """How the committee settles entries tied on every key at a prize boundary: the criteria
+    the rules of the contests we reproduce name, or sharing the prize."""
+
+    LOTS = "lots"
+    MORE_PARTICIPANTS = "more_participants"
+    EARLIER_REGISTRATION = "earlier_registration"
+    FEWER_ATTEMPTS = "fewer_attempts"
+    COMMITTEE_JUDGEMENT = "committee_judgement"
+    SHARE = "share"
+
+
+TIE_CRITERION_WORDS: dict[TieCriterion, tuple[str, str]] = {
+    TieCriterion.LOTS: ("Bốc thăm", "Drawing lots"),
+    TieCriterion.MORE_PARTICIPANTS: (
+        "Đơn vị có nhiều người dự thi hợp lệ hơn",
+        "The unit with more eligible participants",
+    ),
+    TieCriterion.EARLIER_REGISTRATION: ("Đăng ký dự thi sớm hơn", "Registered earlier"),
+    TieCriterion.FEWER_ATTEMPTS: ("Sử dụng ít lượt thi hơn", "Used fewer attempts"),
+    TieCriterion.COMMITTEE_JUDGEMENT: (
+        "Ban Tổ chức xem xét, quyết định theo thể lệ",
+        "The committee's judgement under the rules",
+    ),
+    TieCriterion.SHARE: (
+        "Đồng giải: cùng nhận giải cao hơn",
+        "Shared: all receive the higher prize",
+    ),
+}
+
+
 @dataclass(frozen=True)
 class TieDecision:
-    """The committee's order for entries that tie on every key, best first."""
+    """The committee's decision on entries that tie on every key: their order, best first, by
+    a documented criterion, or the prize shared (``criterion`` SHARE).
+
+    It settles exactly the tied set it names: when the set changes (an entry joins or leaves
+    the tie) the tie is undecided again, because the committee decided about other people."""
 
     entry_ids: tuple[str, ...]
     decided_by: str
     decided_at: datetime
     reason_vi: str = ""
     reason_en: str = ""
+    criterion: TieCriterion = TieCriterion.COMMITTEE_JUDGEMENT
+    ref: str | None = None  # the stored decision, for the line that follows it
+
+    @property
+    def share(self) -> bool:
+        return self.criterion is TieCriterion.SHARE
+
+    @property
+    def words(self) -> tuple[str, str]:
+        """What a prize list line says about the decision, in both languages."""
+        vi, en = TIE_CRITERION_WORDS[self.criterion]
+        at = self.decided_at
+        when = (at.astimezone(_VIETNAM) if at.tzinfo else at).strftime("%d/%m/%Y")
+        said_vi = f"Đồng hạng; Ban Tổ chức quyết định ngày {when} ({self.decided_by}): {vi}"
+        said_en = f"Tied; decided by the committee on {when} ({self.decided_by}): {en}"
+        if self.reason_vi:
+            said_vi += f" — {self.reason_vi}"
+        if self.reason_en or self.reason_vi:
+            said_en += f" — {self.reason_en or self.reason_vi}"
+        return said_vi, said_en
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "entry_ids", tuple(self.entry_ids))
+        try:
+            object.__setattr__(self, "criterion", TieCriterion(self.criterion))
+        except ValueError:
+            raise ContestError(
+                f"Tiêu chí quyết định đồng hạng '{self.criterion}' không có trong danh sách.",
+                f"The tie criterion '{self.criterion}' is not a known one.",
+                field="criterion",
+            ) from None
         if len(set(self.entry_ids)) != len(self.entry_ids) or not self.entry_ids:
             raise ContestError(
                 "Quyết định xếp thứ tự phải nêu các bài đồng hạng, mỗi bài một lần.",
@@ -249,6 +316,7 @@ class EntryResult(NamedTuple):
     may_get_none: bool = False
     note_vi: str = ""
     note_en: str = ""
+    decision: TieDecision | None = None  # the committee's decision that placed this entry
 
     @property
     def reason_vi(self) -> str:
@@ -379,6 +447,7 @@ class _Pool:
         self.pos = 0
         self.current: list[int] | None = None  # what is left of a block split at a boundary
         self.pending: int | None = None  # undecided places still owed to the current block
+        self.decision: TieDecision | None = None  # the committee's order for the current block
         self.carry = 0
 
     def block(self) -> list[int]:
@@ -399,6 +468,7 @@ class _Pool:
         self.pos = self._end
         self.current = None
         self.pending = None
+        self.decision = None
 
     @property
     def exhausted(self) -> bool:
@@ -407,15 +477,14 @@ class _Pool:
 
 def _decision_for(
     members: list[int], ordered: list[Entry], decisions: Sequence[TieDecision]
-) -> dict[str, int] | None:
+) -> TieDecision | None:
+    """The latest decision about exactly this tied set."""
     ids = {ordered[m].entry_id for m in members}
     best: TieDecision | None = None
     for d in decisions:
-        if ids <= set(d.entry_ids) and (best is None or d.decided_at >= best.decided_at):
+        if ids == set(d.entry_ids) and (best is None or d.decided_at >= best.decided_at):
             best = d
-    if best is None:
-        return None
-    return {eid: pos for pos, eid in enumerate(best.entry_ids)}
+    return best
 
 
 def allocate_prizes(
@@ -486,6 +555,7 @@ def _allocate(
     cap_left = cap if cap is not None else math.inf
 
     tier_of: dict[int, PrizeTier] = {}
+    by_decision: dict[int, TieDecision] = {}
     candidates: dict[int, list[str]] = {}
     no_group: set[int] = set()
 
@@ -515,7 +585,7 @@ def _allocate(
                 members = pool.block()
                 if tier.min_score is not None and ordered[members[0]].score < tier.min_score:
                     break
-                room = min(quota - filled, cap_left)
+                room = int(min(quota - filled, cap_left))  # quota is finite; the cap may not be
                 size = len(members) if pool.pending is None else pool.pending
                 if size <= room:
                     if pool.pending is not None:
@@ -525,6 +595,8 @@ def _allocate(
                     else:
                         for m in members:
                             tier_of[m] = tier
+                            if pool.decision is not None:  # the rest of a decided tie
+                                by_decision[m] = pool.decision
                     filled += size
                     cap_left -= size
                     pool.advance()
@@ -532,13 +604,24 @@ def _allocate(
                 # A tie straddles the boundary of this tier (or of the cap).
                 decision = None
                 if pool.pending is None:
-                    decision = _decision_for(members, ordered, tie_decisions)
-                if decision is not None:
-                    by_committee = sorted(members, key=lambda m: decision[ordered[m].entry_id])
+                    decision = pool.decision or _decision_for(members, ordered, tie_decisions)
+                if decision is not None and decision.share and cap_left >= size:
+                    for m in members:
+                        tier_of[m] = tier
+                        by_decision[m] = decision
+                    overflow += size - room
+                    filled += size
+                    cap_left -= size
+                    pool.advance()
+                elif decision is not None and not decision.share:
+                    place = {eid: pos for pos, eid in enumerate(decision.entry_ids)}
+                    by_committee = sorted(members, key=lambda m: place[ordered[m].entry_id])
                     for m in by_committee[:room]:
                         tier_of[m] = tier
+                        by_decision[m] = decision
                     # The rest keep the committee's order for the next tier.
                     pool.current = by_committee[room:]
+                    pool.decision = decision
                     if not pool.current:
                         pool.advance()
                     filled += room
@@ -587,7 +670,13 @@ def _allocate(
     decided: dict[int, EntryResult] = {}
     for i, tier in tier_of.items():
         decided[i] = EntryResult(
-            ordered[i], Outcome.AWARDED, ranks[i], tie_groups[i], tier.code, tier.rank_order
+            ordered[i],
+            Outcome.AWARDED,
+            ranks[i],
+            tie_groups[i],
+            tier.code,
+            tier.rank_order,
+            decision=by_decision.get(i),
         )
     for i, codes in candidates.items():
         if i not in tier_of:

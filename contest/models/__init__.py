@@ -33,6 +33,7 @@ from contest.models.results import (
     PrizeListEntry,
     PrizePlanRecord,
     RoundResult,
+    TieDecisionRecord,
 )
 from contest.models.screening import ExcludedPerson
 from contest.models.signals import SignalCluster, SignalRun, SignalSettingsRecord

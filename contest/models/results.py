@@ -146,6 +146,40 @@ class PrizeListEntry(Base):
     reason_en: Mapped[str] = mapped_column(Text, default="")
     # The one-prize rule the allocation followed for this line (domain.prizes.LineRule).
     rule: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # The committee's tie decision that placed this line, when one did.
+    tie_decision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tie_decisions.id"), nullable=True
+    )
+
+
+class TieDecisionRecord(Base):
+    """The committee's decision on entries tied on every key at a prize boundary: their order
+    (or a shared prize) by a documented criterion, with the reason, who and when.
+
+    Rows are only ever added: every allocation of the same kind of list in the contest (a
+    draft refilled, a correction version) follows the latest decision about exactly the same
+    tied set, so a settled tie stays settled; a changed set is asked again."""
+
+    __tablename__ = "tie_decisions"
+    __table_args__ = (Index("ix_tie_decisions_scope", "contest_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # individual | collective | works
+    round_id: Mapped[int | None] = mapped_column(
+        ForeignKey("rounds.id", ondelete="CASCADE"), nullable=True
+    )
+    prize_list_id: Mapped[int | None] = mapped_column(
+        ForeignKey("prize_lists.id", ondelete="SET NULL"), nullable=True
+    )
+    # Allocation entry ids (attempt ids; unit ids for collectives), best first.
+    entry_ids: Mapped[list] = mapped_column(JSON)
+    criterion: Mapped[str] = mapped_column(String(32))  # domain.prizes.TieCriterion
+    reason_vi: Mapped[str] = mapped_column(Text, default="")
+    reason_en: Mapped[str] = mapped_column(Text, default="")
+    decided_by: Mapped[str] = mapped_column(String(120))
+    decided_by_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class KeyCorrection(Base):

@@ -21,11 +21,16 @@ from contest.domain.annex import (
     vn_number,
 )
 from contest.domain.errors import ContestError
-from contest.domain.prizes import LINE_RULE_SHORT, LINE_RULE_WORDS, LineRule
+from contest.domain.prizes import (
+    LINE_RULE_SHORT,
+    LINE_RULE_WORDS,
+    TIE_CRITERION_WORDS,
+    LineRule,
+)
 from contest.exporters.annex import annex_pdf, annex_xlsx
 from contest.models import Contest, PrizeList, Round
 from contest.repositories import units as unit_rows
-from contest.services import prize_lists, prizes, results
+from contest.services import prize_lists, prizes, results, ties
 from contest.services.prize_plans import collective_plan_spec, tiers_for
 
 POOL_NAMES = {"agencies": "Khối cơ quan", "districts": "Khối huyện, thành phố"}
@@ -50,6 +55,7 @@ def _round_section(db: Session, number: int, round_: Round, pl: PrizeList) -> Se
         db, {e.participant_id for e in pl.entries if e.participant_id}
     )
     units = unit_rows.units_by_id(db, pl.contest_id)
+    decided = ties.behind_lines(db, pl)
     tables = []
     for i, (label, lines) in enumerate(_grouped(db, pl)):
         rows = []
@@ -59,6 +65,9 @@ def _round_section(db: Session, number: int, round_: Round, pl: PrizeList) -> Se
             row = ranking.get(p.id)
             a = row.attempt if row else None
             rule = LINE_RULE_SHORT[LineRule(e.rule)] if e.rule else ""
+            if e.tie_decision_id in decided:
+                criterion = TIE_CRITERION_WORDS[decided[e.tie_decision_id].criterion][0]
+                rule = f"{rule}; đồng hạng: {criterion.lower()}" if rule else criterion
             rows.append(
                 (
                     str(n),
@@ -77,6 +86,12 @@ def _round_section(db: Session, number: int, round_: Round, pl: PrizeList) -> Se
     if rules:
         note += ". Ghi chú: " + "; ".join(
             f"“{LINE_RULE_SHORT[r]}”: {LINE_RULE_WORDS[r][0].lower()}" for r in rules
+        )
+    if decided:
+        note += ". " + ties.annex_note(
+            db,
+            pl,
+            lambda e: people[e.participant_id].full_name if e.participant_id in people else "",
         )
     return Section(f"{number}. {round_.title_vi}", tuple(tables), note)
 
@@ -112,6 +127,11 @@ def _collective_section(db: Session, contest: Contest, pl: PrizeList) -> Section
         name = pools.get(pool) or POOL_NAMES.get(pool, pool) or "Các đơn vị"
         tables.append(Table(tier_heading(i, name, len(lines)), COLLECTIVE_HEADERS, tuple(rows)))
     note = f"Phiên bản {pl.version}" + (f"; đính chính: {pl.note}" if pl.note else "")
+    settled = ties.annex_note(
+        db, pl, lambda e: units[e.unit_id].name if e.unit_id in units else str(e.unit_id)
+    )
+    if settled:
+        note += ". " + settled
     return Section("Giải tập thể", tuple(tables), note)
 
 

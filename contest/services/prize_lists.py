@@ -373,6 +373,11 @@ def _require_role(db: Session, actor: Actor, *roles: str) -> StaffUser:
     return staff
 
 
+def require_role(db: Session, actor: Actor, *roles: str) -> StaffUser:
+    """The acting staff member, refused (bilingual) unless active with one of ``roles``."""
+    return _require_role(db, actor, *roles)
+
+
 def hands_of(pl: PrizeList) -> set[int]:
     """Staff who allocated or proposed this version: under four eyes none of them approves it."""
     return {i for i in (pl.allocated_by_id, pl.proposed_by_id) if i is not None}

@@ -10,16 +10,20 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from contest.db import transactional
 from contest.domain.collectives import CollectiveResult, Participation, rank_units
 from contest.domain.collectives import Unit as UnitNode
 from contest.domain.errors import ContestError, NotFound, PermissionDenied
+from contest.domain.permissions import COMMITTEE
 from contest.domain.prizes import (
     LINE_RULE_WORDS,
     Allocation,
+    EntryResult,
     LineRule,
     Outcome,
     PrizePlan,
     PrizeTier,
+    TieDecision,
     allocate_contest,
 )
 from contest.models import (
@@ -34,7 +38,7 @@ from contest.models import (
     Work,
 )
 from contest.repositories import units as unit_rows
-from contest.services import audit, prize_lists, works
+from contest.services import audit, prize_lists, ties, works
 from contest.services.context import Actor
 from contest.services.prize_plans import (
     collective_plan_from_spec,
@@ -83,21 +87,62 @@ def _contest_rounds(db: Session, round_: Round, plan: PrizePlan) -> list[_RoundI
     return out
 
 
-def _fill(pl: PrizeList, allocation: Allocation, plan: PrizePlan, data: RoundData) -> None:
+def _tie_words(
+    r: EntryResult,
+    results: Sequence[EntryResult],
+    known: Sequence[TieDecision],
+    name_of,
+) -> tuple[tuple[str, str] | None, int | None]:
+    """What a line says about a committee decision: the decision that placed it, or why a tie
+    it had settled is asked again; and the stored decision's id."""
+    if r.decision is not None:
+        return r.decision.words, int(r.decision.ref) if r.decision.ref else None
+    if r.outcome is Outcome.UNDECIDED and known:
+        tied = {
+            x.entry.entry_id
+            for x in results
+            if x.outcome is Outcome.UNDECIDED and x.tie_group == r.tie_group
+        }
+        again = ties.asked_again(known, tied, name_of)
+        if again is not None:
+            return (
+                (f"{r.reason_vi}; {again[0]}", f"{r.reason_en}; {again[1]}"),
+                None,
+            )
+    return None, None
+
+
+def _fill(
+    pl: PrizeList,
+    allocation: Allocation,
+    plan: PrizePlan,
+    data: RoundData,
+    known: Sequence[TieDecision] = (),
+) -> None:
     position = 0
-    for r in allocation.results:
-        if r.outcome not in (Outcome.AWARDED, Outcome.UNDECIDED):
-            continue
+    kept = [r for r in allocation.results if r.outcome in (Outcome.AWARDED, Outcome.UNDECIDED)]
+    names: dict[str, str] = {}
+
+    def name_of(entry_id: str) -> str:
+        if not names:
+            for pid, a in data.counting.items():
+                names[str(a.id)] = data.participants[pid].full_name
+        return names.get(entry_id, entry_id)
+
+    for r in kept:
         position += 1
         a = data.counting[int(r.entry.owner_id)]
+        words, decision_id = _tie_words(r, kept, known, name_of)
         pl.entries.append(
             prize_lists.line(
                 r,
                 plan.tiers,
                 position,
+                reason=words,
                 rule=plan.line_rule.value,
                 participant_id=a.participant_id,
                 attempt_id=a.id,
+                tie_decision_id=decision_id,
             )
         )
 
@@ -129,6 +174,7 @@ def _correct_earlier(
     inputs: list[_RoundInput],
     allocations: tuple[Allocation, ...],
     current: Round,
+    known: Sequence[TieDecision],
 ) -> list[PrizeList]:
     """A correction version of every other round's approved list that gives a prize to
     someone who now keeps a higher one elsewhere; proposed unless a tie waits in it."""
@@ -158,7 +204,7 @@ def _correct_earlier(
             db, actor, current.contest_id, item.round.id, "individual", reason
         )
         pl.note = reason
-        _fill(pl, allocation, item.plan, item.data)
+        _fill(pl, allocation, item.plan, item.data, known)
         db.flush()
         audit.record(
             db,
@@ -191,6 +237,7 @@ def _held_round(allocations: tuple[Allocation, ...], inputs: list[_RoundInput], 
     return ""
 
 
+@transactional
 def allocate(
     db: Session, actor: Actor, round_: Round, *, correction_note: str | None = None
 ) -> AllocationReport:
@@ -212,15 +259,18 @@ def allocate(
         inputs = _contest_rounds(db, round_, plan)
     else:
         inputs = [_RoundInput(round_, plan, load_round(db, round_, order=plan.order))]
+    known = ties.decisions(db, round_.contest_id, "individual")
     allocations = allocate_contest(
-        [(str(i.round.number), i.data.entries) for i in inputs], [i.plan for i in inputs]
+        [(str(i.round.number), i.data.entries) for i in inputs],
+        [i.plan for i in inputs],
+        tie_decisions=known,
     )
     index = next(n for n, i in enumerate(inputs) if i.round.id == round_.id)
     allocation, data = allocations[index], inputs[index].data
     pl = prize_lists.open_draft(
         db, actor, round_.contest_id, round_.id, "individual", correction_note
     )
-    _fill(pl, allocation, plan, data)
+    _fill(pl, allocation, plan, data, known)
     db.flush()
     report = AllocationReport(
         pl,
@@ -245,8 +295,7 @@ def allocate(
         },
     )
     if plan.line_rule is LineRule.CONTEST_HIGHEST:
-        corrections = _correct_earlier(db, actor, inputs, allocations, round_)
-    db.commit()
+        corrections = _correct_earlier(db, actor, inputs, allocations, round_, known)
     return dataclasses.replace(report, corrections=tuple(corrections))
 
 
@@ -304,13 +353,18 @@ def collective_ranking(
             else:
                 score = float(a.correct or 0)
             best[pid] = Participation(str(pid), str(p.unit_id), score, prize)
-    return rank_units(nodes, best.values(), plan)
+    return rank_units(
+        nodes, best.values(), plan, tie_decisions=ties.decisions(db, contest.id, "collective")
+    )
 
 
+@transactional
 def allocate_collectives(
     db: Session, actor: Actor, contest: Contest, *, correction_note: str | None = None
 ) -> PrizeList:
     result = collective_ranking(db, contest)
+    known = ties.decisions(db, contest.id, "collective")
+    unit_names = {str(u.id): u.name for u in unit_rows.units_of(db, contest.id)}
     pl = prize_lists.open_draft(db, actor, contest.id, None, "collective", correction_note)
     tiers = {t.code: t for t in result.allocation.plan.tiers}
     # A tie at a quota boundary stays on the list as an undecided line: it blocks proposing
@@ -332,6 +386,19 @@ def allocate_collectives(
         if s.outcome is Outcome.UNDECIDED:
             why_vi += "; đồng hạng tại ranh giới giải, chờ Ban Tổ chức quyết định"
             why_en += "; tied at a prize boundary, needs a committee decision"
+            tied = {
+                x.unit.unit_id
+                for x in kept
+                if x.outcome is Outcome.UNDECIDED
+                and x.tie_group == s.tie_group
+                and x.unit.pool == s.unit.pool
+            }
+            again = ties.asked_again(known, tied, lambda i: unit_names.get(i, i))
+            if again is not None:
+                why_vi, why_en = f"{why_vi}; {again[0]}", f"{why_en}; {again[1]}"
+        if s.decision is not None:
+            words = s.decision.words
+            why_vi, why_en = f"{why_vi}; {words[0]}", f"{why_en}; {words[1]}"
         pl.entries.append(
             PrizeListEntry(
                 position=position,
@@ -343,6 +410,9 @@ def allocate_collectives(
                 score=s.value,
                 reason_vi=why_vi,
                 reason_en=why_en,
+                tie_decision_id=int(s.decision.ref)
+                if s.decision is not None and s.decision.ref
+                else None,
             )
         )
     db.flush()
@@ -354,7 +424,59 @@ def allocate_collectives(
         pl.id,
         {"contest_id": contest.id, "version": pl.version, "lines": len(pl.entries)},
     )
-    db.commit()
+    return pl
+
+
+@transactional
+def decide_tie(
+    db: Session,
+    actor: Actor,
+    pl: PrizeList,
+    line_ids: Sequence[int],
+    criterion: str,
+    reason_vi: str,
+    reason_en: str = "",
+) -> PrizeList:
+    """The committee settles a tie at a prize boundary: the tied lines in the order decided
+    (best first), or the prize shared, by a documented criterion with a reason. The decision
+    is stored and the list allocated again, so this and every later version follow it."""
+    prize_lists.require_role(db, actor, *COMMITTEE)
+    prize_lists.require_editable(pl)
+    if pl.kind not in ("individual", "collective"):
+        raise ContestError(
+            "Danh sách này quyết định đồng hạng từng dòng.",
+            "On this list a tie is settled line by line.",
+            field="kind",
+        )
+    by_id = {e.id: e for e in pl.entries}
+    chosen = [by_id.get(i) for i in line_ids]
+    if (
+        len(chosen) < 2
+        or len(set(line_ids)) != len(line_ids)
+        or any(e is None or e.tier_code != prize_lists.UNDECIDED for e in chosen)
+    ):
+        raise ContestError(
+            "Hãy chọn các dòng đồng hạng đang chờ quyết định, mỗi dòng một lần.",
+            "Choose the tied lines waiting for a decision, each once.",
+            field="lines",
+        )
+    ids = [ties.entry_id_of(e) for e in chosen if e is not None]
+    ties.record(db, actor, pl, ids, criterion, reason_vi, reason_en)
+    if pl.kind == "collective":
+        contest = db.get(Contest, pl.contest_id)
+        assert contest is not None
+        pl = allocate_collectives(db, actor, contest)
+    else:
+        rnd = db.get(Round, pl.round_id)
+        assert rnd is not None
+        pl = allocate(db, actor, rnd).prize_list
+    waiting = {ties.entry_id_of(e) for e in prize_lists.undecided_lines(pl)}
+    if waiting & set(ids):
+        raise ContestError(
+            "Quyết định phải nêu đúng tất cả các dòng của nhóm đồng hạng.",
+            "The decision must name exactly every line of the tied group.",
+            field="lines",
+        )
     return pl
 
 
@@ -405,6 +527,9 @@ class ListView:
     approved_name: str
     four_eyes: bool
     warnings: tuple[tuple[str, str], ...] = ()
+    # Lines tied at a boundary and waiting for the committee, one group per tie.
+    tie_groups: tuple[tuple[PrizeListEntry, ...], ...] = ()
+    criteria: tuple[tuple[str, str, str], ...] = ()
     rule_words: dict[str, tuple[str, str]] = dataclasses.field(
         default_factory=lambda: {k.value: v for k, v in LINE_RULE_WORDS.items()}
     )
@@ -436,7 +561,25 @@ def list_view(db: Session, contest: Contest, pl: PrizeList) -> ListView:
         approved_name=_staff_name(db, _audit_staff_id(pl.approved_by), pl.approved_by or ""),
         four_eyes=contest.four_eyes,
         warnings=zero_score_warnings(pl, tiers),
+        tie_groups=_tie_groups(db, pl),
+        criteria=tuple(ties.criterion_choices(pl.kind)),
     )
+
+
+def _tie_groups(db: Session, pl: PrizeList) -> tuple[tuple[PrizeListEntry, ...], ...]:
+    """The undecided lines of a list grouped by their tie: the same rank (and, for
+    collectives, the same pool, since ranks count inside a pool)."""
+    if pl.kind not in ("individual", "collective"):
+        return ()
+    pool_of: dict[int, str | None] = {}
+    if pl.kind == "collective":
+        pools = (collective_plan_spec(db, pl.contest_id) or {}).get("unit_pools") or {}
+        pool_of = {u.id: pools.get(u.code) for u in unit_rows.units_of(db, pl.contest_id)}
+    groups: dict[tuple, list[PrizeListEntry]] = {}
+    for e in prize_lists.undecided_lines(pl):
+        key = (e.rank, pool_of.get(e.unit_id) if e.unit_id else None)
+        groups.setdefault(key, []).append(e)
+    return tuple(tuple(g) for g in groups.values())
 
 
 def zero_score_warnings(pl: PrizeList, tiers: Sequence[PrizeTier]) -> tuple[tuple[str, str], ...]:

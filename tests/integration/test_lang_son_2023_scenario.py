@@ -250,21 +250,21 @@ def test_a_lang_son_style_contest_from_files_commands_and_pages(world):
 
         page = client.get(f"/committee/{SLUG}/prizes/{list_id}").text
         assert page.count("Đồng hạng tại ranh giới giải") == 2
-        rows = re.findall(
-            r'<td class="inline">([^<]+)</td><td data-label="Đơn vị">[^<]*</td>\s*'
-            r'<td class="inline" data-label="Giải">([^<]+)</td>.*?/lines/(\d+)"',
-            page,
-            re.S,
-        )
-        tied = [(name, line) for name, tier, line in rows if tier == "Chờ quyết định"]
+        tied = re.findall(r'name="line_id" value="(\d+)"', page)
         assert len(tied) == 2
-        # The committee draws lots: one second prize, the other tied line withdrawn.
-        for (_, line), tier in zip(tied, ["second", ""], strict=True):
-            ordered = client.post(
-                f"/committee/{SLUG}/prizes/{list_id}/lines/{line}",
-                data={"csrf_token": token, "tier_code": tier, "reason": "Bốc thăm ngày 20/11"},
-            )
-            assert ordered.status_code == 200
+        # The committee draws lots: the decision is stored; one gets the second prize.
+        ordered = client.post(
+            f"/committee/{SLUG}/prizes/{list_id}/ties",
+            data={
+                "csrf_token": token,
+                "line_id": tied,
+                f"order_{tied[0]}": "1",
+                f"order_{tied[1]}": "2",
+                "criterion": "lots",
+                "reason_vi": "Bốc thăm ngày 20/11",
+            },
+        )
+        assert ordered.status_code == 200 and "Bốc thăm ngày 20/11" in ordered.text
         run(env, "prizes", "propose", "--list", list_id, "--by", "uyvien")
         approved = run(env, "prizes", "approve", "--list", list_id, "--by", "truongban")
         assert approved["status"] == "approved" and len(approved["lines"]) == 3

@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from contest.domain.eligibility import flag_codes_for, flag_words
 from contest.domain.errors import ContestError, NotFound
@@ -336,6 +337,40 @@ def edit_line(
         raise NotFound("Không tìm thấy dòng danh sách giải.", "Prize list line not found.")
     prizes.set_entry_tier(db, actor_for(request, principal), entry_id, tier_code or None, reason)
     return RedirectResponse(f"/committee/{slug}/prizes/{list_id}", status_code=303)
+
+
+@router.post("/{slug}/prizes/{list_id}/ties")
+async def decide_tie(
+    request: Request,
+    slug: str,
+    list_id: int,
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff(*COMMITTEE)),
+):
+    """Settle a tie at a prize boundary: the tied lines in the order decided (or shared), by a
+    documented criterion, with a reason; stored, so later versions keep it."""
+    form = await request.form()
+    _, pl = _list_in(db, slug, list_id)
+    lines = [ascii_int(str(v), 1_000_000_000) for v in form.getlist("line_id")]
+    places = {n: ascii_int(str(form.get(f"order_{n}", "")), 1000) for n in lines if n is not None}
+    if None in lines or None in places.values() or len(set(places.values())) != len(places):
+        raise ContestError(
+            "Mỗi dòng đồng hạng cần một thứ tự khác nhau (1, 2, …).",
+            "Each tied line needs a different place (1, 2, …).",
+            field="order",
+        )
+    ordered = sorted(places, key=lambda n: places[n] or 0)
+    await run_in_threadpool(
+        prizes.decide_tie,
+        db,
+        actor_for(request, principal),
+        pl,
+        ordered,
+        str(form.get("criterion", "")),
+        str(form.get("reason_vi", "")),
+        str(form.get("reason_en", "")),
+    )
+    return RedirectResponse(f"/committee/{slug}/prizes/{list_id}#prize-lines", status_code=303)
 
 
 ACTIONS = {
