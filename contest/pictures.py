@@ -120,7 +120,7 @@ def _upright(image: Image.Image) -> Image.Image:
         image.mode == "P" and "transparency" in image.info
     )
     image = image.convert("RGBA" if has_alpha else "RGB")
-    if has_alpha and image.getextrema()[3][0] == 255:
+    if has_alpha and image.getchannel("A").getextrema()[0] == 255:
         image = image.convert("RGB")
     image.info = {}
     return image

@@ -97,6 +97,7 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "explanation": ("Giải thích", "Explanation"),
     "source": ("Nguồn", "Source"),
     "format": ("Định dạng", "Format"),
+    "picture": ("Hình", "Picture"),
 }
 
 

@@ -12,6 +12,7 @@ from docx.table import Table
 from docx.text.hyperlink import Hyperlink
 from docx.text.paragraph import Paragraph
 
+from contest.drafts import PictureDraft
 from contest.importers.base import (
     FileRefused,
     ImportLimits,
@@ -25,6 +26,7 @@ from contest.importers.base import (
     read_difficulty,
     too_many_questions,
 )
+from contest.importers.pictures import CellPictures, PictureReader, SourcePicture, picture_names
 from contest.importers.safety import open_office_zip
 from contest.importers.tabular import _parse_correct, read_table
 from contest.text import fold, normalize_text
@@ -61,6 +63,7 @@ class _Option:
     star: bool
     marks: frozenset[str]  # marks on the whole option text
     letter_marks: frozenset[str] = frozenset()  # marks on its letter only
+    pictures: list[SourcePicture] = field(default_factory=list)
 
 
 @dataclass
@@ -72,6 +75,7 @@ class _Question:
     meta: dict[str, str] = field(default_factory=dict)
     last: str = "stem"
     topic: str | None = None
+    pictures: list[SourcePicture] = field(default_factory=list)
 
 
 class _StyleBold:
@@ -185,7 +189,43 @@ def _label(text: str) -> tuple[str, str] | None:
     return (name, normalize_text(rest)) if name else None
 
 
-def _finish(q: _Question, file: str, result: ParseResult) -> None:
+_R_EMBED = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}embed"
+_R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
+
+def _local(tag: object) -> str:
+    return str(tag).rpartition("}")[2]
+
+
+def _paragraph_pictures(paragraph: Paragraph) -> list[SourcePicture]:
+    """The pictures in a paragraph: DrawingML (inline or floating) and old VML ones, with the
+    description Word keeps as their "Alt Text" (docPr descr, else title)."""
+    found: list[SourcePicture] = []
+    part = paragraph.part
+    for element in paragraph._p.iter():
+        name = _local(element.tag)
+        if name == "drawing":
+            props = next((e for e in element.iter() if _local(e.tag) == "docPr"), None)
+            blip = next((e for e in element.iter() if _local(e.tag) == "blip"), None)
+            rid = blip.get(_R_EMBED) if blip is not None else None
+            alt = (props.get("descr") or props.get("title") or "") if props is not None else ""
+            label = props.get("name", "") if props is not None else ""
+        elif name == "imagedata":  # VML, from Word 2003 documents saved as .docx
+            rid = element.get(_R_ID)
+            alt = element.get("{urn:schemas-microsoft-com:office:office}title") or ""
+            label = ""
+        else:
+            continue
+        related = part.related_parts.get(rid) if rid else None
+        if related is None:
+            continue
+        found.append(
+            SourcePicture(related.blob, alt, label or str(related.partname).rsplit("/", 1)[-1])
+        )
+    return found
+
+
+def _finish(q: _Question, file: str, result: ParseResult, reader: PictureReader) -> None:
     where = Location(file, line=q.line)
     problems = []
     letters = [o.letter for o in q.options]
@@ -199,7 +239,8 @@ def _finish(q: _Question, file: str, result: ParseResult) -> None:
                 f"the options {', '.join(letters)} are not consecutive A, B, C…",
             )
         )
-    texts = [o.text for o in q.options]
+    # A picture-only option still answers to its letter.
+    texts = [o.text or ("\x00" if o.pictures else "") for o in q.options]
     right: list[int] = []
     answer = q.meta.get("correct")
     if answer:
@@ -227,7 +268,20 @@ def _finish(q: _Question, file: str, result: ParseResult) -> None:
         right = next((marked for marked in candidates if 0 < len(marked) < len(q.options)), [])
     stem = normalize_text(" ".join(q.stem))
     options = [(o.text, i in right) for i, o in enumerate(q.options)]
-    base = check_question(stem, options, where)
+
+    def read(pictures: list[SourcePicture], field: str) -> tuple[PictureDraft, ...]:
+        found = (reader.read(p.data, p.alt, where, field, p.name) for p in pictures)
+        return tuple(p for p in found if p is not None)
+
+    stem_pictures = read(q.pictures, "stem")
+    option_pictures = [read(o.pictures, f"option_{o.letter}") for o in q.options]
+    base = check_question(
+        stem,
+        options,
+        where,
+        stem_pictured=bool(stem_pictures),
+        option_pictures=[picture_names(p) for p in option_pictures],
+    )
     if answer:
         base = [p for p in base if p.field != "correct"]
     problems.extend(
@@ -248,7 +302,11 @@ def _finish(q: _Question, file: str, result: ParseResult) -> None:
     result.questions.append(
         QuestionDraft(
             stem=stem,
-            options=tuple(OptionDraft(text, correct) for text, correct in options),
+            options=tuple(
+                OptionDraft(text, correct, pics)
+                for (text, correct), pics in zip(options, option_pictures, strict=True)
+            ),
+            pictures=stem_pictures,
             location=where,
             topic=q.meta.get("topic") or q.topic,
             difficulty=difficulty,
@@ -265,12 +323,18 @@ def _read_paragraphs(
     file: str,
     limits: ImportLimits,
     result: ParseResult,
+    reader: PictureReader,
 ) -> None:
     current: _Question | None = None
     default_topic: str | None = None
     count = 0
     preamble: list[int] = []
     for number, paragraph in paragraphs:
+        pictures = _paragraph_pictures(paragraph)
+        if pictures and not normalize_text(paragraph.text):
+            # A picture in a paragraph of its own belongs to what came just before it.
+            _place_pictures(current, pictures, number, file, result)
+            continue
         for line in _lines(paragraph, number, style_bold):
             text = normalize_text(line.text)
             if not text:
@@ -278,7 +342,7 @@ def _read_paragraphs(
             start = _QUESTION.fullmatch(line.text) or _NUMBERED.fullmatch(line.text)
             if start:
                 if current:
-                    _finish(current, file, result)
+                    _finish(current, file, result, reader)
                 count += 1
                 if count > limits.max_questions:
                     raise too_many_questions(limits)
@@ -323,8 +387,11 @@ def _read_paragraphs(
                 )
             elif current.last in ("explanation", "source", "topic"):
                 current.meta[current.last] = normalize_text(f"{current.meta[current.last]} {text}")
+        if pictures:
+            # Pictures in a line of text go with that line: the stem, or the option it ends with.
+            _place_pictures(current, pictures, number, file, result)
     if current:
-        _finish(current, file, result)
+        _finish(current, file, result, reader)
     if preamble:
         first, last = preamble[0], preamble[-1]
         span = f"{first}–{last}" if last != first else str(first)
@@ -340,11 +407,38 @@ def _read_paragraphs(
         )
 
 
-def _table_rows(table: Table) -> list[tuple[int, list[str]]]:
+def _place_pictures(
+    current: _Question | None,
+    pictures: list[SourcePicture],
+    number: int,
+    file: str,
+    result: ParseResult,
+) -> None:
+    if current is not None and current.last == "stem":
+        current.pictures.extend(pictures)
+    elif current is not None and current.last == "option" and current.options:
+        current.options[-1].pictures.extend(pictures)
+    else:
+        result.warnings.append(
+            make_issue(
+                Location(file, line=number),
+                None,
+                f"{len(pictures)} hình ở đoạn {number} không thuộc câu hỏi hay phương án nào (trước câu hỏi đầu tiên, hoặc trong đáp án, giải thích): không được nhập",
+                f"{len(pictures)} picture(s) in paragraph {number} belong to no question or option (before the first question, or in an answer line or explanation): not imported",
+            )
+        )
+
+
+def _table_rows(table: Table) -> tuple[list[tuple[int, list[str]]], CellPictures]:
     rows = []
+    pictures: dict[tuple[int, int], list[SourcePicture]] = {}
     for number, row in enumerate(table.rows, start=1):
         rows.append((number, [normalize_text(cell.text) for cell in row.cells]))
-    return rows
+        for col, cell in enumerate(row.cells):
+            found = [p for paragraph in cell.paragraphs for p in _paragraph_pictures(paragraph)]
+            if found:
+                pictures[(number, col)] = found
+    return rows, pictures
 
 
 def parse(data: bytes, filename: str, limits: ImportLimits) -> ParseResult:
@@ -368,10 +462,14 @@ def parse(data: bytes, filename: str, limits: ImportLimits) -> ParseResult:
                 paragraphs.append((number, item))
             else:
                 tables.append(item)
-        _read_paragraphs(paragraphs, _StyleBold(document.part), filename, limits, result)
+        reader = PictureReader(result)
+        _read_paragraphs(paragraphs, _StyleBold(document.part), filename, limits, result, reader)
         for index, table in enumerate(tables, start=1):
+            rows, pictures = _table_rows(table)
             read_table(
-                _table_rows(table),
+                rows,
+                pictures=pictures,
+                reader=reader,
                 file=filename,
                 sheet=f"Bảng {index}",
                 default_topic=None,

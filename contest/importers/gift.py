@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from contest.drafts import category_topic
+from contest.drafts import PictureDraft, category_topic
 from contest.importers.base import (
     TEXT_HTML,
     TEXT_PLAIN,
@@ -27,6 +27,7 @@ from contest.importers.base import (
     skipped_kind,
     too_many_questions,
 )
+from contest.importers.pictures import PictureReader, picture_names, take_images
 from contest.importers.safety import decode_text
 from contest.text import (
     fold,
@@ -152,6 +153,7 @@ def parse(data: bytes, filename: str, limits: ImportLimits) -> ParseResult:
     try:
         text = decode_text(data, kind="GIFT").lstrip("\ufeff")
         topic: str | None = None
+        reader = PictureReader(result)
         for block in _blocks(text):
             meta: dict[str, str] = {}
             for comment in block.comments:
@@ -168,7 +170,7 @@ def parse(data: bytes, filename: str, limits: ImportLimits) -> ParseResult:
                 continue
             if len(result.questions) + len(result.skipped) >= limits.max_questions:
                 raise too_many_questions(limits)
-            _question(block.lines, filename, meta.get("topic") or topic, meta, result)
+            _question(block.lines, filename, meta.get("topic") or topic, meta, result, reader)
     except FileRefused as refused:
         return refused.result(filename)
     return result
@@ -180,6 +182,7 @@ def _question(
     topic: str | None,
     meta: dict[str, str],
     result: ParseResult,
+    reader: PictureReader,
 ) -> None:
     escaped = [_escape_placeholders(line) for _, line in lines]
     starts = []
@@ -338,12 +341,27 @@ def _question(
             TEXT_HTML if any(looks_like_html(_unescape(p)) for p in pieces) else TEXT_PLAIN
         )
 
+    found: dict[str, tuple[PictureDraft, ...]] = {}
+
     def clean(value: str, field: str, fmt: str | None = None) -> str:
         value = _unescape(value)
         if text_format == TEXT_PLAIN:
             return normalize_text(value)
         if fmt == "plain":
             return plain_to_html(normalize_text(value))
+        if field == "explanation":
+            value, dropped = take_images(value)
+            if dropped:
+                notes.append(
+                    make_issue(
+                        where,
+                        field,
+                        f"bỏ {len(dropped)} hình trong phần giải thích: phần giải thích chỉ giữ chữ",
+                        f"{len(dropped)} picture(s) in the explanation are not kept: an explanation keeps text only",
+                    )
+                )
+        else:
+            value, found[field] = reader.from_html(value, where, field)
         removed = html_removed(value, where, field)
         if removed:
             notes.append(removed)
@@ -354,7 +372,14 @@ def _question(
         (clean(answer, f"option_{letter(i)}", fmt), correct)
         for i, (answer, fmt, correct) in enumerate(options)
     ]
-    problems = check_question(stem_text, cleaned, where)
+    option_pictures = [found.get(f"option_{letter(i)}", ()) for i in range(len(cleaned))]
+    problems = check_question(
+        stem_text,
+        cleaned,
+        where,
+        stem_pictured=bool(found.get("stem")),
+        option_pictures=[picture_names(p) for p in option_pictures],
+    )
     difficulty = read_difficulty(meta.get("difficulty"), where, problems)
     if problems:
         result.errors.extend(problems)
@@ -363,7 +388,11 @@ def _question(
     result.questions.append(
         QuestionDraft(
             stem=stem_text,
-            options=tuple(OptionDraft(t, c) for t, c in cleaned),
+            options=tuple(
+                OptionDraft(t, c, pics)
+                for (t, c), pics in zip(cleaned, option_pictures, strict=True)
+            ),
+            pictures=found.get("stem", ()),
             location=where,
             text_format=text_format,
             topic=topic,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import xml.etree.ElementTree as ET
 
 import defusedxml
 from defusedxml.ElementTree import DefusedXMLParser
 
-from contest.drafts import category_topic
+from contest.drafts import PictureDraft, category_topic
 from contest.importers.base import (
     TEXT_HTML,
     TEXT_PLAIN,
@@ -23,11 +25,13 @@ from contest.importers.base import (
     feedback_dropped,
     html_removed,
     letter,
+    make_issue,
     partial_credit,
     skipped_kind,
     too_many_questions,
 )
 from contest.importers.gift import FALSE_TEXT, TRUE_TEXT
+from contest.importers.pictures import PictureReader, picture_names, take_images
 from contest.importers.safety import dtd_refused
 from contest.text import looks_like_html, normalize_text, sanitize_html
 
@@ -73,6 +77,24 @@ def _text(element: ET.Element | None) -> tuple[str, str]:
     return value, element.get("format", "html")
 
 
+def _files(element: ET.Element | None) -> dict[str, bytes]:
+    """The files a Moodle text carries (``<file name= path= encoding="base64">``), by path/name."""
+    found: dict[str, bytes] = {}
+    if element is None:
+        return found
+    for file in element.findall("file"):
+        name = (file.get("name") or "").strip()
+        if not name:
+            continue
+        try:
+            data = base64.b64decode("".join((file.text or "").split()), validate=True)
+        except (binascii.Error, ValueError):
+            continue  # the <img> naming it then reports the picture it cannot have
+        path = (file.get("path") or "/").strip("/")
+        found[f"{path}/{name}" if path else name] = data
+    return found
+
+
 def parse(data: bytes, filename: str, limits: ImportLimits) -> ParseResult:
     result = ParseResult()
     try:
@@ -101,6 +123,7 @@ def parse(data: bytes, filename: str, limits: ImportLimits) -> ParseResult:
                 "The XML file is not Moodle XML (the root element must be <quiz>)",
             )
         topic: str | None = None
+        reader = PictureReader(result)
         for element in root.findall("question"):
             kind = element.get("type", "")
             if kind == "category":
@@ -119,7 +142,7 @@ def parse(data: bytes, filename: str, limits: ImportLimits) -> ParseResult:
                 vi, en = _KINDS.get(kind, (kind, kind))
                 result.skipped.append(skipped_kind(where, vi, en, name))
                 continue
-            _question(element, kind, where, name, topic, result)
+            _question(element, kind, where, name, topic, result, reader)
     except FileRefused as refused:
         return refused.result(filename)
     return result
@@ -132,10 +155,25 @@ def _question(
     name: str | None,
     topic: str | None,
     result: ParseResult,
+    reader: PictureReader,
 ) -> None:
     stem_raw, stem_format = _text(element.find("questiontext"))
+    stem_raw, stem_pictures = reader.from_html(
+        stem_raw, where, "stem", _files(element.find("questiontext"))
+    )
     feedback_raw, _ = _text(element.find("generalfeedback"))
-    answers = []
+    feedback_raw, feedback_pictures = take_images(feedback_raw)
+    if feedback_pictures:
+        result.warnings.append(
+            make_issue(
+                where,
+                "explanation",
+                f"bỏ {len(feedback_pictures)} hình trong phần giải thích: phần giải thích chỉ giữ chữ",
+                f"{len(feedback_pictures)} picture(s) in the explanation are not kept: an explanation keeps text only",
+            )
+        )
+    option_pictures: list[tuple[PictureDraft, ...]] = []
+    answers: list[tuple[float, str]] = []
     notes: list[ImportIssue] = []
     with_feedback = 0
     for answer in element.findall("answer"):
@@ -143,7 +181,11 @@ def _question(
             fraction = float(answer.get("fraction", "0"))
         except ValueError:
             fraction = 0.0
-        answers.append((fraction, _text(answer)[0]))
+        text, pics = reader.from_html(
+            _text(answer)[0], where, f"option_{letter(len(answers))}", _files(answer)
+        )
+        option_pictures.append(pics)
+        answers.append((fraction, text))
         if normalize_text(_text(answer.find("feedback"))[0]):
             with_feedback += 1
     if kind == "truefalse":
@@ -151,6 +193,16 @@ def _question(
             fraction > 0 and normalize_text(text).lower() == "true" for fraction, text in answers
         )
         raw_options = [(TRUE_TEXT, truth), (FALSE_TEXT, not truth)]
+        if any(option_pictures):
+            result.warnings.append(
+                make_issue(
+                    where,
+                    "options",
+                    "bỏ hình ở phương án Đúng/Sai: câu hỏi đúng/sai chỉ có hai phương án chữ",
+                    "pictures on the True/False answers are not kept: a true/false question has two text options",
+                )
+            )
+        option_pictures = [(), ()]
     else:
         single = normalize_text(element.findtext("single", "true")).lower() in ("true", "1")
         best = max((fraction for fraction, _ in answers), default=0.0)
@@ -180,7 +232,13 @@ def _question(
         for i, (text, correct) in enumerate(raw_options)
     ]
     explanation = clean(feedback_raw, "explanation") or None
-    problems = check_question(stem, options, where)
+    problems = check_question(
+        stem,
+        options,
+        where,
+        stem_pictured=bool(stem_pictures),
+        option_pictures=[picture_names(p) for p in option_pictures],
+    )
     if problems:
         result.errors.extend(problems)
         return
@@ -188,7 +246,11 @@ def _question(
     result.questions.append(
         QuestionDraft(
             stem=stem,
-            options=tuple(OptionDraft(t, c) for t, c in options),
+            options=tuple(
+                OptionDraft(t, c, pics)
+                for (t, c), pics in zip(options, option_pictures, strict=True)
+            ),
+            pictures=stem_pictures,
             location=where,
             text_format=TEXT_HTML if html else TEXT_PLAIN,
             topic=topic,

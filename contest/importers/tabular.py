@@ -7,6 +7,9 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from openpyxl.utils.cell import get_column_letter
+
+from contest.drafts import PictureDraft
 from contest.importers.base import (
     TEXT_HTML,
     TEXT_PLAIN,
@@ -23,6 +26,7 @@ from contest.importers.base import (
     read_difficulty,
     too_many_questions,
 )
+from contest.importers.pictures import CellPictures, PictureReader, picture_names
 from contest.text import (
     fold,
     normalize_text,
@@ -61,6 +65,7 @@ for _field, _names in {
     "explanation": ("giaithich", "explanation", "huongdan", "loigiai", "huongdangiai"),
     "source": ("nguon", "source", "cancu", "trichdan", "tailieu", "nguontrichdan"),
     "format": ("dinhdang", "format", "textformat"),
+    "picture": ("hinh", "hinhanh", "anh", "hinhminhhoa", "picture", "image", "img"),
 }.items():
     for _name in _names:
         _HEADER_NAMES[_name] = _field
@@ -197,6 +202,8 @@ def read_table(
     limits: ImportLimits,
     result: ParseResult,
     required_header: bool = True,
+    pictures: CellPictures | None = None,
+    reader: PictureReader | None = None,
 ) -> bool:
     """Read one table into ``result``; returns False when it has no header row at all.
 
@@ -272,8 +279,21 @@ def read_table(
 
     already = len(result.questions)
     seen = 0
+    pictures = pictures or {}
+    picture_rows = {row for row, _ in pictures}
+    placed: set[tuple[int, int]] = set()
+
+    def pictures_at(
+        row: int, col: int | None, where: Location, field: str
+    ) -> tuple[PictureDraft, ...]:
+        if col is None or (row, col) not in pictures or reader is None:
+            return ()
+        placed.add((row, col))
+        found = (reader.read(p.data, p.alt, where, field, p.name) for p in pictures[(row, col)])
+        return tuple(p for p in found if p is not None)
+
     for row_number, values in rows[index + columns.header_rows :]:
-        if not any(cell_text(v) for v in values):
+        if not any(cell_text(v) for v in values) and row_number not in picture_rows:
             continue
         seen += 1
         if already + seen > limits.max_questions:
@@ -312,17 +332,25 @@ def read_table(
             return sanitize_html(text)
 
         stem = clean(get(values, "stem"), "stem")
+        stem_pictures = pictures_at(
+            row_number, columns.fields.get("stem"), where, "stem"
+        ) + pictures_at(row_number, columns.fields.get("picture"), where, "picture")
         texts = [
             clean(values[option_cols[ltr]], f"option_{ltr}")
             if ltr in option_cols and option_cols[ltr] < len(values)
             else ""
             for ltr in letters
         ]
-        while texts and not texts[-1]:
+        option_pictures = [
+            pictures_at(row_number, option_cols.get(ltr), where, f"option_{ltr}") for ltr in letters
+        ]
+        # An option is there when it has a text or a picture.
+        present = [bool(t or option_pictures[i]) for i, t in enumerate(texts)]
+        while texts and not present[len(texts) - 1]:
             texts.pop()
-        for i, text in enumerate(texts):
-            if not text:
-                nxt = next(letter(j) for j in range(i + 1, len(texts)) if texts[j])
+        for i in range(len(texts)):
+            if not present[i]:
+                nxt = next(letter(j) for j in range(i + 1, len(texts)) if present[j])
                 problems.append(
                     make_issue(
                         where,
@@ -334,7 +362,10 @@ def read_table(
         correct_raw = cell_text(get(values, "correct"))
         right: list[int] = []
         if correct_raw:
-            parsed, bad = _parse_correct(correct_raw, texts)
+            # A picture-only option still answers to its letter.
+            parsed, bad = _parse_correct(
+                correct_raw, [t or ("\x00" if present[i] else "") for i, t in enumerate(texts)]
+            )
             if parsed is None:
                 problems.append(
                     make_issue(
@@ -346,8 +377,15 @@ def read_table(
                 )
             else:
                 right = parsed
-        options = [(text, i in right) for i, text in enumerate(texts) if text]
-        base = check_question(stem, options, where)
+        kept = [i for i in range(len(texts)) if present[i]]
+        options = [(texts[i], i in right) for i in kept]
+        base = check_question(
+            stem,
+            options,
+            where,
+            stem_pictured=bool(stem_pictures),
+            option_pictures=[picture_names(option_pictures[i]) for i in kept],
+        )
         if correct_raw:
             base = [p for p in base if p.field != "correct"]
         elif len(options) >= 2:
@@ -367,7 +405,11 @@ def read_table(
         result.questions.append(
             QuestionDraft(
                 stem=stem,
-                options=tuple(OptionDraft(text, correct) for text, correct in options),
+                options=tuple(
+                    OptionDraft(text, correct, option_pictures[i])
+                    for i, (text, correct) in zip(kept, options, strict=True)
+                ),
+                pictures=stem_pictures,
                 location=where,
                 text_format=text_format,
                 topic=topic or None,
@@ -377,4 +419,14 @@ def read_table(
                 number=cell_text(get(values, "number")) or None,
             )
         )
+    for row, col in sorted(set(pictures) - placed):
+        for p in pictures[(row, col)]:
+            result.warnings.append(
+                make_issue(
+                    Location(file, sheet, row=row),
+                    None,
+                    f"hình '{p.name}' ở ô {get_column_letter(col + 1)}{row} không nằm ở cột câu hỏi, phương án hay cột 'Hình' của một câu hỏi: không được nhập",
+                    f"the picture '{p.name}' in cell {get_column_letter(col + 1)}{row} is not in a question's Question, Option or 'Picture' column: not imported",
+                )
+            )
     return True

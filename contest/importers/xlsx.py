@@ -17,6 +17,8 @@ from openpyxl.utils.cell import column_index_from_string, range_boundaries
 from openpyxl.utils.datetime import from_excel, from_ISO8601
 
 from contest.importers.base import FileRefused, ImportLimits, Location, ParseResult, make_issue
+from contest.importers.office_pictures import sheet_pictures
+from contest.importers.pictures import PictureReader
 from contest.importers.safety import dtd_refused, open_office_zip
 from contest.importers.tabular import read_table
 
@@ -208,8 +210,19 @@ def parse(data: bytes, filename: str, limits: ImportLimits) -> ParseResult:
         epoch = reader.wb.epoch
         several = len(sheets) > 1
         found_any = False
+        reader = PictureReader(result)
         for title, part in sheets:
             rows = _sheet_rows(archive, part, shared, date_styles, epoch)
+            pictures, floating = sheet_pictures(archive, part)
+            if floating:
+                result.warnings.append(
+                    make_issue(
+                        Location(filename, title if several else None),
+                        None,
+                        f"{floating} hình không gắn vào ô nào nên không biết thuộc câu hỏi nào: không được nhập (hãy đặt hình 'di chuyển theo ô')",
+                        f"{floating} picture(s) are not anchored to a cell, so they belong to no question: not imported (set them to 'move with cells')",
+                    )
+                )
             found_any |= read_table(
                 _filled(rows, _merged_ranges(archive, part)),
                 file=filename,
@@ -219,6 +232,17 @@ def parse(data: bytes, filename: str, limits: ImportLimits) -> ParseResult:
                 result=result,
                 # In a workbook of several sheets, a sheet of instructions has no header.
                 required_header=not several,
+                pictures=pictures,
+                reader=reader,
+            )
+        if any(name.startswith("xl/richData/") for name in archive.namelist()):
+            result.warnings.append(
+                make_issue(
+                    Location(filename),
+                    None,
+                    "tệp có hình 'đặt trong ô' (Excel 365) nên không đọc được; hãy chọn hình, 'Đặt trên các ô' (Place over Cells) rồi nhập lại",
+                    "the file has pictures placed in cells (Excel 365), which cannot be read; select them, choose 'Place over Cells' and import again",
+                )
             )
         if several and not found_any:
             result.errors.append(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import date, datetime
 from typing import Any
 
@@ -48,6 +49,7 @@ def question_text(value: str | None, text_format: str) -> Markup:
 
 env.filters["number"] = format_number
 env.filters["question_text"] = question_text
+env.filters["b64"] = lambda data: base64.b64encode(data).decode("ascii")
 env.filters["local_dt"] = format_datetime
 env.filters["vn_date"] = format_date
 env.filters["mask_cid"] = mask_citizen_id

@@ -195,3 +195,46 @@ def test_organisers_add_replace_describe_and_remove_pictures_on_the_question_pag
     )
     assert no_csrf.status_code in (400, 403)
     pictures.clear_cache()
+
+
+def test_the_import_preview_shows_the_pictures_and_the_bank_page_asks_for_missing_alt(client, db):
+    from picture_files import moodle_xml, sign
+
+    make_staff(db, "org2", ["organiser"])
+    login = client.get("/staff/login").text
+    client.post(
+        "/staff/login",
+        data={
+            "csrf_token": csrf_from(login),
+            "username": "org2",
+            "password": "correct-horse-battery",
+        },
+    )
+    data = moodle_xml(
+        [
+            {
+                "stem": "Biển này?",
+                "picture": sign(),
+                "alt": "",
+                "options": [("Cấm", 100, None, ""), ("Mở", 0, None, "")],
+            }
+        ]
+    )
+    token = csrf_from(client.get("/organiser/banks").text)
+    preview = client.post(
+        "/organiser/banks/preview",
+        data={"csrf_token": token, "bank": "bien-bao"},
+        files={"files": ("bien.xml", data, "application/xml")},
+    )
+    assert preview.status_code == 200
+    assert 'src="data:image/webp;base64,' in preview.text and "chưa có mô tả" in preview.text
+    confirm = client.post(
+        "/organiser/banks/confirm",
+        data={
+            "csrf_token": csrf_from(preview.text),
+            "token": re.search(r'name="token" value="([^"]+)"', preview.text).group(1),
+        },
+    )
+    assert confirm.status_code == 200
+    bank_page = client.get("/organiser/banks/bien-bao").text
+    assert "Có hình chưa có mô tả" in bank_page and '<picture class="pic">' in bank_page

@@ -43,7 +43,9 @@ def test_multichoice_truefalse_category_and_skipped_kinds():
     assert second.text_format == "plain"
     assert len(result.skipped) == 2 and "essay" in result.skipped[0].message_en
     assert "cloze" in result.skipped[1].message_en
-    (error,) = result.errors
+    # The <img src=x> names a picture the file does not carry: an error, never a silent loss.
+    picture, error = result.errors
+    assert picture.field == "stem" and picture.location.line == 4 and "'x'" in picture.message_en
     assert error.field == "correct" and error.location.line == 24
 
 
