@@ -13,6 +13,7 @@ from contest.commands.bank import bank_app
 from contest.commands.certificates import certificates_app
 from contest.commands.contests import contests_app
 from contest.commands.jobs import jobs_app, worker
+from contest.commands.messages import messages_app
 from contest.commands.oidc import oidc_app
 from contest.commands.output import JsonFlag, emit, error_dict, fail
 from contest.commands.plans import plans_app
@@ -56,6 +57,7 @@ app.command()(worker)
 app.add_typer(contests_app, name="contests")
 app.add_typer(works_app, name="works")
 app.add_typer(oidc_app, name="oidc")
+app.add_typer(messages_app, name="messages")
 
 
 @app.command()

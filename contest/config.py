@@ -114,6 +114,39 @@ class Settings(BaseSettings):
     # How often each web process adds its live counters (saves, requests, errors) to the
     # database for the organisers' live page; 0: only when the page is read (tests).
     live_flush_seconds: float = 5.0
+    # Messages (services/messages.py): email over SMTP, SMS through one HTTP gateway. Empty host
+    # or URL: that channel is not configured, and its messages wait in the outbox.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = ""  # e.g. "Ban Tổ chức cuộc thi <no-reply@thi.example.gov.vn>"
+    smtp_tls: str = "starttls"  # starttls | ssl | none
+    smtp_timeout_seconds: float = 20
+    # The shape Vietnamese brand-name SMS providers use: a POST of a body template with
+    # {phone} (0912345678), {phone84} (84912345678), {text}, {brandname} and {id} filled in
+    # (JSON-escaped in a JSON body, URL-encoded in a form body); an auth header, or basic auth.
+    sms_gateway_url: str = ""
+    sms_auth_header: str = ""  # "Authorization: Bearer …" or "X-Api-Key: …"
+    sms_username: str = ""
+    sms_password: str = ""
+    sms_content_type: str = "application/json"
+    sms_body_template: str = (
+        '{"to": "{phone84}", "from": "{brandname}", "text": "{text}", "ref": "{id}"}'
+    )
+    sms_brandname: str = ""
+    # Providers often answer 200 with their own code in the body ("CodeResult":"100"): a
+    # regular expression the body must match to count as sent. Empty: any 2xx is sent.
+    sms_success_pattern: str = ""
+    sms_timeout_seconds: float = 15
+    # Unaccented text (a brand-name route that takes only GSM characters: 160 a part, not 70).
+    sms_ascii_only: bool = False
+    # A failed send is tried again after 1, 2, 4 … times this, up to message_max_attempts tries.
+    message_max_attempts: int = 5
+    message_retry_seconds: int = 60
+    # How often a worker sends due messages, and looks for rounds opening or closing (0: off).
+    outbox_interval_seconds: int = 5
+    message_schedule_interval_seconds: int = 300
 
     # The public API (/api/v1) and its downloads: requests per address, and the licence that
     # every open-data response and file states (attribution: empty means the contest's organiser).

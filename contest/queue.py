@@ -62,11 +62,23 @@ def enqueue(job_id: int) -> None:
     run_job(job_id)
 
 
+@huey.task()
+def deliver_message(notice_id: int) -> None:
+    """Send one committed message now (a reset code someone waits for); a failure is recorded
+    on the message and retried by the periodic send, not by the queue."""
+    from contest.db import session_scope
+    from contest.services import messages
+
+    with session_scope() as db:
+        messages.deliver(db, notice_id)
+
+
 def connect() -> None:
-    """Make the services in this process send their jobs through this queue."""
-    from contest.services import jobs
+    """Make the services in this process send their jobs and messages through this queue."""
+    from contest.services import jobs, messages
 
     jobs.dispatcher = enqueue
+    messages.dispatcher = deliver_message
 
 
 def every(seconds: int):
@@ -138,6 +150,14 @@ def recover_jobs() -> None:
     from contest.services import jobs
 
     _housekeeping("recover-jobs", jobs.recover, exclusive=True)
+
+
+@huey.periodic_task(every(_settings.outbox_interval_seconds), name="contest.outbox")
+def send_messages() -> None:
+    """Send due messages and retry failed sends; a message is taken by one worker at a time."""
+    from contest.services import messages
+
+    _housekeeping("outbox", messages.send_due, exclusive=False)
 
 
 class _SecondScheduler(Scheduler):

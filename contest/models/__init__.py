@@ -25,7 +25,7 @@ from contest.models.files import StoredFile, StoredFileChunk
 from contest.models.identity import IdentityProvider, OidcSignIn, ParticipantIdentity
 from contest.models.jobs import Job
 from contest.models.live import LiveCount
-from contest.models.notices import CitizenIdClaim, CitizenIdClaimDecision, Notice
+from contest.models.notices import CitizenIdClaim, CitizenIdClaimDecision, Notice, NoticeAttempt
 from contest.models.results import (
     EligibilityDecision,
     KeyCorrection,
@@ -70,6 +70,7 @@ __all__ = [
     "LoginFailure",
     "Notice",
     "OidcSignIn",
+    "NoticeAttempt",
     "Participant",
     "ParticipantIdentity",
     "Round",

@@ -63,6 +63,10 @@ class Participant(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     consent_version: Mapped[str] = mapped_column(String(32))
     consent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Decree 13/2023: news of the contest (rounds, results, certificates) only with consent,
+    # given at registration and withdrawn by the unsubscribe link; reset codes are sent anyway.
+    messages_consent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    messages_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Where the registration came from (address, device cookie): screening ties second accounts
     # made on one phone even when they never signed in there.

@@ -14,6 +14,7 @@ from contest import clock
 from contest.db import transactional
 from contest.domain.citizen_id import normalise as normalise_citizen_id
 from contest.domain.errors import ContestError, InvalidInput, NotFound
+from contest.domain.messages import registration_attempt
 from contest.domain.password_policy import password_problem
 from contest.domain.registration import (
     CONSENT_VERSION,
@@ -22,10 +23,10 @@ from contest.domain.registration import (
     normalise_phone,
     validate_registration,
 )
-from contest.models import ROLES, Contest, Notice, Participant, StaffRole, StaffUser, Unit
+from contest.models import ROLES, Contest, Participant, StaffRole, StaffUser, Unit
 from contest.repositories import accounts as account_rows
 from contest.repositories import units as unit_rows
-from contest.services import audit, ratelimit, sessions, units
+from contest.services import audit, messages, ratelimit, sessions, units
 from contest.services.context import Actor
 from contest.services.credentials import STAFF_MIN_PASSWORD_LENGTH
 from contest.services.passwords import hash_password, is_common, needs_rehash, verify_password
@@ -242,31 +243,17 @@ def registration_unit(db: Session, contest: Contest, unit_code: str) -> Unit:
 
 def _tell_holders(db: Session, contest: Contest, holders: list[Participant], ip: str) -> None:
     """A registration named someone's CCCD or phone: tell them, and keep a trace for staff."""
-    now = clock.now()
-    vi = (
-        f'Cuộc thi "{contest.title_vi}": vừa có người đăng ký bằng số CCCD hoặc số điện thoại '
-        "của bạn. Không có tài khoản mới nào được tạo. Nếu đó không phải bạn, hãy giữ kín mật khẩu; "
-        f"nếu bạn chưa từng đăng ký, hãy gửi yêu cầu xác minh tại /c/{contest.slug}/claim."
-    )
-    en = (
-        f'Contest "{contest.title_en or contest.title_vi}": someone just tried to register with '
-        "your citizen ID or phone number. No new account was made. If it was not you, keep your "
-        f"password to yourself; if you never registered, file a claim at /c/{contest.slug}/claim."
-    )
+    text = registration_attempt(messages.names(contest))
     for holder in holders:
         channels = [("sms", holder.phone)] + ([("email", holder.email)] if holder.email else [])
         for channel, address in channels:
-            db.add(
-                Notice(
-                    contest_id=contest.id,
-                    participant_id=holder.id,
-                    channel=channel,
-                    address=address,
-                    kind="registration_attempt",
-                    message_vi=vi,
-                    message_en=en,
-                    created_at=now,
-                )
+            messages.queue_message(
+                db,
+                "registration_attempt",
+                text,
+                channel=channel,
+                address=address,
+                participant=holder,
             )
         audit.queue(
             db,

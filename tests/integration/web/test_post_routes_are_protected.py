@@ -16,6 +16,7 @@ PUBLIC_POSTS = {
     "/c/{slug}/login",
     "/c/{slug}/claim",  # the real owner of a squatted CCCD has no account to sign in with
     "/c/{slug}/oidc/complete",  # verified by the identity provider, no account yet
+    "/messages/unsubscribe/{token}",  # the signed link in a message is the credential
 }
 
 
