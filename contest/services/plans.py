@@ -24,14 +24,13 @@ from contest.domain.plans import (
     check_prize_plan,
     check_screening,
 )
-from contest.domain.prizes import Allocation, PrizePlan, allocate_prizes
+from contest.domain.prizes import LINE_RULE_WORDS, Allocation, Outcome, PrizePlan
 from contest.importers.excluded import ExcludedIssue, parse_excluded
 from contest.models import Contest, ExcludedPerson, PrizeList, PrizePlanRecord, Round
 from contest.repositories import excluded
 from contest.repositories import units as unit_rows
 from contest.services import audit, prize_lists, prize_plans, prizes
 from contest.services.context import Actor
-from contest.services.results import load_round
 
 # A list in one of these states was signed: what it was built from may no longer move.
 SIGNED_STATES = prize_lists.FINAL_LIST_STATES
@@ -489,17 +488,31 @@ class PrizePreview:
     names: dict[str, str]  # owner id -> the participant's name
     entries: int
     eligible: int
+    rule_words: tuple[str, str] = ("", "")  # the one-prize rule the lines follow
+
+    @property
+    def held_elsewhere(self) -> tuple:
+        """People passed over because they keep a higher prize in another round."""
+        return tuple(r for r in self.allocation.unranked if r.outcome is Outcome.HAS_HIGHER_PRIZE)
 
 
 def preview_prize_plan(
     db: Session, contest: Contest, plan: PrizePlan, round_number: int
 ) -> PrizePreview:
     round_ = _round(contest, round_number)
-    data = load_round(db, round_, order=plan.order)  # type: ignore[arg-type]
-    allocation = allocate_prizes(data.entries, plan, round_id=str(round_.number))  # type: ignore[union-attr]
+    # What allocating would do: the other closed rounds count under one prize per person in
+    # the whole contest, and settled ties stay settled.
+    allocation, data = prizes.what_allocation_would_do(db, round_, plan)  # type: ignore[arg-type]
     names = {str(pid): p.full_name for pid, p in data.participants.items()}
     eligible = sum(1 for e in data.entries if e.eligible)
-    return PrizePreview(round_, allocation, names, len(data.entries), eligible)  # type: ignore[arg-type]
+    return PrizePreview(
+        round_,  # type: ignore[arg-type]
+        allocation,
+        names,
+        len(data.entries),
+        eligible,
+        LINE_RULE_WORDS[plan.line_rule],
+    )
 
 
 def preview_collective(db: Session, contest: Contest, spec: dict) -> CollectiveResult:

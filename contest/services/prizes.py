@@ -237,6 +237,35 @@ def _held_round(allocations: tuple[Allocation, ...], inputs: list[_RoundInput], 
     return ""
 
 
+def _simulate(
+    db: Session, round_: Round, plan: PrizePlan
+) -> tuple[list[_RoundInput], tuple[Allocation, ...], int, list[TieDecision]]:
+    """The allocation of the round under ``plan`` as allocating would make it: with the other
+    closed rounds where one prize per person holds across the contest, and the committee's
+    stored tie decisions. Writes nothing."""
+    # Only a contest-wide rule needs the other closed rounds.
+    if plan.line_rule is LineRule.CONTEST_HIGHEST:
+        inputs = _contest_rounds(db, round_, plan)
+    else:
+        inputs = [_RoundInput(round_, plan, load_round(db, round_, order=plan.order))]
+    known = ties.decisions(db, round_.contest_id, "individual")
+    allocations = allocate_contest(
+        [(str(i.round.number), i.data.entries) for i in inputs],
+        [i.plan for i in inputs],
+        tie_decisions=known,
+    )
+    index = next(n for n, i in enumerate(inputs) if i.round.id == round_.id)
+    return inputs, allocations, index, known
+
+
+def what_allocation_would_do(
+    db: Session, round_: Round, plan: PrizePlan
+) -> tuple[Allocation, RoundData]:
+    """A plan's preview: the round's allocation exactly as ``allocate`` would make it."""
+    inputs, allocations, index, _ = _simulate(db, round_, plan)
+    return allocations[index], inputs[index].data
+
+
 @transactional
 def allocate(
     db: Session, actor: Actor, round_: Round, *, correction_note: str | None = None
@@ -254,18 +283,7 @@ def allocate(
     plan = plan_for(db, round_.contest_id, round_.id)
     assert plan is not None  # required=True raises instead
     corrections: list[PrizeList] = []
-    # Only a contest-wide rule needs the other closed rounds.
-    if plan.line_rule is LineRule.CONTEST_HIGHEST:
-        inputs = _contest_rounds(db, round_, plan)
-    else:
-        inputs = [_RoundInput(round_, plan, load_round(db, round_, order=plan.order))]
-    known = ties.decisions(db, round_.contest_id, "individual")
-    allocations = allocate_contest(
-        [(str(i.round.number), i.data.entries) for i in inputs],
-        [i.plan for i in inputs],
-        tie_decisions=known,
-    )
-    index = next(n for n, i in enumerate(inputs) if i.round.id == round_.id)
+    inputs, allocations, index, known = _simulate(db, round_, plan)
     allocation, data = allocations[index], inputs[index].data
     pl = prize_lists.open_draft(
         db, actor, round_.contest_id, round_.id, "individual", correction_note

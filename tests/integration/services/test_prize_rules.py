@@ -356,3 +356,28 @@ def test_a_tier_without_minimum_that_reaches_zero_correct_is_flagged(
         assert "0 correct answers" in en
     else:
         assert warnings == () and len(pl.entries) == 1
+
+
+def test_the_plan_preview_shows_what_allocating_would_do_across_rounds(db, committee):
+    """Week 1's preview, after week 2 gave Bình a higher prize, frees Bình's third prize for
+    the next in line, as allocating does; under "per round" it leaves Bình in place."""
+    from contest.domain.prizes import Outcome
+    from contest.services import plans
+
+    member, _, _ = committee
+    for slug, scope, third in (
+        ("xem-truoc-ca", "contest", "Dung"),
+        ("xem-truoc-dot", "round", "Bình"),
+    ):
+        contest, week1, _, people, _ = two_weeks(db, committee, slug, scope)
+        plan = prize_plans.plan_for(db, contest.id, week1.id)
+        preview = plans.preview_prize_plan(db, contest, plan, 1)
+        won = {preview.names[r.entry.owner_id]: r.tier_code for r in preview.allocation.awarded()}
+        assert won == {"An": "first", "Chi": "second", third: "third"}
+        draft = prizes.allocate(db, member, week1, correction_note="Soát lại").prize_list
+        assert tiers_by_name(draft, people) == won
+        if scope == "contest":
+            held = [r for r in preview.allocation.results if r.outcome is Outcome.HAS_HIGHER_PRIZE]
+            assert [preview.names[r.entry.owner_id] for r in held] == ["Bình"]
+            assert [preview.names[r.entry.owner_id] for r in preview.held_elsewhere] == ["Bình"]
+            assert preview.rule_words[1].startswith("One prize per person in the whole contest")
