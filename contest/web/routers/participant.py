@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from contest.domain.errors import NotFound
-from contest.services import accounts, contests, units
+from contest.services import accounts, contests, oidc, units
 from contest.services.sessions import Principal
 from contest.web.deps import client_ip, get_db, require_participant
 from contest.web.templating import render
@@ -27,6 +27,7 @@ def my_page(
     request: Request,
     slug: str,
     welcome: int = 0,
+    linked: int = 0,
     db: Session = Depends(get_db),
     principal: Principal = Depends(require_participant),
 ):
@@ -41,6 +42,7 @@ def my_page(
             "me": principal.participant,
             "unit": unit,
             "welcome": bool(welcome),
+            "linked": oidc.enabled_provider(db, contest) if linked else None,
             "overview": info,
         },
     )

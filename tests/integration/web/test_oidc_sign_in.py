@@ -207,7 +207,7 @@ def test_a_password_account_with_the_same_details_is_linked_and_its_password_sto
     ).scalars()
     assert sorted(n.channel for n in notices) == ["email", "sms"]
     page = client.get(f"/c/{contest.slug}/me?linked=1")
-    assert page.status_code == 200
+    assert "đã được liên kết với VNeID" in page.text
 
 
 def test_a_cccd_squatted_under_another_name_goes_to_its_verified_owner(
