@@ -9,13 +9,20 @@ from datetime import datetime
 # Sent whatever the person chose about news of the contest (Decree 13/2023 allows messages
 # needed to provide the service the person asked for).
 ESSENTIAL_KINDS = frozenset(
-    {"password_reset_link", "password_reset_code", "password_reset_done", "registration_attempt"}
+    {
+        "password_reset_link",
+        "password_reset_code",
+        "password_reset_done",
+        "registration_attempt",
+        "identity_linked",
+    }
 )
 KINDS = (
     "password_reset_link",
     "password_reset_code",
     "password_reset_done",
     "registration_attempt",
+    "identity_linked",
     "registration_confirmed",
     "round_opens",
     "round_closing",
@@ -95,6 +102,19 @@ def registration_attempt(contest: ContestNames) -> MessageText:
         f'Contest "{contest.en}": someone just tried to register with '
         "your citizen ID or phone number. No new account was made. If it was not you, keep your "
         f"password to yourself; if you never registered, file a claim at /c/{contest.slug}/claim.",
+    )
+
+
+def identity_linked(contest: ContestNames, provider_vi: str, provider_en: str) -> MessageText:
+    return MessageText(
+        f"Tài khoản đã liên kết với {provider_vi}",
+        f"Account linked to {provider_en}",
+        f'Cuộc thi "{contest.vi}": tài khoản dự thi của bạn vừa được liên kết với {provider_vi}. '
+        f"Từ nay hãy đăng nhập bằng {provider_vi}; mật khẩu cũ không còn dùng được. Nếu không "
+        "phải bạn, hãy liên hệ Ban Tổ chức.",
+        f'Contest "{contest.en}": your contest account was just linked to {provider_en}. From '
+        f"now on sign in with {provider_en}; the old password no longer works. If this was not "
+        "you, contact the organising committee.",
     )
 
 

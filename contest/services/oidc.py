@@ -50,17 +50,16 @@ from contest.domain.identity_claims import (
     refusal,
     same_person,
 )
+from contest.domain.messages import identity_linked
 from contest.domain.registration import CONSENT_VERSION, EntryRules
 from contest.models import (
     Contest,
     IdentityProvider,
-    Notice,
     OidcSignIn,
     Participant,
     ParticipantIdentity,
-    WebSession,
 )
-from contest.services import accounts, audit, claims, ratelimit, sessions
+from contest.services import accounts, audit, claims, messages, ratelimit, sessions
 from contest.services.context import Actor
 
 REQUEST_TTL = timedelta(minutes=10)
@@ -640,37 +639,12 @@ def _link_existing(
     )
     holder.full_name = identity.full_name
     holder.password_hash = NO_PASSWORD
-    ended = cast(
-        CursorResult,
-        db.execute(
-            update(WebSession)
-            .where(WebSession.participant_id == holder.id, WebSession.ended_at.is_(None))
-            .values(ended_at=now)
-        ),
-    ).rowcount
-    vi = (
-        f'Cuộc thi "{contest.title_vi}": tài khoản dự thi của bạn vừa được liên kết với '
-        f"{provider.name_vi}. Từ nay hãy đăng nhập bằng {provider.name_vi}; mật khẩu cũ không "
-        "còn dùng được. Nếu không phải bạn, hãy liên hệ Ban Tổ chức."
-    )
-    en = (
-        f'Contest "{contest.title_en or contest.title_vi}": your contest account was just linked '
-        f"to {provider.name_en}. From now on sign in with {provider.name_en}; the old password "
-        "no longer works. If this was not you, contact the organising committee."
-    )
+    ended = sessions.end_sessions_of(db, participant_id=holder.id)
+    text = identity_linked(messages.names(contest), provider.name_vi, provider.name_en)
     channels = [("sms", holder.phone)] + ([("email", holder.email)] if holder.email else [])
     for channel, address in channels:
-        db.add(
-            Notice(
-                contest_id=contest.id,
-                participant_id=holder.id,
-                channel=channel,
-                address=address,
-                kind="identity_linked",
-                message_vi=vi,
-                message_en=en,
-                created_at=now,
-            )
+        messages.queue_message(
+            db, "identity_linked", text, channel=channel, address=address, participant=holder
         )
     db.flush()
     audit.record(
