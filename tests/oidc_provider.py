@@ -88,6 +88,12 @@ class Provider:
             claims["nonce"] = "not-the-nonce-sent"
         elif self.misbehave == "wrong_issuer":
             claims["iss"] = "http://127.0.0.1:1"
+        if self.misbehave == "unsigned":  # alg "none": must never be accepted
+
+            def part(data: dict) -> str:
+                return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+            return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}."
         return jwt.encode({"alg": "RS256", "kid": "k1"}, claims, key)
 
     # -- HTTP --------------------------------------------------------------------------------

@@ -237,6 +237,7 @@ def test_a_cccd_squatted_under_another_name_goes_to_its_verified_owner(
     ("misbehave", "reason", "vietnamese"),
     [
         ("bad_signature", "bad_signature", "Chữ ký của thẻ định danh không hợp lệ"),
+        ("unsigned", "bad_signature", "Chữ ký của thẻ định danh không hợp lệ"),
         ("wrong_audience", "wrong_audience", "được cấp cho một ứng dụng khác"),
         ("expired", "expired_token", "Thẻ định danh đã hết hạn"),
         ("wrong_nonce", "wrong_nonce", "nonce không khớp"),
