@@ -134,6 +134,7 @@ class Prepared:
     answering: list[tuple[str, int]] = field(
         default_factory=list
     )  # (token, open attempt) for the sustained phase
+    staff: str = ""  # an organiser's session, watching the live page during the sustained phase
 
 
 def prepare(url: str, count: int, answering: int = 0) -> Prepared:
@@ -145,7 +146,7 @@ def prepare(url: str, count: int, answering: int = 0) -> Prepared:
     from contest.db import make_engine
     from contest.migrate import upgrade
     from contest.models import Participant, Round, RoundBank
-    from contest.services import banks, contests, sessions, taking
+    from contest.services import accounts, banks, contests, sessions, taking
     from contest.services.context import SYSTEM
     from contest.services.passwords import hash_password
 
@@ -229,6 +230,17 @@ def prepare(url: str, count: int, answering: int = 0) -> Prepared:
             sessions.open_session(db, participant_id=pid, ip="127.0.0.1", user_agent="bench")
             for pid in ids
         ]
+        organiser = accounts.create_staff_user(
+            db,
+            SYSTEM,
+            username="bantochuc",
+            full_name="Ban Tổ chức",
+            password=PASSWORD,
+            roles=["organiser"],
+        )
+        staff = sessions.open_session(
+            db, staff_user_id=organiser.id, ip="127.0.0.1", user_agent="bench"
+        )
         db.commit()
         # The sustained phase: people already in the middle of an attempt, as most are on a contest day.
         busy = []
@@ -236,7 +248,7 @@ def prepare(url: str, count: int, answering: int = 0) -> Prepared:
             attempt = taking.start_attempt(db, db.get(Participant, pid), rnd)
             busy.append((token, attempt.id))
     engine.dispose()
-    return Prepared(tokens[:count], logins[:count], busy)
+    return Prepared(tokens[:count], logins[:count], busy, staff)
 
 
 def csrf_token(session_token: str) -> str:
@@ -328,6 +340,7 @@ class Stats:
     )  # (attempt, pos) → {seq: shown}
     attempts: int = 0
     submitted: int = 0
+    live_builds: set[tuple[float, int]] = field(default_factory=set)  # (build ms, queries)
     drained: float = 0.0
     tapped: Counter = field(default_factory=Counter)  # phase → people who tapped Start
     papers: Counter = field(default_factory=Counter)  # phase → people who got their paper
@@ -643,11 +656,40 @@ async def drain(base: str, token: str, limit: float = 45.0) -> float:
     return time.perf_counter() - t0
 
 
+LIVE_POLL_SECONDS = 1.0  # ten organisers each polling every 10 s, as the page does
+LIVE_RE = re.compile(r'data-build-ms="([0-9.]+)" data-queries="([0-9]+)"')
+
+
+async def watch_live(http, base: str, staff: str, stats: Stats, stop_at: float) -> None:
+    """An organiser's live page (its HTMX poll) while the participants answer: its latency, and
+    what building it cost when it was built rather than served from the few-second cache."""
+    headers = {"Cookie": f"contest_session={staff}", "HX-Request": "true"}
+    while time.perf_counter() < stop_at:
+        t0 = time.perf_counter()
+        try:
+            async with http.get(f"{base}/organiser/contests/{SLUG}/live", headers=headers) as r:
+                body = await r.text()
+                status = r.status
+        except (TimeoutError, OSError):
+            stats.errors[("sustained", "live", "no answer")] += 1
+            status, body = 0, ""
+        ms = (time.perf_counter() - t0) * 1000
+        if status == 200:
+            stats.latencies.setdefault(("sustained", "live"), []).append(ms)
+            stats.done_at.setdefault(("sustained", "live"), []).append(time.perf_counter())
+            built = LIVE_RE.search(body)
+            if built:
+                stats.live_builds.add((float(built.group(1)), int(built.group(2))))
+        elif status:
+            stats.errors[("sustained", "live", f"HTTP {status}")] += 1
+        await asyncio.sleep(max(0.0, LIVE_POLL_SECONDS - ms / 1000))
+
+
 async def sustained(
-    base: str, answering: list[tuple[str, int]], stats: Stats
+    base: str, answering: list[tuple[str, int]], stats: Stats, staff: str = ""
 ) -> tuple[float, float]:
     """People in the middle of their attempt (its page already open) answer with pauses,
-    changing answers as people do, until the phase ends."""
+    changing answers as people do, until the phase ends; an organiser watches the live page."""
     async with _session() as http:
         rng = random.Random(9)
         t0 = time.perf_counter()
@@ -673,6 +715,8 @@ async def sustained(
             asyncio.ensure_future(_guarded(answer(t, a, rng.uniform(0, SUSTAINED_PAUSE[1]))))
             for t, a in answering
         ]
+        if staff:
+            tasks.append(asyncio.ensure_future(watch_live(http, base, staff, stats, stop_at)))
         await asyncio.wait(tasks, timeout=SUSTAINED_SECONDS + REQUEST_TIMEOUT)
         for task in tasks:
             task.cancel()
@@ -895,7 +939,7 @@ def run_one(label: str, url: str, count: int) -> Outcome:
                 phase(drain(server.base, ceiling_people[0]))
             _say(f"{label}: sustained")
             windows = [
-                phase(sustained(server.base, prepared.answering, stats))
+                phase(sustained(server.base, prepared.answering, stats, prepared.staff))
                 for _ in range(SUSTAINED_RUNS)
             ]
             _say(f"{label}: save ceiling")
@@ -1069,6 +1113,7 @@ def figures(o: Outcome, with_bars: bool) -> list[Figure]:
             f"the median run: p50 {pct(window_lat, 0.5):.0f} ms, p95 {pct(window_lat, 0.95):.0f} ms over "
             f"{len(window_lat):,} saves",
         ),
+        *_live_page_figure(s, tag, h),
         Figure(
             f"load [{tag}] save ceiling as a fraction of /healthz",
             o.save_ceiling / h * 100,
@@ -1105,6 +1150,27 @@ def figures(o: Outcome, with_bars: bool) -> list[Figure]:
         ),
     ]
     return out
+
+
+def _live_page_figure(s: Stats, tag: str, healthz: float) -> list[Figure]:
+    polls = s.latencies.get(("sustained", "live"), [])
+    if not polls:
+        return []
+    builds = sorted(ms for ms, _ in s.live_builds)
+    queries = max((q for _, q in s.live_builds), default=0)
+    return [
+        Figure(
+            f"load [{tag}] organisers' live page p99 while the sustained saves run",
+            pct(polls, 0.99),
+            "ms",
+            "",
+            None,
+            f"HTMX poll every {LIVE_POLL_SECONDS:g} s: p50 {pct(polls, 0.5):.0f} ms over {len(polls)} "
+            f"polls; built {len(builds)} times (else from the {5:g} s cache of each process), "
+            f"{queries} queries a build, build p50 {pct(builds, 0.5):.0f} ms, max "
+            f"{max(builds, default=0):.0f} ms; the machine: GET /healthz {healthz:,.0f} req/s",
+        )
+    ]
 
 
 def _load_average() -> str:

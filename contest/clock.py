@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,6 +17,13 @@ def now() -> datetime:
     if _frozen is not None:
         return _frozen
     return datetime.now(UTC) + _offset
+
+
+def timestamp() -> float:
+    """Current time as Unix seconds: `now()` without building a datetime (hot-path counters)."""
+    if _frozen is not None:
+        return _frozen.timestamp()
+    return time.time() + _offset.total_seconds()
 
 
 def today_local(tz: ZoneInfo = VIETNAM) -> date:

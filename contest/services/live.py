@@ -13,10 +13,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Hashable
-from dataclasses import dataclass, field
+from collections.abc import Hashable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from contest import clock
@@ -46,16 +48,20 @@ def _bucket(at: datetime) -> int:
     return int(at.timestamp()) // BUCKET_SECONDS * BUCKET_SECONDS
 
 
+def _bucket_now() -> int:
+    return int(clock.timestamp()) // BUCKET_SECONDS * BUCKET_SECONDS
+
+
 def count(scope: int, kind: str, n: int = 1, at: datetime | None = None) -> None:
     """Add n events of a kind (save, request, error, refused) to this process's counters."""
-    key = (scope, kind, _bucket(at or clock.now()))
+    key = (scope, kind, _bucket(at) if at is not None else _bucket_now())
     with _lock:
         _pending[key] = _pending.get(key, 0) + n
 
 
 def count_request(status: int) -> None:
     """A request answered (static files and operator endpoints are not counted)."""
-    bucket = _bucket(clock.now())
+    bucket = _bucket_now()
     with _lock:
         key = (SITE, "request", bucket)
         _pending[key] = _pending.get(key, 0) + 1
@@ -177,6 +183,7 @@ class LiveView:
     units: list[UnitParticipation] = field(default_factory=list)
     unit_criterion: str = "participation_rate"
     build_ms: float = 0.0
+    queries: int = 0
 
 
 _cache_lock = threading.Lock()
@@ -210,9 +217,31 @@ def _minutes(now: datetime, n: int, step: timedelta, fmt: str) -> list[str]:
     return [(local - step * i).strftime(fmt) for i in range(n - 1, -1, -1)]
 
 
+@contextmanager
+def _counting_statements(db: Session) -> Iterator[list[int]]:
+    """Count the statements sent on the session's connection (shown on the page, for the bench)."""
+    sent = [0]
+
+    def one(*_args) -> None:
+        sent[0] += 1
+
+    connection = db.connection()
+    event.listen(connection, "before_cursor_execute", one)
+    try:
+        yield sent
+    finally:
+        event.remove(connection, "before_cursor_execute", one)
+
+
 def build(db: Session, contest: Contest) -> LiveView:
-    started = time.perf_counter()
     flush(db)  # this process's own counts, so the page is never behind what it served
+    started = time.perf_counter()
+    with _counting_statements(db) as sent:
+        view = _build(db, contest)
+    return replace(view, build_ms=(time.perf_counter() - started) * 1000, queries=sent[0])
+
+
+def _build(db: Session, contest: Contest) -> LiveView:
     now = clock.now()
     rounds = rows.round_ids(db, contest.id)
     active_people, active_attempts = rows.active(db, rounds, now)
@@ -276,7 +305,6 @@ def build(db: Session, contest: Contest) -> LiveView:
         by_hour=Series(tuple(h[-2:] + "h" for h in hours), tuple(by_hour.get(h, 0) for h in hours)),
         units=units,
         unit_criterion=criterion,
-        build_ms=(time.perf_counter() - started) * 1000,
     )
 
 

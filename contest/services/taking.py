@@ -422,7 +422,7 @@ def save_answer(
     now = clock.now()
     result = _save(db, attempt, position, shown, order, now)
     db.commit()
-    _saved(attempt.round_id, 1, now)
+    _saved(attempt.round_id, 1)
     return result
 
 
@@ -453,7 +453,7 @@ def save_paper(
         _set_prediction(db, attempt_id, prediction)  # type: ignore[arg-type]
     db.commit()
     if results:
-        _saved(attempt.round_id, len(results), now)
+        _saved(attempt.round_id, len(results))
     return results
 
 
@@ -600,14 +600,14 @@ def try_fast_save(
     }
     if _execute_alone(db, _upsert_statement(db, with_session=True), params) != 1:
         return None
-    _saved(ticket.round_id, 1, now)
+    _saved(ticket.round_id, 1)
     return SaveResult(position, now, ac.remaining(now), True)
 
 
-def _saved(round_id: int, n: int, now: datetime) -> None:
+def _saved(round_id: int, n: int) -> None:
     """Count stored saves for the operators (metrics) and the organisers' live page."""
     metrics.SAVES.inc(n)
-    live.count(round_id, "save", n, now)
+    live.count(round_id, "save", n)
 
 
 def _execute_alone(db: Session, statement, params: dict) -> int:
@@ -678,7 +678,7 @@ def _save_checked(
         )
     result = _save(db, row, position, shown, order, now)
     db.commit()
-    _saved(row.round_id, 1, now)
+    _saved(row.round_id, 1)
     _remember(attempt_id, hashed, row, now)
     return result
 

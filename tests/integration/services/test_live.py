@@ -121,3 +121,11 @@ def test_the_view_is_cached_for_a_few_seconds(db, running):
     assert live.live_view(db, contest) is first
     live.reset()
     assert live.live_view(db, contest) is not first
+
+
+def test_the_page_costs_a_fixed_handful_of_queries(db, running):
+    contest, _, _, _ = running
+    view = live.build(db, contest)
+    # rounds, active, totals, starts and finishes a minute, two counter reads, by day, by hour,
+    # the collective plan, the units, participation by unit, registered
+    assert 0 < view.queries <= 14 and view.build_ms > 0
