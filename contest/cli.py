@@ -374,6 +374,25 @@ def audit_seal(as_json: JsonFlag = False) -> None:
     emit(as_json, {"ok": True, "sealed": sealed}, f"Đã đưa vào chuỗi / chained: {sealed}")
 
 
+@users_app.command("set-email")
+def users_set_email(username: str, email: str, as_json: JsonFlag = False) -> None:
+    """Where a staff member's password reset links go ("" removes it)."""
+    from contest.db import session_scope
+    from contest.services import resets
+    from contest.services.context import SYSTEM
+
+    with session_scope() as db:
+        try:
+            user = resets.set_staff_email(db, SYSTEM, username, email)
+        except ContestError as exc:
+            fail(as_json, [error_dict(exc)], f"{exc.message_vi}\n{exc.message_en}")
+        emit(
+            as_json,
+            {"ok": True, "username": user.username, "email": user.email},
+            f"{user.username}: {user.email or '—'}",
+        )
+
+
 @users_app.command("create")
 def users_create(
     username: str,

@@ -147,6 +147,13 @@ class Settings(BaseSettings):
     # How often a worker sends due messages, and looks for rounds opening or closing (0: off).
     outbox_interval_seconds: int = 5
     message_schedule_interval_seconds: int = 300
+    # Password resets: how long a link sent by email and a code (SMS, helpdesk) stay usable,
+    # and how many resets one account or one address may ask for.
+    reset_link_minutes: int = 30
+    reset_code_minutes: int = 15
+    reset_helpdesk_minutes: int = 60
+    reset_limit_per_account: str = "5/hour"
+    reset_limit_per_address: str = "30/15 minutes"
 
     # The public API (/api/v1) and its downloads: requests per address, and the licence that
     # every open-data response and file states (attribution: empty means the contest's organiser).

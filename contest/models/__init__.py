@@ -26,6 +26,7 @@ from contest.models.identity import IdentityProvider, OidcSignIn, ParticipantIde
 from contest.models.jobs import Job
 from contest.models.live import LiveCount
 from contest.models.notices import CitizenIdClaim, CitizenIdClaimDecision, Notice, NoticeAttempt
+from contest.models.resets import PasswordReset
 from contest.models.results import (
     EligibilityDecision,
     KeyCorrection,
@@ -72,6 +73,7 @@ __all__ = [
     "OidcSignIn",
     "NoticeAttempt",
     "Participant",
+    "PasswordReset",
     "ParticipantIdentity",
     "Round",
     "StaffRole",

@@ -356,6 +356,13 @@ def get_staff(db: Session, user_id: int) -> StaffUser:
     return user
 
 
+def get_participant(db: Session, participant_id: int) -> Participant:
+    participant = db.get(Participant, participant_id)
+    if participant is None:
+        raise NotFound("Không tìm thấy người dự thi.", "Participant not found.")
+    return participant
+
+
 def list_staff(db: Session) -> list[StaffUser]:
     return list(db.execute(select(StaffUser).order_by(StaffUser.username)).scalars())
 

@@ -16,7 +16,13 @@ PUBLIC_POSTS = {
     "/c/{slug}/login",
     "/c/{slug}/claim",  # the real owner of a squatted CCCD has no account to sign in with
     "/c/{slug}/oidc/complete",  # verified by the identity provider, no account yet
-    "/messages/unsubscribe/{token}",  # the signed link in a message is the credential
+    "/messages/unsubscribe/{token}",
+    # Someone who forgot their password is not signed in; the link or code is the credential.
+    "/c/{slug}/forgot",
+    "/c/{slug}/reset/code",
+    "/c/{slug}/reset/{token}",
+    "/staff/forgot",
+    "/staff/reset/{token}",  # the signed link in a message is the credential
 }
 
 
