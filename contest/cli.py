@@ -20,6 +20,7 @@ from contest.commands.plans import plans_app
 from contest.commands.results import prizes_app, results_app
 from contest.commands.rounds import rounds_app
 from contest.commands.signals import signals_app
+from contest.commands.tokens import tokens_app
 from contest.commands.works import works_app
 from contest.config import follow_served_address, get_settings
 from contest.domain.errors import ContestError
@@ -58,6 +59,7 @@ app.add_typer(contests_app, name="contests")
 app.add_typer(works_app, name="works")
 app.add_typer(oidc_app, name="oidc")
 app.add_typer(messages_app, name="messages")
+app.add_typer(tokens_app, name="tokens")
 
 
 @app.command()

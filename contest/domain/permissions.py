@@ -24,6 +24,8 @@ TEMPLATE_EDITORS = (*ORGANISERS, "committee_chair")
 
 ACTIONS: dict[str, tuple[str, ...]] = {
     "manage_users": ADMINS,
+    # Results export tokens for the staff API (a province system pulls results with one).
+    "manage_api_tokens": ADMINS,
     "manage_contests": ORGANISERS,
     "read_results": OFFICE,
     "decide_results": COMMITTEE,

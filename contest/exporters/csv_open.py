@@ -32,9 +32,10 @@ def licence_comment(text: str) -> str:
     return clean if clean.startswith("#") else "# " + clean
 
 
-def write_csv(licence: str, headers: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+def write_csv(first_line: str, headers: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+    """`first_line`: the licence of open data, or what a file of personal data is for."""
     buf = io.StringIO()
-    buf.write(BOM + licence_comment(licence) + "\r\n")
+    buf.write(BOM + licence_comment(first_line) + "\r\n")
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(headers)
     for row in rows:

@@ -10,6 +10,7 @@ from contest.models.accounts import (
     WebSession,
 )
 from contest.models.admission import StartTicket
+from contest.models.api_tokens import ApiToken, ApiTokenContest
 from contest.models.attempts import Answer, Attempt
 from contest.models.audit import AuditCheckpoint, AuditEntry, AuditHead, AuditPending
 from contest.models.banks import Picture, Question, QuestionBank, QuestionVersion, RoundBank
@@ -52,6 +53,8 @@ from contest.models.works import (
 __all__ = [
     "ROLES",
     "Answer",
+    "ApiToken",
+    "ApiTokenContest",
     "Attempt",
     "StartTicket",
     "Picture",

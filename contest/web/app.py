@@ -47,6 +47,7 @@ from contest.web.routers import (
     signals,
     taking,
 )
+from contest.web.routers import api_tokens as api_token_pages
 from contest.web.routers import certificates as certificate_pages
 from contest.web.routers import jobs as job_pages
 from contest.web.routers import works as works_pages
@@ -79,6 +80,7 @@ ROUTERS = (
     plans.router,
     signals.router,
     works_pages.router,
+    api_token_pages.router,
     *api_docs.ROUTERS,
     api_docs.router,
 )

@@ -12,7 +12,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
 
-from contest.web.api import public
+from contest.web.api import public, staff
 from contest.web.api.responses import conditional
 from contest.web.templating import render
 
@@ -36,7 +36,7 @@ pull results with a token.
 """
 
 router = APIRouter(prefix="/api/v1", include_in_schema=False)
-ROUTERS = (public.router,)
+ROUTERS = (public.router, staff.router)
 
 
 def api_routes() -> list[APIRoute]:
