@@ -1,7 +1,7 @@
 """results export tokens for the staff API, scoped to contests
 
-Revision ID: 0026
-Revises: 0025
+Revision ID: 0027
+Revises: 0026
 Create Date: 2026-11-27 15:10:00.000000
 """
 from __future__ import annotations
@@ -12,8 +12,8 @@ from alembic import op
 import contest.models.base
 
 
-revision = '0026'
-down_revision = '0025'
+revision = '0027'
+down_revision = '0026'
 branch_labels = None
 depends_on = None
 
