@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 
@@ -96,3 +97,30 @@ def category_topic(path: str) -> str | None:
     if segments and segments[0] == "top":
         segments = segments[1:]
     return normalize_text("/".join(seg for seg in segments if seg)) or None
+
+
+_TAG = re.compile(r"<[^>]*>")
+NAME_LENGTH = 60
+
+
+def plain_stem(stem: str, text_format: str) -> str:
+    """The stem as words only: tags dropped and entities read when it is HTML."""
+    if text_format != TEXT_HTML:
+        return stem
+    return normalize_text(html.unescape(_TAG.sub(" ", stem)))
+
+
+def default_name(stem: str, text_format: str) -> str:
+    """A name for a question that has no number (Moodle needs one): the start of its stem."""
+    words = plain_stem(stem, text_format)
+    return words if len(words) <= NAME_LENGTH else words[: NAME_LENGTH - 1].rstrip() + "…"
+
+
+def repeats_stem(name: str, stem: str, text_format: str) -> bool:
+    """Whether a Moodle question name only repeats the start of the stem (so it is no number)."""
+    start = name.removesuffix("…").strip()
+    words = plain_stem(stem, text_format)
+    if not start or not words.startswith(start):
+        return False
+    # A short name such as "1" may be a real number that happens to start the stem.
+    return start == words or name.endswith("…") or len(start) >= 10

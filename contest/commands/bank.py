@@ -98,11 +98,11 @@ def bank_list(as_json: JsonFlag = False) -> None:
 @bank_app.command("export")
 def bank_export(
     bank: Annotated[str, typer.Option("--bank", help="Bank code.")],
-    fmt: Annotated[str, typer.Option("--format", help="xlsx or gift.")],
+    fmt: Annotated[str, typer.Option("--format", help="xlsx, gift or moodle-xml.")],
     out: Annotated[Path, typer.Option("--out", dir_okay=False, help="File to write.")],
     as_json: JsonFlag = False,
 ) -> None:
-    """Export a bank to .xlsx or GIFT (both import back without loss)."""
+    """Export a bank to .xlsx, GIFT or Moodle XML (pictures included); each imports back without loss."""
     from contest.db import session_scope
     from contest.services import banks
 

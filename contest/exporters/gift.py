@@ -29,7 +29,8 @@ def export_gift(questions: Iterable[QuestionDraft]) -> str:
     GIFT has no place for, go in comment lines (``// Mức độ: Dễ``, ``// Nguồn: …``)
     that Moodle ignores and our importer reads. Each stem carries its format
     (``[plain]`` or ``[html]``) so plain text with "<" stays plain. A single right
-    option is ``=``; several right options share 100% as ``~%50%`` weights.
+    option is ``=``; several right options share 100% as ``~%50%`` weights and the wrong
+    ones are ``~%-100%``, as in the Moodle XML export.
     """
     out: list[str] = []
     topic: object = object()
@@ -57,7 +58,10 @@ def export_gift(questions: Iterable[QuestionDraft]) -> str:
             if right == 1:
                 lines.append(f"\t{'=' if option.correct else '~'}{text}")
             else:
-                lines.append(f"\t~%{_weight(right)}%{text}" if option.correct else f"\t~{text}")
+                # Wrong options at -100%, as in the Moodle XML export: Moodle's nearest to
+                # "all or nothing" (picking one cancels the credit of the right ones).
+                weight = _weight(right) if option.correct else "-100"
+                lines.append(f"\t~%{weight}%{text}")
         if q.explanation:
             lines.append(f"\t####{gift_escape(q.explanation)}")
         lines.append("}")

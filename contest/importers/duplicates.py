@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from contest.formulas import split
 from contest.importers.base import ImportIssue, QuestionDraft, make_issue
 
 _TAG = re.compile(r"<[^>]*>")
@@ -30,20 +31,34 @@ def _squash(text: str) -> str:
     )
 
 
+def _same_formulas(text: str) -> str:
+    """Formulas written the one way: \\(x\\) is $x$ and \\[x\\] is $$x$$ (a Moodle XML export
+    writes $x$ as \\(x\\), and it is the same question)."""
+    if "\\(" not in text and "\\[" not in text:
+        return text
+    return "".join(
+        piece.text
+        if piece.latex is None
+        else (f"$${piece.latex}$$" if piece.display else f"${piece.latex}$")
+        for piece in split(text)
+    )
+
+
 def fingerprint(q: QuestionDraft) -> str:
     """SHA-256 of the stem and the sorted option texts, ignoring whitespace and punctuation.
 
     Case and diacritics are kept. HTML tags are ignored, so the same question typed in
     Excel and in GIFT with <b> gets the same fingerprint. Which options are right does
     not count: the same question with another key is still a duplicate to look at.
+    Formulas count by their LaTeX, whichever delimiters they have.
     Pictures count (by their content hash): "What does this sign mean?" over two different
     road signs is two questions.
     """
-    stem = _squash(_plain(q.stem, q.text_format))
+    stem = _squash(_same_formulas(_plain(q.stem, q.text_format)))
     if q.pictures:
         stem += "\x1f" + ",".join(p.picture.sha256 for p in q.pictures)
     options = sorted(
-        _squash(_plain(o.text, q.text_format))
+        _squash(_same_formulas(_plain(o.text, q.text_format)))
         + ("\x1f" + ",".join(p.picture.sha256 for p in o.pictures) if o.pictures else "")
         for o in q.options
     )

@@ -57,7 +57,7 @@ _FORMAT = re.compile(r"^\s*\[(html|plain|moodle|markdown)\]", re.IGNORECASE)
 _NEWLINE_COMMAND = re.compile(r"\\n[a-z]+")
 _NAME_LINE = re.compile(r"(?m)^[ \t]*::")
 _WEIGHT = re.compile(r"^\s*%(-?\d+(?:[.,]\d+)?)%")
-_COMMENT_LABELS = {
+COMMENT_LABELS = {
     "mucdo": "difficulty",
     "difficulty": "difficulty",
     "nguon": "source",
@@ -158,7 +158,7 @@ def parse(data: bytes, filename: str, limits: ImportLimits) -> ParseResult:
             meta: dict[str, str] = {}
             for comment in block.comments:
                 head, colon, value = comment.partition(":")
-                name = _COMMENT_LABELS.get(fold(head)) if colon else None
+                name = COMMENT_LABELS.get(fold(head)) if colon else None
                 if name:
                     meta[name] = normalize_text(value)
             if block.category is not None:

@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 import defusedxml
 from defusedxml.ElementTree import DefusedXMLParser
 
-from contest.drafts import PictureDraft, category_topic
+from contest.drafts import PictureDraft, category_topic, repeats_stem
 from contest.importers.base import (
     TEXT_HTML,
     TEXT_PLAIN,
@@ -27,13 +27,14 @@ from contest.importers.base import (
     letter,
     make_issue,
     partial_credit,
+    read_difficulty,
     skipped_kind,
     too_many_questions,
 )
-from contest.importers.gift import FALSE_TEXT, TRUE_TEXT
+from contest.importers.gift import COMMENT_LABELS, FALSE_TEXT, TRUE_TEXT
 from contest.importers.pictures import PictureReader, picture_names, take_images
 from contest.importers.safety import dtd_refused
-from contest.text import looks_like_html, normalize_text, sanitize_html
+from contest.text import fold, looks_like_html, normalize_text, sanitize_html
 
 _KINDS = {
     "essay": ("tự luận (essay)", "essay"),
@@ -93,6 +94,18 @@ def _files(element: ET.Element | None) -> dict[str, bytes]:
         path = (file.get("path") or "/").strip("/")
         found[f"{path}/{name}" if path else name] = data
     return found
+
+
+def _tag_meta(element: ET.Element) -> dict[str, str]:
+    """Topic, difficulty and source from tags "Chủ đề: …", "Mức độ: Dễ", "Nguồn: …" (as our
+    export writes them)."""
+    meta: dict[str, str] = {}
+    for tag in element.findall("tags/tag"):
+        head, colon, value = normalize_text(tag.findtext("text", "")).partition(":")
+        name = COMMENT_LABELS.get(fold(head)) if colon else None
+        if name and value.strip():
+            meta[name] = normalize_text(value)
+    return meta
 
 
 def parse(data: bytes, filename: str, limits: ImportLimits) -> ParseResult:
@@ -232,6 +245,9 @@ def _question(
         for i, (text, correct) in enumerate(raw_options)
     ]
     explanation = clean(feedback_raw, "explanation") or None
+    meta = _tag_meta(element)
+    if name and repeats_stem(name, stem, TEXT_HTML if html else TEXT_PLAIN):
+        name = None  # Moodle's default name (the stem's start) is no question number
     problems = check_question(
         stem,
         options,
@@ -239,6 +255,7 @@ def _question(
         stem_pictured=bool(stem_pictures),
         option_pictures=[picture_names(p) for p in option_pictures],
     )
+    difficulty = read_difficulty(meta.get("difficulty"), where, problems)
     if problems:
         result.errors.extend(problems)
         return
@@ -253,8 +270,10 @@ def _question(
             pictures=stem_pictures,
             location=where,
             text_format=TEXT_HTML if html else TEXT_PLAIN,
-            topic=topic,
+            topic=meta.get("topic") or topic,
             explanation=explanation,
             number=name,
+            difficulty=difficulty,
+            source=meta.get("source"),
         )
     )

@@ -14,7 +14,7 @@ from contest.db import transactional
 from contest.domain.errors import ContestError, InvalidInput, NotFound
 from contest.domain.paper import read_options, read_pictures, write_option, write_pictures
 from contest.drafts import PictureDraft
-from contest.exporters import export_gift, export_xlsx
+from contest.exporters import export_gift, export_moodle_xml, export_xlsx
 from contest.importers import (
     Duplicate,
     ImportIssue,
@@ -38,7 +38,7 @@ from contest.services.context import Actor
 from contest.text import normalize_text, optional_text, sanitize_html
 
 _BANK_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,79}")
-EXPORT_FORMATS = ("xlsx", "gift")
+EXPORT_FORMATS = ("xlsx", "gift", "moodle-xml")
 
 
 def check_bank_code(code: str) -> str:
@@ -761,14 +761,18 @@ def bank_drafts(
 
 
 def export_bank(db: Session, bank_code: str, fmt: str) -> bytes:
-    """The bank's current questions as .xlsx or GIFT, in the form the importers read back unchanged."""
+    """The bank's current questions as .xlsx, GIFT or Moodle XML ("moodle-xml", or "xml"),
+    in the form the importers read back unchanged; Moodle XML carries the pictures."""
+    fmt = "moodle-xml" if fmt == "xml" else fmt
     if fmt not in EXPORT_FORMATS:
         raise ContestError(
-            f"Định dạng xuất '{fmt}' không được hỗ trợ (xlsx, gift).",
-            f"The export format '{fmt}' is not supported (xlsx, gift).",
+            f"Định dạng xuất '{fmt}' không được hỗ trợ (xlsx, gift, moodle-xml).",
+            f"The export format '{fmt}' is not supported (xlsx, gift, moodle-xml).",
             field="format",
         )
     bank = get_bank(db, bank_code)
+    if fmt == "moodle-xml":
+        return export_moodle_xml(bank_drafts(db, bank, with_pictures=True))
     drafts = bank_drafts(db, bank)
     if fmt == "xlsx":
         return export_xlsx(drafts, title=bank.title or bank.code)

@@ -176,12 +176,10 @@ def bank_export(
     principal: Principal = Depends(require_staff(*OFFICE)),
 ) -> Response:
     data = banks.export_bank(db, code, fmt)
-    media = (
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        if fmt == "xlsx"
-        else "text/plain; charset=utf-8"
-    )
-    suffix = "xlsx" if fmt == "xlsx" else "gift.txt"
+    media, suffix = {
+        "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+        "xml": ("application/xml", "moodle.xml"),
+    }.get(fmt, ("text/plain; charset=utf-8", "gift.txt"))
     return Response(
         data,
         media_type=media,

@@ -195,6 +195,13 @@ def test_cli_import_exit_codes_and_json_shape(tmp_path, monkeypatch):
             == 0
         )
         assert out.read_bytes()[:2] == b"PK"
+        moodle = tmp_path / "out.xml"
+        exported = runner.invoke(
+            app,
+            ["bank", "export", "--bank", "cli", "--format", "moodle-xml", "--out", str(moodle)],
+        )
+        assert exported.exit_code == 0, exported.output
+        assert moodle.read_bytes().startswith(b'<?xml version="1.0" encoding="UTF-8"?>\n<quiz>')
     finally:
         database.use_engine(None)
         engine.dispose()

@@ -1,7 +1,7 @@
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from contest.exporters import export_gift, export_xlsx
+from contest.exporters import export_gift, export_moodle_xml, export_xlsx
 from contest.importers import Location, OptionDraft, QuestionDraft, parse_file
 from contest.text import normalize_text
 
@@ -77,3 +77,12 @@ def test_html_questions_survive_both_exports():
     for data, name in ((export_xlsx(bank), "bank.xlsx"), (export_gift(bank).encode(), "bank.gift")):
         result = parse_file(data, name)
         assert [semantic(q) for q in result.questions] == [semantic(q) for q in bank], name
+
+
+@fast
+@given(banks)
+def test_moodle_xml_export_then_import_is_lossless(bank):
+    result = parse_file(export_moodle_xml(bank), "bank.xml")
+    assert result.errors == []
+    assert [semantic(q) for q in result.questions] == [semantic(q) for q in bank]
+    assert [q.number for q in result.questions] == [q.number for q in bank]
