@@ -150,17 +150,17 @@ def start_or_wait(
         return found
     if not get_settings().admission_enabled:
         return taking.begin_attempt(db, participant, rnd, found, now, ip, device)
-    ticket = tickets.latest_ticket(db, participant.id, rnd.id)
-    queued = ticket is not None and ticket.state in tickets.QUEUED and _live(ticket, now)
-    if not queued and not _anyone_waiting(db, now) and _admit():
+    # Nobody waiting (the usual case, remembered for a moment) means this person holds no
+    # live ticket either: no query for it.
+    if not _anyone_waiting(db, now) and _admit():
         t0 = time.monotonic()
         try:
             return taking.begin_attempt(db, participant, rnd, found, now, ip, device)
         finally:
             _finished(t0)
-    if not queued:
+    ticket = tickets.latest_ticket(db, participant.id, rnd.id)
+    if ticket is None or ticket.state not in tickets.QUEUED or not _live(ticket, now):
         ticket = _join(db, participant, rnd, ip, ticket)
-    assert ticket is not None
     if ticket.state == "called":
         return _serve_called(db, participant, rnd, ticket, now, ip, device)
     return _waiting(db, ticket, now)
