@@ -72,6 +72,9 @@ SPIKE_PAUSE = (5.0 * _SCALE, 10.0 * _SCALE)
 # ends SPIKE_TAIL seconds after that (people keep answering until then) and whoever is still
 # without a paper at the end counts against the bar.
 SPIKE_TAIL = float(os.environ.get("BENCH_LOAD_SPIKE_TAIL", "30"))
+# People still in the waiting room at the phase's end keep waiting this much longer (a wait is
+# allowed, a timeout or an error is not); whoever has no paper then counts against the bar.
+SPIKE_PAPER_GRACE = float(os.environ.get("BENCH_LOAD_SPIKE_PAPER_GRACE", "180"))
 SUSTAINED_USERS = int(os.environ.get("BENCH_LOAD_SUSTAINED_USERS", "2000"))
 # 2,000 people answering every 1.4-2.2 s offer about 1,100 saves/s: the bar plus a tenth.
 SUSTAINED_PAUSE = (1.4 * _SCALE, 2.2 * _SCALE)
@@ -440,7 +443,7 @@ class Participant:
     async def take(self, phase: str, pause: tuple[float, float], stop_at: float) -> None:
         """Get the paper, every answer with a pause (some changed once), submit; stop at
         `stop_at` (the phase's end) wherever the person is."""
-        got = await self.get_paper(phase, stop_at)
+        got = await self.get_paper(phase, stop_at + SPIKE_PAPER_GRACE)
         if got is None:
             return
         attempt_id, body = got
@@ -452,6 +455,8 @@ class Participant:
             options[int(pos)] = max(options.get(int(pos), 0), int(idx) + 1)
         plan = [pos for pos in sorted(options)]
         plan += self.rng.sample(plan, k=len(plan) // 10)  # a tenth of the answers are changed later
+        if time.perf_counter() > stop_at:  # a paper served in the grace: opened, not answered
+            return
         for pos in plan:
             await asyncio.sleep(self.rng.uniform(*pause))
             if time.perf_counter() > stop_at:
@@ -528,7 +533,13 @@ async def spike(
         # At the end everyone stops at their next step; one still waiting for the server a
         # request timeout later is an error.
         _, pending = await asyncio.wait(
-            tasks, timeout=stop_at - time.perf_counter() + SPIKE_PAUSE[1] + REQUEST_TIMEOUT + 1
+            tasks,
+            timeout=stop_at
+            - time.perf_counter()
+            + SPIKE_PAPER_GRACE
+            + SPIKE_PAUSE[1]
+            + REQUEST_TIMEOUT
+            + 1,
         )
         for task in pending:
             task.cancel()

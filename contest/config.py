@@ -69,7 +69,7 @@ class Settings(BaseSettings):
     admission_start_target_ms: float = 250.0
     admission_save_target_ms: float = 60.0
     admission_max_concurrent: int = 3
-    admission_ticket_ttl_seconds: float = 30.0
+    admission_ticket_ttl_seconds: float = 45.0
     # How often each server process scores abandoned attempts; 0 turns it off.
     sweep_interval_seconds: int = 60
     # How often each server process chains queued audit entries (starts, submits, sign-ins);

@@ -34,11 +34,13 @@ class AdmissionSettings:
     max_concurrent: int = 3
     # A token bucket holds at most this many seconds of the rate (a short burst is fine).
     burst_seconds: float = 0.5
-    # The waiting page asks again after this many seconds at least / at most.
+    # The waiting page asks again after this many seconds at least / at most: every ask costs
+    # the machine, so people far back ask rarely.
     poll_min: float = 1.0
-    poll_max: float = 8.0
-    # A ticket whose page has not asked for this long is given up (the person left).
-    ticket_ttl: float = 30.0
+    poll_max: float = 15.0
+    # A ticket whose page has not asked for this long is given up (the person left): three
+    # missed asks at the longest interval.
+    ticket_ttl: float = 45.0
 
 
 def next_rate(
@@ -162,7 +164,7 @@ def estimated_wait(place: int, rate: float) -> float:
 
 def poll_after(wait: float, s: AdmissionSettings) -> float:
     """When the waiting page asks again: often near the head, rarely far back (each ask costs)."""
-    return min(s.poll_max, max(s.poll_min, wait / 4))
+    return min(s.poll_max, max(s.poll_min, wait / 3))
 
 
 def is_live(seen_age: float, s: AdmissionSettings) -> bool:

@@ -127,7 +127,8 @@ def _anyone_waiting(db: Session, now: datetime) -> bool:
 
 def site_rate(db: Session, now: datetime) -> float:
     """Starts a second the site serves from its queue (the last 10 s), or this process's own
-    rate before anyone has been served from it."""
+    rate before anyone has been served from it. An estimate from what is served, not from
+    what the controllers hope: an honest wait, and people far back ask rarely."""
 
     def measure() -> float:
         count, first = tickets.served_since(db, now - timedelta(seconds=10))
@@ -135,7 +136,8 @@ def site_rate(db: Session, now: datetime) -> float:
             return 0.0
         return count / max(1.0, (now - first).total_seconds())
 
-    return max(float(_remembered("rate", measure)), controller().rate)  # type: ignore[arg-type]
+    measured = float(_remembered("rate", measure))  # type: ignore[arg-type]
+    return measured if measured > 0 else controller().rate
 
 
 def start_or_wait(
@@ -186,13 +188,15 @@ def wait_turn(
         ticket.state = "called"
     if ticket.state == "called":
         return _serve_called(db, participant, rnd, ticket, now, ip, device)
-    if (now - ticket.seen_at).total_seconds() >= 3:
+    if (now - ticket.seen_at).total_seconds() >= SEEN_EVERY:
         ticket.seen_at = now
         db.commit()
     return _waiting(db, ticket, now)
 
 
 GRANT_MAX = 100
+# A ticket's last ask is written at most this often (a write per ask would cost more than the ask).
+SEEN_EVERY = 10.0
 
 
 def _call_heads(db: Session, now: datetime) -> set[int]:

@@ -108,7 +108,7 @@ def test_a_ticket_whose_page_stopped_asking_expires_and_rejoins_at_the_back(db, 
     _later(5)
     admission.start_or_wait(db, people[1], rnd)
     admission.start_or_wait(db, people[2], rnd)
-    _later(27)  # the first is 32 s old: gone; the others 27 s: live
+    _later(42)  # the first is 47 s old: gone (45 s); the others 42 s: live
     assert admission.wait_turn(db, people[1], rnd).place == 1
     back = admission.wait_turn(db, people[0], rnd)
     assert isinstance(back, admission.Waiting) and back.place == 3
