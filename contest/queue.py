@@ -160,6 +160,17 @@ def send_messages() -> None:
     _housekeeping("outbox", messages.send_due, exclusive=False)
 
 
+@huey.periodic_task(
+    every(_settings.message_schedule_interval_seconds), name="contest.message_schedule"
+)
+def schedule_messages() -> None:
+    """Queue the news that fell due (rounds opening and closing, results, certificates); each
+    message has a key, so a second worker or a second run queues nothing twice."""
+    from contest.services import message_schedule
+
+    _housekeeping("message-schedule", message_schedule.queue_due_news, exclusive=True)
+
+
 class _SecondScheduler(Scheduler):
     # Huey checks periodic tasks once a minute; the audit seal is due every few seconds.
     periodic_task_seconds = 1

@@ -72,6 +72,19 @@ def send_pending(limit: int = 500, as_json: JsonFlag = False) -> None:
     )
 
 
+@messages_app.command("schedule")
+def schedule_command(as_json: JsonFlag = False) -> None:
+    """Queue the news that is due now (rounds opening or closing, results, certificates);
+    what the workers do every few minutes. Never queues a message twice."""
+    from contest.db import session_scope
+    from contest.services import message_schedule
+
+    with session_scope() as db:
+        counts = message_schedule.queue_due_news(db).counts
+    text = ", ".join(f"{k}: {v}" for k, v in counts.items()) or "0"
+    emit(as_json, {"ok": True, "queued": counts}, f"Đã xếp hàng / queued: {text}")
+
+
 @messages_app.command("retry")
 def retry_command(notice_id: int, as_json: JsonFlag = False) -> None:
     """Send a failed message again (after the mail server or gateway was fixed)."""

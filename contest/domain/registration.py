@@ -30,6 +30,8 @@ class RegistrationInput:
     unit_code: str
     password: str
     consent: bool
+    # Decree 13/2023: news of the contest by email/SMS is a separate, optional consent.
+    messages_consent: bool = False
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from contest import clock
 from contest.db import transactional
 from contest.domain.citizen_id import normalise as normalise_citizen_id
 from contest.domain.errors import ContestError, InvalidInput, NotFound
-from contest.domain.messages import registration_attempt
+from contest.domain.messages import registration_attempt, registration_confirmed
 from contest.domain.password_policy import password_problem
 from contest.domain.registration import (
     CONSENT_VERSION,
@@ -188,6 +188,8 @@ def register_participant(
         password_hash=password_hash,
         consent_version=CONSENT_VERSION,
         consent_at=now,
+        messages_consent=bool(data.messages_consent),
+        messages_consent_at=now if data.messages_consent else None,
         registered_at=now,
         registered_ip=ip[:45],
         registered_device=device[:40],
@@ -207,7 +209,19 @@ def register_participant(
         "participant.register",
         "participant",
         participant.id,
-        {"contest": contest.slug, "unit": unit.code, "consent_version": CONSENT_VERSION},
+        {
+            "contest": contest.slug,
+            "unit": unit.code,
+            "consent_version": CONSENT_VERSION,
+            "messages_consent": bool(data.messages_consent),
+        },
+    )
+    messages.to_participant(
+        db,
+        participant,
+        "registration_confirmed",
+        registration_confirmed(messages.names(contest), messages.link(f"/c/{contest.slug}/login")),
+        dedupe_key=f"registration_confirmed:{participant.id}",
     )
     db.commit()
     return participant

@@ -153,8 +153,8 @@ def to_participant(
 ) -> list[Notice]:
     """News for a participant on their news channel (see `news_channels`), consent honoured."""
     queued = []
+    # One news channel at most, so the key is the person's, whichever channel carries it.
     for channel, address in news_channels(participant):
-        key = f"{dedupe_key}:{channel}" if dedupe_key else None
         notice = queue_message(
             db,
             kind,
@@ -162,7 +162,7 @@ def to_participant(
             channel=channel,
             address=address,
             participant=participant,
-            dedupe_key=key,
+            dedupe_key=dedupe_key,
         )
         if notice is not None:
             queued.append(notice)

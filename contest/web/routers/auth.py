@@ -135,6 +135,7 @@ def register(
     unit_code: str = Form(""),
     password: str = Form(""),
     consent: str = Form(""),
+    messages: str = Form(""),
     db: Session = Depends(get_db),
     principal=Depends(get_principal),
 ):
@@ -150,6 +151,7 @@ def register(
         unit_code,
         password,
         consent == "yes",
+        messages == "yes",
     )
     try:
         accounts.register_participant(
