@@ -101,6 +101,11 @@ def read_pictures(raw: Iterable[Mapping[str, Any]] | None) -> tuple[PictureRef, 
     return tuple(PictureRef.from_json(p) for p in raw or ())
 
 
+def placeholder(pictures: Iterable[PictureRef]) -> str:
+    """Pictures as text, where they cannot be shown (a spreadsheet cell, a message): "[Hình: alt]"."""
+    return " ".join(f"[Hình: {p.alt or '?'}]" for p in pictures)
+
+
 def write_pictures(pictures: Iterable[PictureRef]) -> list[dict[str, Any]]:
     return [p.to_json() for p in pictures]
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import base64
+import html
+from collections.abc import Iterable, Sequence
 
-from contest.drafts import DIFFICULTY_VI, QuestionDraft, category_topic
+from contest.drafts import DIFFICULTY_VI, PictureDraft, QuestionDraft, category_topic
 
 _SPECIAL = "~=#{}:"
 
@@ -14,6 +16,19 @@ def gift_escape(text: str) -> str:
     for ch in _SPECIAL:
         text = text.replace(ch, "\\" + ch)
     return text
+
+
+def _with_pictures(text: str, pictures: Sequence[PictureDraft], text_format: str) -> str:
+    """HTML of ``text`` followed by its pictures (a "[Hình: alt]" placeholder for one whose
+    bytes are not at hand)."""
+    out = text if text_format == "html" else html.escape(text, quote=False)
+    for p in pictures:
+        if p.picture.webp:
+            data = base64.b64encode(p.picture.webp).decode("ascii")
+            out += f'<img src="data:image/webp;base64,{data}" alt="{html.escape(p.alt)}">'
+        else:
+            out += html.escape(f" [Hình: {p.alt or '?'}]", quote=False)
+    return out
 
 
 def _weight(count: int) -> str:
@@ -47,12 +62,19 @@ def export_gift(questions: Iterable[QuestionDraft]) -> str:
             lines.append(f"// Mức độ: {DIFFICULTY_VI[q.difficulty]}")
         if q.source:
             lines.append(f"// Nguồn: {q.source}")
-        marker = "[html]" if q.text_format == "html" else "[plain]"
+        # Pictures travel inside the text as <img> with a data: URI, so the text becomes HTML.
+        as_html = q.text_format == "html" or bool(q.all_pictures)
+        marker = "[html]" if as_html else "[plain]"
         name = f"::{gift_escape(q.number)}::" if q.number else ""
-        lines.append(f"{name}{marker}{gift_escape(q.stem)}{{")
+        stem = _with_pictures(q.stem, q.pictures, q.text_format) if as_html else q.stem
+        lines.append(f"{name}{marker}{gift_escape(stem)}{{")
         right = sum(1 for o in q.options if o.correct)
         for option in q.options:
-            text = gift_escape(option.text)
+            text = gift_escape(
+                _with_pictures(option.text, option.pictures, q.text_format)
+                if as_html
+                else option.text
+            )
             if text.startswith("["):
                 text = marker + text
             if right == 1:

@@ -7,14 +7,28 @@ import itertools
 import random
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.drawing.fill import Blip
+from openpyxl.drawing.geometry import PresetGeometry2D
+from openpyxl.drawing.image import Image as SheetImage
+from openpyxl.drawing.picture import PictureFrame
+from openpyxl.drawing.spreadsheet_drawing import AnchorMarker, OneCellAnchor
+from openpyxl.drawing.xdr import XDRPositiveSize2D
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.units import pixels_to_EMU
 
-from contest.drafts import DIFFICULTY_VI, Location, OptionDraft, QuestionDraft, letter
+from contest.drafts import (
+    DIFFICULTY_VI,
+    Location,
+    OptionDraft,
+    PictureDraft,
+    QuestionDraft,
+    letter,
+)
 
 _MIN_OPTIONS = 4
 _TITLE_BAD = re.compile(r"[\[\]:*?/\\]")
@@ -75,14 +89,27 @@ def export_xlsx(questions: Iterable[QuestionDraft], title: str = "Ngân hàng c�
             cell.alignment = wrap
         return cell
 
+    pictures: list[tuple[PictureDraft, int, int, int]] = []  # picture, 0-based col, row, place
     for position, q in enumerate(questions, start=1):
+        row_number = position + 1
+        for k, p in enumerate(q.pictures):
+            pictures.append((p, 1, row_number, k))
+        for i, option in enumerate(q.options):
+            for k, p in enumerate(option.pictures):
+                pictures.append((p, 2 + i, row_number, k))
+        if q.all_pictures:
+            tallest = max(p.picture.height * _scale(p) for p in q.all_pictures)
+            sheet.row_dimensions[row_number].height = round(tallest * 0.75) + 6  # px -> points
         number = q.number or str(position)
         row: list[object] = [
             int(number) if number.isdigit() and len(number) < 10 else text_cell(number)
         ]
-        row.append(text_cell(q.stem, wrapped=True))
+        row.append(text_cell(_placeholders(q.stem, q.pictures), wrapped=True))
         row.extend(
-            text_cell(q.options[i].text) if i < len(q.options) else None for i in range(width)
+            text_cell(_placeholders(q.options[i].text, q.options[i].pictures))
+            if i < len(q.options)
+            else None
+            for i in range(width)
         )
         row.append(q.correct_letters)
         row.append(text_cell(q.topic))
@@ -93,9 +120,47 @@ def export_xlsx(questions: Iterable[QuestionDraft], title: str = "Ngân hàng c�
             row.append(q.text_format)
         sheet.append(row)
 
+    for n, (p, col, row_number, k) in enumerate(pictures, start=1):
+        if p.picture.jpeg:
+            sheet.add_image(_sheet_picture(p, col, row_number, k, n))
+
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+_PICTURE_PX = 160  # shown this wide in a cell; the file keeps the whole picture
+
+
+def _scale(p: PictureDraft) -> float:
+    return min(1.0, _PICTURE_PX / max(1, p.picture.width))
+
+
+def _placeholders(text: str, pictures: Sequence[PictureDraft]) -> str:
+    """``text``, and where a picture's bytes are not at hand, its place in it: "[Hình: alt]"."""
+    missing = "".join(f" [Hình: {p.alt or '?'}]" for p in pictures if not p.picture.jpeg)
+    return (text + missing).strip()
+
+
+def _sheet_picture(p: PictureDraft, col: int, row_number: int, k: int, n: int) -> SheetImage:
+    """The picture's JPEG anchored over its cell, with its alt text as Excel's Alt Text (the
+    importer reads both back)."""
+    image = SheetImage(io.BytesIO(p.picture.jpeg))
+    scale = _scale(p)
+    width, height = round(p.picture.width * scale), round(p.picture.height * scale)
+    frame = PictureFrame()
+    frame.nvPicPr.cNvPr.id = n
+    frame.nvPicPr.cNvPr.name = f"Hình {n}"
+    frame.nvPicPr.cNvPr.descr = p.alt
+    frame.blipFill.blip = Blip()
+    frame.blipFill.blip.cstate = "print"
+    frame.spPr.prstGeom = PresetGeometry2D(prst="rect")
+    frame.spPr.ln = None
+    start = AnchorMarker(col=col, colOff=pixels_to_EMU(k * (width + 4)), row=row_number - 1)
+    image.anchor = OneCellAnchor(
+        _from=start, ext=XDRPositiveSize2D(pixels_to_EMU(width), pixels_to_EMU(height)), pic=frame
+    )
+    return image
 
 
 _COMMON = (

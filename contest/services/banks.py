@@ -771,9 +771,9 @@ def export_bank(db: Session, bank_code: str, fmt: str) -> bytes:
             field="format",
         )
     bank = get_bank(db, bank_code)
+    drafts = bank_drafts(db, bank, with_pictures=True)
     if fmt == "moodle-xml":
-        return export_moodle_xml(bank_drafts(db, bank, with_pictures=True))
-    drafts = bank_drafts(db, bank)
+        return export_moodle_xml(drafts)
     if fmt == "xlsx":
         return export_xlsx(drafts, title=bank.title or bank.code)
     return export_gift(drafts).encode("utf-8")

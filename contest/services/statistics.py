@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from contest import clock
 from contest.domain.errors import ContestError, NotFound
-from contest.domain.paper import PictureRef, read_pictures, version_ids
+from contest.domain.paper import PictureRef, placeholder, read_pictures, version_ids
 from contest.models import (
     Answer,
     Attempt,
@@ -105,7 +105,7 @@ def question_statistics(db: Session, round_: Round) -> list[QuestionStat]:
         opts = {
             str(o["id"]): OptionStat(
                 str(o["id"]),
-                o["text"],
+                o["text"] or placeholder(read_pictures(o.get("pictures"))),
                 str(o["id"]) in keys[vid],
                 pictures=read_pictures(o.get("pictures")),
             )

@@ -84,3 +84,44 @@ def test_an_imported_bank_keeps_its_pictures_and_a_paper_shows_them(client, db, 
     assert page.count('<picture class="pic">') == 3
     for alt in ("Biển tròn đỏ", "Biển đỏ", "Biển xanh"):
         assert f'alt="{alt}"' in page
+
+
+def _pixels_close(a, b) -> bool:
+    import io
+
+    from PIL import Image, ImageChops, ImageStat
+
+    one = Image.open(io.BytesIO(a)).convert("RGB")
+    two = Image.open(io.BytesIO(b)).convert("RGB").resize(one.size)
+    return max(ImageStat.Stat(ImageChops.difference(one, two)).mean) < 8
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "gift"])
+def test_an_exported_bank_imports_back_with_the_same_questions_pictures_and_keys(db, fmt):
+    banks.import_questions(db, SYSTEM, "goc", [sample_bank("docx")])
+    exported = banks.export_bank(db, "goc", fmt)
+    name = "goc.xlsx" if fmt == "xlsx" else "goc.gift"
+    again = parse_file(exported, name)
+    assert not again.errors, again.errors
+    original = banks.bank_drafts(
+        db,
+        db.execute(select(QuestionBank).where(QuestionBank.code == "goc")).scalar_one(),
+        with_pictures=True,
+    )
+    assert len(again.questions) == len(original) == 2
+    for before, after in zip(original, again.questions, strict=True):
+        assert [(o.text, o.correct) for o in before.options] == [
+            (o.text, o.correct) for o in after.options
+        ]
+        assert "Hình:" not in after.stem and after.stem == before.stem
+        pairs = list(zip(before.all_pictures, after.all_pictures, strict=True))
+        assert pairs
+        for old, new in pairs:
+            assert new.alt == old.alt
+            assert (new.picture.width, new.picture.height) == (
+                old.picture.width,
+                old.picture.height,
+            )
+            assert _pixels_close(old.picture.webp, new.picture.webp)
+    report = banks.import_questions(db, SYSTEM, "ban-sao", [(name, exported)])
+    assert report.ok and report.imported == 2

@@ -238,3 +238,29 @@ def test_the_import_preview_shows_the_pictures_and_the_bank_page_asks_for_missin
     assert confirm.status_code == 200
     bank_page = client.get("/organiser/banks/bien-bao").text
     assert "Có hình chưa có mô tả" in bank_page and '<picture class="pic">' in bank_page
+
+
+def test_item_statistics_show_pictures_and_a_key_correction_keeps_them(db, pictured_round):
+    from factories import make_final_attempt
+
+    from contest.services import statistics
+
+    contest, rnd, bank = pictured_round
+    versions = [
+        db.get(QuestionVersion, q.current_version_id)
+        for q in db.execute(
+            select(Question).where(Question.bank_id == bank.id).order_by(Question.position)
+        ).scalars()
+    ]
+    from contest.models import Participant
+
+    someone = db.execute(select(Participant)).scalars().first()
+    make_final_attempt(db, rnd, someone, versions, correct=2)
+    stats = statistics.question_statistics(db, rnd)
+    assert all(s.pictures and s.pictures[0].alt == "Biển cấm đi ngược chiều" for s in stats)
+    option = next(o for o in stats[0].options if o.option_id == "2")
+    assert option.pictures[0].alt == "Biển xanh"
+    statistics.correct_key(db, SYSTEM, rnd, versions[0].id, ["1", "2"], "Hai biển đều đúng")
+    fixed = db.get(QuestionVersion, db.get(Question, versions[0].question_id).current_version_id)
+    assert fixed.id != versions[0].id and fixed.pictures == versions[0].pictures
+    assert next(o for o in fixed.options if o["id"] == 2)["pictures"][0]["alt"] == "Biển xanh"
