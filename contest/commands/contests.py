@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -102,26 +102,15 @@ def copy_command(
 
 
 def _read_toml(as_json: bool, file: Path) -> dict:
-    import tomllib
+    from contest.services import rounds
 
     try:
-        return tomllib.loads(file.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        fail(
-            as_json,
-            [
-                {
-                    "file": str(file),
-                    "field": None,
-                    "message_vi": f"Tệp TOML không đọc được: {exc}",
-                    "message_en": f"The TOML file cannot be read: {exc}",
-                }
-            ],
-            f"{file}: Tệp TOML không đọc được / the TOML file cannot be read: {exc}",
-        )
+        return rounds.read_contest_file(file.read_bytes(), str(file))
+    except ContestError as exc:
+        _fail_in_file(as_json, str(file), exc)
 
 
-def _fail_in_file(as_json: bool, file: str, exc: ContestError) -> None:
+def _fail_in_file(as_json: bool, file: str, exc: ContestError) -> NoReturn:
     errors = exc.errors if isinstance(exc, InvalidInput) else [exc]
     fail(
         as_json,
@@ -161,8 +150,8 @@ def create_command(
 
     doc = _read_toml(as_json, file)
     units_path = units
-    named = doc.get("units") or doc.get("units_file")
-    if units_path is None and isinstance(named, str):
+    named = rounds.units_named(doc)
+    if units_path is None and named:
         units_path = file.parent / named
         if not units_path.is_file():
             _fail_in_file(
@@ -198,21 +187,16 @@ def export_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Write the contest and its rounds as a file 'contest contests create' reads."""
-    import tomli_w
-
     from contest.db import session_scope
     from contest.services import contests, rounds
 
     try:
         with session_scope() as db:
-            doc = rounds.export_document(db, contests.get_by_slug(db, slug))
+            contest = contests.get_by_slug(db, slug)
+            text = rounds.contest_file_text(db, contest)
+            doc = rounds.export_document(db, contest)
     except ContestError as exc:
         _failed(as_json, exc)
-    text = (
-        "# Cuộc thi và các đợt thi / a contest and its rounds\n"
-        "# contest contests create FILE [--units units.csv]\n\n"
-        + tomli_w.dumps(doc, multiline_strings=True)
-    )
     if str(file) == "-":
         typer.echo(text, nl=False)
         return

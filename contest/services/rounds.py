@@ -779,6 +779,39 @@ def create_from_document(
     return setup
 
 
+CONTEST_FILE_HEADER = (
+    "# Cuộc thi và các đợt thi / a contest and its rounds\n"
+    "# contest contests create FILE [--units units.csv]\n\n"
+)
+
+
+def read_contest_file(data: bytes, filename: str) -> dict:
+    """A contest file's TOML, or a bilingual error naming the file and the problem."""
+    import tomllib
+
+    try:
+        return tomllib.loads(data.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ContestError(
+            f"{filename}: tệp TOML không đọc được: {exc}",
+            f"{filename}: the TOML file cannot be read: {exc}",
+            field="file",
+        ) from None
+
+
+def contest_file_text(db: Session, contest: Contest) -> str:
+    """The contest file as written for people (TOML, long texts on several lines)."""
+    import tomli_w
+
+    return CONTEST_FILE_HEADER + tomli_w.dumps(export_document(db, contest), multiline_strings=True)
+
+
+def units_named(doc: Mapping) -> str | None:
+    """The unit tree file a contest file names (``units``, or ``units_file`` in the demo's)."""
+    named = doc.get("units") or doc.get("units_file")
+    return named if isinstance(named, str) else None
+
+
 def export_document(db: Session, contest: Contest) -> dict:
     """The contest and its rounds as a contest file (what create_from_document reads)."""
     head = ContestInput.of(contest)

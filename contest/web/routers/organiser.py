@@ -340,6 +340,66 @@ def contest_list(
     return render(request, "organiser/contests.html", {"contests": contests.list_contests(db)})
 
 
+@router.post("/contests/import")
+async def contest_import(
+    request: Request,
+    file: UploadFile | None = None,
+    units: UploadFile | None = None,
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff(*ORGANISERS)),
+):
+    """A whole contest from a contest file (what 'contest contests create' reads), with its
+    unit tree; the same service and the same checks as the command."""
+    try:
+        uploads = await _read_uploads([f for f in (file, units) if f is not None and f.filename])
+        named = {name: data for name, data in uploads}
+        if file is None or not file.filename:
+            raise ContestError(
+                "Chưa chọn tệp cuộc thi (.toml).", "No contest file (.toml) chosen.", field="file"
+            )
+        name = Path(file.filename).name
+        doc = rounds.read_contest_file(named[name], name)
+        units_file = None
+        if units is not None and units.filename:
+            units_file = (Path(units.filename).name, named[Path(units.filename).name])
+        elif rounds.units_named(doc):
+            raise ContestError(
+                f"Tệp cuộc thi ghi tệp đơn vị '{rounds.units_named(doc)}': hãy chọn cả tệp đó.",
+                f"The contest file names the units file '{rounds.units_named(doc)}': choose it too.",
+                field="units",
+            )
+        setup = await run_in_threadpool(
+            rounds.create_from_document,
+            db,
+            actor_for(request, principal),
+            doc,
+            units_file=units_file,
+        )
+    except ContestError as exc:
+        return render(
+            request,
+            "organiser/contests.html",
+            {"contests": contests.list_contests(db), "errors": _errors(exc)},
+            status_code=422,
+        )
+    return RedirectResponse(f"/organiser/contests/{setup.slug}/rounds", status_code=303)
+
+
+@router.get("/contests/{slug}/contest.toml")
+def contest_file(
+    slug: str,
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff(*OFFICE)),
+):
+    """The contest and its rounds as a contest file, to reuse next year or to keep."""
+    contest = contests.get_by_slug(db, slug)
+    return Response(
+        rounds.contest_file_text(db, contest).encode("utf-8"),
+        media_type="application/toml; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{contest.slug}.toml"'},
+    )
+
+
 def _contest_input(
     slug: str,
     title_vi: str,

@@ -295,3 +295,62 @@ def test_organiser_creates_a_contest_and_a_bad_form_names_every_field(client, db
     assert made.headers["location"] == "/organiser/contests/thi-moi/rounds"
     contest = db.execute(select(Contest).where(Contest.slug == "thi-moi")).scalar_one()
     assert contest.title_vi == "Cuộc thi mới" and contest.cheating_voids_all
+
+
+def test_a_contest_file_uploaded_on_the_page_makes_the_contest_and_downloads_again(client, db):
+    from pathlib import Path
+
+    from factories import make_bank
+
+    demo = Path(__file__).resolve().parents[3] / "question_banks" / "lang-son-2023"
+    for n in range(1, 5):
+        make_bank(db, f"ls2023-tuan-{n}", questions=12)
+    token = _sign_in(client, db)
+    toml = (demo / "contest.toml").read_bytes()
+    refused = client.post(
+        "/organiser/contests/import",
+        data={"csrf_token": token},
+        files={"file": ("contest.toml", toml, "application/toml")},
+    )
+    # The file names its unit tree: the page asks for it rather than making a contest without.
+    assert refused.status_code == 422 and "units.csv" in refused.text
+    bad = toml.replace(b'closes_local = "2023-07-10T09:00"', b'closes_local = "2023-07-01T09:00"')
+    refused = client.post(
+        "/organiser/contests/import",
+        data={"csrf_token": token},
+        files={
+            "file": ("contest.toml", bad, "application/toml"),
+            "units": ("units.csv", (demo / "units.csv").read_bytes(), "text/csv"),
+        },
+    )
+    assert (
+        refused.status_code == 422
+        and "Đợt 1: Thời điểm đóng phải sau thời điểm mở." in refused.text
+    )
+    assert db.execute(select(Contest).where(Contest.slug == "lang-son-2023")).first() is None
+    made = client.post(
+        "/organiser/contests/import",
+        data={"csrf_token": token},
+        files={
+            "file": ("contest.toml", toml, "application/toml"),
+            "units": ("units.csv", (demo / "units.csv").read_bytes(), "text/csv"),
+        },
+        follow_redirects=False,
+    )
+    assert made.status_code == 303
+    assert made.headers["location"] == "/organiser/contests/lang-son-2023/rounds"
+    rounds_page = client.get(made.headers["location"]).text
+    assert "Tuần 4" in rounds_page
+    listed = client.get("/organiser/contests").text
+    assert "/organiser/contests/lang-son-2023/contest.toml" in listed
+    file = client.get("/organiser/contests/lang-son-2023/contest.toml")
+    assert file.status_code == 200 and 'opens = "24/07/2023 10:00"' in file.text
+    # A committee member reads the file but may not create a contest from one.
+    client.cookies.clear()
+    token = _sign_in(client, db, "uv-file", ("committee_member",))
+    denied = client.post(
+        "/organiser/contests/import",
+        data={"csrf_token": token},
+        files={"file": ("contest.toml", toml, "application/toml")},
+    )
+    assert denied.status_code == 403
