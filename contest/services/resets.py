@@ -55,7 +55,9 @@ def _owner(person: Person) -> dict[str, int]:
     return {"participant_id": person.id}
 
 
-def _supersede(db: Session, person: Person) -> None:
+def _supersede(db: Session, person: Person, status: str = "superseded") -> None:
+    """End the person's live links and codes: a newer one was issued, or (`used`) the password
+    was just reset, which spends every way in that was still open."""
     owner = (
         PasswordReset.staff_user_id == person.id
         if isinstance(person, StaffUser)
@@ -64,7 +66,7 @@ def _supersede(db: Session, person: Person) -> None:
     db.execute(
         update(PasswordReset)
         .where(owner, PasswordReset.status == "active")
-        .values(status="superseded")
+        .values(status=status)
         .execution_options(synchronize_session=False)
     )
 
@@ -372,7 +374,7 @@ def _spend(db: Session, reset: PasswordReset, person: Person, password: str, ip:
     )
     if getattr(spent, "rowcount", 0) != 1:
         raise refusal(ResetView("used", reset.expires_at), clock.now()) or INVALID_LINK
-    _supersede(db, person)
+    _supersede(db, person, "used")
     kind = "staff" if isinstance(person, StaffUser) else "participant"
     credentials.set_password(
         db, Actor(kind, person.id, "", ip), person, password, how=reset.channel

@@ -67,7 +67,7 @@ def forgot(
     return RedirectResponse(f"/c/{slug}/reset/code?asked=1", status_code=303)
 
 
-def _code_page(request, contest, *, asked=False, errors=None, login="", status_code=200):
+def _code_page(request, contest, *, asked=False, errors=None, login="", code="", status_code=200):
     return render(
         request,
         "account/reset_code.html",
@@ -77,6 +77,7 @@ def _code_page(request, contest, *, asked=False, errors=None, login="", status_c
             "sms": resets.sms_available(),
             "errors": errors or {},
             "login": login,
+            "code": code,
         },
         status_code=status_code,
     )
@@ -110,8 +111,10 @@ def reset_with_code(
             db, contest, login, code, password, confirm_password, client_ip(request)
         )
     except ContestError as exc:
+        # A refused new password keeps the code typed in; a refused code is typed again.
+        kept = code if exc.field in ("password", "confirm_password") else ""
         return _code_page(
-            request, contest, errors=_errors(exc), login=login, status_code=_status(exc)
+            request, contest, errors=_errors(exc), login=login, code=kept, status_code=_status(exc)
         )
     return RedirectResponse(f"/c/{slug}/reset/done", status_code=303)
 
