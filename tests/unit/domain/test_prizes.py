@@ -234,6 +234,62 @@ def test_the_latest_committee_decision_wins():
     assert tiers_of(allocation) == {"e1": "first", "e3": "second"}
 
 
+def test_a_decision_about_another_tied_set_leaves_the_tie_undecided():
+    # The committee decided about e2 and e3; e4 has since joined the tie.
+    decision = TieDecision(("e3", "e2"), decided_by="chair", decided_at=T0)
+    allocation = allocate_prizes(
+        tied_field(), plan(1, 1, 0, 0, tie_rule=TieRule.COMMITTEE), tie_decisions=[decision]
+    )
+    assert {r.entry.entry_id for r in allocation.undecided} == {"e2", "e3", "e4"}
+
+
+def test_the_lines_a_decision_placed_carry_it_through_every_tier_it_reaches():
+    decision = TieDecision(
+        ("e4", "e2", "e3"), decided_by="chair", decided_at=T0, criterion="lots", ref="7"
+    )
+    allocation = allocate_prizes(
+        tied_field(), plan(1, 1, 2, 0, tie_rule=TieRule.COMMITTEE), tie_decisions=[decision]
+    )
+    placed = {r.entry.entry_id: (r.tier_code, r.decision) for r in allocation.awarded()}
+    assert placed == {
+        "e1": ("first", None),
+        "e4": ("second", decision),
+        "e2": ("third", decision),
+        "e3": ("third", decision),
+    }
+
+
+def test_a_shared_decision_gives_the_whole_tied_set_the_higher_prize():
+    decision = TieDecision(("e2", "e3", "e4"), decided_by="chair", decided_at=T0, criterion="share")
+    allocation = allocate_prizes(
+        tied_field(), plan(1, 1, 1, 0, tie_rule=TieRule.COMMITTEE), tie_decisions=[decision]
+    )
+    assert tiers_of(allocation) == {
+        "e1": "first",
+        "e2": "second",
+        "e3": "second",
+        "e4": "second",
+        "e5": "third",  # as under the share rule, the tiers below keep their quotas
+    }
+    assert not allocation.needs_committee_decision
+
+
+def test_a_decision_speaks_both_languages_with_its_vietnam_date():
+    decision = TieDecision(
+        ("e2", "e3"),
+        decided_by="Trưởng ban",
+        decided_at=datetime(2023, 8, 9, 20, 0, tzinfo=UTC),  # 10/08 in Vietnam
+        reason_vi="Bốc thăm công khai",
+        criterion="lots",
+    )
+    vi, en = decision.words
+    assert vi.startswith("Đồng hạng; Ban Tổ chức quyết định ngày 10/08/2023 (Trưởng ban): Bốc thăm")
+    assert vi.endswith("Bốc thăm công khai") and "Drawing lots" in en
+    with pytest.raises(ContestError) as refused:
+        TieDecision(("e2", "e3"), decided_by="chair", decided_at=T0, criterion="coin")
+    assert refused.value.field == "criterion" and refused.value.message_en
+
+
 @pytest.mark.parametrize(
     ("entry_ids", "by"), [(("e2", "e2"), "chair"), ((), "chair"), (("e2",), " ")]
 )
