@@ -31,7 +31,7 @@ from joserfc.errors import (
     JoseError,
 )
 from joserfc.jwk import KeySet
-from sqlalchemy import CursorResult, delete, select, update
+from sqlalchemy import CursorResult, update
 from sqlalchemy.orm import Session
 
 from contest import clock
@@ -59,6 +59,7 @@ from contest.models import (
     Participant,
     ParticipantIdentity,
 )
+from contest.repositories import identity as identity_rows
 from contest.services import accounts, audit, claims, messages, ratelimit, sessions
 from contest.services.context import Actor
 
@@ -77,9 +78,7 @@ NO_PASSWORD = "!oidc"
 
 
 def provider_of(db: Session, contest: Contest) -> IdentityProvider | None:
-    return db.execute(
-        select(IdentityProvider).where(IdentityProvider.contest_id == contest.id)
-    ).scalar_one_or_none()
+    return identity_rows.provider_of(db, contest.id)
 
 
 def enabled_provider(db: Session, contest: Contest) -> IdentityProvider | None:
@@ -301,6 +300,9 @@ def begin(
     ratelimit.hit_address(ip, "oidc")
     try:
         provider = _usable(db, contest)
+        # Nothing was written: end the read so no pooled connection waits on the provider
+        # (a provider that does not answer would otherwise hold one per sign-in for seconds).
+        db.commit()
         doc = metadata(provider.issuer)
     except SignInRefused as exc:
         _audit_refusal(db, contest, exc, ip)
@@ -395,11 +397,7 @@ def _finish(
     device: str,
 ) -> SignedIn | NeedsDetails:
     provider = _usable(db, contest)
-    row = db.execute(
-        select(OidcSignIn).where(
-            OidcSignIn.state_hash == _sha(state or ""), OidcSignIn.contest_id == contest.id
-        )
-    ).scalar_one_or_none()
+    row = identity_rows.sign_in_by_state(db, contest.id, _sha(state or ""))
     if row is None or not browser or row.browser_hash != _sha(browser):
         raise refusal("wrong_state")
     # Single use, even when two requests race: only one UPDATE finds used_at empty.
@@ -537,24 +535,6 @@ def _with_user_info(provider: IdentityProvider, doc: dict, tokens: dict, claims:
     return {**info, **claims}
 
 
-def _participant_by_citizen_id(db: Session, contest: Contest, citizen_id: str):
-    return db.execute(
-        select(Participant).where(
-            Participant.contest_id == contest.id, Participant.citizen_id == citizen_id
-        )
-    ).scalar_one_or_none()
-
-
-def _link_of(db: Session, contest: Contest, issuer: str, subject: str):
-    return db.execute(
-        select(ParticipantIdentity).where(
-            ParticipantIdentity.contest_id == contest.id,
-            ParticipantIdentity.issuer == issuer,
-            ParticipantIdentity.subject == subject,
-        )
-    ).scalar_one_or_none()
-
-
 def _open(
     db: Session, participant: Participant, ip: str, user_agent: str, device: str, details: dict
 ) -> str:
@@ -583,7 +563,7 @@ def _settle(
     device: str,
 ) -> SignedIn | NeedsDetails:
     with transaction(db):
-        link = _link_of(db, contest, provider.issuer, identity.subject)
+        link = identity_rows.link_of(db, contest.id, provider.issuer, identity.subject)
         if link is not None:
             participant = db.get(Participant, link.participant_id)
             assert participant is not None
@@ -591,7 +571,7 @@ def _settle(
                 raise refusal("identity_conflict")
             token = _open(db, participant, ip, user_agent, device, {})
             return SignedIn(participant, token, row.next_url)
-        holder = _participant_by_citizen_id(db, contest, identity.citizen_id)
+        holder = identity_rows.participant_by_citizen_id(db, contest.id, identity.citizen_id)
         if holder is not None and same_person(holder.full_name, holder.date_of_birth, identity):
             _link_existing(db, contest, provider, holder, identity, ip)
             token = _open(db, holder, ip, user_agent, device, {"linked": True})
@@ -623,9 +603,7 @@ def _link_existing(
     The identity wins: the account is linked to it and signs in through the provider from now
     on (its password stops working, so whoever else knew it is out), its other sessions end,
     the name takes the provider's spelling, and the phone and email on file are told."""
-    if db.execute(
-        select(ParticipantIdentity.id).where(ParticipantIdentity.participant_id == holder.id)
-    ).first():
+    if identity_rows.link_of_participant(db, holder.id) is not None:
         raise refusal("identity_conflict")
     now = clock.now()
     db.add(
@@ -664,19 +642,7 @@ def _link_existing(
 
 def pending(db: Session, contest: Contest, browser: str) -> tuple[OidcSignIn, VerifiedIdentity]:
     """The verified identity waiting for this browser's follow-up form, or a refusal."""
-    row = None
-    if browser:
-        row = db.execute(
-            select(OidcSignIn)
-            .where(
-                OidcSignIn.contest_id == contest.id,
-                OidcSignIn.browser_hash == _sha(browser),
-                OidcSignIn.identity.is_not(None),
-                OidcSignIn.completed_at.is_(None),
-            )
-            .order_by(OidcSignIn.id.desc())
-            .limit(1)
-        ).scalar_one_or_none()
+    row = identity_rows.waiting_sign_in(db, contest.id, _sha(browser)) if browser else None
     if (
         row is None
         or row.verified_at is None
@@ -689,7 +655,7 @@ def pending(db: Session, contest: Contest, browser: str) -> tuple[OidcSignIn, Ve
 
 def held_by_other(db: Session, contest: Contest, identity: VerifiedIdentity) -> bool:
     """Whether another person's account holds the verified CCCD (shown on the follow-up form)."""
-    return _participant_by_citizen_id(db, contest, identity.citizen_id) is not None
+    return identity_rows.participant_by_citizen_id(db, contest.id, identity.citizen_id) is not None
 
 
 def complete_registration(
@@ -717,14 +683,7 @@ def complete_registration(
     unit = accounts.registration_unit(db, contest, valid.unit_code)
     actor = Actor("anonymous", ip=ip, label="oidc")
     with transaction(db):
-        phone_holder = db.execute(
-            select(Participant.id).where(
-                Participant.contest_id == contest.id,
-                Participant.phone == valid.phone,
-                Participant.citizen_id != identity.citizen_id,
-            )
-        ).first()
-        if phone_holder is not None:
+        if identity_rows.phone_used_by_another(db, contest.id, valid.phone, identity.citizen_id):
             raise InvalidInput(
                 [
                     ContestError(
@@ -736,7 +695,7 @@ def complete_registration(
                     )
                 ]
             )
-        holder = _participant_by_citizen_id(db, contest, identity.citizen_id)
+        holder = identity_rows.participant_by_citizen_id(db, contest.id, identity.citizen_id)
         if holder is not None:
             claims.uphold_for_verified_identity(
                 db,
@@ -802,19 +761,7 @@ def complete_registration(
 def purge_old_sign_ins(db: Session) -> int:
     """Sign-ins older than the follow-up form's time, with the verified details an abandoned
     one still holds (housekeeping: personal data kept no longer than needed)."""
-    cutoff = clock.now() - COMPLETION_TTL - REQUEST_TTL
-    result = cast(
-        CursorResult, db.execute(delete(OidcSignIn).where(OidcSignIn.created_at < cutoff))
-    )
-    return result.rowcount or 0
-
-
-def is_linked(db: Session, participant: Participant) -> bool:
-    return (
-        db.execute(
-            select(ParticipantIdentity.id).where(
-                ParticipantIdentity.participant_id == participant.id
-            )
-        ).first()
-        is not None
-    )
+    old = identity_rows.sign_ins_before(db, clock.now() - COMPLETION_TTL - REQUEST_TTL)
+    for row in old:
+        db.delete(row)
+    return len(old)
