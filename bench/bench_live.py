@@ -22,6 +22,8 @@ import sys
 import tempfile
 import time
 
+from sqlalchemy import text
+
 from bench import Figure
 from bench import bench_load as load
 
@@ -153,8 +155,206 @@ def observability_cost() -> Figure:
     )
 
 
+# Hà Giang 2024: 133,281 people, 303,133 attempts in 4 weeks.
+SCALE_PEOPLE = int(os.environ.get("BENCH_LIVE_SCALE_PEOPLE", "133281"))
+SCALE_ATTEMPTS = int(os.environ.get("BENCH_LIVE_SCALE_ATTEMPTS", "303133"))
+
+
+def _fill(url: str):
+    """A four-week contest of SCALE_PEOPLE in 11 districts of 10 communes, SCALE_ATTEMPTS
+    attempts spread over the rounds, the last round open with a few hundred under way."""
+    import random
+    from datetime import date, timedelta
+
+    from sqlalchemy import insert, select
+    from sqlalchemy.orm import Session
+
+    from contest import clock
+    from contest.db import make_engine
+    from contest.migrate import upgrade
+    from contest.models import Attempt, Participant, Round, Unit
+    from contest.services import contests
+    from contest.services.context import SYSTEM
+
+    upgrade(url)
+    engine = make_engine(url, pool_size=2)
+    now = clock.now()
+    rng = random.Random(2024)
+    week = timedelta(days=7)
+    first_open = now - 3 * week - timedelta(days=3)
+    with Session(engine, expire_on_commit=False) as db:
+        contest = contests.create_contest(
+            db,
+            SYSTEM,
+            contests.ContestSpec(
+                status="published",
+                slug="ha-giang-2024",
+                title_vi="Cuộc thi tìm hiểu về chuyển đổi số tỉnh Hà Giang năm 2024",
+                title_en="Hà Giang digital transformation contest 2024",
+                organiser_vi="BAN TỔ CHỨC",
+                place_vi="Hà Giang",
+                rules_vi="Thể lệ.",
+                rules_en="Rules.",
+                min_age=12,
+                age_cutoff=date(2024, 7, 1),
+                rounds=tuple(
+                    contests.RoundSpec(
+                        r + 1,
+                        f"Tuần {r + 1}",
+                        f"Week {r + 1}",
+                        first_open + r * week,
+                        first_open + (r + 1) * week - timedelta(hours=1),
+                        max_attempts=0,
+                    )
+                    for r in range(4)
+                ),
+            ),
+        )
+        rounds = list(
+            db.execute(
+                select(Round).where(Round.contest_id == contest.id).order_by(Round.number)
+            ).scalars()
+        )
+        province = Unit(contest_id=contest.id, code="HG", name="Tỉnh Hà Giang", position=0)
+        db.add(province)
+        db.flush()
+        communes = []
+        for d in range(11):
+            district = Unit(
+                contest_id=contest.id,
+                code=f"HG-{d}",
+                name=f"Huyện {d + 1}",
+                parent_id=province.id,
+                headcount=rng.randint(2_000, 20_000),
+                position=d + 1,
+            )
+            db.add(district)
+            db.flush()
+            for c in range(10):
+                commune = Unit(
+                    contest_id=contest.id,
+                    code=f"HG-{d}-{c}",
+                    name=f"Xã {d + 1}.{c + 1}",
+                    parent_id=district.id,
+                    headcount=rng.randint(100, 2_000),
+                    position=100 + d * 10 + c,
+                    selectable=True,
+                )
+                db.add(commune)
+                communes.append(commune)
+        db.flush()
+        unit_ids = [u.id for u in communes]
+        for start in range(0, SCALE_PEOPLE, 10_000):
+            db.execute(
+                insert(Participant),
+                [
+                    {
+                        "contest_id": contest.id,
+                        "full_name": f"Thí sinh {i}",
+                        "date_of_birth": date(1990, 1, 1),
+                        "gender": "male",
+                        "citizen_id": f"002090{i:06d}",
+                        "phone": f"09{i:08d}",
+                        "unit_id": unit_ids[i % len(unit_ids)],
+                        "participant_group": "other",
+                        "password_hash": "x",
+                        "consent_version": "2024-07",
+                        "consent_at": now,
+                        "registered_at": now,
+                    }
+                    for i in range(start, min(start + 10_000, SCALE_PEOPLE))
+                ],
+            )
+        ids = list(
+            db.execute(
+                select(Participant.id)
+                .where(Participant.contest_id == contest.id)
+                .order_by(Participant.id)
+            ).scalars()
+        )
+        batch = []
+        for i in range(SCALE_ATTEMPTS):
+            person, k = i % len(ids), i // len(ids)
+            rnd = rounds[(k + person) % 4]
+            latest = min(now, rnd.closes_at)
+            started = rnd.opens_at + (latest - rnd.opens_at) * rng.random()
+            done = started + timedelta(minutes=rng.uniform(4, 15))
+            live_now = done > now
+            batch.append(
+                {
+                    "round_id": rnd.id,
+                    "participant_id": ids[person],
+                    "number": 1,
+                    "started_at": started,
+                    "deadline_at": started + timedelta(minutes=20),
+                    "grace_seconds": 30,
+                    "submitted_at": None if live_now else done,
+                    "finalised_at": None if live_now else done,
+                    "paper": [],
+                    "question_count": 20,
+                }
+            )
+            if len(batch) == 10_000:
+                db.execute(insert(Attempt), batch)
+                batch = []
+        if batch:
+            db.execute(insert(Attempt), batch)
+        db.commit()
+        if url.startswith("postgresql"):
+            db.execute(text("ANALYZE"))
+            db.commit()
+    return engine, contest.id
+
+
+def scale(label: str, url: str) -> Figure:
+    """What building the live page costs on a contest of Hà Giang 2024's size."""
+    from sqlalchemy.orm import Session
+
+    from contest.models import Contest
+    from contest.services import live
+
+    load._say(f"live [{label}]: {SCALE_PEOPLE:,} people, {SCALE_ATTEMPTS:,} attempts")
+    t0 = time.perf_counter()
+    engine, contest_id = _fill(url)
+    filled = time.perf_counter() - t0
+    try:
+        with Session(engine, expire_on_commit=False) as db:
+            contest = db.get(Contest, contest_id)
+            cold = [live.build(db, contest) for _ in range(3)]
+            warm = [live.build(db, contest, cold[-1].slow) for _ in range(5)]
+    finally:
+        engine.dispose()
+    cold_ms = sorted(v.build_ms for v in cold)[1]
+    warm_ms = sorted(v.build_ms for v in warm)[2]
+    # Each process rebuilds the live figures at most every 5 s and the whole-contest ones every
+    # minute, however many organisers watch.
+    per_process = (warm_ms * (live.SLOW_TTL_SECONDS / live.TTL_SECONDS - 1) + cold_ms) / (
+        live.SLOW_TTL_SECONDS * 1000
+    )
+    return Figure(
+        f"live [{label}] live page build on a contest of {SCALE_PEOPLE:,} people and "
+        f"{SCALE_ATTEMPTS:,} attempts",
+        warm_ms,
+        "ms",
+        "",
+        None,
+        f"every 5 s: {warm[0].queries} queries; every minute, with the whole-contest figures (by "
+        f"day, by unit, registered): {cold_ms:.0f} ms, {cold[0].queries} queries; so at most "
+        f"{per_process * 100:.1f} % of a database core per app process while anyone watches; "
+        f"{cold[0].active_participants:,} taking a round then; filling the database took "
+        f"{filled:.0f} s",
+    )
+
+
 def run() -> list[Figure]:
     out = [observability_cost()]
+    which = os.environ.get("BENCH_LIVE_DATABASES", "postgresql,sqlite")
+    if "postgresql" in which and not load._postgres_reason():
+        with load.postgres_database() as url:
+            out.append(scale("PostgreSQL", url))
+    if "sqlite" in which:
+        with load.sqlite_database() as url:
+            out.append(scale("SQLite", url))
     which = os.environ.get("BENCH_LIVE_DATABASES", "postgresql,sqlite")
     if "postgresql" in which:
         reason = load._postgres_reason()

@@ -77,12 +77,26 @@ def finished_by(
     return {k: int(n) for k, n in db.execute(query).all()}
 
 
-def attempts_total(db: Session, rounds: list[int]) -> tuple[int, int]:
-    """(attempts started, attempts final) over the rounds."""
+def attempts_before(db: Session, rounds: list[int], when: datetime) -> tuple[int, int]:
+    """(attempts started, attempts made final) over the rounds before `when`: a scan."""
     row = db.execute(
-        select(func.count(), func.count(Attempt.finalised_at)).where(Attempt.round_id.in_(rounds))
+        select(
+            func.count().filter(Attempt.started_at < when),
+            func.count().filter(Attempt.finalised_at < when),
+        ).where(Attempt.round_id.in_(rounds))
     ).one()
     return int(row[0]), int(row[1])
+
+
+def attempts_since(db: Session, rounds: list[int], when: datetime) -> tuple[int, int]:
+    """(attempts started, attempts made final) over the rounds since `when`: two index ranges."""
+    started = db.execute(
+        select(func.count()).where(Attempt.round_id.in_(rounds), Attempt.started_at >= when)
+    ).scalar_one()
+    final = db.execute(
+        select(func.count()).where(Attempt.round_id.in_(rounds), Attempt.finalised_at >= when)
+    ).scalar_one()
+    return int(started), int(final)
 
 
 def participants_by_unit(db: Session, contest_id: int, rounds: list[int]) -> dict[int | None, int]:

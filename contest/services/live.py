@@ -17,6 +17,7 @@ from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -35,6 +36,7 @@ log = logging.getLogger("contest.live")
 BUCKET_SECONDS = 10
 SITE = 0  # the scope of site-wide counters (requests, errors, refusals)
 TTL_SECONDS = 5.0
+SLOW_TTL_SECONDS = 60.0
 KEEP_COUNTS = timedelta(days=2)
 RATE_WINDOW = timedelta(minutes=5)  # saves per second and error rates are over this
 MINUTES_SHOWN = 60
@@ -184,10 +186,11 @@ class LiveView:
     unit_criterion: str = "participation_rate"
     build_ms: float = 0.0
     queries: int = 0
+    slow: Any = None  # the _Slow figures this view was built with
 
 
 _cache_lock = threading.Lock()
-_cache: dict[Hashable, tuple[float, LiveView]] = {}
+_cache: dict[Hashable, tuple[float, Any]] = {}
 
 
 def reset() -> None:
@@ -198,17 +201,38 @@ def reset() -> None:
         _pending.clear()
 
 
+@dataclass(frozen=True)
+class _Slow:
+    """The figures that scan the whole contest (every attempt, every participant) and move
+    slowly: rebuilt at most every SLOW_TTL_SECONDS."""
+
+    as_of: datetime
+    registered: int
+    started_before: int  # attempts started before as_of (the page adds those since)
+    final_before: int
+    by_day: dict[str, int]
+    units: list[UnitParticipation]
+    criterion: str
+
+
 def live_view(db: Session, contest: Contest) -> LiveView:
-    """The page's figures, at most TTL_SECONDS old."""
+    """The page's figures: the live ones at most TTL_SECONDS old, the whole-contest ones (by
+    day, by unit, registered) at most SLOW_TTL_SECONDS."""
     key = (contest.id, db.get_bind().dialect.name)
     now_mono = time.monotonic()
     with _cache_lock:
         hit = _cache.get(key)
+        slow_hit = _cache.get(("slow", *key))
     if hit is not None and now_mono - hit[0] < TTL_SECONDS:
         return hit[1]
-    view = build(db, contest)
+    slow = None
+    if slow_hit is not None and now_mono - slow_hit[0] < SLOW_TTL_SECONDS:
+        slow = slow_hit[1]
+    view = build(db, contest, slow)
     with _cache_lock:
         _cache[key] = (now_mono, view)
+        if slow is None:
+            _cache[("slow", *key)] = (now_mono, view.slow)
     return view
 
 
@@ -233,19 +257,38 @@ def _counting_statements(db: Session) -> Iterator[list[int]]:
         event.remove(connection, "before_cursor_execute", one)
 
 
-def build(db: Session, contest: Contest) -> LiveView:
+def build(db: Session, contest: Contest, slow: _Slow | None = None) -> LiveView:
+    """Every figure, fresh (or the whole-contest ones from `slow`)."""
     flush(db)  # this process's own counts, so the page is never behind what it served
     started = time.perf_counter()
     with _counting_statements(db) as sent:
-        view = _build(db, contest)
+        view = _build(db, contest, slow)
     return replace(view, build_ms=(time.perf_counter() - started) * 1000, queries=sent[0])
 
 
-def _build(db: Session, contest: Contest) -> LiveView:
+def _slow_figures(db: Session, contest: Contest, rounds: list[int], now: datetime) -> _Slow:
+    units, criterion = _units(db, contest, rounds)
+    started, final = rows.attempts_before(db, rounds, now)
+    return _Slow(
+        as_of=now,
+        started_before=started,
+        final_before=final,
+        registered=rows.registered(db, contest.id),
+        by_day=rows.started_by(db, rounds, "day"),
+        units=units,
+        criterion=criterion,
+    )
+
+
+def _build(db: Session, contest: Contest, slow: _Slow | None) -> LiveView:
     now = clock.now()
     rounds = rows.round_ids(db, contest.id)
     active_people, active_attempts = rows.active(db, rounds, now)
-    total, final = rows.attempts_total(db, rounds)
+    slow = slow or _slow_figures(db, contest, rounds, now)
+    # The totals are the whole-contest count up to a minute ago plus the attempts since then
+    # (an index range), so they are exact without scanning every attempt every few seconds.
+    started_since, final_since = rows.attempts_since(db, rounds, slow.as_of)
+    total, final = slow.started_before + started_since, slow.final_before + final_since
 
     since = now - timedelta(minutes=MINUTES_SHOWN - 1)
     since = since.replace(second=0, microsecond=0)
@@ -266,15 +309,14 @@ def _build(db: Session, contest: Contest) -> LiveView:
     errors = sum(n for (k, _), n in site.items() if k == "error")
     refused = sum(n for (k, _), n in site.items() if k == "refused")
 
-    by_day = rows.started_by(db, rounds, "day")
+    by_day = slow.by_day
     day_labels = sorted(by_day)
     hours = _minutes(now, 24, timedelta(hours=1), "%Y-%m-%d %H")
     by_hour = rows.started_by(db, rounds, "hour", now - timedelta(hours=24))
 
-    units, criterion = _units(db, contest, rounds)
     return LiveView(
         built_at=now,
-        registered=rows.registered(db, contest.id),
+        registered=slow.registered,
         active_participants=active_people,
         active_attempts=active_attempts,
         attempts_started=total,
@@ -303,8 +345,9 @@ def _build(db: Session, contest: Contest) -> LiveView:
             tuple(by_day[d] for d in day_labels),
         ),
         by_hour=Series(tuple(h[-2:] + "h" for h in hours), tuple(by_hour.get(h, 0) for h in hours)),
-        units=units,
-        unit_criterion=criterion,
+        units=slow.units,
+        unit_criterion=slow.criterion,
+        slow=slow,
     )
 
 

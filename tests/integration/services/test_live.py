@@ -126,6 +126,24 @@ def test_the_view_is_cached_for_a_few_seconds(db, running):
 def test_the_page_costs_a_fixed_handful_of_queries(db, running):
     contest, _, _, _ = running
     view = live.build(db, contest)
-    # rounds, active, totals, starts and finishes a minute, two counter reads, by day, by hour,
-    # the collective plan, the units, participation by unit, registered
-    assert 0 < view.queries <= 14 and view.build_ms > 0
+    # Every few seconds: rounds, active, attempts since a minute ago (2), starts and finishes a
+    # minute, two counter reads, by hour. Once a minute also: the totals before, by day, the
+    # collective plan, the units, participation by unit, registered.
+    assert view.queries <= 15 and view.build_ms > 0
+    assert live.build(db, contest, view.slow).queries <= 9
+
+
+def test_the_whole_contest_figures_are_kept_a_minute_while_the_live_ones_refresh(
+    db, running, monkeypatch
+):
+    contest, rnd, people, under_way = running
+    monkeypatch.setattr(live, "TTL_SECONDS", 0.0)
+    first = live.live_view(db, contest)
+    make_entrant(db, contest, "Đỗ Văn Giang", "LS-TD")
+    taking.save_answer(db, people[2].id, under_way.id, 0, [1], order=99)
+    second = live.live_view(db, contest)
+    assert second is not first and second.queries < first.queries
+    assert second.saves_per_second_series.total * live.BUCKET_SECONDS == 1  # live
+    assert second.registered == first.registered == 5  # a minute old at most
+    monkeypatch.setattr(live, "SLOW_TTL_SECONDS", 0.0)
+    assert live.live_view(db, contest).registered == 6
