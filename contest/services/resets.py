@@ -36,6 +36,21 @@ from contest.domain.resets import (
 from contest.models import Contest, Notice, Participant, PasswordReset, StaffUser
 from contest.services import audit, credentials, messages, ratelimit
 from contest.services.context import Actor
+from contest.services.oidc import NO_PASSWORD
+
+# An account linked to a contest's identity provider signs in there only: a password set by a
+# reset would open it to whoever holds the phone, and undo what the provider verified.
+PROVIDER_ONLY = ContestError(
+    "Tài khoản này đăng nhập qua nhà cung cấp định danh của cuộc thi (ví dụ VNeID), không dùng "
+    "mật khẩu. Hãy dùng nút đăng nhập của nhà cung cấp.",
+    "This account signs in through the contest's identity provider (e.g. VNeID), not with a "
+    "password. Use the provider's sign-in button.",
+)
+
+
+def provider_only(person: Person) -> bool:
+    return isinstance(person, Participant) and person.password_hash == NO_PASSWORD
+
 
 Person = Participant | StaffUser
 
@@ -143,6 +158,9 @@ def request_participant_reset(db: Session, contest: Contest, login: str, ip: str
         if participant is None:
             audit.queue(db, actor, "password.reset_requested_unknown", "contest", contest.id)
             return []
+        if provider_only(participant):
+            audit.queue(db, actor, "password.reset_provider_only", "participant", participant.id)
+            return []
         queued = _send_participant_reset(db, contest, participant, ip)
         audit.queue(
             db,
@@ -244,6 +262,8 @@ def issue_helpdesk_code(
 ) -> IssuedCode:
     """A one-time code for a person the helpdesk verified; what was checked is recorded."""
     ratelimit.hit_address(actor.audit_name, "helpdesk-codes", "30/hour")
+    if provider_only(participant):
+        raise PROVIDER_ONLY
     chosen, note = check_helpdesk_verification(checks, note)
     code = _new_code()
     with transaction(db):
@@ -374,6 +394,8 @@ def _spend(db: Session, reset: PasswordReset, person: Person, password: str, ip:
     )
     if getattr(spent, "rowcount", 0) != 1:
         raise refusal(ResetView("used", reset.expires_at), clock.now()) or INVALID_LINK
+    if provider_only(person):  # linked to the provider after this link or code was issued
+        raise PROVIDER_ONLY
     _supersede(db, person, "used")
     kind = "staff" if isinstance(person, StaffUser) else "participant"
     credentials.set_password(

@@ -14,7 +14,7 @@ from contest import clock
 from contest.domain.errors import ContestError
 from contest.domain.permissions import ADMINS, COMMITTEE, ORGANISERS
 from contest.models import ROLES
-from contest.services import accounts, audit, contests, ratelimit, sessions, units
+from contest.services import accounts, audit, contests, ratelimit, resets, sessions, units
 from contest.services.sessions import Principal
 from contest.web.deps import actor_for, get_db, is_htmx, require_staff
 from contest.web.templating import render
@@ -135,6 +135,27 @@ def user_create(
                 "error": exc,
                 "form": {"username": username, "full_name": full_name, "roles": roles},
             },
+            status_code=422,
+        )
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/users/{user_id}/email")
+def user_email(
+    request: Request,
+    user_id: int,
+    email: str = Form(""),
+    db: Session = Depends(get_db),
+    principal: Principal = Depends(require_staff(*ADMINS)),
+):
+    user = accounts.get_staff(db, user_id)
+    try:
+        resets.set_staff_email(db, actor_for(request, principal), user.username, email)
+    except ContestError as exc:
+        return render(
+            request,
+            "admin/users.html",
+            {"users": accounts.list_staff(db), "roles": ROLES, "error": exc, "form": {}},
             status_code=422,
         )
     return RedirectResponse("/admin/users", status_code=303)

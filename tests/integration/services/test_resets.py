@@ -222,3 +222,26 @@ def test_staff_reset_by_email_link(db, monkeypatch, smtp_server):
         ip="10.0.3.1",
         user_agent="",
     )
+
+
+def test_an_account_that_signs_in_through_the_identity_provider_gets_no_password(
+    db, monkeypatch, sms_gateway
+):
+    from contest.services.oidc import NO_PASSWORD
+
+    use_sms(monkeypatch, sms_gateway)
+    contest = make_contest(db)
+    participant = make_participant(db, contest, email="vneid@example.vn")
+    participant.password_hash = NO_PASSWORD
+    db.commit()
+    assert resets.request_participant_reset(db, contest, "020190012345", "10.0.4.1") == []
+    support = make_staff(db, "ho-tro", ["support"])
+    with pytest.raises(ContestError) as refused:
+        resets.issue_helpdesk_code(
+            db,
+            Actor("staff", support.id, support.username, "10.0.4.2"),
+            participant,
+            checks=["full_name", "date_of_birth", "citizen_id_card"],
+            note="Gọi lại số đã đăng ký, xem thẻ CCCD",
+        )
+    assert "VNeID" in refused.value.message_vi and "identity provider" in refused.value.message_en

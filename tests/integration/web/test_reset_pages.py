@@ -129,3 +129,27 @@ def test_the_staff_forgot_page_answers_the_same_for_any_username(client, db):
         )
         answers.append((response.status_code, "Nếu tài khoản này có email" in response.text))
     assert answers[0] == answers[1] == (200, True)
+
+
+def test_an_administrator_sets_where_a_staff_members_reset_link_goes(client, db):
+    make_staff(db, "quan-tri", ["admin"])
+    user = make_staff(db, "ban-to-chuc", ["organiser"])
+    token = csrf_from(client.get("/staff/login").text)
+    client.post(
+        "/staff/login",
+        data={"csrf_token": token, "username": "quan-tri", "password": "correct-horse-battery"},
+    )
+    page = client.get("/admin/users")
+    assert "Email nhận liên kết đặt lại mật khẩu" in page.text
+    bad = client.post(
+        f"/admin/users/{user.id}/email", data={"csrf_token": csrf_from(page.text), "email": "x"}
+    )
+    assert bad.status_code == 422
+    done = client.post(
+        f"/admin/users/{user.id}/email",
+        data={"csrf_token": csrf_from(page.text), "email": "btc@example.vn"},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    db.refresh(user)
+    assert user.email == "btc@example.vn"
