@@ -14,7 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from contest import clock
-from contest.models import Contest, Participant, PrizeList, Round, Unit
+from contest.domain.prizes import LINE_RULE_WORDS, LineRule
+from contest.models import Contest, Participant, PrizeList, PrizeListEntry, Round, Unit
 from contest.repositories import participation
 from contest.repositories import units as unit_rows
 from contest.services import prizes, results, screening
@@ -33,7 +34,7 @@ RANKING_HEADERS = (
     "Lý do",
     "Giải",
 )
-PRIZE_HEADERS = ("STT", "Họ và tên", "Ngày sinh", "Đơn vị", "Giải")
+PRIZE_HEADERS = ("STT", "Họ và tên", "Ngày sinh", "Đơn vị", "Giải", "Ghi chú")
 COLLECTIVE_HEADERS = (
     "Hạng",
     "Đơn vị",
@@ -196,8 +197,14 @@ def prize_lines(db: Session, pl: PrizeList) -> list[PrizeLine]:
     return lines
 
 
+def _line_note(e: PrizeListEntry) -> str:
+    rule = LINE_RULE_WORDS[LineRule(e.rule)][0] if e.rule in set(LineRule) else ""
+    return "; ".join(x for x in (e.reason_vi, rule) if x)
+
+
 def prize_list_xlsx(db: Session, pl: PrizeList) -> bytes:
-    """The shape of a decision's annex: STT, Họ và tên, Ngày sinh, Đơn vị, Giải."""
+    """The shape of a decision's annex: STT, Họ và tên, Ngày sinh, Đơn vị, Giải, and a note
+    with the rule that placed the line (one prize per person, a committee's tie decision)."""
     rows = [
         (
             line.position,
@@ -205,8 +212,9 @@ def prize_list_xlsx(db: Session, pl: PrizeList) -> bytes:
             line.date_of_birth.strftime("%d/%m/%Y") if line.date_of_birth else "",
             line.unit,
             line.tier_label_vi,
+            _line_note(e),
         )
-        for line in prize_lines(db, pl)
+        for line, e in zip(prize_lines(db, pl), pl.entries, strict=True)
     ]
     return _book(f"Danh sách giải v{pl.version}", PRIZE_HEADERS, rows)
 

@@ -306,5 +306,12 @@ def test_cli_allocates_proposes_approves_publishes_and_exports(db, setup, monkey
     )
     assert out.exit_code == 0, out.output
     ws = load_workbook(target).active
-    assert [c.value for c in ws[1]] == ["STT", "Họ và tên", "Ngày sinh", "Đơn vị", "Giải"]
+    assert [c.value for c in ws[1]] == [
+        "STT",
+        "Họ và tên",
+        "Ngày sinh",
+        "Đơn vị",
+        "Giải",
+        "Ghi chú",
+    ]
     assert ws["B2"].value == "Nguyễn Văn An" and ws["E2"].value == "Giải Nhất"

@@ -106,7 +106,14 @@ def test_prize_list_export_has_the_annex_shape(db, closed):
     contest, round_, versions, actor, _ = closed
     pl = prizes.allocate(db, actor, round_).prize_list
     ws = _sheet(exports.prize_list_xlsx(db, pl))
-    assert [c.value for c in ws[1]] == ["STT", "Họ và tên", "Ngày sinh", "Đơn vị", "Giải"]
+    assert [c.value for c in ws[1]] == [
+        "STT",
+        "Họ và tên",
+        "Ngày sinh",
+        "Đơn vị",
+        "Giải",
+        "Ghi chú",
+    ]
     assert ws.freeze_panes == "A2"
     assert [c.value for c in ws[2]] == [
         1,
@@ -114,6 +121,7 @@ def test_prize_list_export_has_the_annex_shape(db, closed):
         "02/01/1985",
         "Huyện Tràng Định",
         "Giải Nhất",
+        "Đạt giải; Mỗi người một giải trong cả cuộc thi, giữ giải cao nhất",
     ]
     assert ws.column_dimensions["B"].width >= len("Nguyễn Văn An")
 
