@@ -48,6 +48,7 @@ class QuestionStat:
     flags_vi: list[str] = field(default_factory=list)
     flags_en: list[str] = field(default_factory=list)
     pictures: tuple[PictureRef, ...] = ()
+    text_format: str = "plain"
 
 
 def _pearson(xs: list[float], ys: list[float]) -> float | None:
@@ -133,6 +134,7 @@ def question_statistics(db: Session, round_: Round) -> list[QuestionStat]:
             disc,
             list(opts.values()),
             pictures=read_pictures(v.pictures),
+            text_format=v.text_format,
         )
         if disc is not None and disc < 0:
             s.flags_vi.append("Độ phân biệt âm: người làm tốt lại hay sai câu này.")
