@@ -64,3 +64,35 @@ def test_formulas_on_a_phone_attempt_page(live_server, phone, artifacts):
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 360, f"the page scrolls sideways ({width}px)"
     phone.screenshot(path=str(artifacts / "attempt-formulas-360.png"), full_page=True)
+
+
+WARNED = r"""$CATEGORY: $course$/top/Toán
+::T1::[html]Tính <span>giá trị</span> của $\\frac\{1\}\{2\} + \\frac\{1\}\{2\}$?{
+=$1$
+~%50%$2$
+~$\\frac\{1\}\{4\}$ # gần đúng
+}
+"""
+
+
+def test_import_preview_lists_warnings_with_lines_on_a_phone(
+    live_server, phone, artifacts, tmp_path
+):
+    phone.goto(f"{live_server}/staff/login")
+    phone.fill("input[name=username]", "bantochuc")
+    phone.fill("input[name=password]", "demo-organiser-2023")
+    phone.click("form button")
+    phone.wait_for_url(lambda url: "/staff/login" not in url)
+    phone.goto(f"{live_server}/organiser/banks")
+    upload = tmp_path / "toan.gift"
+    upload.write_text(WARNED, encoding="utf-8")
+    phone.fill("#bank-code", "toan-canh-bao")
+    phone.set_input_files("#bank-files", str(upload))
+    phone.get_by_role("button", name=re.compile("Xem trước|Tải lên|Preview", re.I)).click()
+    phone.wait_for_selector("#warnings")
+    rows = phone.locator("#warnings + .scroll tbody tr")
+    assert rows.count() == 4  # category, partial credit, option feedback, <span> removed
+    assert phone.locator(".preview math").count() >= 3
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360, f"the page scrolls sideways ({width}px)"
+    phone.screenshot(path=str(artifacts / "import-preview-warnings-360.png"), full_page=True)
