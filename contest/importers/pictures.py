@@ -6,6 +6,8 @@ import base64
 import binascii
 import hashlib
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -29,6 +31,36 @@ class SourcePicture:
 CellPictures = Mapping[tuple[int, int], Sequence[SourcePicture]]
 
 
+_recent: OrderedDict[str, EncodedPicture | PictureRefused] = OrderedDict()
+_recent_bytes = 0
+_recent_lock = threading.Lock()
+_RECENT_MAX_BYTES = 64 * 1024 * 1024
+
+
+def _encoded(digest: str, data: bytes) -> EncodedPicture | PictureRefused:
+    """Encoding a picture takes a CPU moment; the preview and the import that follows it read
+    the same file, so this process remembers the last pictures it encoded."""
+    global _recent_bytes
+    with _recent_lock:
+        if digest in _recent:
+            _recent.move_to_end(digest)
+            return _recent[digest]
+    try:
+        done: EncodedPicture | PictureRefused = encode_picture(data)
+    except PictureRefused as refused:
+        done = refused
+    size = sum(len(b) for b in done.files.values()) if isinstance(done, EncodedPicture) else 0
+    with _recent_lock:
+        if digest not in _recent:
+            _recent[digest] = done
+            _recent_bytes += size
+            while _recent_bytes > _RECENT_MAX_BYTES and _recent:
+                _, old = _recent.popitem(last=False)
+                if isinstance(old, EncodedPicture):
+                    _recent_bytes -= sum(len(b) for b in old.files.values())
+    return done
+
+
 class PictureReader:
     """Encodes the pictures of one file; the same bytes twice in a file are encoded once."""
 
@@ -43,10 +75,7 @@ class PictureReader:
         lost its picture could no longer be answered)."""
         digest = hashlib.sha256(data).hexdigest()
         if digest not in self._done:
-            try:
-                self._done[digest] = encode_picture(data)
-            except PictureRefused as refused:
-                self._done[digest] = refused
+            self._done[digest] = _encoded(digest, data)
         done = self._done[digest]
         named = f" '{name}'" if name else ""
         if isinstance(done, PictureRefused):

@@ -63,3 +63,40 @@ def test_pictures_on_a_phone_attempt_page(live_server, phone, artifacts):
     assert width <= 360, f"the page scrolls sideways ({width}px)"
     phone.evaluate("window.scrollTo(0, 0)")
     phone.screenshot(path=str(artifacts / "attempt-pictures-360.png"), full_page=True)
+
+
+def test_an_organiser_adds_a_picture_on_a_phone(live_server, phone, artifacts, tmp_path):
+    from factories import make_staff
+    from picture_files import sign
+
+    from contest.models import Question
+
+    _picture_contest()
+    with session_scope() as db:
+        make_staff(db, "hinh-org", ["organiser"])
+        bank = banks.get_bank(db, "hinh-anh")
+        question_id = (
+            db.execute(
+                select(Question.id).where(Question.bank_id == bank.id).order_by(Question.position)
+            )
+            .scalars()
+            .first()
+        )
+    phone.goto(live_server + "/staff/login")
+    phone.get_by_label("Tên đăng nhập").fill("hinh-org")
+    phone.get_by_label("Mật khẩu").fill("correct-horse-battery")
+    phone.get_by_role("button", name="Đăng nhập").click()
+    phone.wait_for_url(re.compile(r".*/admin.*"))
+    phone.goto(f"{live_server}/organiser/questions/{question_id}")
+    picture = tmp_path / "bien-vang.png"
+    picture.write_bytes(sign("orange", (600, 400)))
+    phone.select_option("#new-place", label="Phương án B")
+    phone.set_input_files("#new-file", str(picture))
+    phone.fill("#new-alt", "Biển màu cam")
+    phone.get_by_role("button", name="Thêm hình").click()
+    phone.wait_for_url(re.compile(rf".*/organiser/questions/{question_id}$"))
+    assert phone.get_by_alt_text("Biển màu cam").count() == 1
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360, f"the page scrolls sideways ({width}px)"
+    phone.locator("#pictures").scroll_into_view_if_needed()
+    phone.screenshot(path=str(artifacts / "question-pictures-360.png"), full_page=True)
