@@ -566,9 +566,6 @@ def _draft_of(version: QuestionVersion, location: Location) -> QuestionDraft:
     )
 
 
-PICTURE_PLACES = ("stem",)  # and "option_1", "option_2"… by option id
-
-
 @transactional
 def edit_picture(
     db: Session,
