@@ -1192,13 +1192,13 @@ def _load_average() -> str:
 
 
 LIMITS = (
-    "What limits it: (1) the cores: the aiohttp client, two uvicorn workers and PostgreSQL share them; a save "
-    "costs about 0.8 ms of the workers, 0.2 ms of PostgreSQL and 0.25 ms of the client, and the rest goes to the "
-    "kernel; (2) a save served by the answer lane is one self-committing statement (about 0.8 ms of Python: "
-    "uvicorn, the lane, SQLAlchemy Core); the first save of an attempt in a process, or one to refuse, takes "
-    "the full path (about 3 ms); (3) a start (lobby, start, attempt page) costs about 24 ms of the machine, so "
-    "5,000 starts in one minute queue for a few seconds at the peak: starts, submits and sign-ins queue their "
-    "audit entries without a lock and each process seals them every 2 s."
+    "What limits it: (1) the cores: the aiohttp client, two uvicorn workers, their job worker and PostgreSQL share "
+    "them (and, on a shared machine, whatever else runs: compare every figure with the /healthz ceiling and "
+    "the CPU probe of the same run); (2) a save served by the answer lane is one self-committing statement; "
+    "(3) a start (lobby, Start, attempt page) costs tens of times a save (the machine time per start above); "
+    "beyond the rate each process measures it can serve, people wait in the waiting room "
+    "(services/admission.py), but the lobby, the Start POST and the waiting page's asks are done before "
+    "admission and are not shed."
 )
 
 
