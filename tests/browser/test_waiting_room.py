@@ -75,7 +75,7 @@ def _sign_in_and_tap_start(page, base: str) -> None:
     page.wait_for_url(re.compile(r".*/me$"))
     page.goto(base + "/c/lang-son-2023/rounds")
     page.get_by_role("button", name="Bắt đầu làm bài").first.click()
-    page.wait_for_url(re.compile(r".*/rounds/\d+/wait$"))
+    page.get_by_text("Vị trí của bạn trong hàng chờ").wait_for()
 
 
 def test_the_waiting_page_on_a_phone_opens_the_paper_when_the_turn_comes(

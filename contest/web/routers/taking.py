@@ -65,8 +65,17 @@ def start(
         db, principal.participant, rnd, client_ip(request), known_device(request)
     )
     if isinstance(found, admission.Waiting):
-        return RedirectResponse(f"/c/{slug}/rounds/{number}/wait", status_code=303)
+        # The waiting page at once (no redirect: one request less per person at the busiest
+        # moment); it asks GET .../wait from then on, and a resubmitted Start keeps the place.
+        return _waiting_page(request, contest, rnd, found, partial=False)
     return RedirectResponse(f"/attempts/{found.id}", status_code=303)
+
+
+def _waiting_page(request: Request, contest, rnd, w: admission.Waiting, partial: bool) -> Response:
+    ctx = {"contest": contest, "round": rnd, "w": w, "wait": rounded_wait(w.wait_seconds)}
+    response = render(request, "taking/_waiting.html" if partial else "taking/waiting.html", ctx)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @router.get("/c/{slug}/rounds/{number}/wait")
@@ -87,16 +96,7 @@ def waiting_room(
     if found is None:
         target = f"/c/{slug}/rounds"
     elif isinstance(found, admission.Waiting):
-        ctx = {
-            "contest": contest,
-            "round": rnd,
-            "w": found,
-            "wait": rounded_wait(found.wait_seconds),
-        }
-        template = "taking/_waiting.html" if is_htmx(request) else "taking/waiting.html"
-        response = render(request, template, ctx)
-        response.headers["Cache-Control"] = "no-store"
-        return response
+        return _waiting_page(request, contest, rnd, found, partial=is_htmx(request))
     else:
         target = f"/attempts/{found.id}"
     if is_htmx(request):

@@ -39,8 +39,10 @@ def waiting(client, db):
         data={"csrf_token": csrf_from(lobby.text)},
         follow_redirects=False,
     )
-    assert start.status_code == 303
-    assert start.headers["location"] == f"/c/{contest.slug}/rounds/1/wait"
+    # The waiting page comes at once, with no redirect; from then on it asks GET .../wait.
+    assert start.status_code == 200 and "Vị trí của bạn trong hàng chờ" in start.text
+    assert f'hx-get="/c/{contest.slug}/rounds/1/wait"' in start.text
+    assert f'url=/c/{contest.slug}/rounds/1/wait"' in start.text
     return contest
 
 
