@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from contest.db import session_scope
+from contest.domain import messages as texts
 from contest.domain.registration import RegistrationInput
 from contest.models import Contest
 from contest.services import accounts, messages
@@ -95,3 +96,45 @@ def test_reset_by_sms_code_on_a_phone(live_server, phone, artifacts, request, mo
     page.get_by_label("Mật khẩu").fill(NEW)
     page.get_by_role("button", name="Đăng nhập").click()
     page.wait_for_url(re.compile(r".*/me$"))
+
+
+@pytest.mark.timeout(120)
+def test_the_helpdesk_and_the_outbox_on_a_phone(live_server, phone, artifacts):
+    _register()  # answers the same (and makes nothing) when the first test made the account
+    page = phone
+    page.goto(live_server + "/staff/login")
+    page.get_by_label("Tên đăng nhập").fill("admin")
+    page.get_by_label("Mật khẩu").fill("demo-quantri-2023")
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url(re.compile(r".*/admin$"))
+    page.goto(live_server + "/admin/helpdesk")
+    page.get_by_label("Cuộc thi").select_option("lang-son-2023")
+    page.get_by_label("Số CCCD hoặc số điện thoại").fill("0919077001")
+    page.get_by_role("button", name="Tìm").click()
+    page.wait_for_url(re.compile(r".*login=.*"))
+    expect(page.get_by_role("heading", name="Hoàng Thị Quên")).to_be_visible()
+    for label in ("Họ và tên", "Ngày sinh", "Thẻ CCCD (xem trực tiếp hoặc qua ảnh)"):
+        page.get_by_label(label, exact=True).check()
+    page.get_by_label("Cách đã xác minh người này").fill("Gọi lại số đã đăng ký, xem thẻ CCCD")
+    page.screenshot(path=str(artifacts / "helpdesk-1-verify-360.png"), full_page=True)
+    page.get_by_role("button", name="Cấp mã dùng một lần").click()
+    expect(page.locator("#helpdesk-code")).to_have_text(re.compile(r"^\d{3} \d{3}$"))
+    page.screenshot(path=str(artifacts / "helpdesk-2-code-360.png"), full_page=True)
+    with session_scope() as db:  # one message that failed every try, as the admins see it
+        contest = db.execute(select(Contest).where(Contest.slug == "lang-son-2023")).scalar_one()
+        notice = messages.queue_message(
+            db,
+            "password_reset_done",
+            texts.reset_done(messages.names(contest)),
+            channel="email",
+            address="mot.dia.chi.email.rat.dai.khong.xuong.dong@example.vn",
+        )
+        notice.status, notice.attempts = "failed", 5
+        notice.last_error = "SMTP 127.0.0.1:9: [Errno 111] Connection refused"
+        db.commit()
+    page.goto(live_server + "/admin/outbox")
+    expect(page.get_by_role("heading", name="Hộp thư đi")).to_be_visible()
+    expect(page.get_by_role("button", name="Gửi lại").first).to_be_visible()
+    page.screenshot(path=str(artifacts / "outbox-360.png"), full_page=True)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360, f"the outbox scrolls sideways ({width}px)"
