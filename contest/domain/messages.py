@@ -15,12 +15,14 @@ ESSENTIAL_KINDS = frozenset(
         "password_reset_done",
         "registration_attempt",
         "identity_linked",
+        "password_reset_linked",
     }
 )
 KINDS = (
     "password_reset_link",
     "password_reset_code",
     "password_reset_done",
+    "password_reset_linked",
     "registration_attempt",
     "identity_linked",
     "registration_confirmed",
@@ -115,6 +117,19 @@ def identity_linked(contest: ContestNames, provider_vi: str, provider_en: str) -
         f'Contest "{contest.en}": your contest account was just linked to {provider_en}. From '
         f"now on sign in with {provider_en}; the old password no longer works. If this was not "
         "you, contact the organising committee.",
+    )
+
+
+def reset_not_needed(contest: ContestNames, provider_vi: str, provider_en: str) -> MessageText:
+    return MessageText(
+        "Tài khoản không dùng mật khẩu",
+        "Your account has no password",
+        f'Cuộc thi "{contest.vi}": có yêu cầu đặt lại mật khẩu tài khoản của bạn, nhưng tài khoản '
+        f'này đăng nhập bằng {provider_vi}, không dùng mật khẩu. Hãy chọn "Đăng nhập bằng '
+        f'{provider_vi}" trên trang đăng nhập. Nếu không phải bạn yêu cầu, hãy bỏ qua tin này.',
+        f'Contest "{contest.en}": someone asked to reset your account\'s password, but the account '
+        f'signs in with {provider_en} and has no password. Choose "Sign in with {provider_en}" '
+        "on the sign-in page. If it was not you, ignore this message.",
     )
 
 

@@ -34,6 +34,7 @@ from contest.domain.resets import (
     refusal,
 )
 from contest.models import Contest, Notice, Participant, PasswordReset, StaffUser
+from contest.repositories import identity as identity_rows
 from contest.services import audit, credentials, messages, ratelimit
 from contest.services.context import Actor
 from contest.services.oidc import NO_PASSWORD
@@ -160,7 +161,8 @@ def request_participant_reset(db: Session, contest: Contest, login: str, ip: str
             return []
         if provider_only(participant):
             audit.queue(db, actor, "password.reset_provider_only", "participant", participant.id)
-            return []
+            # No code: tell the person which button signs them in instead.
+            return _tell_provider_only(db, contest, participant)
         queued = _send_participant_reset(db, contest, participant, ip)
         audit.queue(
             db,
@@ -208,6 +210,23 @@ def _send_participant_reset(
                 participant=participant,
             )
         )
+    return [n for n in queued if n is not None]
+
+
+def _tell_provider_only(db: Session, contest: Contest, participant: Participant) -> list[Notice]:
+    provider = identity_rows.provider_of(db, contest.id)
+    name_vi = provider.name_vi if provider else "nhà cung cấp định danh"
+    name_en = provider.name_en if provider else "the identity provider"
+    text = texts.reset_not_needed(messages.names(contest), name_vi, name_en)
+    channels = [("sms", participant.phone)]
+    if participant.email:
+        channels.append(("email", participant.email))
+    queued = [
+        messages.queue_message(
+            db, "password_reset_linked", text, channel=c, address=a, participant=participant
+        )
+        for c, a in channels
+    ]
     return [n for n in queued if n is not None]
 
 

@@ -15,6 +15,7 @@ from markupsafe import escape
 from oidc_provider import CLIENT_ID, CLIENT_SECRET, USER, Provider
 from sqlalchemy import select
 
+from contest.domain.errors import ContestError
 from contest.domain.identity_claims import REFUSALS, ClaimMapping, ProviderSettings
 from contest.models import (
     AuditPending,
@@ -428,3 +429,34 @@ def test_a_sign_in_left_at_the_provider_for_over_ten_minutes_is_refused(
     assert late.status_code == 400
     assert "quá hạn" in late.text
     assert len(refusals(db, "request_expired")) == 1
+
+
+def test_an_account_signed_in_through_the_provider_has_no_password_to_reset(
+    client, db, contest, provider
+):
+    from contest.services import resets
+
+    sign_in(client, contest.slug)
+    assert complete(client, contest.slug, email="hb@example.vn").status_code == 303
+    person = db.execute(
+        select(Participant).where(
+            Participant.contest_id == contest.id, Participant.citizen_id == USER["citizen_id"]
+        )
+    ).scalar_one()
+    queued = resets.request_participant_reset(db, contest, USER["citizen_id"], "127.0.0.1")
+    assert sorted(n.kind for n in queued) == ["password_reset_linked"] * 2
+    assert "đăng nhập bằng VNeID" in queued[0].message_vi
+    from contest.models import PasswordReset
+
+    assert db.execute(select(PasswordReset)).first() is None  # no link, no code
+    helpdesk = make_staff(db, "hotro", ["support"])
+    from contest.services.context import Actor
+
+    with pytest.raises(ContestError, match="identity provider"):
+        resets.issue_helpdesk_code(
+            db,
+            Actor("staff", helpdesk.id, "hotro", "127.0.0.1"),
+            person,
+            checks=["citizen_id_card"],
+            note="Đã xem thẻ CCCD qua video.",
+        )
