@@ -54,9 +54,19 @@ def openapi_document() -> dict[str, Any]:
         description=DESCRIPTION,
         routes=api_routes(),
         tags=[
-            {"name": "open data", "description": "Published results and participation, anyone."},
-            {"name": "certificates", "description": "Verify a certificate by its code."},
-            {"name": "staff", "description": "Results export with a token (Bearer)."},
+            {
+                "name": "open data",
+                "description": "Kết quả đã công bố và số liệu tham gia, cho mọi người / "
+                "Published results and participation, for anyone.",
+            },
+            {
+                "name": "certificates",
+                "description": "Xác minh giấy chứng nhận / Verify a certificate by its code.",
+            },
+            {
+                "name": "staff",
+                "description": "Lấy kết quả bằng mã truy cập / Results export with a token (Bearer).",
+            },
         ],
         license_info={
             "name": f"Open data: {get_settings().open_data_licence}",

@@ -97,7 +97,7 @@ def _contest_out(db: Session, contest: Contest) -> s.ContestOut:
     "/contests",
     response_model=s.ContestListOut,
     responses=ERRORS,
-    summary="Published contests",
+    summary="Các cuộc thi đã công bố / Published contests",
 )
 def list_contests(request: Request, db: Session = Depends(get_db)) -> Response:
     """Every published contest with its rounds, newest first. Drafts are not listed."""
@@ -112,7 +112,7 @@ def list_contests(request: Request, db: Session = Depends(get_db)) -> Response:
     "/contests/{slug}",
     response_model=s.ContestOut,
     responses=CONTEST_ERRORS,
-    summary="One published contest",
+    summary="Một cuộc thi đã công bố / One published contest",
 )
 def get_contest(request: Request, slug: Slug, db: Session = Depends(get_db)) -> Response:
     return json_model(request, _contest_out(db, open_data.public_contest(db, slug)))
@@ -161,7 +161,7 @@ def _winners(db: Session, contest: Contest, kind: str | None) -> s.WinnersOut:
     "/contests/{slug}/winners",
     response_model=s.WinnersOut,
     responses=CONTEST_ERRORS,
-    summary="Published winners and collectives (masked)",
+    summary="Danh sách đạt giải đã công bố / Published winners and collectives (masked)",
 )
 def winners(
     request: Request, slug: Slug, kind: KindParam = None, db: Session = Depends(get_db)
@@ -177,7 +177,7 @@ def winners(
     "/contests/{slug}/winners.json",
     response_model=s.WinnersOut,
     responses=CONTEST_ERRORS,
-    summary="Download: winners as a JSON file",
+    summary="Tải về: danh sách đạt giải (JSON) / Download: winners as a JSON file",
 )
 def winners_json(
     request: Request, slug: Slug, kind: KindParam = None, db: Session = Depends(get_db)
@@ -208,7 +208,7 @@ WINNER_HEADERS = (
     "/contests/{slug}/winners.csv",
     response_class=Response,
     responses={**CONTEST_ERRORS, 200: {"description": "CSV, UTF-8 with BOM.", **CSV_CONTENT}},
-    summary="Download: winners as CSV",
+    summary="Tải về: danh sách đạt giải (CSV) / Download: winners as CSV",
 )
 def winners_csv(
     request: Request, slug: Slug, kind: KindParam = None, db: Session = Depends(get_db)
@@ -267,7 +267,7 @@ def _participation(db: Session, contest: Contest, number: int | None) -> s.Parti
         **CONTEST_ERRORS,
         404: _error("No published contest has this slug, or no such round."),
     },
-    summary="Participation figures per round and per unit",
+    summary="Số liệu tham gia theo đợt và đơn vị / Participation per round and per unit",
 )
 def participation(
     request: Request, slug: Slug, round_number: RoundParam = None, db: Session = Depends(get_db)
@@ -286,7 +286,7 @@ def participation(
         **CONTEST_ERRORS,
         404: _error("No published contest has this slug, or no such round."),
     },
-    summary="Download: participation as a JSON file",
+    summary="Tải về: số liệu tham gia (JSON) / Download: participation as a JSON file",
 )
 def participation_json(
     request: Request, slug: Slug, round_number: RoundParam = None, db: Session = Depends(get_db)
@@ -329,7 +329,7 @@ UNIT_HEADERS = (
     "/contests/{slug}/participation-rounds.csv",
     response_class=Response,
     responses={**CONTEST_ERRORS, 200: {"description": "CSV, UTF-8 with BOM.", **CSV_CONTENT}},
-    summary="Download: participation per round as CSV",
+    summary="Tải về: tham gia theo đợt (CSV) / Download: participation per round as CSV",
 )
 def participation_rounds_csv(
     request: Request, slug: Slug, db: Session = Depends(get_db)
@@ -365,7 +365,7 @@ def participation_rounds_csv(
         404: _error("No published contest has this slug, or no such round."),
         200: {"description": "CSV, UTF-8 with BOM.", **CSV_CONTENT},
     },
-    summary="Download: participation per unit as CSV",
+    summary="Tải về: tham gia theo đơn vị (CSV) / Download: participation per unit as CSV",
 )
 def participation_units_csv(
     request: Request, slug: Slug, round_number: RoundParam = None, db: Session = Depends(get_db)
@@ -405,7 +405,7 @@ def participation_units_csv(
         ),
     },
     tags=["certificates"],
-    summary="Verify a certificate by its code",
+    summary="Xác minh giấy chứng nhận theo mã / Verify a certificate by its code",
 )
 def verify_certificate(
     request: Request,

@@ -108,7 +108,7 @@ def _contest(db: Session, raw: str | None, slug: str) -> Contest:
     "/token",
     response_model=s.TokenInfoOut,
     responses=AUTH_ERRORS,
-    summary="The token in use: its scopes, contests and expiry",
+    summary="Mã truy cập đang dùng / The token in use: its scopes, contests and expiry",
 )
 def token_info(
     request: Request, raw: str | None = Depends(secret), db: Session = Depends(get_db)
@@ -163,7 +163,7 @@ def _prize_lists(db: Session, contest: Contest) -> s.StaffPrizeListsOut:
     "/contests/{slug}/prize-lists",
     response_model=s.StaffPrizeListsOut,
     responses=CONTEST_AUTH_ERRORS,
-    summary="Approved prize lists with full names (scope prizes:read)",
+    summary="Danh sách giải đã duyệt, họ tên đầy đủ / Approved prize lists with full names (scope prizes:read)",
 )
 def staff_prize_lists(
     request: Request,
@@ -200,7 +200,7 @@ PRIZE_HEADERS = (
         **CONTEST_AUTH_ERRORS,
         200: {"description": "CSV, UTF-8 with BOM.", **CSV_CONTENT},
     },
-    summary="Approved prize lists as CSV (scope prizes:read)",
+    summary="Danh sách giải đã duyệt (CSV) / Approved prize lists as CSV (scope prizes:read)",
 )
 def staff_prize_lists_csv(
     request: Request,
@@ -248,7 +248,7 @@ def _ranking(db: Session, contest: Contest, number: int) -> s.RankingOut:
     "/contests/{slug}/rounds/{number}/ranking",
     response_model=s.RankingOut,
     responses=CONTEST_AUTH_ERRORS,
-    summary="A round's ranking (scope rankings:read)",
+    summary="Bảng xếp hạng đợt thi / A round's ranking (scope rankings:read)",
 )
 def staff_ranking(
     request: Request,
@@ -295,7 +295,7 @@ RANKING_HEADERS = (
         **CONTEST_AUTH_ERRORS,
         200: {"description": "CSV, UTF-8 with BOM.", **CSV_CONTENT},
     },
-    summary="A round's ranking as CSV (scope rankings:read)",
+    summary="Bảng xếp hạng đợt thi (CSV) / A round's ranking as CSV (scope rankings:read)",
 )
 def staff_ranking_csv(
     request: Request,
