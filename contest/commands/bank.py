@@ -60,7 +60,8 @@ def bank_import(
     lines = [
         f"{'(thử / dry run) ' if dry_run else ''}Ngân hàng / bank {report.bank}: "
         f"nhập / imported {report.imported}, bỏ qua / skipped {report.skipped}, trùng / duplicates {report.duplicates}, "
-        f"cảnh báo / warnings {len(report.warnings)}",
+        f"cảnh báo / warnings {len(report.warnings)}"
+        + (f", hình mới lưu / new pictures stored {report.pictures}" if report.pictures else ""),
         *(_issue_line(e) for e in data["skipped_items"]),
         *(f"{_issue_line(e)}" for e in data["warnings"]),
         *(_issue_line(e) for e in data["duplicate_items"]),

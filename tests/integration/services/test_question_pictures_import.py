@@ -125,3 +125,48 @@ def test_an_exported_bank_imports_back_with_the_same_questions_pictures_and_keys
             assert _pixels_close(old.picture.webp, new.picture.webp)
     report = banks.import_questions(db, SYSTEM, "ban-sao", [(name, exported)])
     assert report.ok and report.imported == 2
+
+
+def test_the_bank_command_reports_pictures_and_missing_alt_text(tmp_path, monkeypatch):
+    import json
+
+    from picture_files import moodle_xml, sign
+    from typer.testing import CliRunner
+
+    from contest import db as database
+    from contest.cli import app
+    from contest.config import get_settings
+    from contest.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    upgrade(url)
+    monkeypatch.setenv("CONTEST_DATABASE_URL", url)
+    get_settings.cache_clear()
+    engine = database.make_engine(url)
+    database.use_engine(engine)
+    try:
+        bank = tmp_path / "bien.xml"
+        bank.write_bytes(
+            moodle_xml(
+                [
+                    {
+                        "stem": "Biển?",
+                        "picture": sign(),
+                        "alt": "",
+                        "options": [("Cấm", 100, None, ""), ("Mở", 0, None, "")],
+                    }
+                ]
+            )
+        )
+        runner = CliRunner()
+        shown = runner.invoke(app, ["bank", "import", str(bank), "--bank", "bien"])
+        assert shown.exit_code == 0, shown.output
+        assert "new pictures stored 1" in shown.output and "alt text" in shown.output
+        again = runner.invoke(app, ["bank", "import", str(bank), "--bank", "bien2", "--json"])
+        data = json.loads(again.output)
+        assert data["ok"] and data["pictures"] == 0  # the same picture is already stored
+        assert any(w["field"] == "stem" and "alt" in w["message_en"] for w in data["warnings"])
+    finally:
+        database.use_engine(None)
+        engine.dispose()
+        get_settings.cache_clear()
