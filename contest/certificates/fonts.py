@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import threading
+import unicodedata
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfbase import pdfdoc, pdfmetrics
+from reportlab.pdfbase.ttfonts import (
+    FF_NONSYMBOLIC,
+    FF_SYMBOLIC,
+    SUBSETN,
+    TTFont,
+    makeToUnicodeCMap,
+)
 
 FONTS_DIR = Path(__file__).resolve().parent.parent / "fonts"
 
@@ -39,6 +48,142 @@ FAMILIES = {
     "sans": FontFamily("ContestSans", "ContestSans-Bold", "ContestSans-Italic"),
 }
 
+
+def _vietnamese_letters() -> str:
+    """Every precomposed Vietnamese letter outside ASCII, lower and upper case, and đ/Đ."""
+    letters: list[str] = []
+    for base in "aăâeêioôơuưy":
+        for tone in ("", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323"):
+            letter = unicodedata.normalize("NFC", base + tone)
+            for form in (letter, letter.upper()):
+                if ord(form) > 127 and form not in letters:
+                    letters.append(form)
+    return "".join(letters) + "đĐ"
+
+
+# Characters every certificate's font subsets hold, assigned first and in this order, so
+# that almost every certificate embeds exactly the same subset of each font: the subset is
+# then built and compressed once per process instead of once per PDF (most of the cost of
+# a one-page PDF). A character outside this list (a foreign name) is simply added after
+# them and costs one fresh subset, as before.
+REPERTOIRE = _vietnamese_letters() + "–—‘’“”…·°"
+
+# Font subsets built and compressed once per process: (font file, subset) -> (bytes, length).
+_FONT_FILES: dict[tuple[str, tuple[int, ...]], tuple[bytes, int]] = {}
+_CMAPS: dict[tuple[str, tuple[int, ...]], bytes] = {}
+_WIDTHS: dict[tuple[str, tuple[int, ...]], bytes] = {}
+_CACHE_LIMIT = 64
+
+
+def _remember(cache: dict[Any, Any], key: Any, value: Any) -> Any:
+    if len(cache) >= _CACHE_LIMIT:
+        cache.clear()  # a run of unusual names: start again rather than grow without end
+    cache[key] = value
+    return value
+
+
+def _flate_stream(compressed: bytes, **entries: object) -> pdfdoc.PDFStream:
+    """A stream whose content is already Flate-compressed: reportlab adds no filter."""
+    stream = pdfdoc.PDFStream()
+    stream.content = compressed
+    for key, value in entries.items():
+        stream.dictionary[key] = value
+    stream.dictionary["Filter"] = pdfdoc.PDFArray([pdfdoc.PDFName("FlateDecode")])
+    return stream
+
+
+class _Formatted(pdfdoc.PDFObject):
+    """A PDF object formatted once (it holds no references), written as those bytes."""
+
+    def __init__(self, formatted: bytes) -> None:
+        self.formatted = formatted
+
+    def format(self, document: Any) -> bytes:
+        return self.formatted
+
+
+class CachedTTFont(TTFont):
+    """A TrueType font whose embedded subsets are built once per process and reused.
+
+    The PDF objects are the ones reportlab's `TTFont.addObjects` writes (font, widths,
+    ToUnicode map, descriptor, subset font file); only the two expensive streams, the
+    subset font program and the ToUnicode map, come from a per-process cache keyed by the
+    exact subset, so the output is what reportlab would write for that subset.
+    """
+
+    def addObjects(self, doc: Any) -> None:
+        if not doc.compression:
+            super().addObjects(doc)
+            return
+        state = self.state[doc]
+        state.frozen = 1
+        face = self.face
+        for n, subset in enumerate(state.subsets):
+            key = tuple(subset)
+            internal_name = self.getSubsetInternalName(n, doc)[1:]
+            base_font_name = (b"".join((SUBSETN(n), b"+", face.name, face.subfontNameX))).decode(
+                "pdfdoc"
+            )
+            pdf_font = pdfdoc.PDFTrueTypeFont()
+            pdf_font.__Comment__ = f"Font {self.fontName} subset {n}"
+            pdf_font.Name = internal_name
+            pdf_font.BaseFont = base_font_name
+            pdf_font.FirstChar = 0
+            pdf_font.LastChar = len(subset) - 1
+            widths = _WIDTHS.get((face.filename, key))
+            if widths is None:
+                array = pdfdoc.PDFArray(list(map(face.getCharWidth, subset)))
+                widths = _remember(_WIDTHS, (face.filename, key), array.format(doc))
+            pdf_font.Widths = _Formatted(widths)
+
+            cmap = _CMAPS.get((base_font_name, key))
+            if cmap is None:
+                raw = makeToUnicodeCMap(base_font_name, subset)
+                cmap = _remember(_CMAPS, (base_font_name, key), zlib.compress(raw.encode()))
+            pdf_font.ToUnicode = doc.Reference(
+                _flate_stream(cmap), "toUnicodeCMap:" + base_font_name
+            )
+
+            program = _FONT_FILES.get((face.filename, key))
+            if program is None:
+                raw_program = face.makeSubset(subset)
+                program = _remember(
+                    _FONT_FILES,
+                    (face.filename, key),
+                    (zlib.compress(raw_program), len(raw_program)),
+                )
+            compressed, length = program
+            font_file = _flate_stream(compressed, Length1=length)
+            font_file_ref = doc.Reference(font_file, f"fontFile:{face.filename}({base_font_name})")
+            flags = (face.flags & ~FF_NONSYMBOLIC) | FF_SYMBOLIC
+            descriptor = pdfdoc.PDFDictionary(
+                {
+                    "Type": "/FontDescriptor",
+                    "Ascent": face.ascent,
+                    "CapHeight": face.capHeight,
+                    "Descent": face.descent,
+                    "Flags": flags,
+                    "FontBBox": pdfdoc.PDFArray(face.bbox),
+                    "FontName": pdfdoc.PDFName(base_font_name),
+                    "ItalicAngle": face.italicAngle,
+                    "StemV": face.stemV,
+                    "FontFile2": font_file_ref,
+                    "MissingWidth": face.defaultWidth,
+                }
+            )
+            pdf_font.FontDescriptor = doc.Reference(descriptor, "fontDescriptor:" + base_font_name)
+            doc.Reference(pdf_font, internal_name)
+            doc.idToObject["BasicFonts"].dict[internal_name] = pdf_font
+        del self.state[doc]
+
+
+def seed_subsets(doc: Any, fonts: FontFamily) -> None:
+    """Assign `REPERTOIRE` the first codes of each font of `fonts` in `doc` (see above)."""
+    for name in (fonts.regular, fonts.bold, fonts.italic):
+        font = pdfmetrics.getFont(name)
+        font.splitString(REPERTOIRE, doc)
+
+
 _lock = threading.Lock()
 _registered = False
 
@@ -57,7 +202,7 @@ def register_fonts() -> None:
             return
         for files in _FILES.values():
             for name, filename in files.items():
-                pdfmetrics.registerFont(TTFont(name, str(FONTS_DIR / filename)))
+                pdfmetrics.registerFont(CachedTTFont(name, str(FONTS_DIR / filename)))
         for family in FAMILIES.values():
             pdfmetrics.registerFontFamily(
                 family.regular,

@@ -25,7 +25,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from contest.certificates.codes import format_code, normalise
-from contest.certificates.fonts import FontFamily, family, register_fonts
+from contest.certificates.fonts import FontFamily, family, register_fonts, seed_subsets
 from contest.certificates.layout import (
     NATIONAL_MOTTO,
     NATIONAL_NAME,
@@ -176,6 +176,7 @@ def _fix_timestamp(canvas: Canvas, issued_on: date) -> None:
 
 def _draw_page(canvas: Canvas, data: CertificateData, template: CertificateTemplate) -> None:
     fonts = family(template.font_family)
+    seed_subsets(canvas._doc, fonts)
     accent = HexColor(template.accent_colour)
     ink = HexColor(template.text_colour)
     text = resolve(data, template)
