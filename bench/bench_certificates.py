@@ -1,7 +1,13 @@
-"""Certificates: 10,000 PDFs on 2 processes (bar ≤ 60 s), and the size of one certificate."""
+"""Certificates: 10,000 PDFs on 2 processes (bar ≤ 15 s), and the size of one certificate.
+
+The machine is measured in the same run (a fixed CPU probe, the same loop as the load
+bench's, and the load average), so a slow figure on a busy machine can be told apart
+from a slow renderer: the workers' own CPU time is reported beside the wall time.
+"""
 
 from __future__ import annotations
 
+import os
 import random
 import resource
 import tempfile
@@ -13,6 +19,8 @@ from bench import Figure
 
 COUNT = 10_000
 PROCESSES = 2
+BAR_SECONDS = 15
+CPU_PROBE_ITERATIONS = 3_000_000  # as bench_load's probe
 VERIFY = "https://chuyendoiso.langson.gov.vn/xac-minh"
 FAMILY = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vi", "Lường", "Hà", "Đoàn", "Nông")
 MIDDLE = ("Văn", "Thị", "Đức", "Thu", "Minh", "Quốc", "Thanh", "Hoà")
@@ -109,10 +117,21 @@ def issue_seconds(count: int = COUNT) -> float:
     return seconds
 
 
+def cpu_probe() -> tuple[float, float]:
+    """(wall ms, CPU ms) of a fixed pure-Python loop in this process."""
+    w0, c0 = time.perf_counter(), time.process_time()
+    total = 0
+    for i in range(CPU_PROBE_ITERATIONS):
+        total += i * i % 7
+    return (time.perf_counter() - w0) * 1000, (time.process_time() - c0) * 1000
+
+
 def run() -> list[Figure]:
     from contest.certificates import render_certificate, render_many
     from contest.certificates.fonts import register_fonts
 
+    load_before = os.getloadavg()
+    probe_wall, probe_cpu = cpu_probe()
     work = items()
     register_fonts()  # once in the parent: forked workers inherit the parsed fonts
     single = len(render_certificate(*work[0]))
@@ -126,8 +145,20 @@ def run() -> list[Figure]:
         cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
         assert len(paths) == COUNT
         total = sum(Path(p).stat().st_size for p in paths)
+    load_after = os.getloadavg()
     issuing = issue_seconds()
+    idle = cpu / PROCESSES
     return [
+        Figure(
+            "certificates: the machine in the same run (CPU probe)",
+            probe_cpu,
+            "ms",
+            "",
+            None,
+            f"{CPU_PROBE_ITERATIONS:,} Python loop steps: {probe_wall:,.0f} ms wall, {probe_cpu:,.0f} ms CPU "
+            f"(CPU share {probe_cpu / probe_wall:.0%}); load average (1 min) {load_before[0]:.1f} before, "
+            f"{load_after[0]:.1f} after rendering, on {os.cpu_count()} cores",
+        ),
         Figure(
             f"issue {COUNT:,} certificates into SQLite (one transaction)",
             issuing,
@@ -137,14 +168,23 @@ def run() -> list[Figure]:
             "numbers, codes, frozen data and one audit row; PDFs are drawn on demand",
         ),
         Figure(
-            f"render {COUNT:,} certificates (render_many, {PROCESSES} processes)",
+            f"render {COUNT:,} certificates (render_many, {PROCESSES} processes), wall time",
             seconds,
             "s",
-            "≤ 60 s",
-            seconds <= 60,
-            f"{COUNT / seconds:,.0f} a second; workers used {cpu:,.0f} CPU-s "
-            f"({cpu / COUNT * 1000:.1f} ms a certificate, {cpu / PROCESSES:,.0f} s on {PROCESSES} idle cores); "
+            f"≤ {BAR_SECONDS} s",
+            seconds <= BAR_SECONDS,
+            f"{COUNT / seconds:,.0f} a second; workers used {cpu:,.1f} CPU-s "
+            f"({cpu / COUNT * 1000:.2f} ms a certificate, "
+            f"{cpu / COUNT / (probe_cpu / 1000):.1%} of the CPU probe); "
             f"{total / COUNT / 1024:,.1f} KB each",
+        ),
+        Figure(
+            f"render {COUNT:,} certificates: workers' CPU time ÷ {PROCESSES} (time on {PROCESSES} idle cores)",
+            idle,
+            "s",
+            f"≤ {BAR_SECONDS} s",
+            idle <= BAR_SECONDS,
+            "what the wall time would be if the workers had their cores to themselves",
         ),
         Figure(
             "one certificate PDF (no background image)",

@@ -57,6 +57,8 @@ VIETNAM_UTC_OFFSET_HOURS = 7
 
 Item = tuple[CertificateData, CertificateTemplate]
 
+_DARK_RUN = re.compile(rb"[^\x00]+")  # a run of dark modules in a row of a QR matrix
+
 
 def render_certificate(data: CertificateData, template: CertificateTemplate) -> bytes:
     """One certificate as a one-page PDF; the same inputs always give the same bytes."""
@@ -87,8 +89,9 @@ def render_pages(items: Iterable[Item]) -> bytes:
         canvas.setSubject(_nfc(first.achievement))
     else:
         canvas.setTitle(f"{len(items)} certificates")
+    forms: dict[tuple[object, ...], tuple[str, float]] = {}
     for data, template in items:
-        _draw_page(canvas, data, template)
+        _draw_page(canvas, data, template, forms)
         canvas.showPage()
     canvas.save()
     return buffer.getvalue()
@@ -174,13 +177,67 @@ def _fix_timestamp(canvas: Canvas, issued_on: date) -> None:
     stamp.tzname = "ICT"
 
 
-def _draw_page(canvas: Canvas, data: CertificateData, template: CertificateTemplate) -> None:
+def _draw_page(
+    canvas: Canvas,
+    data: CertificateData,
+    template: CertificateTemplate,
+    forms: dict[tuple[object, ...], tuple[str, float]],
+) -> None:
     fonts = family(template.font_family)
     seed_subsets(canvas._doc, fonts)
     accent = HexColor(template.accent_colour)
     ink = HexColor(template.text_colour)
     text = resolve(data, template)
 
+    # What every certificate of a batch shares (background, frame, header, signer, seal) is
+    # drawn once per PDF as a form XObject and placed on each page; only the number, date,
+    # body and QR code are drawn page by page.
+    key = (
+        template.font_family,
+        template.accent_colour,
+        template.text_colour,
+        template.show_border,
+        text.issuer_lines,
+        text.signer_title_lines,
+        text.signer_name,
+        data.seal_image,
+        data.background_image,
+    )
+    form = forms.get(key)
+    if form is None:
+        name = f"Fixed{len(forms)}"
+        # A box a point larger than the page, so its clip never trims the page's edge pixels.
+        canvas.beginForm(name, -1, -1, PAGE_WIDTH + 1, PAGE_HEIGHT + 1)
+        header_bottom = _draw_fixed(canvas, fonts, text, data, template, accent, ink)
+        canvas.endForm()
+        form = forms[key] = (name, header_bottom)
+    name, header_bottom = form
+    canvas.doForm(name)
+
+    canvas.setFillColor(ink)
+    canvas.setStrokeColor(ink)
+    line_y = header_bottom - 24
+    if text.number:
+        canvas.setFont(fonts.regular, 12.5)
+        canvas.drawCentredString(LEFT_COLUMN_CENTRE, line_y, text.number)
+    canvas.setFont(fonts.italic, 13)
+    canvas.drawCentredString(RIGHT_COLUMN_CENTRE, line_y, text.place_and_date)
+
+    _draw_body(canvas, fonts, text, accent, ink, top=line_y - 64)
+    if template.show_qr:
+        _draw_verification(canvas, fonts, text, data.verification_url)
+
+
+def _draw_fixed(
+    canvas: Canvas,
+    fonts: FontFamily,
+    text: ResolvedText,
+    data: CertificateData,
+    template: CertificateTemplate,
+    accent,
+    ink,
+) -> float:
+    """Background, frame, header and signer block; returns the header's bottom line."""
     if data.background_image:
         canvas.drawImage(
             ImageReader(io.BytesIO(data.background_image)),
@@ -196,18 +253,8 @@ def _draw_page(canvas: Canvas, data: CertificateData, template: CertificateTempl
     canvas.setFillColor(ink)
     canvas.setStrokeColor(ink)
     header_bottom = _draw_header(canvas, fonts, text)
-
-    line_y = header_bottom - 24
-    if text.number:
-        canvas.setFont(fonts.regular, 12.5)
-        canvas.drawCentredString(LEFT_COLUMN_CENTRE, line_y, text.number)
-    canvas.setFont(fonts.italic, 13)
-    canvas.drawCentredString(RIGHT_COLUMN_CENTRE, line_y, text.place_and_date)
-
-    _draw_body(canvas, fonts, text, accent, ink, top=line_y - 64)
     _draw_signer(canvas, fonts, text, data.seal_image)
-    if template.show_qr:
-        _draw_verification(canvas, fonts, text, data.verification_url)
+    return header_bottom
 
 
 def _draw_border(canvas: Canvas, accent) -> None:
@@ -377,7 +424,7 @@ def _draw_qr(canvas: Canvas, payload: str, left: float, bottom: float, size: flo
     # Every mask is valid and decoders read all of them; the checkerboard breaks up long
     # same-colour runs best, and tests decode rendered pages to keep us honest.
     qr = segno.make_qr(payload, error="m", mask=0)
-    rows: Sequence[Sequence[int]] = list(qr.matrix_iter(scale=1, border=0))
+    rows: Sequence[bytearray] = qr.matrix  # one byte a module, 0 light, 1 dark
     modules = len(rows)
     module = size / modules
     canvas.saveState()
@@ -393,15 +440,9 @@ def _draw_qr(canvas: Canvas, payload: str, left: float, bottom: float, size: flo
     canvas.scale(module, -module)
     operators = []
     for row_index, row in enumerate(rows):
-        column = 0
-        while column < modules:
-            if not row[column]:
-                column += 1
-                continue
-            start = column
-            while column < modules and row[column]:
-                column += 1
-            operators.append(f"{start} {row_index} {column - start} 1 re")
+        for run in _DARK_RUN.finditer(row):
+            start, end = run.span()
+            operators.append(f"{start} {row_index} {end - start} 1 re")
     operators.append("f")
     canvas.addLiteral("\n".join(operators))
     canvas.restoreState()
