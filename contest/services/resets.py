@@ -181,8 +181,10 @@ def _send_participant_reset(
     settings = get_settings()
     names = messages.names(contest)
     queued: list[Notice | None] = []
-    # Superseding: the newest of each kind counts, so the link and the code are issued together.
-    _supersede(db, participant)
+    # The link and the code are issued together and end the older ones; with neither channel
+    # nothing is superseded, so typing someone's CCCD cannot void their helpdesk code.
+    if participant.email or sms_available():
+        _supersede(db, participant)
     if participant.email:
         token = secrets.token_urlsafe(32)
         _issue(db, participant, "email", token, settings.reset_link_minutes, ip, supersede=False)

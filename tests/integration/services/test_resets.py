@@ -247,3 +247,18 @@ def test_an_account_that_signs_in_through_the_identity_provider_gets_no_password
             note="Gọi lại số đã đăng ký, xem thẻ CCCD",
         )
     assert "VNeID" in refused.value.message_vi and "identity provider" in refused.value.message_en
+
+
+def test_asking_with_no_channel_leaves_a_helpdesk_code_alone(db):
+    contest = make_contest(db)
+    participant = make_participant(db, contest)  # no email, and no SMS gateway configured
+    support = make_staff(db, "ho-tro", ["support"])
+    issued = resets.issue_helpdesk_code(
+        db,
+        Actor("staff", support.id, support.username, "10.0.5.1"),
+        participant,
+        checks=["full_name", "phone", "citizen_id_card"],
+        note="Gọi lại số đã đăng ký, xem thẻ CCCD",
+    )
+    assert resets.request_participant_reset(db, contest, "020190012345", "10.0.5.2") == []
+    resets.complete_with_code(db, contest, "020190012345", issued.code, NEW, NEW, "10.0.5.3")
