@@ -178,8 +178,8 @@ def _accounts(
             # The registration's own record, else (accounts older than it) a session opened at
             # registration: only those tell where the account was registered.
             at_registration = abs((created - p.registered_at).total_seconds()) < 60
-            if p.registered_ip or p.registered_device:
-                ip, device, at_registration = p.registered_ip, p.registered_device, True
+            registered_ip = p.registered_ip or (ip if at_registration else "")
+            registered_device = p.registered_device or (device if at_registration else "")
             if p.registered_device:
                 devices[p.id].add(p.registered_device)
             accounts.append(
@@ -190,8 +190,8 @@ def _accounts(
                     phone=p.phone,
                     email=p.email,
                     registered_at=p.registered_at,
-                    registered_address=ip if at_registration else "",
-                    registered_device=device if at_registration else "",
+                    registered_address=registered_ip,
+                    registered_device=registered_device,
                     devices=frozenset(devices.get(p.id, ())),
                 )
             )
