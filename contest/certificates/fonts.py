@@ -177,11 +177,33 @@ class CachedTTFont(TTFont):
         del self.state[doc]
 
 
+_SEEDED: dict[str, Any] = {}  # font name -> its state after assigning REPERTOIRE in a document
+
+
 def seed_subsets(doc: Any, fonts: FontFamily) -> None:
-    """Assign `REPERTOIRE` the first codes of each font of `fonts` in `doc` (see above)."""
+    """Assign `REPERTOIRE` the first codes of each font of `fonts` in `doc` (see above).
+
+    The assignment is worked out once per process and copied into each new document.
+    """
     for name in (fonts.regular, fonts.bold, fonts.italic):
         font = pdfmetrics.getFont(name)
-        font.splitString(REPERTOIRE, doc)
+        if doc in font.state:
+            continue
+        seeded = _SEEDED.get(name)
+        if seeded is None:
+            font.splitString(REPERTOIRE, doc)
+            seeded = _SEEDED[name] = font.state[doc]
+            font.state[doc] = _copy_state(font, seeded)
+            continue
+        font.state[doc] = _copy_state(font, seeded)
+
+
+def _copy_state(font: TTFont, seeded: Any) -> Any:
+    state = TTFont.State(font._asciiReadable, font)
+    state.assignments = dict(seeded.assignments)
+    state.subsets = [list(subset) for subset in seeded.subsets]
+    state.nextCode = seeded.nextCode
+    return state
 
 
 _lock = threading.Lock()
