@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -30,6 +31,7 @@ from contest.domain.attempts import (
 from contest.domain.draw import DrawSettings, PoolQuestion, PreparedPool, Quota, draw_paper
 from contest.domain.errors import ContestError, NotFound
 from contest.domain.paper import (
+    Option,
     PictureRef,
     QuestionKind,
     bank_key,
@@ -870,6 +872,7 @@ class OptionView:
     chosen: bool
     correct: bool | None  # None unless the key may be shown
     pictures: tuple[PictureRef, ...] = ()
+    option_id: int = 0  # the bank's id: the page's cached fragments are keyed by it
 
 
 @dataclass(frozen=True)
@@ -882,6 +885,7 @@ class QuestionView:
     saved_at: datetime | None
     explanation: str | None  # only when the key may be shown
     pictures: tuple[PictureRef, ...] = ()
+    version_id: int = 0  # never changes once written: the page renders its text once a process
 
 
 @dataclass(frozen=True)
@@ -911,6 +915,8 @@ class QuestionText:
     options: tuple[dict, ...]
     explanation: str | None
     pictures: tuple[PictureRef, ...] = ()
+    # The options read once when the version is loaded (each page asks for them by id).
+    by_id: dict[int, Option] = field(default_factory=dict)
 
 
 _texts: dict[int, QuestionText] = {}
@@ -937,9 +943,22 @@ def question_texts(db: Session, version_ids: list[int]) -> dict[int, QuestionTex
             ).where(QuestionVersion.id.in_(missing))
         ):
             found[vid] = _texts[vid] = QuestionText(
-                stem, text_format, tuple(options), explanation, read_pictures(pictures)
+                stem,
+                text_format,
+                tuple(options),
+                explanation,
+                read_pictures(pictures),
+                {o.id: o for o in read_options(options)},
             )
     return found
+
+
+# What other layers remember of question versions (the page's rendered fragments) registers here.
+_clear_hooks: list[Callable[[], None]] = []
+
+
+def on_clear_process_caches(hook: Callable[[], None]) -> None:
+    _clear_hooks.append(hook)
 
 
 def clear_process_caches() -> None:
@@ -947,6 +966,8 @@ def clear_process_caches() -> None:
     that roll back (SQLite then hands the same ids to other rows). After restoring a database from
     a backup, restart the server processes, which has the same effect (docs/deploy.md)."""
     _texts.clear()
+    for hook in _clear_hooks:
+        hook()
     _tickets.clear()
     with _pools_lock:
         _pools.clear()
@@ -960,7 +981,9 @@ def attempt_view(db: Session, participant_id: int, attempt_id: int) -> AttemptVi
     if final and attempt.finalised_at is None:
         finalise(db, attempt)
     rnd = db.get_one(Round, attempt.round_id)
-    round_closed = now >= settled_at(db, rnd)
+    # Only a final attempt may show its score or key, so only then is the round's settling time
+    # (an aggregate over every attempt of the round) asked for: a start never pays for it.
+    round_closed = final and now >= settled_at(db, rnd)
     visibility = ResultVisibility(show_score=rnd.show_score, show_key=rnd.show_key)
     show_key = may_show_key(visibility, final, round_closed)
     show_score = may_show_score(visibility, final, round_closed)
@@ -978,7 +1001,7 @@ def attempt_view(db: Session, participant_id: int, attempt_id: int) -> AttemptVi
     for pos, item in enumerate(items):
         version = versions[item.version_id]
         key = keys[item.version_id]
-        by_id = {o.id: o for o in read_options(version.options)}
+        by_id = version.by_id
         chosen = set(answers[pos].chosen) if pos in answers else set()
         multiple = QuestionKind.of_key(key) is QuestionKind.MULTIPLE
         options = tuple(
@@ -989,6 +1012,7 @@ def attempt_view(db: Session, participant_id: int, attempt_id: int) -> AttemptVi
                 oid in chosen,
                 str(oid) in key if show_key else None,
                 by_id[oid].pictures,
+                oid,
             )
             for i, oid in enumerate(item.option_order)
         )
@@ -1002,6 +1026,7 @@ def attempt_view(db: Session, participant_id: int, attempt_id: int) -> AttemptVi
                 answers[pos].saved_at if pos in answers else None,
                 version.explanation if show_key else None,
                 version.pictures,
+                item.version_id,
             )
         )
     return AttemptView(

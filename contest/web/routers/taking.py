@@ -23,9 +23,11 @@ from contest.web.deps import (
     participant_cookie,
     require_participant,
 )
+from contest.web.fragments import questions_html
+from contest.web.i18n import catalog
 from contest.web.numbers import ascii_int, whole_number
 from contest.web.routers.auth import known_device
-from contest.web.templating import render
+from contest.web.templating import language, render
 
 router = APIRouter()
 
@@ -118,10 +120,17 @@ def attempt_page(
     if view.final:
         return render(request, "taking/result.html", {"contest": contest, "view": view})
     taking.prepare_fast_saves(request.cookies.get(csrf.SESSION_COOKIE), view.attempt)
+    lang = language(request)
     return render(
         request,
         "taking/attempt.html",
-        {"contest": contest, "view": view, "saved": bool(saved), "kept": bool(kept)},
+        {
+            "contest": contest,
+            "view": view,
+            "saved": bool(saved),
+            "kept": bool(kept),
+            "questions_html": questions_html(view, lang, catalog(lang).gettext),
+        },
     )
 
 
