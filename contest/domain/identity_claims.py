@@ -11,13 +11,16 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlsplit
 
-from contest.domain.citizen_id import age_on, parse_citizen_id
 from contest.domain.citizen_id import normalise as normalise_citizen_id
+from contest.domain.citizen_id import parse_citizen_id
 from contest.domain.errors import ContestError, InvalidInput
 from contest.domain.registration import (
     _EMAIL,
     _PHONE,
     EntryRules,
+    age_errors,
+    check_contact,
+    consent_missing,
     normalise_phone,
     normalise_text,
     parse_date,
@@ -411,47 +414,11 @@ def check_completion(
                     field="date_of_birth",
                 )
             )
-    if dob is not None and rules.min_age and rules.age_cutoff:
-        if age_on(dob, rules.age_cutoff) < rules.min_age:
-            errors.append(
-                ContestError(
-                    f"Người dự thi phải đủ {rules.min_age} tuổi tính đến ngày "
-                    f"{rules.age_cutoff:%d/%m/%Y}.",
-                    f"Participants must be at least {rules.min_age} years old on "
-                    f"{rules.age_cutoff:%d/%m/%Y}.",
-                    field="date_of_birth",
-                )
-            )
-    phone = normalise_phone(data.phone)
-    if not _PHONE.fullmatch(phone):
-        errors.append(
-            ContestError(
-                "Số điện thoại di động phải gồm 10 chữ số, bắt đầu bằng 03, 05, 07, 08 hoặc 09.",
-                "The mobile number must be 10 digits starting with 03, 05, 07, 08 or 09.",
-                field="phone",
-            )
-        )
-    email = (data.email or "").strip() or None
-    if email and (not _EMAIL.fullmatch(email) or len(email) > 200):
-        errors.append(
-            ContestError(
-                "Địa chỉ email không hợp lệ.", "The email address is not valid.", field="email"
-            )
-        )
-    if not data.unit_code:
-        errors.append(
-            ContestError("Vui lòng chọn đơn vị.", "Please choose your unit.", field="unit_code")
-        )
+    errors += age_errors(dob, rules)
+    phone, email, contact_problems = check_contact(data.phone, data.email, data.unit_code)
+    errors += contact_problems
     if not data.consent:
-        errors.append(
-            ContestError(
-                "Bạn cần đồng ý cho Ban Tổ chức xử lý dữ liệu cá nhân theo Nghị định 13/2023/NĐ-CP "
-                "để dự thi.",
-                "You must consent to the processing of your personal data under Decree "
-                "13/2023/ND-CP to take part.",
-                field="consent",
-            )
-        )
+        errors.append(consent_missing())
     if errors:
         raise InvalidInput(errors)
     assert dob is not None

@@ -130,35 +130,9 @@ def validate_registration(
                 field="citizen_id",
             )
         )
-    if dob is not None and rules.min_age and rules.age_cutoff:
-        if age_on(dob, rules.age_cutoff) < rules.min_age:
-            errors.append(
-                ContestError(
-                    f"Người dự thi phải đủ {rules.min_age} tuổi tính đến ngày {rules.age_cutoff:%d/%m/%Y}.",
-                    f"Participants must be at least {rules.min_age} years old on {rules.age_cutoff:%d/%m/%Y}.",
-                    field="date_of_birth",
-                )
-            )
-    phone = normalise_phone(data.phone)
-    if not _PHONE.fullmatch(phone):
-        errors.append(
-            ContestError(
-                "Số điện thoại di động phải gồm 10 chữ số, bắt đầu bằng 03, 05, 07, 08 hoặc 09.",
-                "The mobile number must be 10 digits starting with 03, 05, 07, 08 or 09.",
-                field="phone",
-            )
-        )
-    email = (data.email or "").strip() or None
-    if email and (not _EMAIL.fullmatch(email) or len(email) > 200):
-        errors.append(
-            ContestError(
-                "Địa chỉ email không hợp lệ.", "The email address is not valid.", field="email"
-            )
-        )
-    if not data.unit_code:
-        errors.append(
-            ContestError("Vui lòng chọn đơn vị.", "Please choose your unit.", field="unit_code")
-        )
+    errors += age_errors(dob, rules)
+    phone, email, contact_problems = check_contact(data.phone, data.email, data.unit_code)
+    errors += contact_problems
     own = [data.full_name, data.citizen_id, citizen_id, data.phone, phone, data.email or ""]
     if dob is not None:
         own += birth_date_forms(dob.day, dob.month, dob.year)
@@ -171,18 +145,67 @@ def validate_registration(
     if weak is not None:
         errors.append(weak)
     if not data.consent:
-        errors.append(
-            ContestError(
-                "Bạn cần đồng ý cho Ban Tổ chức xử lý dữ liệu cá nhân theo Nghị định 13/2023/NĐ-CP để dự thi.",
-                "You must consent to the processing of your personal data under Decree 13/2023/ND-CP to take part.",
-                field="consent",
-            )
-        )
+        errors.append(consent_missing())
     if errors:
         raise InvalidInput(errors)
     assert dob is not None
     return ValidRegistration(
         full_name, dob, gender, citizen_id, phone, email, data.unit_code, data.password
+    )
+
+
+def age_errors(dob: date | None, rules: EntryRules) -> list[ContestError]:
+    """The contest's minimum age on its cut-off date (none when either is unset)."""
+    if dob is None or not (rules.min_age and rules.age_cutoff):
+        return []
+    if age_on(dob, rules.age_cutoff) >= rules.min_age:
+        return []
+    return [
+        ContestError(
+            f"Người dự thi phải đủ {rules.min_age} tuổi tính đến ngày {rules.age_cutoff:%d/%m/%Y}.",
+            f"Participants must be at least {rules.min_age} years old on "
+            f"{rules.age_cutoff:%d/%m/%Y}.",
+            field="date_of_birth",
+        )
+    ]
+
+
+def check_contact(
+    raw_phone: str, raw_email: str | None, unit_code: str
+) -> tuple[str, str | None, list[ContestError]]:
+    """The phone (normalised), the email (or None) and the unit: what every way of registering
+    asks, checked alike, with the problems found."""
+    errors: list[ContestError] = []
+    phone = normalise_phone(raw_phone)
+    if not _PHONE.fullmatch(phone):
+        errors.append(
+            ContestError(
+                "Số điện thoại di động phải gồm 10 chữ số, bắt đầu bằng 03, 05, 07, 08 hoặc 09.",
+                "The mobile number must be 10 digits starting with 03, 05, 07, 08 or 09.",
+                field="phone",
+            )
+        )
+    email = (raw_email or "").strip() or None
+    if email and (not _EMAIL.fullmatch(email) or len(email) > 200):
+        errors.append(
+            ContestError(
+                "Địa chỉ email không hợp lệ.", "The email address is not valid.", field="email"
+            )
+        )
+    if not unit_code:
+        errors.append(
+            ContestError("Vui lòng chọn đơn vị.", "Please choose your unit.", field="unit_code")
+        )
+    return phone, email, errors
+
+
+def consent_missing() -> ContestError:
+    return ContestError(
+        "Bạn cần đồng ý cho Ban Tổ chức xử lý dữ liệu cá nhân theo Nghị định 13/2023/NĐ-CP "
+        "để dự thi.",
+        "You must consent to the processing of your personal data under Decree 13/2023/ND-CP "
+        "to take part.",
+        field="consent",
     )
 
 
