@@ -115,7 +115,9 @@ class CachedTTFont(TTFont):
         if not doc.compression:
             super().addObjects(doc)
             return
-        state = self.state[doc]
+        state = self.state.get(doc)
+        if state is None:  # as reportlab's own addObjects: a font named but never drawn
+            state = self.state[doc] = TTFont.State(self._asciiReadable)
         state.frozen = 1
         face = self.face
         for n, subset in enumerate(state.subsets):
