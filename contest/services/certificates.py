@@ -3,8 +3,9 @@
 PDFs are regenerated from stored data, never stored. Every value printed on a certificate
 (text, number, date, verification URL, layout choices, the seal and background images by
 content hash) is frozen in its row when it is issued, and `render_certificate` gives the
-same bytes for the same inputs, so a download today is byte-for-byte the file handed out
-at the ceremony. Storing the files instead would cost ~50 KB a certificate (500 MB for a
+same bytes for the same inputs within one version of the renderer, so a download today
+shows exactly what was handed out at the ceremony (a newer renderer may lay out the same
+page in different PDF bytes; what it prints is the same, and the QR code verifies by number). Storing the files instead would cost ~50 KB a certificate (500 MB for a
 contest of 10,000 participation certificates) and a second source of truth that could
 drift from the row the verification page reads.
 """
