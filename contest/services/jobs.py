@@ -42,6 +42,7 @@ HANDLERS = {
     "certificates.bundle": "contest.services.certificates:run_bundle",
     "exports.xlsx": "contest.services.exports:run_export",
     "signals.compute": "contest.services.signals:run_compute",
+    "banks.import": "contest.services.bank_imports:run_import",
 }
 # A queued job nobody picked up for this many leases lost its queue message: send it again.
 _STALE_QUEUED_LEASES = 5

@@ -14,7 +14,7 @@ from contest.domain.errors import ContestError, InvalidInput
 from contest.domain.paper import read_options
 from contest.domain.permissions import OFFICE, ORGANISERS
 from contest.models import Contest
-from contest.services import banks, contests, live, rounds, staging
+from contest.services import bank_imports, banks, contests, live, rounds, staging
 from contest.services.sessions import Principal
 from contest.web.deps import actor_for, get_db, is_htmx, require_staff
 from contest.web.numbers import ascii_int
@@ -107,7 +107,7 @@ async def bank_preview(
                 db,
                 payload,
                 f"staff:{principal.staff.id}",
-                {"bank": preview.bank_code, "title": title},
+                {"bank": preview.bank_code, "title": title, "questions": len(preview.items)},
             )
             if preview.ok
             else ""
@@ -129,8 +129,12 @@ def bank_confirm(
     db: Session = Depends(get_db),
     principal: Principal = Depends(require_staff(*ORGANISERS)),
 ):
+    owner = f"staff:{principal.staff.id}"
     try:
-        manifest, files = staging.take(db, token, f"staff:{principal.staff.id}")
+        manifest, files = staging.take(db, token, owner)
+        if bank_imports.needs_worker(manifest):
+            job = bank_imports.start_job(db, actor_for(request, principal), token, owner, manifest)
+            return RedirectResponse(f"/admin/jobs/{job.id}", status_code=303)
         report = banks.import_questions(
             db,
             actor_for(request, principal),

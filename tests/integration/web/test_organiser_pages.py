@@ -354,3 +354,40 @@ def test_a_contest_file_uploaded_on_the_page_makes_the_contest_and_downloads_aga
         files={"file": ("contest.toml", toml, "application/toml")},
     )
     assert denied.status_code == 403
+
+
+def test_a_large_confirmed_import_is_done_by_a_worker_and_its_job_page_tells(
+    client, db, monkeypatch
+):
+    from contest.services import bank_imports, jobs
+
+    monkeypatch.setattr(bank_imports, "INLINE_MAX", 3)  # as if 3 questions were a large bank
+    token = _sign_in(client, db)
+    response = client.post(
+        "/organiser/banks/preview",
+        data={"csrf_token": token, "bank": "lon", "title": "Ngân hàng lớn"},
+        files=[("files", ("lon.xlsx", export_xlsx(_drafts(5)), "application/octet-stream"))],
+    )
+    upload = response.text.split('name="token" value="')[1].split('"')[0]
+    ran: list[int] = []
+    monkeypatch.setattr(jobs, "dispatcher", ran.append)  # queued, not yet run
+    response = client.post(
+        "/organiser/banks/confirm",
+        data={"csrf_token": token, "token": upload},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303 and response.headers["location"] == f"/admin/jobs/{ran[0]}"
+    assert banks.find_bank(db, "lon") is None  # nothing imported inside the request
+
+    job = jobs.run(db, ran[0])
+    assert job.status == "done", job.message_en
+    page = client.get(response.headers["location"]).text
+    assert "Đã nhập 5 câu hỏi vào ngân hàng lon" in page
+    bank = banks.get_bank(db, "lon")
+    assert bank.title == "Ngân hàng lớn"
+    count = select(func.count()).select_from(Question).where(Question.bank_id == bank.id)
+    assert db.execute(count).scalar_one() == 5
+    # The staged upload is spent: a second run imports nothing twice.
+    again = client.post("/organiser/banks/confirm", data={"csrf_token": token, "token": upload})
+    assert again.status_code == 422
+    assert db.execute(count).scalar_one() == 5
