@@ -6,6 +6,7 @@ import re
 
 import pytest
 from oidc_provider import CLIENT_ID, CLIENT_SECRET, USER, Provider
+from playwright.sync_api import expect
 
 PERSON = {
     **USER,
@@ -78,6 +79,7 @@ def test_a_citizen_signs_in_with_the_identity_provider_on_a_phone(
 
     # Signed out, one tap signs the person in again.
     page.get_by_role("button", name=re.compile("Đăng xuất")).click()
+    expect(page.get_by_role("button", name=re.compile("Đăng xuất"))).to_have_count(0)
     page.goto(f"{live_server}/c/lang-son-2023/login")
     page.get_by_role("link", name="Đăng nhập bằng VNeID").click()
     page.wait_for_url(re.compile(r".*/c/lang-son-2023/me$"))
@@ -87,6 +89,7 @@ def test_a_citizen_signs_in_with_the_identity_provider_on_a_phone(
     provider.misbehave = "wrong_audience"
     page.goto(f"{live_server}/lang/en?next=/c/lang-son-2023/login")
     page.get_by_role("button", name=re.compile("Sign out|Đăng xuất")).first.click()
+    expect(page.get_by_role("button", name=re.compile("Sign out|Đăng xuất"))).to_have_count(0)
     page.goto(f"{live_server}/c/lang-son-2023/login")
     page.get_by_role("link", name="Sign in with VNeID").click()
     page.get_by_role("heading", name="Sign-in not accepted").wait_for()

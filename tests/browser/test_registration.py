@@ -2,13 +2,16 @@
 
 import re
 
+from playwright.sync_api import expect
+
 
 def test_participant_registers_in_chromium(live_server, phone, artifacts):
     page = phone
     page.goto(live_server + "/")
     # The demo contest by its address: other browser tests add contests to this server.
     page.locator('a[href$="/c/lang-son-2023"]').first.click()
-    assert "Lạng Sơn" in page.title()
+    page.wait_for_url(re.compile(r".*/c/lang-son-2023$"))
+    expect(page).to_have_title(re.compile("Lạng Sơn"))
     page.screenshot(path=str(artifacts / "home-360x640.png"), full_page=True)
     page.get_by_role("link", name="Đăng ký dự thi").first.click()
     page.wait_for_url(re.compile(r".*/register$"))

@@ -51,6 +51,7 @@ def test_a_group_submits_a_work_and_a_judge_scores_it(live_server, phone, artifa
     phone.select_option("#group_id", label="Nhóm tác giả: Nhóm Bản Hụm số")
     phone.fill("#description", "Phóng sự ảnh về tổ công nghệ số cộng đồng.")
     phone.get_by_role("button", name="Lưu bản nháp", exact=True).click()
+    expect(phone.locator("#file")).to_be_visible()
     pdf = tmp_path / "phong-su.pdf"
     pdf.write_bytes(b"%PDF-1.4\n% browser test\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n")
     phone.set_input_files("#file", str(pdf))
@@ -70,6 +71,8 @@ def test_a_group_submits_a_work_and_a_judge_scores_it(live_server, phone, artifa
     phone.check(f"input[name=work_ids][value='{work_id}']")
     phone.select_option("#judge_id", label="Lò Thị Chấm Thi (chamthi1)")
     phone.get_by_role("button", name="Giao chấm", exact=True).click()
+    # The list comes back with the work's one judge, none scored yet.
+    expect(phone.locator("tr", has_text="Bản Hụm học kỹ năng số")).to_contain_text("(0/1)")
     phone.screenshot(path=str(artifacts / "works-committee-360.png"))
     phone.context.clear_cookies()
 
