@@ -68,10 +68,13 @@ def _vietnamese_letters() -> str:
 # them and costs one fresh subset, as before.
 REPERTOIRE = _vietnamese_letters() + "–—‘’“”…·°"
 
-# Font subsets built and compressed once per process: (font file, subset) -> (bytes, length).
-_FONT_FILES: dict[tuple[str, tuple[int, ...]], tuple[bytes, int]] = {}
+# Font subsets built, compressed and formatted once per process. Every PDF object of a font
+# subset but the references between them is the same in every document that embeds that
+# subset, so each is formatted once and only the object numbers are filled in per document.
+_FONT_FILES: dict[tuple[str, tuple[int, ...]], bytes] = {}
 _CMAPS: dict[tuple[str, tuple[int, ...]], bytes] = {}
-_WIDTHS: dict[tuple[str, tuple[int, ...]], bytes] = {}
+_DESCRIPTORS: dict[tuple[str, str], _Template] = {}
+_FONTS: dict[tuple[str, int, str, tuple[int, ...]], _Template] = {}
 _CACHE_LIMIT = 64
 
 
@@ -102,13 +105,49 @@ class _Formatted(pdfdoc.PDFObject):
         return self.formatted
 
 
+class _Template:
+    """A PDF object formatted once with a marker for each reference it holds.
+
+    A document writes it with the markers replaced by the references' object numbers there.
+    Formatting by reportlab's generic code costs far more than this replacement, and a font
+    subset's objects are written into every certificate.
+    """
+
+    def __init__(self, build: pdfdoc.PDFObject, names: tuple[str, ...]) -> None:
+        self.markers = tuple(f"\x00{name}\x00".encode() for name in names)
+        self.formatted = build.format(None)
+
+    def bind(self, *references: pdfdoc.PDFObjectReference) -> pdfdoc.PDFObject:
+        return _Bound(self, references)
+
+
+class _Bound(pdfdoc.PDFObject):
+    __RefOnly__ = 1  # as reportlab's font objects: a dictionary holding one refers to it
+
+    def __init__(
+        self, template: _Template, references: tuple[pdfdoc.PDFObjectReference, ...]
+    ) -> None:
+        self.template = template
+        self.references = references
+
+    def format(self, document: Any) -> bytes:
+        formatted = self.template.formatted
+        for marker, reference in zip(self.template.markers, self.references):
+            formatted = formatted.replace(marker, reference.format(document))
+        return formatted
+
+
+def _marker(name: str) -> _Formatted:
+    return _Formatted(f"\x00{name}\x00".encode())
+
+
 class CachedTTFont(TTFont):
-    """A TrueType font whose embedded subsets are built once per process and reused.
+    """A TrueType font whose embedded subsets are built and formatted once per process.
 
     The PDF objects are the ones reportlab's `TTFont.addObjects` writes (font, widths,
-    ToUnicode map, descriptor, subset font file); only the two expensive streams, the
-    subset font program and the ToUnicode map, come from a per-process cache keyed by the
-    exact subset, so the output is what reportlab would write for that subset.
+    ToUnicode map, descriptor, subset font file), byte for byte; they come from a
+    per-process cache keyed by the exact subset, with only the object numbers of the
+    references between them filled in per document.
     """
 
     def addObjects(self, doc: Any) -> None:
@@ -126,56 +165,68 @@ class CachedTTFont(TTFont):
             base_font_name = (b"".join((SUBSETN(n), b"+", face.name, face.subfontNameX))).decode(
                 "pdfdoc"
             )
-            pdf_font = pdfdoc.PDFTrueTypeFont()
-            pdf_font.__Comment__ = f"Font {self.fontName} subset {n}"
-            pdf_font.Name = internal_name
-            pdf_font.BaseFont = base_font_name
-            pdf_font.FirstChar = 0
-            pdf_font.LastChar = len(subset) - 1
-            widths = _WIDTHS.get((face.filename, key))
-            if widths is None:
-                array = pdfdoc.PDFArray(list(map(face.getCharWidth, subset)))
-                widths = _remember(_WIDTHS, (face.filename, key), array.format(doc))
-            pdf_font.Widths = _Formatted(widths)
-
             cmap = _CMAPS.get((base_font_name, key))
             if cmap is None:
                 raw = makeToUnicodeCMap(base_font_name, subset)
-                cmap = _remember(_CMAPS, (base_font_name, key), zlib.compress(raw.encode()))
-            pdf_font.ToUnicode = doc.Reference(
-                _flate_stream(cmap), "toUnicodeCMap:" + base_font_name
-            )
+                stream = _flate_stream(zlib.compress(raw.encode()))
+                cmap = _remember(_CMAPS, (base_font_name, key), stream.format(doc))
+            cmap_ref = doc.Reference(_Formatted(cmap), "toUnicodeCMap:" + base_font_name)
 
             program = _FONT_FILES.get((face.filename, key))
             if program is None:
                 raw_program = face.makeSubset(subset)
-                program = _remember(
-                    _FONT_FILES,
-                    (face.filename, key),
-                    (zlib.compress(raw_program), len(raw_program)),
-                )
-            compressed, length = program
-            font_file = _flate_stream(compressed, Length1=length)
-            font_file_ref = doc.Reference(font_file, f"fontFile:{face.filename}({base_font_name})")
-            flags = (face.flags & ~FF_NONSYMBOLIC) | FF_SYMBOLIC
-            descriptor = pdfdoc.PDFDictionary(
-                {
-                    "Type": "/FontDescriptor",
-                    "Ascent": face.ascent,
-                    "CapHeight": face.capHeight,
-                    "Descent": face.descent,
-                    "Flags": flags,
-                    "FontBBox": pdfdoc.PDFArray(face.bbox),
-                    "FontName": pdfdoc.PDFName(base_font_name),
-                    "ItalicAngle": face.italicAngle,
-                    "StemV": face.stemV,
-                    "FontFile2": font_file_ref,
-                    "MissingWidth": face.defaultWidth,
-                }
+                stream = _flate_stream(zlib.compress(raw_program), Length1=len(raw_program))
+                program = _remember(_FONT_FILES, (face.filename, key), stream.format(doc))
+            font_file_ref = doc.Reference(
+                _Formatted(program), f"fontFile:{face.filename}({base_font_name})"
             )
-            pdf_font.FontDescriptor = doc.Reference(descriptor, "fontDescriptor:" + base_font_name)
-            doc.Reference(pdf_font, internal_name)
-            doc.idToObject["BasicFonts"].dict[internal_name] = pdf_font
+
+            descriptor = _DESCRIPTORS.get((face.filename, base_font_name))
+            if descriptor is None:
+                flags = (face.flags & ~FF_NONSYMBOLIC) | FF_SYMBOLIC
+                descriptor = _remember(
+                    _DESCRIPTORS,
+                    (face.filename, base_font_name),
+                    _Template(
+                        pdfdoc.PDFDictionary(
+                            {
+                                "Type": "/FontDescriptor",
+                                "Ascent": face.ascent,
+                                "CapHeight": face.capHeight,
+                                "Descent": face.descent,
+                                "Flags": flags,
+                                "FontBBox": pdfdoc.PDFArray(face.bbox),
+                                "FontName": pdfdoc.PDFName(base_font_name),
+                                "ItalicAngle": face.italicAngle,
+                                "StemV": face.stemV,
+                                "FontFile2": _marker("FontFile2"),
+                                "MissingWidth": face.defaultWidth,
+                            }
+                        ),
+                        ("FontFile2",),
+                    ),
+                )
+            descriptor_ref = doc.Reference(
+                descriptor.bind(font_file_ref), "fontDescriptor:" + base_font_name
+            )
+
+            font_key = (face.filename, n, internal_name, key)
+            font = _FONTS.get(font_key)
+            if font is None:
+                pdf_font = pdfdoc.PDFTrueTypeFont()
+                pdf_font.Name = internal_name
+                pdf_font.BaseFont = base_font_name
+                pdf_font.FirstChar = 0
+                pdf_font.LastChar = len(subset) - 1
+                pdf_font.Widths = pdfdoc.PDFArray(list(map(face.getCharWidth, subset)))
+                pdf_font.ToUnicode = _marker("ToUnicode")
+                pdf_font.FontDescriptor = _marker("FontDescriptor")
+                font = _remember(
+                    _FONTS, font_key, _Template(pdf_font, ("ToUnicode", "FontDescriptor"))
+                )
+            pdf_font_object = font.bind(cmap_ref, descriptor_ref)
+            doc.Reference(pdf_font_object, internal_name)
+            doc.idToObject["BasicFonts"].dict[internal_name] = pdf_font_object
         del self.state[doc]
 
 
