@@ -7,9 +7,11 @@ endpoint, so its cost is measured too). Then:
 
 0. the machine first: a fixed CPU probe in the client, and GET /healthz in closed loops (the
    ceiling every other figure is also given as a ratio to, since this machine's speed varies);
-1. start capacity: closed loops of lobby → Start (→ waiting room) → attempt page, with the CPU
-   time the server processes and the database's backends spent per paper served;
-2. spikes at 1×, 2× and 4× that capacity: people tap Start evenly over BENCH_LOAD_SPIKE_SECONDS,
+1. start capacity: what the machine can start, measured on a server of its own with the waiting
+   room switched off (so the figure is the machine's, not the waiting room's): closed loops of
+   lobby → Start → attempt page, enough of them to keep both cores busy, with the CPU time the
+   server processes and the database's backends spent per paper served;
+2. spikes at 1×, 2× and 4× that capacity, on the production server (waiting room on): people tap Start evenly over BENCH_LOAD_SPIKE_SECONDS,
    wait in the waiting room when the site is full (polling as its page does), answer every
    question with a pause between answers and submit; bars: everyone gets a paper, no error or
    client timeout, waiting page p99 ≤ 200 ms, saves p99 ≤ 150 ms;
@@ -58,9 +60,11 @@ PARTICIPANTS = int(os.environ.get("BENCH_LOAD_PARTICIPANTS", "12000"))
 # Each spike offers a multiple of the start capacity measured in the same run, for this long.
 SPIKE_SECONDS = float(os.environ.get("BENCH_LOAD_SPIKE_SECONDS", "60"))
 SPIKE_MULTIPLES = (1, 2, 4)
-# Start capacity: closed loops of lobby → start (→ waiting room) → attempt page, no pauses.
+# Start capacity: closed loops of lobby → start → attempt page, no pauses, on a server without
+# the waiting room: enough loops that both cores stay busy (a loop spends part of its time in
+# the client and on the wire).
 CAPACITY_SECONDS = float(os.environ.get("BENCH_LOAD_CAPACITY_SECONDS", "10"))
-CAPACITY_LOOPS = 8
+CAPACITY_LOOPS = int(os.environ.get("BENCH_LOAD_CAPACITY_LOOPS", "16"))
 # A fixed piece of pure-Python work in the client, timed before the server starts: how fast
 # one core of this machine is right now (wall and CPU time; wall > CPU when others share it).
 CPU_PROBE_ITERATIONS = 3_000_000
@@ -104,7 +108,8 @@ PASSWORD = "mat-khau-ngay-thi"
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 OPTION_RE = re.compile(r'name="q(\d+)" value="(\d+)"')
 PAGE_RE = re.compile(r'name="page" value="(\d+)"')
-DELAY_RE = re.compile(r"delay:(\d+)s")
+DELAY_RE = re.compile(r"delay:(\d+)(ms|s)")
+ASK_RE = re.compile(r'hx-get="([^"]*/wait[^"]*)"')
 
 
 # ---------------------------------------------------------------------------- database and server
@@ -273,7 +278,7 @@ class Server:
     """`contest serve --workers 2 --no-access-log` on 127.0.0.1: the production command and its
     settings (keep-alive 30 s for phones that pause between answers, proxy headers)."""
 
-    def __init__(self, url: str, workers: int = 2) -> None:
+    def __init__(self, url: str, workers: int = 2, **settings: str) -> None:
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         env = dict(
@@ -281,6 +286,7 @@ class Server:
             CONTEST_DATABASE_URL=url,
             CONTEST_SECRET_KEY=SECRET_KEY,
             CONTEST_COOKIE_SECURE="false",
+            **settings,
         )
         self.proc = subprocess.Popen(
             [
@@ -422,11 +428,16 @@ class Participant:
         )
         if not location:  # the waiting page itself: ask as it does
             self.stats.waited[phase] += 1
-            location = f"/c/{SLUG}/rounds/1/wait"
             paper = ""
             while not paper:
-                found = DELAY_RE.search(body.decode())
-                await asyncio.sleep(int(found.group(1)) if found else 1)
+                text = body.decode()
+                ask = ASK_RE.search(text)
+                location = ask.group(1).replace("&amp;", "&") if ask else f"/c/{SLUG}/rounds/1/wait"
+                found = DELAY_RE.search(text)
+                delay = (
+                    int(found.group(1)) / (1000 if found.group(2) == "ms" else 1) if found else 1
+                )
+                await asyncio.sleep(delay)
                 if time.perf_counter() > stop_at:
                     self.stats.errors[(phase, "start", "no paper by the end of the phase")] += 1
                     return None
@@ -893,6 +904,11 @@ class Outcome:
     lost: int
     setup_seconds: float
 
+    @property
+    def healthz_ms(self) -> float:
+        """A /healthz request's mean time in its closed loop of CEILING_CONCURRENCY (Little's law)."""
+        return CEILING_CONCURRENCY / max(self.healthz_rps, 1e-6) * 1000
+
 
 def _say(text: str) -> None:
     print(f"    {time.strftime('%H:%M:%S')} {text}", file=sys.stderr, flush=True)
@@ -905,8 +921,6 @@ def run_one(label: str, url: str, count: int) -> Outcome:
     prepared = prepare(url, count, SUSTAINED_USERS)
     setup = time.perf_counter() - t0
     stats = Stats()
-    server = Server(url)
-    meter = MachineTime(server, url)
     pool = list(prepared.tokens)
 
     def take(n: int) -> list[str]:
@@ -922,6 +936,7 @@ def run_one(label: str, url: str, count: int) -> Outcome:
     gc.collect()
     gc.disable()
     spikes = []
+    server: Server | None = None
     try:
         import uvloop
 
@@ -937,21 +952,35 @@ def run_one(label: str, url: str, count: int) -> Outcome:
             return result, MachineTime.used(before, meter.read())
 
         with runner:
-            _say(f"{label}: the machine first (GET /healthz)")
-            healthz, (h_server, _) = metered(closed_loop(server.base, [], stats, "healthz"))
-            healthz_cpu = h_server * 1000 / max(1.0, healthz * CEILING_SECONDS)
-            _say(f"{label}: start capacity")
-            (cap, served), (s_server, s_db) = metered(
-                capacity(server.base, pool, stats, CAPACITY_SECONDS)
-            )
+            # The machine, and what it can start, on a server without the waiting room: the
+            # capacity is then the machine's own, not the rate the waiting room lets through.
+            server = Server(url, CONTEST_ADMISSION_ENABLED="false")
+            meter = MachineTime(server, url)
+            try:
+                _say(f"{label}: the machine first (GET /healthz)")
+                healthz, (h_server, _) = metered(closed_loop(server.base, [], stats, "healthz"))
+                healthz_cpu = h_server * 1000 / max(1.0, healthz * CEILING_SECONDS)
+                _say(f"{label}: start capacity ({CAPACITY_LOOPS} loops, no waiting room)")
+                (cap, served), (s_server, s_db) = metered(
+                    capacity(server.base, pool, stats, CAPACITY_SECONDS)
+                )
+            finally:
+                server.stop()
             start_cpu = (s_server * 1000 / max(1, served), s_db * 1000 / max(1, served))
+            server = Server(url)
+            meter = MachineTime(server, url)
             _say(f"{label}: sign-ins")
             login_rate = phase(logins(server.base, prepared, stats))
+            # Each spike lasts SPIKE_SECONDS, or less when the people prepared would not fill
+            # all three at the measured capacity.
+            spike_seconds = max(
+                5.0, min(SPIKE_SECONDS, len(pool) / max(1e-6, sum(SPIKE_MULTIPLES) * cap))
+            )
             for k in SPIKE_MULTIPLES:
-                people = take(max(1, round(k * cap * SPIKE_SECONDS)))
-                _say(f"{label}: spike {k}× ({len(people):,} people in {SPIKE_SECONDS:.0f} s)")
-                seconds = phase(spike(server.base, people, stats, f"spike{k}x", k, SPIKE_SECONDS))
-                spikes.append((k, len(people), SPIKE_SECONDS, seconds))
+                people = take(max(1, round(k * cap * spike_seconds)))
+                _say(f"{label}: spike {k}× ({len(people):,} people in {spike_seconds:.0f} s)")
+                seconds = phase(spike(server.base, people, stats, f"spike{k}x", k, spike_seconds))
+                spikes.append((k, len(people), spike_seconds, seconds))
                 phase(drain(server.base, ceiling_people[0]))
             _say(f"{label}: sustained")
             windows = [
@@ -969,7 +998,8 @@ def run_one(label: str, url: str, count: int) -> Outcome:
             healthz_after = phase(closed_loop(server.base, [], stats, "healthz"))
     finally:
         gc.enable()
-        server.stop()
+        if server is not None:
+            server.stop()
     _say(f"{label}: comparing acknowledged saves with the database")
     checked, lost = lost_answers(url, stats)
     return Outcome(
@@ -1025,12 +1055,13 @@ def figures(o: Outcome, with_bars: bool) -> list[Figure]:
             f"Python loop steps in the client): {o.probe[0]:,.0f} ms wall, {o.probe[1]:,.0f} ms CPU",
         ),
         Figure(
-            f"load [{tag}] start capacity (lobby → start → attempt page, {CAPACITY_LOOPS} loops)",
+            f"load [{tag}] start capacity of the machine (lobby → start → attempt page, "
+            f"{CAPACITY_LOOPS} loops, waiting room off)",
             o.capacity,
             "starts/s",
             "",
             None,
-            f"{o.capacity / h * 100:.1f} % of /healthz; through the waiting room when it is full; "
+            f"{o.capacity / h * 100:.2f} % of /healthz; the spikes below offer multiples of it; "
             + _latency_note(s, "capacity"),
         ),
         Figure(
@@ -1040,7 +1071,8 @@ def figures(o: Outcome, with_bars: bool) -> list[Figure]:
             f"≤ {BAR_START_CPU_MS:.0f} ms" if with_bars else "",
             (sum(o.start_cpu_ms) <= BAR_START_CPU_MS) if with_bars else None,
             f"server processes {o.start_cpu_ms[0]:.1f} ms + database {o.start_cpu_ms[1]:.1f} ms per paper "
-            f"served in the capacity phase; = {sum(o.start_cpu_ms) / max(o.healthz_cpu_ms, 1e-6):.0f}× "
+            f"served in the capacity phase (the machine busy with starts); "
+            f"= {sum(o.start_cpu_ms) / max(o.healthz_cpu_ms, 1e-6):.0f}× "
             f"the server CPU of one /healthz request",
         ),
     ]
@@ -1051,6 +1083,7 @@ def figures(o: Outcome, with_bars: bool) -> list[Figure]:
         waits = s.latencies.get((phase, "wait"), [])
         saves = s.latencies.get((phase, "save"), [])
         to_paper = s.to_paper.get(phase, [])
+        run_s = max(1e-6, took)
         out += [
             Figure(
                 f"load [{tag}] spike {k}×: {people:,} people tap Start within {seconds:.0f} s",
@@ -1059,7 +1092,7 @@ def figures(o: Outcome, with_bars: bool) -> list[Figure]:
                 "100 %",
                 papers == tapped and tapped == people,
                 f"offered {people / seconds:,.1f} starts/s = {people / seconds / max(o.capacity, 1e-6):.1f}× the "
-                f"capacity; {papers:,} of {tapped:,} got "
+                f"capacity = {people / seconds / h * 100:.2f} % of /healthz; {papers:,} of {tapped:,} got "
                 f"their paper, {waited:,} through the waiting room; tap → paper p50/p99 "
                 f"{pct(to_paper, 0.5):,.0f}/{pct(to_paper, 0.99):,.0f} ms; phase {took:.0f} s; "
                 + _latency_note(s, phase),
@@ -1070,7 +1103,14 @@ def figures(o: Outcome, with_bars: bool) -> list[Figure]:
                 "ms",
                 f"≤ {BAR_WAIT_P99_MS:.0f} ms",
                 (pct(waits, 0.99) <= BAR_WAIT_P99_MS) if waits else True,
-                f"{len(waits):,} waiting-page requests" if waits else "nobody waited",
+                (
+                    f"{len(waits):,} waiting-page requests ({len(waits) / run_s:,.0f}/s over the "
+                    f"phase = {len(waits) / run_s / h * 100:.1f} % of /healthz), p50 "
+                    f"{pct(waits, 0.5):.0f} ms; p99 = {pct(waits, 0.99) / o.healthz_ms:.1f}× a "
+                    f"/healthz request's time in its closed loop"
+                )
+                if waits
+                else "nobody waited",
             ),
             Figure(
                 f"load [{tag}] spike {k}×: save p99 of people answering",
@@ -1078,7 +1118,9 @@ def figures(o: Outcome, with_bars: bool) -> list[Figure]:
                 "ms",
                 f"≤ {BAR_P99_MS:.0f} ms",
                 pct(saves, 0.99) <= BAR_P99_MS,
-                f"{len(saves):,} saves, p50 {pct(saves, 0.5):.0f} ms",
+                f"{len(saves):,} saves ({len(saves) / run_s:,.0f}/s = {len(saves) / run_s / h * 100:.1f} % "
+                f"of /healthz), p50 {pct(saves, 0.5):.0f} ms; p99 = "
+                f"{pct(saves, 0.99) / o.healthz_ms:.1f}× a /healthz request's time in its closed loop",
             ),
             Figure(
                 f"load [{tag}] spike {k}×: errors and client timeouts ({REQUEST_TIMEOUT:.0f} s)",

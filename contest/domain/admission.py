@@ -10,6 +10,8 @@ keeps one controller per process and the queue itself in the database.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 
@@ -34,10 +36,13 @@ class AdmissionSettings:
     max_concurrent: int = 3
     # A token bucket holds at most this many seconds of the rate (a short burst is fine).
     burst_seconds: float = 0.5
-    # The waiting page asks again after this many seconds at least / at most: every ask costs
-    # the machine, so people far back ask rarely.
-    poll_min: float = 1.0
+    # The waiting page asks again after `poll_share` of the estimated wait, at least `poll_min`
+    # and at most `poll_max` seconds: near the head often (a called person's paper is served on
+    # the next ask, so a long interval there is time lost), far back rarely (every ask costs the
+    # machine; halving the interval each time, a person asks about log2(wait / poll_min) times).
+    poll_min: float = 0.25
     poll_max: float = 15.0
+    poll_share: float = 0.5
     # A ticket whose page has not asked for this long is given up (the person left): three
     # missed asks at the longest interval.
     ticket_ttl: float = 45.0
@@ -164,7 +169,24 @@ def estimated_wait(place: int, rate: float) -> float:
 
 def poll_after(wait: float, s: AdmissionSettings) -> float:
     """When the waiting page asks again: often near the head, rarely far back (each ask costs)."""
-    return min(s.poll_max, max(s.poll_min, wait / 3))
+    return min(s.poll_max, max(s.poll_min, wait * s.poll_share))
+
+
+def poll_ms(wait: float, s: AdmissionSettings) -> int:
+    """The same, in whole milliseconds (what the page's HTMX trigger says)."""
+    return int(round(poll_after(wait, s) * 1000))
+
+
+def refresh_seconds(poll_milliseconds: int) -> int:
+    """A page without JavaScript refreshes itself in whole seconds (at least one)."""
+    return max(1, math.ceil(poll_milliseconds / 1000))
+
+
+def place_in(waiting: Sequence[int], ticket_id: int) -> int | None:
+    """0-based place of a ticket in a snapshot of the queue (waiting ticket ids, ascending), or
+    None when it is not waiting in it (called, served, left, or newer than the snapshot)."""
+    i = bisect_left(waiting, ticket_id)
+    return i if i < len(waiting) and waiting[i] == ticket_id else None
 
 
 def is_live(seen_age: float, s: AdmissionSettings) -> bool:

@@ -62,6 +62,19 @@ def head_of_queue(db: Session, live_since: datetime, count: int) -> list[int]:
     )
 
 
+def waiting_ids(db: Session, live_since: datetime) -> list[tuple[int, int]]:
+    """(ticket id, round id) of every live ticket still waiting to be called, oldest first: a
+    process's snapshot of the queue."""
+    return [
+        (ticket_id, round_id)
+        for ticket_id, round_id in db.execute(
+            select(StartTicket.id, StartTicket.round_id)
+            .where(StartTicket.state == "waiting", StartTicket.seen_at >= live_since)
+            .order_by(StartTicket.id)
+        )
+    ]
+
+
 def served_since(db: Session, since: datetime) -> tuple[int, datetime | None]:
     """(tickets served since `since`, the first of those times): the site's measured rate."""
     count, first = db.execute(

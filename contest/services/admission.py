@@ -7,13 +7,19 @@ id. A process with room calls the people at the head of the queue (state "called
 page asked, and each called person is served on their page's next ask at any process: strictly
 first come, first served. The site's rate, for the estimate, is measured from the tickets served
 in the last seconds.
+
+Asking costs little: each process keeps a snapshot of the queue (the waiting tickets' ids,
+re-read every VIEW_EVERY seconds) and calls the head every CALL_EVERY seconds with the tokens it
+has (`maintain`), so the waiting page's asks are answered from memory (`peek`, served ahead of
+the router by contest/web/wait_lane.py) and only a called person's ask reaches the database.
+The asks are remembered and written as each ticket's last ask in one statement now and then.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import cast
 
@@ -27,7 +33,8 @@ from contest.domain.admission import (
     StartController,
     estimated_wait,
     is_live,
-    poll_after,
+    place_in,
+    poll_ms,
 )
 from contest.models import Attempt, Participant, Round, StartTicket
 from contest.repositories import admission as tickets
@@ -43,8 +50,9 @@ class Waiting:
     round_id: int
     place: int
     wait_seconds: float
-    poll_seconds: int
+    poll_ms: int
     rate: float
+    ticket_id: int
 
 
 def _settings() -> AdmissionSettings:
@@ -57,6 +65,31 @@ def _settings() -> AdmissionSettings:
         max_concurrent=cfg.admission_max_concurrent,
         ticket_ttl=cfg.admission_ticket_ttl_seconds,
     )
+
+
+@dataclass
+class _View:
+    """This process's snapshot of the queue: the live waiting tickets' ids (ascending), when it
+    was read (monotonic), the site's measured rate then, and the tickets whose page asked since
+    their last ask was written."""
+
+    waiting: list[int] = field(default_factory=list)
+    taken_at: float = float("-inf")
+    round_ids: dict[int, int] = field(default_factory=dict)
+    rate: float = 0.0
+    seen: set[int] = field(default_factory=set)
+    seen_written: float = 0.0
+    called_at: float = float("-inf")
+
+
+# The snapshot of the queue is re-read this often; the head is called this often (each call
+# hands out the tokens gathered since: a small, steady trickle of starts rather than bursts);
+# a snapshot older than VIEW_STALE is not answered from (the ask goes to the full path).
+VIEW_EVERY = 0.5
+CALL_EVERY = 0.1
+VIEW_STALE = 2.0
+_view = _View()
+_maintaining = threading.Lock()
 
 
 _lock = threading.Lock()
@@ -80,11 +113,12 @@ def controller() -> StartController:
 
 def reset() -> None:
     """Forget this process's controller and memory (tests; a settings change)."""
-    global _controller, _last_tidy
+    global _controller, _last_tidy, _view
     with _lock:
         _controller = None
         _seen.clear()
         _last_tidy = 0.0
+        _view = _View()
 
 
 def note_save(elapsed_ms: float) -> None:
@@ -327,7 +361,84 @@ def _waiting(db: Session, ticket: StartTicket, now: datetime) -> Waiting:
     place = tickets.ahead_of(db, ticket.id, _live_since(now))
     rate = site_rate(db, now)
     wait = estimated_wait(place, rate)
-    return Waiting(ticket.round_id, place + 1, wait, int(round(poll_after(wait, s))), rate)
+    return Waiting(ticket.round_id, place + 1, wait, poll_ms(wait, s), rate, ticket.id)
+
+
+# ---------------------------------------------------------------------------- asks from memory
+
+
+def peek(ticket_id: int, round_id: int | None = None) -> Waiting | None:
+    """A waiting person's place from this process's snapshot, with no query: None when the
+    snapshot is stale or does not hold the ticket waiting (called, served, left, newer than the
+    snapshot, or of another round than `round_id`): the full path (`wait_turn`) answers then."""
+    c = controller()
+    with _lock:
+        view = _view
+        if time.monotonic() - view.taken_at > VIEW_STALE:
+            return None
+        place = place_in(view.waiting, ticket_id)
+        if place is None:
+            return None
+        ticket_round = view.round_ids.get(ticket_id, -1)
+        if round_id is not None and ticket_round != round_id:
+            return None
+        view.seen.add(ticket_id)
+        rate = view.rate or c.rate
+    wait = estimated_wait(place, rate)
+    return Waiting(ticket_round, place + 1, wait, poll_ms(wait, c.settings), rate, ticket_id)
+
+
+def maintenance_due() -> bool:
+    """Whether the snapshot is old or the head is due a call (nothing to do while nobody waits:
+    only a waiting page's ask calls `maintain`)."""
+    now = time.monotonic()
+    return now - _view.taken_at >= VIEW_EVERY or (
+        bool(_view.waiting) and now - _view.called_at >= CALL_EVERY
+    )
+
+
+def maintain(db: Session) -> None:
+    """Call the head of the queue with this process's tokens; when the snapshot is old, write
+    the asks remembered since the last write, mark tickets nobody asks for as left, and re-read
+    the queue. One thread at a time per process; the others answer from the snapshot meanwhile."""
+    if not _maintaining.acquire(blocking=False):
+        return
+    try:
+        now = clock.now()
+        mono = time.monotonic()
+        view = _view
+        if view.waiting and mono - view.called_at >= CALL_EVERY:
+            view.called_at = mono
+            called = _call_heads(db, now)
+            if called:
+                with _lock:
+                    view.waiting = [i for i in view.waiting if i not in called]
+        if mono - view.taken_at < VIEW_EVERY:
+            return
+        with _lock:
+            seen = view.seen if mono - view.seen_written >= SEEN_EVERY / 2 else set()
+            if seen:
+                view.seen = set()
+                view.seen_written = mono
+        if seen:
+            db.execute(
+                update(StartTicket)
+                .where(StartTicket.id.in_(sorted(seen)), StartTicket.state.in_(tickets.QUEUED))
+                .values(seen_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            db.commit()
+        _tidy(db, now)
+        rows = tickets.waiting_ids(db, _live_since(now))
+        rate = site_rate(db, now)
+        db.rollback()  # end the read-only transaction: the connection goes back to the pool
+        with _lock:
+            view.waiting = [ticket_id for ticket_id, _ in rows]
+            view.round_ids = dict(rows)
+            view.rate = rate
+            view.taken_at = time.monotonic()
+    finally:
+        _maintaining.release()
 
 
 def _tidy(db: Session, now: datetime) -> None:

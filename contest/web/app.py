@@ -54,6 +54,7 @@ from contest.web.routers import works as works_pages
 from contest.web.routers.public import safe_next
 from contest.web.static import STATIC_DIR, CachedStaticFiles, static_url
 from contest.web.templating import env, render
+from contest.web.wait_lane import WaitingRoomLane
 
 # Matched in this order: the taking routes (answer saves above all) come first, so the hottest
 # requests are not compared with every other route before they find their own.
@@ -165,6 +166,8 @@ def create_app() -> FastAPI:
     queue.connect()
     # Innermost: answer saves it can serve skip the router; everything else passes through it.
     app.add_middleware(AnswerSaveLane)
+    # The waiting page's asks for a ticket still waiting are answered from memory, before the router.
+    app.add_middleware(WaitingRoomLane)
     app.add_middleware(GZipMiddleware, minimum_size=500)
     # Wraps the routes and their form parsing: an oversized body is refused unread.
     app.add_middleware(BodySizeLimit, max_bytes=get_settings().upload_max_bytes)

@@ -9,12 +9,12 @@ from starlette.concurrency import run_in_threadpool
 
 from contest import clock, metrics
 from contest.domain import attempts
-from contest.domain.admission import rounded_wait
+from contest.domain.admission import refresh_seconds, rounded_wait
 from contest.domain.errors import ContestError, NotFound
 from contest.models import Contest
 from contest.services import admission, contests, taking
 from contest.services.sessions import Principal
-from contest.web import csrf
+from contest.web import csrf, wait_lane
 from contest.web.deps import (
     NotSignedIn,
     client_ip,
@@ -74,8 +74,19 @@ def start(
 
 
 def _waiting_page(request: Request, contest, rnd, w: admission.Waiting, partial: bool) -> Response:
-    ctx = {"contest": contest, "round": rnd, "w": w, "wait": rounded_wait(w.wait_seconds)}
-    response = render(request, "taking/_waiting.html" if partial else "taking/waiting.html", ctx)
+    """The waiting page, or (an HTMX ask) its status fragment. Its asks carry the ticket, signed
+    for this session, so most are answered ahead of the router (web/wait_lane.py)."""
+    session = request.cookies.get(csrf.SESSION_COOKIE, "")
+    ctx = {
+        "contest": contest,
+        "round": rnd,
+        "w": w,
+        "wait": rounded_wait(w.wait_seconds),
+        "poll_url": wait_lane.poll_url(session, contest.slug, rnd.number, w.ticket_id),
+        "refresh_seconds": refresh_seconds(w.poll_ms),
+    }
+    template = "taking/_waiting_status.html" if partial else "taking/waiting.html"
+    response = render(request, template, ctx)
     response.headers["Cache-Control"] = "no-store"
     return response
 

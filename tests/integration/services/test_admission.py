@@ -138,3 +138,46 @@ def test_someone_waiting_means_newcomers_queue_even_with_room(db, full_site):
     admission._seen.clear()
     found = admission.start_or_wait(db, people[1], rnd)
     assert isinstance(found, admission.Waiting) and found.place == 2
+
+
+def _snapshot(db) -> None:
+    """This process's next look at the queue (as the waiting page's next ask would take it)."""
+    admission._view.taken_at = float("-inf")
+    admission._view.called_at = float("-inf")
+    admission._last_tidy = float("-inf")
+    admission.maintain(db)
+
+
+def test_asks_are_answered_from_a_snapshot_of_the_queue(db, full_site):
+    _, rnd, people = _people(db, 3)
+    waits = [admission.start_or_wait(db, p, rnd) for p in people]
+    assert admission.peek(waits[2].ticket_id) is None  # no snapshot yet: the full path answers
+    _snapshot(db)
+    seen = [admission.peek(w.ticket_id, rnd.id) for w in waits]
+    assert [w.place for w in seen] == [1, 2, 3]
+    assert seen[2].wait_seconds > seen[0].wait_seconds and seen[2].poll_ms >= seen[0].poll_ms
+    assert admission.peek(waits[0].ticket_id, rnd.id + 1) is None  # another round's address
+    # The head is called with the tokens this process has: its next ask goes to the full path,
+    # which serves the paper; the others move up in the snapshot.
+    full_site.tokens = 1.0
+    _snapshot(db)
+    assert admission.peek(waits[0].ticket_id) is None
+    assert admission.peek(waits[1].ticket_id).place == 1
+    assert isinstance(admission.wait_turn(db, people[0], rnd), Attempt)
+
+
+def test_asks_answered_from_memory_keep_the_ticket_live(db, full_site):
+    _, rnd, people = _people(db, 2)
+    clock.freeze(clock.now())
+    kept, dropped = (admission.start_or_wait(db, p, rnd) for p in people)
+    _snapshot(db)
+    _later(40)
+    assert admission.peek(kept.ticket_id) is not None  # only this one's page asks
+    admission._view.seen_written = float("-inf")
+    _snapshot(db)  # writes the asks remembered
+    _later(40)  # 80 s after joining; the kept one asked 40 s ago (lifetime 45 s)
+    _snapshot(db)
+    assert admission.peek(kept.ticket_id).place == 1
+    assert admission.peek(dropped.ticket_id) is None
+    states = dict(db.execute(select(StartTicket.id, StartTicket.state)).all())
+    assert states == {kept.ticket_id: "waiting", dropped.ticket_id: "left"}

@@ -4,6 +4,7 @@ without JavaScript, that opens the paper when the turn comes."""
 from __future__ import annotations
 
 import gzip
+import re
 
 import pytest
 from conftest import csrf_from
@@ -41,7 +42,7 @@ def waiting(client, db):
     )
     # The waiting page comes at once, with no redirect; from then on it asks GET .../wait.
     assert start.status_code == 200 and "Vị trí của bạn trong hàng chờ" in start.text
-    assert f'hx-get="/c/{contest.slug}/rounds/1/wait"' in start.text
+    assert f'hx-get="/c/{contest.slug}/rounds/1/wait?t=' in start.text
     assert f'url=/c/{contest.slug}/rounds/1/wait"' in start.text
     return contest
 
@@ -60,7 +61,7 @@ def test_the_waiting_page_shows_the_place_and_refreshes_without_javascript(clien
 
 def test_the_partial_alone_for_htmx_and_the_paper_when_the_turn_comes(client, db, waiting):
     part = client.get(f"/c/{waiting.slug}/rounds/1/wait", headers={"HX-Request": "true"})
-    assert part.status_code == 200 and part.text.lstrip().startswith('<section id="waiting"')
+    assert part.status_code == 200 and part.text.lstrip().startswith('<div id="waiting-status"')
     admission.controller().tokens = 1.0
     turn = client.get(f"/c/{waiting.slug}/rounds/1/wait", headers={"HX-Request": "true"})
     attempt = db.execute(select(Attempt)).scalar_one()
@@ -82,3 +83,61 @@ def test_nobody_signed_in_gets_no_waiting_page(db, app, waiting):
     with TestClient(app, base_url="https://testserver") as anonymous:
         r = anonymous.get(f"/c/{waiting.slug}/rounds/1/wait", follow_redirects=False)
     assert r.status_code in (303, 403)
+
+
+def _poll_url(html: str) -> str:
+    return re.search(r'hx-get="([^"]+)"', html).group(1).replace("&amp;", "&")
+
+
+def test_asks_for_a_waiting_ticket_are_answered_from_memory_ahead_of_the_router(
+    client, db, waiting, monkeypatch
+):
+    first = client.get(f"/c/{waiting.slug}/rounds/1/wait", headers={"HX-Request": "true"})
+    url = _poll_url(first.text)
+    assert "?t=" in url
+
+    def full_path(*args, **kwargs):
+        raise AssertionError("the full path was asked")
+
+    monkeypatch.setattr(admission, "wait_turn", full_path)
+    ask = client.get(url, headers={"HX-Request": "true"})
+    assert ask.status_code == 200 and ask.headers["cache-control"] == "no-store"
+    assert ask.text.startswith('<div id="waiting-status"') and "<strong>1</strong>" in ask.text
+    assert 'hx-trigger="load delay:' in ask.text and _poll_url(ask.text) == url
+    assert "Vị trí của bạn trong hàng chờ" in ask.text
+
+
+def test_an_ask_with_a_forged_ticket_or_without_htmx_goes_to_the_full_path(
+    client, db, waiting, monkeypatch
+):
+    first = client.get(f"/c/{waiting.slug}/rounds/1/wait", headers={"HX-Request": "true"})
+    url = _poll_url(first.text)
+    client.get(url, headers={"HX-Request": "true"})  # the snapshot now holds the ticket
+    asked = []
+    real = admission.wait_turn
+
+    def full_path(*args, **kwargs):
+        asked.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(admission, "wait_turn", full_path)
+    ticket, sig = url.split("?t=")[1].split(".")
+    forged = url.replace(f"{ticket}.{sig}", f"{int(ticket) + 1}.{sig}")
+    client.get(forged, headers={"HX-Request": "true"})
+    assert len(asked) == 1
+    client.get(url)  # no JavaScript: the full page, from the full path
+    assert len(asked) == 2
+    # Signed for round 1 only: for another round the router answers (here: no such round).
+    other = url.replace("/rounds/1/", "/rounds/9/")
+    assert client.get(other, headers={"HX-Request": "true"}).status_code == 404
+
+
+def test_a_called_ticket_is_served_by_the_full_path_on_its_next_ask(client, db, waiting):
+    first = client.get(f"/c/{waiting.slug}/rounds/1/wait", headers={"HX-Request": "true"})
+    url = _poll_url(first.text)
+    client.get(url, headers={"HX-Request": "true"})
+    admission.controller().tokens = 1.0
+    admission._view.called_at = float("-inf")  # the head is due a call on the next ask
+    turn = client.get(url, headers={"HX-Request": "true"})
+    attempt = db.execute(select(Attempt)).scalar_one()
+    assert turn.headers["HX-Redirect"] == f"/attempts/{attempt.id}"

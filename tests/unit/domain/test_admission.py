@@ -12,7 +12,10 @@ from contest.domain.admission import (
     is_live,
     next_rate,
     p95,
+    place_in,
     poll_after,
+    poll_ms,
+    refresh_seconds,
     rounded_wait,
 )
 
@@ -107,6 +110,34 @@ def test_the_estimate_and_the_polling_interval():
     assert estimated_wait(99, 20.0) == 5.0
     assert poll_after(0.5, s) == 1.0  # near the head: ask every second
     assert poll_after(600.0, s) == 8.0  # far back: rarely
+
+
+def test_near_the_head_the_page_asks_within_a_quarter_second_far_back_rarely():
+    s = AdmissionSettings()  # the defaults the site runs with
+    assert poll_ms(0.05, s) == 250  # next in line at 20 starts/s: a called paper waits ≤ 0.25 s
+    assert poll_ms(2.0, s) == 1000  # half the remaining wait
+    assert poll_ms(3600.0, s) == 15000
+    # Halving the interval each ask, a person 60 s back asks about eight times in all.
+    wait, asks = 60.0, 0
+    while wait > 0:
+        wait -= poll_after(wait, s)
+        asks += 1
+    assert 6 <= asks <= 10
+
+
+def test_a_page_without_javascript_refreshes_in_whole_seconds():
+    assert refresh_seconds(250) == 1
+    assert refresh_seconds(1000) == 1
+    assert refresh_seconds(1001) == 2
+
+
+def test_a_place_from_a_snapshot_of_the_queue():
+    waiting = [3, 8, 9, 15]
+    assert place_in(waiting, 3) == 0
+    assert place_in(waiting, 15) == 3
+    assert place_in(waiting, 10) is None  # called, served, left, or newer than the snapshot
+    assert place_in(waiting, 99) is None
+    assert place_in([], 1) is None
 
 
 def test_a_ticket_whose_page_stopped_asking_expires():

@@ -1,0 +1,136 @@
+"""The waiting page's asks, answered ahead of the router from this process's snapshot of the
+queue: at the busiest moment of a contest day thousands of phones ask "is it my turn?", and the
+answer ("not yet: place 812, about 40 seconds") needs no query.
+
+The page asks GET /c/{slug}/rounds/{n}/wait?t={ticket}.{signature} with HX-Request: the
+signature is an HMAC of the ticket, the round's address and the session cookie the ticket was
+issued to, made by the full path when it showed the page. An ask whose ticket is waiting in the
+snapshot is answered here with the status fragment (place, estimated wait, next ask); any other
+ask (no or bad signature, a ticket called, served or unknown to the snapshot, a stale snapshot,
+no JavaScript) goes on unchanged to the routed endpoint, which checks everything and serves the
+paper when the turn has come. The lane also keeps the queue moving: the ask that finds this
+process's snapshot old or its head due a call does that work first (services/admission.py).
+
+Answered here, an ask shows a signed-out session its place until it is called; the paper itself
+is only ever served by the full path.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import inspect
+import re
+from urllib.parse import parse_qs
+
+import anyio.to_thread
+from starlette.requests import Request
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from contest.config import get_settings
+from contest.domain.admission import rounded_wait
+from contest.services import admission
+from contest.web import csrf
+from contest.web.deps import get_db
+from contest.web.i18n import catalog
+from contest.web.templating import env, language
+
+WAIT_PATH = re.compile(r"/c/([a-z0-9][a-z0-9-]{0,80})/rounds/([0-9]{1,4})/wait")
+STATUS_TEMPLATE = "taking/_waiting_status.html"
+
+
+def _signature(session: str, slug: str, number: int, ticket_id: int) -> str:
+    key = get_settings().resolved_secret_key().encode()
+    message = f"wait:{slug}:{number}:{ticket_id}:{session}".encode()
+    digest = hmac.new(key, message, hashlib.sha256).digest()[:16]
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def poll_url(session: str, slug: str, number: int, ticket_id: int) -> str:
+    """Where the waiting page asks next: its ticket, signed for this session and round."""
+    sig = _signature(session, slug, number, ticket_id)
+    return f"/c/{slug}/rounds/{number}/wait?t={ticket_id}.{sig}"
+
+
+def signed_ticket(query: str, session: str, slug: str, number: int) -> int | None:
+    """The ticket id an ask carries, when its signature holds for this session and round."""
+    sent = (parse_qs(query, max_num_fields=4).get("t") or [""])[0]
+    ticket, _, sig = sent.partition(".")
+    if not ticket.isascii() or not ticket.isdigit() or len(ticket) > 18 or not sig:
+        return None
+    ticket_id = int(ticket)
+    expected = _signature(session, slug, number, ticket_id)
+    return ticket_id if hmac.compare_digest(sig, expected) else None
+
+
+def status_html(lang: str, w: admission.Waiting, url: str) -> str:
+    """The fragment the page swaps in: the same template the full path renders."""
+    return env.get_template(STATUS_TEMPLATE).render(
+        _=catalog(lang).gettext, w=w, wait=rounded_wait(w.wait_seconds), poll_url=url
+    )
+
+
+async def _with_session(scope: Scope, fn, *args):
+    """Call fn(db, *args) on a worker thread with a session from the app's own provider (the
+    same one, or the same override, the routed endpoints get)."""
+    provider = scope["app"].dependency_overrides.get(get_db, get_db)
+    sessions = provider()
+    if inspect.isasyncgen(sessions):
+        db = await sessions.__anext__()
+        try:
+            return await anyio.to_thread.run_sync(fn, db, *args)
+        finally:
+            await sessions.aclose()
+    db = next(sessions)
+    try:
+        return await anyio.to_thread.run_sync(fn, db, *args)
+    finally:
+        sessions.close()
+
+
+class WaitingRoomLane:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        match = (
+            WAIT_PATH.fullmatch(scope["path"])
+            if scope["type"] == "http" and scope["method"] == "GET"
+            else None
+        )
+        if match is None:
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        session = request.cookies.get(csrf.SESSION_COOKIE, "")
+        slug, number = match.group(1), int(match.group(2))
+        ticket_id = (
+            signed_ticket(scope.get("query_string", b"").decode("latin-1"), session, slug, number)
+            if session and request.headers.get("hx-request") == "true"
+            else None
+        )
+        if ticket_id is None:
+            await self.app(scope, receive, send)
+            return
+        if admission.maintenance_due():
+            await _with_session(scope, admission.maintain)
+        waiting = admission.peek(ticket_id)
+        if waiting is None:
+            await self.app(scope, receive, send)
+            return
+        body = status_html(
+            language(request), waiting, poll_url(session, slug, number, ticket_id)
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [
+                    (b"content-type", b"text/html; charset=utf-8"),
+                    (b"cache-control", b"no-store"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
