@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from contest import clock, metrics
 from contest.domain.attempts import (
+    AttemptClock,
     ResultVisibility,
     RoundWindow,
     can_start,
@@ -424,7 +425,7 @@ def save_answer(
     now = clock.now()
     result = _save(db, attempt, position, shown, order, now)
     db.commit()
-    _saved(attempt.round_id, 1)
+    count_saved(attempt.round_id, 1)
     return result
 
 
@@ -455,7 +456,7 @@ def save_paper(
         _set_prediction(db, attempt_id, prediction)  # type: ignore[arg-type]
     db.commit()
     if results:
-        _saved(attempt.round_id, len(results))
+        count_saved(attempt.round_id, len(results))
     return results
 
 
@@ -570,14 +571,29 @@ def save_answer_for_session(
     )
 
 
-def try_fast_save(
-    db: Session, raw_token: str, attempt_id: int, position: int, shown: list[int], order: int
-) -> SaveResult | None:
-    """One self-committing statement, once this process has checked the session and the attempt
-    (a ticket). None, with nothing written, whenever it does not apply: no ticket yet, a refusal
-    to explain, or a newer answer already stored; the caller then takes the full path."""
+@dataclass(frozen=True, slots=True)
+class FastSave:
+    """A save this process's ticket lets be written without reading first: the guarded upsert's
+    parameters (`saved_at` is set when it is written) and what its answer needs."""
+
+    params: dict
+    round_id: int
+    clock: AttemptClock
+
+    @property
+    def key(self) -> tuple[int, int]:
+        return self.params["attempt_id"], self.params["position"]
+
+    def result(self, now: datetime) -> SaveResult:
+        return SaveResult(self.params["position"], now, self.clock.remaining(now), True)
+
+
+def fast_save(
+    raw_token: str, attempt_id: int, position: int, shown: list[int], order: int, now: datetime
+) -> FastSave | None:
+    """The fast path's save, when this process holds a ticket for this session and attempt and
+    the clock still accepts it; None sends the caller to the full path."""
     hashed = sessions.token_hash(raw_token)
-    now = clock.now()
     ticket = _tickets.get(attempt_id)
     if (
         ticket is None
@@ -600,13 +616,26 @@ def try_fast_save(
         "started_at": ticket.started_at,
         "deadline_at": ticket.deadline_at,
     }
-    if _execute_alone(db, _upsert_statement(db, with_session=True), params) != 1:
+    return FastSave(params, ticket.round_id, ac)
+
+
+def try_fast_save(
+    db: Session, raw_token: str, attempt_id: int, position: int, shown: list[int], order: int
+) -> SaveResult | None:
+    """One self-committing statement, once this process has checked the session and the attempt
+    (a ticket). None, with nothing written, whenever it does not apply: no ticket yet, a refusal
+    to explain, or a newer answer already stored; the caller then takes the full path."""
+    now = clock.now()
+    save = fast_save(raw_token, attempt_id, position, shown, order, now)
+    if save is None:
         return None
-    _saved(ticket.round_id, 1)
-    return SaveResult(position, now, ac.remaining(now), True)
+    if _execute_alone(db, _upsert_statement(db, with_session=True), save.params) != 1:
+        return None
+    count_saved(save.round_id, 1)
+    return save.result(now)
 
 
-def _saved(round_id: int, n: int) -> None:
+def count_saved(round_id: int, n: int) -> None:
     """Count stored saves for the operators (metrics) and the organisers' live page."""
     metrics.SAVES.inc(n)
     live.count(round_id, "save", n)
@@ -680,7 +709,7 @@ def _save_checked(
         )
     result = _save(db, row, position, shown, order, now)
     db.commit()
-    _saved(row.round_id, 1)
+    count_saved(row.round_id, 1)
     _remember(attempt_id, hashed, row, now)
     return result
 

@@ -18,6 +18,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from contest import __version__, metrics, queue
 from contest.config import get_settings
 from contest.domain.errors import ContestError, NotFound, PermissionDenied
+from contest.services import save_batches
 from contest.services.ratelimit import RateLimited
 from contest.web import csrf, numbers
 from contest.web.answer_lane import AnswerSaveLane
@@ -147,6 +148,7 @@ async def lifespan(app: FastAPI):
         _gc_tuned = True
     live.start_flusher(get_settings().live_flush_seconds)
     yield
+    await save_batches.close()
     if get_settings().live_flush_seconds > 0:
         live.stop_flusher()
     metrics.process_exited(os.getpid())
@@ -164,8 +166,6 @@ def create_app() -> FastAPI:
     )
     env.globals["static_url"] = static_url
     queue.connect()
-    # Innermost: answer saves it can serve skip the router; everything else passes through it.
-    app.add_middleware(AnswerSaveLane)
     # The waiting page's asks for a ticket still waiting are answered from memory, before the router.
     app.add_middleware(WaitingRoomLane)
     app.add_middleware(GZipMiddleware, minimum_size=500)
@@ -174,8 +174,11 @@ def create_app() -> FastAPI:
     app.mount("/static", CachedStaticFiles(directory=STATIC_DIR), name="static")
 
     app.add_middleware(SecurityHeaders)
-    # Outermost: the request id and the timing cover everything the server does.
+    # The request id and the timing cover everything the server does for a request.
     app.add_middleware(Observed)
+    # Outermost: an answer save it can serve runs nothing else (it gives the save its own
+    # request id, metrics and security headers); everything else passes through it.
+    app.add_middleware(AnswerSaveLane, headers=SECURITY_HEADERS)
 
     for router in ROUTERS:
         app.include_router(router)

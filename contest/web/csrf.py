@@ -10,6 +10,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from fastapi import Request
@@ -54,15 +55,20 @@ def token(request: Request) -> str:
 
 
 def same_origin(request: Request) -> bool:
-    site = request.headers.get("sec-fetch-site")
+    return origin_allowed(request.headers)
+
+
+def origin_allowed(headers: Mapping[str, str]) -> bool:
+    """Same-origin by the request's headers (lower-case names), as `same_origin` decides."""
+    site = headers.get("sec-fetch-site")
     if site and site not in ("same-origin", "none"):
         return False
-    origin = request.headers.get("origin")
+    origin = headers.get("origin")
     if origin == "null":
         # An opaque origin (a sandboxed frame, a data: page, a cross-site redirect): not ours.
         return False
     if origin:
-        return urlsplit(origin).netloc == request.headers.get("host", urlsplit(origin).netloc)
+        return urlsplit(origin).netloc == headers.get("host", urlsplit(origin).netloc)
     return True
 
 
