@@ -116,7 +116,14 @@ class SaveBatcher:
                         seen.add(w.save.key)
                         batch.append(w)
                 self.pending = later
-                await self._write(batch)
+                try:
+                    await self._write(batch)
+                except BaseException:
+                    # Whatever happened, no save of this batch waits for ever or is called saved.
+                    for w in batch:
+                        if not w.done.done():
+                            w.done.set_result(None)
+                    raise
         finally:
             self.writing = None
 
