@@ -967,6 +967,10 @@ def run_one(label: str, url: str, count: int) -> Outcome:
             finally:
                 server.stop()
             start_cpu = (s_server * 1000 / max(1, served), s_db * 1000 / max(1, served))
+            _say(
+                f"{label}: {cap:.1f} starts/s, {sum(start_cpu):.1f} ms of CPU a start; "
+                f"/healthz {healthz:,.0f} req/s"
+            )
             server = Server(url)
             meter = MachineTime(server, url)
             _say(f"{label}: sign-ins")
@@ -1244,8 +1248,10 @@ LIMITS = (
     "the CPU probe of the same run); (2) a save served by the answer lane is one self-committing statement; "
     "(3) a start (lobby, Start, attempt page) costs tens of times a save (the machine time per start above); "
     "beyond the rate each process measures it can serve, people wait in the waiting room "
-    "(services/admission.py), but the lobby, the Start POST and the waiting page's asks are done before "
-    "admission and are not shed."
+    "(services/admission.py), whose asks are answered from each process's snapshot of the queue without a "
+    "query (web/wait_lane.py); the pages (lobby, Start, attempt page) run a few at a time per process, as "
+    "many as the saves' latency allows (web/gate.py), but every arrival still costs a lobby and a Start: "
+    "when arrivals alone cost more than the machine has, they queue there."
 )
 
 

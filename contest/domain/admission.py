@@ -201,3 +201,63 @@ def rounded_wait(seconds: float) -> tuple[int, str]:
     if by_five < 60:
         return by_five, "seconds"
     return int(math.ceil(seconds / 60)), "minutes"
+
+
+# ---------------------------------------------------------------------------- saves first
+
+
+@dataclass(frozen=True)
+class PageGateSettings:
+    # Pages (the lobby, the Start button, the attempt page, the full path of the waiting page,
+    # everything but saves, submissions and the asks answered from memory) running at once in
+    # one process: the limit starts here and moves between the bounds.
+    initial: int = 4
+    minimum: int = 1
+    maximum: int = 8
+    # When the saves' p95 in this process is over the target, halve the limit; when it is under
+    # and pages are queued, add one. Every `adjust_every` seconds, once `min_samples` saves
+    # were measured (no saves: nothing to protect, the limit may grow).
+    save_target_ms: float = 40.0
+    adjust_every: float = 0.5
+    min_samples: int = 5
+
+
+def next_page_limit(limit: int, save_p95: float | None, queued: bool, s: PageGateSettings) -> int:
+    """One step of the pages' limit: saves first (multiplicative decrease when they are slow),
+    pages as many as the saves allow (additive increase while pages wait)."""
+    if save_p95 is not None and save_p95 > s.save_target_ms:
+        return max(s.minimum, limit // 2)
+    if queued:
+        return min(s.maximum, limit + 1)
+    return limit
+
+
+@dataclass
+class PageGate:
+    """One process's limit on pages running at once, moved by its saves' latency. Not
+    thread-safe: the web layer calls it from its event loop only."""
+
+    settings: PageGateSettings = field(default_factory=PageGateSettings)
+    limit: int = 0
+    save_ms: list[float] = field(default_factory=list)
+    last_adjust: float | None = None
+
+    def __post_init__(self) -> None:
+        if not self.limit:
+            self.limit = self.settings.initial
+
+    def note_save(self, elapsed_ms: float) -> None:
+        if len(self.save_ms) < 10_000:
+            self.save_ms.append(elapsed_ms)
+
+    def adjust(self, now: float, queued: bool) -> int:
+        if self.last_adjust is None:
+            self.last_adjust = now
+        elif now - self.last_adjust >= self.settings.adjust_every:
+            enough = len(self.save_ms) >= self.settings.min_samples
+            self.limit = next_page_limit(
+                self.limit, p95(self.save_ms) if enough else None, queued, self.settings
+            )
+            self.save_ms.clear()
+            self.last_adjust = now
+        return self.limit

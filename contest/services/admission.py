@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import threading
 import time
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import cast
@@ -30,6 +31,7 @@ from contest import clock
 from contest.config import get_settings
 from contest.domain.admission import (
     AdmissionSettings,
+    PageGate,
     StartController,
     estimated_wait,
     is_live,
@@ -90,6 +92,12 @@ CALL_EVERY = 0.1
 VIEW_STALE = 2.0
 _view = _View()
 _maintaining = threading.Lock()
+# Saves first: this process's limit on pages running at once (web/gate.py), moved by its saves.
+_gate = PageGate()
+
+
+def page_gate() -> PageGate:
+    return _gate
 
 
 _lock = threading.Lock()
@@ -113,19 +121,22 @@ def controller() -> StartController:
 
 def reset() -> None:
     """Forget this process's controller and memory (tests; a settings change)."""
-    global _controller, _last_tidy, _view
+    global _controller, _last_tidy, _view, _gate
     with _lock:
         _controller = None
         _seen.clear()
         _last_tidy = 0.0
         _view = _View()
+        _gate = PageGate()
 
 
 def note_save(elapsed_ms: float) -> None:
-    """A save's service time in this process: slow saves make starts back off."""
+    """A save's service time in this process: slow saves make starts back off, and lower the
+    number of pages the process runs at once."""
     c = controller()
     with _lock:
         c.note_save(elapsed_ms)
+    _gate.note_save(elapsed_ms)
 
 
 def _admit() -> bool:
@@ -357,8 +368,13 @@ def _serve(
 
 
 def _waiting(db: Session, ticket: StartTicket, now: datetime) -> Waiting:
+    """The place from this process's snapshot when it is fresh (everyone waiting in it with a
+    smaller ticket is ahead: a newcomer is behind all of them), else counted in the database."""
     s = controller().settings
-    place = tickets.ahead_of(db, ticket.id, _live_since(now))
+    with _lock:
+        fresh = time.monotonic() - _view.taken_at <= VIEW_STALE
+        ahead = bisect_left(_view.waiting, ticket.id) if fresh else None
+    place = ahead if ahead is not None else tickets.ahead_of(db, ticket.id, _live_since(now))
     rate = site_rate(db, now)
     wait = estimated_wait(place, rate)
     return Waiting(ticket.round_id, place + 1, wait, poll_ms(wait, s), rate, ticket.id)

@@ -25,6 +25,7 @@ from contest.web.answer_lane import AnswerSaveLane
 from contest.web.api import docs as api_docs
 from contest.web.api import errors as api_errors
 from contest.web.deps import Forbidden, NotSignedIn, is_htmx
+from contest.web.gate import PagesAfterSaves
 from contest.web.limits import BodySizeLimit
 from contest.web.observability import Observed
 from contest.web.routers import (
@@ -166,6 +167,8 @@ def create_app() -> FastAPI:
     )
     env.globals["static_url"] = static_url
     queue.connect()
+    # Innermost: pages run a few at a time per process, as many as the saves' latency allows.
+    app.add_middleware(PagesAfterSaves)
     # The waiting page's asks for a ticket still waiting are answered from memory, before the router.
     app.add_middleware(WaitingRoomLane)
     app.add_middleware(GZipMiddleware, minimum_size=500)

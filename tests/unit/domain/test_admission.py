@@ -157,3 +157,28 @@ def test_a_ticket_whose_page_stopped_asking_expires():
 )
 def test_waits_are_rounded_as_people_read_them(seconds, shown):
     assert rounded_wait(seconds) == shown
+
+
+def test_slow_saves_halve_the_pages_running_at_once_and_fast_ones_let_more_in():
+    from contest.domain.admission import PageGateSettings, next_page_limit
+
+    s = PageGateSettings(minimum=1, maximum=8, save_target_ms=40.0)
+    assert next_page_limit(6, 90.0, True, s) == 3  # saves slow: pages back off at once
+    assert next_page_limit(1, 90.0, True, s) == 1  # never below one: pages still move
+    assert next_page_limit(3, 10.0, True, s) == 4  # saves fast and pages waiting: one more
+    assert next_page_limit(3, 10.0, False, s) == 3  # nobody waiting: no evidence for more
+    assert next_page_limit(8, None, True, s) == 8  # at most the maximum
+
+
+def test_the_page_gate_moves_on_the_saves_measured_in_each_interval():
+    from contest.domain.admission import PageGate, PageGateSettings
+
+    gate = PageGate(PageGateSettings(initial=4, adjust_every=0.5, min_samples=5))
+    assert gate.adjust(0.0, True) == 4
+    for _ in range(10):
+        gate.note_save(200.0)
+    assert gate.adjust(0.2, True) == 4  # within the interval: no change
+    assert gate.adjust(0.6, True) == 2
+    for _ in range(3):
+        gate.note_save(200.0)  # too few to judge: treated as no saves, pages waiting
+    assert gate.adjust(1.2, True) == 3
