@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import tempfile
 import time
-from datetime import date, timedelta
 from pathlib import Path
 
 from bench import Figure
@@ -21,16 +20,13 @@ BAR_MS = 8.0  # the whole start (lobby + start + attempt page) must fit in this
 
 def run() -> list[Figure]:
     from fastapi.testclient import TestClient
-    from sqlalchemy import select
     from sqlalchemy.orm import Session
 
-    from bench.bench_load import BANK_CSV, cpu_probe
+    from bench.bench_load import cpu_probe
+    from bench.contest_day import open_round, start_attempt
     from contest import clock
     from contest import db as database
     from contest.migrate import upgrade
-    from contest.models import Participant, Round, RoundBank
-    from contest.services import banks, contests, sessions, taking
-    from contest.services.context import SYSTEM
     from contest.web.app import create_app
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -41,56 +37,9 @@ def run() -> list[Figure]:
         now = clock.now()
         people: list[tuple[int, str]] = []
         with Session(engine, expire_on_commit=False) as db:
-            contest = contests.create_contest(
-                db,
-                SYSTEM,
-                contests.ContestSpec(
-                    status="published",
-                    slug="ve-trang",
-                    title_vi="Cuộc thi tìm hiểu về chuyển đổi số tỉnh Lạng Sơn",
-                    title_en="Contest",
-                    organiser_vi="BAN TỔ CHỨC",
-                    place_vi="Lạng Sơn",
-                    rules_vi="Thể lệ.",
-                    rules_en="Rules.",
-                    min_age=12,
-                    age_cutoff=date(2023, 7, 3),
-                    rounds=(
-                        contests.RoundSpec(
-                            1,
-                            "Tuần 4",
-                            "Week 4",
-                            now - timedelta(hours=1),
-                            now + timedelta(days=1),
-                            questions_per_attempt=20,
-                            time_limit_seconds=30 * 60,
-                        ),
-                    ),
-                ),
-            )
-            banks.import_questions(db, SYSTEM, "tuan-4", [(BANK_CSV.name, BANK_CSV.read_bytes())])
-            rnd = db.execute(select(Round).where(Round.contest_id == contest.id)).scalar_one()
-            db.add(RoundBank(round_id=rnd.id, bank_id=banks.get_bank(db, "tuan-4").id))
-            db.commit()
+            rnd = open_round(db, "ve-trang", now)
             for i in range(PEOPLE):
-                participant = Participant(
-                    contest_id=contest.id,
-                    full_name="Nguyễn Thị Hoà Bình",
-                    date_of_birth=date(1990, 8, 15),
-                    gender="female",
-                    citizen_id=f"0201900{i:05d}",
-                    phone=f"09123{i:05d}",
-                    password_hash="-",
-                    consent_version="2023-07",
-                    consent_at=now,
-                    registered_at=now,
-                )
-                db.add(participant)
-                db.flush()
-                attempt = taking.start_attempt(db, participant, rnd)
-                people.append(
-                    (attempt.id, sessions.open_session(db, participant_id=participant.id))
-                )
+                people.append(start_attempt(db, rnd, now, f"0201900{i:05d}", f"09123{i:05d}"))
             db.commit()
         try:
             with TestClient(create_app(), base_url="https://testserver") as client:
