@@ -31,6 +31,7 @@ import httpx
 import pytest
 import scratch_db
 from conftest import _postgres_available
+from live_server import free_port, stop, wait_until_up
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -64,12 +65,6 @@ def _redis_reason() -> str | None:
     except OSError as exc:
         return f"{type(exc).__name__}"
     return "no answer to PING"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -281,7 +276,7 @@ class Hosts:
         return proc
 
     def app(self, name: str) -> str:
-        port = self.ports.setdefault(name, _free_port())
+        port = self.ports.setdefault(name, free_port())
         self.start(
             name,
             ["serve", "--port", str(port), "--no-access-log", "--no-worker"],
@@ -291,7 +286,7 @@ class Hosts:
     def nginx(self, upstreams: list[str]) -> str:
         home = self.base / "nginx"
         home.mkdir(exist_ok=True)
-        port = _free_port()
+        port = free_port()
         servers = "\n".join(
             f"    server {u.removeprefix('http://')} max_fails=1 fail_timeout=30s;"
             for u in upstreams
@@ -347,10 +342,7 @@ http {{
         return f"http://127.0.0.1:{port}"
 
     def kill(self, name: str) -> None:
-        proc = self.procs[name]
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
+        stop(self.procs[name], signal.SIGKILL)
 
     def stop_all(self) -> None:
         for name, proc in self.procs.items():
@@ -368,16 +360,7 @@ http {{
 
 
 def _wait_up(base: str, proc: subprocess.Popen, hosts: Hosts, name: str) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, hosts.log(name)
-        try:
-            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"{name} did not start: {hosts.log(name)}")
+    wait_until_up(proc, base, seconds=60, output=lambda: hosts.log(name))
 
 
 @pytest.fixture(scope="module")

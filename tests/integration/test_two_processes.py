@@ -6,12 +6,10 @@ from __future__ import annotations
 import os
 import random
 import re
-import signal
 import socket
 import subprocess
 import sys
 import threading
-import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -19,6 +17,7 @@ import httpx
 import pytest
 import scratch_db
 from conftest import _postgres_available
+from live_server import free_port, stop, wait_until_up
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -29,12 +28,6 @@ PASSWORD = "mat-khau-bi-mat"
 REDIS = ("127.0.0.1", 6379)
 
 pytestmark = pytest.mark.timeout(90)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _redis_reason() -> str | None:
@@ -147,7 +140,7 @@ def contest_data(database):
 
 
 def _start(url: str, env_extra: dict[str, str]) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
+    port = free_port()
     env = dict(
         os.environ,
         CONTEST_DATABASE_URL=url,
@@ -180,20 +173,6 @@ def _start(url: str, env_extra: dict[str, str]) -> tuple[subprocess.Popen, str]:
     return proc, f"http://127.0.0.1:{port}"
 
 
-def _wait(proc: subprocess.Popen, base: str) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(proc.stderr.read().decode()[-2000:])
-        try:
-            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"{base} did not start")
-
-
 @pytest.fixture(scope="module")
 def two_servers(database, contest_data):
     redis_reason = _redis_reason()
@@ -208,13 +187,11 @@ def two_servers(database, contest_data):
     procs = [_start(database, extra) for _ in range(2)]
     try:
         for proc, base in procs:
-            _wait(proc, base)
+            wait_until_up(proc, base, interval=0.1)
         yield [base for _, base in procs], redis_reason
     finally:
         for proc, _ in procs:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-                proc.wait(timeout=10)
+            stop(proc)
 
 
 def test_an_attempt_continues_when_each_request_reaches_the_other_process(
@@ -341,7 +318,7 @@ def test_a_burst_of_sign_ins_right_after_start_gets_no_500_with_redis_limits(
         },
     )
     try:
-        _wait(proc, base)
+        wait_until_up(proc, base, interval=0.1)
         # Each person's page (cookie and token) first: a GET touches no limiter.
         clients = []
         for n in range(20):
@@ -373,10 +350,5 @@ def test_a_burst_of_sign_ins_right_after_start_gets_no_500_with_redis_limits(
         for http, _, _ in clients:
             http.close()
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
+        stop(proc)
     assert sorted(statuses) == [303] * 20, (statuses, proc.stderr.read().decode()[-3000:])

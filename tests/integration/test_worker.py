@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,17 +12,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from live_server import free_port, stop, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[2]
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 pytestmark = pytest.mark.timeout(300)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_serve_runs_a_worker_beside_itself_and_the_issue_job_finishes(tmp_path):
@@ -39,7 +32,7 @@ def test_serve_runs_a_worker_beside_itself_and_the_issue_job_finishes(tmp_path):
     contest = [sys.executable, "-m", "contest"]
     for step in (["migrate"], ["demo"]):
         subprocess.run(contest + step, cwd=tmp_path, env=env, check=True, capture_output=True)
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [*contest, "serve", "--port", str(port), "--no-access-log"],
         cwd=tmp_path,
@@ -50,16 +43,7 @@ def test_serve_runs_a_worker_beside_itself_and_the_issue_job_finishes(tmp_path):
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert server.poll() is None, server.stderr.read().decode()[-2000:]
-            try:
-                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.2)
+        wait_until_up(server, base)
         with httpx.Client(base_url=base, timeout=20) as http:
             page = http.get("/staff/login")
             r = http.post(
@@ -87,5 +71,4 @@ def test_serve_runs_a_worker_beside_itself_and_the_issue_job_finishes(tmp_path):
             jobs_page = http.get("/admin/jobs").text
             assert job_url.rsplit("/", 1)[1] in jobs_page
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=20)
+        stop(server, seconds=20)
