@@ -10,13 +10,12 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from contest.config import get_settings
-from contest.exporters.csv_open import write_csv
 from contest.models import Contest
 from contest.services import certificates, open_data
 from contest.services.ratelimit import hit_address
 from contest.web.api import schemas as s
 from contest.web.api.errors import ApiError
-from contest.web.api.responses import CSV_TYPE, REVALIDATE, csv_file, json_model
+from contest.web.api.responses import REVALIDATE, csv_file, csv_responses, json_model
 from contest.web.deps import client_ip, get_db
 from contest.web.routers.certificates import VERIFY_LIMIT
 
@@ -39,7 +38,6 @@ CONTEST_ERRORS: dict[int | str, dict] = {
     **ERRORS,
     404: _error("No published contest has this slug."),
 }
-CSV_CONTENT = {"content": {CSV_TYPE: {"schema": {"type": "string"}}}}
 
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(limit_api)], tags=["open data"])
 
@@ -207,7 +205,7 @@ WINNER_HEADERS = (
 @router.get(
     "/contests/{slug}/winners.csv",
     response_class=Response,
-    responses={**CONTEST_ERRORS, 200: {"description": "CSV, UTF-8 with BOM.", **CSV_CONTENT}},
+    responses=csv_responses(CONTEST_ERRORS),
     summary="Tải về: danh sách đạt giải (CSV) / Download: winners as CSV",
 )
 def winners_csv(
@@ -236,8 +234,8 @@ def winners_csv(
         for pl in data.prize_lists
         for w in pl.winners
     ]
-    csv = write_csv(open_data.licence(contest).line(), WINNER_HEADERS, rows)
-    return csv_file(request, csv, f"{contest.slug}-giai-thuong.csv")
+    licence = open_data.licence(contest).line()
+    return csv_file(request, licence, WINNER_HEADERS, rows, f"{contest.slug}-giai-thuong.csv")
 
 
 # --- participation -------------------------------------------------------------------------
@@ -328,7 +326,7 @@ UNIT_HEADERS = (
 @router.get(
     "/contests/{slug}/participation-rounds.csv",
     response_class=Response,
-    responses={**CONTEST_ERRORS, 200: {"description": "CSV, UTF-8 with BOM.", **CSV_CONTENT}},
+    responses=csv_responses(CONTEST_ERRORS),
     summary="Tải về: tham gia theo đợt (CSV) / Download: participation per round as CSV",
 )
 def participation_rounds_csv(
@@ -353,18 +351,16 @@ def participation_rounds_csv(
         )
         for r in data.rounds
     ]
-    csv = write_csv(open_data.licence(contest).line(), ROUND_HEADERS, rows)
-    return csv_file(request, csv, f"{contest.slug}-tham-gia-theo-dot.csv")
+    licence = open_data.licence(contest).line()
+    return csv_file(request, licence, ROUND_HEADERS, rows, f"{contest.slug}-tham-gia-theo-dot.csv")
 
 
 @router.get(
     "/contests/{slug}/participation-units.csv",
     response_class=Response,
-    responses={
-        **CONTEST_ERRORS,
-        404: _error("No published contest has this slug, or no such round."),
-        200: {"description": "CSV, UTF-8 with BOM.", **CSV_CONTENT},
-    },
+    responses=csv_responses(
+        {**CONTEST_ERRORS, 404: _error("No published contest has this slug, or no such round.")}
+    ),
     summary="Tải về: tham gia theo đơn vị (CSV) / Download: participation per unit as CSV",
 )
 def participation_units_csv(
@@ -387,8 +383,10 @@ def participation_units_csv(
         for u in data.units
     ]
     suffix = f"-dot-{round_number}" if round_number else ""
-    csv = write_csv(open_data.licence(contest).line(), UNIT_HEADERS, rows)
-    return csv_file(request, csv, f"{contest.slug}-tham-gia-theo-don-vi{suffix}.csv")
+    licence = open_data.licence(contest).line()
+    return csv_file(
+        request, licence, UNIT_HEADERS, rows, f"{contest.slug}-tham-gia-theo-don-vi{suffix}.csv"
+    )
 
 
 # --- certificates ------------------------------------------------------------------------

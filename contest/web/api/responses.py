@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Sequence
 from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import Response
 from pydantic import BaseModel
+
+from contest.exporters.csv_open import write_csv
 
 # Open data changes when a list is published or people take part: a minute is fresh enough,
 # and the ETag lets a client that polls more often get a bodiless 304.
@@ -69,7 +72,27 @@ def json_model(
     )
 
 
+def csv_responses(errors: dict[int | str, dict]) -> dict[int | str, dict]:
+    """The OpenAPI responses of a CSV download: `errors`, and the file itself for 200."""
+    return {
+        **errors,
+        200: {
+            "description": "CSV, UTF-8 with BOM.",
+            "content": {CSV_TYPE: {"schema": {"type": "string"}}},
+        },
+    }
+
+
 def csv_file(
-    request: Request, data: bytes, filename: str, *, cache: str = PUBLIC_CACHE
+    request: Request,
+    first_line: str,
+    headers: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    filename: str,
+    *,
+    cache: str = PUBLIC_CACHE,
 ) -> Response:
+    """A CSV download (see `write_csv`): `first_line` (a licence or a warning), the header row,
+    then `rows`; sent as an attachment called `filename`."""
+    data = write_csv(first_line, headers, rows)
     return conditional(request, data, CSV_TYPE, cache=cache, filename=filename)

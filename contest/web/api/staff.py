@@ -10,13 +10,12 @@ from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from contest.exporters.csv_open import write_csv
 from contest.models import ApiToken, Contest
 from contest.services import api_tokens, contests, exports, prize_lists
 from contest.web.api import schemas as s
 from contest.web.api.errors import ApiError
-from contest.web.api.public import CSV_CONTENT, ERRORS, Slug, _error, limit_api
-from contest.web.api.responses import PRIVATE, csv_file, json_model
+from contest.web.api.public import ERRORS, Slug, _error, limit_api
+from contest.web.api.responses import PRIVATE, csv_file, csv_responses, json_model
 from contest.web.deps import client_ip, get_db
 
 bearer = HTTPBearer(
@@ -95,13 +94,25 @@ def _use(
         raise _refused(exc) from None
 
 
-def _contest(db: Session, raw: str | None, slug: str) -> Contest:
+def _contest(
+    request: Request,
+    db: Session,
+    raw: str | None,
+    slug: str,
+    *,
+    scope: str,
+    what: str,
+    details: dict | None = None,
+) -> Contest:
+    """The contest called `slug`, once the token may read `scope` of it (the use recorded)."""
     # Who asks comes first: without a valid token, nothing is said about what exists.
     try:
         api_tokens.authenticate(db, raw)
     except api_tokens.TokenRefused as exc:
         raise _refused(exc) from None
-    return contests.get_by_slug(db, slug)
+    contest = contests.get_by_slug(db, slug)
+    _use(request, db, raw, contest=contest, scope=scope, what=what, details=details)
+    return contest
 
 
 @router.get(
@@ -173,8 +184,7 @@ def staff_prize_lists(
 ) -> Response:
     """The signed version (approved or published) of every list of the contest, with the
     columns of the committee's export: line, full name, date of birth, unit, prize."""
-    contest = _contest(db, raw, slug)
-    _use(request, db, raw, contest=contest, scope="prizes:read", what="prize_lists")
+    contest = _contest(request, db, raw, slug, scope="prizes:read", what="prize_lists")
     return json_model(request, _prize_lists(db, contest), cache=PRIVATE)
 
 
@@ -196,10 +206,7 @@ PRIZE_HEADERS = (
 @router.get(
     "/contests/{slug}/prize-lists.csv",
     response_class=Response,
-    responses={
-        **CONTEST_AUTH_ERRORS,
-        200: {"description": "CSV, UTF-8 with BOM.", **CSV_CONTENT},
-    },
+    responses=csv_responses(CONTEST_AUTH_ERRORS),
     summary="Danh sách giải đã duyệt (CSV) / Approved prize lists as CSV (scope prizes:read)",
 )
 def staff_prize_lists_csv(
@@ -209,8 +216,7 @@ def staff_prize_lists_csv(
     db: Session = Depends(get_db),
 ) -> Response:
     """As `/prize-lists`, one line per prize; dates of birth as dd/mm/yyyy."""
-    contest = _contest(db, raw, slug)
-    _use(request, db, raw, contest=contest, scope="prizes:read", what="prize_lists.csv")
+    contest = _contest(request, db, raw, slug, scope="prizes:read", what="prize_lists.csv")
     rows = [
         (
             pl.kind,
@@ -228,8 +234,9 @@ def staff_prize_lists_csv(
         for pl in _prize_lists(db, contest).prize_lists
         for line in pl.lines
     ]
-    data = write_csv(PERSONAL, PRIZE_HEADERS, rows)
-    return csv_file(request, data, f"{contest.slug}-danh-sach-giai.csv", cache=PRIVATE)
+    return csv_file(
+        request, PERSONAL, PRIZE_HEADERS, rows, f"{contest.slug}-danh-sach-giai.csv", cache=PRIVATE
+    )
 
 
 RoundNumber = Annotated[int, Path(ge=1, le=1000, description="The round's number.")]
@@ -259,15 +266,8 @@ def staff_ranking(
 ) -> Response:
     """Every entry of the round in rank order with the columns of the committee's ranking
     export: eligible entries ranked by the contest's tie-breaks, the others with the reason."""
-    contest = _contest(db, raw, slug)
-    _use(
-        request,
-        db,
-        raw,
-        contest=contest,
-        scope="rankings:read",
-        what="ranking",
-        details={"round": number},
+    contest = _contest(
+        request, db, raw, slug, scope="rankings:read", what="ranking", details={"round": number}
     )
     return json_model(request, _ranking(db, contest, number), cache=PRIVATE)
 
@@ -291,10 +291,7 @@ RANKING_HEADERS = (
 @router.get(
     "/contests/{slug}/rounds/{number}/ranking.csv",
     response_class=Response,
-    responses={
-        **CONTEST_AUTH_ERRORS,
-        200: {"description": "CSV, UTF-8 with BOM.", **CSV_CONTENT},
-    },
+    responses=csv_responses(CONTEST_AUTH_ERRORS),
     summary="Bảng xếp hạng đợt thi (CSV) / A round's ranking as CSV (scope rankings:read)",
 )
 def staff_ranking_csv(
@@ -304,15 +301,8 @@ def staff_ranking_csv(
     raw: str | None = Depends(secret),
     db: Session = Depends(get_db),
 ) -> Response:
-    contest = _contest(db, raw, slug)
-    _use(
-        request,
-        db,
-        raw,
-        contest=contest,
-        scope="rankings:read",
-        what="ranking.csv",
-        details={"round": number},
+    contest = _contest(
+        request, db, raw, slug, scope="rankings:read", what="ranking.csv", details={"round": number}
     )
     rows = [
         (
@@ -331,5 +321,11 @@ def staff_ranking_csv(
         )
         for line in _ranking(db, contest, number).lines
     ]
-    data = write_csv(PERSONAL, RANKING_HEADERS, rows)
-    return csv_file(request, data, f"{contest.slug}-xep-hang-dot-{number}.csv", cache=PRIVATE)
+    return csv_file(
+        request,
+        PERSONAL,
+        RANKING_HEADERS,
+        rows,
+        f"{contest.slug}-xep-hang-dot-{number}.csv",
+        cache=PRIVATE,
+    )
