@@ -31,6 +31,11 @@ def _errors(exc: ContestError) -> list[ContestError]:
     return exc.errors if isinstance(exc, InvalidInput) else [exc]
 
 
+def _invalid(request: Request, template: str, context: dict, exc: ContestError) -> Response:
+    """The form's page again, with what was wrong in it (422)."""
+    return render(request, template, {**context, "errors": _errors(exc)}, status_code=422)
+
+
 async def _read_uploads(uploads: list[UploadFile]) -> list[tuple[str, bytes]]:
     limit = get_settings().upload_max_bytes
     if len(uploads) > MAX_FILES:
@@ -206,6 +211,15 @@ def _question_form(question, version) -> dict:
     }
 
 
+def _question_page(
+    request: Request, question, version, bank, form: dict, exc: ContestError | None = None
+) -> Response:
+    context = {"question": question, "version": version, "bank": bank, "form": form}
+    if exc is not None:
+        return _invalid(request, "organiser/question.html", context, exc)
+    return render(request, "organiser/question.html", {**context, "errors": []})
+
+
 @router.get("/questions/{question_id}")
 def question_edit_page(
     request: Request,
@@ -214,17 +228,7 @@ def question_edit_page(
     principal: Principal = Depends(require_staff(*ORGANISERS)),
 ):
     question, version, bank = banks.question_with_version(db, question_id)
-    return render(
-        request,
-        "organiser/question.html",
-        {
-            "question": question,
-            "version": version,
-            "bank": bank,
-            "form": _question_form(question, version),
-            "errors": [],
-        },
-    )
+    return _question_page(request, question, version, bank, _question_form(question, version))
 
 
 @router.post("/questions/{question_id}")
@@ -261,18 +265,7 @@ def question_edit(
             "difficulty": difficulty,
             "explanation": explanation,
         }
-        return render(
-            request,
-            "organiser/question.html",
-            {
-                "question": question,
-                "version": version,
-                "bank": bank,
-                "form": form,
-                "errors": _errors(exc),
-            },
-            status_code=422,
-        )
+        return _question_page(request, question, version, bank, form, exc)
     return RedirectResponse(f"/organiser/banks/{bank.code}", status_code=303)
 
 
@@ -314,18 +307,8 @@ async def question_picture(
                 remove=bool(remove),
             )
         except ContestError as exc:
-            return render(
-                request,
-                "organiser/question.html",
-                {
-                    "question": question,
-                    "version": version,
-                    "bank": bank,
-                    "form": _question_form(question, version),
-                    "errors": _errors(exc),
-                },
-                status_code=422,
-            )
+            form = _question_form(question, version)
+            return _question_page(request, question, version, bank, form, exc)
         return RedirectResponse(f"/organiser/questions/{question_id}", status_code=303)
 
     # Decoding and encoding a picture takes a CPU moment: never on the event loop.
@@ -380,12 +363,8 @@ async def contest_import(
             units_file=units_file,
         )
     except ContestError as exc:
-        return render(
-            request,
-            "organiser/contests.html",
-            {"contests": contests.list_contests(db), "errors": _errors(exc)},
-            status_code=422,
-        )
+        context = {"contests": contests.list_contests(db)}
+        return _invalid(request, "organiser/contests.html", context, exc)
     return RedirectResponse(f"/organiser/contests/{setup.slug}/rounds", status_code=303)
 
 
@@ -401,34 +380,6 @@ def contest_file(
         rounds.contest_file_text(db, contest).encode("utf-8"),
         media_type="application/toml; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{contest.slug}.toml"'},
-    )
-
-
-def _contest_input(
-    slug: str,
-    title_vi: str,
-    title_en: str,
-    organiser_vi: str,
-    place_vi: str,
-    rules_vi: str,
-    rules_en: str,
-    min_age: str,
-    age_cutoff: str,
-    registration_open: str,
-    cheating_voids_all: str = "",
-) -> rounds.ContestInput:
-    return rounds.ContestInput(
-        slug,
-        title_vi,
-        title_en,
-        organiser_vi,
-        place_vi,
-        rules_vi,
-        rules_en,
-        min_age,
-        age_cutoff,
-        registration_open == "yes",
-        cheating_voids_all == "yes",
     )
 
 
@@ -474,7 +425,7 @@ def contest_save(
     db: Session = Depends(get_db),
     principal: Principal = Depends(require_staff(*ORGANISERS)),
 ):
-    data = _contest_input(
+    data = rounds.ContestInput(
         slug,
         title_vi,
         title_en,
@@ -484,8 +435,8 @@ def contest_save(
         rules_en,
         min_age,
         age_cutoff,
-        registration_open,
-        cheating_voids_all,
+        registration_open == "yes",
+        cheating_voids_all == "yes",
     )
     contest: Contest | None = contests.get_by_slug(db, current) if current else None
     try:
@@ -496,12 +447,8 @@ def contest_save(
         else:
             rounds.update_contest(db, actor_for(request, principal), contest, data)
     except ContestError as exc:
-        return render(
-            request,
-            "organiser/contest_form.html",
-            {"contest": contest, "form": data, "errors": _errors(exc)},
-            status_code=422,
-        )
+        context = {"contest": contest, "form": data}
+        return _invalid(request, "organiser/contest_form.html", context, exc)
     return RedirectResponse(f"/organiser/contests/{contest.slug}/rounds", status_code=303)
 
 
@@ -716,12 +663,8 @@ def contest_copy(
             title_en=title_en or None,
         )
     except ContestError as exc:
-        return render(
-            request,
-            "organiser/contest_copy.html",
-            {"contest": source, "form": form, "errors": _errors(exc)},
-            status_code=422,
-        )
+        context = {"contest": source, "form": form}
+        return _invalid(request, "organiser/contest_copy.html", context, exc)
     return RedirectResponse(f"/organiser/contests/{target.slug}", status_code=303)
 
 
