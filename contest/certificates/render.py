@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import functools
 import io
 import multiprocessing
 import os
@@ -11,7 +12,7 @@ import time
 import unicodedata
 import zipfile
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import IO
@@ -22,6 +23,7 @@ from reportlab import rl_config
 from reportlab.lib.colors import HexColor, white
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
@@ -207,10 +209,7 @@ def _draw_page(
     form = forms.get(key)
     if form is None:
         name = f"Fixed{len(forms)}"
-        # A box a point larger than the page, so its clip never trims the page's edge pixels.
-        canvas.beginForm(name, -1, -1, PAGE_WIDTH + 1, PAGE_HEIGHT + 1)
-        header_bottom = _draw_fixed(canvas, fonts, text, data, template, accent, ink)
-        canvas.endForm()
+        header_bottom = _fixed_form(canvas, name, key, fonts, text, data, template, accent, ink)
         form = forms[key] = (name, header_bottom)
     name, header_bottom = form
     canvas.doForm(name)
@@ -227,6 +226,107 @@ def _draw_page(
     _draw_body(canvas, fonts, text, accent, ink, top=line_y - 64)
     if template.show_qr:
         _draw_verification(canvas, fonts, text, data.verification_url)
+
+
+@dataclass
+class _FixedPart:
+    """A fixed part as drawn in one document, to place into the next without drawing it.
+
+    Valid for a document in the same state when the part is drawn: as many fonts named
+    before it (the PDF's internal font names follow that order) and only the seeded codes of
+    the fonts in use (`seed_subsets`), which are the same in every document.
+    """
+
+    fonts_before: int  # fonts the document had named when the part was drawn
+    fonts: tuple[str, ...]  # the fonts the part names, in that order
+    stream: bytes  # its content stream
+    header_bottom: float
+    formatted: dict[tuple[int, int], bytes] = field(default_factory=dict)  # by BasicFonts' ref
+
+
+# Fixed parts drawn in this process, by what they show (see `_draw_page`). Every certificate of
+# a contest shares one, and bulk issue writes a PDF per certificate: drawing and compressing it
+# once per process instead of once per PDF saves a good part of a certificate's cost.
+_FIXED_PARTS: dict[tuple[object, ...], _FixedPart] = {}
+_FIXED_PARTS_LIMIT = 64
+_FORM_BOX = (-1, -1, PAGE_WIDTH + 1, PAGE_HEIGHT + 1)  # a point beyond the page on each side
+
+
+class _PlacedForm(pdfdoc.PDFObject):
+    """The form XObject of a `_FixedPart`, formatted as reportlab formats the drawn one."""
+
+    def __init__(self, part: _FixedPart) -> None:
+        self.part = part
+
+    def format(self, document) -> bytes:
+        # The form's resources name the document's font dictionary: the one thing in it
+        # that depends on the document (in practice it is always object 1).
+        basic_fonts = document.idToObjectNumberAndVersion["BasicFonts"]
+        formatted = self.part.formatted.get(basic_fonts)
+        if formatted is None:
+            form = pdfdoc.PDFFormXObject(*_FORM_BOX)
+            form.compression = 1
+            form.stream = self.part.stream
+            formatted = self.part.formatted[basic_fonts] = form.format(document)
+        return formatted
+
+
+def _fixed_form(
+    canvas: Canvas,
+    name: str,
+    key: tuple[object, ...],
+    fonts: FontFamily,
+    text: ResolvedText,
+    data: CertificateData,
+    template: CertificateTemplate,
+    accent,
+    ink,
+) -> float:
+    """Define the form XObject `name` for the fixed part; returns the header's bottom line."""
+    doc = canvas._doc
+    part = _FIXED_PARTS.get(key)
+    if (
+        part is not None
+        and len(doc.fontMapping) == part.fonts_before
+        and not any(font_name in doc.fontMapping for font_name in part.fonts)
+    ):
+        for font_name in part.fonts:  # name the fonts as drawing the part would, in order
+            pdfmetrics.getFont(font_name).getSubsetInternalName(0, doc)
+        doc.addForm(name, _PlacedForm(part))
+        return part.header_bottom
+
+    fonts_before = dict(doc.fontMapping)
+    codes_before = [_codes(font_name, doc) for font_name in _family_names(fonts)]
+    # A box a point larger than the page, so its clip never trims the page's edge pixels.
+    canvas.beginForm(name, *_FORM_BOX)
+    header_bottom = _draw_fixed(canvas, fonts, text, data, template, accent, ink)
+    canvas.endForm()
+    reusable = (
+        part is None
+        and not data.seal_image  # pictures are objects of the document: drawn each time
+        and not data.background_image
+        and codes_before == [_codes(font_name, doc) for font_name in _family_names(fonts)]
+    )
+    if reusable:
+        if len(_FIXED_PARTS) >= _FIXED_PARTS_LIMIT:
+            _FIXED_PARTS.clear()
+        _FIXED_PARTS[key] = _FixedPart(
+            fonts_before=len(fonts_before),
+            fonts=tuple(n for n in doc.fontMapping if n not in fonts_before),
+            stream=doc.idToObject[pdfdoc.xObjectName(name)].stream,
+            header_bottom=header_bottom,
+        )
+    return header_bottom
+
+
+def _family_names(fonts: FontFamily) -> tuple[str, str, str]:
+    return (fonts.regular, fonts.bold, fonts.italic)
+
+
+def _codes(font_name: str, doc) -> tuple[int, int]:
+    """How many characters the font has been given codes for in `doc`, and its next code."""
+    state = pdfmetrics.getFont(font_name).state.get(doc)
+    return (len(state.assignments), state.nextCode) if state is not None else (0, 0)
 
 
 def _draw_fixed(
@@ -322,6 +422,16 @@ class _Block:
     leading: float
 
 
+@functools.lru_cache(maxsize=256)
+def _paragraph(
+    text: str, font: str, width: float, largest: float, smallest: float, max_lines: int
+) -> tuple[float, tuple[str, ...]]:
+    """`fit_paragraph`, remembered: the certificates of one prize list share their achievement
+    line, and fitting it tries size after size, each with a search for the balanced width."""
+    size, lines = fit_paragraph(text, font, width, largest, smallest, max_lines)
+    return size, tuple(lines)
+
+
 def _body_blocks(fonts: FontFamily, text: ResolvedText, accent, ink) -> list[_Block]:
     blocks = []
     size = fit_font_size(text.title, fonts.bold, BODY_WIDTH, 34, 18)
@@ -332,19 +442,17 @@ def _body_blocks(fonts: FontFamily, text: ResolvedText, accent, ink) -> list[_Bl
     name_size = fit_font_size(text.recipient_name, fonts.bold, BODY_WIDTH, 30, 15)
     if stringWidth(text.recipient_name, fonts.bold, name_size) > BODY_WIDTH:
         # A collective's long name: two lines rather than text off the page.
-        name_size, name_lines = fit_paragraph(
-            text.recipient_name, fonts.bold, BODY_WIDTH, 22, 11, 2
-        )
+        name_size, name_lines = _paragraph(text.recipient_name, fonts.bold, BODY_WIDTH, 22, 11, 2)
     else:
-        name_lines = [text.recipient_name]
-    blocks.append(_Block(tuple(name_lines), fonts.bold, name_size, accent, 44, name_size * 1.25))
+        name_lines = (text.recipient_name,)
+    blocks.append(_Block(name_lines, fonts.bold, name_size, accent, 44, name_size * 1.25))
 
     if text.recipient_unit:
         size = fit_font_size(text.recipient_unit, fonts.regular, BODY_WIDTH, 14, 9)
         blocks.append(_Block((text.recipient_unit,), fonts.regular, size, ink, 30, size))
     if text.achievement:
-        size, lines = fit_paragraph(text.achievement, fonts.regular, BODY_WIDTH - 40, 16, 9, 3)
-        blocks.append(_Block(tuple(lines), fonts.regular, size, ink, 16 + size * 1.3, size * 1.38))
+        size, lines = _paragraph(text.achievement, fonts.regular, BODY_WIDTH - 40, 16, 9, 3)
+        blocks.append(_Block(lines, fonts.regular, size, ink, 16 + size * 1.3, size * 1.38))
     return blocks
 
 

@@ -62,6 +62,34 @@ def test_same_inputs_give_byte_identical_pdfs(make_data, template):
     assert render_certificate(make_data(recipient_name="Lường Văn Ước"), template) != first
 
 
+@pytest.mark.parametrize("family", ["serif", "sans"])
+def test_a_fixed_part_placed_from_the_process_cache_gives_the_bytes_drawing_it_gives(
+    make_data, family
+):
+    from contest.certificates import render
+
+    template = CertificateTemplate(font_family=family)
+    render._FIXED_PARTS.clear()
+    drawn = render_certificate(make_data(), template)
+    assert len(render._FIXED_PARTS) == 1
+    assert render_certificate(make_data(), template) == drawn
+
+
+def test_a_fixed_part_with_letters_beyond_vietnamese_is_drawn_each_time_and_shows_exactly(
+    make_data,
+):
+    # Its text takes codes the other certificates' fonts lack, so it cannot be placed from
+    # the cache into a document that did not assign them.
+    from contest.certificates import render
+
+    issuer = ("UBND TỈNH LẠNG SƠN", "BAN TỔ CHỨC — ÅLESUND ØST")
+    render._FIXED_PARTS.clear()
+    for _ in range(2):
+        pdf = render_certificate(make_data(issuer_lines=issuer), CertificateTemplate())
+        assert "BAN TỔ CHỨC — ÅLESUND ØST" in _text(pdf)
+    assert render._FIXED_PARTS == {}
+
+
 def test_pdf_dates_are_the_issue_date_in_vietnam_time(make_data, template):
     info = PdfReader(io.BytesIO(render_certificate(make_data(), template))).metadata
     assert info["/CreationDate"].startswith("D:20230805000000+07")
