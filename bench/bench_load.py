@@ -35,8 +35,6 @@ import gc
 import os
 import random
 import re
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -48,7 +46,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from bench import Figure
-from tests import scratch_db
+from tests import live_server, scratch_db
 
 ROOT = Path(__file__).resolve().parent.parent
 BANK_CSV = ROOT / "question_banks" / "lang-son-2023" / "tuan-4.csv"
@@ -113,12 +111,6 @@ ASK_RE = re.compile(r'hx-get="([^"]*/wait[^"]*)"')
 
 
 # ---------------------------------------------------------------------------- database and server
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _postgres_reason() -> str | None:
@@ -279,7 +271,7 @@ class Server:
     settings (keep-alive 30 s for phones that pause between answers, proxy headers)."""
 
     def __init__(self, url: str, workers: int = 2, **settings: str) -> None:
-        self.port = _free_port()
+        self.port = live_server.free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         env = dict(
             os.environ,
@@ -305,30 +297,15 @@ class Server:
             start_new_session=True,
             stdout=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 60
-        import urllib.request
-
-        while True:
-            try:
-                with urllib.request.urlopen(self.base + "/healthz", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError("the server did not start")
-            time.sleep(0.2)
+        try:
+            live_server.wait_until_up(self.proc, self.base, seconds=60)
+        except RuntimeError:
+            self.stop()
+            raise
         time.sleep(1.0)  # the second worker answers a moment after the first
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
+        live_server.stop(self.proc, seconds=15)
 
 
 # ---------------------------------------------------------------------------- the simulated participants
