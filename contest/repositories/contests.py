@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from contest.models import Contest, Participant, Round, RoundResult
 
@@ -28,6 +28,31 @@ def rounds_of(db: Session, contest_id: int) -> list[Round]:
             select(Round).where(Round.contest_id == contest_id).order_by(Round.number)
         ).scalars()
     )
+
+
+def with_rounds(db: Session, slug: str) -> Contest | None:
+    """A contest and its rounds in one statement (the lobby: a page every start begins with)."""
+    return (
+        db.execute(
+            select(Contest)
+            .outerjoin(Contest.rounds)
+            .options(contains_eager(Contest.rounds))
+            .where(Contest.slug == slug)
+            .order_by(Round.number)
+        )
+        .unique()
+        .scalar_one_or_none()
+    )
+
+
+def round_by_slug(db: Session, slug: str, number: int) -> Round | None:
+    """A round with its contest loaded too, in one statement (the Start button)."""
+    return db.execute(
+        select(Round)
+        .join(Round.contest)
+        .options(contains_eager(Round.contest))
+        .where(Contest.slug == slug, Round.number == number)
+    ).scalar_one_or_none()
 
 
 def round_by_number(db: Session, contest_id: int, number: int) -> Round | None:

@@ -169,3 +169,10 @@ def settled_at(db: Session, rnd: Round) -> datetime:
     ).one()
     latest = max(rnd.closes_at, running_until) if running_until else rnd.closes_at
     return latest + timedelta(seconds=max(rnd.grace_seconds or 0, longest or 0))
+
+
+def is_settled(db: Session, rnd: Round, now: datetime) -> bool:
+    """Whether `now` is at or after `settled_at`. Never settled before the close: an open round
+    (every lobby and attempt page while a contest runs) does not ask for the aggregate, which
+    reads every attempt of the round."""
+    return now >= rnd.closes_at and now >= settled_at(db, rnd)

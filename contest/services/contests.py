@@ -74,6 +74,14 @@ def get_by_slug(db: Session, slug: str) -> Contest:
     return contest
 
 
+def get_with_rounds(db: Session, slug: str) -> Contest:
+    """The contest and its rounds (``contest.rounds``, by number) in one statement."""
+    contest = contest_rows.with_rounds(db, slug)
+    if contest is None:
+        raise NotFound(f"Không có cuộc thi '{slug}'.", f"There is no contest '{slug}'.")
+    return contest
+
+
 def find_by_slug(db: Session, slug: str) -> Contest | None:
     return contest_rows.by_slug(db, slug)
 
@@ -273,8 +281,12 @@ def copy_contest(
 
 
 def get_round(db: Session, contest: Contest | str, number: int) -> Round:
-    """A round addressed the way people say it: the contest (or its slug) and the round number."""
+    """A round addressed the way people say it: the contest (or its slug) and the round number.
+    Given a slug, the round and its contest (``rnd.contest``) come in one statement."""
     if isinstance(contest, str):
+        found = contest_rows.round_by_slug(db, contest, number)
+        if found is not None:
+            return found
         contest = get_by_slug(db, contest)
     rnd = contest_rows.round_by_number(db, contest.id, number)
     if rnd is None:

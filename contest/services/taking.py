@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, Row, and_, bindparam, func, select, text, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from contest import clock, metrics
 from contest.domain.attempts import (
@@ -60,8 +60,8 @@ from contest.services import audit, live, prize_plans, sessions
 from contest.services.attempt_scoring import (
     attempt_clock,
     effective_keys,
+    is_settled,
     materialise,
-    settled_at,
 )
 from contest.services.context import Actor
 
@@ -162,13 +162,20 @@ class RoundStatus:
     refusal_en: str = ""
 
 
-def lobby(db: Session, participant: Participant) -> list[RoundStatus]:
+def lobby(
+    db: Session, participant: Participant, rounds: list[Round] | None = None
+) -> list[RoundStatus]:
+    """Each round of the participant's contest as the lobby shows it; `rounds` when the caller
+    has them already (loaded with the contest)."""
     now = clock.now()
-    rounds = list(
-        db.execute(
-            select(Round).where(Round.contest_id == participant.contest_id).order_by(Round.number)
-        ).scalars()
-    )
+    if rounds is None:
+        rounds = list(
+            db.execute(
+                select(Round)
+                .where(Round.contest_id == participant.contest_id)
+                .order_by(Round.number)
+            ).scalars()
+        )
     attempts = list(
         db.execute(
             select(Attempt)
@@ -196,7 +203,7 @@ def lobby(db: Session, participant: Participant) -> list[RoundStatus]:
         scores_visible = may_show_score(
             ResultVisibility(show_score=rnd.show_score, show_key=rnd.show_key),
             True,
-            now >= settled_at(db, rnd),
+            is_settled(db, rnd, now),
         )
         counted = (
             counting_attempt(
@@ -1005,14 +1012,24 @@ def clear_process_caches() -> None:
 def attempt_view(db: Session, participant_id: int, attempt_id: int) -> AttemptView:
     """What the participant may see of their attempt now; the key only when the rules allow."""
     now = clock.now()
-    attempt = _load_for_write(db, participant_id, attempt_id)
+    # The attempt, its round and the contest in one statement (the page shows all three; the
+    # contest stays in the session for the page's frame).
+    row = db.execute(
+        select(Attempt, Round)
+        .join(Round, Round.id == Attempt.round_id)
+        .join(Round.contest)
+        .options(contains_eager(Round.contest))
+        .where(Attempt.id == attempt_id)
+    ).one_or_none()
+    if row is None or row[0].participant_id != participant_id:
+        raise NotFound("Không tìm thấy bài thi.", "Attempt not found.")
+    attempt, rnd = row[0], row[1]
     final = is_final(attempt, now)
     if final and attempt.finalised_at is None:
         finalise(db, attempt)
-    rnd = db.get_one(Round, attempt.round_id)
     # Only a final attempt may show its score or key, so only then is the round's settling time
     # (an aggregate over every attempt of the round) asked for: a start never pays for it.
-    round_closed = final and now >= settled_at(db, rnd)
+    round_closed = final and is_settled(db, rnd, now)
     visibility = ResultVisibility(show_score=rnd.show_score, show_key=rnd.show_key)
     show_key = may_show_key(visibility, final, round_closed)
     show_score = may_show_score(visibility, final, round_closed)

@@ -73,6 +73,16 @@ async def require_participant(principal: Principal | None = Depends(get_principa
 require_participant.required_roles = ("participant",)  # type: ignore[attr-defined]
 
 
+def participant_of(request: Request, db: Session) -> Principal:
+    """`require_participant` for an endpoint that does all its work in one worker thread (the
+    pages of a start): the session is looked up in that thread, not in one of its own. The
+    route depends on `participant_cookie`, so a request without the cookie never gets a thread."""
+    principal = get_principal(request, db)
+    if principal is None or principal.participant is None:
+        raise NotSignedIn("participant")
+    return principal
+
+
 async def participant_cookie(request: Request) -> str:
     """For the answer save only: the session cookie, checked by the service in the same SELECT
     that loads the attempt (one statement instead of a separate session lookup)."""

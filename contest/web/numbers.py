@@ -37,9 +37,10 @@ def whole_number(raw: object, field: str, max_value: int = MAX_ID) -> int:
     return value
 
 
-def ids_in_range(request: Request) -> None:
+async def ids_in_range(request: Request) -> None:
     """A path id longer than any stored one (twenty digits, or past BIGINT) names nothing: 404,
-    before it reaches the database, which would refuse the number itself."""
+    before it reaches the database, which would refuse the number itself. async: a pure check
+    on every request needs no worker thread of its own."""
     for value in request.path_params.values():
         text = str(value)
         if _LONG_DIGITS.fullmatch(text) and int(text) > MAX_ID:

@@ -21,6 +21,7 @@ from contest.web.deps import (
     get_db,
     is_htmx,
     participant_cookie,
+    participant_of,
     require_participant,
 )
 from contest.web.fragments import questions_html
@@ -36,40 +37,60 @@ def _contest_of(db: Session, principal: Principal) -> Contest:
     return contests.get(db, principal.participant.contest_id)
 
 
+# The three requests of a start (lobby, Start, attempt page) each take one worker thread for
+# all of their work: the session lookup, the service and the page. A dependency that needs the
+# database would take a thread of its own (a hand-over each way), which costs more machine time
+# than the work itself when thousands start at once.
+
+
 @router.get("/c/{slug}/rounds")
-def lobby(
+async def lobby(
     request: Request,
     slug: str,
     db: Session = Depends(get_db),
-    principal: Principal = Depends(require_participant),
+    _: str = Depends(participant_cookie),
 ):
-    contest = contests.get_by_slug(db, slug)
+    return await run_in_threadpool(_lobby, request, slug, db)
+
+
+def _lobby(request: Request, slug: str, db: Session) -> Response:
+    principal = participant_of(request, db)
+    contest = contests.get_with_rounds(db, slug)
     if contest.id != principal.participant.contest_id:
         raise NotFound("Bạn chưa đăng ký cuộc thi này.", "You are not registered for this contest.")
     return render(
         request,
         "taking/lobby.html",
-        {"contest": contest, "statuses": taking.lobby(db, principal.participant)},
+        {"contest": contest, "statuses": taking.lobby(db, principal.participant, contest.rounds)},
     )
 
 
 @router.post("/c/{slug}/rounds/{number}/start")
-def start(
+async def start(
     request: Request,
     slug: str,
-    number: int,
+    number: str,
     db: Session = Depends(get_db),
-    principal: Principal = Depends(require_participant),
+    _: str = Depends(participant_cookie),
 ) -> Response:
-    contest = contests.get_by_slug(db, slug)
-    rnd = contests.get_round(db, contest, number)
+    return await run_in_threadpool(_start, request, slug, number, db)
+
+
+def _start(request: Request, slug: str, number: str, db: Session) -> Response:
+    # A text path parameter: the session is checked first, so a caller who is not a
+    # participant gets 403 whatever the URL holds.
+    principal = participant_of(request, db)
+    n = ascii_int(number, 10**6)
+    if n is None:
+        raise NotFound("Không có đợt thi này.", "No such round.")
+    rnd = contests.get_round(db, slug, n)  # with its contest, in one statement
     found = admission.start_or_wait(
         db, principal.participant, rnd, client_ip(request), known_device(request)
     )
     if isinstance(found, admission.Waiting):
         # The waiting page at once (no redirect: one request less per person at the busiest
         # moment); it asks GET .../wait from then on, and a resubmitted Start keeps the place.
-        return _waiting_page(request, contest, rnd, found, partial=False)
+        return _waiting_page(request, rnd.contest, rnd, found, partial=False)
     return RedirectResponse(f"/attempts/{found.id}", status_code=303)
 
 
@@ -118,16 +139,21 @@ def waiting_room(
 
 
 @router.get("/attempts/{attempt_id}")
-def attempt_page(
+async def attempt_page(
     request: Request,
     attempt_id: int,
     saved: int = 0,
     kept: int = 0,
     db: Session = Depends(get_db),
-    principal: Principal = Depends(require_participant),
+    _: str = Depends(participant_cookie),
 ):
+    return await run_in_threadpool(_attempt_page, request, attempt_id, saved, kept, db)
+
+
+def _attempt_page(request: Request, attempt_id: int, saved: int, kept: int, db: Session):
+    principal = participant_of(request, db)
     view = taking.attempt_view(db, principal.participant.id, attempt_id)
-    contest = _contest_of(db, principal)
+    contest = _contest_of(db, principal)  # loaded with the attempt: no statement of its own
     if view.final:
         return render(request, "taking/result.html", {"contest": contest, "view": view})
     taking.prepare_fast_saves(request.cookies.get(csrf.SESSION_COOKIE), view.attempt)

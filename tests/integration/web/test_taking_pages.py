@@ -288,3 +288,44 @@ def test_the_first_save_after_the_attempt_page_takes_the_lane(
     monkeypatch.setattr(taking, "save_answer_for_session", routed)
     assert save(client, attempt, token, page, 0, 1, 1).status_code == 200
     assert stored(db, attempt, 0) == ([attempt.paper[0]["o"][1]], order(page, 1))
+
+
+def test_a_start_costs_few_statements_and_never_reads_the_whole_round(client, db, signed_in):
+    """Lobby, Start and the attempt page: each statement is a round trip a contest day pays
+    hundreds of thousands of times; an open round's lobby does not aggregate its attempts."""
+    from sqlalchemy import event
+
+    contest, rnd = signed_in
+    # Read once a process, not per start: the draw pool and the questions' text.
+    pool = taking.round_pool(db, rnd.id)
+    taking.question_texts(db, [q.version_id for q in pool.questions])
+    seen: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args) -> None:
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+            seen.append(statement)
+
+    connection = db.connection()
+    event.listen(connection, "before_cursor_execute", note)
+    try:
+        lobby = client.get(f"/c/{contest.slug}/rounds")
+        at_lobby = len(seen)
+        start = client.post(
+            f"/c/{contest.slug}/rounds/1/start",
+            data={"csrf_token": csrf_from(lobby.text)},
+            follow_redirects=False,
+        )
+        at_start = len(seen)
+        page = client.get(start.headers["location"])
+        at_page = len(seen)
+    finally:
+        event.remove(connection, "before_cursor_execute", note)
+    assert lobby.status_code == 200 and start.status_code == 303 and page.status_code == 200
+    # The session, the contest with its rounds, the person's attempts.
+    assert at_lobby <= 3, seen[:at_lobby]
+    # The session, the round with its contest, the person's attempts of it, whether anyone
+    # waits, the banks' stamp, the attempt, the audit entry.
+    assert at_start - at_lobby <= 7, seen[at_lobby:at_start]
+    # The session, the attempt with its round and contest, key corrections, stored answers.
+    assert at_page - at_start <= 4, seen[at_start:at_page]
+    assert not [s for s in seen if "max(attempts.deadline_at)" in s]
