@@ -29,6 +29,9 @@ from contest.services import taking
 log = logging.getLogger("contest.saves")
 
 MAX_BATCH = 500
+# After a failed write (the database away, no connection to be had) the full path serves this
+# process's saves for a moment instead of every batch trying a new connection first.
+PAUSE_SECONDS = 2.0
 
 # The single save's guarded upsert (services.taking), applied to each element of the arrays.
 # The session is looked up per row through its unique token index (a scalar subquery the planner
@@ -92,9 +95,12 @@ class SaveBatcher:
     conn: object | None = None
     batches: int = 0
     written: int = 0
+    paused_until: float = 0.0
 
     async def save(self, save: taking.FastSave) -> taking.SaveResult | None:
         """The save's result once it is committed, or None (nothing acknowledged): full path."""
+        if self.paused_until and self.loop.time() < self.paused_until:
+            return None
         waiting = _Waiting(save, self.loop.create_future())
         self.pending.append(waiting)
         if self.writing is None:
@@ -119,8 +125,9 @@ class SaveBatcher:
                 try:
                     await self._write(batch)
                 except BaseException:
-                    # Whatever happened, no save of this batch waits for ever or is called saved.
-                    for w in batch:
+                    # Whatever happened, no save waits for ever or is called saved.
+                    waiting, self.pending = batch + self.pending, []
+                    for w in waiting:
                         if not w.done.done():
                             w.done.set_result(None)
                     raise
@@ -141,6 +148,7 @@ class SaveBatcher:
                     "answer saves: a batch of %d could not be written", len(due), exc_info=True
                 )
                 await self._close()
+                self.paused_until = self.loop.time() + PAUSE_SECONDS
                 applied = set()
         rounds: Counter[int] = Counter()
         for w in batch:
