@@ -422,6 +422,10 @@ class Participant:
                     phase, "wait", "GET", location, 200, headers={"HX-Request": "true"}
                 )
                 paper = hx
+            if "/wait" in paper:
+                # Told the turn has come, the page opens that address as a page, which serves
+                # the paper (counted as a start: the paper is drawn and the clock starts there).
+                _, paper, _ = await self._call(phase, "start", "GET", paper, 303)
             location = paper
         if "/attempts/" not in location:
             self.stats.errors[(phase, "start", f"sent to {location}")] += 1

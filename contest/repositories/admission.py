@@ -62,17 +62,22 @@ def head_of_queue(db: Session, live_since: datetime, count: int) -> list[int]:
     )
 
 
-def waiting_ids(db: Session, live_since: datetime) -> list[tuple[int, int]]:
-    """(ticket id, round id) of every live ticket still waiting to be called, oldest first: a
+def queued(db: Session, live_since: datetime) -> list[tuple[int, int, str]]:
+    """(ticket id, round id, state) of every live ticket waiting or called, oldest first: a
     process's snapshot of the queue."""
     return [
-        (ticket_id, round_id)
-        for ticket_id, round_id in db.execute(
-            select(StartTicket.id, StartTicket.round_id)
-            .where(StartTicket.state == "waiting", StartTicket.seen_at >= live_since)
+        (ticket_id, round_id, state)
+        for ticket_id, round_id, state in db.execute(
+            select(StartTicket.id, StartTicket.round_id, StartTicket.state)
+            .where(StartTicket.state.in_(QUEUED), StartTicket.seen_at >= live_since)
             .order_by(StartTicket.id)
         )
     ]
+
+
+def newest(db: Session) -> int:
+    """The newest ticket's id (0 when there is none)."""
+    return db.execute(select(func.max(StartTicket.id))).scalar_one() or 0
 
 
 def served_since(db: Session, since: datetime) -> tuple[int, datetime | None]:

@@ -78,6 +78,9 @@ class _View:
     waiting: list[int] = field(default_factory=list)
     taken_at: float = float("-inf")
     round_ids: dict[int, int] = field(default_factory=dict)
+    # Called and not yet served, and the newest ticket in the table when the snapshot was read.
+    called: set[int] = field(default_factory=set)
+    newest: int = 0
     rate: float = 0.0
     seen: set[int] = field(default_factory=set)
     seen_written: float = 0.0
@@ -313,7 +316,14 @@ def _join(
         rnd.id,
         {"ticket": ticket.id, **({"rejoined": old.id} if old is not None else {})},
     )
-    db.commit()
+    # Nothing read in this transaction changes by committing it: keep the loaded values (the
+    # ticket, the person, the round and its contest for the page) rather than read them again.
+    keep = db.expire_on_commit
+    db.expire_on_commit = False
+    try:
+        db.commit()
+    finally:
+        db.expire_on_commit = keep
     return ticket
 
 
@@ -383,18 +393,31 @@ def _waiting(db: Session, ticket: StartTicket, now: datetime) -> Waiting:
 # ---------------------------------------------------------------------------- asks from memory
 
 
-def peek(ticket_id: int, round_id: int | None = None) -> Waiting | None:
-    """A waiting person's place from this process's snapshot, with no query: None when the
-    snapshot is stale or does not hold the ticket waiting (called, served, left, newer than the
-    snapshot, or of another round than `round_id`): the full path (`wait_turn`) answers then."""
+@dataclass(frozen=True)
+class Called:
+    """The person's turn has come: their next request (the full path) serves the paper."""
+
+    ticket_id: int
+
+
+def peek(ticket_id: int, round_id: int | None = None) -> Waiting | Called | None:
+    """A waiting person's place from this process's snapshot, with no query, or Called when the
+    snapshot has them called. A ticket newer than the snapshot (it joined since) is behind
+    everyone in it. None when the snapshot is stale, or holds the ticket neither waiting nor
+    called (served, left), or holds it for another round than `round_id`: the full path
+    (`wait_turn`) answers then."""
     c = controller()
     with _lock:
         view = _view
         if time.monotonic() - view.taken_at > VIEW_STALE:
             return None
+        if ticket_id in view.called:
+            return Called(ticket_id) if round_id in (None, view.round_ids.get(ticket_id)) else None
         place = place_in(view.waiting, ticket_id)
         if place is None:
-            return None
+            if ticket_id <= view.newest:
+                return None
+            place = len(view.waiting)
         ticket_round = view.round_ids.get(ticket_id, -1)
         if round_id is not None and ticket_round != round_id:
             return None
@@ -407,6 +430,8 @@ def peek(ticket_id: int, round_id: int | None = None) -> Waiting | None:
 def maintenance_due() -> bool:
     """Whether the snapshot is old or the head is due a call (nothing to do while nobody waits:
     only a waiting page's ask calls `maintain`)."""
+    if _maintaining.locked():  # another ask is at it: answer from the snapshot meanwhile
+        return False
     now = time.monotonic()
     return now - _view.taken_at >= VIEW_EVERY or (
         bool(_view.waiting) and now - _view.called_at >= CALL_EVERY
@@ -429,6 +454,7 @@ def maintain(db: Session) -> None:
             if called:
                 with _lock:
                     view.waiting = [i for i in view.waiting if i not in called]
+                    view.called |= called
         if mono - view.taken_at < VIEW_EVERY:
             return
         with _lock:
@@ -445,12 +471,15 @@ def maintain(db: Session) -> None:
             )
             db.commit()
         _tidy(db, now)
-        rows = tickets.waiting_ids(db, _live_since(now))
+        rows = tickets.queued(db, _live_since(now))
+        newest = tickets.newest(db)
         rate = site_rate(db, now)
         db.rollback()  # end the read-only transaction: the connection goes back to the pool
         with _lock:
-            view.waiting = [ticket_id for ticket_id, _ in rows]
-            view.round_ids = dict(rows)
+            view.waiting = [ticket_id for ticket_id, _, state in rows if state == "waiting"]
+            view.called = {ticket_id for ticket_id, _, state in rows if state == "called"}
+            view.round_ids = {ticket_id: round_id for ticket_id, round_id, _ in rows}
+            view.newest = newest
             view.rate = rate
             view.taken_at = time.monotonic()
     finally:

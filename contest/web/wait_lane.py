@@ -5,9 +5,11 @@ answer ("not yet: place 812, about 40 seconds") needs no query.
 The page asks GET /c/{slug}/rounds/{n}/wait?t={ticket}.{signature} with HX-Request: the
 signature is an HMAC of the ticket, the round's address and the session cookie the ticket was
 issued to, made by the full path when it showed the page. An ask whose ticket is waiting in the
-snapshot is answered here with the status fragment (place, estimated wait, next ask); any other
-ask (no or bad signature, a ticket called, served or unknown to the snapshot, a stale snapshot,
-no JavaScript) goes on unchanged to the routed endpoint, which checks everything and serves the
+snapshot (or joined since it was read) is answered here with the status fragment (place,
+estimated wait, next ask); an ask whose ticket the snapshot has called is told to load the paper
+(HX-Redirect to the same address, which the browser opens as a page: the full path serves the
+paper there). Any other ask (no or bad signature, a ticket served or left, a stale snapshot, no
+JavaScript) goes on unchanged to the routed endpoint, which checks everything and serves the
 paper when the turn has come. The lane also keeps the queue moving: the ask that finds this
 process's snapshot old or its head due a call does that work first (services/admission.py).
 
@@ -118,6 +120,22 @@ class WaitingRoomLane:
         waiting = admission.peek(ticket_id)
         if waiting is None:
             await self.app(scope, receive, send)
+            return
+        if isinstance(waiting, admission.Called):
+            # The turn has come: the page loads the paper from the full path (a navigation,
+            # without HTMX), which draws it and starts the clock.
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [
+                        (b"hx-redirect", poll_url(session, slug, number, ticket_id).encode()),
+                        (b"cache-control", b"no-store"),
+                        (b"content-length", b"0"),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": b""})
             return
         body = status_html(
             language(request), waiting, poll_url(session, slug, number, ticket_id)

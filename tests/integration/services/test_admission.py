@@ -157,13 +157,25 @@ def test_asks_are_answered_from_a_snapshot_of_the_queue(db, full_site):
     assert [w.place for w in seen] == [1, 2, 3]
     assert seen[2].wait_seconds > seen[0].wait_seconds and seen[2].poll_ms >= seen[0].poll_ms
     assert admission.peek(waits[0].ticket_id, rnd.id + 1) is None  # another round's address
-    # The head is called with the tokens this process has: its next ask goes to the full path,
-    # which serves the paper; the others move up in the snapshot.
+    # The head is called with the tokens this process has: its page is told to load the paper
+    # from the full path, which serves it; the others move up in the snapshot.
     full_site.tokens = 1.0
     _snapshot(db)
-    assert admission.peek(waits[0].ticket_id) is None
+    assert admission.peek(waits[0].ticket_id) == admission.Called(waits[0].ticket_id)
     assert admission.peek(waits[1].ticket_id).place == 1
     assert isinstance(admission.wait_turn(db, people[0], rnd), Attempt)
+    _snapshot(db)
+    assert admission.peek(waits[0].ticket_id) is None  # served: the full path answers
+
+
+def test_a_ticket_newer_than_the_snapshot_is_behind_everyone_in_it(db, full_site):
+    _, rnd, people = _people(db, 3)
+    first, second = (admission.start_or_wait(db, p, rnd) for p in people[:2])
+    _snapshot(db)
+    late = admission.start_or_wait(db, people[2], rnd)
+    assert late.place == 3  # its place when it joined came from the snapshot too
+    assert admission.peek(late.ticket_id).place == 3
+    assert admission.peek(second.ticket_id).place == 2
 
 
 def test_asks_answered_from_memory_keep_the_ticket_live(db, full_site):

@@ -139,5 +139,10 @@ def test_a_called_ticket_is_served_by_the_full_path_on_its_next_ask(client, db, 
     admission.controller().tokens = 1.0
     admission._view.called_at = float("-inf")  # the head is due a call on the next ask
     turn = client.get(url, headers={"HX-Request": "true"})
+    # Told from memory that the turn has come: the page opens the same address as a page, and
+    # the full path draws the paper there.
+    assert turn.headers["HX-Redirect"] == url and not turn.content
+    assert db.execute(select(Attempt)).first() is None
+    paper = client.get(url, follow_redirects=False)
     attempt = db.execute(select(Attempt)).scalar_one()
-    assert turn.headers["HX-Redirect"] == f"/attempts/{attempt.id}"
+    assert paper.status_code == 303 and paper.headers["location"] == f"/attempts/{attempt.id}"
