@@ -60,8 +60,6 @@ VIETNAM_UTC_OFFSET_HOURS = 7
 
 Item = tuple[CertificateData, CertificateTemplate]
 
-_DARK_RUN = re.compile(rb"\x00+")  # a run of dark modules (0, black) in a row of a QR image
-
 
 def render_certificate(data: CertificateData, template: CertificateTemplate) -> bytes:
     """One certificate as a one-page PDF; the same inputs always give the same bytes."""
@@ -532,9 +530,8 @@ def _draw_qr(canvas: Canvas, payload: str, left: float, bottom: float, size: flo
     # fraction of the time a pure-Python encoder takes; bulk issue (10,000 in a minute on
     # 2 cores) spends much of its time per certificate here, and tests decode rendered pages.
     symbol = zxingcpp.create_barcode(payload, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
-    image = symbol.to_image(add_quiet_zones=False)  # one byte a module: 0 dark, 255 light
-    modules, width = image.shape
-    pixels = numpy.asarray(image).tobytes()
+    dark = numpy.asarray(symbol.to_image(add_quiet_zones=False)) == 0  # 0 is black
+    modules = dark.shape[0]
     module = size / modules
     canvas.saveState()
     # Quiet zone kept white even over a background image: scanners need it.
@@ -544,15 +541,39 @@ def _draw_qr(canvas: Canvas, payload: str, left: float, bottom: float, size: flo
     canvas.setFillColor(HexColor("#000000"))
     # In module units with y pointing down, every rectangle has small integer coordinates:
     # writing the operators directly is several times faster than reportlab's path object
-    # formatting floats, and bulk issue spends its time here.
+    # formatting floats, and bulk issue spends its time here. A row's rectangles come from a
+    # table by each 8 modules of it (a run across two such bytes is two rectangles, filled as
+    # one path, so the dark area is the same), the row number put in once per row.
+    table = _byte_runs(dark.shape[1])
+    rows = []
+    for row_index, row in enumerate(numpy.packbits(dark, axis=1).tolist()):
+        pieces = [table[chunk][byte] for chunk, byte in enumerate(row) if byte]
+        if pieces:
+            rows.append(" ".join(pieces).replace("R", str(row_index)))
+    rows.append("f")
     canvas.translate(left, bottom + size)
     canvas.scale(module, -module)
-    operators = []
-    for row_index in range(modules):
-        row_start = row_index * width
-        for run in _DARK_RUN.finditer(pixels, row_start, row_start + width):
-            start, end = run.span()
-            operators.append(f"{start - row_start} {row_index} {end - start} 1 re")
-    operators.append("f")
-    canvas.addLiteral("\n".join(operators))
+    canvas.addLiteral("\n".join(rows))
     canvas.restoreState()
+
+
+@functools.lru_cache(maxsize=8)
+def _byte_runs(width: int) -> list[list[str]]:
+    """For each byte of a packed QR row of `width` modules (8 modules from column 8 × its
+    index, the first in the high bit) and each of its 256 values, the rectangles of the value's
+    runs of dark modules, R standing for the row."""
+    table = []
+    for chunk in range((width + 7) // 8):
+        values = []
+        for value in range(256):
+            bits = [(value >> (7 - bit)) & 1 for bit in range(8)] + [0]
+            rectangles, start = [], None
+            for bit, is_dark in enumerate(bits):
+                if is_dark and start is None:
+                    start = bit
+                elif not is_dark and start is not None:
+                    rectangles.append(f"{8 * chunk + start} R {bit - start} 1 re")
+                    start = None
+            values.append(" ".join(rectangles))
+        table.append(values)
+    return table

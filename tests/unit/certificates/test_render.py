@@ -100,6 +100,22 @@ def test_qr_code_decodes_to_exactly_the_verification_url(make_data, template):
     assert _decode_qr(render_certificate(data, template)) == [data.verification_url]
 
 
+def test_each_byte_of_a_qr_row_is_drawn_as_rectangles_covering_exactly_its_dark_modules():
+    import re
+
+    from contest.certificates.render import _byte_runs
+
+    table = _byte_runs(21)  # a version 1 symbol: 21 modules, 3 bytes a row
+    assert len(table) == 3
+    for chunk, values in enumerate(table):
+        for value, text in enumerate(values):
+            covered: list[int] = []
+            for start, width in re.findall(r"(\d+) R (\d+) 1 re", text):
+                covered += range(int(start), int(start) + int(width))
+            dark = [8 * chunk + bit for bit in range(8) if value >> (7 - bit) & 1]
+            assert covered == dark, (chunk, value, text)
+
+
 def _png(width: int, height: int, colour: tuple[int, int, int, int]) -> bytes:
     from PIL import Image
 
