@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, contains_eager
 
 from contest.models import Contest, Participant, Round, RoundResult
@@ -30,29 +30,30 @@ def rounds_of(db: Session, contest_id: int) -> list[Round]:
     )
 
 
+# The two statements below run on every start: built once, so is their cache key.
+_WITH_ROUNDS = (
+    select(Contest)
+    .outerjoin(Contest.rounds)
+    .options(contains_eager(Contest.rounds))
+    .where(Contest.slug == bindparam("slug"))
+    .order_by(Round.number)
+)
+_ROUND_BY_SLUG = (
+    select(Round)
+    .join(Round.contest)
+    .options(contains_eager(Round.contest))
+    .where(Contest.slug == bindparam("slug"), Round.number == bindparam("number"))
+)
+
+
 def with_rounds(db: Session, slug: str) -> Contest | None:
     """A contest and its rounds in one statement (the lobby: a page every start begins with)."""
-    return (
-        db.execute(
-            select(Contest)
-            .outerjoin(Contest.rounds)
-            .options(contains_eager(Contest.rounds))
-            .where(Contest.slug == slug)
-            .order_by(Round.number)
-        )
-        .unique()
-        .scalar_one_or_none()
-    )
+    return db.execute(_WITH_ROUNDS, {"slug": slug}).unique().scalar_one_or_none()
 
 
 def round_by_slug(db: Session, slug: str, number: int) -> Round | None:
     """A round with its contest loaded too, in one statement (the Start button)."""
-    return db.execute(
-        select(Round)
-        .join(Round.contest)
-        .options(contains_eager(Round.contest))
-        .where(Contest.slug == slug, Round.number == number)
-    ).scalar_one_or_none()
+    return db.execute(_ROUND_BY_SLUG, {"slug": slug, "number": number}).scalar_one_or_none()
 
 
 def round_by_number(db: Session, contest_id: int, number: int) -> Round | None:

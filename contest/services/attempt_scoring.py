@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import Row, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from contest.domain.attempts import AttemptClock
@@ -44,6 +44,17 @@ def version_keys(
     return effective_keys(db, bank_keys, round_id)
 
 
+# Built once: every attempt page asks it.
+_CORRECTIONS = (
+    select(KeyCorrection.question_version_id, KeyCorrection.correct_options)
+    .where(
+        KeyCorrection.question_version_id.in_(bindparam("versions", expanding=True)),
+        KeyCorrection.round_id == bindparam("round_id"),
+    )
+    .order_by(KeyCorrection.id)
+)
+
+
 def effective_keys(
     db: Session, bank_keys: dict[int, frozenset[str]], round_id: int
 ) -> dict[int, frozenset[str]]:
@@ -51,11 +62,7 @@ def effective_keys(
     keys = dict(bank_keys)
     if not keys:
         return keys
-    for vid, correct in db.execute(
-        select(KeyCorrection.question_version_id, KeyCorrection.correct_options)
-        .where(KeyCorrection.question_version_id.in_(keys), KeyCorrection.round_id == round_id)
-        .order_by(KeyCorrection.id)
-    ):
+    for vid, correct in db.execute(_CORRECTIONS, {"versions": list(keys), "round_id": round_id}):
         keys[vid] = frozenset(str(o) for o in correct)
     return keys
 

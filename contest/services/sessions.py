@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from contest import clock
@@ -71,6 +71,14 @@ class Principal:
         return Actor("participant", self.participant.id, "", ip)
 
 
+# Built once: every request of a signed-in person runs it (its cache key is computed once too).
+_RESOLVE = (
+    select(WebSession, Participant)
+    .outerjoin(Participant, Participant.id == WebSession.participant_id)
+    .where(WebSession.token_hash == bindparam("token_hash"))
+)
+
+
 @transactional
 def resolve(db: Session, raw: str | None) -> Principal | None:
     """The live session behind a cookie, or None. Touches last_seen at most every 5 minutes.
@@ -78,32 +86,44 @@ def resolve(db: Session, raw: str | None) -> Principal | None:
     Its transaction ends here even when it only read, so the connection goes back to the pool
     before the endpoint waits for a worker thread (the loaded principal stays usable).
     """
+    return _resolved(db, raw)[0]
+
+
+def resolve_in_request(db: Session, raw: str | None) -> Principal | None:
+    """`resolve` for a request that does all its work in the same worker thread: the lookup stays
+    in the request's transaction (no COMMIT and BEGIN between it and the work). A touch of
+    last_seen is committed at once, as a page that only reads never commits."""
+    principal, touched = _resolved(db, raw)
+    if touched:
+        db.commit()
+    return principal
+
+
+def _resolved(db: Session, raw: str | None) -> tuple[Principal | None, bool]:
+    """The principal, and whether last_seen was touched (a write the caller must commit)."""
     if not raw or len(raw) > 100:
-        return None
+        return None, False
     # One statement for the common case (a participant): the session joined to its owner.
-    row = db.execute(
-        select(WebSession, Participant)
-        .outerjoin(Participant, Participant.id == WebSession.participant_id)
-        .where(WebSession.token_hash == token_hash(raw))
-    ).one_or_none()
+    row = db.execute(_RESOLVE, {"token_hash": token_hash(raw)}).one_or_none()
     now = clock.now()
     if row is None:
-        return None
+        return None, False
     ws, participant = row
     if ws.ended_at is not None or ws.expires_at <= now:
-        return None
+        return None, False
     principal = Principal(session=ws)
     if ws.staff_user_id is not None:
         principal.staff = db.get(StaffUser, ws.staff_user_id)
         if principal.staff is None or not principal.staff.is_active:
-            return None
+            return None, False
     else:
         principal.participant = participant
         if principal.participant is None:
-            return None
+            return None, False
     if now - ws.last_seen_at > TOUCH_EVERY:
         db.execute(update(WebSession).where(WebSession.id == ws.id).values(last_seen_at=now))
-    return principal
+        return principal, True
+    return principal, False
 
 
 def sign_out(db: Session, principal: Principal, ip: str) -> None:

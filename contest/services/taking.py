@@ -85,13 +85,38 @@ _pools: dict[int, _CachedPool] = {}
 _pools_lock = threading.Lock()
 
 
+# Statements every start or attempt page runs, built once (and so is their cache key).
+_STAMP = (
+    select(QuestionBank.id, QuestionBank.revision, QuestionBank.created_at)
+    .join(RoundBank, RoundBank.bank_id == QuestionBank.id)
+    .where(RoundBank.round_id == bindparam("round_id"))
+    .order_by(QuestionBank.id)
+)
+_MY_ATTEMPTS = (
+    select(Attempt)
+    .where(Attempt.participant_id == bindparam("participant_id"))
+    .order_by(Attempt.round_id, Attempt.number)
+)
+_MY_ATTEMPTS_OF_ROUND = (
+    select(Attempt)
+    .where(
+        Attempt.round_id == bindparam("round_id"),
+        Attempt.participant_id == bindparam("participant_id"),
+    )
+    .order_by(Attempt.number)
+)
+_ATTEMPT_PAGE = (
+    select(Attempt, Round)
+    .join(Round, Round.id == Attempt.round_id)
+    .join(Round.contest)
+    .options(contains_eager(Round.contest))
+    .where(Attempt.id == bindparam("attempt_id"))
+)
+_ANSWERS = select(Answer).where(Answer.attempt_id == bindparam("attempt_id"))
+
+
 def _bank_stamp(db: Session, round_id: int) -> tuple:
-    rows = db.execute(
-        select(QuestionBank.id, QuestionBank.revision, QuestionBank.created_at)
-        .join(RoundBank, RoundBank.bank_id == QuestionBank.id)
-        .where(RoundBank.round_id == round_id)
-        .order_by(QuestionBank.id)
-    ).all()
+    rows = db.execute(_STAMP, {"round_id": round_id}).all()
     # created_at guards against a deleted and recreated bank reusing an id and a revision.
     return tuple((r.id, r.revision, r.created_at) for r in rows)
 
@@ -176,13 +201,7 @@ def lobby(
                 .order_by(Round.number)
             ).scalars()
         )
-    attempts = list(
-        db.execute(
-            select(Attempt)
-            .where(Attempt.participant_id == participant.id)
-            .order_by(Attempt.round_id, Attempt.number)
-        ).scalars()
-    )
+    attempts = list(db.execute(_MY_ATTEMPTS, {"participant_id": participant.id}).scalars())
     if materialise(db, attempts, now):
         db.commit()
     by_round: dict[int, list[Attempt]] = {}
@@ -287,9 +306,7 @@ def open_or_next(db: Session, participant: Participant, rnd: Round, now: datetim
         raise NotFound("Không có đợt thi này.", "No such round.")
     mine = list(
         db.execute(
-            select(Attempt)
-            .where(Attempt.round_id == rnd.id, Attempt.participant_id == participant.id)
-            .order_by(Attempt.number)
+            _MY_ATTEMPTS_OF_ROUND, {"round_id": rnd.id, "participant_id": participant.id}
         ).scalars()
     )
     for a in mine:
@@ -1014,13 +1031,7 @@ def attempt_view(db: Session, participant_id: int, attempt_id: int) -> AttemptVi
     now = clock.now()
     # The attempt, its round and the contest in one statement (the page shows all three; the
     # contest stays in the session for the page's frame).
-    row = db.execute(
-        select(Attempt, Round)
-        .join(Round, Round.id == Attempt.round_id)
-        .join(Round.contest)
-        .options(contains_eager(Round.contest))
-        .where(Attempt.id == attempt_id)
-    ).one_or_none()
+    row = db.execute(_ATTEMPT_PAGE, {"attempt_id": attempt_id}).one_or_none()
     if row is None or row[0].participant_id != participant_id:
         raise NotFound("Không tìm thấy bài thi.", "Attempt not found.")
     attempt, rnd = row[0], row[1]
@@ -1039,10 +1050,7 @@ def attempt_view(db: Session, participant_id: int, attempt_id: int) -> AttemptVi
     # The kind of question follows it too, so a corrected key with two right options is offered
     # with check boxes, shown or not.
     keys = effective_keys(db, {vid: bank_key(t.options) for vid, t in versions.items()}, rnd.id)
-    answers = {
-        a.position: a
-        for a in db.execute(select(Answer).where(Answer.attempt_id == attempt.id)).scalars()
-    }
+    answers = {a.position: a for a in db.execute(_ANSWERS, {"attempt_id": attempt.id}).scalars()}
     questions = []
     for pos, item in enumerate(items):
         version = versions[item.version_id]

@@ -76,8 +76,10 @@ require_participant.required_roles = ("participant",)  # type: ignore[attr-defin
 def participant_of(request: Request, db: Session) -> Principal:
     """`require_participant` for an endpoint that does all its work in one worker thread (the
     pages of a start): the session is looked up in that thread, not in one of its own. The
-    route depends on `participant_cookie`, so a request without the cookie never gets a thread."""
-    principal = get_principal(request, db)
+    route depends on `participant_cookie`, so a request without the cookie never gets a thread.
+    The lookup stays in the request's transaction."""
+    principal = sessions.resolve_in_request(db, request.cookies.get(csrf.SESSION_COOKIE))
+    request.state.principal = principal
     if principal is None or principal.participant is None:
         raise NotSignedIn("participant")
     return principal
