@@ -18,8 +18,10 @@ import contextlib
 import gc
 import os
 import random
+import re
 import statistics
 import time
+import urllib.request
 from unittest import mock
 
 from bench import Figure
@@ -74,6 +76,58 @@ async def _saves(base: str, people: list[tuple[str, int]], stats, seconds: float
     return done
 
 
+_BUCKET = re.compile(
+    r'contest_http_request_duration_seconds_bucket\{kind="save",le="([^"]+)"\} ([0-9.e+]+)'
+)
+
+
+def _metrics(base: str) -> str:
+    with urllib.request.urlopen(base + "/metrics", timeout=10) as r:
+        return r.read().decode()
+
+
+def _save_buckets(base: str) -> dict[float, float]:
+    """The servers' own histogram of save latencies (all workers), cumulative by bucket."""
+    return {float(le): float(n) for le, n in _BUCKET.findall(_metrics(base))}
+
+
+def _batches(base: str) -> tuple[float, float, float]:
+    """(batches, saves in them, seconds writing them) so far, all workers."""
+    text = _metrics(base)
+
+    def value(name: str) -> float:
+        found = re.search(rf"^{name} ([0-9.e+]+)$", text, re.M)
+        return float(found.group(1)) if found else 0.0
+
+    return (
+        value("contest_answer_batch_saves_count"),
+        value("contest_answer_batch_saves_sum"),
+        value("contest_answer_batch_seconds_sum"),
+    )
+
+
+def _batch_note(before: tuple[float, float, float], after: tuple[float, float, float]) -> str:
+    n, saves, seconds = (a - b for a, b in zip(after, before, strict=True))
+    if n <= 0:
+        return "no batches written"
+    return (
+        f"{n:,.0f} batches of {saves / n:.1f} saves on average, each written in "
+        f"{seconds / n * 1000:.1f} ms on average"
+    )
+
+
+def _served_within(before: dict[float, float], after: dict[float, float]) -> str:
+    total = after.get(float("inf"), 0) - before.get(float("inf"), 0)
+    if total <= 0:
+        return "no saves in the servers' histogram"
+    parts = [
+        f"≤ {le * 1000:g} ms {(after[le] - before.get(le, 0)) / total * 100:.1f} %"
+        for le in (0.005, 0.025, 0.05, 0.15)
+        if le in after
+    ]
+    return "as the servers timed them (request in to response out): " + ", ".join(parts)
+
+
 def run() -> list[Figure]:
     reason = load._postgres_reason()
     if reason:
@@ -84,7 +138,7 @@ def run() -> list[Figure]:
         prepared = load.prepare(url, 0, LOOPS + OPEN_USERS)
         closed_people, open_people = prepared.answering[:LOOPS], prepared.answering[LOOPS:]
         stats = load.Stats()
-        patch = mock.patch.object(load, "_free_port", lambda: PORT) if PORT else None
+        patch = mock.patch.object(load.live_server, "free_port", lambda: PORT) if PORT else None
         with patch or contextlib.nullcontext():
             server = load.Server(url)
         meter = load.MachineTime(server, url)
@@ -118,13 +172,17 @@ def run() -> list[Figure]:
                             )
                         )
                 open_window = None
+                served = ""
                 if OPEN_USERS:
                     gc.collect()
+                    buckets, batches = _save_buckets(server.base), _batches(server.base)
                     open_window = runner.run(
                         load.sustained(
                             server.base, open_people, stats, prepared.staff if OPEN_LIVE else ""
                         )
                     )
+                    served = _served_within(buckets, _save_buckets(server.base))
+                    served += "; " + _batch_note(batches, _batches(server.base))
         finally:
             gc.enable()
             server.stop()
@@ -187,7 +245,8 @@ def run() -> list[Figure]:
                 bool(values) and load.pct(values, 0.99) <= load.BAR_P99_MS,
                 f"{rate:,.0f} saves/s after a {load.SUSTAINED_WARMUP:g} s warm-up; p50/p95 "
                 f"{load.pct(values, 0.5) if values else 0:.0f}/"
-                f"{load.pct(values, 0.95) if values else 0:.0f} ms over {len(values):,} saves",
+                f"{load.pct(values, 0.95) if values else 0:.0f} ms over {len(values):,} saves as "
+                f"the client timed them; the whole phase, warm-up included, {served}",
             )
         )
     out.append(

@@ -43,6 +43,16 @@ LATENCY = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
 )
 SAVES = Counter("contest_answer_saves_total", "Answers stored (one per question saved).")
+BATCH_SECONDS = Histogram(
+    "contest_answer_batch_seconds",
+    "Time to write one batch of answer saves (PostgreSQL: one statement and its commit).",
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0),
+)
+BATCH_SAVES = Histogram(
+    "contest_answer_batch_saves",
+    "Answer saves written together in one batch.",
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 500),
+)
 STARTS = Counter("contest_attempts_started_total", "Attempts started (a new paper drawn).")
 FINISHED = Counter(
     "contest_attempts_finished_total",

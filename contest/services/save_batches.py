@@ -23,7 +23,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from contest import clock
+from contest import clock, metrics
 from contest.services import taking
 
 log = logging.getLogger("contest.saves")
@@ -142,7 +142,10 @@ class SaveBatcher:
         applied: set[tuple[int, int]] = set()
         if due:
             try:
+                started = self.loop.time()
                 applied = await self._execute(sorted(due, key=lambda w: w.save.key), now)
+                metrics.BATCH_SECONDS.observe(self.loop.time() - started)
+                metrics.BATCH_SAVES.observe(len(due))
             except Exception:
                 log.warning(
                     "answer saves: a batch of %d could not be written", len(due), exc_info=True
