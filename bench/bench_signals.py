@@ -12,46 +12,56 @@ import resource
 import time
 
 from bench import Figure
-from bench.signals_population import Round, scenario
+from bench.signals_population import Round, ring_sheet_shows, scenario
 from contest.domain.signals import round_signals
 
 
-def _false_positives(seeds: int) -> tuple[int, int, int, int, int]:
+def _false_positives(seeds: int) -> tuple[int, int, int, int, int, list[int]]:
     honest_flagged = honest_total = found = planted = full_rings = 0
+    hidden: list[int] = []  # seeds whose ring copied a sheet too right to show (see below)
     for seed in range(seeds):
         pop = scenario(honest=2000, seed=100 + seed)
         result = round_signals(pop.sheets, pop.traces, pop.starts, pop.accounts)
         flagged = {p for c in result.clusters for p in c.participant_ids}
         honest_flagged += len(flagged & pop.honest)
         honest_total += len(pop.honest)
+        if not ring_sheet_shows(pop):
+            hidden.append(100 + seed)
         for case, members in pop.planted.items():
             planted += 1
             # a case is found when at least 3 of its accounts (or all, if fewer) are flagged
             found += len(members & flagged) >= min(3, len(members))
             if case == "ring":
                 full_rings += members <= flagged
-    return honest_flagged, honest_total, found, planted, full_rings
+    return honest_flagged, honest_total, found, planted, full_rings, hidden
 
 
-def _timed(attempts: int) -> tuple[float, int, int]:
+def _timed(attempts: int) -> tuple[float, float, int, int]:
     people = attempts // 3
     r = Round(seed=11, bank_size=50, paper=20)
     r.honest(people, attempts_each=3)
     r.ring(list(range(people + 1, people + 6)))
     pop = r.pop
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     result = round_signals(pop.sheets, pop.traces, pop.starts, pop.accounts)
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
-    return elapsed, result.similarity.candidate_pairs, peak_mib
+    return elapsed, cpu, result.similarity.candidate_pairs, peak_mib
 
 
 def run() -> list[Figure]:
     seeds = int(os.environ.get("CONTEST_BENCH_SIGNALS_SEEDS", "10"))
     attempts = int(os.environ.get("CONTEST_BENCH_SIGNALS_ATTEMPTS", "300000"))
-    honest_flagged, honest_total, found, planted, full_rings = _false_positives(seeds)
+    honest_flagged, honest_total, found, planted, full_rings, hidden = _false_positives(seeds)
     rate = 100 * honest_flagged / honest_total
-    elapsed, candidates, peak = _timed(attempts)
+    elapsed, cpu, candidates, peak = _timed(attempts)
+    hidden_note = (
+        f" (seeds {', '.join(map(str, hidden))}: the ring copied a sheet so right that no two "
+        "members share 3 wrong answers, which answers alone cannot tell from strong honest "
+        "people)"
+        if hidden
+        else ""
+    )
     budget = 300 * attempts / 300_000
     return [
         Figure(
@@ -73,7 +83,7 @@ def run() -> list[Figure]:
             ok=found == planted,
             note=(
                 f"a ring of 5 sharing one sheet, 3 accounts on one device, 1 script, per round; "
-                f"ring found whole in {full_rings} of {seeds}"
+                f"ring found whole in {full_rings} of {seeds} seeds{hidden_note}"
             ),
         ),
         Figure(
@@ -82,6 +92,9 @@ def run() -> list[Figure]:
             unit="s",
             bar=f"≤ {budget:,.0f} s (5 min at 300,000)",
             ok=elapsed <= budget,
-            note=f"one core; {candidates:,} candidate pairs; peak memory {peak:,} MiB",
+            note=(
+                f"one core, wall time; {cpu:.1f} s of CPU; {candidates:,} candidate pairs; "
+                f"peak memory {peak:,} MiB"
+            ),
         ),
     ]

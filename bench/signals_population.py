@@ -172,6 +172,27 @@ class Round:
         self.pop.planted["fast"] = {pid}
 
 
+def ring_sheet_shows(pop: Population, min_shared_wrong: int = 3) -> bool:
+    """Whether the planted ring's answers can show at all: some two members share at least
+    `min_shared_wrong` identical wrong answers (else no pair of them is ever compared), and each
+    member shares that many with the other members together. A ring copying a sheet with few
+    wrong answers looks like strong honest people answering on their own."""
+    ring = pop.planted.get("ring", set())
+    wrong = {
+        s.participant_id: {(q, o) for q, o, ok in s.answers if not ok}
+        for s in pop.sheets
+        if s.participant_id in ring
+    }
+    if len(wrong) < 2:
+        return False
+    pair = any(len(wrong[a] & wrong[b]) >= min_shared_wrong for a in wrong for b in wrong if a < b)
+    each = all(
+        len(mine & set().union(*(w for p, w in wrong.items() if p != pid))) >= min_shared_wrong
+        for pid, mine in wrong.items()
+    )
+    return pair and each
+
+
 def scenario(honest: int = 2000, seed: int = 7) -> Population:
     """The acceptance scenario: a ring of 5, 3 accounts on one device and one scripted fast
     submitter among `honest` independent participants."""

@@ -30,6 +30,7 @@ class SignalSettings:
     min_evidence: float = 6.0
     min_ring_evidence: float = 1.5
     min_sheet_evidence: float = 3.5
+    min_linked_evidence: float = 2.5
     max_bucket: int = 5000
     min_seconds_per_answer: float = 2.0
     min_timed_answers: int = 5
@@ -107,6 +108,19 @@ SETTING_MEANINGS: dict[str, SettingMeaning] = {
         "bài đó) một cách ngẫu nhiên nhỏ hơn 1 phần 10^x; nhóm cần ít nhất 3 tài khoản như vậy.",
         "An entry belongs to a group when the chance that it matches the group's sheet (its own "
         "answers left out) by chance is below 1 in 10^x; a group needs 3 such accounts.",
+        0,
+        100,
+    ),
+    "min_linked_evidence": SettingMeaning(
+        "Độ hiếm tối thiểu cho bài nối với nhóm (log10)",
+        "Least rarity for an entry linked to a group (log10)",
+        "Một bài có cặp trùng đáp án (đạt độ hiếm trong nhóm) với ít nhất 2 thành viên của nhóm "
+        "cũng vào nhóm khi khả năng nó trùng bảng đáp án của nhóm một cách ngẫu nhiên nhỏ hơn "
+        "1 phần 10^x; thấp hơn ngưỡng trên vì chỉ vài bài nối như vậy được so, không phải cả đợt.",
+        "An entry paired (at the group rarity) with at least 2 members of a group also joins it "
+        "when the chance that it matches the group's sheet by chance is below 1 in 10^x; lower "
+        "than the threshold above because only the few entries so linked are compared, not the "
+        "whole round.",
         0,
         100,
     ),
@@ -396,7 +410,7 @@ class SimilarityStats:
 # than PAIR_BUDGET pairs per entry: in a large round a pair needs more shared wrong answers to
 # stand out from chance anyway (see entries_adjustment).
 SIGNATURE_SIZE = 8
-PAIR_BUDGET = 8
+PAIR_BUDGET = 20
 MAX_BAND = 6
 
 
@@ -684,15 +698,29 @@ def answer_similarity(
             edges.append((i, j, ev))
     found.extend(
         _shared_sheets(
-            sheets, edges, abilities, model, settings, settings.min_sheet_evidence + adjust
+            sheets,
+            edges,
+            abilities,
+            model,
+            settings,
+            settings.min_sheet_evidence + adjust,
+            settings.min_linked_evidence + adjust,
         )
     )
     return found, SimilarityStats(n, len(candidates), skipped, len(found), band)
 
 
-# A round of 300,000 entries may hold many chance groups at low thresholds; only the tightest
-# are compared with the whole round (strong pairs are reported whatever happens here).
+# A round of 300,000 entries may hold many chance triangles at low thresholds; only the tightest
+# seeds are grown against the whole round (strong pairs are reported whatever happens here).
 MAX_SHEETS = 50
+# How many of an entry's strongest pairs make open-triangle seeds around it.
+WEDGE_ARMS = 8
+# How many pairs (at the group rarity) with members of a group bring an entry to its sheet.
+LINKED_PAIRS = 2
+# How many times a group's sheet is rebuilt from the members it found before it must settle.
+MAX_GROWTH = 12
+# How many times a group is settled again without its weakest member.
+MAX_REFINE = 2
 
 
 def _shared_sheets(
@@ -702,80 +730,72 @@ def _shared_sheets(
     model: _RoundModel,
     settings: SignalSettings,
     floor: float,
+    linked_floor: float,
 ) -> list[Evidence]:
-    """Groups of three or more accounts joined by pairs agreeing beyond chance: the group's
-    answers make a sheet (the most chosen option per question), and every entry of the round
-    is compared with that sheet, its own answers left out, so members whose papers overlap
-    too little with any one other member are still found."""
-    # Cores are triangles of pairs joined when they share a pair (clique percolation, k = 3):
-    # chance pairs between honest entries are sparse and seldom close a triangle, whereas plain
-    # connected components would chain unrelated entries together.
+    """Groups of three or more accounts answering from one shared sheet.
+
+    Seeds are triangles of pairs agreeing beyond chance (A–B, B–C, C–A): chance pairs between
+    honest entries are sparse and seldom close one. A seed's answers make a sheet (the most
+    chosen option per question) and every entry of the round is compared with it on the
+    questions it actually shares with the sheet, a member's own answers left out. The group is
+    then rebuilt from the entries that matched, until it settles: an honest entry caught in a
+    seed by chance drops out when the others' sheet does not bear it out, and members whose
+    papers overlap too little with any one other member (so no pair of theirs stands out) are
+    found through the sheet the rest of the group makes."""
     neighbours: dict[int, set[int]] = defaultdict(set)
     weight: dict[tuple[int, int], float] = {}
     for i, j, ev in edges:
         neighbours[i].add(j)
         neighbours[j].add(i)
-        weight[(i, j)] = ev.score
-    parent: dict[tuple[int, int], tuple[int, int]] = {}
-
-    def find(x: tuple[int, int]) -> tuple[int, int]:
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    def union(a: tuple[int, int], b: tuple[int, int]) -> None:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[rb] = ra
-
-    for i, j, _ in edges:
+        weight[(min(i, j), max(i, j))] = ev.score
+    triangles: list[tuple[float, tuple[int, int, int]]] = []
+    for (i, j), w in weight.items():
         for k in neighbours[i] & neighbours[j]:
-            union((i, j), (min(i, k), max(i, k)))
-            union((i, j), (min(j, k), max(j, k)))
-    groups: dict[tuple[int, int], set[int]] = defaultdict(set)
-    strength: dict[tuple[int, int], list[float]] = defaultdict(list)
-    for edge in list(parent):
-        root = find(edge)
-        groups[root].update(edge)
-        strength[root].append(weight[edge])
-    # Strongest first by the mean of their pairs, so a large chance group does not crowd out
-    # a small tight one.
-    cores = [
-        sorted(members)
-        for root, members in sorted(
-            groups.items(), key=lambda kv: -sum(strength[kv[0]]) / len(strength[kv[0]])
-        )
-        if len({sheets[m].participant_id for m in members}) >= 3
-    ]
-    cores = cores[:MAX_SHEETS]
-    if not cores:
+            if k > j:
+                owners = {sheets[x].participant_id for x in (i, j, k)}
+                if len(owners) == 3:
+                    strength = min(w, weight[(min(i, k), max(i, k))], weight[(j, k)])
+                    triangles.append((strength, (i, j, k)))
+    # Strongest first by the weakest of their pairs, so tight seeds are grown before loose ones.
+    triangles.sort(key=lambda t: (-t[0], t[1]))
+    # Then open triangles (A–B, B–C) whose ends never disagree where their papers meet: two
+    # members whose papers share few wrong answers make no pair of their own.
+    wedges: list[tuple[float, tuple[int, int, int]]] = []
+    for k, around in neighbours.items():
+        strongest = sorted(around, key=lambda x: -weight[(min(x, k), max(x, k))])[:WEDGE_ARMS]
+        for i, j in combinations(sorted(strongest), 2):
+            if j in neighbours[i] or sheets[i].participant_id == sheets[j].participant_id:
+                continue
+            if not _consistent(sheets[i], sheets[j], settings):
+                continue
+            strength = min(weight[(min(i, k), max(i, k))], weight[(min(j, k), max(j, k))])
+            wedges.append((strength, tuple(sorted((i, j, k)))))  # type: ignore[arg-type]
+    wedges.sort(key=lambda t: (-t[0], t[1]))
+    seeds = triangles[:MAX_SHEETS] + wedges[:MAX_SHEETS]
+    if not seeds:
         return []
-    postings: dict[tuple[int, str], list[int]] = defaultdict(list)
-    for index, s in enumerate(sheets):
-        for q, o, ok in s.answers:
-            if not ok:
-                postings[(q, o)].append(index)
+    table = _AnswerTable.of(sheets)
     correct = {(q, o) for s in sheets for q, o, ok in s.answers if ok}
-    found: list[Evidence] = []
-    for core in cores:
-        # The sheet is rebuilt from the members found so far, a few times: a core of three
-        # covers part of the bank, the members it finds cover the rest.
-        basis = set(core)
-        members: list[tuple[int, dict]] = []
-        for _ in range(3):
-            counts = _sheet_counts(sheets, basis)
-            members = _sheet_members(
-                sheets, counts, basis, postings, abilities, model, correct, settings, floor
-            )
-            found_now = {i for i, _ in members}
-            if found_now <= basis:
-                break
-            basis = found_now | set(core)
-        people = sorted({sheets[i].participant_id for i, _ in members})
-        if len(people) < 3:
+    groups: list[tuple[list[tuple[int, dict]], dict[int, dict[str, int]]]] = []
+    claimed: list[set[int]] = []
+    for _, seed in seeds:
+        if any(len(group & set(seed)) >= 2 for group in claimed):
+            continue  # a group already found holds this seed
+        members, counts = _grow_sheet(
+            sheets, set(seed), table, abilities, model, correct, settings, floor
+        )
+        if len({sheets[i].participant_id for i, _ in members}) < 3:
             continue
+        members, counts = _linked_members(
+            sheets, members, counts, neighbours, abilities, model, correct, settings, linked_floor
+        )
+        if any(len(group & {i for i, _ in members}) >= 2 for group in claimed):
+            continue  # grown into a group already found
+        claimed.append({i for i, _ in members})
+        groups.append((members, counts))
+    found: list[Evidence] = []
+    for members, counts in groups:
+        people = sorted({sheets[i].participant_id for i, _ in members})
         members.sort(key=lambda im: sheets[im[0]].attempt_id)
         sheet_wrong = sorted(
             (q, max(opts, key=lambda o: opts[o]))
@@ -811,6 +831,67 @@ def _shared_sheets(
     return found
 
 
+@dataclass(frozen=True)
+class _AnswerTable:
+    """Every answer of the round as flat arrays (entry, question, chosen option, wrong), so an
+    entry's agreement with a sheet is counted for the whole round at once."""
+
+    entry: np.ndarray
+    question: np.ndarray
+    option: np.ndarray
+    wrong: np.ndarray
+    entries: int
+    questions: dict[int, int]
+    options: dict[tuple[int, str], int]
+
+    @classmethod
+    def of(cls, sheets: Sequence[AnswerSheet]) -> _AnswerTable:
+        questions: dict[int, int] = {}
+        options: dict[tuple[int, str], int] = {}
+        entry, question, option, wrong = [], [], [], []
+        for index, s in enumerate(sheets):
+            for q, o, ok in s.answers:
+                entry.append(index)
+                question.append(questions.setdefault(q, len(questions)))
+                option.append(options.setdefault((q, o), len(options)))
+                wrong.append(not ok)
+        return cls(
+            np.array(entry, dtype=np.int32),
+            np.array(question, dtype=np.int32),
+            np.array(option, dtype=np.int32),
+            np.array(wrong, dtype=bool),
+            len(sheets),
+            questions,
+            options,
+        )
+
+    def may_match(
+        self, counts: Mapping[int, Mapping[str, int]], settings: SignalSettings
+    ) -> list[int]:
+        """Entries that agree with the sheet (its single most chosen option per question) on
+        enough common questions, wrong answers and share to be compared in full."""
+        sheet = np.full(len(self.questions), -1, dtype=np.int32)
+        for q, opts in counts.items():
+            best = max(opts.values(), default=0)
+            top = [o for o, c in opts.items() if c == best]
+            if best > 0 and len(top) == 1 and q in self.questions:
+                sheet[self.questions[q]] = self.options[(q, top[0])]
+        if not len(self.entry):
+            return []
+        chosen = sheet[self.question]
+        has = chosen >= 0
+        same = has & (chosen == self.option)
+        common = np.bincount(self.entry[has], minlength=self.entries)
+        identical = np.bincount(self.entry[same], minlength=self.entries)
+        shared_wrong = np.bincount(self.entry[same & self.wrong], minlength=self.entries)
+        keep = (
+            (common >= settings.min_common_questions)
+            & (shared_wrong >= settings.min_shared_wrong)
+            & (identical >= settings.min_agreement * common)
+        )
+        return np.flatnonzero(keep).tolist()
+
+
 def _sheet_counts(sheets: Sequence[AnswerSheet], basis: Iterable[int]) -> dict[int, dict[str, int]]:
     counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for m in basis:
@@ -819,39 +900,153 @@ def _sheet_counts(sheets: Sequence[AnswerSheet], basis: Iterable[int]) -> dict[i
     return counts
 
 
-def _sheet_members(
+def _grow_sheet(
     sheets: Sequence[AnswerSheet],
-    counts: Mapping[int, Mapping[str, int]],
-    basis: set[int],
-    postings: Mapping[tuple[int, str], list[int]],
+    seed: set[int],
+    table: _AnswerTable,
     abilities: Sequence[float],
     model: _RoundModel,
     correct: set[tuple[int, str]],
     settings: SignalSettings,
     floor: float,
-) -> list[tuple[int, dict]]:
-    hits: dict[int, int] = defaultdict(int)
-    for q, options in counts.items():
-        for o in options:
-            if (q, o) not in correct:
-                for index in postings.get((q, o), ()):
-                    hits[index] += 1
+) -> tuple[list[tuple[int, dict]], dict[int, dict[str, int]]]:
+    """The entries matching the sheet a seed makes (see _settle); then, while it finds more,
+    the group is settled again without its weakest member, which is only compared with the
+    sheet the others make: an honest entry that matched a seed by chance would otherwise keep
+    its answers in the sheet, and keep out members whose papers meet it there."""
+
+    def settle(basis: set[int], banned: set[int]) -> tuple[list[tuple[int, dict]], dict]:
+        return _settle(sheets, basis, banned, table, abilities, model, correct, settings, floor)
+
+    members, counts = settle(set(seed), set())
+    banned: set[int] = set()
+    for _ in range(MAX_REFINE):
+        if len(members) < 3:
+            break
+        weakest = min(members, key=lambda im: (im[1]["rarity_log10"], im[0]))[0]
+        banned.add(weakest)
+        again, again_counts = settle({i for i, _ in members} - banned, banned)
+        if len(again) <= len(members):
+            break
+        members, counts = again, again_counts
+    return members, counts
+
+
+def _settle(
+    sheets: Sequence[AnswerSheet],
+    basis: set[int],
+    banned: set[int],
+    table: _AnswerTable,
+    abilities: Sequence[float],
+    model: _RoundModel,
+    correct: set[tuple[int, str]],
+    settings: SignalSettings,
+    floor: float,
+) -> tuple[list[tuple[int, dict]], dict[int, dict[str, int]]]:
+    """The sheet is rebuilt from its basis until it settles: the entry matching it best joins
+    the basis, one at a time (so a strong member shapes the sheet before a chance match can),
+    while any matches; then the member matching the others' sheet least is dropped, one at a
+    time, while any fails. Entries in `banned` are compared with the sheet but never shape it.
+    """
     members: list[tuple[int, dict]] = []
-    for index, count in hits.items():
-        if count < settings.min_shared_wrong:
-            continue
-        match = _sheet_match(
-            sheets[index], counts, index in basis, abilities[index], model, correct
+    counts: dict[int, dict[str, int]] = {}
+    for _ in range(MAX_GROWTH):
+        counts = _sheet_counts(sheets, basis)
+        members, failing = _sheet_members(
+            sheets, counts, basis, table, abilities, model, correct, settings, floor
         )
-        if (
-            match is not None
-            and match["common"] >= settings.min_common_questions
-            and match["shared_wrong"] >= settings.min_shared_wrong
-            and match["identical"] >= settings.min_agreement * match["common"]
-            and match["rarity_log10"] >= floor
-        ):
-            members.append((index, match))
-    return members
+        new = [(i, m) for i, m in members if i not in basis and i not in banned]
+        if new:
+            best = max(new, key=lambda im: (im[1]["rarity_log10"], -im[0]))[0]
+            basis = basis | {best}
+        elif failing and len(basis) > 2:
+            basis = basis - {min(failing, key=lambda i: (failing[i], i))}
+        else:
+            break
+    return members, counts
+
+
+def _linked_members(
+    sheets: Sequence[AnswerSheet],
+    members: list[tuple[int, dict]],
+    counts: dict[int, dict[str, int]],
+    neighbours: Mapping[int, set[int]],
+    abilities: Sequence[float],
+    model: _RoundModel,
+    correct: set[tuple[int, str]],
+    settings: SignalSettings,
+    floor: float,
+) -> tuple[list[tuple[int, dict]], dict[int, dict[str, int]]]:
+    """Entries paired beyond chance (at the group rarity) with two or more members join the group
+    when they match the members' sheet at the lower `floor`: only these few entries are
+    compared, not the whole round, so fewer coincidences are on offer. A member whose paper
+    overlaps the sheet where it has few wrong answers is found this way."""
+    inside = {i for i, _ in members}
+    while True:
+        linked = sorted(
+            x
+            for i in inside
+            for x in neighbours.get(i, ())
+            if x not in inside and len(neighbours[x] & inside) >= LINKED_PAIRS
+        )
+        joined: list[tuple[int, dict]] = []
+        if linked:
+            counts = _sheet_counts(sheets, inside)
+        for x in dict.fromkeys(linked):
+            match = _sheet_match(sheets[x], counts, False, abilities[x], model, correct)
+            if _passes(match, settings, floor):
+                joined.append((x, {**match, "linked_to": len(neighbours[x] & inside)}))  # type: ignore[dict-item]
+        if not joined:
+            return members, counts
+        members = members + joined
+        inside |= {x for x, _ in joined}
+
+
+def _consistent(a: AnswerSheet, b: AnswerSheet, settings: SignalSettings) -> bool:
+    """Whether two entries agree, where their papers meet, at least as often as a pair must."""
+    answers_b = {q: o for q, o, _ in b.answers}
+    common = identical = 0
+    for q, o, _ in a.answers:
+        other = answers_b.get(q)
+        if other is not None:
+            common += 1
+            identical += other == o
+    return common > 0 and identical >= settings.min_agreement * common
+
+
+def _passes(match: dict | None, settings: SignalSettings, floor: float) -> bool:
+    return (
+        match is not None
+        and match["common"] >= settings.min_common_questions
+        and match["shared_wrong"] >= settings.min_shared_wrong
+        and match["identical"] >= settings.min_agreement * match["common"]
+        and match["rarity_log10"] >= floor
+    )
+
+
+def _sheet_members(
+    sheets: Sequence[AnswerSheet],
+    counts: Mapping[int, Mapping[str, int]],
+    basis: set[int],
+    table: _AnswerTable,
+    abilities: Sequence[float],
+    model: _RoundModel,
+    correct: set[tuple[int, str]],
+    settings: SignalSettings,
+    floor: float,
+) -> tuple[list[tuple[int, dict]], dict[int, float]]:
+    """The entries matching the sheet (members of the basis by the others' answers), and the
+    members of the basis that do not, with their rarity."""
+    members: list[tuple[int, dict]] = []
+    failing: dict[int, float] = {}
+    for index in sorted(set(table.may_match(counts, settings)) | basis):
+        inside = index in basis
+        match = _sheet_match(sheets[index], counts, inside, abilities[index], model, correct)
+        if _passes(match, settings, floor):
+            members.append((index, match))  # type: ignore[arg-type]
+        elif inside:
+            failing[index] = match["rarity_log10"] if match else 0.0
+    return members, failing
 
 
 def _comma(value: float) -> str:
