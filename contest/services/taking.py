@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, Row, and_, bindparam, func, select, text, update
+from sqlalchemy import Engine, Row, and_, bindparam, exists, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager
 
@@ -47,6 +47,7 @@ from contest.domain.scoring import CountingPolicy, ScoredAttempt, counting_attem
 from contest.models import (
     Answer,
     Attempt,
+    KeyCorrection,
     Participant,
     Question,
     QuestionBank,
@@ -105,8 +106,16 @@ _MY_ATTEMPTS_OF_ROUND = (
     )
     .order_by(Attempt.number)
 )
+# With the attempt: whether it has any answer and whether its round has any key correction, so
+# the page asks for those only when there are some (a fresh attempt in a round without
+# corrections: neither).
 _ATTEMPT_PAGE = (
-    select(Attempt, Round)
+    select(
+        Attempt,
+        Round,
+        exists().where(Answer.attempt_id == Attempt.id).label("answered"),
+        exists().where(KeyCorrection.round_id == Round.id).label("corrected"),
+    )
     .join(Round, Round.id == Attempt.round_id)
     .join(Round.contest)
     .options(contains_eager(Round.contest))
@@ -1049,8 +1058,14 @@ def attempt_view(db: Session, participant_id: int, attempt_id: int) -> AttemptVi
     # The key as scoring sees it: a committee's key correction takes precedence over the bank's.
     # The kind of question follows it too, so a corrected key with two right options is offered
     # with check boxes, shown or not.
-    keys = effective_keys(db, {vid: bank_key(t.options) for vid, t in versions.items()}, rnd.id)
-    answers = {a.position: a for a in db.execute(_ANSWERS, {"attempt_id": attempt.id}).scalars()}
+    keys = {vid: bank_key(t.options) for vid, t in versions.items()}
+    if row.corrected:
+        keys = effective_keys(db, keys, rnd.id)
+    answers = (
+        {a.position: a for a in db.execute(_ANSWERS, {"attempt_id": attempt.id}).scalars()}
+        if row.answered
+        else {}
+    )
     questions = []
     for pos, item in enumerate(items):
         version = versions[item.version_id]
