@@ -1133,6 +1133,9 @@ def figures(o: Outcome, with_bars: bool) -> list[Figure]:
     errors, error_text = _errors_of(s, "sustained")
     c_errors, c_text = _errors_of(s, "ceiling")
     k_errors, k_text = _errors_of(s, "capacity")
+    l_errors, l_text = _errors_of(s, "login")
+    k_errors += l_errors
+    k_text = "; ".join(t for t in (k_text, l_text) if t != "none") or "none"
     logins = s.latencies.get(("login", "login"), [])
     offered = SUSTAINED_USERS / ((SUSTAINED_PAUSE[0] + SUSTAINED_PAUSE[1]) / 2)
     out += [
@@ -1167,7 +1170,7 @@ def figures(o: Outcome, with_bars: bool) -> list[Figure]:
             f"save: server {o.save_cpu_ms[0]:.2f} ms + database {o.save_cpu_ms[1]:.2f} ms",
         ),
         Figure(
-            f"load [{tag}] errors outside the spikes (capacity, sustained, ceiling)",
+            f"load [{tag}] errors outside the spikes (capacity, sign-ins, sustained, ceiling)",
             errors + c_errors + k_errors,
             "",
             "0",

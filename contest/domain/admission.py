@@ -241,6 +241,7 @@ class PageGate:
     limit: int = 0
     save_ms: list[float] = field(default_factory=list)
     last_adjust: float | None = None
+    waiting: int = 0  # pages waiting their turn (the web layer keeps it)
 
     def __post_init__(self) -> None:
         if not self.limit:
@@ -249,6 +250,11 @@ class PageGate:
     def note_save(self, elapsed_ms: float) -> None:
         if len(self.save_ms) < 10_000:
             self.save_ms.append(elapsed_ms)
+
+    def busy(self) -> bool:
+        """More pages wait than run at once: the people already let in (the lobby and Start of
+        everyone arriving, the papers of those called) come before calling more."""
+        return self.waiting > self.limit
 
     def adjust(self, now: float, queued: bool) -> int:
         if self.last_adjust is None:

@@ -248,7 +248,11 @@ SEEN_EVERY = 10.0
 
 
 def _call_heads(db: Session, now: datetime) -> set[int]:
-    """Call as many people at the head of the queue as this process has tokens for."""
+    """Call as many people at the head of the queue as this process has tokens for, unless the
+    process's pages are queued (web/gate.py): those already let in come first, so the papers of
+    the people called do not wait behind a crowd of arrivals (the tokens keep, up to a burst)."""
+    if _gate.busy():
+        return set()
     c = controller()
     with _lock:
         granted = c.grant(time.monotonic(), GRANT_MAX)

@@ -40,6 +40,7 @@ class PagesAfterSaves:
         if self.waiting or self.running >= limit:
             turn = asyncio.get_running_loop().create_future()
             self.waiting.append(turn)
+            gate.waiting = len(self.waiting)
             try:
                 await turn
             except asyncio.CancelledError:
@@ -48,6 +49,7 @@ class PagesAfterSaves:
                 else:
                     with contextlib.suppress(ValueError):  # already passed over by a release
                         self.waiting.remove(turn)
+                    admission.page_gate().waiting = len(self.waiting)
                 raise
         else:
             self.running += 1
@@ -58,9 +60,11 @@ class PagesAfterSaves:
 
     def _release(self) -> None:
         self.running -= 1
-        limit = admission.page_gate().adjust(time.monotonic(), bool(self.waiting))
+        gate = admission.page_gate()
+        limit = gate.adjust(time.monotonic(), bool(self.waiting))
         while self.waiting and self.running < limit:
             turn = self.waiting.popleft()
             if not turn.done():
                 self.running += 1
                 turn.set_result(None)
+        gate.waiting = len(self.waiting)

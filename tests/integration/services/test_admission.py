@@ -193,3 +193,16 @@ def test_asks_answered_from_memory_keep_the_ticket_live(db, full_site):
     assert admission.peek(dropped.ticket_id) is None
     states = dict(db.execute(select(StartTicket.id, StartTicket.state)).all())
     assert states == {kept.ticket_id: "waiting", dropped.ticket_id: "left"}
+
+
+def test_nobody_is_called_while_the_process_has_pages_queued(db, full_site):
+    _, rnd, people = _people(db, 2)
+    for p in people:
+        admission.start_or_wait(db, p, rnd)
+    full_site.tokens = 2.0
+    gate = admission.page_gate()
+    gate.waiting = gate.limit + 1  # a crowd of lobbies and Starts waits its turn
+    assert isinstance(admission.wait_turn(db, people[0], rnd), admission.Waiting)
+    assert full_site.tokens == 2.0  # kept for when the crowd has passed
+    gate.waiting = 0
+    assert isinstance(admission.wait_turn(db, people[0], rnd), Attempt)

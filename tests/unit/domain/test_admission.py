@@ -182,3 +182,13 @@ def test_the_page_gate_moves_on_the_saves_measured_in_each_interval():
     for _ in range(3):
         gate.note_save(200.0)  # too few to judge: treated as no saves, pages waiting
     assert gate.adjust(1.2, True) == 3
+
+
+def test_the_page_gate_is_busy_when_more_pages_wait_than_run_at_once():
+    from contest.domain.admission import PageGate, PageGateSettings
+
+    gate = PageGate(PageGateSettings(initial=2))
+    gate.waiting = 2
+    assert not gate.busy()
+    gate.waiting = 3
+    assert gate.busy()

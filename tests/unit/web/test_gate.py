@@ -33,6 +33,7 @@ def test_pages_beyond_the_limit_wait_their_turn_and_saves_pass(monkeypatch):
         second = asyncio.create_task(lane(_scope("/c/b/rounds"), None, None))
         await asyncio.sleep(0.01)
         assert order == ["begin /c/a/rounds"] and lane.running == 1 and len(lane.waiting) == 1
+        assert gate.waiting == 1 and not gate.busy()  # one waiting: not yet a crowd
         await lane(_scope("/attempts/7/answers/3"), None, None)  # a save: not held
         await lane(_scope("/attempts/7/submit"), None, None)
         assert order[-2:] == ["begin /attempts/7/submit", "end /attempts/7/submit"]
@@ -42,6 +43,7 @@ def test_pages_beyond_the_limit_wait_their_turn_and_saves_pass(monkeypatch):
         release["/c/b/rounds"].set()
         await asyncio.gather(first, second)
         assert lane.running == 0 and not lane.waiting
+        assert gate.waiting == 0 and not gate.busy()
 
     asyncio.run(main())
 
