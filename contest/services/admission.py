@@ -431,6 +431,11 @@ def peek(ticket_id: int, round_id: int | None = None) -> Waiting | Called | None
     return Waiting(ticket_round, place + 1, wait, poll_ms(wait, c.settings), rate, ticket_id)
 
 
+def snapshot_usable() -> bool:
+    """Whether asks can be answered from this process's snapshot (it is recent enough)."""
+    return time.monotonic() - _view.taken_at <= VIEW_STALE
+
+
 def maintenance_due() -> bool:
     """Whether the snapshot is old or the head is due a call (nothing to do while nobody waits:
     only a waiting page's ask calls `maintain`)."""

@@ -10,8 +10,9 @@ estimated wait, next ask); an ask whose ticket the snapshot has called is told t
 (HX-Redirect to the same address, which the browser opens as a page: the full path serves the
 paper there). Any other ask (no or bad signature, a ticket served or left, a stale snapshot, no
 JavaScript) goes on unchanged to the routed endpoint, which checks everything and serves the
-paper when the turn has come. The lane also keeps the queue moving: the ask that finds this
-process's snapshot old or its head due a call does that work first (services/admission.py).
+paper when the turn has come. The lane also keeps the queue moving: an ask that finds this
+process's snapshot old or its head due a call starts that work beside it (or first, when the
+snapshot is too old to answer from) (services/admission.py).
 
 Answered here, an ask shows a signed-out session its place until it is called; the paper itself
 is only ever served by the full path.
@@ -19,10 +20,12 @@ is only ever served by the full path.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
 import inspect
+import logging
 import re
 from urllib.parse import parse_qs
 
@@ -38,6 +41,7 @@ from contest.web.deps import get_db
 from contest.web.i18n import catalog
 from contest.web.templating import env, language
 
+log = logging.getLogger(__name__)
 WAIT_PATH = re.compile(r"/c/([a-z0-9][a-z0-9-]{0,80})/rounds/([0-9]{1,4})/wait")
 STATUS_TEMPLATE = "taking/_waiting_status.html"
 
@@ -91,9 +95,15 @@ async def _with_session(scope: Scope, fn, *args):
         sessions.close()
 
 
+def _logged(task: asyncio.Future) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("waiting room: the queue's upkeep failed", exc_info=task.exception())
+
+
 class WaitingRoomLane:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self.behind: asyncio.Future | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         match = (
@@ -116,7 +126,12 @@ class WaitingRoomLane:
             await self.app(scope, receive, send)
             return
         if admission.maintenance_due():
-            await _with_session(scope, admission.maintain)
+            if not admission.snapshot_usable():
+                await _with_session(scope, admission.maintain)
+            elif self.behind is None or self.behind.done():
+                # Answered from the snapshot at once; the queue moves on beside it.
+                self.behind = asyncio.ensure_future(_with_session(scope, admission.maintain))
+                self.behind.add_done_callback(_logged)
         waiting = admission.peek(ticket_id)
         if waiting is None:
             await self.app(scope, receive, send)

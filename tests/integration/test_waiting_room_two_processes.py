@@ -13,7 +13,8 @@ import pytest
 import scratch_db
 from conftest import _postgres_available
 from factories import make_contest, make_participant, make_round_bank
-from integration.test_two_processes import _start, _wait
+from integration.test_two_processes import _start
+from live_server import stop, wait_until_up
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -66,16 +67,11 @@ def site(request, tmp_path):
         procs = [_start(url, SLOW) for _ in range(2)]
         try:
             for proc, base in procs:
-                _wait(proc, base)
+                wait_until_up(proc, base, interval=0.1)
             yield [base for _, base in procs], tokens, engine
         finally:
-            import os
-            import signal
-
             for proc, _ in procs:
-                if proc.poll() is None:
-                    os.killpg(proc.pid, signal.SIGTERM)
-                    proc.wait(timeout=10)
+                stop(proc)
             engine.dispose()
 
 

@@ -138,6 +138,7 @@ def test_a_called_ticket_is_served_by_the_full_path_on_its_next_ask(client, db, 
     client.get(url, headers={"HX-Request": "true"})
     admission.controller().tokens = 1.0
     admission._view.called_at = float("-inf")  # the head is due a call on the next ask
+    admission._view.taken_at = float("-inf")  # and the snapshot too old to answer from
     turn = client.get(url, headers={"HX-Request": "true"})
     # Told from memory that the turn has come: the page opens the same address as a page, and
     # the full path draws the paper there.
@@ -146,3 +147,21 @@ def test_a_called_ticket_is_served_by_the_full_path_on_its_next_ask(client, db, 
     paper = client.get(url, follow_redirects=False)
     attempt = db.execute(select(Attempt)).scalar_one()
     assert paper.status_code == 303 and paper.headers["location"] == f"/attempts/{attempt.id}"
+
+
+def test_an_ask_answers_from_a_recent_snapshot_while_the_queue_moves_on_beside_it(
+    client, db, waiting
+):
+    import time
+
+    first = client.get(f"/c/{waiting.slug}/rounds/1/wait", headers={"HX-Request": "true"})
+    url = _poll_url(first.text)
+    client.get(url, headers={"HX-Request": "true"})
+    old = time.monotonic() - 1.0  # recent enough to answer from, due to be read again
+    admission._view.taken_at = old
+    ask = client.get(url, headers={"HX-Request": "true"})
+    assert ask.status_code == 200 and "<strong>1</strong>" in ask.text
+    deadline = time.monotonic() + 5
+    while admission._view.taken_at == old and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert admission._view.taken_at > old
