@@ -11,8 +11,11 @@ endpoint, so its cost is measured too). Then:
    room switched off (so the figure is the machine's, not the waiting room's): closed loops of
    lobby → Start → attempt page, enough of them to keep both cores busy, with the CPU time the
    server processes and the database's backends spent per paper served;
-2. spikes at 1×, 2× and 4× that capacity, on the production server (waiting room on): people tap Start evenly over BENCH_LOAD_SPIKE_SECONDS,
-   wait in the waiting room when the site is full (polling as its page does), answer every
+2. spikes at 1×, 2× and 4× that capacity, on the production server (waiting room on): people
+   tap Start evenly over BENCH_LOAD_SPIKE_SECONDS (less when the people prepared would not fill
+   the three), wait in the waiting room when the site is full (asking as its page does, at the
+   interval it says; "wait" is those asks, "start" the Start button and, for those who waited,
+   the request that serves their paper when the page is told the turn has come), answer every
    question with a pause between answers and submit; bars: everyone gets a paper, no error or
    client timeout, waiting page p99 ≤ 200 ms, saves p99 ≤ 150 ms;
 3. sustained: people already mid-attempt keep answering for a fixed time;

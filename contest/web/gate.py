@@ -6,7 +6,8 @@ At the busiest moment of a contest day everybody who arrives costs a lobby and a
 and those who got their paper cost the attempt page; people already answering must not feel
 it. A page over the limit waits its turn here, in the event loop, using no CPU, first come first
 served, while saves (the answer lane and the routed save), submissions and the waiting page's
-asks answered from memory pass straight through: they are what people answering do.
+asks answered from memory pass straight through: they are what people answering do. A page
+gives its place up when its answer starts, so a download streamed to a slow phone holds none.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import re
 import time
 from collections import deque
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from contest.services import admission
 
@@ -53,10 +54,22 @@ class PagesAfterSaves:
                 raise
         else:
             self.running += 1
+        held = True
+
+        async def answering(message: Message) -> None:
+            # The page's work is done once its answer starts: a long download streamed to a
+            # slow phone does not hold a place meant for rendering pages.
+            nonlocal held
+            if held and message["type"] == "http.response.start":
+                held = False
+                self._release()
+            await send(message)
+
         try:
-            await self.app(scope, receive, send)
+            await self.app(scope, receive, answering)
         finally:
-            self._release()
+            if held:
+                self._release()
 
     def _release(self) -> None:
         self.running -= 1

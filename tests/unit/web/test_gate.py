@@ -73,3 +73,33 @@ def test_a_page_that_gives_up_while_waiting_leaves_no_slot_taken(monkeypatch):
         await asyncio.wait_for(lane(_scope("/c/c/rounds"), None, None), 1.0)
 
     asyncio.run(main())
+
+
+def test_a_page_gives_its_place_up_when_its_answer_starts(monkeypatch):
+    gate = PageGate(PageGateSettings(initial=1, minimum=1, maximum=1))
+    monkeypatch.setattr(admission, "_gate", gate)
+
+    async def main():
+        streaming = asyncio.Event()
+        finish = asyncio.Event()
+
+        async def app(scope, receive, send):
+            if scope["path"] == "/jobs/1/download":
+                await send({"type": "http.response.start", "status": 200, "headers": []})
+                streaming.set()
+                await finish.wait()  # a slow phone takes its time over the body
+                await send({"type": "http.response.body", "body": b""})
+
+        async def send(message):
+            pass
+
+        lane = PagesAfterSaves(app)
+        download = asyncio.create_task(lane(_scope("/jobs/1/download"), None, send))
+        await streaming.wait()
+        assert lane.running == 0
+        await asyncio.wait_for(lane(_scope("/c/a/rounds"), None, send), 1.0)  # not held up
+        finish.set()
+        await download
+        assert lane.running == 0 and not lane.waiting
+
+    asyncio.run(main())
