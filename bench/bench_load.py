@@ -110,6 +110,7 @@ CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 OPTION_RE = re.compile(r'name="q(\d+)" value="(\d+)"')
 PAGE_RE = re.compile(r'name="page" value="(\d+)"')
 DELAY_RE = re.compile(r"delay:(\d+)(ms|s)")
+BUSY_RE = re.compile(r'(?:data-retry-after="|http-equiv="refresh" content=")(\d+)"')
 ASK_RE = re.compile(r'hx-get="([^"]*/wait[^"]*)"')
 
 
@@ -335,6 +336,7 @@ class Stats:
     papers: Counter = field(default_factory=Counter)  # phase → people who got their paper
     waited: Counter = field(default_factory=Counter)  # phase → of them, through the waiting room
     to_paper: dict[str, list[float]] = field(default_factory=dict)  # phase → tap → paper, ms
+    shed: Counter = field(default_factory=Counter)  # (phase, kind) → busy pages answered
 
     def note(self, phase: str, kind: str, ms: float, at: float) -> None:
         self.latencies.setdefault((phase, kind), []).append(ms)
@@ -362,6 +364,7 @@ class Participant:
         self.csrf = ""
         self.seq = 0
         self.page = 0
+        self.give_up_at = float("inf")
 
     async def _call(
         self, phase: str, kind: str, method: str, path: str, expect: int | tuple[int, ...], **kw
@@ -370,21 +373,33 @@ class Participant:
         if method == "POST":
             headers["X-CSRF-Token"] = self.csrf
         headers.update(kw.pop("headers", {}))
-        t0 = time.perf_counter()
-        try:
-            async with self.http.request(
-                method, self.base + path, headers=headers, allow_redirects=False, **kw
-            ) as r:
-                body = await r.read()
-                status, location, hx = (
-                    r.status,
-                    r.headers.get("Location", ""),
-                    r.headers.get("HX-Redirect", ""),
-                )
-        except Exception as exc:
-            self.stats.errors[(phase, kind, type(exc).__name__)] += 1
-            raise Failed from exc
-        t1 = time.perf_counter()
+        while True:
+            t0 = time.perf_counter()
+            try:
+                async with self.http.request(
+                    method, self.base + path, headers=headers, allow_redirects=False, **kw
+                ) as r:
+                    body = await r.read()
+                    status, location, hx = (
+                        r.status,
+                        r.headers.get("Location", ""),
+                        r.headers.get("HX-Redirect", ""),
+                    )
+                    busy = r.headers.get("Retry-After", "") if status == 200 else ""
+            except Exception as exc:
+                self.stats.errors[(phase, kind, type(exc).__name__)] += 1
+                raise Failed from exc
+            t1 = time.perf_counter()
+            if not busy:
+                break
+            # The busy page: a phone asks again by itself after the seconds it says (a GET
+            # through its refresh, the Start button by re-sending the same form). Not an error.
+            self.stats.shed[(phase, kind)] += 1
+            found = BUSY_RE.search(body.decode())
+            await asyncio.sleep(int(found.group(1)) if found else int(busy))
+            if time.perf_counter() > self.give_up_at:
+                self.stats.errors[(phase, kind, "busy until the end of the phase")] += 1
+                raise Failed
         if status not in (expect if isinstance(expect, tuple) else (expect,)):
             self.stats.errors[(phase, kind, str(status))] += 1
             raise Failed
@@ -394,6 +409,7 @@ class Participant:
     async def get_paper(self, phase: str, stop_at: float) -> tuple[int, bytes] | None:
         """Lobby, Start, the waiting room when the site is full (polled as the page's HTMX does,
         at the interval the page says), the attempt page. None: no paper by `stop_at`."""
+        self.give_up_at = stop_at
         body, _, _ = await self._call(phase, "page", "GET", f"/c/{SLUG}/rounds", 200)
         self.csrf = CSRF_RE.search(body.decode()).group(1)
         tapped = time.perf_counter()
@@ -1021,6 +1037,13 @@ def _latency_note(stats: Stats, phase: str) -> str:
     return "; ".join(parts)
 
 
+def _shed_note(stats: Stats, phase: str) -> str:
+    """Busy pages answered (each retried by the person after the seconds it said)."""
+    mine = {kind: n for (p, kind), n in stats.shed.items() if p == phase}
+    shown = ", ".join(f"{kind} {n:,}" for kind, n in sorted(mine.items())) or "none"
+    return f"busy pages (retried, not errors): {shown}"
+
+
 def _errors_of(s: Stats, phase: str) -> tuple[int, str]:
     mine = Counter({key: n for key, n in s.errors.items() if key[0] == phase})
     text = ", ".join(f"{k}: {w} ×{n}" for (_, k, w), n in mine.most_common(4)) or "none"
@@ -1083,6 +1106,8 @@ def figures(o: Outcome, with_bars: bool) -> list[Figure]:
                 f"capacity = {people / seconds / h * 100:.2f} % of /healthz; {papers:,} of {tapped:,} got "
                 f"their paper, {waited:,} through the waiting room; tap → paper p50/p99 "
                 f"{pct(to_paper, 0.5):,.0f}/{pct(to_paper, 0.99):,.0f} ms; phase {took:.0f} s; "
+                + _shed_note(s, phase)
+                + "; "
                 + _latency_note(s, phase),
             ),
             Figure(

@@ -65,6 +65,13 @@ REFUSALS = Counter(
     "attempt_closed, invalid, too_large, other).",
     ["reason"],
 )
+PAGES_SHED = Counter(
+    "contest_pages_shed_total",
+    "Pages answered at once with the light busy page that retries by itself, rather than kept "
+    "waiting in a full process's queue (kind: page for a GET, start for the Start button). Also "
+    "counted in contest_http_requests_total as answered 2xx.",
+    ["kind"],
+)
 POOL_CHECKED_OUT = Gauge(
     "contest_db_pool_checked_out",
     "Database connections in use (all processes).",
@@ -82,6 +89,8 @@ for _kind in KINDS:  # every series exists from the start, so rate() has a zero 
         REQUESTS.labels(_kind, _status)
 for _how in ("submitted", "expired"):
     FINISHED.labels(_how)
+for _kind in ("page", "start"):
+    PAGES_SHED.labels(_kind)
 
 
 def kind_of(method: str, path: str) -> str:
@@ -117,6 +126,10 @@ _LATENCY_CHILDREN = {kind: LATENCY.labels(kind) for kind in KINDS}
 def observe_request(kind: str, status: int, seconds: float) -> None:
     _REQUEST_CHILDREN[(kind, f"{min(max(status // 100, 1), 5)}xx")].inc()
     _LATENCY_CHILDREN[kind].observe(seconds)
+
+
+def shed(kind: str) -> None:
+    PAGES_SHED.labels(kind).inc()
 
 
 def refused(reason: str) -> None:

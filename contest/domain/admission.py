@@ -267,3 +267,48 @@ class PageGate:
             self.save_ms.clear()
             self.last_adjust = now
         return self.limit
+
+
+@dataclass(frozen=True)
+class ShedSettings:
+    # A page that would wait longer than this in the gate's queue is answered at once with a
+    # light "busy" page that retries by itself. Why 2.5 s: a page waits in the queue using no
+    # CPU, but past a few seconds the queue only grows at a spike (arrivals alone outrun the
+    # machine) until pages are served after the phone gave up at 30 s, work done for nobody.
+    # A few seconds of queue still absorbs an ordinary burst (a page takes tens of ms, a
+    # process runs 4-8 at once: 2.5 s is a queue of hundreds).
+    budget_seconds: float = 2.5
+    # The busy page asks again after this many seconds: more the longer the queue, jittered so
+    # the retries of a crowd spread out rather than return together.
+    retry_min: int = 2
+    retry_max: int = 10
+    # The mean wall time of a page run through the gate, smoothed over the last few dozen.
+    page_smoothing: float = 0.1
+
+
+def expected_wait(ahead: int, limit: int, page_seconds: float | None) -> float:
+    """Seconds a page that has to wait, behind `ahead` others, waits for its turn when `limit`
+    run at once, each taking `page_seconds` (0 until a page has been measured)."""
+    if page_seconds is None:
+        return 0.0
+    return (ahead // max(1, limit) + 1) * page_seconds
+
+
+def should_shed(
+    waited: float, ahead: int, limit: int, page_seconds: float | None, s: ShedSettings
+) -> bool:
+    """Answer busy rather than keep a page waiting: it has waited its budget already, or the
+    queue ahead of it means it would."""
+    return (
+        waited >= s.budget_seconds or expected_wait(ahead, limit, page_seconds) > s.budget_seconds
+    )
+
+
+def retry_seconds(
+    queued: int, limit: int, page_seconds: float | None, jitter: float, s: ShedSettings
+) -> int:
+    """When the busy page asks again: the time the queue now needs to drain, within the bounds,
+    times `jitter` (drawn by the caller, e.g. uniform 0.75..1.25)."""
+    drain = expected_wait(queued, limit, page_seconds)
+    base = min(float(s.retry_max), max(float(s.retry_min), drain))
+    return int(min(s.retry_max, max(s.retry_min, round(base * jitter))))

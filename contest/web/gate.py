@@ -8,22 +8,119 @@ it. A page over the limit waits its turn here, in the event loop, using no CPU, 
 served, while saves (the answer lane and the routed save), submissions and the waiting page's
 asks answered from memory pass straight through: they are what people answering do. A page
 gives its place up when its answer starts, so a download streamed to a slow phone holds none.
+
+Overload sheds early instead of queueing into timeouts: a participant's page (a GET under /c/,
+such as the lobby, and the Start button) that would wait longer than a short budget
+(domain/admission.py `ShedSettings`) is answered at once with a light busy page that asks again
+by itself after a few seconds, more the longer the queue: a GET through a meta refresh, the
+Start button by re-submitting its own small form (its fields carried as hidden inputs). Saves,
+submissions, the waiting room, the attempt page, HTMX fragments and the staff areas are never
+shed: they wait.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 import re
 import time
 from collections import deque
+from urllib.parse import parse_qsl
 
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from contest import metrics
+from contest.domain.admission import ShedSettings, retry_seconds, should_shed
 from contest.services import admission
+from contest.web.i18n import catalog
+from contest.web.static import static_url
+from contest.web.templating import env, language
 
 # Not limited: what people who are answering do (save, submit) and what costs next to nothing.
 PASS = re.compile(r"/attempts/[0-9]{1,18}/(answers/[0-9]{1,4}|submit)|/healthz|/static/.*")
+# May be answered busy: a participant's pages under /c/ (read again by a refresh) and the Start
+# button (its form is a CSRF token: re-sent as it came). Not the waiting room (its asks, and the
+# paper it serves to those called) nor the attempt page: they are for people already let in,
+# whose paper is drawn and clock running; they wait their turn behind a queue the shedding keeps
+# short.
+SHED_GET = re.compile(r"/c/[a-z0-9][a-z0-9-]{0,80}(/(?!rounds/[0-9]{1,4}/wait$).*)?")
+SHED_POST = re.compile(r"/c/[a-z0-9][a-z0-9-]{0,80}/rounds/[0-9]{1,6}/start")
+FORM_TYPE = "application/x-www-form-urlencoded"
+FORM_MAX_BYTES = 2048  # the Start form is ~60 bytes: a body beyond this is not re-sent
+SHED = ShedSettings()
+BUSY_TEMPLATE = "busy.html"
+
+
+def shed_kind(scope: Scope) -> str | None:
+    """What a request is if it may be answered busy ("page", "start"), else None."""
+    headers = dict(scope.get("headers") or [])
+    if headers.get(b"hx-request"):
+        return None  # a fragment for a page already shown: it waits
+    if scope["method"] == "GET":
+        return "page" if SHED_GET.fullmatch(scope["path"]) else None
+    if scope["method"] != "POST" or not SHED_POST.fullmatch(scope["path"]):
+        return None
+    length = headers.get(b"content-length", b"")
+    if not length.isdigit() or int(length) > FORM_MAX_BYTES:
+        return None
+    kind = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+    return "start" if kind == FORM_TYPE.encode() else None
+
+
+async def _form_fields(receive: Receive) -> list[tuple[str, str]] | None:
+    body = b""
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return None  # gone
+        body += message.get("body", b"")
+        if len(body) > FORM_MAX_BYTES:
+            return None
+        if not message.get("more_body", False):
+            break
+    try:
+        return parse_qsl(body.decode(), keep_blank_values=True, max_num_fields=20)
+    except (UnicodeDecodeError, ValueError):
+        return None
+
+
+async def answer_busy(scope: Scope, receive: Receive, send: Send, kind: str, retry: int) -> None:
+    """The light busy page: says why and asks again by itself after `retry` seconds."""
+    fields = None
+    if kind == "start":
+        fields = await _form_fields(receive)
+        if fields is None:
+            return
+    query = scope.get("query_string", b"").decode("latin-1")
+    lang = language(Request(scope))
+    body = (
+        env.get_template(BUSY_TEMPLATE)
+        .render(
+            lang=lang,
+            _=catalog(lang).gettext,
+            retry=retry,
+            fields=fields,
+            action=scope["path"] + (f"?{query}" if query else ""),
+            script_url=static_url("js/busy.js"),
+        )
+        .encode()
+    )
+    metrics.shed(kind)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [
+                (b"content-type", b"text/html; charset=utf-8"),
+                (b"cache-control", b"no-store"),
+                (b"retry-after", str(retry).encode()),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 class PagesAfterSaves:
@@ -31,6 +128,12 @@ class PagesAfterSaves:
         self.app = app
         self.running = 0
         self.waiting: deque[asyncio.Future[None]] = deque()
+        self.page_seconds: float | None = None  # smoothed wall time of a sheddable page
+
+    def _retry(self, limit: int) -> int:
+        return retry_seconds(
+            len(self.waiting), limit, self.page_seconds, random.uniform(0.75, 1.25), SHED
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or PASS.fullmatch(scope["path"]):
@@ -38,12 +141,25 @@ class PagesAfterSaves:
             return
         gate = admission.page_gate()
         limit = gate.adjust(time.monotonic(), bool(self.waiting))
+        kind = shed_kind(scope)
         if self.waiting or self.running >= limit:
+            if kind and should_shed(0.0, len(self.waiting), limit, self.page_seconds, SHED):
+                await answer_busy(scope, receive, send, kind, self._retry(limit))
+                return
             turn = asyncio.get_running_loop().create_future()
             self.waiting.append(turn)
             gate.waiting = len(self.waiting)
             try:
-                await turn
+                if kind is None:
+                    await turn
+                else:
+                    await asyncio.wait((turn,), timeout=SHED.budget_seconds)
+                    if not turn.done():  # waited its budget: busy, and out of the queue
+                        with contextlib.suppress(ValueError):
+                            self.waiting.remove(turn)
+                        gate.waiting = len(self.waiting)
+                        await answer_busy(scope, receive, send, kind, self._retry(gate.limit))
+                        return
             except asyncio.CancelledError:
                 if turn.done() and not turn.cancelled():
                     self._release()  # the turn came as the request was cancelled: pass it on
@@ -55,6 +171,7 @@ class PagesAfterSaves:
         else:
             self.running += 1
         held = True
+        began = time.monotonic()
 
         async def answering(message: Message) -> None:
             # The page's work is done once its answer starts: a long download streamed to a
@@ -62,6 +179,13 @@ class PagesAfterSaves:
             nonlocal held
             if held and message["type"] == "http.response.start":
                 held = False
+                if kind is not None:
+                    took = time.monotonic() - began
+                    self.page_seconds = (
+                        took
+                        if self.page_seconds is None
+                        else self.page_seconds + SHED.page_smoothing * (took - self.page_seconds)
+                    )
                 self._release()
             await send(message)
 

@@ -7,6 +7,7 @@ import pytest
 
 from contest.domain.admission import (
     AdmissionSettings,
+    ShedSettings,
     StartController,
     estimated_wait,
     is_live,
@@ -16,7 +17,9 @@ from contest.domain.admission import (
     poll_after,
     poll_ms,
     refresh_seconds,
+    retry_seconds,
     rounded_wait,
+    should_shed,
 )
 
 S = AdmissionSettings(initial_rate=10.0, increase=2.0, decrease=0.5, min_rate=1.0, max_rate=50.0)
@@ -192,3 +195,33 @@ def test_the_page_gate_is_busy_when_more_pages_wait_than_run_at_once():
     assert not gate.busy()
     gate.waiting = 3
     assert gate.busy()
+
+
+SHED = ShedSettings(budget_seconds=2.5, retry_min=2, retry_max=10)
+
+
+@pytest.mark.parametrize(
+    "waited, ahead, limit, page_seconds, shed",
+    [
+        (0.0, 0, 4, 0.05, False),  # first in the queue: a page's time
+        (0.0, 0, 4, 3.0, True),  # pages slower than the budget: even first in line
+        (0.0, 100, 4, 0.05, False),  # 25 rounds of 50 ms: 1.3 s, within the budget
+        (0.0, 200, 4, 0.05, True),  # 51 rounds of 50 ms: 2.55 s, over it
+        (0.0, 10_000, 4, None, False),  # nothing measured yet: only waiting sheds
+        (2.4, 10, 4, 0.05, False),
+        (2.5, 0, 4, 0.05, True),  # waited its budget
+    ],
+)
+def test_a_page_is_shed_when_it_has_waited_or_would_wait_past_the_budget(
+    waited, ahead, limit, page_seconds, shed
+):
+    assert should_shed(waited, ahead, limit, page_seconds, SHED) is shed
+
+
+def test_the_busy_page_asks_again_later_the_longer_the_queue_within_bounds():
+    assert retry_seconds(0, 4, 0.05, 1.0, SHED) == 2
+    assert retry_seconds(400, 4, 0.05, 1.0, SHED) == 5  # 101 rounds of 50 ms
+    assert retry_seconds(100_000, 4, 0.05, 1.0, SHED) == 10
+    assert retry_seconds(100_000, 4, 0.05, 1.25, SHED) == 10  # jitter stays within bounds
+    assert retry_seconds(400, 4, 0.05, 0.75, SHED) == 4  # and spreads retries out
+    assert retry_seconds(10, 4, None, 1.0, SHED) == 2
