@@ -61,7 +61,10 @@ def poll_url(session: str, slug: str, number: int, ticket_id: int) -> str:
 
 def signed_ticket(query: str, session: str, slug: str, number: int) -> int | None:
     """The ticket id an ask carries, when its signature holds for this session and round."""
-    sent = (parse_qs(query, max_num_fields=4).get("t") or [""])[0]
+    try:
+        sent = (parse_qs(query, max_num_fields=4).get("t") or [""])[0]
+    except ValueError:  # more fields than a page's ask sends: the full path answers it
+        return None
     ticket, _, sig = sent.partition(".")
     if not ticket.isascii() or not ticket.isdigit() or len(ticket) > 18 or not sig:
         return None

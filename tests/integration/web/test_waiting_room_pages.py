@@ -165,3 +165,11 @@ def test_an_ask_answers_from_a_recent_snapshot_while_the_queue_moves_on_beside_i
     while admission._view.taken_at == old and time.monotonic() < deadline:
         time.sleep(0.02)
     assert admission._view.taken_at > old
+
+
+def test_an_ask_with_many_query_fields_goes_to_the_full_path_not_a_500(client, db, waiting):
+    first = client.get(f"/c/{waiting.slug}/rounds/1/wait", headers={"HX-Request": "true"})
+    url = _poll_url(first.text)
+    noisy = url + "&a=1&b=2&c=3&d=4&e=5"
+    ask = client.get(noisy, headers={"HX-Request": "true"})
+    assert ask.status_code == 200 and "<strong>1</strong>" in ask.text
