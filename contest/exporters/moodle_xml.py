@@ -12,13 +12,16 @@ has no picture, else ``html`` (plain text escaped first); formulas written ``$�
 ``\\(…\\)``, the inline form Moodle's MathJax filter knows. Pictures are
 ``<img src="@@PLUGINFILE@@/…">`` with the JPEG in a base64 ``<file>`` beside the text. A
 question without a number is named by the start of its stem (Moodle needs a name); our
-importer takes a name that only repeats the stem's start for no number.
+importer takes a name that only repeats the stem's start for no number. A number unique in its
+topic is also the question's ``idnumber``, which our importer reads first, so a number that
+equals the stem's start ("1" for a stem "1") comes back.
 """
 
 from __future__ import annotations
 
 import base64
 import html
+from collections import Counter
 from collections.abc import Iterable
 
 from contest.drafts import (
@@ -98,7 +101,7 @@ def _category(topic: str | None) -> list[str]:
     ]
 
 
-def _question(q: QuestionDraft, index: int) -> list[str]:
+def _question(q: QuestionDraft, index: int, unique_number: bool) -> list[str]:
     right = sum(1 for o in q.options if o.correct)
     single = right == 1
     # Plain text stays plain (Moodle's plain_text format) unless a picture needs HTML.
@@ -123,7 +126,7 @@ def _question(q: QuestionDraft, index: int) -> list[str]:
         "    <defaultgrade>1.0000000</defaultgrade>",
         "    <penalty>0.3333333</penalty>",
         "    <hidden>0</hidden>",
-        "    <idnumber></idnumber>",
+        f"    <idnumber>{_plain_text(q.number) if unique_number else ''}</idnumber>",
         f"    <single>{'true' if single else 'false'}</single>",
         "    <shuffleanswers>true</shuffleanswers>",
         "    <answernumbering>ABCD</answernumbering>",
@@ -162,12 +165,16 @@ def _question(q: QuestionDraft, index: int) -> list[str]:
 
 def export_moodle_xml(questions: Iterable[QuestionDraft]) -> bytes:
     """The bank as a Moodle XML file (UTF-8); pass drafts with their pictures' bytes loaded."""
+    questions = list(questions)
+    # An ID number is unique within a Moodle category (our topic), so only numbers unique in
+    # their topic go there; every number also stays the question's name.
+    counts = Counter((q.topic, q.number) for q in questions if q.number)
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', "<quiz>"]
     topic: object = object()
     for index, q in enumerate(questions, start=1):
         if q.topic != topic:
             topic = q.topic
             lines += _category(q.topic)
-        lines += _question(q, index)
+        lines += _question(q, index, bool(q.number) and counts[(q.topic, q.number)] == 1)
     lines.append("</quiz>")
     return ("\n".join(lines) + "\n").encode("utf-8")

@@ -248,6 +248,9 @@ def _question(
     meta = _tag_meta(element)
     if name and repeats_stem(name, stem, TEXT_HTML if html else TEXT_PLAIN):
         name = None  # Moodle's default name (the stem's start) is no question number
+    # Moodle's own field for a question's ID number wins: it is never a default, so a number
+    # that happens to equal the stem's start ("1" for a stem "1") survives a round trip.
+    name = normalize_text(element.findtext("idnumber") or "") or name
     problems = check_question(
         stem,
         options,

@@ -79,10 +79,31 @@ def test_html_questions_survive_both_exports():
         assert [semantic(q) for q in result.questions] == [semantic(q) for q in bank], name
 
 
+def _numbers_unique_per_topic(bank) -> bool:
+    numbered = [(q.topic, q.number) for q in bank if q.number]
+    return len(numbered) == len(set(numbered))
+
+
 @fast
-@given(banks)
+@given(banks.filter(_numbers_unique_per_topic))
 def test_moodle_xml_export_then_import_is_lossless(bank):
+    # Numbers are unique within a topic (a Moodle category holds an ID number once): a number
+    # used twice in one topic travels only as the name, which cannot tell "1" from a stem "1".
     result = parse_file(export_moodle_xml(bank), "bank.xml")
     assert result.errors == []
     assert [semantic(q) for q in result.questions] == [semantic(q) for q in bank]
     assert [q.number for q in result.questions] == [q.number for q in bank]
+
+
+def test_a_number_equal_to_the_stems_start_comes_back_from_moodle_xml():
+    bank = [
+        QuestionDraft(
+            stem=stem,
+            options=(OptionDraft("0", True), OptionDraft("00", False)),
+            location=Location("generated"),
+            number=number,
+        )
+        for stem, number in (("1", "1"), ("Câu hỏi thứ hai", "2"), ("3", None))
+    ]
+    result = parse_file(export_moodle_xml(bank), "bank.xml")
+    assert [q.number for q in result.questions] == ["1", "2", None]
