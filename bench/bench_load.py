@@ -1263,7 +1263,9 @@ LIMITS = (
     "(services/admission.py), whose asks are answered from each process's snapshot of the queue without a "
     "query (web/wait_lane.py); the pages (lobby, Start, attempt page) run a few at a time per process, as "
     "many as the saves' latency allows (web/gate.py), but every arrival still costs a lobby and a Start: "
-    "when arrivals alone cost more than the machine has, they queue there."
+    "when arrivals alone cost more than the machine has, a lobby or Start that would wait over 2.5 s gets "
+    "the busy page, which asks again after 2-10 s (counted in the spikes' notes): tap → paper grows, "
+    "nobody times out."
 )
 
 
