@@ -101,7 +101,7 @@ def _category(topic: str | None) -> list[str]:
     ]
 
 
-def _question(q: QuestionDraft, index: int, unique_number: bool) -> list[str]:
+def _question(q: QuestionDraft, index: int, idnumber: str) -> list[str]:
     right = sum(1 for o in q.options if o.correct)
     single = right == 1
     # Plain text stays plain (Moodle's plain_text format) unless a picture needs HTML.
@@ -126,7 +126,7 @@ def _question(q: QuestionDraft, index: int, unique_number: bool) -> list[str]:
         "    <defaultgrade>1.0000000</defaultgrade>",
         "    <penalty>0.3333333</penalty>",
         "    <hidden>0</hidden>",
-        f"    <idnumber>{_plain_text(q.number) if unique_number else ''}</idnumber>",
+        f"    <idnumber>{_plain_text(idnumber)}</idnumber>",
         f"    <single>{'true' if single else 'false'}</single>",
         "    <shuffleanswers>true</shuffleanswers>",
         "    <answernumbering>ABCD</answernumbering>",
@@ -168,13 +168,16 @@ def export_moodle_xml(questions: Iterable[QuestionDraft]) -> bytes:
     questions = list(questions)
     # An ID number is unique within a Moodle category (our topic), so only numbers unique in
     # their topic go there; every number also stays the question's name.
-    counts = Counter((q.topic, q.number) for q in questions if q.number)
+    counts: Counter[tuple[str | None, str | None]] = Counter(
+        (q.topic, q.number) for q in questions if q.number
+    )
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', "<quiz>"]
     topic: object = object()
     for index, q in enumerate(questions, start=1):
         if q.topic != topic:
             topic = q.topic
             lines += _category(q.topic)
-        lines += _question(q, index, bool(q.number) and counts[(q.topic, q.number)] == 1)
+        unique = q.number is not None and counts[(q.topic, q.number)] == 1
+        lines += _question(q, index, q.number if unique and q.number else "")
     lines.append("</quiz>")
     return ("\n".join(lines) + "\n").encode("utf-8")
