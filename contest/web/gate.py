@@ -86,12 +86,31 @@ async def _form_fields(receive: Receive) -> list[tuple[str, str]] | None:
         return None
 
 
+async def _refuse_unreadable_form(send: Send) -> None:
+    body = (
+        "Yêu cầu không đọc được: biểu mẫu không đúng hoặc dài hơn đã báo. Hãy mở lại trang.\n"
+        "The request could not be read: not a form, or longer than announced. Open the page again.\n"
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 400,
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
 async def answer_busy(scope: Scope, receive: Receive, send: Send, kind: str, retry: int) -> None:
     """The light busy page: says why and asks again by itself after `retry` seconds."""
     fields = None
     if kind == "start":
         fields = await _form_fields(receive)
-        if fields is None:
+        if fields is None:  # more than it announced, or not a form: say so (to nobody if gone)
+            await _refuse_unreadable_form(send)
             return
     query = scope.get("query_string", b"").decode("latin-1")
     lang = language(Request(scope))

@@ -238,6 +238,16 @@ def test_a_page_behind_a_queue_it_could_not_get_through_is_answered_busy_at_once
         big = _request(
             "/c/a/rounds/1/start", "POST", {"content-type": FORM, "content-length": "9000"}
         )
+        # one that sends more than it announced, or bytes that are not text, gets a clear 400
+        for announced, sent in ((b"a=1", b"a=1" + b"x" * 3000), (b"\xff\xfe", b"\xff\xfe")):
+            bad = _request(
+                "/c/a/rounds/1/start",
+                "POST",
+                {"content-type": FORM, "content-length": str(len(announced))},
+            )
+            refused = _Answer()
+            await asyncio.wait_for(lane(bad, _body(sent), refused), 0.5)
+            assert refused.status == 400 and "không đọc được" in refused.body.decode()
         waits = asyncio.create_task(lane(big, _body(b"x"), _Answer()))
         await asyncio.sleep(0.05)
         assert not waits.done() and len(lane.waiting) == 1
