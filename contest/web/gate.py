@@ -123,6 +123,8 @@ async def answer_busy(scope: Scope, receive: Receive, send: Send, kind: str, ret
             fields=fields,
             action=scope["path"] + (f"?{query}" if query else ""),
             script_url=static_url("js/busy.js"),
+            # the site's stylesheet, which the phone has cached from the page it came from
+            style_url=static_url("css/app.css"),
         )
         .encode()
     )
