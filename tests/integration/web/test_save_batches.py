@@ -14,6 +14,7 @@ from datetime import timedelta
 import httpx
 import pytest
 import scratch_db
+from event_loop import run
 from factories import make_contest, make_participant, make_round_bank
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -119,7 +120,7 @@ def _run(app, body):
         async with app.router.lifespan_context(app), _client(app) as http:
             return await body(http)
 
-    return asyncio.run(main())
+    return run(main())
 
 
 def test_saves_sent_together_are_written_together_and_each_acknowledged_one_is_stored(

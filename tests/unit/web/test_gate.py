@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
+from event_loop import run
+
 from contest import metrics
 from contest.domain.admission import PageGate, PageGateSettings, ShedSettings
 from contest.services import admission
@@ -49,7 +51,7 @@ def test_pages_beyond_the_limit_wait_their_turn_and_saves_pass(monkeypatch):
         assert lane.running == 0 and not lane.waiting
         assert gate.waiting == 0 and not gate.busy()
 
-    asyncio.run(main())
+    run(main())
 
 
 def test_a_page_that_gives_up_while_waiting_leaves_no_slot_taken(monkeypatch):
@@ -76,7 +78,7 @@ def test_a_page_that_gives_up_while_waiting_leaves_no_slot_taken(monkeypatch):
         assert lane.running == 0 and not lane.waiting
         await asyncio.wait_for(lane(_scope("/c/c/rounds"), None, None), 1.0)
 
-    asyncio.run(main())
+    run(main())
 
 
 def test_a_page_gives_its_place_up_when_its_answer_starts(monkeypatch):
@@ -106,7 +108,7 @@ def test_a_page_gives_its_place_up_when_its_answer_starts(monkeypatch):
         await download
         assert lane.running == 0 and not lane.waiting
 
-    asyncio.run(main())
+    run(main())
 
 
 def _request(path: str, method: str = "GET", headers: dict | None = None) -> dict:
@@ -215,7 +217,7 @@ def test_a_page_over_its_budget_is_answered_busy_and_saves_and_staff_still_pass(
         ]
         assert lane.running == 0 and not lane.waiting
 
-    asyncio.run(main())
+    run(main())
 
 
 def test_a_page_behind_a_queue_it_could_not_get_through_is_answered_busy_at_once(monkeypatch):
@@ -254,4 +256,4 @@ def test_a_page_behind_a_queue_it_could_not_get_through_is_answered_busy_at_once
         block.set()
         await asyncio.gather(first, waits)
 
-    asyncio.run(main())
+    run(main())
