@@ -1257,7 +1257,7 @@ def _load_average() -> str:
 LIMITS = (
     "What limits it: (1) the cores: the aiohttp client, two uvicorn workers, their job worker and PostgreSQL share "
     "them (and, on a shared machine, whatever else runs: compare every figure with the /healthz ceiling and "
-    "the CPU probe of the same run); (2) a save served by the answer lane is one self-committing statement; "
+    "the CPU probe of the same run); (2) a save served by the answer lane is written with the saves that arrive with it, one statement and one commit on PostgreSQL (services/save_batches.py); "
     "(3) a start (lobby, Start, attempt page) costs tens of times a save (the machine time per start above); "
     "beyond the rate each process measures it can serve, people wait in the waiting room "
     "(services/admission.py), whose asks are answered from each process's snapshot of the queue without a "
