@@ -107,7 +107,7 @@ class AnswerSaveLane:
         provider = scope["app"].dependency_overrides.get(get_db, get_db)
         conninfo = self._postgresql() if provider is get_db else None
         if conninfo is None:
-            return await _with_session(
+            return await with_session(
                 provider, taking.try_fast_save, token, attempt_id, position, shown, order
             )
         save = taking.fast_save(token, attempt_id, position, shown, order, clock.now())
@@ -260,7 +260,7 @@ def _replaying(body: bytes, more: bool, receive: Receive) -> Receive:
     return replay
 
 
-async def _with_session(provider, fn, *args):
+async def with_session(provider, fn, *args):
     """Call fn(db, *args) on a worker thread with a session from the app's own provider (the
     same one, or the same override, the routed endpoints get)."""
     sessions = provider()

@@ -24,19 +24,17 @@ import asyncio
 import base64
 import hashlib
 import hmac
-import inspect
 import logging
 import re
 from urllib.parse import parse_qs
 
-import anyio.to_thread
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from contest.config import get_settings
 from contest.domain.admission import rounded_wait
 from contest.services import admission
-from contest.web import csrf
+from contest.web import answer_lane, csrf
 from contest.web.deps import get_db
 from contest.web.i18n import catalog
 from contest.web.templating import env, language
@@ -81,21 +79,10 @@ def status_html(lang: str, w: admission.Waiting, url: str) -> str:
 
 
 async def _with_session(scope: Scope, fn, *args):
-    """Call fn(db, *args) on a worker thread with a session from the app's own provider (the
-    same one, or the same override, the routed endpoints get)."""
-    provider = scope["app"].dependency_overrides.get(get_db, get_db)
-    sessions = provider()
-    if inspect.isasyncgen(sessions):
-        db = await sessions.__anext__()
-        try:
-            return await anyio.to_thread.run_sync(fn, db, *args)
-        finally:
-            await sessions.aclose()
-    db = next(sessions)
-    try:
-        return await anyio.to_thread.run_sync(fn, db, *args)
-    finally:
-        sessions.close()
+    """fn(db, *args) on a worker thread with the app's own session provider, as saves do."""
+    return await answer_lane.with_session(
+        scope["app"].dependency_overrides.get(get_db, get_db), fn, *args
+    )
 
 
 def _logged(task: asyncio.Future) -> None:
