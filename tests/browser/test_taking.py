@@ -105,8 +105,9 @@ def test_offline_answers_reach_the_server_when_the_connection_returns(
     _choose(page, 3, 1)
     _choose(page, 4, 2)
     pending = page.locator("#pending")
+    # Both offline answers are listed (the list is redrawn per answer, so wait for each)
     pending.filter(has_text="Câu 4").wait_for()
-    assert "Câu 5" in pending.inner_text()
+    pending.filter(has_text="Câu 5").wait_for()
     page.screenshot(path=str(artifacts / "attempt-offline-360x640.png"))
     assert set(_answers(attempt_id)) == {0, 1, 2}
 
