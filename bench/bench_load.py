@@ -45,7 +45,7 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 from bench import Figure
@@ -146,11 +146,12 @@ def prepare(url: str, count: int, answering: int = 0) -> Prepared:
     from sqlalchemy import insert, select
     from sqlalchemy.orm import Session
 
+    from bench.contest_day import open_round
     from contest import clock
     from contest.db import make_engine
     from contest.migrate import upgrade
-    from contest.models import Participant, Round, RoundBank
-    from contest.services import accounts, banks, contests, sessions, taking
+    from contest.models import Participant
+    from contest.services import accounts, sessions, taking
     from contest.services.context import SYSTEM
     from contest.services.passwords import hash_password
 
@@ -158,44 +159,15 @@ def prepare(url: str, count: int, answering: int = 0) -> Prepared:
     engine = make_engine(url, pool_size=2)
     now = clock.now()
     with Session(engine, expire_on_commit=False) as db:
-        contest = contests.create_contest(
+        rnd = open_round(
             db,
-            SYSTEM,
-            contests.ContestSpec(
-                status="published",
-                slug=SLUG,
-                title_vi="Cuộc thi tìm hiểu về chuyển đổi số tỉnh Lạng Sơn",
-                title_en="Digital transformation contest",
-                organiser_vi="BAN TỔ CHỨC",
-                place_vi="Lạng Sơn",
-                rules_vi="Thể lệ.",
-                rules_en="Rules.",
-                min_age=12,
-                age_cutoff=date(2023, 7, 3),
-                rounds=(
-                    contests.RoundSpec(
-                        1,
-                        "Tuần 4",
-                        "Week 4",
-                        now - timedelta(hours=1),
-                        now + timedelta(days=1),
-                        questions_per_attempt=20,
-                        time_limit_seconds=30 * 60,
-                        max_attempts=0,
-                        prediction_vi="Có bao nhiêu người trả lời đúng tất cả các câu hỏi?",
-                        prediction_en="How many will answer every question right?",
-                    ),
-                ),
-            ),
+            SLUG,
+            now,
+            title_en="Digital transformation contest",
+            max_attempts=0,
+            prediction_vi="Có bao nhiêu người trả lời đúng tất cả các câu hỏi?",
+            prediction_en="How many will answer every question right?",
         )
-        report = banks.import_questions(
-            db, SYSTEM, "tuan-4", [(BANK_CSV.name, BANK_CSV.read_bytes())], bank_title="Tuần 4"
-        )
-        assert report.ok and report.imported == 20, report.errors
-        bank = banks.get_bank(db, "tuan-4")
-        rnd = db.execute(select(Round).where(Round.contest_id == contest.id)).scalar_one()
-        db.add(RoundBank(round_id=rnd.id, bank_id=bank.id))
-        db.commit()
         # One hash for everyone: hashing 5,000 passwords would measure argon2, not the contest day.
         password_hash = hash_password(PASSWORD)
         logins = [
@@ -206,7 +178,7 @@ def prepare(url: str, count: int, answering: int = 0) -> Prepared:
             insert(Participant),
             [
                 {
-                    "contest_id": contest.id,
+                    "contest_id": rnd.contest_id,
                     "full_name": f"Thí sinh {i + 1}",
                     "date_of_birth": date(1990, 1, 1),
                     "gender": "male" if i % 2 else "female",
@@ -226,7 +198,7 @@ def prepare(url: str, count: int, answering: int = 0) -> Prepared:
         ids = list(
             db.execute(
                 select(Participant.id)
-                .where(Participant.contest_id == contest.id)
+                .where(Participant.contest_id == rnd.contest_id)
                 .order_by(Participant.id)
             ).scalars()
         )

@@ -1,5 +1,6 @@
-"""The contest the page benches render: published, one open round of 20 questions in 30 minutes
-drawn from the Lạng Sơn week-4 bank, and participants each with an attempt started."""
+"""The published contest that the benches and the multi-process tests take: one open round (the
+one people start) drawing from a bank, after any closed weeks; and participants with an attempt
+started, for the page benches."""
 
 from __future__ import annotations
 
@@ -11,14 +12,52 @@ BANK_CSV = (
 )
 
 
-def open_round(db, slug: str, now: datetime, prediction_vi: str = ""):
-    """Create the contest called `slug` and return its open round, the bank attached."""
+def open_round(
+    db,
+    slug: str,
+    now: datetime,
+    *,
+    title_en: str = "Contest",
+    max_attempts: int = 1,
+    questions: int = 20,
+    minutes: int = 30,
+    prediction_vi: str = "",
+    prediction_en: str = "",
+    bank_id: int | None = None,
+    closed_weeks: int = 0,
+):
+    """Create the published contest `slug` and return its open round (number `closed_weeks` + 1,
+    open from an hour ago for a day), after `closed_weeks` weekly rounds that have closed. Every
+    round draws `questions` from the bank `bank_id`, or from the Lạng Sơn week-4 bank (20
+    questions), imported here, when none is given."""
     from sqlalchemy import select
 
     from contest.models import Round, RoundBank
     from contest.services import banks, contests
     from contest.services.context import SYSTEM
 
+    def week(number: int, opens_at: datetime, closes_at: datetime) -> contests.RoundSpec:
+        return contests.RoundSpec(
+            number,
+            f"Tuần {number}",
+            f"Week {number}",
+            opens_at,
+            closes_at,
+            questions_per_attempt=questions,
+            time_limit_seconds=minutes * 60,
+            max_attempts=max_attempts,
+            prediction_vi=prediction_vi,
+            prediction_en=prediction_en,
+        )
+
+    closed = tuple(
+        week(
+            n,
+            now - timedelta(days=7 * (closed_weeks - n + 1) + 1),
+            now - timedelta(days=7 * (closed_weeks - n) + 1),
+        )
+        for n in range(1, closed_weeks + 1)
+    )
     contest = contests.create_contest(
         db,
         SYSTEM,
@@ -26,7 +65,7 @@ def open_round(db, slug: str, now: datetime, prediction_vi: str = ""):
             status="published",
             slug=slug,
             title_vi="Cuộc thi tìm hiểu về chuyển đổi số tỉnh Lạng Sơn",
-            title_en="Contest",
+            title_en=title_en,
             organiser_vi="BAN TỔ CHỨC",
             place_vi="Lạng Sơn",
             rules_vi="Thể lệ.",
@@ -34,24 +73,26 @@ def open_round(db, slug: str, now: datetime, prediction_vi: str = ""):
             min_age=12,
             age_cutoff=date(2023, 7, 3),
             rounds=(
-                contests.RoundSpec(
-                    1,
-                    "Tuần 4",
-                    "Week 4",
-                    now - timedelta(hours=1),
-                    now + timedelta(days=1),
-                    questions_per_attempt=20,
-                    time_limit_seconds=30 * 60,
-                    prediction_vi=prediction_vi,
-                ),
+                *closed,
+                week(closed_weeks + 1, now - timedelta(hours=1), now + timedelta(days=1)),
             ),
         ),
     )
-    banks.import_questions(db, SYSTEM, "tuan-4", [(BANK_CSV.name, BANK_CSV.read_bytes())])
-    rnd = db.execute(select(Round).where(Round.contest_id == contest.id)).scalar_one()
-    db.add(RoundBank(round_id=rnd.id, bank_id=banks.get_bank(db, "tuan-4").id))
+    if bank_id is None:
+        report = banks.import_questions(
+            db, SYSTEM, "tuan-4", [(BANK_CSV.name, BANK_CSV.read_bytes())], bank_title="Tuần 4"
+        )
+        assert report.ok and report.imported == 20, report.errors
+        bank_id = banks.get_bank(db, "tuan-4").id
+    rounds = (
+        db.execute(select(Round).where(Round.contest_id == contest.id).order_by(Round.number))
+        .scalars()
+        .all()
+    )
+    for rnd in rounds:
+        db.add(RoundBank(round_id=rnd.id, bank_id=bank_id))
     db.commit()
-    return rnd
+    return rounds[-1]
 
 
 def start_attempt(db, rnd, now: datetime, citizen_id: str, phone: str) -> tuple[int, str]:

@@ -24,7 +24,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -90,9 +90,10 @@ def data(database):
     open round for PEOPLE participants; a works contest with one author's draft."""
     from factories import UNITS_CSV, bulk_entrants, make_bank, make_staff
 
+    from bench.contest_day import open_round
     from contest import clock
     from contest.db import make_engine
-    from contest.models import Answer, Attempt, Participant, Question, Round, RoundBank
+    from contest.models import Answer, Attempt, Participant, Question
     from contest.services import contests, results, units, works
     from contest.services.context import SYSTEM, Actor
     from contest.services.passwords import hash_password
@@ -100,52 +101,12 @@ def data(database):
     engine = make_engine(database, pool_size=2)
     now = clock.now()
     with Session(engine, expire_on_commit=False) as db:
-        contest = contests.create_contest(
-            db,
-            SYSTEM,
-            contests.ContestSpec(
-                status="published",
-                slug=SLUG,
-                title_vi="Cuộc thi tìm hiểu về chuyển đổi số",
-                title_en="Contest",
-                organiser_vi="BAN TỔ CHỨC",
-                place_vi="Lạng Sơn",
-                rules_vi="Thể lệ.",
-                rules_en="Rules.",
-                min_age=12,
-                age_cutoff=date(2023, 7, 3),
-                rounds=(
-                    contests.RoundSpec(
-                        1,
-                        "Tuần 1",
-                        "Week 1",
-                        now - timedelta(days=8),
-                        now - timedelta(days=1),
-                        questions_per_attempt=6,
-                    ),
-                    contests.RoundSpec(
-                        2,
-                        "Tuần 2",
-                        "Week 2",
-                        now - timedelta(hours=1),
-                        now + timedelta(days=6),
-                        questions_per_attempt=6,
-                        time_limit_seconds=15 * 60,
-                    ),
-                ),
-            ),
-        )
-        assert units.import_units(db, SYSTEM, contest, UNITS_CSV, "units.csv").ok
         versions = make_bank(db, "nhieu-may", 6)
-        rounds = {
-            r.number: r
-            for r in db.execute(select(Round).where(Round.contest_id == contest.id)).scalars()
-        }
-        for r in rounds.values():
-            db.add(
-                RoundBank(round_id=r.id, bank_id=db.get(Question, versions[0].question_id).bank_id)
-            )
-        db.commit()
+        bank_id = db.get(Question, versions[0].question_id).bank_id
+        taken = open_round(db, SLUG, now, questions=6, minutes=15, bank_id=bank_id, closed_weeks=1)
+        contest = taken.contest
+        assert units.import_units(db, SYSTEM, contest, UNITS_CSV, "units.csv").ok
+        rounds = {r.number: r for r in contest.rounds}
         closed = rounds[1]
         people = bulk_entrants(db, contest, ENTRANTS + PEOPLE)
         paper = [{"q": v.question_id, "v": v.id, "o": [1, 2, 3, 4]} for v in versions]

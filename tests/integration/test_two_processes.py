@@ -10,7 +10,7 @@ import socket
 import subprocess
 import sys
 import threading
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -55,74 +55,23 @@ def database():
 
 @pytest.fixture(scope="module")
 def contest_data(database):
+    from factories import make_bank
+
+    from bench.contest_day import open_round
     from contest import clock
     from contest.db import make_engine
-    from contest.models import (
-        Participant,
-        Question,
-        QuestionBank,
-        QuestionVersion,
-        Round,
-        RoundBank,
-    )
-    from contest.services import contests
-    from contest.services.context import SYSTEM
+    from contest.models import Participant, Question
     from contest.services.passwords import hash_password
 
     engine = make_engine(database, pool_size=1)
     now = clock.now()
     with Session(engine, expire_on_commit=False) as db:
-        contest = contests.create_contest(
-            db,
-            SYSTEM,
-            contests.ContestSpec(
-                status="published",
-                slug="hai-may",
-                title_vi="Cuộc thi tìm hiểu về chuyển đổi số",
-                title_en="Contest",
-                organiser_vi="BAN TỔ CHỨC",
-                place_vi="Lạng Sơn",
-                rules_vi="Thể lệ.",
-                rules_en="Rules.",
-                min_age=12,
-                age_cutoff=date(2023, 7, 3),
-                rounds=(
-                    contests.RoundSpec(
-                        1,
-                        "Tuần 1",
-                        "Week 1",
-                        now - timedelta(hours=1),
-                        now + timedelta(days=1),
-                        questions_per_attempt=6,
-                        time_limit_seconds=15 * 60,
-                    ),
-                ),
-            ),
-        )
-        bank = QuestionBank(code="hai-may", title="Ngân hàng", revision=1, created_at=now)
-        db.add(bank)
-        db.flush()
-        for i in range(6):
-            q = Question(bank_id=bank.id, fingerprint=f"hai-may-{i}", position=i)
-            db.add(q)
-            db.flush()
-            v = QuestionVersion(
-                question_id=q.id,
-                version=1,
-                stem=f"Câu hỏi số {i + 1}?",
-                created_at=now,
-                options=[
-                    {"id": k, "text": f"Phương án {k}", "correct": k == 1} for k in range(1, 5)
-                ],
-            )
-            db.add(v)
-            db.flush()
-            q.current_version_id = v.id
-        rnd = db.execute(select(Round).where(Round.contest_id == contest.id)).scalar_one()
-        db.add(RoundBank(round_id=rnd.id, bank_id=bank.id))
+        versions = make_bank(db, "hai-may", 6)
+        bank_id = db.get(Question, versions[0].question_id).bank_id
+        rnd = open_round(db, "hai-may", now, questions=6, minutes=15, bank_id=bank_id)
         db.add(
             Participant(
-                contest_id=contest.id,
+                contest_id=rnd.contest_id,
                 full_name="Nguyễn Thị Hoà Bình",
                 date_of_birth=date(1990, 8, 15),
                 gender="female",
