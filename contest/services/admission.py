@@ -259,17 +259,19 @@ def _call_heads(db: Session, now: datetime) -> set[int]:
     if not granted:
         return set()
     heads = tickets.head_of_queue(db, _live_since(now), granted)
-    called = set()
+    called: set[int] = set()
     if heads:
-        # Guarded: another process may call the same people at the same moment.
-        if _count(
-            db,
-            update(StartTicket)
-            .where(StartTicket.id.in_(heads), StartTicket.state == "waiting")
-            .values(state="called", seen_at=now)
-            .execution_options(synchronize_session=False),
-        ):
-            called = set(heads)
+        # Guarded: another process may call some of the same people at the same moment; only
+        # those this statement moved are this process's (their tokens are spent, the rest kept).
+        called = set(
+            db.execute(
+                update(StartTicket)
+                .where(StartTicket.id.in_(heads), StartTicket.state == "waiting")
+                .values(state="called", seen_at=now)
+                .returning(StartTicket.id)
+                .execution_options(synchronize_session=False)
+            ).scalars()
+        )
         db.commit()
     if granted > len(called):
         with _lock:
