@@ -144,5 +144,7 @@ def test_a_head_called_by_another_process_meanwhile_is_not_counted_twice(committ
     this.join(timeout=20)
     assert "error" not in result, result.get("error")
     assert result["called"] == {second, third}
-    assert c.tokens == pytest.approx(1.0, abs=0.01)  # the first person's token is this process's again
+    assert c.tokens == pytest.approx(
+        1.0, abs=0.01
+    )  # the first person's token is this process's again
     assert _states(committed_engine) == {first: "called", second: "called", third: "called"}
