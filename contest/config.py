@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     # A ping on every checkout costs a round trip per request; without it a connection broken
     # by a database restart fails one request, and SQLAlchemy then replaces the whole pool.
     db_pre_ping: bool = False
+    # Answer saves on PostgreSQL keep one connection per process of their own
+    # (services/save_batches.py): a database that does not answer its connect holds the saves
+    # waiting on it this long at most (libpq counts whole seconds, at least 2), then they go to
+    # the full path, which stores them or says why not.
+    save_connect_timeout_seconds: int = 3
     # Re-read changed templates (development, `contest serve --reload`); in production each
     # render would otherwise stat its template files.
     template_auto_reload: bool = False

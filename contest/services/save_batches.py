@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from contest import clock, metrics
+from contest.config import get_settings
 from contest.services import taking
 
 log = logging.getLogger("contest.saves")
@@ -90,6 +91,9 @@ class SaveBatcher:
 
     conninfo: str
     loop: asyncio.AbstractEventLoop
+    # Seconds a connect may take (settings.save_connect_timeout_seconds): a failed or timed-out
+    # connect fails the batch like any write, and its saves go to the full path.
+    connect_timeout: int = 3
     pending: list[_Waiting] = field(default_factory=list)
     writing: asyncio.Task | None = None
     conn: object | None = None
@@ -169,7 +173,9 @@ class SaveBatcher:
         import psycopg
 
         if self.conn is None or self.conn.closed:  # type: ignore[attr-defined]
-            self.conn = await psycopg.AsyncConnection.connect(self.conninfo, autocommit=True)
+            self.conn = await psycopg.AsyncConnection.connect(
+                self.conninfo, autocommit=True, connect_timeout=self.connect_timeout
+            )
         conn: psycopg.AsyncConnection = self.conn  # type: ignore[assignment]
         cur = await conn.execute(
             _BATCH_UPSERT, batch_parameters([w.save for w in due], now), prepare=True
@@ -198,7 +204,9 @@ def batcher(conninfo: str) -> SaveBatcher:
     global _batcher
     loop = asyncio.get_running_loop()
     if _batcher is None or _batcher.loop is not loop or _batcher.conninfo != conninfo:
-        _batcher = SaveBatcher(conninfo, loop)
+        _batcher = SaveBatcher(
+            conninfo, loop, connect_timeout=get_settings().save_connect_timeout_seconds
+        )
     return _batcher
 
 

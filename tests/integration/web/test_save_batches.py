@@ -9,6 +9,9 @@ the app's own PostgreSQL engine) against a throwaway database, with real commits
 from __future__ import annotations
 
 import asyncio
+import socket
+import time
+from contextlib import contextmanager
 from datetime import timedelta
 
 import httpx
@@ -21,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from contest import clock
 from contest import db as contest_db
+from contest.config import get_settings
 from contest.db import make_engine
 from contest.models import Answer, Attempt, Participant, WebSession
 from contest.services import save_batches, sessions, taking
@@ -246,3 +250,55 @@ def test_a_save_after_sign_out_is_not_written(app, engine, people):
     reply = _run(app, body)
     assert reply.status_code == 403
     assert _stored(engine, attempt, 4) is None
+
+
+@contextmanager
+def _silent_database():
+    """An address that takes connections (the kernel completes them for a listening socket) and
+    never answers a word: a database host that hangs. Its port, in this machine's test range."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    for port in range(18490, 18500):
+        try:
+            listener.bind(("127.0.0.1", port))
+            break
+        except OSError:
+            continue
+    else:
+        pytest.skip("no free port for the silent database")
+    listener.listen(64)
+    try:
+        yield f"host=127.0.0.1 port={port} dbname=contest user=contest"
+    finally:
+        listener.close()
+
+
+def test_a_database_that_does_not_answer_the_connect_sends_the_saves_to_the_full_path(
+    app, engine, people, monkeypatch
+):
+    """The batch's connect gives up after CONTEST_SAVE_CONNECT_TIMEOUT_SECONDS, nothing is called
+    saved by it, and the full path (the application's own pool, which answers) stores each."""
+    monkeypatch.setenv("CONTEST_SAVE_CONNECT_TIMEOUT_SECONDS", "2")
+    get_settings.cache_clear()
+    taps = [(token, attempt, pos) for token, attempt in people for pos in range(2)]
+    try:
+        with _silent_database() as silent:
+            monkeypatch.setattr(save_batches, "conninfo_of", lambda url: silent)
+
+            async def body(http):
+                t0 = time.monotonic()
+                # Far less than psycopg's own 130 s when no timeout is given.
+                replies = await asyncio.wait_for(
+                    asyncio.gather(*(_tap(http, t, a, pos, 3, 1) for t, a, pos in taps)), 30
+                )
+                return replies, time.monotonic() - t0, save_batches._batcher
+
+            replies, elapsed, batcher = _run(app, body)
+    finally:
+        get_settings.cache_clear()
+    assert batcher is not None and batcher.connect_timeout == 2
+    assert batcher.written == 0 and batcher.paused_until > 0 and batcher.conn is None
+    assert 1.5 <= elapsed < 15  # the connect waited for its timeout, then the full path served
+    assert [r.status_code for r in replies] == [200] * len(taps)
+    assert all(SAVED in r.text for r in replies)
+    for _, attempt, pos in taps:
+        assert _stored(engine, attempt, pos) == [3]
