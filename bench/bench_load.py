@@ -21,13 +21,24 @@ endpoint, so its cost is measured too). Then:
 3. sustained: people already mid-attempt keep answering for a fixed time;
 4. save ceiling: closed loops of saves with no pauses, as a fraction of /healthz.
 
+BENCH_LOAD_CEILING_ONLY=1 runs 0 and 4 alone (64 people, a quick run while working on saves).
+
 Every save the server acknowledged (200) is recorded as (attempt, position) → (option, seq)
 and compared with the database at the end: an acknowledged answer that is missing or
 different counts as lost.
 
-The client is aiohttp on uvloop: on this stack it drives more requests per client core than
-httpx.AsyncClient (both are measured against /healthz in every run and reported in a note),
-which matters because the load generator shares the machine's cores with the server.
+The client runs on uvloop and shares the machine's cores with the server and the database. The
+people of phases 1-3 (and the ceiling's people until their attempt is open) use aiohttp, one
+connection each, as phones do. The two closed loops that are compared with each other, GET
+/healthz and the save ceiling, both use bench.http_loop: 64 keep-alive HTTP/1.1 connections,
+one request at a time on each, requests prepared as bytes (a save's: the path, session cookie,
+X-CSRF-Token and HX-Request headers and its form body q<n>=<option>&page=<page>&seq=<n>), every
+response read in full and its status checked (200, else an error). So the client spends about
+the same on a save as on a /healthz request, and the ratio compares the server's two paths:
+with aiohttp a form POST cost the client about 0.2 ms against 0.08 ms for a bare GET, which the
+ratio counted against the save. The machine time per request of both is the CPU time of the
+server's processes (and, for saves, of the database backends) while the loops run, divided by
+the requests answered then; the ceiling's people starting their attempts are not in it.
 """
 
 from __future__ import annotations
@@ -92,6 +103,9 @@ SUSTAINED_SECONDS = SUSTAINED_WARMUP + float(os.environ.get("BENCH_LOAD_SUSTAINE
 # Three runs, the median reported: on a machine shared by client, server and database one run's
 # p99 moved between about 100 and 350 ms from one minute to the next.
 SUSTAINED_RUNS = int(os.environ.get("BENCH_LOAD_SUSTAINED_RUNS", "3"))
+# BENCH_LOAD_CEILING_ONLY=1: the machine (CPU probe, /healthz) and the save ceiling, nothing else
+# (no start capacity, sign-ins, spikes or sustained phase): a quick run while working on saves.
+CEILING_ONLY = os.environ.get("BENCH_LOAD_CEILING_ONLY", "") not in ("", "0")
 CEILING_SECONDS = 5.0
 CEILING_CONCURRENCY = 64
 LOGIN_SAMPLE = 100
@@ -620,6 +634,7 @@ class MachineTime:
 
     def __init__(self, server: Server, url: str) -> None:
         self.server, self.url = server, url
+        self.measured = (0, 0.0, 0.0)  # a closed loop's (requests, server s, database s)
 
     def read(self) -> tuple[dict[int, float], dict[int, float]]:
         return (
@@ -723,68 +738,103 @@ async def sustained(
 
 
 async def closed_loop(
-    base: str, tokens: list[str], stats: Stats, kind: str, client: str = "aiohttp"
+    base: str, tokens: list[str], stats: Stats, kind: str, meter: MachineTime | None = None
 ) -> float:
-    """Requests per second of `concurrency` loops without pauses: GET /healthz, or saves."""
+    """Requests per second of CEILING_CONCURRENCY loops without pauses: GET /healthz, or saves
+    (each loop a person of `tokens` with an attempt of their own, started first).
+
+    Both kinds use the same client (bench.http_loop: one keep-alive connection per loop, requests
+    prepared as bytes, every response read and parsed), so what the client spends per request is
+    about the same for both and the ratio compares the server's two paths. A request that fails
+    (no answer within REQUEST_TIMEOUT, an unreadable response, a status other than 200) is
+    counted as an error of the "ceiling" phase and ends its loop. With `meter`, the CPU time of
+    the server and the database while the loops run (and only then) is left in `meter.measured`
+    as (requests answered, server seconds, database seconds). Every save acknowledged with 200
+    is kept (appended to a list, folded into `stats` after the run) for the loss check.
+    """
+    from bench.http_loop import Connection
+
+    host = base.split("//", 1)[1]
+    port = int(host.rsplit(":", 1)[1])
     done = 0
-    if client == "httpx":
-        import httpx
-
-        async with httpx.AsyncClient(
-            base_url=base, limits=httpx.Limits(max_connections=CEILING_CONCURRENCY)
-        ) as hx:
-            stop = time.perf_counter() + 3.0
-
-            async def hloop() -> None:
-                nonlocal done
-                while time.perf_counter() < stop:
-                    r = await hx.get("/healthz")
-                    done += r.status_code == 200
-
-            t0 = time.perf_counter()
-            await asyncio.gather(*(hloop() for _ in range(CEILING_CONCURRENCY)))
-            return done / (time.perf_counter() - t0)
-    async with _session(CEILING_CONCURRENCY) as http:
-        if kind == "healthz":
-            seconds = 3.0 if client == "aiohttp-probe" else CEILING_SECONDS
-            stop = time.perf_counter() + seconds
-
-            async def loop() -> None:
-                nonlocal done
-                while time.perf_counter() < stop:
-                    async with http.get(base + "/healthz") as r:
-                        await r.read()
-                        done += r.status == 200
-
-            t0 = time.perf_counter()
-            await asyncio.gather(*(loop() for _ in range(CEILING_CONCURRENCY)))
-            return done / (time.perf_counter() - t0)
-        people = [
-            Participant(http, base, t, stats, random.Random(i))
-            for i, t in enumerate(tokens[:CEILING_CONCURRENCY])
+    seconds = CEILING_SECONDS
+    if kind == "healthz":
+        request = f"GET /healthz HTTP/1.1\r\nHost: {host}\r\n\r\n".encode()
+        loops: list[tuple[Connection, list[bytes], int, int]] = [
+            (Connection("127.0.0.1", port, REQUEST_TIMEOUT), [request], 0, 0)
+            for _ in range(CEILING_CONCURRENCY)
         ]
-        attempts = []
-        for person in people:  # start one attempt each, then save as fast as the server answers
-            got = await person.get_paper("ceiling", time.perf_counter() + 120)
-            if got is None:
-                raise Failed
-            attempts.append(got[0])
-            person.page = int(PAGE_RE.search(got[1].decode()).group(1))
-        stop = time.perf_counter() + CEILING_SECONDS
+    else:
+        loops = []
+        async with _session(CEILING_CONCURRENCY) as http:
+            for i, token in enumerate(tokens[:CEILING_CONCURRENCY]):
+                # One attempt each (through the lobby, Start and the attempt page), then saves as
+                # fast as the server answers them.
+                person = Participant(http, base, token, stats, random.Random(i))
+                got = await person.get_paper("ceiling", time.perf_counter() + 120)
+                if got is None:
+                    raise Failed
+                attempt_id = got[0]
+                page = int(PAGE_RE.search(got[1].decode()).group(1))
+                heads = [
+                    (
+                        f"POST /attempts/{attempt_id}/answers/{pos} HTTP/1.1\r\nHost: {host}\r\n"
+                        f"Cookie: contest_session={token}\r\nX-CSRF-Token: {person.csrf}\r\n"
+                        "HX-Request: true\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                        "Content-Length: "
+                    ).encode()
+                    for pos in range(20)
+                ]
+                loops.append(
+                    (Connection("127.0.0.1", port, REQUEST_TIMEOUT), heads, attempt_id, page)
+                )
+    for conn, *_ in loops:
+        await conn.connect()
+    sent: list[tuple[int, int, int, int]] = []  # (attempt, position, order stored, shown)
+    acked: list[tuple[int, int, int, int]] = []
+    what = "healthz" if kind == "healthz" else "save"
 
-        async def saver(person: Participant, attempt_id: int) -> None:
-            nonlocal done
-            pos = 0
-            while time.perf_counter() < stop:
-                await person.save("ceiling", attempt_id, pos % 20, pos % 4)
-                done += 1
-                pos += 1
+    async def loop(conn: Connection, heads: list[bytes], attempt_id: int, page: int) -> None:
+        nonlocal done
+        n = 0
+        while time.perf_counter() < stop:
+            if kind == "healthz":
+                request = heads[0]
+            else:
+                pos, shown = n % 20, n % 4
+                n += 1
+                body = b"q%d=%d&page=%d&seq=%d" % (pos, shown, page, n)
+                request = heads[pos] + b"%d\r\n\r\n" % len(body) + body
+                save = (attempt_id, pos, (page << 20) | n, shown)
+                sent.append(save)
+            try:
+                status, _ = await conn.request(request)
+            except Exception as exc:  # noqa: BLE001 - any failure is counted, and ends the loop
+                stats.errors[("ceiling", what, type(exc).__name__ or "error")] += 1
+                return
+            if status != 200:
+                stats.errors[("ceiling", what, str(status))] += 1
+                return
+            done += 1
+            if kind != "healthz":
+                acked.append(save)
 
-        t0 = time.perf_counter()
-        await asyncio.gather(
-            *(_guarded(saver(p, a)) for p, a in zip(people, attempts, strict=True))
-        )
-        return done / (time.perf_counter() - t0)
+    before = meter.read() if meter else None
+    t0 = time.perf_counter()
+    stop = t0 + seconds
+    await asyncio.gather(*(loop(*each) for each in loops))
+    elapsed = time.perf_counter() - t0
+    if meter is not None:
+        meter.measured = (done, *MachineTime.used(before, meter.read()))
+    for conn, *_ in loops:
+        conn.close()
+    for a, pos, order, shown in sent:
+        stats.sent.setdefault((a, pos), {})[order] = shown
+    for a, pos, order, shown in acked:
+        previous = stats.acked.get((a, pos))
+        if previous is None or previous[1] < order:
+            stats.acked[(a, pos)] = (shown, order)
+    return done / elapsed
 
 
 async def logins(base: str, prepared: Prepared, stats: Stats) -> float:
@@ -888,9 +938,11 @@ def _say(text: str) -> None:
 
 def run_one(label: str, url: str, count: int) -> Outcome:
     probe = cpu_probe()
+    if CEILING_ONLY:
+        count = CEILING_CONCURRENCY
     _say(f"{label}: preparing {count:,} participants")
     t0 = time.perf_counter()
-    prepared = prepare(url, count, SUSTAINED_USERS)
+    prepared = prepare(url, count, 0 if CEILING_ONLY else SUSTAINED_USERS)
     setup = time.perf_counter() - t0
     stats = Stats()
     pool = list(prepared.tokens)
@@ -930,47 +982,49 @@ def run_one(label: str, url: str, count: int) -> Outcome:
             meter = MachineTime(server, url)
             try:
                 _say(f"{label}: the machine first (GET /healthz)")
-                healthz, (h_server, _) = metered(closed_loop(server.base, [], stats, "healthz"))
-                healthz_cpu = h_server * 1000 / max(1.0, healthz * CEILING_SECONDS)
-                _say(f"{label}: start capacity ({CAPACITY_LOOPS} loops, no waiting room)")
-                (cap, served), (s_server, s_db) = metered(
-                    capacity(server.base, pool, stats, CAPACITY_SECONDS)
-                )
+                healthz = phase(closed_loop(server.base, [], stats, "healthz", meter))
+                answered, h_server, _ = meter.measured
+                healthz_cpu = h_server * 1000 / max(1, answered)
+                cap, start_cpu, login_rate, windows = 0.0, (0.0, 0.0), 0.0, []
+                if not CEILING_ONLY:
+                    _say(f"{label}: start capacity ({CAPACITY_LOOPS} loops, no waiting room)")
+                    (cap, served), (s_server, s_db) = metered(
+                        capacity(server.base, pool, stats, CAPACITY_SECONDS)
+                    )
+                    start_cpu = (s_server * 1000 / max(1, served), s_db * 1000 / max(1, served))
             finally:
                 server.stop()
-            start_cpu = (s_server * 1000 / max(1, served), s_db * 1000 / max(1, served))
             _say(
                 f"{label}: {cap:.1f} starts/s, {sum(start_cpu):.1f} ms of CPU a start; "
                 f"/healthz {healthz:,.0f} req/s"
             )
             server = Server(url)
             meter = MachineTime(server, url)
-            _say(f"{label}: sign-ins")
-            login_rate = phase(logins(server.base, prepared, stats))
-            # Each spike lasts SPIKE_SECONDS, or less when the people prepared would not fill
-            # all three at the measured capacity.
-            spike_seconds = max(
-                5.0, min(SPIKE_SECONDS, len(pool) / max(1e-6, sum(SPIKE_MULTIPLES) * cap))
-            )
-            for k in SPIKE_MULTIPLES:
-                people = take(max(1, round(k * cap * spike_seconds)))
-                _say(f"{label}: spike {k}× ({len(people):,} people in {spike_seconds:.0f} s)")
-                seconds = phase(spike(server.base, people, stats, f"spike{k}x", k, spike_seconds))
-                spikes.append((k, len(people), spike_seconds, seconds))
-                phase(drain(server.base, ceiling_people[0]))
-            _say(f"{label}: sustained")
-            windows = [
-                phase(sustained(server.base, prepared.answering, stats, prepared.staff))
-                for _ in range(SUSTAINED_RUNS)
-            ]
+            if not CEILING_ONLY:
+                _say(f"{label}: sign-ins")
+                login_rate = phase(logins(server.base, prepared, stats))
+                # Each spike lasts SPIKE_SECONDS, or less when the people prepared would not fill
+                # all three at the measured capacity.
+                spike_seconds = max(
+                    5.0, min(SPIKE_SECONDS, len(pool) / max(1e-6, sum(SPIKE_MULTIPLES) * cap))
+                )
+                for k in SPIKE_MULTIPLES:
+                    people = take(max(1, round(k * cap * spike_seconds)))
+                    _say(f"{label}: spike {k}× ({len(people):,} people in {spike_seconds:.0f} s)")
+                    seconds = phase(
+                        spike(server.base, people, stats, f"spike{k}x", k, spike_seconds)
+                    )
+                    spikes.append((k, len(people), spike_seconds, seconds))
+                    phase(drain(server.base, ceiling_people[0]))
+                _say(f"{label}: sustained")
+                windows = [
+                    phase(sustained(server.base, prepared.answering, stats, prepared.staff))
+                    for _ in range(SUSTAINED_RUNS)
+                ]
             _say(f"{label}: save ceiling")
-            ceiling, (v_server, v_db) = metered(
-                closed_loop(server.base, ceiling_people, stats, "save")
-            )
-            save_cpu = (
-                v_server * 1000 / max(1.0, ceiling * CEILING_SECONDS),
-                v_db * 1000 / max(1.0, ceiling * CEILING_SECONDS),
-            )
+            ceiling = phase(closed_loop(server.base, ceiling_people, stats, "save", meter))
+            saved, v_server, v_db = meter.measured
+            save_cpu = (v_server * 1000 / max(1, saved), v_db * 1000 / max(1, saved))
             healthz_after = phase(closed_loop(server.base, [], stats, "healthz"))
     finally:
         gc.enable()
@@ -1059,6 +1113,8 @@ def figures(o: Outcome, with_bars: bool) -> list[Figure]:
             f"the server CPU of one /healthz request",
         ),
     ]
+    if CEILING_ONLY:
+        return [out[0], *_ceiling_only_figures(o)]
     for k, people, seconds, took in o.spikes:
         phase = f"spike{k}x"
         tapped, papers, waited = s.tapped[phase], s.papers[phase], s.waited[phase]
@@ -1160,15 +1216,7 @@ def figures(o: Outcome, with_bars: bool) -> list[Figure]:
             f"{len(window_lat):,} saves",
         ),
         *_live_page_figure(s, tag, h),
-        Figure(
-            f"load [{tag}] save ceiling as a fraction of /healthz",
-            o.save_ceiling / h * 100,
-            "%",
-            f"≥ {BAR_SAVE_CEILING:.0f} %",
-            o.save_ceiling / h * 100 >= BAR_SAVE_CEILING,
-            f"saves without pauses: {o.save_ceiling:,.0f}/s, {CEILING_CONCURRENCY} loops; machine time per "
-            f"save: server {o.save_cpu_ms[0]:.2f} ms + database {o.save_cpu_ms[1]:.2f} ms",
-        ),
+        _ceiling_figure(o),
         Figure(
             f"load [{tag}] errors outside the spikes (capacity, sign-ins, sustained, ceiling)",
             errors + c_errors + k_errors,
@@ -1196,6 +1244,37 @@ def figures(o: Outcome, with_bars: bool) -> list[Figure]:
         ),
     ]
     return out
+
+
+def _ceiling_figure(o: Outcome) -> Figure:
+    h = o.healthz_rps
+    return Figure(
+        f"load [{o.label}] save ceiling as a fraction of /healthz",
+        o.save_ceiling / h * 100,
+        "%",
+        f"≥ {BAR_SAVE_CEILING:.0f} %",
+        o.save_ceiling / h * 100 >= BAR_SAVE_CEILING,
+        f"saves without pauses: {o.save_ceiling:,.0f}/s, {CEILING_CONCURRENCY} loops (the same client "
+        f"as /healthz's); machine time per save while they ran: server {o.save_cpu_ms[0]:.3f} ms + "
+        f"database {o.save_cpu_ms[1]:.3f} ms (/healthz: server {o.healthz_cpu_ms:.3f} ms)",
+    )
+
+
+def _ceiling_only_figures(o: Outcome) -> list[Figure]:
+    """BENCH_LOAD_CEILING_ONLY: the machine, the save ceiling, its errors, the loss check."""
+    errors, text = _errors_of(o.stats, "ceiling")
+    return [
+        _ceiling_figure(o),
+        Figure(f"load [{o.label}] errors in the closed loops", errors, "", "0", errors == 0, text),
+        Figure(
+            f"load [{o.label}] acknowledged answers lost",
+            o.lost,
+            "",
+            "0",
+            o.lost == 0,
+            f"{o.checked:,} acknowledged (attempt, question) answers compared with the database",
+        ),
+    ]
 
 
 def _live_page_figure(s: Stats, tag: str, healthz: float) -> list[Figure]:
