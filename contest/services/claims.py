@@ -23,8 +23,8 @@ from contest.domain.citizen_id_claims import (
 )
 from contest.domain.errors import ContestError, InvalidInput, NotFound
 from contest.domain.registration import normalise_phone
-from contest.models import CitizenIdClaim, CitizenIdClaimDecision, Contest, Participant, WebSession
-from contest.services import audit, ratelimit
+from contest.models import CitizenIdClaim, CitizenIdClaimDecision, Contest, Participant
+from contest.services import audit, ratelimit, sessions
 from contest.services.context import Actor
 
 _PHONE = re.compile(r"0(3|5|7|8|9)\d{8}")
@@ -145,13 +145,7 @@ def decide(
     effect = "none"
     if decision == UPHELD and holder is not None and holder.citizen_id == claim.citizen_id:
         holder.citizen_id = revoked_citizen_id(holder.id)
-        now = clock.now()
-        for session in db.execute(
-            select(WebSession).where(
-                WebSession.participant_id == holder.id, WebSession.ended_at.is_(None)
-            )
-        ).scalars():
-            session.ended_at = now
+        sessions.end_sessions_of(db, participant_id=holder.id)
         effect = "citizen_id_removed"
     elif decision == REJECTED and holder is not None and is_revoked(holder.citizen_id):
         taken = db.execute(

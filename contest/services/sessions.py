@@ -126,8 +126,21 @@ def _resolved(db: Session, raw: str | None) -> tuple[Principal | None, bool]:
     return principal, False
 
 
+def _ending() -> dict:
+    """The columns that end a session. It also expires then, so that the indexed `expires_at`
+    alone says which sessions stopped since a moment, however they stopped (the waiting room
+    asks: repositories/admission.sessions_ended_in_queue). Every way of ending a session is here."""
+    now = clock.now()
+    return {"ended_at": now, "expires_at": now}
+
+
+def _end(ws: WebSession) -> None:
+    for column, value in _ending().items():
+        setattr(ws, column, value)
+
+
 def sign_out(db: Session, principal: Principal, ip: str) -> None:
-    principal.session.ended_at = clock.now()
+    _end(principal.session)
     audit.record(db, principal.actor(ip), "session.sign_out", "session", principal.session.id)
     db.commit()
 
@@ -137,7 +150,7 @@ def end_session(db: Session, actor: Actor, session_id: int) -> None:
     if ws is None:
         raise NotFound("Không tìm thấy phiên đăng nhập.", "Session not found.")
     if ws.ended_at is None:
-        ws.ended_at = clock.now()
+        _end(ws)
         audit.record(
             db,
             actor,
@@ -168,9 +181,7 @@ def end_sessions_of(
     statement = update(WebSession).where(owner, WebSession.ended_at.is_(None))
     if keep_session_id is not None:
         statement = statement.where(WebSession.id != keep_session_id)
-    result = db.execute(
-        statement.values(ended_at=clock.now()).execution_options(synchronize_session=False)
-    )
+    result = db.execute(statement.values(**_ending()).execution_options(synchronize_session=False))
     return getattr(result, "rowcount", 0) or 0
 
 
@@ -178,7 +189,7 @@ def end_all_for_staff(db: Session, actor: Actor, staff_user_id: int) -> int:
     result = db.execute(
         update(WebSession)
         .where(WebSession.staff_user_id == staff_user_id, WebSession.ended_at.is_(None))
-        .values(ended_at=clock.now())
+        .values(**_ending())
     )
     audit.record(
         db, actor, "session.end_all", "staff_user", staff_user_id, {"ended": result.rowcount}
