@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from contest.models import StartTicket
+from contest.models import StartTicket, WebSession
 
 # In the queue: waiting to be called, or called (served on their page's next ask).
 QUEUED = ("waiting", "called")
@@ -73,6 +73,46 @@ def queued(db: Session, live_since: datetime) -> list[tuple[int, int, str]]:
             .order_by(StartTicket.id)
         )
     ]
+
+
+def sessions_ended_in_queue(
+    db: Session, oldest_ticket_id: int, live_since: datetime, now: datetime
+) -> set[str]:
+    """Token hashes of the sessions that stopped (signed out, ended by an administrator or a
+    password change, or expired) after their owner took a live ticket: a waiting page's ask
+    signed for one of them is no longer answered from a snapshot. A session that stopped before
+    the ticket was taken never had it signed. `oldest_ticket_id` is the oldest live ticket in
+    the queue. An ended session expires when it ends (services/sessions.py), so the indexed
+    `expires_at` finds the few that stopped since then without reading every session, and most
+    of the time there are none and no ticket is read."""
+    since = db.execute(
+        select(StartTicket.created_at).where(StartTicket.id == oldest_ticket_id)
+    ).scalar_one_or_none()
+    if since is None:
+        return set()
+    stopped = db.execute(
+        select(WebSession.token_hash, WebSession.participant_id, WebSession.expires_at).where(
+            WebSession.expires_at >= since,
+            WebSession.expires_at <= now,
+            WebSession.participant_id.is_not(None),
+        )
+    ).all()
+    if not stopped:
+        return set()
+    taken = dict(
+        db.execute(
+            select(StartTicket.participant_id, func.min(StartTicket.created_at))
+            .where(
+                StartTicket.participant_id.in_({p for _, p, _ in stopped}),
+                StartTicket.state.in_(QUEUED),
+                StartTicket.seen_at >= live_since,
+            )
+            .group_by(StartTicket.participant_id)
+        )
+        .tuples()
+        .all()
+    )
+    return {h for h, p, ended in stopped if p in taken and taken[p] <= ended}
 
 
 def newest(db: Session) -> int:

@@ -12,6 +12,9 @@ Asking costs little: each process keeps a snapshot of the queue (the waiting tic
 re-read every VIEW_EVERY seconds) and calls the head every CALL_EVERY seconds with the tokens it
 has (`maintain`), so the waiting page's asks are answered from memory (`peek`, served ahead of
 the router by contest/web/wait_lane.py) and only a called person's ask reaches the database.
+The snapshot also lists the sessions that ended while their owner held a ticket: an ask signed
+for one of them goes to the full path, which checks the session (so signing out stops the
+ticket's asks within a snapshot's age, VIEW_STALE at most).
 The asks are remembered and written as each ticket's last ask in one statement now and then.
 """
 
@@ -85,6 +88,9 @@ class _View:
     seen: set[int] = field(default_factory=set)
     seen_written: float = 0.0
     called_at: float = float("-inf")
+    # Token hashes of sessions that ended while their owner held a ticket: asks signed for
+    # them go to the full path, which sends the person to sign in.
+    ended_sessions: frozenset[str] = frozenset()
 
 
 # The snapshot of the queue is re-read this often; the head is called this often (each call
@@ -406,16 +412,21 @@ class Called:
     ticket_id: int
 
 
-def peek(ticket_id: int, round_id: int | None = None) -> Waiting | Called | None:
+def peek(
+    ticket_id: int, round_id: int | None = None, session_hash: str = ""
+) -> Waiting | Called | None:
     """A waiting person's place from this process's snapshot, with no query, or Called when the
     snapshot has them called. A ticket newer than the snapshot (it joined since) is behind
     everyone in it. None when the snapshot is stale, or holds the ticket neither waiting nor
-    called (served, left), or holds it for another round than `round_id`: the full path
-    (`wait_turn`) answers then."""
+    called (served, left), or holds it for another round than `round_id`, or lists the session
+    the ask was signed for (`session_hash`, sessions.token_hash of its cookie) as ended: the
+    full path (`wait_turn`, behind the session check) answers then."""
     c = controller()
     with _lock:
         view = _view
         if time.monotonic() - view.taken_at > VIEW_STALE:
+            return None
+        if session_hash in view.ended_sessions:
             return None
         if ticket_id in view.called:
             return Called(ticket_id) if round_id in (None, view.round_ids.get(ticket_id)) else None
@@ -483,6 +494,11 @@ def maintain(db: Session) -> None:
             db.commit()
         _tidy(db, now)
         rows = tickets.queued(db, _live_since(now))
+        ended = (
+            frozenset(tickets.sessions_ended_in_queue(db, rows[0][0], _live_since(now), now))
+            if rows
+            else frozenset()
+        )
         newest = tickets.newest(db)
         rate = site_rate(db, now)
         db.rollback()  # end the read-only transaction: the connection goes back to the pool
@@ -490,6 +506,7 @@ def maintain(db: Session) -> None:
             view.waiting = [ticket_id for ticket_id, _, state in rows if state == "waiting"]
             view.called = {ticket_id for ticket_id, _, state in rows if state == "called"}
             view.round_ids = {ticket_id: round_id for ticket_id, round_id, _ in rows}
+            view.ended_sessions = ended
             view.newest = newest
             view.rate = rate
             view.taken_at = time.monotonic()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import os
 from contextlib import asynccontextmanager
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -254,15 +254,25 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(NotSignedIn)
     async def not_signed_in(request: Request, exc: NotSignedIn):
         metrics.refused("signed_out")
-        if request.method == "GET" and not is_htmx(request):
+        if request.method == "GET":
             path = request.url.path
+            query = {"next": path}
             if exc.audience == "staff":
                 target = "/staff/login"
             elif path.startswith("/c/") and path.count("/") >= 3:
                 target = f"/c/{path.split('/')[2]}/login"  # the contest's own sign-in page
+                if request.cookies.get(csrf.SESSION_COOKIE):
+                    # A cookie whose session is over (signed out elsewhere, ended by an
+                    # administrator, expired): the sign-in page says so.
+                    query["ended"] = "1"
             else:
                 target = "/"
-            return RedirectResponse(f"{target}?next={quote(path)}", status_code=303)
+            url = f"{target}?{urlencode(query, safe='/', quote_via=quote)}"
+            if is_htmx(request):
+                # A page that asks by itself (the waiting room's place) would ignore a refusal
+                # and go on showing what it had: the whole page goes to sign in instead.
+                return Response(status_code=200, headers={"HX-Redirect": url})
+            return RedirectResponse(url, status_code=303)
         return _refusal(
             request, 403, "Bạn cần đăng nhập để làm việc này.", "You need to sign in to do this."
         )

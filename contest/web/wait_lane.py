@@ -14,8 +14,9 @@ paper when the turn has come. The lane also keeps the queue moving: an ask that 
 process's snapshot old or its head due a call starts that work beside it (or first, when the
 snapshot is too old to answer from) (services/admission.py).
 
-Answered here, an ask shows a signed-out session its place until it is called; the paper itself
-is only ever served by the full path.
+A session that has ended (signed out, ended by an administrator or a password change, expired)
+is listed in the snapshot: its asks go to the full path, which checks the session and sends the
+person to sign in. The paper itself is only ever served by the full path.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from contest.config import get_settings
 from contest.domain.admission import rounded_wait
-from contest.services import admission
+from contest.services import admission, sessions
 from contest.web import answer_lane, csrf
 from contest.web.deps import get_db
 from contest.web.i18n import catalog
@@ -122,7 +123,7 @@ class WaitingRoomLane:
                 # Answered from the snapshot at once; the queue moves on beside it.
                 self.behind = asyncio.ensure_future(_with_session(scope, admission.maintain))
                 self.behind.add_done_callback(_logged)
-        waiting = admission.peek(ticket_id)
+        waiting = admission.peek(ticket_id, session_hash=sessions.token_hash(session))
         if waiting is None:
             await self.app(scope, receive, send)
             return

@@ -112,3 +112,35 @@ def test_without_javascript_the_page_refreshes_itself_to_the_paper(live_server, 
     finally:
         context.close()
         admission.reset()
+
+
+def test_a_waiting_page_whose_session_ends_goes_to_sign_in_and_gives_no_place(
+    live_server, phone, artifacts
+):
+    """Signed out elsewhere (another tab, a password change, an administrator): the page that
+    keeps asking stops being given a place and says why, in both languages."""
+    from contest.models import Participant, WebSession
+    from contest.services import sessions
+
+    _open_round()
+    _full_site()
+    try:
+        page = phone
+        _sign_in_and_tap_start(page, live_server)
+        token = next(c["value"] for c in page.context.cookies() if c["name"] == "contest_session")
+        with session_scope() as db:
+            owner = db.execute(
+                select(WebSession.participant_id).where(
+                    WebSession.token_hash == sessions.token_hash(token)
+                )
+            ).scalar_one()
+            assert db.get(Participant, owner) is not None
+            sessions.end_sessions_of(db, participant_id=owner)
+            db.commit()
+        page.wait_for_url(re.compile(r".*/login\?next=.*ended=1$"), timeout=20_000)
+        assert page.get_by_text("Phiên đăng nhập của bạn đã kết thúc").is_visible()
+        assert page.get_by_text("Your session has ended").is_visible()
+        assert not page.get_by_text("Vị trí của bạn trong hàng chờ").count()
+        page.screenshot(path=str(artifacts / "waiting-room-session-ended-360x640.png"))
+    finally:
+        admission.reset()

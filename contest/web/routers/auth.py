@@ -198,6 +198,7 @@ def participant_login_page(
     request: Request,
     slug: str,
     next: str | None = None,  # noqa: A002 — the query parameter is named "next"
+    ended: str = "",
     db: Session = Depends(get_db),
     principal=Depends(get_principal),
 ):
@@ -210,8 +211,17 @@ def participant_login_page(
             "error": None,
             "next": safe_next(next, f"/c/{slug}/me"),
             "provider": oidc.enabled_provider(db, contest),
+            # Sent here by a page whose session is over: say so, in both languages.
+            "ended": SESSION_ENDED if ended == "1" and principal is None else None,
         },
     )
+
+
+SESSION_ENDED = (
+    "Phiên đăng nhập của bạn đã kết thúc (bạn đã đăng xuất, hoặc phiên đã hết hạn). "
+    "Hãy đăng nhập lại để tiếp tục.",
+    "Your session has ended (you signed out, or it expired). Sign in again to continue.",
+)
 
 
 @router.post("/c/{slug}/login")

@@ -14,7 +14,7 @@ from contest import clock
 from contest.domain.admission import AdmissionSettings, StartController
 from contest.domain.errors import ContestError
 from contest.models import Attempt, AuditPending, StartTicket
-from contest.services import admission
+from contest.services import admission, sessions
 
 
 @pytest.fixture
@@ -206,3 +206,37 @@ def test_nobody_is_called_while_the_process_has_pages_queued(db, full_site):
     assert full_site.tokens == 2.0  # kept for when the crowd has passed
     gate.waiting = 0
     assert isinstance(admission.wait_turn(db, people[0], rnd), Attempt)
+
+
+def test_an_ask_signed_for_a_session_that_ended_is_not_answered_from_the_snapshot(db, full_site):
+    _, rnd, people = _people(db, 2)
+    clock.freeze(clock.now())
+    tokens = [sessions.open_session(db, participant_id=p.id) for p in people]
+    earlier = sessions.open_session(db, participant_id=people[0].id)
+    db.commit()
+    sessions.end_sessions_of(
+        db, participant_id=people[0].id, keep_session_id=_session_id(db, tokens[0])
+    )
+    db.commit()  # a session that ended before the ticket was taken: it never had it signed
+    _later(1)
+    waits = [admission.start_or_wait(db, p, rnd) for p in people]
+    _snapshot(db)
+    hashes = [sessions.token_hash(t) for t in tokens]
+    assert admission.peek(waits[0].ticket_id, session_hash=hashes[0]).place == 1
+    assert admission._view.ended_sessions == frozenset()
+    _later(1)
+    sessions.end_sessions_of(db, participant_id=people[0].id)  # signed out, here or elsewhere
+    db.commit()
+    _snapshot(db)
+    assert admission._view.ended_sessions == {hashes[0]}
+    assert sessions.token_hash(earlier) not in admission._view.ended_sessions
+    assert admission.peek(waits[0].ticket_id, session_hash=hashes[0]) is None  # the full path
+    assert admission.peek(waits[1].ticket_id, session_hash=hashes[1]).place == 2
+
+
+def _session_id(db, token: str) -> int:
+    from contest.models import WebSession
+
+    return db.execute(
+        select(WebSession.id).where(WebSession.token_hash == sessions.token_hash(token))
+    ).scalar_one()

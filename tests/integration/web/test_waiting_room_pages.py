@@ -173,3 +173,31 @@ def test_an_ask_with_many_query_fields_goes_to_the_full_path_not_a_500(client, d
     noisy = url + "&a=1&b=2&c=3&d=4&e=5"
     ask = client.get(noisy, headers={"HX-Request": "true"})
     assert ask.status_code == 200 and "<strong>1</strong>" in ask.text
+
+
+def test_after_sign_out_the_ticket_gives_no_place_and_the_page_goes_to_sign_in(client, db, waiting):
+    first = client.get(f"/c/{waiting.slug}/rounds/1/wait", headers={"HX-Request": "true"})
+    url = _poll_url(first.text)
+    assert "<strong>1</strong>" in client.get(url, headers={"HX-Request": "true"}).text
+    token = client.cookies.get("contest_session")
+    lobby = client.get(f"/c/{waiting.slug}/rounds")
+    client.post("/logout", data={"csrf_token": csrf_from(lobby.text)}, follow_redirects=False)
+    # The same ticket asked with the old cookie (another tab, a page that kept polling, a
+    # replayed request), once the process has read the queue again.
+    admission._view.taken_at = float("-inf")
+    ask = client.get(url, headers={"HX-Request": "true", "Cookie": f"contest_session={token}"})
+    assert ask.status_code == 200 and "<strong>" not in ask.text
+    sign_in = f"/c/{waiting.slug}/login?next=/c/{waiting.slug}/rounds/1/wait&ended=1"
+    assert ask.headers["HX-Redirect"] == sign_in
+    # Without JavaScript the refreshed page is sent there too.
+    page = client.get(
+        f"/c/{waiting.slug}/rounds/1/wait",
+        headers={"Cookie": f"contest_session={token}"},
+        follow_redirects=False,
+    )
+    assert page.status_code == 303 and page.headers["location"] == sign_in
+    told = client.get(sign_in)
+    assert told.status_code == 200
+    assert "Phiên đăng nhập của bạn đã kết thúc" in told.text
+    assert "Your session has ended" in told.text
+    assert f'name="next" value="/c/{waiting.slug}/rounds/1/wait"' in told.text
