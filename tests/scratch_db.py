@@ -6,6 +6,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
@@ -40,3 +41,19 @@ def throwaway_database(prefix: str, admin_url: str = ADMIN_URL) -> Iterator[str]
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@contextmanager
+def committed_database(kind: str, prefix: str, folder: Path) -> Iterator[str]:
+    """An empty database of `kind` ("postgresql": a throwaway one; "sqlite": a file in `folder`)
+    for tests whose sessions must see each other's commits. Skips without PostgreSQL."""
+    if kind == "postgresql":
+        reason = unavailable()
+        if reason:
+            import pytest
+
+            pytest.skip(reason)
+        with throwaway_database(prefix) as url:
+            yield url
+    else:
+        yield f"sqlite:///{folder / 'contest.db'}"

@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import re
 import time
-from contextlib import contextmanager
 
 import httpx
 import pytest
 import scratch_db
-from conftest import _postgres_available
 from factories import make_contest, make_participant, make_round_bank
 from integration.test_two_processes import _start
 from live_server import stop, wait_until_up
@@ -29,25 +27,13 @@ SLOW = {
 }
 
 
-@contextmanager
-def _database(kind: str, tmp_path):
-    if kind == "postgresql":
-        reason = _postgres_available()
-        if reason:
-            pytest.skip(reason)
-        with scratch_db.throwaway_database("contest_wait") as url:
-            yield url
-    else:
-        yield f"sqlite:///{tmp_path / 'contest.db'}"
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def site(request, tmp_path):
     from contest.db import make_engine
     from contest.migrate import upgrade
     from contest.services import sessions
 
-    with _database(request.param, tmp_path) as url:
+    with scratch_db.committed_database(request.param, "contest_wait", tmp_path) as url:
         upgrade(url)
         engine = make_engine(url, pool_size=1)
         with Session(engine, expire_on_commit=False) as db:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import threading
 import time
-from contextlib import contextmanager
 
 import pytest
 import scratch_db
@@ -22,18 +21,6 @@ from contest.models import StartTicket
 from contest.services import admission
 
 pytestmark = pytest.mark.timeout(60)
-
-
-@contextmanager
-def _database(kind: str, tmp_path):
-    if kind == "postgresql":
-        reason = scratch_db.unavailable()
-        if reason:
-            pytest.skip(reason)
-        with scratch_db.throwaway_database("contest_call_race") as url:
-            yield url
-    else:
-        yield f"sqlite:///{tmp_path / 'contest.db'}"
 
 
 def _queue(engine, people: int) -> list[int]:
@@ -79,7 +66,7 @@ def _states(engine) -> dict[int, str]:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def committed_engine(request, tmp_path):
-    with _database(request.param, tmp_path) as url:
+    with scratch_db.committed_database(request.param, "contest_call_race", tmp_path) as url:
         upgrade(url)
         engine = make_engine(url, pool_size=4)
         try:
