@@ -13,7 +13,7 @@ import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, Row, and_, bindparam, exists, func, select, text, update
 from sqlalchemy.exc import IntegrityError
@@ -511,6 +511,17 @@ class _SaveTicket:
     deadline_at: datetime
     grace_seconds: int
     orders: tuple[tuple[int, ...], ...]
+    # Worked out once per ticket rather than per save: the attempt's clock, and the guard values
+    # as the batch writer sends them (participant, token hash, start and deadline as naive UTC).
+    clock: AttemptClock
+    guard_text: tuple[str, str, str, str]
+
+
+def _utc_text(value: datetime) -> str:
+    """A stored (naive UTC, models.base.UTCDateTime) timestamp as PostgreSQL reads it."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.isoformat()
 
 
 _tickets: dict[int, _SaveTicket] = {}
@@ -531,6 +542,13 @@ def _remember(attempt_id: int, token_hash: str, row: Row | Attempt, now: datetim
         row.deadline_at,
         row.grace_seconds or 0,
         option_orders(row.paper),
+        attempt_clock(row),
+        (
+            str(row.participant_id),
+            token_hash,
+            _utc_text(row.started_at),
+            _utc_text(row.deadline_at),
+        ),
     )
 
 
@@ -612,6 +630,8 @@ class FastSave:
     params: dict
     round_id: int
     clock: AttemptClock
+    # The ticket's participant, token hash, start and deadline as text (save_batches).
+    guard_text: tuple[str, str, str, str] = ()  # type: ignore[assignment]
 
     @property
     def key(self) -> tuple[int, int]:
@@ -635,7 +655,7 @@ def fast_save(
     ):
         return None
     chosen = _chosen_ids(ticket.orders, position, shown)
-    ac = attempt_clock(ticket)
+    ac = ticket.clock
     if chosen is None or not ac.accepts_saves_at(now, None):
         return None
     params = {
@@ -649,7 +669,7 @@ def fast_save(
         "started_at": ticket.started_at,
         "deadline_at": ticket.deadline_at,
     }
-    return FastSave(params, ticket.round_id, ac)
+    return FastSave(params, ticket.round_id, ac, ticket.guard_text)
 
 
 def try_fast_save(
