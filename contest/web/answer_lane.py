@@ -16,6 +16,7 @@ operator metrics and the live counters that `observability.Observed` gives the o
 
 from __future__ import annotations
 
+import hmac
 import inspect
 import logging
 import re
@@ -45,6 +46,7 @@ _WANTED = frozenset(
 )
 _SESSION = csrf.SESSION_COOKIE + "="
 _LANG = "lang="
+log = logging.getLogger("contest.saves")
 
 
 class AnswerSaveLane:
@@ -82,7 +84,7 @@ class AnswerSaveLane:
             and int(length) <= MAX_BODY
             and headers.get("content-type", "").startswith("application/x-www-form-urlencoded")
             and csrf.origin_allowed(headers)
-            and csrf.token_matches(sent, "s:" + token)
+            and _csrf_matches(sent, token)
         )
         if not usable or token is None:
             await self.app(scope, receive, send)
@@ -90,12 +92,18 @@ class AnswerSaveLane:
         body, more = await _read_body(receive)
         attempt_id, position = int(match.group(1)), int(match.group(2))
         result = None
-        form = None if more else _fast_form(body, position)
-        if form is not None:
-            shown, order = form
-            result = await self._save(scope, token, attempt_id, position, shown, order)
-            # Saves go first: a slow save makes this process let fewer starts through.
-            admission.note_save((time.perf_counter() - started) * 1000)
+        try:
+            form = None if more else _fast_form(body, position)
+            if form is not None:
+                shown, order = form
+                result = await self._save(scope, token, attempt_id, position, shown, order)
+                # Saves go first: a slow save makes this process let fewer starts through.
+                admission.note_save((time.perf_counter() - started) * 1000)
+        except Exception:
+            # Nothing was acknowledged: the routed endpoint (behind the app's own error
+            # handling) serves the save or explains, as for any save the lane does not serve.
+            log.exception("answer lane: a save goes to the routed endpoint after an error")
+            result = None
         if result is None:
             await self.app(scope, _replaying(body, more, receive), send)
             return
@@ -168,6 +176,21 @@ class AnswerSaveLane:
             )
 
 
+_csrf_seen: dict[str, str] = {}
+_CSRF_SEEN_MAX = 50_000  # a few MB; cleared wholesale when full
+
+
+def _csrf_matches(sent: str, token: str) -> bool:
+    """`csrf.token_matches` for the session's binding, the HMAC worked out once per session
+    (an attempt's saves all carry the same token) rather than once per save."""
+    expected = _csrf_seen.get(token)
+    if expected is None:
+        if len(_csrf_seen) >= _CSRF_SEEN_MAX:
+            _csrf_seen.clear()
+        expected = _csrf_seen[token] = csrf.token_for_session(token)
+    return hmac.compare_digest(sent, expected)
+
+
 def _cookies(header: str) -> tuple[str | None, str | None]:
     """The session token and the language from a Cookie header (Starlette's cookie parsing,
     reduced to the two names a save needs)."""
@@ -181,15 +204,16 @@ def _cookies(header: str) -> tuple[str | None, str | None]:
     return token or None, lang
 
 
-_texts: dict[tuple[str, str], bytes] = {}
+_texts: dict[tuple[str, int], bytes] = {}
 
 
 def _saved_text(lang: str, result: taking.SaveResult) -> bytes:
     """The save-state partial for an applied save: the same for everyone in a language for a
-    minute (it shows the time to the minute), so it is rendered once per minute and language."""
-    from contest.web.templating import env, format_datetime
+    minute (it shows the local time to the minute, `templating.format_datetime`; local zones are
+    whole minutes from UTC), so it is rendered once per minute and language."""
+    from contest.web.templating import env
 
-    key = (lang, format_datetime(result.saved_at))
+    key = (lang, int(result.saved_at.timestamp()) // 60)
     text = _texts.get(key)
     if text is None:
         if len(_texts) > 64:
@@ -213,10 +237,14 @@ def _fast_form(body: bytes, position: int) -> tuple[list[int], int] | None:
     """The choice and the server-decided order of a save as the page's script sends it, or None
     for anything else (too many fields, a value that is not plain digits, no page number): the
     routed endpoint then answers it, with a clear 400 where it is malformed."""
-    try:
-        form = parse_qs(body.decode("utf-8", "replace"), max_num_fields=40, strict_parsing=False)
-    except ValueError:
-        return None
+    form = _plain_form(body, position)
+    if form is None:
+        try:
+            form = parse_qs(
+                body.decode("utf-8", "replace"), max_num_fields=40, strict_parsing=False
+            )
+        except ValueError:
+            return None
     shown = [ascii_int(v, 99) for v in form.get(f"q{position}", [])]
     page = ascii_int((form.get("page") or [""])[0])
     seq = ascii_int((form.get("seq") or [""])[0], attempts.MAX_SEQ)
@@ -227,6 +255,26 @@ def _fast_form(body: bytes, position: int) -> tuple[list[int], int] | None:
     except ContestError:
         return None
     return [i for i in shown if i is not None], order
+
+
+def _plain_form(body: bytes, position: int) -> dict[str, list[str]] | None:
+    """What parse_qs gives for the body the page's script sends for one choice,
+    `q<position>=<digits>&page=<digits>&seq=<digits>`, read without it; None for any other."""
+    parts = body.split(b"&")
+    if len(parts) != 3:
+        return None
+    choice, page, seq = parts
+    name = b"q%d=" % position
+    if not (choice.startswith(name) and page.startswith(b"page=") and seq.startswith(b"seq=")):
+        return None
+    values = (choice[len(name) :], page[5:], seq[4:])
+    if not all(v.isdigit() for v in values):  # ASCII digits only (bytes.isdigit)
+        return None
+    return {
+        f"q{position}": [values[0].decode()],
+        "page": [values[1].decode()],
+        "seq": [values[2].decode()],
+    }
 
 
 async def _read_body(receive: Receive) -> tuple[bytes, bool]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import os
 from contextlib import asynccontextmanager
+from functools import partial
 from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import Depends, FastAPI, Request
@@ -14,6 +15,7 @@ from sqlalchemy.exc import DataError
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
+from starlette.types import Receive, Scope, Send
 
 from contest import __version__, metrics, queue
 from contest.config import get_settings
@@ -155,8 +157,23 @@ async def lifespan(app: FastAPI):
     metrics.process_exited(os.getpid())
 
 
+class ContestApp(FastAPI):
+    """The application, with the answer lane ahead of FastAPI's and Starlette's own layers
+    (telemetry, body limit, error pages): a save it serves runs only what a save needs; every
+    other request, and every save it does not serve, goes through them as before."""
+
+    answer_lane: AnswerSaveLane | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.answer_lane is not None and scope["type"] == "http":
+            scope["app"] = self  # as Starlette sets it: the lane reads the dependency overrides
+            await self.answer_lane(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
+
+
 def create_app() -> FastAPI:
-    app = FastAPI(
+    app = ContestApp(
         lifespan=lifespan,
         title="contest",
         version=__version__,
@@ -181,9 +198,10 @@ def create_app() -> FastAPI:
     app.add_middleware(SecurityHeaders)
     # The request id and the timing cover everything the server does for a request.
     app.add_middleware(Observed)
-    # Outermost: an answer save it can serve runs nothing else (it gives the save its own
-    # request id, metrics and security headers); everything else passes through it.
-    app.add_middleware(AnswerSaveLane, headers=SECURITY_HEADERS)
+    # Outermost, ahead of FastAPI's own layers (ContestApp): an answer save it can serve runs
+    # nothing else (it gives the save its own request id, metrics and security headers);
+    # everything else passes through it to the application.
+    app.answer_lane = AnswerSaveLane(partial(FastAPI.__call__, app), headers=SECURITY_HEADERS)
 
     for router in ROUTERS:
         app.include_router(router)

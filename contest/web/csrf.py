@@ -100,5 +100,10 @@ async def verify(request: Request) -> None:
         raise CsrfRefused("invalid token")
 
 
+def token_for_session(session_token: str) -> str:
+    """The token the pages of this session carry (what `token` gives a signed-in request)."""
+    return _token_for("s:" + session_token)
+
+
 def token_matches(sent: str, binding: str) -> bool:
     return hmac.compare_digest(sent, _token_for(binding))

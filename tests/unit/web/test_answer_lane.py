@@ -39,3 +39,41 @@ def test_a_save_form_from_the_page_script_gives_the_choice_and_the_order():
 )
 def test_anything_but_a_plain_save_form_is_left_to_the_routed_endpoint(body):
     assert _fast_form(body, 3) is None
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"q3=1&page=1732345678901&seq=7",
+        b"q3=0&page=1732345678901&seq=0",
+        b"page=1732345678901&q3=2&seq=7",  # another order: parse_qs reads it
+        b"q3=1&q3=2&page=1732345678901&seq=7",  # a multiple choice: parse_qs reads it
+        b"q3=1&page=1732345678901&seq=7&extra=1",
+        b"q3=+1&page=1732345678901&seq=7",
+        b"q4=1&page=1732345678901&seq=7",
+        b"q3=1&page=&seq=7",
+    ],
+)
+def test_the_plain_form_reader_agrees_with_parse_qs(body):
+    from urllib.parse import parse_qs
+
+    from contest.web.answer_lane import _plain_form
+
+    plain = _plain_form(body, 3)
+    assert plain is None or plain == parse_qs(body.decode())
+    if body == b"q3=1&page=1732345678901&seq=7":
+        assert plain is not None
+
+
+def test_the_csrf_check_remembers_a_session_token_but_refuses_any_other():
+    from contest.web import csrf
+    from contest.web.answer_lane import _csrf_matches
+
+    good = csrf.token_matches  # the routed endpoints' check
+    token = "session-abc"
+    expected = csrf.token_for_session(token)
+    assert good(expected, "s:" + token)
+    assert _csrf_matches(expected, token)
+    assert _csrf_matches(expected, token)  # remembered
+    assert not _csrf_matches(expected[:-1] + "x", token)
+    assert not _csrf_matches(expected, "session-other")
