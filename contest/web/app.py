@@ -56,6 +56,7 @@ from contest.web.routers import certificates as certificate_pages
 from contest.web.routers import jobs as job_pages
 from contest.web.routers import works as works_pages
 from contest.web.routers.public import safe_next
+from contest.web.start_lane import StartLane
 from contest.web.static import STATIC_DIR, CachedStaticFiles, static_url
 from contest.web.templating import env, render
 from contest.web.wait_lane import WaitingRoomLane
@@ -184,7 +185,10 @@ def create_app() -> FastAPI:
     )
     env.globals["static_url"] = static_url
     queue.connect()
-    # Innermost: pages run a few at a time per process, as many as the saves' latency allows.
+    # Innermost: the lobby, the Start button and the attempt page, served in front of the router
+    # with the routed endpoints' own functions (web/start_lane.py).
+    app.add_middleware(StartLane)
+    # Then: pages run a few at a time per process, as many as the saves' latency allows.
     app.add_middleware(PagesAfterSaves)
     # The waiting page's asks for a ticket still waiting are answered from memory, before the router.
     app.add_middleware(WaitingRoomLane)
