@@ -15,7 +15,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, Row, and_, bindparam, exists, func, select, text, update
+from sqlalchemy import (
+    Engine,
+    Row,
+    ScalarSelect,
+    String,
+    and_,
+    bindparam,
+    cast,
+    exists,
+    func,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager
 
@@ -47,6 +60,7 @@ from contest.domain.scoring import CountingPolicy, ScoredAttempt, counting_attem
 from contest.models import (
     Answer,
     Attempt,
+    Contest,
     KeyCorrection,
     Participant,
     Question,
@@ -78,7 +92,7 @@ class AttemptClosed(ContestError):
 
 @dataclass
 class _CachedPool:
-    stamp: tuple
+    stamp: tuple[str, ...]
     pool: PreparedPool
 
 
@@ -86,13 +100,34 @@ _pools: dict[int, _CachedPool] = {}
 _pools_lock = threading.Lock()
 
 
+def _stamp_of(round_id) -> ScalarSelect:
+    """The round's banks as one text, "id:revision:created_at" for each: a bank's questions
+    change only with its revision, and created_at guards against a deleted and recreated bank
+    reusing an id and a revision. A scalar, so the Start button reads it with its round."""
+    part = (
+        cast(QuestionBank.id, String)
+        + ":"
+        + cast(QuestionBank.revision, String)
+        + ":"
+        + cast(QuestionBank.created_at, String)
+    )
+    return (
+        select(func.aggregate_strings(part, ","))
+        .join(RoundBank, RoundBank.bank_id == QuestionBank.id)
+        .where(RoundBank.round_id == round_id)
+        .scalar_subquery()
+    )
+
+
 # Statements every start or attempt page runs, built once (and so is their cache key).
-_STAMP = (
-    select(QuestionBank.id, QuestionBank.revision, QuestionBank.created_at)
-    .join(RoundBank, RoundBank.bank_id == QuestionBank.id)
-    .where(RoundBank.round_id == bindparam("round_id"))
-    .order_by(QuestionBank.id)
+_STAMP = select(_stamp_of(bindparam("round_id")))
+_ROUND_FOR_START = (
+    select(Round, _stamp_of(Round.id))
+    .join(Round.contest)
+    .options(contains_eager(Round.contest))
+    .where(Contest.slug == bindparam("slug"), Round.number == bindparam("number"))
 )
+_STAMPS = "contest.bank_stamps"  # in Session.info: read with the round, for the draw after it
 _MY_ATTEMPTS = (
     select(Attempt)
     .where(Attempt.participant_id == bindparam("participant_id"))
@@ -124,10 +159,25 @@ _ATTEMPT_PAGE = (
 _ANSWERS = select(Answer).where(Answer.attempt_id == bindparam("attempt_id"))
 
 
-def _bank_stamp(db: Session, round_id: int) -> tuple:
-    rows = db.execute(_STAMP, {"round_id": round_id}).all()
-    # created_at guards against a deleted and recreated bank reusing an id and a revision.
-    return tuple((r.id, r.revision, r.created_at) for r in rows)
+def _stamp(text: str | None) -> tuple[str, ...]:
+    return tuple(sorted(text.split(","))) if text else ()
+
+
+def _bank_stamp(db: Session, round_id: int) -> tuple[str, ...]:
+    read = db.info.get(_STAMPS)
+    if read and round_id in read:
+        return read.pop(round_id)  # read with the round in this request: used once
+    return _stamp(db.execute(_STAMP, {"round_id": round_id}).scalar())
+
+
+def round_for_start(db: Session, slug: str, number: int) -> Round | None:
+    """A round with its contest, for the Start button, in one statement that also reads the
+    stamp of its banks (what the draw checks its process's pool against)."""
+    row = db.execute(_ROUND_FOR_START, {"slug": slug, "number": number}).one_or_none()
+    if row is None:
+        return None
+    db.info.setdefault(_STAMPS, {})[row[0].id] = _stamp(row[1])
+    return row[0]
 
 
 def round_pool(db: Session, round_id: int) -> PreparedPool:

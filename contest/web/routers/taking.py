@@ -83,7 +83,8 @@ def _start(request: Request, slug: str, number: str, db: Session) -> Response:
     n = ascii_int(number, 10**6)
     if n is None:
         raise NotFound("Không có đợt thi này.", "No such round.")
-    rnd = contests.get_round(db, slug, n)  # with its contest, in one statement
+    # With its contest and its banks' stamp, in one statement.
+    rnd = taking.round_for_start(db, slug, n) or contests.get_round(db, slug, n)
     found = admission.start_or_wait(
         db, principal.participant, rnd, client_ip(request), known_device(request)
     )

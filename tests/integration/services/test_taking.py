@@ -42,6 +42,32 @@ def test_start_draws_a_paper_of_distinct_questions_and_resume_returns_it(db, set
     assert again.id == attempt.id
 
 
+def test_the_draw_pool_follows_the_rounds_banks_read_with_the_round(db, setup):
+    """The Start button reads its banks' stamp with the round: the process's pool is rebuilt
+    when a bank changes or another bank is linked, never drawn from stale."""
+    from contest.models import Question, QuestionBank, RoundBank
+
+    contest, rnd, participant = setup
+    first = {q.question_id for q in taking.round_pool(db, rnd.id).questions}
+    assert len(first) == 12
+    assert taking.round_for_start(db, contest.slug, rnd.number).id == rnd.id
+    assert taking.round_for_start(db, contest.slug, 99) is None
+    assert taking.round_pool(db, rnd.id).questions  # the stamp read with the round, used once
+    # A question retired (its bank's revision moves on), then a second bank linked.
+    retired = db.get(Question, next(iter(first)))
+    retired.retired_at = clock.now()
+    db.get(QuestionBank, retired.bank_id).revision += 1
+    db.commit()
+    taking.round_for_start(db, contest.slug, rnd.number)
+    assert {q.question_id for q in taking.round_pool(db, rnd.id).questions} == first - {retired.id}
+    make_round_bank(db, rnd, count=3, code="ngan-hang-hai")
+    assert db.query(RoundBank).filter_by(round_id=rnd.id).count() == 2
+    taking.round_for_start(db, contest.slug, rnd.number)
+    assert len(taking.round_pool(db, rnd.id).questions) == 11 + 3
+    # Without the round read first, the pool reads the stamp itself.
+    assert len(taking.round_pool(db, rnd.id).questions) == 14
+
+
 def test_saves_are_idempotent_and_an_older_retry_never_overwrites_a_newer_answer(db, setup):
     _, rnd, participant = setup
     attempt = taking.start_attempt(db, participant, rnd)

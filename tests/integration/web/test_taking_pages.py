@@ -323,9 +323,9 @@ def test_a_start_costs_few_statements_and_never_reads_the_whole_round(client, db
     assert lobby.status_code == 200 and start.status_code == 303 and page.status_code == 200
     # The session, the contest with its rounds, the person's attempts.
     assert at_lobby <= 3, seen[:at_lobby]
-    # The session, the round with its contest, the person's attempts of it, whether anyone
-    # waits, the banks' stamp, the attempt, the audit entry.
-    assert at_start - at_lobby <= 7, seen[at_lobby:at_start]
+    # The session, the round with its contest and its banks' stamp, the person's attempts of
+    # it, whether anyone waits, the attempt, the audit entry.
+    assert at_start - at_lobby <= 6, seen[at_lobby:at_start]
     # The session, the attempt with its round and contest (and whether it has answers or its
     # round key corrections: a fresh attempt in an uncorrected round has neither).
     assert at_page - at_start <= 2, seen[at_start:at_page]
