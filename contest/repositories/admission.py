@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from contest.models import StartTicket, WebSession
@@ -13,15 +13,17 @@ from contest.models import StartTicket, WebSession
 QUEUED = ("waiting", "called")
 
 
+# Asked by a Start button whenever the process's memory of it is older than a moment: built
+# once, so is its cache key.
+_ANYONE_WAITING = (
+    select(StartTicket.id)
+    .where(StartTicket.state.in_(QUEUED), StartTicket.seen_at >= bindparam("live_since"))
+    .limit(1)
+)
+
+
 def anyone_waiting(db: Session, live_since: datetime) -> bool:
-    return (
-        db.execute(
-            select(StartTicket.id)
-            .where(StartTicket.state.in_(QUEUED), StartTicket.seen_at >= live_since)
-            .limit(1)
-        ).first()
-        is not None
-    )
+    return db.execute(_ANYONE_WAITING, {"live_since": live_since}).first() is not None
 
 
 def latest_ticket(
