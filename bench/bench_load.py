@@ -634,7 +634,8 @@ class MachineTime:
 
     def __init__(self, server: Server, url: str) -> None:
         self.server, self.url = server, url
-        self.measured = (0, 0.0, 0.0)  # a closed loop's (requests, server s, database s)
+        # A closed loop's (requests answered, server s, database s, load client s).
+        self.measured: tuple[int, float, float, float] = (0, 0.0, 0.0, 0.0)
 
     def read(self) -> tuple[dict[int, float], dict[int, float]]:
         return (
@@ -748,8 +749,9 @@ async def closed_loop(
     about the same for both and the ratio compares the server's two paths. A request that fails
     (no answer within REQUEST_TIMEOUT, an unreadable response, a status other than 200) is
     counted as an error of the "ceiling" phase and ends its loop. With `meter`, the CPU time of
-    the server and the database while the loops run (and only then) is left in `meter.measured`
-    as (requests answered, server seconds, database seconds). Every save acknowledged with 200
+    the server, the database and this client while the loops run (and only then) is left in
+    `meter.measured` as (requests answered, server s, database s, client s). Every save
+    acknowledged with 200
     is kept (appended to a list, folded into `stats` after the run) for the loss check.
     """
     from bench.http_loop import Connection
@@ -820,12 +822,12 @@ async def closed_loop(
                 acked.append(save)
 
     before = meter.read() if meter else None
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     stop = t0 + seconds
     await asyncio.gather(*(loop(*each) for each in loops))
-    elapsed = time.perf_counter() - t0
+    elapsed, client = time.perf_counter() - t0, time.process_time() - c0
     if meter is not None:
-        meter.measured = (done, *MachineTime.used(before, meter.read()))
+        meter.measured = (done, *MachineTime.used(before, meter.read()), client)
     for conn, *_ in loops:
         conn.close()
     for a, pos, order, shown in sent:
@@ -925,6 +927,7 @@ class Outcome:
     checked: int
     lost: int
     setup_seconds: float
+    client_ms: tuple[float, float] = (0.0, 0.0)  # load client CPU per request: /healthz, save
 
     @property
     def healthz_ms(self) -> float:
@@ -983,8 +986,9 @@ def run_one(label: str, url: str, count: int) -> Outcome:
             try:
                 _say(f"{label}: the machine first (GET /healthz)")
                 healthz = phase(closed_loop(server.base, [], stats, "healthz", meter))
-                answered, h_server, _ = meter.measured
+                answered, h_server, _, h_client = meter.measured
                 healthz_cpu = h_server * 1000 / max(1, answered)
+                client_ms = [h_client * 1000 / max(1, answered), 0.0]
                 cap, start_cpu, login_rate, windows = 0.0, (0.0, 0.0), 0.0, []
                 if not CEILING_ONLY:
                     _say(f"{label}: start capacity ({CAPACITY_LOOPS} loops, no waiting room)")
@@ -1023,8 +1027,9 @@ def run_one(label: str, url: str, count: int) -> Outcome:
                 ]
             _say(f"{label}: save ceiling")
             ceiling = phase(closed_loop(server.base, ceiling_people, stats, "save", meter))
-            saved, v_server, v_db = meter.measured
+            saved, v_server, v_db, v_client = meter.measured
             save_cpu = (v_server * 1000 / max(1, saved), v_db * 1000 / max(1, saved))
+            client_ms[1] = v_client * 1000 / max(1, saved)
             healthz_after = phase(closed_loop(server.base, [], stats, "healthz"))
     finally:
         gc.enable()
@@ -1049,6 +1054,7 @@ def run_one(label: str, url: str, count: int) -> Outcome:
         checked,
         lost,
         setup,
+        (client_ms[0], client_ms[1]),
     )
 
 
@@ -1256,7 +1262,8 @@ def _ceiling_figure(o: Outcome) -> Figure:
         o.save_ceiling / h * 100 >= BAR_SAVE_CEILING,
         f"saves without pauses: {o.save_ceiling:,.0f}/s, {CEILING_CONCURRENCY} loops (the same client "
         f"as /healthz's); machine time per save while they ran: server {o.save_cpu_ms[0]:.3f} ms + "
-        f"database {o.save_cpu_ms[1]:.3f} ms (/healthz: server {o.healthz_cpu_ms:.3f} ms)",
+        f"database {o.save_cpu_ms[1]:.3f} ms (/healthz: server {o.healthz_cpu_ms:.3f} ms); the load "
+        f"client's CPU per request: save {o.client_ms[1]:.3f} ms, /healthz {o.client_ms[0]:.3f} ms",
     )
 
 
@@ -1306,7 +1313,7 @@ def _load_average() -> str:
 
 
 LIMITS = (
-    "What limits it: (1) the cores: the aiohttp client, two uvicorn workers, their job worker and PostgreSQL share "
+    "What limits it: (1) the cores: the load client (aiohttp; the closed loops bench.http_loop), two uvicorn workers, their job worker and PostgreSQL share "
     "them (and, on a shared machine, whatever else runs: compare every figure with the /healthz ceiling and "
     "the CPU probe of the same run); (2) a save served by the answer lane is written with the saves that arrive with it, one statement and one commit on PostgreSQL (services/save_batches.py); "
     "(3) a start (lobby, Start, attempt page) costs tens of times a save (the machine time per start above); "
