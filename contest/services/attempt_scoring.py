@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Row, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
+from contest.db import writes_ahead
 from contest.domain.attempts import AttemptClock
 from contest.domain.paper import Paper, bank_key, version_ids
 from contest.domain.scoring import AttemptScore, QuestionKey, score_attempt
@@ -108,6 +109,7 @@ def materialise(db: Session, attempts: Sequence[Attempt], now: datetime) -> int:
     ]
     if not due:
         return 0
+    writes_ahead(db)  # a page that read without a transaction writes in one
     # Lock the rows before reading answers (PostgreSQL; SQLite has one writer at a time): a save
     # in flight commits first and is scored, a later one finds the attempt final and is refused
     # (the guarded upsert in services.taking), so no acknowledged answer is left out of a score.

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from contest import clock
 from contest.config import get_settings
-from contest.db import transactional
+from contest.db import transactional, writes_ahead
 from contest.domain.errors import NotFound
 from contest.models import Participant, StaffUser, WebSession
 from contest.repositories import accounts as account_rows
@@ -121,6 +121,7 @@ def _resolved(db: Session, raw: str | None) -> tuple[Principal | None, bool]:
         if principal.participant is None:
             return None, False
     if now - ws.last_seen_at > TOUCH_EVERY:
+        writes_ahead(db)
         db.execute(update(WebSession).where(WebSession.id == ws.id).values(last_seen_at=now))
         return principal, True
     return principal, False

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from contest import clock, metrics
+from contest.db import reads_alone
 from contest.domain import attempts
 from contest.domain.admission import refresh_seconds, rounded_wait
 from contest.domain.errors import ContestError, NotFound
@@ -54,6 +55,7 @@ async def lobby(
 
 
 def _lobby(request: Request, slug: str, db: Session) -> Response:
+    reads_alone(db)  # a page that reads (its rare writes start a transaction: writes_ahead)
     principal = participant_of(request, db)
     contest = contests.get_with_rounds(db, slug)
     if contest.id != principal.participant.contest_id:
@@ -152,6 +154,7 @@ async def attempt_page(
 
 
 def _attempt_page(request: Request, attempt_id: int, saved: int, kept: int, db: Session):
+    reads_alone(db)  # as the lobby
     principal = participant_of(request, db)
     view = taking.attempt_view(db, principal.participant.id, attempt_id)
     contest = _contest_of(db, principal)  # loaded with the attempt: no statement of its own
