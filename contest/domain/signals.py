@@ -747,38 +747,15 @@ def _shared_sheets(
     for i, j, ev in edges:
         neighbours[i].add(j)
         neighbours[j].add(i)
-        weight[(min(i, j), max(i, j))] = ev.score
-    triangles: list[tuple[float, tuple[int, int, int]]] = []
-    for (i, j), w in weight.items():
-        for k in neighbours[i] & neighbours[j]:
-            if k > j:
-                owners = {sheets[x].participant_id for x in (i, j, k)}
-                if len(owners) == 3:
-                    strength = min(w, weight[(min(i, k), max(i, k))], weight[(j, k)])
-                    triangles.append((strength, (i, j, k)))
-    # Strongest first by the weakest of their pairs, so tight seeds are grown before loose ones.
-    triangles.sort(key=lambda t: (-t[0], t[1]))
-    # Then open triangles (A–B, B–C) whose ends never disagree where their papers meet: two
-    # members whose papers share few wrong answers make no pair of their own.
-    wedges: list[tuple[float, tuple[int, int, int]]] = []
-    for k, around in neighbours.items():
-        strongest = sorted(around, key=lambda x: -weight[(min(x, k), max(x, k))])[:WEDGE_ARMS]
-        for i, j in combinations(sorted(strongest), 2):
-            if j in neighbours[i] or sheets[i].participant_id == sheets[j].participant_id:
-                continue
-            if not _consistent(sheets[i], sheets[j], settings):
-                continue
-            strength = min(weight[(min(i, k), max(i, k))], weight[(min(j, k), max(j, k))])
-            wedges.append((strength, tuple(sorted((i, j, k)))))  # type: ignore[arg-type]
-    wedges.sort(key=lambda t: (-t[0], t[1]))
-    seeds = triangles[:MAX_SHEETS] + wedges[:MAX_SHEETS]
+        weight[_edge(i, j)] = ev.score
+    seeds = _seeds(sheets, neighbours, weight, settings)
     if not seeds:
         return []
     table = _AnswerTable.of(sheets)
     correct = {(q, o) for s in sheets for q, o, ok in s.answers if ok}
     groups: list[tuple[list[tuple[int, dict]], dict[int, dict[str, int]]]] = []
     claimed: list[set[int]] = []
-    for _, seed in seeds:
+    for seed in seeds:
         if any(len(group & set(seed)) >= 2 for group in claimed):
             continue  # a group already found holds this seed
         members, counts = _grow_sheet(
@@ -829,6 +806,45 @@ def _shared_sheets(
             )
         )
     return found
+
+
+def _edge(i: int, j: int) -> tuple[int, int]:
+    return (i, j) if i < j else (j, i)
+
+
+def _seeds(
+    sheets: Sequence[AnswerSheet],
+    neighbours: Mapping[int, set[int]],
+    weight: Mapping[tuple[int, int], float],
+    settings: SignalSettings,
+) -> list[tuple[int, int, int]]:
+    """Three entries of three accounts to grow a group from: the MAX_SHEETS strongest triangles
+    (A–B, B–C, C–A), then the MAX_SHEETS strongest open triangles (A–B, B–C) whose ends never
+    disagree where their papers meet (two members whose papers share few wrong answers make no
+    pair of their own). A seed is as strong as the weakest of its pairs, so tight seeds are grown
+    before loose ones."""
+
+    def seed(arms: Iterable[tuple[int, int]], i: int, j: int, k: int):
+        return (-min(weight[_edge(x, y)] for x, y in arms), tuple(sorted((i, j, k))))
+
+    def apart(*entries: int) -> bool:
+        return len({sheets[x].participant_id for x in entries}) == len(entries)
+
+    triangles = [
+        seed(((i, j), (i, k), (j, k)), i, j, k)
+        for i, j in weight
+        for k in neighbours[i] & neighbours[j]
+        if k > j and apart(i, j, k)
+    ]
+    wedges = [
+        seed(((i, k), (j, k)), i, j, k)
+        for k, around in neighbours.items()
+        for i, j in combinations(
+            sorted(sorted(around, key=lambda x: -weight[_edge(x, k)])[:WEDGE_ARMS]), 2
+        )
+        if j not in neighbours[i] and apart(i, j) and _consistent(sheets[i], sheets[j], settings)
+    ]
+    return [s for found in (triangles, wedges) for _, s in sorted(found)[:MAX_SHEETS]]
 
 
 @dataclass(frozen=True)
