@@ -1,5 +1,6 @@
 """A simulated round for the cheating signals: honest people answering independently (a 3-parameter
-IRT model with attractive and unattractive distractors), plus planted cheating cases."""
+IRT model with attractive and unattractive distractors, a reading pace of their own, a share of
+them starting in the rush after the round opens), plus planted cheating cases."""
 
 from __future__ import annotations
 
@@ -11,6 +12,24 @@ from datetime import UTC, datetime, timedelta
 from contest.domain.signals import AccountFacts, AnswerSheet, SaveTrace, StartEvent
 
 OPENS = datetime(2023, 7, 3, 3, 0, tzinfo=UTC)  # Monday 10:00 in Hà Nội
+# Real rounds spike at the opening: this share of honest attempts starts in the rush, minutes
+# after the round opens (exponentially fewer as time goes on, mean RUSH_MINUTES); the rest over
+# the week, by day more than by night. The planted ring starts in the same rush.
+RUSH_SHARE = 0.3
+RUSH_MINUTES = 45.0
+# Local hours (Asia/Ho_Chi_Minh) weighted by how many people start then.
+HOUR_WEIGHTS = [1, 1, 1, 1, 1, 2, 4, 6, 8, 9, 9, 8, 7, 7, 8, 9, 9, 8, 8, 9, 9, 7, 4, 2]
+# Reading pace: a person's median seconds per question is READING_SECONDS times a lognormal of
+# their own (spread PACE_SPREAD), a little quicker for able people; each answer varies around it.
+READING_SECONDS = 15.0
+PACE_SPREAD = 0.4
+PACE_PER_ABILITY = 0.15
+ANSWER_SPREAD = 0.6
+# A ring member starts on average COPY_DELAY_MINUTES after the sheet is posted and copies each
+# answer in COPY_SECONDS (a pace of their own in that range), varying by COPY_SPREAD.
+COPY_DELAY_MINUTES = 5.0
+COPY_SECONDS = (4.0, 9.0)
+COPY_SPREAD = 0.5
 SURNAMES = (
     ["Nguyễn"] * 38
     + ["Trần"] * 11
@@ -77,6 +96,9 @@ class Round:
 
     def __init__(self, seed: int = 7, bank_size: int = 40, paper: int = 20) -> None:
         self.rng = random.Random(seed)
+        # Times come from a stream of their own, so a seed's answers stay what they were
+        # before times were modelled (every draw the answers' stream made is still made).
+        self.time_rng = random.Random(f"times-{seed}")
         self.bank = make_bank(self.rng, bank_size)
         self.paper = paper
         self.pop = Population()
@@ -111,7 +133,7 @@ class Round:
         theta: float | None = None,
         sheet: dict[int, tuple[int, str, bool]] | None = None,
         device: str,
-        seconds: tuple[float, float] = (15.0, 0.6),
+        seconds: tuple[float, float] = (READING_SECONDS, ANSWER_SPREAD),
         started: datetime | None = None,
         address: str | None = None,
     ) -> int:
@@ -123,12 +145,14 @@ class Round:
             answers = tuple(sheet[q.id] for q in questions)
         else:
             answers = tuple(answer(rng, q, theta or 0.0) for q in questions)
-        started = started or OPENS + timedelta(seconds=rng.randint(0, 7 * 24 * 3600 - 3600))
+        slot = rng.randint(0, 7 * 24 * 3600 - 3600)
+        started = started or self._honest_start(slot)
         median, spread = seconds
         t = started
         saved = []
         for _ in questions:
-            t += timedelta(seconds=round(rng.lognormvariate(math.log(median), spread), 3))
+            # normalvariate draws as lognormvariate did, so the answers' stream is unchanged
+            t += timedelta(seconds=round(median * math.exp(spread * rng.normalvariate(0, 1)), 3))
             saved.append(t)
         self.pop.sheets.append(AnswerSheet(aid, pid, answers))
         self.pop.traces.append(SaveTrace(aid, pid, started, tuple(saved)))
@@ -137,22 +161,50 @@ class Round:
         )
         return aid
 
+    def _honest_start(self, slot: int) -> datetime:
+        """In the opening rush (RUSH_SHARE), or on the day `slot` falls in, at an hour people
+        take quizzes; never after the week."""
+        trng = self.time_rng
+        if trng.random() < RUSH_SHARE:
+            minutes = min(trng.expovariate(1 / RUSH_MINUTES), 6 * 24 * 60)
+            return OPENS + timedelta(minutes=minutes)
+        day = slot // (24 * 3600)
+        local_opening_hour = (OPENS.hour + 7) % 24
+        hour = trng.choices(range(24), weights=HOUR_WEIGHTS)[0]
+        offset = timedelta(days=day, hours=(hour - local_opening_hour) % 24)
+        offset += timedelta(seconds=trng.randint(0, 3599))
+        return OPENS + min(offset, timedelta(days=7, hours=-1))
+
+    def _pace(self, theta: float) -> float:
+        """A person's median seconds per question."""
+        z = self.time_rng.gauss(0, 1)
+        return READING_SECONDS * math.exp(PACE_SPREAD * z - PACE_PER_ABILITY * theta)
+
     def honest(self, count: int, attempts_each: int = 1, first_pid: int = 1) -> None:
         for pid in range(first_pid, first_pid + count):
             device = f"dev-{pid}"
             self._account(pid, device=device)
             theta = self.rng.gauss(0.3, 1.0)
+            pace = self._pace(theta)
             for _ in range(attempts_each):
-                self._attempt(pid, theta=theta, device=device)
+                self._attempt(pid, theta=theta, device=device, seconds=(pace, ANSWER_SPREAD))
             self.pop.honest.add(pid)
 
     def ring(self, pids: list[int], theta: float = -0.3) -> None:
-        """Accounts answering from one shared sheet (a chat group's answers to the whole bank)."""
+        """Accounts answering from one shared sheet (a chat group's answers to the whole bank),
+        posted in the opening rush: members start within minutes of the post and enter the
+        answers at copying speed, each at a pace of their own."""
         sheet = {q.id: answer(self.rng, q, theta) for q in self.bank}
+        trng = self.time_rng
+        posted = OPENS + timedelta(minutes=trng.uniform(5, 90))
         for pid in pids:
             device = f"dev-{pid}"
             self._account(pid, device=device)
-            self._attempt(pid, sheet=sheet, device=device)
+            started = posted + timedelta(minutes=trng.expovariate(1 / COPY_DELAY_MINUTES))
+            pace = trng.uniform(*COPY_SECONDS)
+            self._attempt(
+                pid, sheet=sheet, device=device, started=started, seconds=(pace, COPY_SPREAD)
+            )
         self.pop.planted["ring"] = set(pids)
 
     def one_device(self, pids: list[int]) -> None:
