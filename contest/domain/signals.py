@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
@@ -32,12 +33,14 @@ class SignalSettings:
     min_sheet_evidence: float = 3.5
     min_linked_evidence: float = 2.5
     max_bucket: int = 5000
+    timing_evidence: int = 1
     min_seconds_per_answer: float = 2.0
     min_timed_answers: int = 5
     timing_resolution_seconds: float = 1.0
     burst_window_minutes: int = 10
     burst_device_accounts: int = 3
     burst_address_accounts: int = 30
+    min_burst_evidence: float = 6.0
     device_accounts: int = 2
     registration_window_minutes: int = 10
     registration_address_accounts: int = 5
@@ -134,6 +137,19 @@ SETTING_MEANINGS: dict[str, SettingMeaning] = {
         2,
         1_000_000,
     ),
+    "timing_evidence": SettingMeaning(
+        "Tính cả thời điểm bắt đầu và tốc độ (1 = có, 0 = không)",
+        "Weigh start times and pace (1 = yes, 0 = no)",
+        "Khi là 1, độ hiếm của các bài trùng đáp án tính cả việc chúng bắt đầu gần nhau và trả lời "
+        "nhanh, so với số bài của đợt cũng làm vậy (giờ mở đợt đông người nên bắt đầu gần nhau "
+        "lúc ấy ít có giá trị). Chỉ cộng thêm vào bằng chứng đáp án, không tự nêu ai.",
+        "When 1, the rarity of entries sharing answers also weighs how close together they "
+        "started and how fast they answered, against how many of the round's entries do so (the "
+        "opening rush is crowded, so starting close then counts for little). It only adds to "
+        "answer evidence and raises no one on its own.",
+        0,
+        1,
+    ),
     "min_seconds_per_answer": SettingMeaning(
         "Số giây tối thiểu mỗi câu",
         "Fewest seconds per answer",
@@ -184,6 +200,20 @@ SETTING_MEANINGS: dict[str, SettingMeaning] = {
         "high because a school or office shares one address.",
         2,
         100_000,
+    ),
+    "min_burst_evidence": SettingMeaning(
+        "Độ hiếm tối thiểu của bắt đầu dồn dập từ một địa chỉ (log10)",
+        "Least rarity of a burst from one address (log10)",
+        "Nhiều người dùng chung một địa chỉ (trường học, cơ quan, nhà mạng), và lúc mở đợt một địa "
+        "chỉ như vậy có rất nhiều lượt bắt đầu. Chỉ nêu khi số tài khoản nhiều hơn hẳn mức mà "
+        "phần của địa chỉ đó trong cả đợt và nhịp bắt đầu của đợt lúc ấy mang lại: khả năng ngẫu "
+        "nhiên nhỏ hơn 1 phần 10^x (tăng thêm 1 cho mỗi lần số bài gấp 10 quá 1.000 bài).",
+        "Many people share one address (a school, an office, a mobile operator), and when a round "
+        "opens such an address brings many starts. Raised only when the accounts far exceed what "
+        "the address's share of the round and the round's pace of starts then bring: a chance "
+        "below 1 in 10^x (rising by 1 for each tenfold of entries beyond 1,000).",
+        0,
+        100,
     ),
     "device_accounts": SettingMeaning(
         "Số tài khoản trên một thiết bị",
@@ -462,6 +492,126 @@ def combined_rarity(identical_rarity: float, wrong_rarity: float) -> float:
     return max(0.0, max(identical_rarity, wrong_rarity) - math.log10(2))
 
 
+def product_tail_log10(rarities: Sequence[float]) -> float:
+    """−log10 of the chance that independent chance figures (p-values, given as −log10) multiply
+    to at most the product of these: Fisher's method in closed form,
+    P(U1⋯Uk ≤ x) = x · Σ_{i<k} (−ln x)^i / i!."""
+    total = sum(rarities)
+    if not rarities or total <= 0:
+        return 0.0
+    y = total * math.log(10)  # −ln x
+    tail, term = 1.0, 1.0
+    for i in range(1, len(rarities)):
+        term *= y / i
+        tail += term
+    return max(0.0, total - math.log10(tail))
+
+
+def _rarity_of(share: float) -> float:
+    return -math.log10(share) if share > 0 else 300.0
+
+
+@dataclass(frozen=True)
+class EntryTiming:
+    """When the round's entries started and how fast they answered. Entries starting close
+    together, or answering fast, are weighed by how many entries of this round do so anyway:
+    in the opening rush many honest people start within minutes of each other, and that is no
+    evidence; the same minutes on a quiet afternoon are."""
+
+    # sorted lists, not arrays: they are searched one pair at a time, where bisect is quickest
+    starts: list[float]  # every entry's start, seconds
+    paces: list[float]  # median seconds per answer of the entries with enough saves
+    start_of: Mapping[int, float]  # by attempt id
+    pace_of: Mapping[int, float]
+
+    @classmethod
+    def of(cls, traces: Sequence[SaveTrace], settings: SignalSettings) -> EntryTiming:
+        start_of = {t.attempt_id: t.started_at.timestamp() for t in traces}
+        pace_of = {
+            t.attempt_id: _pace(t)
+            for t in traces
+            if len(set(t.saved_at)) >= settings.min_timed_answers
+        }
+        return cls(
+            sorted(start_of.values()),
+            sorted(pace_of.values()),
+            start_of,
+            pace_of,
+        )
+
+    def start_share(self, at: float, gap: float, others_of: int = 1) -> float:
+        """The share of the other entries starting within `gap` seconds of `at` (at least one:
+        the entry being weighed counts, so the figure is never below 1 in the round)."""
+        n = len(self.starts)
+        if n <= others_of:
+            return 1.0
+        inside = bisect_right(self.starts, at + gap) - bisect_left(self.starts, at - gap)
+        return min(1.0, max(inside - others_of, 1) / (n - others_of))
+
+    def pace_share(self, pace: float) -> float:
+        """The share of the round's timed entries answering at this pace or faster."""
+        if not len(self.paces):
+            return 1.0
+        return max(bisect_right(self.paces, pace), 1) / len(self.paces)
+
+    def pair(self, a: int, b: int) -> dict[str, float] | None:
+        """How rare it is by chance that two entries (attempt ids) start this close together
+        and both answer this fast; None when a start is unknown."""
+        if a not in self.start_of or b not in self.start_of:
+            return None
+        ta, tb = self.start_of[a], self.start_of[b]
+        gap = abs(ta - tb)
+        share = max(self.start_share(ta, gap), self.start_share(tb, gap))
+        out = {
+            "start_gap_seconds": round(gap),
+            "start_share": share,
+            "start_rarity_log10": round(_rarity_of(share), 2),
+        }
+        if a in self.pace_of and b in self.pace_of:
+            slower = max(self.pace_of[a], self.pace_of[b])
+            pace_share = self.pace_share(slower) ** 2  # both this fast or faster
+            out |= {
+                "pace_seconds": round(slower, 2),
+                "pace_share": self.pace_share(slower),
+                "pace_rarity_log10": round(_rarity_of(pace_share), 2),
+            }
+        return out
+
+    def to_group(self, attempt_id: int, centre: float | None) -> dict[str, float] | None:
+        """How rare it is by chance that an entry starts this close to a group's median start
+        and answers this fast; None when either start is unknown."""
+        if centre is None or attempt_id not in self.start_of:
+            return None
+        gap = abs(self.start_of[attempt_id] - centre)
+        share = self.start_share(centre, gap, others_of=0)
+        out = {
+            "start_gap_seconds": round(gap),
+            "start_share": share,
+            "start_rarity_log10": round(_rarity_of(share), 2),
+        }
+        if attempt_id in self.pace_of:
+            pace = self.pace_of[attempt_id]
+            out |= {
+                "pace_seconds": round(pace, 2),
+                "pace_share": self.pace_share(pace),
+                "pace_rarity_log10": round(_rarity_of(self.pace_share(pace)), 2),
+            }
+        return out
+
+
+def with_timing(answer_rarity: float, timing: Mapping[str, float] | None) -> float:
+    """The rarity of agreeing answers together with starting close and answering fast: start,
+    pace and answers are independent for honest people, so their chances multiply (see
+    product_tail_log10). The stronger of that and the answers alone, less log10(2) for having
+    looked at both, so timing never weakens a pair that its answers alone would raise much."""
+    if timing is None:
+        return answer_rarity
+    parts = [answer_rarity, timing["start_rarity_log10"]]
+    if "pace_rarity_log10" in timing:
+        parts.append(timing["pace_rarity_log10"])
+    return max(0.0, max(answer_rarity, product_tail_log10(parts)) - math.log10(2))
+
+
 @dataclass
 class _RoundModel:
     """Per question: correct rate, wrong-choice shares; per entry: ability. An additive logit
@@ -472,9 +622,10 @@ class _RoundModel:
     wrong_share: dict[tuple[int, str], float]
     wrong_sumsq: dict[int, float]
     choice_share: dict[tuple[int, str], float]
+    timing: EntryTiming | None = None
 
     @classmethod
-    def fit(cls, sheets: Sequence[AnswerSheet]) -> _RoundModel:
+    def fit(cls, sheets: Sequence[AnswerSheet], timing: EntryTiming | None = None) -> _RoundModel:
         asked: dict[int, int] = defaultdict(int)
         right: dict[int, int] = defaultdict(int)
         chosen: dict[tuple[int, str], int] = defaultdict(int)
@@ -506,6 +657,7 @@ class _RoundModel:
             wrong_share=wrong_share,
             wrong_sumsq=dict(sumsq),
             choice_share={(q, o): n / asked[q] for (q, o), n in chosen.items()},
+            timing=timing,
         )
 
 
@@ -554,11 +706,14 @@ def _pair_evidence(
         return None
     identical_rarity = agreement_tail_log10(chances, identical)
     wrong_rarity = poisson_tail_log10(len(shared_wrong), expected_wrong)
-    rarity = combined_rarity(identical_rarity, wrong_rarity)
+    answer_rarity = combined_rarity(identical_rarity, wrong_rarity)
+    timing = model.timing.pair(a.attempt_id, b.attempt_id) if model.timing else None
+    rarity = with_timing(answer_rarity, timing)
     if rarity < floor:
         return None
     n = len(shared_wrong)
     odds = f"{rarity:.1f}"
+    when_vi, when_en = _timing_words(timing, answer_rarity, rarity, "cả hai", "both")
     return Evidence(
         kind=SignalKind.SHARED_ANSWERS,
         participant_ids=(a.participant_id, b.participant_id),
@@ -567,12 +722,13 @@ def _pair_evidence(
         message_vi=(
             f"Bài #{a.attempt_id} và #{b.attempt_id}: {identical}/{common} câu chung chọn y hệt "
             f"(kỳ vọng {expected_identical:.1f}), {n} câu cùng phương án sai (kỳ vọng "
-            f"{expected_wrong:.2f}); xác suất ngẫu nhiên dưới 1 phần 10^{odds.replace('.', ',')}."
+            f"{expected_wrong:.2f}){when_vi}; xác suất ngẫu nhiên dưới 1 phần "
+            f"10^{odds.replace('.', ',')}."
         ),
         message_en=(
             f"Entries #{a.attempt_id} and #{b.attempt_id}: {identical}/{common} common questions "
             f"answered identically (expected {expected_identical:.1f}), {n} identical wrong "
-            f"choices (expected {expected_wrong:.2f}); chance below 1 in 10^{odds}."
+            f"choices (expected {expected_wrong:.2f}){when_en}; chance below 1 in 10^{odds}."
         ),
         detail={
             "common": common,
@@ -582,11 +738,53 @@ def _pair_evidence(
             "expected_shared_wrong": round(expected_wrong, 3),
             "identical_rarity_log10": round(identical_rarity, 2),
             "wrong_rarity_log10": round(wrong_rarity, 2),
+            "answer_rarity_log10": round(answer_rarity, 2),
             "rarity_log10": round(rarity, 2),
+            "timing_counted": rarity > answer_rarity,
+            **(timing or {}),
             # question, option key, share of the round's entries on that question choosing it
             "shared_wrong_choices": [[q, o, round(share, 3)] for q, o, share in shared_wrong],
         },
     )
+
+
+def _percent(share: float) -> str:
+    return f"{100 * share:.2g}" if share < 0.1 else f"{100 * share:.0f}"
+
+
+def _timing_words(
+    timing: Mapping[str, float] | None,
+    answer_rarity: float,
+    rarity: float,
+    who_vi: str,
+    who_en: str,
+    to_vi: str = "",
+    to_en: str = "",
+) -> tuple[str, str]:
+    """Words on start and pace for a message, only when they added to the answers' rarity."""
+    if not timing or rarity <= answer_rarity:
+        return "", ""
+    minutes = _comma(timing["start_gap_seconds"] / 60)
+    start_vi = (
+        f"; bắt đầu cách {to_vi}{minutes} phút (chỉ {_percent(timing['start_share'])} % bài "
+        "thi của đợt bắt đầu gần như vậy)"
+    )
+    start_en = (
+        f"; started {minutes.replace(',', '.')} minutes apart{to_en} (only "
+        f"{_percent(timing['start_share'])} % of the round's entries start that close)"
+    )
+    if "pace_seconds" not in timing:
+        return start_vi, start_en
+    pace = _comma(timing["pace_seconds"])
+    pace_vi = (
+        f", {who_vi} trả lời trung vị {pace} giây mỗi câu (chỉ "
+        f"{_percent(timing['pace_share']).replace('.', ',')} % bài nhanh như vậy)"
+    )
+    pace_en = (
+        f", {who_en} answering in a median {pace.replace(',', '.')} s per question (only "
+        f"{_percent(timing['pace_share'])} % of entries are that fast)"
+    )
+    return start_vi + pace_vi, start_en + pace_en
 
 
 def _candidate_pairs(
@@ -595,8 +793,9 @@ def _candidate_pairs(
     """Codes i * n + j (i < j, different participants) of the pairs that share a bucket."""
     n = len(sheets)
     band = min(3, settings.min_shared_wrong)
+    empty = np.empty(0, dtype=np.int64)
     if n < 2:
-        return np.empty(0, dtype=np.int64), band, 0
+        return empty, band, 0
     share = model.choice_share
     token_ids: dict[tuple[int, str], int] = {}
     rows = np.full((n, SIGNATURE_SIZE), -1, dtype=np.int64)
@@ -611,9 +810,37 @@ def _candidate_pairs(
         rows[index, : len(ids)] = ids
     owners = np.array([s.participant_id for s in sheets], dtype=np.int64)
     width = max(1, len(token_ids))
-    empty = np.empty(0, dtype=np.int64)
+    budget = PAIR_BUDGET * n + 10_000
     while True:
-        picks = np.array(list(combinations(range(SIGNATURE_SIZE), band)), dtype=np.int64)
+        buckets = _Buckets.of(rows, band, width, settings.max_bucket)
+        if buckets.pairs <= budget or band >= MAX_BAND:
+            break
+        band += 1
+    found = buckets.codes(owners, n)
+    return (np.unique(found) if len(found) else empty), band, buckets.skipped
+
+
+@dataclass(frozen=True)
+class _Buckets:
+    """Entries sorted by bucket key: every `band` of an entry's rarest wrong choices (token ids
+    in `rows`, -1 for none)."""
+
+    keys: np.ndarray
+    entry: np.ndarray
+    starts: np.ndarray
+    sizes: np.ndarray
+    max_bucket: int
+
+    @classmethod
+    def of(
+        cls,
+        rows: np.ndarray,
+        band: int,
+        width: int,
+        max_bucket: int,
+    ) -> _Buckets:
+        n = len(rows)
+        picks = np.array(list(combinations(range(rows.shape[1]), band)), dtype=np.int64)
         key_parts, entry_parts = [], []
         for lo in range(0, n, 20_000):  # in chunks: n × combos × band at once is too large
             parts = rows[lo : lo + 20_000][:, picks]  # ascending within a combo
@@ -627,33 +854,35 @@ def _candidate_pairs(
                     np.arange(lo, lo + len(parts), dtype=np.int32)[:, None], valid.shape
                 )[valid]
             )
-        keys = np.concatenate(key_parts)
-        entry = np.concatenate(entry_parts)
-        del key_parts, entry_parts
+        keys = np.concatenate(key_parts) if key_parts else np.empty(0, dtype=np.int64)
+        entry = np.concatenate(entry_parts) if entry_parts else np.empty(0, dtype=np.int32)
         order = np.argsort(keys, kind="stable")
         keys, entry = keys[order], entry[order]
-        if not len(keys):
-            return empty, band, 0
-        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-        sizes = np.diff(np.r_[starts, len(keys)])
-        pairs_estimate = int((sizes * (sizes - 1) // 2)[sizes <= settings.max_bucket].sum())
-        if pairs_estimate <= PAIR_BUDGET * n + 10_000 or band >= MAX_BAND:
-            break
-        band += 1
-    skipped = int((sizes > settings.max_bucket).sum())
-    codes: list[np.ndarray] = []
-    keep = (sizes >= 2) & (sizes <= settings.max_bucket)
-    for size in np.unique(sizes[keep]).tolist():
-        first = starts[keep & (sizes == size)]
-        a, b = np.triu_indices(size, 1)
-        left = entry[first[:, None] + a[None, :]].ravel().astype(np.int64)
-        right = entry[first[:, None] + b[None, :]].ravel().astype(np.int64)
-        lo, hi = np.minimum(left, right), np.maximum(left, right)
-        other = owners[lo] != owners[hi]
-        codes.append(lo[other] * n + hi[other])
-    if not codes:
-        return empty, band, skipped
-    return np.unique(np.concatenate(codes)), band, skipped
+        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else keys
+        sizes = np.diff(np.r_[starts, len(keys)]) if len(keys) else keys
+        return cls(keys, entry, starts, sizes, max_bucket)
+
+    @property
+    def pairs(self) -> int:
+        sizes = self.sizes[self.sizes <= self.max_bucket]
+        return int((sizes * (sizes - 1) // 2).sum())
+
+    @property
+    def skipped(self) -> int:
+        return int((self.sizes > self.max_bucket).sum())
+
+    def codes(self, owners: np.ndarray, n: int) -> np.ndarray:
+        out: list[np.ndarray] = [np.empty(0, dtype=np.int64)]
+        keep = (self.sizes >= 2) & (self.sizes <= self.max_bucket)
+        for size in np.unique(self.sizes[keep]).tolist():
+            first = self.starts[keep & (self.sizes == size)]
+            a, b = np.triu_indices(size, 1)
+            left = self.entry[first[:, None] + a[None, :]].ravel().astype(np.int64)
+            right = self.entry[first[:, None] + b[None, :]].ravel().astype(np.int64)
+            lo, hi = np.minimum(left, right), np.maximum(left, right)
+            other = owners[lo] != owners[hi]
+            out.append(lo[other] * n + hi[other])
+        return np.concatenate(out)
 
 
 def entries_adjustment(entries: int) -> float:
@@ -663,16 +892,21 @@ def entries_adjustment(entries: int) -> float:
 
 
 def answer_similarity(
-    sheets: Sequence[AnswerSheet], settings: SignalSettings = SignalSettings()
+    sheets: Sequence[AnswerSheet],
+    settings: SignalSettings = SignalSettings(),
+    traces: Sequence[SaveTrace] = (),
 ) -> tuple[list[Evidence], SimilarityStats]:
     """Pairs of entries (of different participants) whose answers agree beyond chance, and groups
     of three or more answering from one shared sheet.
 
     Cost grows with the entries and the candidate pairs that share rare wrong choices, not with
     all pairs: see bench/bench_signals.py for 300,000 entries on one core."""
-    model = _RoundModel.fit(sheets)
+    timing = EntryTiming.of(traces, settings) if traces and settings.timing_evidence else None
+    model = _RoundModel.fit(sheets, timing)
     n = len(sheets)
     candidates, band, skipped = _candidate_pairs(sheets, model, settings)
+    table = _AnswerTable.of(sheets)
+    candidates = table.gated(candidates, settings)
     adjust = entries_adjustment(n)
     strong_floor = settings.min_evidence + adjust
     ring_floor = settings.min_ring_evidence + adjust
@@ -700,6 +934,7 @@ def answer_similarity(
         _shared_sheets(
             sheets,
             edges,
+            table,
             abilities,
             model,
             settings,
@@ -726,6 +961,7 @@ MAX_REFINE = 2
 def _shared_sheets(
     sheets: Sequence[AnswerSheet],
     edges: list[tuple[int, int, Evidence]],
+    table: _AnswerTable,
     abilities: Sequence[float],
     model: _RoundModel,
     settings: SignalSettings,
@@ -751,7 +987,6 @@ def _shared_sheets(
     seeds = _seeds(sheets, neighbours, weight, settings)
     if not seeds:
         return []
-    table = _AnswerTable.of(sheets)
     correct = {(q, o) for s in sheets for q, o, ok in s.answers if ok}
     groups: list[tuple[list[tuple[int, dict]], dict[int, dict[str, int]]]] = []
     claimed: list[set[int]] = []
@@ -847,6 +1082,12 @@ def _seeds(
     return [s for found in (triangles, wedges) for _, s in sorted(found)[:MAX_SHEETS]]
 
 
+# The gates of a pair are counted at once for GATE_CHUNK pairs over a table of entries × questions
+# of at most GATE_CELLS cells (4 bytes and 1 byte each).
+GATE_CELLS = 200_000_000
+GATE_CHUNK = 100_000
+
+
 @dataclass(frozen=True)
 class _AnswerTable:
     """Every answer of the round as flat arrays (entry, question, chosen option, wrong), so an
@@ -880,6 +1121,35 @@ class _AnswerTable:
             questions,
             options,
         )
+
+    def gated(self, codes: np.ndarray, settings: SignalSettings) -> np.ndarray:
+        """The candidate pairs (codes i * n + j) that pass the first gates of a pair (common
+        questions, identical wrong answers, share agreeing), counted for all of them at once so
+        that only these are weighed one by one. Unchanged when the round is too large to lay
+        out as one row of choices per entry."""
+        n, width = self.entries, len(self.questions)
+        if not len(codes) or n * width > GATE_CELLS:
+            return codes
+        chosen = np.full((n, width), -1, dtype=np.int32)
+        chosen[self.entry, self.question] = self.option
+        wrong = np.zeros((n, width), dtype=bool)
+        wrong[self.entry, self.question] = self.wrong
+        keep: list[np.ndarray] = []
+        for lo in range(0, len(codes), GATE_CHUNK):
+            chunk = codes[lo : lo + GATE_CHUNK]
+            i, j = np.divmod(chunk, n)
+            a, b = chosen[i], chosen[j]
+            common = ((a >= 0) & (b >= 0)).sum(axis=1)
+            same = (a == b) & (a >= 0)
+            identical = same.sum(axis=1)
+            shared_wrong = (same & wrong[i]).sum(axis=1)
+            passed = (
+                (common >= settings.min_common_questions)
+                & (shared_wrong >= settings.min_shared_wrong)
+                & (identical >= settings.min_agreement * common)
+            )
+            keep.append(chunk[passed])
+        return np.concatenate(keep)
 
     def may_match(
         self, counts: Mapping[int, Mapping[str, int]], settings: SignalSettings
@@ -1008,8 +1278,9 @@ def _linked_members(
         joined: list[tuple[int, dict]] = []
         if linked:
             counts = _sheet_counts(sheets, inside)
+        centre = _centre(sheets, inside, model)
         for x in dict.fromkeys(linked):
-            match = _sheet_match(sheets[x], counts, False, abilities[x], model, correct)
+            match = _sheet_match(sheets[x], counts, False, abilities[x], model, correct, centre)
             if _passes(match, settings, floor):
                 joined.append((x, {**match, "linked_to": len(neighbours[x] & inside)}))  # type: ignore[dict-item]
         if not joined:
@@ -1055,9 +1326,13 @@ def _sheet_members(
     members of the basis that do not, with their rarity."""
     members: list[tuple[int, dict]] = []
     failing: dict[int, float] = {}
+    outside_centre = _centre(sheets, basis, model)
     for index in sorted(set(table.may_match(counts, settings)) | basis):
         inside = index in basis
-        match = _sheet_match(sheets[index], counts, inside, abilities[index], model, correct)
+        centre = _centre(sheets, basis, model, index) if inside else outside_centre
+        match = _sheet_match(
+            sheets[index], counts, inside, abilities[index], model, correct, centre
+        )
         if _passes(match, settings, floor):
             members.append((index, match))  # type: ignore[arg-type]
         elif inside:
@@ -1076,7 +1351,11 @@ def _sheet_match(
     ability: float,
     model: _RoundModel,
     correct: set[tuple[int, str]],
+    centre: float | None = None,
 ) -> dict | None:
+    """How an entry agrees with a group's sheet (its own answers left out when `own`), and,
+    when the group's median start `centre` is known, how close it started and how fast it
+    answered."""
     common = identical = shared_wrong = 0
     expected_identical = expected_wrong = 0.0
     chances: list[float] = []
@@ -1110,6 +1389,9 @@ def _sheet_match(
         return None
     identical_rarity = agreement_tail_log10(chances, identical)
     wrong_rarity = poisson_tail_log10(shared_wrong, expected_wrong)
+    answer_rarity = combined_rarity(identical_rarity, wrong_rarity)
+    timing = model.timing.to_group(sheet.attempt_id, centre) if model.timing else None
+    rarity = with_timing(answer_rarity, timing)
     return {
         "common": common,
         "identical": identical,
@@ -1118,8 +1400,27 @@ def _sheet_match(
         "expected_shared_wrong": round(expected_wrong, 3),
         "identical_rarity_log10": round(identical_rarity, 2),
         "wrong_rarity_log10": round(wrong_rarity, 2),
-        "rarity_log10": round(combined_rarity(identical_rarity, wrong_rarity), 2),
+        "answer_rarity_log10": round(answer_rarity, 2),
+        "rarity_log10": round(rarity, 2),
+        "timing_counted": rarity > answer_rarity,
+        **(timing or {}),
     }
+
+
+def _centre(
+    sheets: Sequence[AnswerSheet], basis: Iterable[int], model: _RoundModel, leave_out: int = -1
+) -> float | None:
+    """The median start of a group's basis, an entry of it left out (so that an entry is never
+    weighed by its closeness to itself)."""
+    if model.timing is None:
+        return None
+    known = model.timing.start_of
+    times = [
+        known[sheets[i].attempt_id]
+        for i in basis
+        if i != leave_out and sheets[i].attempt_id in known
+    ]
+    return _median(times) if times else None
 
 
 # --- timing --------------------------------------------------------------------------------
@@ -1141,6 +1442,15 @@ def seconds_per_answer(trace: SaveTrace) -> list[float]:
         previous = times[i]
         i = j
     return out
+
+
+def _pace(trace: SaveTrace) -> float:
+    """The median of seconds_per_answer, by the quick path when no two saves share a time."""
+    times = sorted(trace.saved_at)
+    if len(set(times)) < len(times):
+        return _median(seconds_per_answer(trace))
+    stamps = [trace.started_at.timestamp(), *(t.timestamp() for t in times)]
+    return _median([max(0.0, b - a) for a, b in zip(stamps, stamps[1:], strict=False)])
 
 
 def _median(values: Sequence[float]) -> float:
@@ -1248,9 +1558,14 @@ def _windows(
 def start_bursts(
     starts: Sequence[StartEvent], settings: SignalSettings = SignalSettings()
 ) -> list[Evidence]:
-    """Many accounts starting from one device, or one address, within a few minutes."""
+    """Many accounts starting from one device, or one address, within a few minutes. Many people
+    share one address (a school, an office, a mobile operator's), and in the opening rush one
+    such address brings many starts: an address's burst is raised only when it is rare against
+    the address's own share of the round's starts at the round's pace then."""
     found: list[Evidence] = []
     window = timedelta(minutes=settings.burst_window_minutes)
+    rush = _Pace.of(starts)
+    burst_floor = settings.min_burst_evidence + entries_adjustment(len(starts))
     for kind, attr, threshold, vi, en in (
         (
             SignalKind.START_BURST_DEVICE,
@@ -1276,8 +1591,17 @@ def start_bursts(
             for run in _windows(events, window, threshold):
                 people = sorted({pid for _, pid, _ in run})
                 minutes = max(1, round((run[-1][0] - run[0][0]).total_seconds() / 60))
+                expected = rarity = None
+                if attr == "address":
+                    expected, rarity = rush.burst(run, len(events), len(people))
+                    if rarity < burst_floor:
+                        continue  # as many as the round's pace brings to a shared address
                 where_vi = f"{vi} {key}" if attr == "address" else vi
                 where_en = f"{en} {key}" if attr == "address" else en
+                odds_vi = odds_en = ""
+                if expected is not None:
+                    odds_vi = f" (kỳ vọng {_comma(expected)} theo nhịp bắt đầu của cả đợt lúc ấy)"
+                    odds_en = f" (expected {expected:.1f} at the round's pace of starts then)"
                 found.append(
                     Evidence(
                         kind=kind,
@@ -1286,20 +1610,48 @@ def start_bursts(
                         score=float(len(people)),
                         message_vi=(
                             f"{len(people)} tài khoản bắt đầu {len(run)} bài trong {minutes} phút "
-                            f"{where_vi}."
+                            f"{where_vi}{odds_vi}."
                         ),
                         message_en=(
                             f"{len(people)} accounts started {len(run)} entries within {minutes} "
-                            f"minutes {where_en}."
+                            f"minutes {where_en}{odds_en}."
                         ),
                         detail={
                             attr: key,
                             "first": run[0][0].isoformat(),
                             "last": run[-1][0].isoformat(),
+                            **(
+                                {"expected": round(expected, 2), "rarity_log10": rarity}
+                                if expected is not None
+                                else {}
+                            ),
                         },
                     )
                 )
     return found
+
+
+@dataclass(frozen=True)
+class _Pace:
+    """The round's starts in time order, to say how many starts a span of time brings."""
+
+    times: np.ndarray
+
+    @classmethod
+    def of(cls, starts: Sequence[StartEvent]) -> _Pace:
+        return cls(np.sort(np.array([s.started_at.timestamp() for s in starts], dtype=float)))
+
+    def burst(
+        self, run: Sequence[tuple[datetime, int, int]], address_starts: int, accounts: int
+    ) -> tuple[float, float]:
+        """Accounts expected from one address in the run's span (its share of the round's
+        starts times the round's starts then), and the rarity of `accounts` or more."""
+        first, last = run[0][0].timestamp(), run[-1][0].timestamp()
+        then = int(
+            np.searchsorted(self.times, last, "right") - np.searchsorted(self.times, first, "left")
+        )
+        expected = then * address_starts / max(len(self.times), 1)
+        return expected, round(poisson_tail_log10(accounts, expected), 2)
 
 
 # --- account links -------------------------------------------------------------------------
@@ -1440,17 +1792,34 @@ def _phrase(kind: SignalKind, items: list[Evidence], lang: int) -> str:
     words = KIND_WORDS[kind][lang]
     if kind is SignalKind.SHARED_SHEET:
         best = max(items, key=lambda e: len(e.participant_ids))
-        weakest = min(m["rarity_log10"] for m in best.detail["members"])  # type: ignore[attr-defined]
+        members: list = best.detail["members"]  # type: ignore[assignment]
+        weakest = min(m["rarity_log10"] for m in members)
+        timed = [m for m in members if m.get("timing_counted")]
         if lang == 0:
-            return f"{words} (xác suất ngẫu nhiên < 1/10^{_comma(weakest)} mỗi bài)"
-        return f"{words} (chance < 1 in 10^{weakest:.1f} each)"
+            when = (
+                f"; thời điểm bắt đầu và tốc độ góp phần ở {len(timed)} bài, bắt đầu cách "
+                f"giữa nhóm tối đa {_comma(max(m['start_gap_seconds'] for m in timed) / 60)} phút"
+                if timed
+                else ""
+            )
+            return f"{words} (xác suất ngẫu nhiên < 1/10^{_comma(weakest)} mỗi bài{when})"
+        when = (
+            f"; start time and pace counted for {len(timed)} entries, started at most "
+            f"{max(m['start_gap_seconds'] for m in timed) / 60:.1f} minutes from the group's middle"
+            if timed
+            else ""
+        )
+        return f"{words} (chance < 1 in 10^{weakest:.1f} each{when})"
     if kind is SignalKind.SHARED_ANSWERS:
         best = max(items, key=lambda e: e.score)
         shared = best.detail["shared_wrong"]
+        gap = best.detail.get("start_gap_seconds", 0) / 60  # type: ignore[operator]
         if lang == 0:
             odds = f"{best.score:.1f}".replace(".", ",")
-            return f"{words} ({shared} câu, xác suất ngẫu nhiên < 1/10^{odds})"
-        return f"{words} ({shared} questions, chance < 1 in 10^{best.score:.1f})"
+            when = f", bắt đầu cách {_comma(gap)} phút" if best.detail.get("timing_counted") else ""
+            return f"{words} ({shared} câu{when}, xác suất ngẫu nhiên < 1/10^{odds})"
+        when = f", started {gap:.1f} minutes apart" if best.detail.get("timing_counted") else ""
+        return f"{words} ({shared} questions{when}, chance < 1 in 10^{best.score:.1f})"
     if kind is SignalKind.FAST_SAVES:
         value = _seconds(float(min(e.detail["median_seconds"] for e in items)))  # type: ignore[arg-type,type-var]
         if lang == 0:
@@ -1522,7 +1891,7 @@ def round_signals(
     settings: SignalSettings = SignalSettings(),
 ) -> RoundSignals:
     """Every signal of a round, joined into clusters of accounts."""
-    pairs, stats = answer_similarity(sheets, settings)
+    pairs, stats = answer_similarity(sheets, settings, traces)
     evidence = [
         *pairs,
         *timing_signals(traces, settings),

@@ -8,6 +8,7 @@ from contest.domain.signals import (
     SETTING_MEANINGS,
     AccountFacts,
     AnswerSheet,
+    EntryTiming,
     SaveTrace,
     SignalKind,
     SignalSettings,
@@ -19,6 +20,7 @@ from contest.domain.signals import (
     normalise_email,
     normalise_phone,
     poisson_tail_log10,
+    product_tail_log10,
     round_signals,
     seconds_per_answer,
     settings_from,
@@ -137,6 +139,87 @@ def test_a_group_answering_from_one_sheet_is_found_even_where_papers_barely_over
     assert groups[0].detail["sheet_wrong_choices"]
 
 
+def test_independent_chances_multiply_by_fishers_rule():
+    assert product_tail_log10([]) == 0
+    assert product_tail_log10([2.5]) == pytest.approx(2.5)
+    # two chances of 1 in 100: P(U1 U2 <= 1e-4) = 1e-4 (1 + ln 1e4)
+    math = __import__("math")
+    assert product_tail_log10([2, 2]) == pytest.approx(-math.log10(1e-4 * (1 + math.log(1e4))))
+    assert product_tail_log10([2, 0]) < 2  # a figure of no weight still costs its look
+
+
+def _spread_traces(count, first_id=1, pace=15.0, rush=0):
+    """`rush` entries starting in the 30 minutes after T0, the rest spread over a week."""
+    traces = []
+    for k in range(count):
+        offset = (
+            timedelta(minutes=30 * k / max(rush, 1)) if k < rush else timedelta(days=7) * k / count
+        )
+        traces.append(_trace(first_id + k, first_id + k, [pace] * 20, T0 + offset))
+    return traces
+
+
+def test_starting_close_counts_for_little_in_the_opening_rush_and_much_on_a_quiet_day():
+    traces = _spread_traces(1000, rush=500)
+    quiet = T0 + timedelta(days=3, hours=2)
+    traces += [
+        _trace(5001, 5001, [15.0] * 20, T0 + timedelta(minutes=10)),
+        _trace(5002, 5002, [15.0] * 20, T0 + timedelta(minutes=11)),
+        _trace(5003, 5003, [4.0] * 20, quiet),
+        _trace(5004, 5004, [5.0] * 20, quiet + timedelta(minutes=1)),
+    ]
+    timing = EntryTiming.of(traces, SignalSettings())
+    in_rush = timing.pair(5001, 5002)
+    on_quiet_day = timing.pair(5003, 5004)
+    assert in_rush["start_rarity_log10"] < 1.5  # ~17 others start within that minute
+    assert on_quiet_day["start_rarity_log10"] > 2.5
+    assert in_rush["pace_rarity_log10"] == 0  # the round's usual pace
+    assert on_quiet_day["pace_seconds"] == 5.0
+    assert on_quiet_day["pace_rarity_log10"] > 5  # both faster than 1,002 of 1,004 entries
+
+
+def test_copied_answers_weigh_more_when_the_two_started_together_at_copying_speed():
+    rng = random.Random(5)
+    bank = _bank(rng)
+    sheets = [_honest(rng, bank, i, i, rng.uniform(0.5, 0.9)) for i in range(1, 1001)]
+    traces = _spread_traces(1000)
+    source = _honest(rng, bank, 3001, 3001, 0.6)
+    right = {q: r for q, r, _ in bank}
+    # a copy of 17 of the 20 answers; the other 3 answered right
+    copy = AnswerSheet(
+        3002,
+        3002,
+        source.answers[:17] + tuple((q, right[q], True) for q, _, _ in source.answers[17:]),
+    )
+    sheets += [source, copy]
+    quiet = T0 + timedelta(days=4, hours=3, minutes=7)
+    together = [_trace(3001, 3001, [4.0] * 20, quiet), _trace(3002, 3002, [5.0] * 20, quiet)]
+    apart = [
+        _trace(3001, 3001, [15.0] * 20, T0 + timedelta(days=1)),
+        _trace(3002, 3002, [15.0] * 20, T0 + timedelta(days=5)),
+    ]
+    low = SignalSettings(min_evidence=0, min_ring_evidence=0, min_shared_wrong=2)
+
+    def pair(extra, settings=low):
+        found, _ = answer_similarity(sheets, settings, traces + extra)
+        return [e for e in found if set(e.participant_ids) == {3001, 3002}]
+
+    (with_timing,) = pair(together)
+    (without,) = pair(apart)
+    assert with_timing.detail["timing_counted"] and not without.detail["timing_counted"]
+    assert with_timing.score > without.score + 2
+    assert "started" in with_timing.message_en and "bắt đầu cách" in with_timing.message_vi
+    assert "started" not in without.message_en
+    # at a threshold between the two, only the pair that started together is raised
+    between = (with_timing.score + without.score) / 2
+    settings = SignalSettings(min_evidence=between, min_shared_wrong=2)
+    assert pair(together, settings) and not pair(apart, settings)
+    # and with the setting off, timing is not weighed at all
+    off = SignalSettings(min_evidence=0, min_ring_evidence=0, min_shared_wrong=2, timing_evidence=0)
+    (plain,) = pair(together, off)
+    assert "start_gap_seconds" not in plain.detail
+
+
 def _trace(aid, pid, gaps, start=T0):
     t, saved = start, []
     for g in gaps:
@@ -184,13 +267,42 @@ def test_starts_bunched_on_one_device_are_a_burst_and_spread_ones_are_not():
     ]
 
 
+def _week_of_starts(addresses=200, per_address=10, first_id=1000):
+    """Starts spread over a week from many addresses: the round's ordinary pace."""
+    step = timedelta(days=7) / (addresses * per_address)
+    return [
+        StartEvent(first_id + k, first_id + k, T0 + k * step, f"100.64.0.{k % addresses}", f"w{k}")
+        for k in range(addresses * per_address)
+    ]
+
+
 def test_starts_from_one_school_address_need_many_accounts():
-    starts = [
+    starts = _week_of_starts() + [
         StartEvent(i, i, T0 + timedelta(seconds=10 * i), "10.0.0.1", f"d{i}") for i in range(29)
     ]
     assert start_bursts(starts) == []
     starts.append(StartEvent(29, 29, T0 + timedelta(seconds=290), "10.0.0.1", "d29"))
-    assert [e.kind for e in start_bursts(starts)] == [SignalKind.START_BURST_ADDRESS]
+    (burst,) = start_bursts(starts)
+    assert burst.kind is SignalKind.START_BURST_ADDRESS
+    assert burst.detail["expected"] < 1 and "expected" in burst.message_en
+
+
+def test_a_shared_address_in_the_opening_rush_is_no_burst_when_it_brings_its_share():
+    # 2,000 people start within 10 minutes of the opening from 40 operator addresses (50 each);
+    # every address brings about its share of the rush, which is no evidence
+    rush = [
+        StartEvent(k, k, T0 + timedelta(seconds=0.3 * k), f"100.64.1.{k % 40}", f"r{k}")
+        for k in range(2000)
+    ]
+    starts = _week_of_starts() + rush
+    assert [e for e in start_bursts(starts) if e.kind is SignalKind.START_BURST_ADDRESS] == []
+    # the same 50 accounts from a home address that starts nothing else on a quiet day are
+    burst = [
+        StartEvent(5000 + k, 5000 + k, T0 + timedelta(days=3, seconds=10 * k), "10.9.9.9", f"h{k}")
+        for k in range(50)
+    ]
+    found = start_bursts(_week_of_starts() + burst)
+    assert [e.kind for e in found] == [SignalKind.START_BURST_ADDRESS]
 
 
 def _account(pid, name="Nguyễn Văn An", cid="020090012345", device="", **kw):

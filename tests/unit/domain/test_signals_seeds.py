@@ -41,10 +41,11 @@ def test_the_ring_is_found_whole_in_nearly_every_small_round_and_honest_flags_st
                 if s.participant_id in ring - flagged
             ]
             assert min(wrong) <= 5, (seed, wrong)
-    # measured 36 of 40 (seeds 4, 20, 28 and 32 miss members with 3 to 5 wrong answers of 20);
+    # measured 38 of 40 (seeds 28 and 37 miss members with 3 to 5 wrong answers of 20) since
+    # start times and pace are weighed beside answers; 36 of 40 before (4, 20, 28, 32 missed);
     # 33 of 40 before groups were seeded by open triangles, settled member by member and
     # joined by linked entries
-    assert whole >= 36, missed
+    assert whole >= 38, missed
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2, 3, 12, 23])
