@@ -36,7 +36,9 @@ def _false_positives(seeds: int) -> tuple[int, int, int, int, int, list[int]]:
     return honest_flagged, honest_total, found, planted, full_rings, hidden
 
 
-def _timed(attempts: int) -> tuple[float, float, int, int]:
+def _timed(attempts: int) -> tuple[float, float, int, int, bool, int, int]:
+    """One round of `attempts` (a third as many honest people, 3 attempts each) with a ring of 5:
+    the time, whether the ring is found whole and how many honest people are flagged."""
     people = attempts // 3
     r = Round(seed=11, bank_size=50, paper=20)
     r.honest(people, attempts_each=3)
@@ -46,7 +48,16 @@ def _timed(attempts: int) -> tuple[float, float, int, int]:
     result = round_signals(pop.sheets, pop.traces, pop.starts, pop.accounts)
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
-    return elapsed, cpu, result.similarity.candidate_pairs, peak_mib
+    flagged = {p for c in result.clusters for p in c.participant_ids}
+    return (
+        elapsed,
+        cpu,
+        result.similarity.candidate_pairs,
+        peak_mib,
+        pop.planted["ring"] <= flagged,
+        len(flagged & pop.honest),
+        len(pop.honest),
+    )
 
 
 def run() -> list[Figure]:
@@ -54,7 +65,8 @@ def run() -> list[Figure]:
     attempts = int(os.environ.get("CONTEST_BENCH_SIGNALS_ATTEMPTS", "300000"))
     honest_flagged, honest_total, found, planted, full_rings, hidden = _false_positives(seeds)
     rate = 100 * honest_flagged / honest_total
-    elapsed, cpu, candidates, peak = _timed(attempts)
+    elapsed, cpu, candidates, peak, ring_found, big_flagged, big_honest = _timed(attempts)
+    big_rate = 100 * big_flagged / big_honest
     hidden_note = (
         f" (seeds {', '.join(map(str, hidden))}: the ring copied a sheet so right that no two "
         "members share 3 wrong answers, which answers alone cannot tell from strong honest "
@@ -72,7 +84,8 @@ def run() -> list[Figure]:
             ok=rate < 1,
             note=(
                 f"{honest_flagged} of {honest_total:,} over {seeds} simulated rounds (3PL IRT "
-                "answerers, papers of 20 from 40 questions, lognormal reading times)"
+                "answerers, papers of 20 from 40 questions, a reading pace each, 30 % starting "
+                "in the opening rush)"
             ),
         ),
         Figure(
@@ -96,5 +109,24 @@ def run() -> list[Figure]:
                 f"one core, wall time; {cpu:.1f} s of CPU; {candidates:,} candidate pairs; "
                 f"peak memory {peak:,} MiB"
             ),
+        ),
+        Figure(
+            name=f"cheating signals at {attempts:,} attempts: ring of 5 found whole",
+            value=int(ring_found),
+            unit="of 1",
+            bar="1",
+            ok=ring_found,
+            note=(
+                "the ring copies one sheet in the opening rush, as at 2,000 entries; rarity "
+                "thresholds rise by 1 for each tenfold of entries beyond 1,000"
+            ),
+        ),
+        Figure(
+            name=f"cheating signals at {attempts:,} attempts: honest participants flagged",
+            value=round(big_rate, 3),
+            unit="%",
+            bar="< 1 %",
+            ok=big_rate < 1,
+            note=f"{big_flagged:,} of {big_honest:,} (3 attempts each)",
         ),
     ]
