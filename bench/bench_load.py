@@ -1261,7 +1261,9 @@ def _ceiling_figure(o: Outcome) -> Figure:
         f"≥ {BAR_SAVE_CEILING:.0f} %",
         o.save_ceiling / h * 100 >= BAR_SAVE_CEILING,
         f"saves without pauses: {o.save_ceiling:,.0f}/s, {CEILING_CONCURRENCY} loops (the same client "
-        f"as /healthz's); machine time per save while they ran: server {o.save_cpu_ms[0]:.3f} ms + "
+        f"as /healthz's); {o.save_ceiling / max(o.healthz_after, 1e-6) * 100:.0f} % of the /healthz "
+        f"measured right after it on the same server ({o.healthz_after:,.0f} req/s: the machine's speed "
+        f"moves between phases); machine time per save while they ran: server {o.save_cpu_ms[0]:.3f} ms + "
         f"database {o.save_cpu_ms[1]:.3f} ms (/healthz: server {o.healthz_cpu_ms:.3f} ms); the load "
         f"client's CPU per request: save {o.client_ms[1]:.3f} ms, /healthz {o.client_ms[0]:.3f} ms",
     )
