@@ -78,7 +78,9 @@ def participant_of(request: Request, db: Session) -> Principal:
     pages of a start): the session is looked up in that thread, not in one of its own. The
     route depends on `participant_cookie`, so a request without the cookie never gets a thread.
     The lookup stays in the request's transaction."""
-    principal = sessions.resolve_in_request(db, request.cookies.get(csrf.SESSION_COOKIE))
+    principal = sessions.resolve_participant_in_request(
+        db, request.cookies.get(csrf.SESSION_COOKIE)
+    )
     request.state.principal = principal
     if principal is None or principal.participant is None:
         raise NotSignedIn("participant")
