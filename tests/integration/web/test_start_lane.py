@@ -2,13 +2,16 @@
 front of the router give the same answer the router gives, and everything it does not serve
 (no session, a bad or missing CSRF token, another origin, a refusal) is answered by the router."""
 
+from datetime import timedelta
+
 import pytest
 from conftest import csrf_from
-from factories import make_contest, make_participant, make_round_bank
-from sqlalchemy import func, select
+from factories import make_contest, make_participant, make_round_bank, make_staff
+from sqlalchemy import func, select, update
 
 from contest import clock
-from contest.models import Attempt, AuditPending
+from contest.models import Attempt, AuditPending, StaffUser, WebSession
+from contest.services import sessions
 from contest.web import start_lane
 
 LOGIN = "020190012345"
@@ -164,4 +167,34 @@ def test_signed_out_and_refused_requests_get_the_routers_answers(client, db, sig
     assert r.status_code == 303 and r.headers["location"].startswith(f"/c/{contest.slug}/login")
     client.cookies.set("contest_session", "not-a-session")
     r = client.get(f"/c/{contest.slug}/rounds", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith(f"/c/{contest.slug}/login")
+
+
+def test_the_session_read_as_a_plain_row_keeps_its_checks(client, db, signed_in, served):
+    """The pages of a start read the session as a plain row: last-seen is still touched (at most
+    every 5 minutes), an ended session is signed out, and a staff session is refused as before."""
+    contest, _ = signed_in
+    lobby = f"/c/{contest.slug}/rounds"
+    ws = db.execute(select(WebSession)).scalar_one()
+    seen = ws.last_seen_at
+    assert client.get(lobby).status_code == 200
+    db.expire_all()
+    assert db.get(WebSession, ws.id).last_seen_at == seen  # within 5 minutes: untouched
+    clock.freeze(seen + timedelta(minutes=6))
+    page = client.get(lobby)
+    assert page.status_code == 200 and "Nguyễn" in page.text  # the name in the header
+    db.expire_all()
+    assert db.get(WebSession, ws.id).last_seen_at == seen + timedelta(minutes=6)
+    db.execute(update(WebSession).values(ended_at=clock.now()))
+    db.commit()
+    r = client.get(lobby, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith(f"/c/{contest.slug}/login")
+    # A staff member's session: the full lookup, refused as a participant page.
+    make_staff(db, "canbo", ["organiser"])
+    client.cookies.set(
+        "contest_session",
+        sessions.open_session(db, staff_user_id=db.execute(select(StaffUser.id)).scalar_one()),
+    )
+    db.commit()
+    r = client.get(lobby, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].startswith(f"/c/{contest.slug}/login")
