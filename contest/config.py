@@ -8,6 +8,7 @@ import time
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -57,11 +58,24 @@ class Settings(BaseSettings):
     # A ping on every checkout costs a round trip per request; without it a connection broken
     # by a database restart fails one request, and SQLAlchemy then replaces the whole pool.
     db_pre_ping: bool = False
-    # Answer saves on PostgreSQL keep one connection per process of their own
-    # (services/save_batches.py): a database that does not answer its connect holds the saves
-    # waiting on it this long at most (libpq counts whole seconds, at least 2), then they go to
-    # the full path, which stores them or says why not.
-    save_connect_timeout_seconds: int = 3
+    # PostgreSQL: how long a new connection may take (libpq counts whole seconds, at least 2),
+    # for the application's engine and for the answer saves' own connection
+    # (services/save_batches.py). Without it, a database host that does not answer holds every
+    # request for about two minutes (the system's TCP retries); past it, a page says the system
+    # is busy (503) and a save waiting on it goes to the full path, which stores it or says so.
+    db_connect_timeout_seconds: int = 3
+    # The earlier name of the same setting (it covered the saves' connection only): when it is
+    # set and the new name is not, it is used for both.
+    save_connect_timeout_seconds: int | None = None
+    # How long a request waits for a connection from the pool when every one is in use.
+    db_pool_timeout_seconds: float = 10
+    # PostgreSQL: the longest a statement of a web request may run (statement_timeout, set when
+    # the web processes' connections open; the saves' connection too), in seconds; 0: no limit.
+    # A request that hits it is answered "the system is busy" (503) instead of holding its
+    # thread and connection; under nginx's proxy_read_timeout (60 s, docs/deploy.md), so the
+    # person sees that page rather than the proxy's. Job workers, migrations and the command line have no limit: a big
+    # import, an export or a certificate job may rightly run for minutes.
+    db_statement_timeout_seconds: float = 30
     # Re-read changed templates (development, `contest serve --reload`); in production each
     # render would otherwise stat its template files.
     template_auto_reload: bool = False
@@ -168,6 +182,15 @@ class Settings(BaseSettings):
     open_data_attribution: str = ""
     # Results export tokens for province systems: the longest lifetime an administrator may set.
     api_token_max_days: int = 366
+
+    @model_validator(mode="after")
+    def _earlier_names(self) -> Settings:
+        if (
+            self.save_connect_timeout_seconds is not None
+            and "db_connect_timeout_seconds" not in self.model_fields_set
+        ):
+            self.db_connect_timeout_seconds = self.save_connect_timeout_seconds
+        return self
 
     def resolved_queue_url(self) -> str:
         return self.queue_url or f"sqlite:///{PROJECT_DIR / 'var' / 'queue.db'}"

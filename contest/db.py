@@ -14,7 +14,14 @@ from contest import metrics
 from contest.config import get_settings
 
 
-def make_engine(url: str | None = None, *, pool_size: int | None = None) -> Engine:
+def make_engine(
+    url: str | None = None, *, pool_size: int | None = None, requests: bool = False
+) -> Engine:
+    """An engine for `url` (the settings' database by default). On PostgreSQL a connect gives
+    up after db_connect_timeout_seconds and a checkout after db_pool_timeout_seconds; with
+    `requests` (the web processes' engine) a statement is also cancelled by the server after
+    db_statement_timeout_seconds. Job workers, migrations and the command line get no
+    statement limit."""
     settings = get_settings()
     url = url or settings.database_url
     if url.startswith("sqlite"):
@@ -28,15 +35,61 @@ def make_engine(url: str | None = None, *, pool_size: int | None = None) -> Engi
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    connect_args: dict[str, object] = {"connect_timeout": settings.db_connect_timeout_seconds}
+    if requests and (options := statement_limit()):
+        connect_args["options"] = options
     engine = create_engine(
         url,
         pool_size=pool_size or settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_pre_ping=settings.db_pre_ping,
         pool_recycle=1800,
+        pool_timeout=settings.db_pool_timeout_seconds,
+        connect_args=connect_args,
     )
+    if "options" in connect_args:
+        _fall_back_without_options(engine)
     metrics.watch_pool(engine)
     return engine
+
+
+def refuses_options(exc: Exception) -> bool:
+    """A connection pooler that does not pass the statement limit on (PgBouncer answers
+    "unsupported startup parameter" unless its track_extra_parameters lists statement_timeout)."""
+    return "unsupported startup parameter" in str(exc)
+
+
+def _fall_back_without_options(engine: Engine) -> None:
+    """Connect without the statement limit where the pooler refuses it, saying so once, rather
+    than fail every connection."""
+    import logging
+
+    refused = False
+
+    @event.listens_for(engine, "do_connect")
+    def _connect(dialect, _record, cargs, cparams):
+        nonlocal refused
+        if not refused:
+            try:
+                return dialect.connect(*cargs, **cparams)
+            except dialect.loaded_dbapi.OperationalError as exc:
+                if not refuses_options(exc):
+                    raise
+                refused = True
+                logging.getLogger("contest.database").warning(
+                    "the database (a pooler?) refuses the statement limit (%s): connecting "
+                    "without it; see docs/deploy.md",
+                    exc,
+                )
+        cparams.pop("options", None)
+        return dialect.connect(*cargs, **cparams)
+
+
+def statement_limit() -> str:
+    """libpq's `options` that make the server cancel a statement of a web request running
+    longer than db_statement_timeout_seconds; empty when the setting is 0 (no limit)."""
+    ms = round(get_settings().db_statement_timeout_seconds * 1000)
+    return f"-c statement_timeout={ms}" if ms > 0 else ""
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -60,12 +113,20 @@ def _configure_sqlite(engine: Engine) -> None:
 
 _engine: Engine | None = None
 _session_factory: sessionmaker[Session] | None = None
+_serving_requests = False
+
+
+def serve_requests() -> None:
+    """This process serves web requests: the engine it makes from the settings has the
+    statement limit (`make_engine(requests=True)`); other processes' engines have none."""
+    global _serving_requests
+    _serving_requests = True
 
 
 def get_engine() -> Engine:
     global _engine
     if _engine is None:
-        _engine = make_engine()
+        _engine = make_engine(requests=_serving_requests)
     return _engine
 
 

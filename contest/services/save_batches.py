@@ -21,8 +21,10 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from contest import clock, metrics
+from contest import db as database
 from contest.config import get_settings
 from contest.services import taking
 
@@ -111,9 +113,11 @@ class SaveBatcher:
 
     conninfo: str
     loop: asyncio.AbstractEventLoop
-    # Seconds a connect may take (settings.save_connect_timeout_seconds): a failed or timed-out
+    # Seconds a connect may take (settings.db_connect_timeout_seconds): a failed or timed-out
     # connect fails the batch like any write, and its saves go to the full path.
     connect_timeout: int = 3
+    # libpq options of the connection: the web requests' statement limit (`db.statement_limit`).
+    options: str = ""
     pending: list[_Waiting] = field(default_factory=list)
     writing: asyncio.Task | None = None
     conn: object | None = None
@@ -193,9 +197,18 @@ class SaveBatcher:
         import psycopg
 
         if self.conn is None or self.conn.closed:  # type: ignore[attr-defined]
-            self.conn = await psycopg.AsyncConnection.connect(
-                self.conninfo, autocommit=True, connect_timeout=self.connect_timeout
-            )
+            limits: dict[str, Any] = {"options": self.options} if self.options else {}
+            try:
+                self.conn = await psycopg.AsyncConnection.connect(
+                    self.conninfo, autocommit=True, connect_timeout=self.connect_timeout, **limits
+                )
+            except psycopg.OperationalError as exc:
+                if not (self.options and database.refuses_options(exc)):
+                    raise
+                self.options = ""  # a pooler that does not pass the limit on (db.make_engine)
+                self.conn = await psycopg.AsyncConnection.connect(
+                    self.conninfo, autocommit=True, connect_timeout=self.connect_timeout
+                )
         conn: psycopg.AsyncConnection = self.conn  # type: ignore[assignment]
         cur = await conn.execute(
             _BATCH_UPSERT, batch_parameters([w.save for w in due], now), prepare=True
@@ -225,7 +238,10 @@ def batcher(conninfo: str) -> SaveBatcher:
     loop = asyncio.get_running_loop()
     if _batcher is None or _batcher.loop is not loop or _batcher.conninfo != conninfo:
         _batcher = SaveBatcher(
-            conninfo, loop, connect_timeout=get_settings().save_connect_timeout_seconds
+            conninfo,
+            loop,
+            connect_timeout=get_settings().db_connect_timeout_seconds,
+            options=database.statement_limit(),
         )
     return _batcher
 
