@@ -18,6 +18,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import Receive, Scope, Send
 
 from contest import __version__, metrics, queue
+from contest import db as database
 from contest.config import get_settings
 from contest.domain.errors import ContestError, NotFound, PermissionDenied
 from contest.services import save_batches
@@ -59,6 +60,7 @@ from contest.web.routers.public import safe_next
 from contest.web.start_lane import StartLane
 from contest.web.static import STATIC_DIR, CachedStaticFiles, static_url
 from contest.web.templating import env, render
+from contest.web.unavailable import DatabaseUnavailable
 from contest.web.wait_lane import WaitingRoomLane
 
 # Matched in this order: the taking routes (answer saves above all) come first, so the hottest
@@ -185,6 +187,8 @@ def create_app() -> FastAPI:
     )
     env.globals["static_url"] = static_url
     queue.connect()
+    # This process serves requests: its statements get the time limit (db_statement_timeout_seconds).
+    database.serve_requests()
     # Innermost: the lobby, the Start button and the attempt page, served in front of the router
     # with the routed endpoints' own functions (web/start_lane.py).
     app.add_middleware(StartLane)
@@ -199,6 +203,8 @@ def create_app() -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=get_settings().upload_max_bytes)
     app.mount("/static", CachedStaticFiles(directory=STATIC_DIR), name="static")
 
+    # A database that is slow or gone: "the system is busy" (503), from the lanes and the routes.
+    app.add_middleware(DatabaseUnavailable, refusal=_refusal)
     app.add_middleware(SecurityHeaders)
     # The request id and the timing cover everything the server does for a request.
     app.add_middleware(Observed)

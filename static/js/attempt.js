@@ -207,6 +207,8 @@
       var to = r.headers.get("HX-Redirect");
       if (to) { window.location.assign(to); return; }
       if (r.redirected) { window.location.assign(r.url); return; }
+      // The server could not take it (the system is busy, 503): not submitted, like no connection.
+      if (r.status >= 500) throw new Error(String(r.status));
       return r.text().then(function (html) {
         var area = document.getElementById("submit-area");
         if (area) area.outerHTML = html;  // the confirmation again, with the server's reason
