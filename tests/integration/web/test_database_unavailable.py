@@ -82,13 +82,13 @@ def _app_on(url: str) -> Iterator[httpx.AsyncClient]:
         engine.dispose()
 
 
-def _get(url: str, path: str) -> tuple[httpx.Response, float]:
+def _get(url: str, path: str, cookies: str = "") -> tuple[httpx.Response, float]:
     with _app_on(url) as http:
 
         async def go():
             async with http:
                 t0 = time.monotonic()
-                reply = await http.get(path)
+                reply = await http.get(path, headers={"Cookie": cookies} if cookies else {})
                 return reply, time.monotonic() - t0
 
         return run(go())
@@ -157,6 +157,18 @@ def test_a_page_on_a_database_that_refuses_connections_is_answered_busy(settings
     _is_busy_page(reply)
     assert '<p lang="vi">' in reply.text  # the site's own error page, not a bare 500
     assert elapsed < 5
+
+
+def test_the_signed_in_lobby_and_attempt_page_on_a_refusing_database_are_answered_busy(settings):
+    """Served by the start lane in front of the router, whose errors the routes' handlers never
+    see."""
+    settings()
+    session = f"{csrf.SESSION_COOKIE}={'t' * 43}"
+    with _address(listening=False) as url:
+        lobby, _ = _get(url, "/c/tinh-lang-son", session)
+        paper, _ = _get(url, "/attempts/7", session)
+    _is_busy_page(lobby)
+    _is_busy_page(paper)
 
 
 def test_an_api_request_on_a_refusing_database_is_a_json_503(settings):
