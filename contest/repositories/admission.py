@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from contest.models import StartTicket, WebSession
@@ -53,14 +53,31 @@ def ahead_of(db: Session, ticket_id: int, live_since: datetime) -> int:
 
 
 def head_of_queue(db: Session, live_since: datetime, count: int) -> list[int]:
-    """The first `count` live tickets still waiting to be called, oldest first."""
+    """The first `count` live tickets still waiting to be called, oldest first, locked for this
+    transaction (PostgreSQL). A ticket another process is calling or updating at this moment is
+    passed over rather than waited for: two processes calling heads whose rows they each hold
+    in another order would otherwise deadlock, and the one passed over is called a moment later
+    by whoever holds it or by the next call."""
     return list(
         db.execute(
             select(StartTicket.id)
             .where(StartTicket.state == "waiting", StartTicket.seen_at >= live_since)
             .order_by(StartTicket.id)
             .limit(count)
+            .with_for_update(skip_locked=True)
         ).scalars()
+    )
+
+
+def free_of(ticket_ids: list[int]) -> Select:
+    """Of `ticket_ids`, the queued ones no other transaction holds, locked for this one: a
+    best-effort write (the last ask's time) takes these and leaves the others for its next turn
+    instead of waiting on them (and, holding some, deadlocking with a call that holds others)."""
+    return (
+        select(StartTicket.id)
+        .where(StartTicket.id.in_(ticket_ids), StartTicket.state.in_(QUEUED))
+        .order_by(StartTicket.id)
+        .with_for_update(skip_locked=True)
     )
 
 

@@ -487,7 +487,7 @@ def maintain(db: Session) -> None:
         if seen:
             db.execute(
                 update(StartTicket)
-                .where(StartTicket.id.in_(sorted(seen)), StartTicket.state.in_(tickets.QUEUED))
+                .where(StartTicket.id.in_(tickets.free_of(sorted(seen)).scalar_subquery()))
                 .values(seen_at=now)
                 .execution_options(synchronize_session=False)
             )
