@@ -21,6 +21,8 @@ from contest.services import audit
 from contest.services.context import Actor
 
 TOUCH_EVERY = timedelta(minutes=5)
+# The longest cookie a session can have (tokens are 43 characters); a longer one is refused unread.
+TOKEN_MAX = 100
 
 
 def token_hash(raw: str) -> str:
@@ -143,7 +145,7 @@ def resolve_participant_in_request(db: Session, raw: str | None) -> Principal | 
     checks (ended, expired, the owner's row, last_seen touched at most every 5 minutes and
     committed at once) on a plain row of the seven columns they need. A staff member's session
     takes the full lookup, so their pages say who they are as everywhere else."""
-    if not raw or len(raw) > 100:
+    if not raw or len(raw) > TOKEN_MAX:
         return None
     row = db.execute(_RESOLVE_PARTICIPANT, {"token_hash": token_hash(raw)}).one_or_none()
     now = clock.now()
@@ -167,7 +169,7 @@ def resolve_participant_in_request(db: Session, raw: str | None) -> Principal | 
 
 def _resolved(db: Session, raw: str | None) -> tuple[Principal | None, bool]:
     """The principal, and whether last_seen was touched (a write the caller must commit)."""
-    if not raw or len(raw) > 100:
+    if not raw or len(raw) > TOKEN_MAX:
         return None, False
     # One statement for the common case (a participant): the session joined to its owner.
     row = db.execute(_RESOLVE, {"token_hash": token_hash(raw)}).one_or_none()

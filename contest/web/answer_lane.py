@@ -32,6 +32,7 @@ from contest.config import get_settings
 from contest.domain import attempts
 from contest.domain.errors import ContestError
 from contest.services import admission, live, save_batches, taking
+from contest.services.sessions import TOKEN_MAX as SESSION_TOKEN_MAX
 from contest.web import csrf
 from contest.web.deps import get_db
 from contest.web.i18n import catalog, pick_language
@@ -183,6 +184,10 @@ _CSRF_SEEN_MAX = 50_000  # a few MB; cleared wholesale when full
 def _csrf_matches(sent: str, token: str) -> bool:
     """`csrf.token_matches` for the session's binding, the HMAC worked out once per session
     (an attempt's saves all carry the same token) rather than once per save."""
+    if len(token) > SESSION_TOKEN_MAX or not sent.isascii():
+        # A cookie no session could have (kept out of the cache, whose size is counted in
+        # entries, not bytes) or a token no page could carry (compare_digest refuses non-ASCII).
+        return False
     expected = _csrf_seen.get(token)
     if expected is None:
         if len(_csrf_seen) >= _CSRF_SEEN_MAX:

@@ -106,4 +106,5 @@ def token_for_session(session_token: str) -> str:
 
 
 def token_matches(sent: str, binding: str) -> bool:
-    return hmac.compare_digest(sent, _token_for(binding))
+    # A header is read as latin-1; compare_digest raises on non-ASCII text, and no page sends it.
+    return sent.isascii() and hmac.compare_digest(sent, _token_for(binding))

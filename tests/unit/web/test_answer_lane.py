@@ -77,3 +77,19 @@ def test_the_csrf_check_remembers_a_session_token_but_refuses_any_other():
     assert _csrf_matches(expected, token)  # remembered
     assert not _csrf_matches(expected[:-1] + "x", token)
     assert not _csrf_matches(expected, "session-other")
+
+
+def test_a_cookie_longer_than_any_session_is_refused_and_not_remembered():
+    from contest.web import answer_lane, csrf
+
+    huge = "s" * 16_000
+    assert not answer_lane._csrf_matches(csrf.token_for_session(huge), huge)
+    assert huge not in answer_lane._csrf_seen
+
+
+def test_a_non_ascii_csrf_header_is_refused_not_an_error():
+    from contest.web import answer_lane, csrf
+
+    token = "session-token-" + "a" * 29
+    assert not answer_lane._csrf_matches("\xe9" * 43, token)
+    assert not csrf.token_matches("\xe9" * 43, "s:" + token)
